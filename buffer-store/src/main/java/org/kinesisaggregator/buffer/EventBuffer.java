@@ -1,0 +1,23 @@
+package org.kinesisaggregator.buffer;
+
+/**
+ * A buffer in front of one {@link Output}: appends become durable chunks, flush threads deliver
+ * them, failures are retried, nothing acked is lost. See the package documentation for formats
+ * and invariants.
+ *
+ * <p>Lifecycle: construct (no I/O, no threads) → {@link #start()} (lock, recover, start flush
+ * threads) → appends → {@link #close()} (stop accepting, seal, flush what
+ * {@code flush_at_shutdown} asks within the shutdown timeout, leave the rest on disk).
+ */
+public interface EventBuffer extends EventSink, AutoCloseable {
+
+  /** Opens and locks the buffer directory, recovers what is on disk, starts the flush threads. */
+  void start() throws java.io.IOException;
+
+  /** A consistent-enough snapshot for metrics, health and {@code /api/plugins.json}. Never blocks on I/O. */
+  BufferStats stats();
+
+  /** Bounded in time (the settings' shutdown timeout); idempotent; never throws. */
+  @Override
+  void close();
+}

@@ -1,0 +1,36 @@
+package org.kinesisaggregator.buffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Iterates events: {@code while (cursor.next()) { ... }}. The accessors describe the current event;
+ * the buffers they return are read-only views, valid until the next call to {@link #next()}.
+ * Not thread-safe.
+ */
+public interface EventCursor extends AutoCloseable {
+
+  /** Moves to the next event; false at the end. */
+  boolean next() throws IOException;
+
+  /** Index of the current event in its chunk. */
+  int index();
+
+  /** Tag of the current event. */
+  String tag();
+
+  /** Event time, seconds since the epoch. */
+  long epochSecond();
+
+  /** Event time, nanoseconds within the second (0 for integer times). */
+  int nanos();
+
+  /** The record: one msgpack map. */
+  ByteBuffer record();
+
+  /** The whole entry: the msgpack array {@code [time, record]}. */
+  ByteBuffer entry();
+
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite, as README and CI run it: installs the test dependencies, then builds every
+# module and runs unit tests (surefire) and integration tests (failsafe, *IT) against real clients,
+# real files, the real KPL daemon and a local Kinesis emulator on 127.0.0.1.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/install-test-deps.sh
+exec ./mvnw -B verify "$@"
