@@ -17,11 +17,11 @@ public final class BuiltinOutputs {
   private BuiltinOutputs() {}
 
   /** Fluentd's out_stdout buffer defaults, used when it has a {@code <buffer>}: tag chunks, flush at shutdown. */
-  public static final OutputDefaults STDOUT = new OutputDefaults(true, 10 * 1024, true, Set.of());
+  public static final OutputDefaults STDOUT = new OutputDefaults(true, 10 * 1024, true, Set.of(), false);
   /** out_null: unbuffered unless it has a {@code <buffer>}. */
-  public static final OutputDefaults NULL = new OutputDefaults(true, 0, null, Set.of());
+  public static final OutputDefaults NULL = new OutputDefaults(true, 0, null, Set.of(), false);
   /** out_file: always buffered; slices files by time itself. */
-  public static final OutputDefaults FILE = new OutputDefaults(false, 0, null, Set.of("time"));
+  public static final OutputDefaults FILE = new OutputDefaults(false, 0, null, Set.of("time"), true);
 
   /** The factories by type, in the order {@code --help} lists them. */
   public static Map<String, OutputFactory> factories() {

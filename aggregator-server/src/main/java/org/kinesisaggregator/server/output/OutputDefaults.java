@@ -14,9 +14,12 @@ import java.util.Set;
  * @param flushAtShutdown the type's default {@code flush_at_shutdown}, null for the buffer's own
  * @param chunkKeysHandledByOutput chunk keys the output handles itself ({@code time} for file, which
  *     slices files by time within a chunk); the buffer sees only the others
+ * @param fileBufferByDefault true when the type's default buffer {@code @type} is {@code file} (out_file)
+ *     rather than Fluentd's generic {@code memory}; it is used when a directory is known
+ *     ({@code <system> root_dir}), else the buffer stays in memory with a warning
  */
 public record OutputDefaults(boolean syncWithoutBufferSection, long chunkLimitBytes, Boolean flushAtShutdown,
-    Set<String> chunkKeysHandledByOutput) {
+    Set<String> chunkKeysHandledByOutput, boolean fileBufferByDefault) {
 
   public OutputDefaults {
     chunkKeysHandledByOutput = Set.copyOf(chunkKeysHandledByOutput);
@@ -27,11 +30,11 @@ public record OutputDefaults(boolean syncWithoutBufferSection, long chunkLimitBy
 
   /** Always buffered, the buffer's own defaults. */
   public static OutputDefaults buffered() {
-    return new OutputDefaults(false, 0, null, Set.of());
+    return new OutputDefaults(false, 0, null, Set.of(), false);
   }
 
   /** Kinesis outputs: always buffered, {@code chunk_limit_size 8m} unless set. */
   public static OutputDefaults kinesis() {
-    return new OutputDefaults(false, 8L * 1024 * 1024, null, Set.of());
+    return new OutputDefaults(false, 8L * 1024 * 1024, null, Set.of(), false);
   }
 }
