@@ -14,7 +14,7 @@ import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
-import org.msgpack.core.buffer.ByteBufferInput;
+import org.kinesisaggregator.server.route.MsgpackInputs;
 import org.msgpack.value.Value;
 
 /**
@@ -153,7 +153,7 @@ public interface EventFormatter {
   private static EventFormatter json(boolean newline) {
     JsonFactory factory = new JsonFactory();
     return (tag, s, n, record, out) -> {
-      try (MessageUnpacker in = MessagePack.newDefaultUnpacker(new ByteBufferInput(record.duplicate()));
+      try (MessageUnpacker in = MessagePack.newDefaultUnpacker(MsgpackInputs.of(record));
            JsonGenerator g = factory.createGenerator(out)) {
         g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         RecordJson.write(in, g);
@@ -196,7 +196,7 @@ public interface EventFormatter {
   }
 
   private static Value unpack(ByteBuffer record) throws IOException {
-    try (MessageUnpacker in = MessagePack.newDefaultUnpacker(new ByteBufferInput(record.duplicate()))) {
+    try (MessageUnpacker in = MessagePack.newDefaultUnpacker(MsgpackInputs.of(record))) {
       return in.unpackValue();
     }
   }

@@ -9,7 +9,6 @@ import org.kinesisaggregator.buffer.Frame;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
-import org.msgpack.core.buffer.ByteBufferInput;
 import org.msgpack.value.MapValue;
 import org.msgpack.value.Value;
 
@@ -63,7 +62,7 @@ public final class FilterChain {
         i -> false)) {
       while (cursor.next()) {
         ByteBuffer recordBytes = cursor.record();
-        ByteBufferInput input = new ByteBufferInput(recordBytes.duplicate());
+        org.msgpack.core.buffer.MessageBufferInput input = MsgpackInputs.of(recordBytes);
         if (unpacker == null) {
           unpacker = MessagePack.newDefaultUnpacker(input);
         } else {
