@@ -166,7 +166,6 @@ public final class Main implements Callable<Integer> {
       return INVALID_CONF;
     } catch (Exception ex) {
       err.println("kinesis-aggregator: start-up failed: " + ex.getMessage());
-      log.error("Start-up failed", ex);
       removeHook(hook);
       return RUNTIME_FAILURE;
     }

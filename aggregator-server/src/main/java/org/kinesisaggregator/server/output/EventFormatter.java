@@ -11,7 +11,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.kinesisaggregator.conf.ConfElement;
-import org.kinesisaggregator.conf.ConfException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.kinesisaggregator.server.route.MsgpackInputs;
@@ -62,8 +61,9 @@ public interface EventFormatter {
       type = defaultType;
     }
     if (!TYPES.contains(type)) {
-      throw new ConfException((section != null ? section : output).location(), "format: \"" + type
-          + "\" is not supported (expected: one of " + String.join(", ", TYPES) + ")");
+      String message = "\"" + type + "\" is not supported (expected: one of " + String.join(", ", TYPES) + ")";
+      throw section != null ? section.error(section.has("@type") ? "@type" : "type", message)
+          : output.error("format", message);
     }
     ZoneId zone = zone(conf, defaultZone);
     String timeFormat = conf.string("time_format", null);
