@@ -146,7 +146,7 @@ public final class Router implements EventSink {
       return CompletableFuture.completedFuture(AppendResult.stored(0));
     }
     if (route.filters.isEmpty()) {
-      return route.destination.append(tag, entries, eventCount, dedupKey);
+      return appendTo(route.destination, tag, entries, eventCount, dedupKey);
     }
     FilterChain.Result filtered;
     try {
@@ -160,11 +160,21 @@ public final class Router implements EventSink {
     }
     CompletableFuture<AppendResult> main = filtered.eventCount() == 0
         ? CompletableFuture.completedFuture(AppendResult.stored(0))
-        : route.destination.append(tag, filtered.entries(), filtered.eventCount(), dedupKey);
+        : appendTo(route.destination, tag, filtered.entries(), filtered.eventCount(), dedupKey);
     if (filtered.errorCount() == 0) {
       return main;
     }
     return main.thenCombine(routeErrors(tag, filtered), AppendResult::and);
+  }
+
+  /** A destination that throws instead of failing its future still gives the caller a future. */
+  private static CompletableFuture<AppendResult> appendTo(EventSink sink, String tag, ByteBuffer entries, int count,
+      byte[] dedupKey) {
+    try {
+      return sink.append(tag, entries, count, dedupKey);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** Sends events a filter failed on to {@code @ERROR}, or drops them with a (rate-limited) warning. */
@@ -174,7 +184,7 @@ public final class Router implements EventSink {
     if (sink != null) {
       log.debug("Sending {} events of tag {} to {}: {}", filtered.errorCount(), tag, ERROR_LABEL,
           String.valueOf(filtered.firstError()));
-      return sink.append(tag, filtered.errorEntries(), filtered.errorCount(), null);
+      return appendTo(sink, tag, filtered.errorEntries(), filtered.errorCount(), null);
     }
     long n = errorDropCount.incrementAndGet();
     if (shouldLog(n)) {

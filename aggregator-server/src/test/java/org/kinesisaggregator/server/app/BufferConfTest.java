@@ -26,6 +26,7 @@ class BufferConfTest {
 
   private TestConfs confs;
   private final Map<String, BufferSettings> captured = new LinkedHashMap<>();
+  private final Map<String, org.kinesisaggregator.buffer.Output> secondaries = new LinkedHashMap<>();
   private Plugins plugins;
 
   @BeforeEach
@@ -35,6 +36,9 @@ class BufferConfTest {
     plugins = Plugins.defaults()
         .withBufferFactory((id, settings, output, secondary) -> {
           captured.put(id, settings);
+          if (secondary != null) {
+            secondaries.put(id, secondary);
+          }
           return real.create(id, settings, output, secondary);
         })
         // a Kinesis-like type for this test: buffered, 8m chunks by default (what kpl-bridge's factory does)
@@ -204,5 +208,39 @@ class BufferConfTest {
     assertThat(captured).containsOnlyKeys("buffered_stdout");
     assertThat(captured.get("buffered_stdout").chunkLimitBytes()).isEqualTo(10 * 1024);
     assertThat(captured.get("buffered_stdout").flushAtShutdown()).isTrue();
+  }
+
+  @Test
+  void secondarySectionsParse() throws Exception {
+    Aggregator a = confs.assemble("""
+        <match a>
+          @type kinesis_like
+          @id with_dump
+          <secondary>
+            @type secondary_file
+            directory ${dir}/failed
+            basename dump.${chunk_id}
+          </secondary>
+        </match>
+        <match b>
+          @type kinesis_like
+          @id with_file
+          <secondary>
+            @type file
+            path ${dir}/secondary/b
+          </secondary>
+        </match>
+        """, plugins, true);
+    assertThat(secondaries.get("with_dump").type()).isEqualTo("secondary_file");
+    assertThat(secondaries.get("with_file").type()).isEqualTo("file");
+    assertThat(a.summary()).contains("secondary secondary_file").contains("secondary file");
+    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type kinesis_like\n  <secondary>\n    @type s3\n"
+        + "  </secondary>\n</match>\n", plugins, false))
+        .hasMessage(confs.conf() + ":4: @type: \"s3\" is not supported in <secondary> (expected: file or"
+            + " secondary_file)");
+    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type stdout\n  <secondary>\n    @type file\n"
+        + "    path /x\n  </secondary>\n</match>\n", plugins, false))
+        .hasMessage(confs.conf() + ":3: <secondary> needs a buffered output (expected: a <buffer> section in"
+            + " <match a>)");
   }
 }
