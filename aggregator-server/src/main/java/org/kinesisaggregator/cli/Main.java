@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
  * [-v|-vv|-q]}. Subcommands hang off this command ({@code help} now; {@code tail} comes with
  * kpl-bridge: add it to {@code subcommands}).
  *
- * <p>Exit codes: {@value #OK} ok (dry-run valid, or a clean shutdown), {@value #RUNTIME_FAILURE} a
+ * <p>Exit codes: {@value #OK} ok (dry-run valid; after SIGTERM the JVM exits with 143 once the
+ * shutdown hook has closed everything), {@value #RUNTIME_FAILURE} a
  * runtime failure (start-up or I/O), {@value #USAGE} a usage error (bad or missing options),
  * {@value #INVALID_CONF} an invalid conf (syntax, unknown type, bad value, unused parameter with
  * {@code --strict}, an output type not in this build).
@@ -45,7 +46,7 @@ import picocli.CommandLine.Option;
     subcommands = {CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-        "0:ok (--dry-run: the conf is valid; otherwise a clean shutdown)",
+        "0:ok (--dry-run: the conf is valid)",
         "1:runtime failure (start-up or I/O)",
         "2:usage error",
         "3:invalid conf (or an output type not in this build)"})
