@@ -11,6 +11,8 @@ import java.util.function.Supplier;
  * ({@code ENV['X']}, {@code ENV["X"]}) and the host name ({@code Socket.gethostname}). Injected so
  * that tests do not depend on the machine.
  *
+ * <p>Immutable; thread-safe if its functions are (the system ones are).
+ *
  * @param env looks up an environment variable, null when unset
  * @param hostname the host name
  */

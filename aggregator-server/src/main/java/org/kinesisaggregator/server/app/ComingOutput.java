@@ -8,7 +8,7 @@ import org.kinesisaggregator.buffer.WriteResult;
 /**
  * Stands for an output type that is known but not in this build (the Kinesis types until kpl-bridge
  * is merged), so that {@code --dry-run} can map and check everything around it. The application
- * refuses to start while one is configured; it never receives events.
+ * refuses to start while one is configured; it never receives events. Stateless; thread-safe.
  */
 final class ComingOutput implements Output {
   private final String type;

@@ -6,6 +6,8 @@ import java.util.Set;
  * How an output type wants its buffer when the conf does not say: what Fluentd's plugin declares
  * in its {@code config_section :buffer} defaults.
  *
+ * <p>Immutable; thread-safe.
+ *
  * @param syncWithoutBufferSection true for types Fluentd runs unbuffered when the {@code <match>}
  *     has no {@code <buffer>} section and no v0.12 {@code buffer_*} parameter (stdout, null): they
  *     are written synchronously through {@link SyncOutputSink}
