@@ -38,6 +38,8 @@ import org.kinesisaggregator.conf.ConfElement;
  *   <li>{@code add_path_suffix} (true) / {@code path_suffix} ({@code .log}); {@code compress gzip}
  *       adds {@code .gz} and writes one gzip member per write (concatenated members are one valid
  *       gzip file).
+ *   <li>v0.12's {@code time_slice_format} (without {@code <buffer>}) is the time part of the name
+ *       and sets the slice length by its finest field ({@code %H}: 1h).
  *   <li>The time slice of an event is its time floored to the time key in {@code timekey_zone}
  *       (or UTC with {@code timekey_use_utc true}; default: the machine's zone).
  * </ul>
@@ -114,13 +116,26 @@ public final class FileOutput implements Output {
         }
       }
     }
+    String sliceFormat = e.string("time_slice_format", null); // v0.12: the time part of the name
+    if (sliceFormat != null) {
+      if (buffer != null) {
+        throw e.error("time_slice_format", "is a v0.12 parameter (expected: timekey in <buffer> instead, not both)");
+      }
+      try {
+        Strftime f = Strftime.compile(sliceFormat);
+        timekey = f.contains("%S") ? Duration.ofSeconds(1) : f.contains("%M") ? Duration.ofMinutes(1)
+            : f.contains("%H") ? Duration.ofHours(1) : Duration.ofDays(1);
+      } catch (IllegalArgumentException ex) {
+        throw e.error("time_slice_format", ex.getMessage());
+      }
+    }
     if (timekey == null && path.contains("*")) {
       throw e.error("path", "a path with '*' needs the time chunk key (expected: <buffer time> or no <buffer>)");
     }
     EventFormatter formatter = EventFormatter.fromConf(e, "out_file", defaultZone);
     String template;
     try {
-      template = pathTemplate(path, timekey, append, gzip, suffix);
+      template = pathTemplate(path, timekey, sliceFormat, append, gzip, suffix);
     } catch (IllegalArgumentException ex) {
       throw e.error("path", ex.getMessage());
     }
@@ -129,12 +144,21 @@ public final class FileOutput implements Output {
 
   /** out_file's path template rules (see the class comment). */
   static String pathTemplate(String path, Duration timekey, boolean append, boolean gzip, String suffix) {
+    return pathTemplate(path, timekey, null, append, gzip, suffix);
+  }
+
+  /** As above; {@code sliceFormat} (v0.12 {@code time_slice_format}), when set, is the time part. */
+  static String pathTemplate(String path, Duration timekey, String sliceFormat, boolean append, boolean gzip,
+      String suffix) {
     String index = append ? "" : INDEX;
     String gz = gzip ? ".gz" : "";
     if (timekey == null) {
       return path + index + suffix + gz;
     }
-    String timePart = timeFormatOf(timekey);
+    if (sliceFormat != null && !path.contains("*")) {
+      return path + "." + sliceFormat + index + suffix + gz;
+    }
+    String timePart = sliceFormat != null ? sliceFormat : timeFormatOf(timekey);
     if (path.contains("*")) {
       return path.replace("*", timePart + index) + gz;
     }

@@ -51,6 +51,14 @@ class FileOutputTest {
   }
 
   @Test
+  void v012TimeSliceFormat() throws Exception {
+    ConfElement e = element("  path ${dir}/legacy\n  time_slice_format %Y%m%d%H\n  format json\n");
+    FileOutput.Settings s = FileOutput.settingsFromConf(e, ZoneOffset.UTC);
+    assertThat(s.pathTemplate()).isEqualTo(dir + "/legacy.%Y%m%d%H_**.log");
+    assertThat(s.timekey()).isEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
   void insufficientTimePlaceholdersAreRefused() {
     assertThatThrownBy(() -> FileOutput.pathTemplate("/p/%Y/file", Duration.ofDays(1), true, false, ".log"))
         .hasMessage("insufficient timestamp placeholders in path (expected: all of %Y %m %d for timekey 86400s)");
