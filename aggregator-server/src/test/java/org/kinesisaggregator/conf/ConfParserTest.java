@@ -316,4 +316,26 @@ class ConfParserTest {
         f + ":6: parameter 'typo' in <buffer> is not used.",
         f + ":8: section <nonsense> in <match a> is not used.");
   }
+
+  @Test
+  void invalidUtf8AndLegacyInclude() throws IOException {
+    Path bad = dir.resolve("bad.conf");
+    Files.write(bad, new byte[] {'<', 'm', 'a', 't', 'c', 'h', ' ', (byte) 0xC3, (byte) 0x28, '>', '\n'});
+    assertThatThrownBy(() -> new ConfParser(env).parse(bad))
+        .hasMessage(bad + ":0: not valid UTF-8 (expected: a UTF-8 text file)");
+    write("part.conf", "<match p>\n  @type null\n</match>\n");
+    ConfParser parser = new ConfParser(env);
+    ConfElement root = parser.parse(write("test.conf", "include part.conf\n"));
+    assertThat(root.elements()).extracting(ConfElement::arg).containsExactly("p");
+    assertThat(parser.warnings()).containsExactly(file() + ":1: 'include' is deprecated; use '@include'");
+  }
+
+  @Test
+  void arrayAndHashErrors() throws IOException {
+    ConfElement e = parse("<match a>\n  keys [{\"nested\": 1}]\n  map a-b\n</match>\n").elements().get(0);
+    assertThatThrownBy(() -> e.array("keys", null))
+        .hasMessage(file() + ":2: keys: \"[{\\\"nested\\\":1}]\" is not an array of scalars (expected: [\"a\", \"b\"])");
+    assertThatThrownBy(() -> e.hash("map", null))
+        .hasMessage(file() + ":3: map: \"a-b\" is not a hash (expected: k1:v1,k2:v2; no ':' in \"a-b\")");
+  }
 }
