@@ -86,6 +86,7 @@ public final class Aggregator implements AutoCloseable {
   private final CountDownLatch closedLatch = new CountDownLatch(1);
   private boolean started;
   private boolean closed;
+  private int startedInputs;
   private volatile boolean ready;
 
   private Aggregator(Assembler a) {
@@ -174,6 +175,7 @@ public final class Aggregator implements AutoCloseable {
       }
       for (Named<Input> i : inputs) {
         i.component().start();
+        startedInputs++;
         log.info("Started input {}", i.name());
       }
     } catch (Exception e) {
@@ -203,7 +205,11 @@ public final class Aggregator implements AutoCloseable {
         waitQuietly(system.drainDelay());
       }
       long deadline = System.nanoTime() + system.shutdownTimeout().toNanos();
-      for (Named<Input> i : inputs) {
+      int toDrain;
+      synchronized (this) {
+        toDrain = startedInputs;
+      }
+      for (Named<Input> i : inputs.subList(0, toDrain)) {
         Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
         step("drain input " + i.name(), () -> i.component().drain(left));
       }
