@@ -280,6 +280,44 @@ class RoutingTest {
   }
 
   @Test
+  void streamsFanOutToEveryStoreOfACopy() throws Exception {
+    start(SYSTEM + """
+        <match **>
+          @type copy
+          <store>
+        """ + storeBody("s1") + """
+          </store>
+          <store>
+        """ + storeBody("s2") + """
+          </store>
+        </match>
+        """);
+    StreamedAppend stream = aggregator.router(Router.ROOT_LABEL).openStream("t");
+    for (int piece = 0; piece < 2; piece++) {
+      EntryWriter w = new EntryWriter().add(1_795_000_000L, 0, Map.of("msg", "p" + piece));
+      stream.write(w.toByteBuffer(), w.eventCount()).get(10, SECONDS);
+    }
+    assertThat(stream.commit(null).get(10, SECONDS).storedEvents()).isEqualTo(4);
+    awaitLines("s1", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
+    awaitLines("s2", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
+  }
+
+  private static String storeBody(String name) {
+    return """
+            @type file
+            @id %s
+            path ${dir}/out/%s
+            append true
+            <format>
+              @type json
+            </format>
+            <buffer>
+              flush_mode immediate
+            </buffer>
+        """.formatted(name, name);
+  }
+
+  @Test
   void unbufferedStdoutUsesFluentdsLineFormatAndTheAckWaitsForIt() throws Exception {
     start("""
         <match **>
