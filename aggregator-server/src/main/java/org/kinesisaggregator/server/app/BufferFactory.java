@@ -1,0 +1,26 @@
+package org.kinesisaggregator.server.app;
+
+import org.kinesisaggregator.buffer.BufferSettings;
+import org.kinesisaggregator.buffer.EventBuffer;
+import org.kinesisaggregator.buffer.Output;
+
+/**
+ * Creates the buffer of one buffered output. The lead plugs buffer-store's implementation in here
+ * at merge, e.g. {@code (id, s, out, sec) -> Buffers.create(id, s, out, sec, clock, registry)};
+ * until then {@link UnbufferedFactory} writes straight through.
+ *
+ * <p>The buffer does not start or close {@code output} or {@code secondaryOrNull}: the
+ * {@link Aggregator} does. Called on the assembling thread; constructs only (no I/O, no threads).
+ */
+@FunctionalInterface
+public interface BufferFactory {
+
+  /**
+   * @param outputId the output's id ({@code @id} or derived), for metrics, logs and thread names
+   * @param settings validated settings; for a file buffer {@code settings.path()} is the buffer's own
+   *     directory, {@code <path>/<output id>}
+   * @param output where chunks are flushed
+   * @param secondaryOrNull the {@code <secondary>} output, or null
+   */
+  EventBuffer create(String outputId, BufferSettings settings, Output output, Output secondaryOrNull);
+}

@@ -1,0 +1,27 @@
+/**
+ * The application assembled from a conf: {@link org.kinesisaggregator.server.app.Aggregator} maps
+ * {@code <system>}, {@code <source>}s ({@link org.kinesisaggregator.server.app.ForwardConf}),
+ * {@code <label>}s, {@code <filter>}s, {@code <match>}es, their {@code <buffer>}s
+ * ({@link org.kinesisaggregator.server.app.BufferConf}, v1 and v0.12 names) and {@code <secondary>}s onto
+ * typed settings and components, through the plug-in registry
+ * ({@link org.kinesisaggregator.server.app.Plugins}: input, output and buffer factories).
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>Assembling does no I/O and starts no thread; every conf problem is found there, as a
+ *       {@code ConfException} with file and line, before anything starts.
+ *   <li>Start order: outputs, buffers, inputs. Close order: not ready, {@code drain_delay}, inputs drained
+ *       and closed (bounded by {@code shutdown_timeout}), buffers closed, outputs closed; each step logged,
+ *       a failure logged and the next step run.
+ *   <li>A file buffer's directory is {@code <path>/<output id>} ({@code <root_dir>/buffer/<output id>}
+ *       without a path); the output id is {@code @id} or derived from the type and pattern.
+ *   <li>Output types not in this build (Kinesis, until kpl-bridge) assemble for {@code --dry-run} but
+ *       refuse to start.
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * One thread assembles and starts; {@code Aggregator.close()} may run on a shutdown hook thread
+ * (synchronized, idempotent). The provisional {@link org.kinesisaggregator.server.app.UnbufferedFactory}
+ * and {@link org.kinesisaggregator.server.app.PendingForwardInput} are replaced at merge.
+ */
+package org.kinesisaggregator.server.app;

@@ -1,0 +1,44 @@
+package org.kinesisaggregator.server.output;
+
+import java.io.OutputStream;
+import java.time.ZoneId;
+import org.kinesisaggregator.buffer.EventSink;
+import org.kinesisaggregator.buffer.Output;
+import org.kinesisaggregator.conf.ConfElement;
+
+/**
+ * What an {@link OutputFactory} gets from the application being assembled: the id of the output,
+ * buffering, nested outputs, labels, and the few process-wide things outputs use. Implemented by
+ * {@code org.kinesisaggregator.server.app}; confined to the assembling thread.
+ */
+public interface OutputContext {
+
+  /**
+   * The output's id: its {@code @id}, or one derived from the match pattern and the type (see
+   * docs/configuration.md, "Output ids"). Names its buffer directory and its threads.
+   */
+  String outputId();
+
+  /**
+   * Puts {@code output} behind a buffer built from the element's {@code <buffer>} section or v0.12
+   * {@code buffer_*} parameters (marking them used) and its {@code <secondary>}, or behind a
+   * synchronous adapter when {@code defaults} says so and there is no buffer configuration. The
+   * application starts and closes the output and its buffer.
+   */
+  EventSink terminal(Output output, OutputDefaults defaults);
+
+  /** The sink of a nested output element ({@code <store>} of copy), built by its {@code @type}'s factory. */
+  EventSink child(ConfElement element);
+
+  /** The router of label {@code name} ({@code @label} of relabel); an unknown label is a conf error. */
+  EventSink label(String name, ConfElement referencedFrom);
+
+  /** Where {@code stdout} outputs write (the process' standard output; tests pass their own). */
+  OutputStream stdout();
+
+  /** The machine's zone ({@code localtime}). */
+  ZoneId zone();
+
+  /** Records a line for the {@code --dry-run} summary of this output (e.g. "coming with kpl-bridge"). */
+  void note(String message);
+}

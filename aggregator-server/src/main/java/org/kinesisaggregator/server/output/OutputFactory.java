@@ -1,0 +1,26 @@
+package org.kinesisaggregator.server.output;
+
+import org.kinesisaggregator.buffer.EventSink;
+import org.kinesisaggregator.conf.ConfElement;
+
+/**
+ * Builds what a {@code <match>} (or a {@code <store>}) of one {@code @type} does with its events.
+ * Receives the element so that it maps its own parameters (marking them used; what stays unused is
+ * reported) onto typed settings; a terminal output goes through {@link OutputContext#terminal} to
+ * get its buffer.
+ *
+ * <p>A factory for a Kinesis type looks like:
+ * <pre>{@code
+ * (element, ctx) -> ctx.terminal(new KinesisOutput(KinesisConf.settings(element)), OutputDefaults.kinesis())
+ * }</pre>
+ *
+ * <p>Called on the assembling thread only.
+ */
+@FunctionalInterface
+public interface OutputFactory {
+
+  /**
+   * @throws org.kinesisaggregator.conf.ConfException when the element is invalid (file, line, parameter)
+   */
+  EventSink create(ConfElement element, OutputContext context);
+}

@@ -1,0 +1,246 @@
+package org.kinesisaggregator.server.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.kinesisaggregator.buffer.EventSink;
+import org.kinesisaggregator.conf.ConfException;
+import org.kinesisaggregator.server.ForwardSettings;
+import org.kinesisaggregator.server.Input;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Assembly errors, unused parameters, forward mapping, coming types and the lifecycle order. */
+class AggregatorTest {
+  @TempDir
+  Path dir;
+
+  private TestConfs confs;
+  private String f;
+
+  @BeforeEach
+  void setUp() {
+    confs = new TestConfs(dir);
+    f = confs.conf();
+  }
+
+  @Test
+  void unknownTypesListTheKnownOnes() {
+    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type s3\n</match>\n"))
+        .isInstanceOf(ConfException.class)
+        .hasMessage(f + ":2: @type: unknown output type \"s3\" in <match a> (known: stdout, file, null, copy, relabel;"
+            + " kinesis_producer, kinesis_streams_aggregated, kinesis_streams are coming with kpl-bridge)");
+    assertThatThrownBy(() -> confs.assemble("<source>\n  type tail\n</source>\n"))
+        .hasMessage(f + ":2: type: unknown input type \"tail\" (known: forward)");
+    assertThatThrownBy(() -> confs.assemble("<filter a>\n  @type parser\n</filter>\n"))
+        .hasMessage(f + ":2: @type: unknown filter type \"parser\" (known: grep, record_transformer)");
+    assertThatThrownBy(() -> confs.assemble("<match a>\n</match>\n"))
+        .hasMessage(f + ":1: <match a>: missing required parameter '@type'");
+    assertThatThrownBy(() -> confs.assemble("<matches a>\n</matches>\n"))
+        .hasMessage(f + ":1: unknown directive <matches a> (expected: source, match, filter, label or system)");
+  }
+
+  @Test
+  void labelErrors() {
+    assertThatThrownBy(() -> confs.assemble("<source>\n  @type forward\n  @label @NOPE\n</source>\n"))
+        .hasMessage(f + ":3: @label: unknown label @NOPE (defined: @ROOT)");
+    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type relabel\n  @label @X\n</match>\n"))
+        .hasMessage(f + ":3: @label: unknown label @X (defined: @ROOT)");
+    assertThatThrownBy(() -> confs.assemble("<label X>\n</label>\n"))
+        .hasMessage(f + ":1: <label X>: a label name starts with @ (expected: <label @NAME>)");
+    assertThatThrownBy(() -> confs.assemble("<label @A>\n</label>\n<label @A>\n</label>\n"))
+        .hasMessage(f + ":3: <label @A> is defined twice (first at " + f + ":1)");
+    assertThatThrownBy(() -> confs.assemble("""
+        <label @A>
+          <match **>
+            @type relabel
+            @label @B
+          </match>
+        </label>
+        <label @B>
+          <match x.**>
+            @type relabel
+            @label @A
+          </match>
+        </label>
+        """)).hasMessage(f + ":8: relabel cycle: @A → @B → @A (expected: relabel chains that end)");
+  }
+
+  @Test
+  void unusedParametersWarnOrFailWithStrict() throws Exception {
+    String conf = "<match a>\n  @type null\n  colour blue\n</match>\n";
+    Aggregator a = confs.assemble(conf);
+    assertThat(a.warnings()).containsExactly(f + ":3: parameter 'colour' in <match a> is not used.");
+    assertThatThrownBy(() -> confs.assemble(conf, Plugins.defaults(), true))
+        .isInstanceOf(ConfException.class)
+        .hasMessage(f + ":3: parameter 'colour' in <match a> is not used.\n(--strict: unused parameters are errors)");
+  }
+
+  @Test
+  void duplicateIdsAndBadIds() {
+    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type null\n  @id x\n</match>\n<match b>\n  @type null\n"
+        + "  @id x\n</match>\n")).hasMessageStartingWith(f + ":7: @id: \"x\" is used twice");
+    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type null\n  @id ../x\n</match>\n"))
+        .hasMessageStartingWith(f + ":3: @id: \"../x\" is not a valid id");
+  }
+
+  @Test
+  void forwardSourceMapsOntoForwardSettings() throws Exception {
+    List<ForwardSettings> seen = new ArrayList<>();
+    InputFactory capture = (settings, sink, registry) -> {
+      seen.add(settings);
+      return PendingForwardInput.FACTORY.create(settings, sink, registry);
+    };
+    confs.assemble("""
+        <system>
+          workers 3
+        </system>
+        <source>
+          @type forward
+          bind 127.0.0.1
+          port 24225
+          chunk_size_limit 8m
+          chunk_size_warn_limit 4m
+          skip_invalid_event false
+          source_hostname_key host
+          add_tag_prefix fwd
+          deny_keepalive true
+          linger_timeout 2s
+          <transport tls>
+            cert_path /etc/agg/cert.pem
+            private_key_path /etc/agg/key.pem
+            ca_path /etc/agg/ca.pem
+            client_cert_auth true
+            min_version TLSv1_3
+          </transport>
+          <security>
+            self_hostname agg1
+            shared_key secret
+            user_auth true
+            allow_anonymous_source false
+            <user>
+              username alice
+              password pw
+            </user>
+            <client>
+              network 10.0.0.0/8
+              shared_key other
+              users alice
+            </client>
+          </security>
+        </source>
+        """, Plugins.defaults().withInput("forward", capture), true);
+    ForwardSettings s = seen.get(0);
+    assertThat(s.bind()).isEqualTo("127.0.0.1");
+    assertThat(s.port()).isEqualTo(24225);
+    assertThat(s.workers()).isEqualTo(3);
+    assertThat(s.chunkSizeLimitBytes()).isEqualTo(8L << 20);
+    assertThat(s.chunkSizeWarnLimitBytes()).isEqualTo(4L << 20);
+    assertThat(s.skipInvalidEvent()).isFalse();
+    assertThat(s.sourceHostnameKey()).isEqualTo("host");
+    assertThat(s.resolveHostname()).isTrue();
+    assertThat(s.addTagPrefix()).isEqualTo("fwd");
+    assertThat(s.denyKeepalive()).isTrue();
+    assertThat(s.lingerTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.tls().certPath()).isEqualTo(Path.of("/etc/agg/cert.pem"));
+    assertThat(s.tls().clientCertAuth()).isTrue();
+    assertThat(s.tls().minVersion()).isEqualTo("TLSv1_3");
+    assertThat(s.security().selfHostname()).isEqualTo("agg1");
+    assertThat(s.security().users()).containsExactly(new org.kinesisaggregator.server.SecuritySettings.User("alice", "pw"));
+    assertThat(s.security().clients().get(0).network()).isEqualTo("10.0.0.0/8");
+    assertThat(s.security().clients().get(0).users()).containsExactly("alice");
+    assertThat(s.security().allowAnonymousSource()).isFalse();
+  }
+
+  @Test
+  void forwardSettingsErrorsNameTheSection() {
+    assertThatThrownBy(() -> confs.assemble("<source>\n  @type forward\n  <transport tls>\n    cert_path /c\n"
+        + "  </transport>\n</source>\n"))
+        .hasMessage(f + ":3: <transport tls>: missing required parameter 'private_key_path'");
+    assertThatThrownBy(() -> confs.assemble("<source>\n  @type forward\n  port 70000\n</source>\n"))
+        .hasMessage(f + ":3: port: 70000 (expected: 0..65535)");
+  }
+
+  @Test
+  void comingOutputsAssembleButRefuseToStart() throws Exception {
+    Aggregator a = confs.assemble("<match k.**>\n  @type kinesis_streams_aggregated\n  stream_name s\n"
+        + "  <kinesis_producer>\n    record_ttl 3000\n  </kinesis_producer>\n</match>\n", Plugins.defaults(), true);
+    assertThat(a.coming()).containsExactly("kinesis_streams_aggregated in <match k.**> (" + f + ":1): coming with"
+        + " kpl-bridge");
+    assertThat(a.summary()).contains("kinesis_streams_aggregated [id kinesis_streams_aggregated-k.all]");
+    assertThatThrownBy(a::start).isInstanceOf(ConfException.class).hasMessageContaining("cannot start");
+    a.close();
+  }
+
+  @Test
+  void startsOutputsThenInputsAndClosesInputsFirst() throws Exception {
+    List<String> order = new ArrayList<>();
+    InputFactory recording = (ForwardSettings s, EventSink sink, io.micrometer.core.instrument.MeterRegistry r) ->
+        new Input() {
+          @Override
+          public String type() {
+            return "forward";
+          }
+
+          @Override
+          public void start() {
+            order.add("input start");
+          }
+
+          @Override
+          public void drain(Duration timeout) {
+            order.add("input drain");
+          }
+
+          @Override
+          public void close() {
+            order.add("input close");
+          }
+        };
+    Plugins plugins = Plugins.defaults().withInput("forward", recording)
+        .withOutput("recording", (e, ctx) -> ctx.terminal(new org.kinesisaggregator.buffer.Output() {
+          @Override
+          public String type() {
+            return "recording";
+          }
+
+          @Override
+          public void start() {
+            order.add("output start");
+          }
+
+          @Override
+          public java.util.concurrent.CompletableFuture<org.kinesisaggregator.buffer.WriteResult> write(
+              org.kinesisaggregator.buffer.Chunk chunk) {
+            return java.util.concurrent.CompletableFuture.completedFuture(
+                org.kinesisaggregator.buffer.WriteResult.allDelivered());
+          }
+
+          @Override
+          public void close() {
+            order.add("output close");
+          }
+        }, org.kinesisaggregator.server.output.OutputDefaults.buffered()));
+    Aggregator a = confs.assemble("<source>\n  @type forward\n</source>\n<match **>\n  @type recording\n</match>\n",
+        plugins, true);
+    a.start();
+    assertThat(a.isReady()).isTrue();
+    a.close();
+    a.close();
+    assertThat(a.isReady()).isFalse();
+    assertThat(order).containsExactly("output start", "input start", "input drain", "input close", "output close");
+  }
+
+  @Test
+  void aFailedStartClosesWhatStarted() throws Exception {
+    Aggregator a = confs.assemble("<source>\n  @type forward\n  port 0\n</source>\n<match **>\n  @type null\n</match>\n");
+    assertThatThrownBy(a::start).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the forward-protocol server is not in this build yet");
+    assertThat(a.isReady()).isFalse();
+  }
+}
