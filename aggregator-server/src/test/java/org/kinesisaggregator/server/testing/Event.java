@@ -39,7 +39,10 @@ public record Event(String tag, long epochSecond, int nanos, Map<String, Object>
 
   @SuppressWarnings("unchecked")
   public static Map<String, Object> toMap(ByteBuffer record) {
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(record.duplicate())) {
+    ByteBuffer view = record.duplicate();
+    byte[] bytes = new byte[view.remaining()];
+    view.get(bytes);
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
       return (Map<String, Object>) toJava(u.unpackValue());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
