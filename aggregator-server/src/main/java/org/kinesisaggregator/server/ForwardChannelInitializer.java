@@ -8,12 +8,14 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.ssl.SslContext;
 import org.kinesisaggregator.server.codec.ForwardDecoderConfig;
 import org.kinesisaggregator.server.codec.ForwardFrameDecoder;
+import org.kinesisaggregator.server.proxy.ProxyHeaderGuard;
 import org.kinesisaggregator.server.proxy.ProxyProtocolHandler;
 
 /**
  * The one place that states the order of a forward connection's pipeline:
  *
  * <pre>
+ *   proxy-guard    ProxyHeaderGuard          (proxy_protocol only: refuses at once what cannot be a PROXY header)
  *   proxy-decoder  HAProxyMessageDecoder     (proxy_protocol only: the PROXY v1/v2 header comes first, in clear)
  *   proxy          ProxyProtocolHandler      (records the client's address, removes itself)
  *   tls            SslHandler                (&lt;transport tls&gt; only)
@@ -42,7 +44,8 @@ final class ForwardChannelInitializer extends ChannelInitializer<Channel> {
     channels.add(ch);
     ChannelPipeline p = ch.pipeline();
     if (deps.settings().proxyProtocol()) {
-      p.addLast("proxy-decoder", new HAProxyMessageDecoder());
+      p.addLast("proxy-guard", new ProxyHeaderGuard());
+      p.addLast("proxy-decoder", new HAProxyMessageDecoder(true));
       p.addLast("proxy", new ProxyProtocolHandler());
     }
     if (sslContext != null) {

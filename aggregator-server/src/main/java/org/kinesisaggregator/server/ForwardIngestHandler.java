@@ -85,6 +85,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
   private boolean closeWhenSettled;
   private boolean readPaused;
   private boolean ready = true;
+  private boolean awaitingProxy;
   private boolean tlsFailureLogged;
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
   private int inFlight;
@@ -134,7 +135,9 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     }
     if (needsInjection()) {
       if (deps.settings().proxyProtocol()) {
+        // keep reading until the PROXY header names the peer; hold decoded messages until then
         ready = false;
+        awaitingProxy = true;
       } else {
         prepareInjection();
       }
@@ -175,6 +178,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
       if (proxied.address() != null) {
         setPeer(proxied.address());
       }
+      awaitingProxy = false;
       if (needsInjection()) {
         prepareInjection();
       }
@@ -543,7 +547,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     if (!active) {
       return;
     }
-    boolean pause = !ready || failed || closeWhenSettled || !waiting.isEmpty()
+    boolean pause = !ready && !awaitingProxy || failed || closeWhenSettled || !waiting.isEmpty()
         || inFlight >= deps.maxInFlightAppends() || inFlightBytes >= deps.maxInFlightBytes()
         || !ctx.channel().isWritable();
     if (pause != readPaused) {
