@@ -377,19 +377,19 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
       uncommitted.remove(stream);
       stream = null;
     }
-    LOG.warn("Dropped a message from {} larger than chunk_size_limit, no ack sent (tag={}, size={}, limit={})", peer,
-        dropped.tag(), dropped.wireBytes(), dropped.limitBytes());
     deps.metrics().message(dropped.mode(), ForwardMetrics.Result.DROPPED, dropped.wireBytes());
     deps.metrics().error(ErrorReason.CHUNK_SIZE_LIMIT);
+    LOG.warn("Dropped a message from {} larger than chunk_size_limit, no ack sent (tag={}, size={}, limit={})", peer,
+        dropped.tag(), dropped.wireBytes(), dropped.limitBytes());
     afterMessage();
   }
 
   private void noteMessage(String tag, ForwardMode mode, long wireBytes, int skipped, String skipReason,
       ForwardOption option, long events) {
     if (skipped > 0) {
+      deps.metrics().skipped(skipped);
       LOG.warn("Skipped {} invalid event(s) from {} (tag={}, skip_invalid_event true): {}", skipped, peer, tag,
           skipReason);
-      deps.metrics().skipped(skipped);
     }
     long warnLimit = deps.settings().chunkSizeWarnLimitBytes();
     if (warnLimit > 0 && wireBytes > warnLimit) {
@@ -407,17 +407,17 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         wireBytes);
     deps.metrics().events(result.storedEvents());
     if (option.wantsAck() && active) {
-      write(AckEncoder.encode(ctx.alloc(), option, mode == ForwardMode.JSON));
       deps.metrics().ack();
+      write(AckEncoder.encode(ctx.alloc(), option, mode == ForwardMode.JSON));
     }
   }
 
   private void appendFailed(String tag, ForwardMode mode, long events, long wireBytes, Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    LOG.warn("Append of {} event(s) from {} failed (tag={}); no ack sent, closing the connection so that the "
-        + "forwarder retries: {}", events, peer, tag, cause.toString());
     deps.metrics().message(mode, ForwardMetrics.Result.FAILED, wireBytes);
     deps.metrics().error(ErrorReason.APPEND_FAILED);
+    LOG.warn("Append of {} event(s) from {} failed (tag={}); no ack sent, closing the connection so that the "
+        + "forwarder retries: {}", events, peer, tag, cause.toString());
     failed = true;
     closeWhenSettled = true;
     updateReading();
@@ -448,10 +448,10 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
       LOG.debug("Handshake with {} (client hostname {}) succeeded", peer, hostname);
       return;
     }
-    LOG.warn("Handshake with {} failed (client hostname {}): {}; sent the failure PONG and closing the connection",
-        peer, hostname, outcome.reason());
     deps.metrics().handshakeFailure();
     deps.metrics().error(ErrorReason.HANDSHAKE);
+    LOG.warn("Handshake with {} failed (client hostname {}): {}; sent the failure PONG and closing the connection",
+        peer, hostname, outcome.reason());
     failed = true;
     updateReading();
     written.addListener(ChannelFutureListener.CLOSE);
@@ -471,9 +471,9 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
       tlsFailed(root);
       ctx.close();
     } else if (root instanceof HAProxyProtocolException) {
+      deps.metrics().error(ErrorReason.PROXY);
       LOG.warn("Closing forward connection from {}: PROXY protocol header: {} (expected: a PROXY v1 or v2 header, "
           + "proxy_protocol is on)", peer, root.getMessage());
-      deps.metrics().error(ErrorReason.PROXY);
       failed = true;
       ctx.close();
     } else if (root instanceof IOException) {

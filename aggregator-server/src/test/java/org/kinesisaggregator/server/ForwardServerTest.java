@@ -317,6 +317,36 @@ class ForwardServerTest {
   }
 
   @Test
+  void jsonRequestsAreAckedInJson() throws Exception {
+    ForwardServer server = start(Settings.local());
+    try (RawClient client = new RawClient(server.localAddress())) {
+      client.send("[\"json.tag\", 1700000000, {\"k\": \"v\"}, {\"chunk\": \"j1\"}]\n".getBytes(StandardCharsets.UTF_8));
+      byte[] expected = "{\"ack\":\"j1\"}".getBytes(StandardCharsets.UTF_8);
+      assertThat(client.read(expected.length)).isEqualTo(expected);
+      client.send("[\"json.fwd\", [[1700000001.5, {\"n\": 1}]], {\"chunk\": \"j2\"}]".getBytes(StandardCharsets.UTF_8));
+      expected = "{\"ack\":\"j2\"}".getBytes(StandardCharsets.UTF_8);
+      assertThat(client.read(expected.length)).isEqualTo(expected);
+    }
+    assertThat(sink.events()).containsExactly(Event.of("json.tag", 1_700_000_000L, 0, map("k", "v")),
+        Event.of("json.fwd", 1_700_000_001L, 500_000_000, map("n", 1L)));
+  }
+
+  @Test
+  void zstdEntriesAndFluentBitMetadataOverTheSocket() throws Exception {
+    ForwardServer server = start(Settings.local().eventMetadataKey("fluentbit"));
+    try (RawClient client = new RawClient(server.localAddress())) {
+      client.send(Mp.packed("z", Mp.zstd(entries(new Time(5, 6), map("a", 1L)), entries(7L, map("b", 2L))),
+          map("chunk", "zs", "compressed", "zstd")));
+      client.send(Mp.forward("fb", List.of(List.of(List.of(new Time(8, 9), map("otlp", "x")), map("log", "l"))),
+          map("chunk", "fb")));
+      assertThat(client.read(ack("zs").length)).isEqualTo(ack("zs"));
+      assertThat(client.read(ack("fb").length)).isEqualTo(ack("fb"));
+    }
+    assertThat(sink.events()).containsExactly(Event.of("z", 5, 6, map("a", 1L)), Event.of("z", 7, 0, map("b", 2L)),
+        Event.of("fb", 8, 9, map("log", "l", "fluentbit", map("otlp", "x"))));
+  }
+
+  @Test
   void metricsCountConnectionsMessagesEventsAndBytes() throws Exception {
     ForwardServer server = start(Settings.local());
     byte[] message = Mp.message("m", 1L, map("a", 1L), map("chunk", "x"));

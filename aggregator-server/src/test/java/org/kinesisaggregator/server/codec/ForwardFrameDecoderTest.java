@@ -215,6 +215,7 @@ class ForwardFrameDecoderTest {
   @Test
   void randomSplitsAndByteByByteGiveTheSameEvents() {
     long seed = System.nanoTime();
+    System.out.println("randomSplitsAndByteByByteGiveTheSameEvents seed " + seed);
     Random random = new Random(seed);
     byte[] bytes = streamOfEveryMode();
     List<Event> expected;

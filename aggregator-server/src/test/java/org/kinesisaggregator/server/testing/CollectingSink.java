@@ -92,12 +92,12 @@ public final class CollectingSink implements EventSink, AutoCloseable {
   }
 
   /** Completes every held future (in arrival order) and switches to {@link Mode#COMPLETE}. */
-  public void releaseHeld() {
-    mode = Mode.COMPLETE;
+  public synchronized void releaseHeld() {
     Runnable r;
     while ((r = held.poll()) != null) {
       writer.execute(r);
     }
+    mode = Mode.COMPLETE;
   }
 
   @Override
@@ -120,7 +120,7 @@ public final class CollectingSink implements EventSink, AutoCloseable {
     return AppendResult.stored(eventCount);
   }
 
-  private <T> void complete(CompletableFuture<T> f, Supplier<T> action) {
+  private synchronized <T> void complete(CompletableFuture<T> f, Supplier<T> action) {
     Runnable r = () -> {
       if (mode == Mode.FAIL) {
         f.completeExceptionally(failure.get());
