@@ -1,0 +1,90 @@
+package org.kinesisaggregator.server.codec;
+
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * What the decoder of one forward source needs to know, validated. Built once per source and
+ * shared by its connections (immutable).
+ *
+ * @param skipInvalidEvent drop invalid entries (true) or refuse the message (false)
+ * @param addTagPrefix prefix joined with "." to every tag, or null
+ * @param eventMetadataKey record key for Fluent Bit's metadata, or null to drop it
+ * @param chunkSizeLimitBytes messages bigger than this are read and dropped; 0 = no limit
+ * @param decompressionSizeLimitBytes cap on one message's decompressed entries
+ * @param expectHandshake the first message of a connection is the handshake PING
+ * @param maxEventBytes the largest single event held in memory; bigger ones are invalid
+ * @param streamThresholdBytes entries beyond this many bytes are streamed to the sink in pieces
+ * @param pieceBytes target size of a stream piece
+ * @param maxDepth deepest nesting of arrays/maps accepted
+ * @param maxJsonMessageBytes the largest JSON-framed request
+ * @param clock source of "now" for nil/0 times
+ */
+public record ForwardDecoderConfig(boolean skipInvalidEvent, String addTagPrefix, String eventMetadataKey,
+    long chunkSizeLimitBytes, long decompressionSizeLimitBytes, boolean expectHandshake, int maxEventBytes,
+    int streamThresholdBytes, int pieceBytes, int maxDepth, int maxJsonMessageBytes, Clock clock) {
+
+  /** Largest tag: the buffer's frame stores its length in 16 bits. */
+  public static final int MAX_TAG_BYTES = 65535;
+  /** Largest option map, and largest handshake message. */
+  public static final int MAX_OPTION_BYTES = 64 * 1024;
+  public static final int DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+  public static final int DEFAULT_STREAM_THRESHOLD_BYTES = 1024 * 1024;
+  public static final int DEFAULT_PIECE_BYTES = 512 * 1024;
+  public static final int DEFAULT_MAX_DEPTH = 1000;
+  public static final int DEFAULT_MAX_JSON_MESSAGE_BYTES = 1024 * 1024;
+
+  public ForwardDecoderConfig {
+    Objects.requireNonNull(clock, "clock");
+    if (addTagPrefix != null && addTagPrefix.isEmpty()) {
+      throw new IllegalArgumentException("add_tag_prefix: \"\" (expected: a non-empty prefix, or none)");
+    }
+    if (chunkSizeLimitBytes < 0) {
+      throw new IllegalArgumentException("chunk_size_limit: " + chunkSizeLimitBytes + " (expected: >= 0)");
+    }
+    if (decompressionSizeLimitBytes <= 0) {
+      throw new IllegalArgumentException("decompression_size_limit: " + decompressionSizeLimitBytes + " (expected: > 0)");
+    }
+    if (maxEventBytes <= 0 || pieceBytes <= 0 || streamThresholdBytes <= 0 || maxDepth < 4 || maxJsonMessageBytes <= 0) {
+      throw new IllegalArgumentException("decoder limits: event " + maxEventBytes + ", piece " + pieceBytes
+          + ", threshold " + streamThresholdBytes + ", depth " + maxDepth + ", json " + maxJsonMessageBytes
+          + " (expected: all > 0, depth >= 4)");
+    }
+  }
+
+  /** in_forward's defaults. */
+  public static ForwardDecoderConfig defaults(Clock clock) {
+    return new ForwardDecoderConfig(true, null, null, 0, 256L * 1024 * 1024, false, DEFAULT_MAX_EVENT_BYTES,
+        DEFAULT_STREAM_THRESHOLD_BYTES, DEFAULT_PIECE_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_JSON_MESSAGE_BYTES, clock);
+  }
+
+  public ForwardDecoderConfig withSkipInvalidEvent(boolean value) {
+    return new ForwardDecoderConfig(value, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
+        decompressionSizeLimitBytes, expectHandshake, maxEventBytes, streamThresholdBytes, pieceBytes, maxDepth,
+        maxJsonMessageBytes, clock);
+  }
+
+  public ForwardDecoderConfig withExpectHandshake(boolean value) {
+    return new ForwardDecoderConfig(skipInvalidEvent, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
+        decompressionSizeLimitBytes, value, maxEventBytes, streamThresholdBytes, pieceBytes, maxDepth,
+        maxJsonMessageBytes, clock);
+  }
+
+  public ForwardDecoderConfig withStreaming(int thresholdBytes, int pieceBytes) {
+    return new ForwardDecoderConfig(skipInvalidEvent, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
+        decompressionSizeLimitBytes, expectHandshake, maxEventBytes, thresholdBytes, pieceBytes, maxDepth,
+        maxJsonMessageBytes, clock);
+  }
+
+  public ForwardDecoderConfig withLimits(long chunkSizeLimitBytes, long decompressionSizeLimitBytes, int maxEventBytes) {
+    return new ForwardDecoderConfig(skipInvalidEvent, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
+        decompressionSizeLimitBytes, expectHandshake, maxEventBytes, streamThresholdBytes, pieceBytes, maxDepth,
+        maxJsonMessageBytes, clock);
+  }
+
+  public ForwardDecoderConfig withTagPrefixAndMetadataKey(String addTagPrefix, String eventMetadataKey) {
+    return new ForwardDecoderConfig(skipInvalidEvent, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
+        decompressionSizeLimitBytes, expectHandshake, maxEventBytes, streamThresholdBytes, pieceBytes, maxDepth,
+        maxJsonMessageBytes, clock);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The Fluentd forward protocol v1 codec: {@link org.kinesisaggregator.server.codec.ForwardFrameDecoder}
+ * and what it emits ({@link org.kinesisaggregator.server.codec.ForwardEvents},
+ * {@link org.kinesisaggregator.server.codec.StreamStart} / {@link org.kinesisaggregator.server.codec.StreamPiece}
+ * / {@link org.kinesisaggregator.server.codec.StreamEnd}, {@link org.kinesisaggregator.server.codec.MessageDropped},
+ * {@link org.kinesisaggregator.server.codec.PingRequest}), the ack encoder and
+ * {@link org.kinesisaggregator.server.codec.ForwardProtocolException}.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>Entries leave the decoder in the buffer's entry format ({@code [time, record]} arrays
+ *       back to back), validated: time an integer, float or EventTime (ext 0, 8 bytes), record a
+ *       map, nesting at most 1000 deep, one event at most 16 MiB. PackedForward entries are kept
+ *       byte for byte (retained slices of the input); only Message-mode events, nil/0 times
+ *       ("now") and Fluent Bit {@code [[time, metadata], record]} entries are re-encoded.</li>
+ *   <li>No allocation follows a declared length before the bytes arrive; every state bounds what
+ *       it buffers (tag 64 KiB, option and handshake 64 KiB, JSON request 1 MiB, one event,
+ *       decompression steps of 64 KiB, stream pieces of about 512 KiB).</li>
+ *   <li>After a {@link org.kinesisaggregator.server.codec.ForwardProtocolException} the decoder
+ *       discards everything until the connection closes.</li>
+ * </ul>
+ *
+ * <h2>Ownership and threads</h2>
+ * Buffers in emitted messages are owned by the receiver, which releases them when the sink is done
+ * with them. Decoders, parsers and decompressors are per channel and confined to its event loop;
+ * {@link org.kinesisaggregator.server.codec.ForwardDecoderConfig} and the ack encoder are immutable.
+ *
+ * @see <a href="https://github.com/fluent/fluentd/wiki/Forward-Protocol-Specification-v1">Forward Protocol Specification v1</a>
+ */
+package org.kinesisaggregator.server.codec;

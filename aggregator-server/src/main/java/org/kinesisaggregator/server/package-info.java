@@ -1,0 +1,37 @@
+/**
+ * The forward-protocol input: {@link org.kinesisaggregator.server.ForwardServer}, a
+ * {@code <source> @type forward} that accepts what td-agent / fluentd / fluent-bit forwarders send
+ * (Fluentd forward protocol v1) and hands it to an {@link org.kinesisaggregator.buffer.EventSink}.
+ *
+ * <h2>Pipeline</h2>
+ * {@link org.kinesisaggregator.server.ForwardChannelInitializer} is the one place stating it:
+ * optional PROXY header handling, optional TLS, then
+ * {@link org.kinesisaggregator.server.codec.ForwardFrameDecoder} (bytes → validated entries) and
+ * {@code ForwardIngestHandler} (handshake, append, ack, back-pressure, errors).
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>A forwarder's {@code chunk} is acked only after the sink's future for that message
+ *       completed normally (for a streamed message: every piece written, then the commit). A
+ *       refused or failed append gets no ack; the connection is closed once the other in-flight
+ *       appends settled, so the forwarder retries. Nothing acked is ever dropped by this module.</li>
+ *   <li>Memory per connection is bounded: a message whose entries exceed 1 MiB is streamed to the
+ *       sink in pieces of whole events (only the incomplete tail event is held); compressed
+ *       entries are decompressed in 64 KiB steps; at most 64 appends/pieces and 2 MiB of entries
+ *       per connection wait for the sink — beyond that the connection stops reading (TCP
+ *       back-pressure, which {@code overflow_action block} relies on).</li>
+ *   <li>Bad input closes only its own connection, with one log line naming the peer and the
+ *       reason ({@code "<field>: <actual> (expected: <rule>)"}) and a
+ *       {@code forward.errors{reason}} count; the decoder never re-synchronises mid-stream.</li>
+ *   <li>Metric tags are bounded ({@code port}, {@code mode}, {@code result}, {@code reason}):
+ *       never peer addresses, event tags or chunk ids.</li>
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * One boss event loop accepts; {@code workers} event loops (native epoll when available, else NIO)
+ * own the connections. Every handler's state is confined to its channel's event loop; sink futures
+ * complete on any thread and hop back to the loop; nothing blocks a loop (reverse DNS for
+ * {@code source_hostname_key} runs on a small resolver pool). {@code ForwardServer}'s lifecycle
+ * methods are synchronized and may be called from any thread.
+ */
+package org.kinesisaggregator.server;
