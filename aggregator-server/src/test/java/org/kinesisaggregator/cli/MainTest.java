@@ -100,10 +100,13 @@ class MainTest {
 
   @Test
   void aStartUpFailureExitsWith1() throws IOException {
-    // the forward server is not in this build yet: its stand-in refuses to start
-    Path c = conf("<source>\n  @type forward\n  port 0\n</source>\n<match **>\n  @type null\n</match>\n");
-    assertThat(run("-c", c.toString())).isEqualTo(Main.RUNTIME_FAILURE);
-    assertThat(err()).contains("start-up failed").contains("not in this build yet");
+    // the port is taken: the forward server cannot bind
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Path c = conf("<source>\n  @type forward\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
+          + "\n</source>\n<match **>\n  @type null\n</match>\n");
+      assertThat(run("-c", c.toString())).isEqualTo(Main.RUNTIME_FAILURE);
+      assertThat(err()).contains("start-up failed").contains("Address already in use");
+    }
   }
 
   @Test

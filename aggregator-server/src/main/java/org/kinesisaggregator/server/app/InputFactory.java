@@ -6,9 +6,8 @@ import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
 
 /**
- * Creates the input of a {@code <source> @type forward}. The lead connects the forward server at
- * merge: {@code ForwardServer::new}. Until then {@link PendingForwardInput#FACTORY} stands in and
- * refuses to start.
+ * Creates the input of a {@code <source> @type forward}: {@code ForwardServer::new} (tests may
+ * pass their own).
  *
  * <p>Called on the assembling thread; constructs only (no I/O, no threads: {@code Input.start()} does that).
  */

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.output.BuiltinOutputs;
 import org.kinesisaggregator.server.output.OutputFactory;
 
@@ -12,9 +13,9 @@ import org.kinesisaggregator.server.output.OutputFactory;
  * The plug-in registry: input types, output types, output types still to come, and the buffer
  * factory. Immutable; every {@code with…} returns a new registry.
  *
- * <p><b>Merge points</b> (in {@link #defaults()}): {@code forward} → {@code ForwardServer::new};
- * the buffer factory → buffer-store's; {@code kinesis_producer}, {@code kinesis_streams_aggregated},
- * {@code kinesis_streams} → kpl-bridge's output factory (which also removes them from "coming").
+ * <p>{@link #defaults()}: {@code forward} is the {@link ForwardServer}; the buffer factory and the
+ * Kinesis output types ({@code kinesis_producer}, {@code kinesis_streams_aggregated},
+ * {@code kinesis_streams}, which also leave "coming") are added by {@code Main.wire}.
  */
 public final class Plugins {
   /** What the kpl-bridge branch brings; reported by {@code --dry-run}, refused by a real start. */
@@ -39,7 +40,7 @@ public final class Plugins {
     for (String type : List.of("kinesis_producer", "kinesis_streams_aggregated", "kinesis_streams")) {
       coming.put(type, COMING_WITH_KPL_BRIDGE);
     }
-    return new Plugins(Map.of("forward", PendingForwardInput.FACTORY), BuiltinOutputs.factories(), coming, null);
+    return new Plugins(Map.of("forward", ForwardServer::new), BuiltinOutputs.factories(), coming, null);
   }
 
   public Plugins withInput(String type, InputFactory factory) {

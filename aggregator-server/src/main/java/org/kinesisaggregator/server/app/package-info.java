@@ -22,6 +22,6 @@
  * <h2>Threads</h2>
  * One thread assembles and starts; {@code Aggregator.close()} may run on a shutdown hook thread
  * (synchronized, idempotent). The provisional {@link org.kinesisaggregator.server.app.UnbufferedFactory}
- * and {@link org.kinesisaggregator.server.app.PendingForwardInput} are replaced at merge.
+ * is replaced at merge.
  */
 package org.kinesisaggregator.server.app;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.conf.ConfException;
+import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,7 +95,7 @@ class AggregatorTest {
     List<ForwardSettings> seen = new ArrayList<>();
     InputFactory capture = (settings, sink, registry) -> {
       seen.add(settings);
-      return PendingForwardInput.FACTORY.create(settings, sink, registry);
+      return new ForwardServer(settings, sink, registry);
     };
     confs.assemble("""
         <system>
@@ -238,9 +239,11 @@ class AggregatorTest {
 
   @Test
   void aFailedStartClosesWhatStarted() throws Exception {
-    Aggregator a = confs.assemble("<source>\n  @type forward\n  port 0\n</source>\n<match **>\n  @type null\n</match>\n");
-    assertThatThrownBy(a::start).isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("the forward-protocol server is not in this build yet");
-    assertThat(a.isReady()).isFalse();
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Aggregator a = confs.assemble("<source>\n  @type forward\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
+          + "\n</source>\n<match **>\n  @type null\n</match>\n");
+      assertThatThrownBy(a::start).isInstanceOf(java.io.IOException.class).hasMessageContaining("Address already in use");
+      assertThat(a.isReady()).isFalse();
+    }
   }
 }
