@@ -200,7 +200,8 @@ final class FileChunkStore implements ChunkStore {
     for (ChunkRecord r : unseen.values()) {
       ledger.remove(r.chunkId());
       if (r.state() != ChunkState.DELIVERED) {
-        log.warn("Buffer {}: the ledger lists chunk {} ({} events) but its file is missing; someone removed it",
+        log.warn("Buffer {}: the ledger lists chunk {} ({} events) but its file is missing (set aside to failed/ "
+            + "just before a crash, or removed by hand)",
             dir, ChunkFileFormat.fileName(r.chunkId()), r.eventCount());
       }
     }
@@ -255,6 +256,19 @@ final class FileChunkStore implements ChunkStore {
         ledger.close();
       } catch (RuntimeException e) {
         log.warn("Buffer {}: closing the ledger failed: {}", dir, e.toString());
+      }
+      ledger = null;
+    }
+    closeLock();
+  }
+
+  /** Closes without the final ledger commit (tests: a crash). */
+  void abort() {
+    if (ledger != null) {
+      try {
+        ledger.close();
+      } catch (RuntimeException e) {
+        log.debug("Buffer {}: abort: {}", dir, e.toString());
       }
       ledger = null;
     }
