@@ -212,8 +212,9 @@ public final class BufferEngine implements EventBuffer {
       return;
     }
     accepting = false;
-    if (!started.get()) {
-      return;
+    if (!started.get() || writer == null) {
+      metrics.close();
+      return; // never started, or start failed (and closed the store)
     }
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
     boolean flushAtShutdown = settings.flushAtShutdown() && !crash;
@@ -262,6 +263,7 @@ public final class BufferEngine implements EventBuffer {
     }
     failLeftoverRequests();
     BufferStats left = stats();
+    metrics.close();
     if (!crash) {
       store.close();
     } else {

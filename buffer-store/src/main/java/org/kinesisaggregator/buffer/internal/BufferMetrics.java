@@ -36,8 +36,13 @@ public final class BufferMetrics {
   final Counter eventsToSecondary;
   final Counter recoveryTruncatedBytes;
 
+  private final MeterRegistry registry;
+  private final Tags tags;
+
   public BufferMetrics(MeterRegistry registry, String outputId, String type, Supplier<BufferStats> stats) {
+    this.registry = registry;
     Tags tags = Tags.of("output", outputId, "type", type);
+    this.tags = tags;
     appendsStored = Counter.builder("buffer.appends").tags(tags).tag("result", "stored")
         .description("appends accepted").register(registry);
     appendsDuplicate = Counter.builder("buffer.appends").tags(tags).tag("result", "duplicate")
@@ -74,5 +79,14 @@ public final class BufferMetrics {
     Gauge.builder("buffer.retry.count", stats, s -> s.get().retryCount()).tags(tags).register(registry);
     Gauge.builder("buffer.oldest.chunk.age", stats, s -> s.get().oldestChunkAgeMillis() / 1000.0).tags(tags)
         .baseUnit("seconds").register(registry);
+  }
+
+  /** Removes this buffer's meters (a buffer re-created under the same output id registers fresh ones). */
+  public void close() {
+    for (io.micrometer.core.instrument.Meter m : registry.getMeters()) {
+      if (m.getId().getName().startsWith("buffer.") && m.getId().getTags().containsAll(tags.stream().toList())) {
+        registry.remove(m);
+      }
+    }
   }
 }
