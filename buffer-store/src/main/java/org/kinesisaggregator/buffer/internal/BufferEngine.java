@@ -484,6 +484,12 @@ public final class BufferEngine implements EventBuffer {
         batch.complete(a.future, AppendResult.duplicate());
         return true;
       }
+      if (a.eventCount == 0) {
+        // nothing to store: an empty frame would read as an impossible one at recovery
+        batch.complete(a.future, AppendResult.stored(0));
+        return true;
+      }
+      checkEntries(a.entries, a.eventCount, a.tag);
       byte[] tagBytes = ChunkFileFormat.tagBytes(a.tag);
       long bytes = ChunkFileFormat.frameBytes(tagBytes.length, a.entries.remaining());
       if (!makeRoom(bytes, a.tag)) {
@@ -516,6 +522,13 @@ public final class BufferEngine implements EventBuffer {
           + " refused: " + e.getMessage(), e));
     }
     return true;
+  }
+
+  private static void checkEntries(ByteBuffer entries, int eventCount, String tag) {
+    if (eventCount < 0 || entries.remaining() < 2 * eventCount) {
+      throw new BufferException("append of tag " + tag + ": " + eventCount + " events in " + entries.remaining()
+          + " bytes (expected: eventCount >= 0 and at least 2 bytes per event); a bug in the caller");
+    }
   }
 
   private BufferException ioFailure(IOException e) {
@@ -1039,6 +1052,11 @@ public final class BufferEngine implements EventBuffer {
       return true;
     }
     try {
+      if (p.eventCount == 0) {
+        p.future.complete(null);
+        return true;
+      }
+      checkEntries(p.entries, p.eventCount, s.tag);
       byte[] tagBytes = ChunkFileFormat.tagBytes(s.tag);
       long bytes = ChunkFileFormat.frameBytes(tagBytes.length, p.entries.remaining());
       if (!makeRoom(bytes, s.tag)) {
