@@ -851,7 +851,7 @@ public final class BufferEngine implements EventBuffer {
   /** Byte offsets (relative to the position) where each of the {@code count} entries ends. */
   private static int[] eventEnds(ByteBuffer entries, int count, String tag) throws IOException {
     int[] ends = new int[count];
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(entries.duplicate())) {
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(new org.msgpack.core.buffer.ByteBufferInput(entries.duplicate()))) {
       for (int i = 0; i < count; i++) {
         if (!u.hasNext()) {
           throw new BufferException("append of tag " + tag + ": entries hold " + i + " events (expected: " + count + ")");

@@ -28,7 +28,9 @@ final class MemoryStoredChunk extends StoredChunk {
     ByteBuffer h = frameHeader.duplicate();
     h.position(ChunkFileFormat.FRAME_HEADER_BYTES);
     String tag = StandardCharsets.UTF_8.decode(h).toString();
-    ByteBuffer copy = ByteBuffer.allocate(entries.remaining());
+    // Direct, so that outputs can read the read-only views EventCursor hands out with msgpack-core
+    // (which reads read-only buffers only when they are direct), as they do for mapped chunk files.
+    ByteBuffer copy = ByteBuffer.allocateDirect(entries.remaining());
     copy.put(entries.duplicate()).flip();
     frames.add(new Frame(tag, copy.asReadOnlyBuffer(), events, eventCount));
     dataBytes += frameHeader.remaining() + entries.remaining();

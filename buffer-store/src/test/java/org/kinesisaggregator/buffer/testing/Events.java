@@ -37,7 +37,10 @@ public final class Events {
 
   /** The id in a record made by {@link #entries}. */
   public static long id(ByteBuffer record) {
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(record.duplicate())) {
+    // records are read-only views, which msgpack-core reads only when direct: copy
+    byte[] bytes = new byte[record.remaining()];
+    record.duplicate().get(bytes);
+    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
       int n = u.unpackMapHeader();
       for (int i = 0; i < n; i++) {
         String key = u.unpackString();
