@@ -367,7 +367,7 @@ public final class BufferEngine implements EventBuffer {
 
   private void enqueue(Object r) {
     requests.add(r);
-    if (closed.get() && !writerAlive() && requests.remove(r)) {
+    if ((closed.get() || !accepting) && !writerAlive() && requests.remove(r)) {
       failRequest(r, notAccepting());
     }
   }
@@ -404,11 +404,15 @@ public final class BufferEngine implements EventBuffer {
           }
           r = requests.poll();
         }
-        retryBlocked(batch);
-        if (!halted) {
-          sealDue(batch, stopping);
+        try {
+          retryBlocked(batch);
+          if (!halted) {
+            sealDue(batch, stopping);
+          }
+          expireDedup();
+        } catch (RuntimeException e) {
+          log.error("Buffer of output {}: writer round failed: {}; continuing", outputId, e.toString(), e);
         }
-        expireDedup();
         commit(batch);
       }
       BufferException closing = new BufferException("buffer of output " + outputId
@@ -553,7 +557,7 @@ public final class BufferEngine implements EventBuffer {
     long now = clock.millis();
     dedup.remove(ByteBuffer.wrap(copy));
     dedup.put(ByteBuffer.wrap(copy), now);
-    ledger.putDedupKey(copy, now);
+    safeLedger(() -> ledger.putDedupKey(copy, now), "dedup key");
     batch.ledgerDirty = true;
   }
 
@@ -572,11 +576,12 @@ public final class BufferEngine implements EventBuffer {
         break;
       }
       it.remove();
-      ledger.removeDedupKey(bytes(e.getKey()));
+      byte[] key = bytes(e.getKey());
+      safeLedger(() -> ledger.removeDedupKey(key), "expire dedup key");
       removed = true;
     }
     if (removed) {
-      ledger.commit();
+      safeLedger(ledger::commit, "expire dedup keys");
     }
   }
 
@@ -689,7 +694,8 @@ public final class BufferEngine implements EventBuffer {
         StoredChunk chunk = store.create(id, now, false);
         h = new Handle(chunk, key);
         h.state = ChunkState.STAGED;
-        ledger.put(h.record());
+        Handle created = h;
+        safeLedger(() -> ledger.put(created.record()), "new chunk");
         batch.ledgerDirty = true;
         batch.newFiles = true;
         lock.lock();
@@ -917,12 +923,8 @@ public final class BufferEngine implements EventBuffer {
       publish(p);
     }
     if (batch.ledgerDirty || !batch.toSeal.isEmpty()) {
-      try {
-        ledger.commit();
-      } catch (RuntimeException e) {
-        log.error("Buffer of output {}: ledger commit failed: {}", outputId, e.toString());
-        failure = new IOException("ledger commit failed: " + e, e);
-      }
+      // The chunk files (synced above) hold the events: a failed ledger commit does not fail the acks.
+      safeLedger(ledger::commit, "group commit");
     }
     for (int i = 0; i < batch.futures.size(); i++) {
       if (failure != null && !batch.results.get(i).isDuplicate()) {
@@ -958,12 +960,12 @@ public final class BufferEngine implements EventBuffer {
         } catch (IOException e) {
           log.warn("Buffer of output {}: deleting empty chunk {} failed: {}", outputId, h.chunk.describe(), e.toString());
         }
-        ledger.remove(h.chunk.id);
+        safeLedger(() -> ledger.remove(h.chunk.id), "drop empty chunk");
         return;
       }
       h.state = ChunkState.QUEUED;
       queued.put(h.chunk.id, h);
-      ledger.put(h.record());
+      safeLedger(() -> ledger.put(h.record()), "seal");
     } finally {
       lock.unlock();
     }
@@ -1144,6 +1146,10 @@ public final class BufferEngine implements EventBuffer {
       p.future.complete(AppendResult.stored(s.events));
     } catch (IOException | RuntimeException e) {
       log.error("Buffer of output {}: publishing a streamed append of tag {} failed: {}", outputId, s.tag, e.toString());
+      if (!s.privates.isEmpty() && s.privates.get(0) instanceof FileStoredChunk f
+          && java.nio.file.Files.exists(f.path()) && f.path().toString().endsWith(ChunkFileFormat.PRIVATE_SUFFIX)) {
+        discardStream(s); // not published: nothing of it will be delivered
+      }
       metrics.appendsRefused.increment();
       p.future.completeExceptionally(ioFailure(e instanceof IOException io ? io : new IOException(e)));
     }
@@ -1519,13 +1525,10 @@ public final class BufferEngine implements EventBuffer {
 
   /** The chunk's file was moved to failed/ as it is: drop the ledger record (after the move). */
   private void forget(Handle h) {
-    try {
+    safeLedger(() -> {
       ledger.remove(h.chunk.id);
       ledger.commit();
-    } catch (RuntimeException e) {
-      log.error("Buffer of output {}: removing chunk {} from the ledger failed: {}", outputId, h.chunk.describe(),
-          e.toString());
-    }
+    }, "forget chunk moved to failed/");
     lock.lock();
     try {
       queued.remove(h.chunk.id);
@@ -1541,15 +1544,19 @@ public final class BufferEngine implements EventBuffer {
 
   /** Every event is done: ledger first (DELIVERED, committed), then the file, then the record. */
   private void purge(Handle h) {
-    try {
+    // If the ledger cannot record it (disk full), the file is deleted anyway: its events are
+    // delivered, and deleting is what frees the disk. The stale record is dropped at recovery.
+    safeLedger(() -> {
       ledger.put(h.record().withState(ChunkState.DELIVERED));
       ledger.commit();
+    }, "purge");
+    try {
       h.chunk.delete();
-      ledger.remove(h.chunk.id);
-    } catch (IOException | RuntimeException e) {
-      log.error("Buffer of output {}: purging delivered chunk {} failed: {}; recovery finishes it", outputId,
+    } catch (IOException e) {
+      log.error("Buffer of output {}: deleting delivered chunk {} failed: {}; recovery deletes it", outputId,
           h.chunk.describe(), e.toString());
     }
+    safeLedger(() -> ledger.remove(h.chunk.id), "purge");
     lock.lock();
     try {
       queued.remove(h.chunk.id);
@@ -1560,6 +1567,21 @@ public final class BufferEngine implements EventBuffer {
     }
     if (settings.overflowAction() == OverflowAction.BLOCK) {
       requests.add(WAKE);
+    }
+  }
+
+  /**
+   * Runs a ledger update whose failure must not stop the buffer: the chunk files are the truth for
+   * content, so a lost ledger update costs at most a re-delivery after a crash. Logged, returns false.
+   */
+  private boolean safeLedger(Runnable update, String what) {
+    try {
+      update.run();
+      return true;
+    } catch (RuntimeException e) {
+      log.error("Buffer of output {}: ledger update failed ({}): {}; continuing (a crash now may re-deliver events)",
+          outputId, what, e.toString());
+      return false;
     }
   }
 

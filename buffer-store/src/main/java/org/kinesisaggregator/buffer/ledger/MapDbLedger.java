@@ -43,14 +43,18 @@ public final class MapDbLedger implements Ledger {
   public static final int LEDGER_FORMAT_VERSION = 1;
   public static final String FILE_NAME = "ledger.db";
 
-  private final DB db;
-  private final HTreeMap<Long, byte[]> chunks;
-  private final HTreeMap<byte[], Long> dedup;
+  private final Path file;
+  private DB db;
+  private HTreeMap<Long, byte[]> chunks;
+  private HTreeMap<byte[], Long> dedup;
   private final boolean recreated;
   private final String problem;
+  /** Set when an operation failed (e.g. disk full): the next operation reopens the ledger first. */
+  private boolean broken;
 
-  private MapDbLedger(DB db, HTreeMap<Long, byte[]> chunks, HTreeMap<byte[], Long> dedup, boolean recreated,
+  private MapDbLedger(Path file, DB db, HTreeMap<Long, byte[]> chunks, HTreeMap<byte[], Long> dedup, boolean recreated,
       String problem) {
+    this.file = file;
     this.db = db;
     this.chunks = chunks;
     this.dedup = dedup;
@@ -91,7 +95,8 @@ public final class MapDbLedger implements Ledger {
   }
 
   private static MapDbLedger openOrThrow(Path file, boolean created, String problem) throws IOException {
-    DB db = DBMaker.fileDB(file.toFile()).transactionEnable().fileChannelEnable().make();
+    // No MapDB file lock: buffer.lock already guards the directory, and a broken ledger is reopened in-process.
+    DB db = DBMaker.fileDB(file.toFile()).transactionEnable().fileChannelEnable().fileLockDisable().make();
     try {
       Atomic.Integer format = db.atomicInteger("format").createOrOpen();
       if (created) {
@@ -104,7 +109,7 @@ public final class MapDbLedger implements Ledger {
       HTreeMap<Long, byte[]> chunks = db.hashMap("chunks", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
       HTreeMap<byte[], Long> dedup = db.hashMap("dedup", Serializer.BYTE_ARRAY, Serializer.LONG).createOrOpen();
       db.commit();
-      return new MapDbLedger(db, chunks, dedup, created, problem);
+      return new MapDbLedger(file, db, chunks, dedup, created, problem);
     } catch (IOException | RuntimeException | Error e) {
       try {
         db.close();
@@ -134,8 +139,36 @@ public final class MapDbLedger implements Ledger {
     return problem;
   }
 
+  /**
+   * After a failed operation (a full disk makes MapDB's write-ahead log fail half way), the store
+   * object is dropped, not closed (its locks may be inconsistent), and the ledger is reopened from
+   * its last commit: changes since then are lost, which at worst re-delivers events.
+   */
+  private void ensureOpen() {
+    if (!broken) {
+      return;
+    }
+    try {
+      MapDbLedger fresh = openOrThrow(file, false, null);
+      db = fresh.db;
+      chunks = fresh.chunks;
+      dedup = fresh.dedup;
+      broken = false;
+      log.warn("Ledger {} reopened after a failure; changes since its last commit were lost (may cause duplicates)",
+          file);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException("ledger " + file + " cannot be reopened (" + e + "); check free disk space", e);
+    }
+  }
+
+  private RuntimeException failed(RuntimeException e) {
+    broken = true;
+    return e;
+  }
+
   @Override
   public synchronized Map<Long, ChunkRecord> chunks() {
+    ensureOpen();
     Map<Long, ChunkRecord> out = new HashMap<>();
     for (Map.Entry<Long, byte[]> e : chunks.getEntries()) {
       try {
@@ -149,12 +182,22 @@ public final class MapDbLedger implements Ledger {
 
   @Override
   public synchronized void put(ChunkRecord record) {
-    chunks.put(record.chunkId(), record.encode());
+    ensureOpen();
+    try {
+      chunks.put(record.chunkId(), record.encode());
+    } catch (RuntimeException e) {
+      throw failed(e);
+    }
   }
 
   @Override
   public synchronized void remove(long chunkId) {
-    chunks.remove(chunkId);
+    ensureOpen();
+    try {
+      chunks.remove(chunkId);
+    } catch (RuntimeException e) {
+      throw failed(e);
+    }
   }
 
   @Override
@@ -168,22 +211,37 @@ public final class MapDbLedger implements Ledger {
 
   @Override
   public synchronized void putDedupKey(byte[] key, long seenAtEpochMillis) {
-    dedup.put(key, seenAtEpochMillis);
+    ensureOpen();
+    try {
+      dedup.put(key, seenAtEpochMillis);
+    } catch (RuntimeException e) {
+      throw failed(e);
+    }
   }
 
   @Override
   public synchronized void removeDedupKey(byte[] key) {
-    dedup.remove(key);
+    ensureOpen();
+    try {
+      dedup.remove(key);
+    } catch (RuntimeException e) {
+      throw failed(e);
+    }
   }
 
   @Override
   public synchronized void commit() {
-    db.commit();
+    ensureOpen();
+    try {
+      db.commit();
+    } catch (RuntimeException e) {
+      throw failed(e);
+    }
   }
 
   @Override
   public synchronized void close() {
-    if (!db.isClosed()) {
+    if (!broken && !db.isClosed()) {
       db.close();
     }
   }
