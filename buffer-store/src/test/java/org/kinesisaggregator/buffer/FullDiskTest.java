@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real full disk: a 2 MiB tmpfs mounted by the test (needs root; skipped with the reason printed
+ * A real full disk: an 8 MiB tmpfs mounted by the test (needs root; skipped with the reason printed
  * where mounting is not permitted). Appends fail with a clear message once the disk is full,
  * nothing acked is lost, and appends work again once delivery frees space.
  */
@@ -38,7 +38,7 @@ class FullDiskTest {
     mount = Files.createDirectories(dir.resolve("small"));
     String reason;
     try {
-      Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mount.toString())
+      Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mount.toString())
           .redirectErrorStream(true).start();
       String output = new String(p.getInputStream().readAllBytes());
       mounted = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
@@ -77,7 +77,7 @@ class FullDiskTest {
     Set<Long> acked = new HashSet<>();
     Throwable refusal = null;
     long id = 0;
-    for (int i = 0; i < 2000 && refusal == null; i++) {
+    for (int i = 0; i < 5000 && refusal == null; i++) {
       try {
         b.append("t", Events.entries(id, 4, 1000), 4, null).get(10, TimeUnit.SECONDS);
         for (long k = id; k < id + 4; k++) {
