@@ -68,8 +68,8 @@ public final class BufferBenchmark {
     recovery(work, quick ? 256L << 20 : 2L << 30);
   }
 
-  /** write(2) + fdatasync of {@code blockBytes} blocks, sequentially, one writer. */
-  static void rawDisk(Path work, int blockBytes, int megabytes) throws IOException {
+  /** write(2) + fdatasync of {@code blockBytes} blocks, sequentially, one writer; prints and returns MB/s. */
+  static double rawDisk(Path work, int blockBytes, int megabytes) throws IOException {
     Path f = work.resolve("raw.bin");
     ByteBuffer block = ByteBuffer.allocateDirect(blockBytes);
     for (int i = 0; i < blockBytes; i++) {
@@ -88,8 +88,10 @@ public final class BufferBenchmark {
         ch.force(false);
       }
       double secs = (System.nanoTime() - t0) / 1e9;
+      double mbps = blocks * (double) blockBytes / secs / 1e6;
       System.out.printf(Locale.ROOT, "raw-disk: block=%d bytes, %d blocks, write+fdatasync each: %.1f MB/s, %.0f fsyncs/s%n",
-          blockBytes, blocks, blocks * (double) blockBytes / secs / 1e6, blocks / secs);
+          blockBytes, blocks, mbps, blocks / secs);
+      return mbps;
     } finally {
       Files.deleteIfExists(f);
     }
@@ -154,6 +156,13 @@ public final class BufferBenchmark {
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       EventBuffer buffer = Buffers.create("bench", settings(dir, durability), new NullOutput(), null,
           Clock.systemUTC(), registry);
+      // The disk's speed drifts (shared virtual disk): measure the raw limit right before the run.
+      double raw64k = 0;
+      double raw4m = 0;
+      if (!warmUp && durability == AckDurability.FSYNC && appendBytes > 1024) {
+        raw64k = rawDisk(work, 64 * 1024, 64);
+        raw4m = rawDisk(work, 4 * 1024 * 1024, 64);
+      }
       buffer.start();
       AtomicLong next = new AtomicLong();
       CountDownLatch done = new CountDownLatch(appenders);
@@ -184,6 +193,12 @@ public final class BufferBenchmark {
             durability.name().toLowerCase(Locale.ROOT), entries.remaining(), events, appenders, count, count / secs,
             count * (double) entries.remaining() / secs / 1e6, count * (double) events / secs, fsyncs / secs,
             fsyncs == 0 ? 0 : count / fsyncs, fsyncMeanMillis);
+        if (raw64k > 0) {
+          double mbps = count * (double) entries.remaining() / secs / 1e6;
+          System.out.printf(Locale.ROOT, "ratio: appenders=%d buffer %.1f MB/s = %.0f%% of raw 64 KiB write+fdatasync "
+              + "(%.1f MB/s), %.0f%% of raw 4 MiB write+fdatasync (%.1f MB/s), measured just before%n", appenders, mbps,
+              100 * mbps / raw64k, raw64k, 100 * mbps / raw4m, raw4m);
+        }
       }
     }
   }
