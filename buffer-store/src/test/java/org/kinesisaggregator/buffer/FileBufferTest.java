@@ -323,10 +323,11 @@ class FileBufferTest {
     EventBuffer b = fx.start(settings().flushMode(FlushMode.IMMEDIATE).retry(Fixture.retry(4, false)).build(), out,
         secondary);
     append(b, "t", 0, 6, 5);
+    // each round: note the writes so far, let 20 s pass (more than any backoff here), wait for one more
     for (int i = 0; i < 10 && secondary.delivered().size() < 6; i++) {
       int writes = out.writes() + secondary.writes();
-      await().atMost(WAIT).until(() -> out.writes() + secondary.writes() > writes || secondary.delivered().size() == 6);
       fx.clock.advance(Duration.ofSeconds(20));
+      await().atMost(WAIT).until(() -> out.writes() + secondary.writes() > writes || secondary.delivered().size() == 6);
     }
     await().atMost(WAIT).until(() -> secondary.delivered().size() == 6);
     assertThat(secondary.delivered()).isEqualTo(ids(0, 6));

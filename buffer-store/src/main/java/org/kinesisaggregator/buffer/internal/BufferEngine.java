@@ -1343,21 +1343,29 @@ public final class BufferEngine implements EventBuffer {
     }
     metrics.flushFailures.increment();
     long now = clock.millis();
-    h.retryCount++;
-    if (h.firstFailureEpochMillis == 0) {
-      h.firstFailureEpochMillis = now;
-    }
+    int failures = h.retryCount + 1;
+    long firstFailure = h.firstFailureEpochMillis == 0 ? now : h.firstFailureEpochMillis;
     String reason = result.failureReason() != null ? result.failureReason()
         : (n - after.doneCount()) + " events neither delivered nor rejected";
-    if (retryPolicy.isExhausted(h.retryCount, h.firstFailureEpochMillis, now)) {
+    if (retryPolicy.isExhausted(failures, firstFailure, now)) {
+      h.retryCount = failures;
+      h.firstFailureEpochMillis = firstFailure;
       giveUp(h, reason);
       return;
     }
     long delay;
     synchronized (random) {
-      delay = retryPolicy.delayMillis(h.retryCount, random);
+      delay = retryPolicy.delayMillis(failures, random);
     }
-    h.nextAttemptEpochMillis = now + delay;
+    // retry count and next attempt change together: stats() and the flush threads read them under the lock
+    lock.lock();
+    try {
+      h.retryCount = failures;
+      h.firstFailureEpochMillis = firstFailure;
+      h.nextAttemptEpochMillis = now + delay;
+    } finally {
+      lock.unlock();
+    }
     boolean nextToSecondary = secondary != null
         && retryPolicy.shouldUseSecondary(h.retryCount, h.firstFailureEpochMillis, now);
     if (nextToSecondary && !h.useSecondary) {
