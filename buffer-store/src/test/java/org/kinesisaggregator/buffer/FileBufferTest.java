@@ -435,4 +435,84 @@ class FileBufferTest {
     assertThatThrownBy(() -> b.append("t", Events.entries(0, 1, 1), 1, null).get(5, TimeUnit.SECONDS))
         .hasCauseInstanceOf(BufferException.class).hasMessageContaining("closed");
   }
+
+  @Test
+  void rejectedEventsGoToTheSecondaryAsAChunkOfTheirOwn() throws Exception {
+    out.setPolicy(events -> {
+      BitSet ok = new BitSet();
+      Map<Integer, String> rejected = new java.util.TreeMap<>();
+      events.forEach(e -> {
+        if (e.id() % 2 == 1) {
+          rejected.put(e.index(), "odd");
+        } else {
+          ok.set(e.index());
+        }
+      });
+      return WriteResult.partial(ok, rejected, null);
+    });
+    RecordingOutput secondary = new RecordingOutput("secondary_file");
+    EventBuffer b = fx.start(settings().flushMode(FlushMode.IMMEDIATE).build(), out, secondary);
+    append(b, "t", 0, 6, 5);
+    await().atMost(WAIT).until(() -> b.stats().totalEvents() == 0);
+    assertThat(out.delivered()).containsExactly(0L, 2L, 4L);
+    assertThat(secondary.delivered()).containsExactly(1L, 3L, 5L);
+    assertThat(secondary.writes()).isEqualTo(1);
+    assertThat(failedChunks()).isEmpty();
+  }
+
+  @Test
+  void lazyModeSealsOnlyFullChunksAndQueuedChunksLimitHoldsBackIntervalSealing() throws Exception {
+    EventBuffer lazy = fx.start(settings().flushMode(FlushMode.LAZY).build(), out, null);
+    append(lazy, "t", 0, 3, 5);
+    fx.clock.advance(Duration.ofHours(1));
+    await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> lazy.stats().stagedChunks() == 1);
+    assertThat(out.writes()).isZero();
+    lazy.close();
+    fx.close();
+
+    out.failAlways("down");
+    Path other = dir.resolve("limited");
+    EventBuffer b = fx.start(Fixture.settings(BufferType.FILE, other).chunkKeys(BufferSettings.ChunkKeys.TAG)
+        .queuedChunksLimitCount(1).build(), out, null);
+    append(b, "a", 0, 1, 5);
+    append(b, "b", 1, 1, 5);
+    fx.clock.advance(Duration.ofSeconds(61));
+    await().atMost(WAIT).until(() -> b.stats().queuedChunks() == 1);
+    await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> b.stats().stagedChunks() == 1);
+  }
+
+  @Test
+  void aWriteThatNeverCompletesTimesOutAndCloseIsBoundedLeavingTheChunkOnDisk() throws Exception {
+    CompletableFuture<WriteResult> never = new CompletableFuture<>();
+    AtomicInteger calls = new AtomicInteger();
+    Output hanging = new Output() {
+      @Override
+      public String type() {
+        return "hanging";
+      }
+
+      @Override
+      public CompletableFuture<WriteResult> write(Chunk chunk) {
+        calls.incrementAndGet();
+        return never;
+      }
+    };
+    BufferSettings s = settings().flushMode(FlushMode.IMMEDIATE).delayedCommitTimeout(Duration.ofMillis(200))
+        .shutdownTimeout(Duration.ofSeconds(2)).build();
+    EventBuffer b = fx.start(s, hanging, null);
+    append(b, "t", 0, 4, 5);
+    await().atMost(WAIT).until(() -> fx.counter("buffer.flush.failures") >= 1);
+    assertThat(b.stats().retryCount()).isEqualTo(1);
+    fx.clock.advance(Duration.ofSeconds(2));
+    await().atMost(WAIT).until(() -> calls.get() >= 2);
+    long t0 = System.nanoTime();
+    b.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+    assertThat(files("*.chunk")).hasSize(1);
+    fx.close();
+    EventBuffer b2 = fx.start(s, out, null);
+    fx.clock.advance(Duration.ofSeconds(10));
+    await().atMost(WAIT).until(() -> out.delivered().size() == 4);
+    await().atMost(WAIT).until(() -> b2.stats().totalEvents() == 0);
+  }
 }

@@ -879,7 +879,8 @@ public final class BufferEngine implements EventBuffer {
       while (it.hasNext()) {
         Handle h = it.next();
         boolean due = byInterval && now - h.chunk.createdAtEpochMillis >= settings.flushInterval().toMillis()
-            && (settings.queuedChunksLimitCount() == 0 || queued.size() < settings.queuedChunksLimitCount());
+            && (settings.queuedChunksLimitCount() == 0
+                || queued.size() + batch.toSeal.size() < settings.queuedChunksLimitCount());
         if ((stopping && settings.flushAtShutdown()) || (due && h.chunk.eventCount > 0)) {
           it.remove();
           batch.toSeal.add(h);
