@@ -302,8 +302,9 @@ class FileBufferTest {
     EventBuffer b = fx.start(settings().flushMode(FlushMode.IMMEDIATE).retry(Fixture.retry(2, false)).build(), out, null);
     append(b, "t", 0, 7, 5);
     for (int i = 0; i < 3; i++) {
-      int writes = i + 1;
-      await().atMost(WAIT).until(() -> out.writes() >= writes);
+      int failures = i + 1;
+      // wait until the buffer recorded the failure (and its retry time) before moving the clock
+      await().atMost(WAIT).until(() -> b.stats().retryCount() >= failures || !failedChunks().isEmpty());
       fx.clock.advance(Duration.ofSeconds(10));
     }
     await().atMost(WAIT).until(() -> failedChunks().size() == 1);
@@ -324,10 +325,12 @@ class FileBufferTest {
         secondary);
     append(b, "t", 0, 6, 5);
     // each round: note the writes so far, let 20 s pass (more than any backoff here), wait for one more
+    // (a write counts as settled once the buffer has recorded its failure: retry count == writes so far)
     for (int i = 0; i < 10 && secondary.delivered().size() < 6; i++) {
       int writes = out.writes() + secondary.writes();
       fx.clock.advance(Duration.ofSeconds(20));
-      await().atMost(WAIT).until(() -> out.writes() + secondary.writes() > writes || secondary.delivered().size() == 6);
+      await().atMost(WAIT).until(() -> secondary.delivered().size() == 6
+          || out.writes() + secondary.writes() > writes && b.stats().retryCount() == out.writes() + secondary.writes());
     }
     await().atMost(WAIT).until(() -> secondary.delivered().size() == 6);
     assertThat(secondary.delivered()).isEqualTo(ids(0, 6));

@@ -20,7 +20,8 @@ final class FileStoredChunk extends StoredChunk {
   private final Path dir;
   private Path path;
   private FileChannel channel;
-  private boolean dirty;
+  /** Data bytes known to be on disk (fsynced); -1 until the header is. Written by the sync side. */
+  private volatile long syncedBytes = -1;
 
   private FileStoredChunk(Path dir, Path path, long id, long createdAtEpochMillis, long dataBytes, int eventCount,
       FileChannel channel) {
@@ -48,9 +49,7 @@ final class FileStoredChunk extends StoredChunk {
       }
       throw e;
     }
-    FileStoredChunk chunk = new FileStoredChunk(dir, path, id, createdAtEpochMillis, 0, 0, channel);
-    chunk.dirty = true;
-    return chunk;
+    return new FileStoredChunk(dir, path, id, createdAtEpochMillis, 0, 0, channel);
   }
 
   /** A recovered, sealed chunk file. */
@@ -74,7 +73,7 @@ final class FileStoredChunk extends StoredChunk {
         written += channel.write(buffers);
       }
     } catch (IOException e) {
-      dirty = true;
+      syncedBytes = Math.min(syncedBytes, dataBytes - 1);
       try {
         channel.truncate(position);
       } catch (IOException cut) {
@@ -82,7 +81,6 @@ final class FileStoredChunk extends StoredChunk {
       }
       throw e;
     }
-    dirty = true;
     dataBytes += total;
     eventCount += events;
   }
@@ -95,20 +93,31 @@ final class FileStoredChunk extends StoredChunk {
     channel.truncate(ChunkFileFormat.HEADER_BYTES + bytes);
     dataBytes = bytes;
     eventCount = events;
-    dirty = true;
+    syncedBytes = Math.min(syncedBytes, bytes - 1); // the truncation itself is synced next time
   }
 
   @Override
   void sync() throws IOException {
-    if (dirty && channel != null) {
-      channel.force(false);
-      dirty = false;
+    syncTo(dataBytes);
+  }
+
+  /**
+   * Makes at least the first {@code bytes} data bytes durable. May run on the sync thread while
+   * the writer thread appends further (FileChannel.force and write may run concurrently); never
+   * concurrently with {@link #seal} or {@link #delete} (the engine orders those after the sync).
+   */
+  @Override
+  void syncTo(long bytes) throws IOException {
+    FileChannel c = channel;
+    if (c != null && syncedBytes < bytes) {
+      c.force(false);
+      syncedBytes = Math.max(syncedBytes, bytes);
     }
   }
 
   @Override
   boolean isDirty() {
-    return dirty && channel != null;
+    return channel != null && syncedBytes < dataBytes;
   }
 
   @Override
