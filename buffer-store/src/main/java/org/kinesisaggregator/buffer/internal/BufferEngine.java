@@ -106,10 +106,6 @@ public final class BufferEngine implements EventBuffer {
   private long lastChunkId;
   private long lastDedupExpiryMillis;
   private Ledger ledger;
-  /** The batch whose fsync is running on the sync thread, if any. Writer thread only. */
-  private Batch syncing;
-  /** Runs the group-commit fsyncs, one batch at a time. Started in start(). */
-  private java.util.concurrent.ExecutorService syncer;
 
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -184,11 +180,6 @@ public final class BufferEngine implements EventBuffer {
     }
     lastDedupExpiryMillis = now;
     accepting = true;
-    syncer = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
-      Thread t = new Thread(task, "buffer-sync-" + outputId);
-      t.setDaemon(true);
-      return t;
-    });
     writer = new Thread(this::runWriter, "buffer-writer-" + outputId);
     writer.setDaemon(true);
     writer.start();
@@ -269,14 +260,6 @@ public final class BufferEngine implements EventBuffer {
     if (writer.isAlive()) {
       writer.interrupt();
       join(writer, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
-    }
-    syncer.shutdown();
-    try {
-      if (!syncer.awaitTermination(5, TimeUnit.SECONDS)) {
-        log.warn("Buffer of output {}: an fsync is still running at close", outputId);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     failLeftoverRequests();
     BufferStats left = stats();
@@ -403,10 +386,10 @@ public final class BufferEngine implements EventBuffer {
 
   private void runWriter() {
     boolean stopping = false;
-    Batch batch = new Batch();
     try {
       while (!stopping) {
         Object r = requests.poll(writerWaitMillis(), TimeUnit.MILLISECONDS);
+        Batch batch = new Batch();
         int n = 0;
         while (r != null) {
           if (r == STOP) {
@@ -430,21 +413,7 @@ public final class BufferEngine implements EventBuffer {
         } catch (RuntimeException e) {
           log.error("Buffer of output {}: writer round failed: {}; continuing", outputId, e.toString(), e);
         }
-        // Pipelined group commit: while one batch's fsync runs on the sync thread, the next batch
-        // is written; a batch's futures complete only after its own fsync.
-        if (syncing != null && (syncing.syncDone.isDone() || stopping)) {
-          finishCommit(syncing);
-          syncing = null;
-        }
-        if (syncing == null && !batch.isEmpty()) {
-          startSync(batch);
-          syncing = batch;
-          batch = new Batch();
-          if (stopping) {
-            finishCommit(syncing);
-            syncing = null;
-          }
-        }
+        commit(batch);
       }
       BufferException closing = new BufferException("buffer of output " + outputId
           + " is closing; the append was not stored and gets no ack");
@@ -911,8 +880,7 @@ public final class BufferEngine implements EventBuffer {
         Handle h = it.next();
         boolean due = byInterval && now - h.chunk.createdAtEpochMillis >= settings.flushInterval().toMillis()
             && (settings.queuedChunksLimitCount() == 0
-                || queued.size() + batch.toSeal.size() + (syncing == null ? 0 : syncing.toSeal.size())
-                    < settings.queuedChunksLimitCount());
+                || queued.size() + batch.toSeal.size() < settings.queuedChunksLimitCount());
         if ((stopping && settings.flushAtShutdown()) || (due && h.chunk.eventCount > 0)) {
           it.remove();
           batch.toSeal.add(h);
@@ -923,61 +891,32 @@ public final class BufferEngine implements EventBuffer {
     }
   }
 
-  /**
-   * Starts the fsync of a batch on the sync thread (ack_durability fsync): every dirty chunk file
-   * up to the bytes written so far, and the directory when files were created. The sync thread
-   * wakes the writer when done.
-   */
-  private void startSync(Batch batch) {
-    if (settings.ackDurability() != AckDurability.FSYNC || !(store instanceof FileChunkStore)
-        || batch.dirty.isEmpty() && !batch.newFiles) {
-      batch.syncDone.complete(null);
-      return;
-    }
-    List<StoredChunk> chunks = new ArrayList<>();
-    List<Long> upTo = new ArrayList<>();
-    for (StoredChunk c : batch.dirty) {
-      if (c.isDirty()) {
-        chunks.add(c);
-        upTo.add(c.dataBytes);
-      }
-    }
-    boolean newFiles = batch.newFiles;
-    syncer.execute(() -> {
-      IOException failure = null;
-      for (int i = 0; i < chunks.size(); i++) {
-        StoredChunk c = chunks.get(i);
-        long t0 = System.nanoTime();
-        try {
-          c.syncTo(upTo.get(i));
-        } catch (IOException e) {
-          failure = e;
-          log.error("Buffer of output {}: fsync of {} failed: {}", outputId, c.describe(), e.toString());
-        }
-        metrics.fsyncLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-        metrics.fsyncs.increment();
-      }
-      if (newFiles) {
-        try {
-          store.syncDirectory();
-        } catch (IOException e) {
-          failure = e;
+  /** The group commit: sync, seal, publish, ledger commit, then complete the futures. */
+  private void commit(Batch batch) {
+    IOException failure = null;
+    boolean fsync = settings.ackDurability() == AckDurability.FSYNC;
+    if (fsync) {
+      for (StoredChunk c : batch.dirty) {
+        if (c.isDirty()) {
+          long t0 = System.nanoTime();
+          try {
+            c.sync();
+          } catch (IOException e) {
+            failure = e;
+            log.error("Buffer of output {}: fsync of {} failed: {}", outputId, c.describe(), e.toString());
+          }
+          metrics.fsyncLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+          metrics.fsyncs.increment();
         }
       }
-      batch.syncFailure = failure;
-      batch.syncDone.complete(null);
-      requests.add(WAKE);
-    });
-  }
-
-  /** After the batch's fsync: seal, publish, ledger commit, then complete the futures. Writer thread. */
-  private void finishCommit(Batch batch) throws InterruptedException {
+    }
     try {
-      batch.syncDone.get();
-    } catch (ExecutionException e) {
-      batch.syncFailure = new IOException(e.getCause());
+      if (batch.newFiles && fsync) {
+        store.syncDirectory();
+      }
+    } catch (IOException e) {
+      failure = e;
     }
-    IOException failure = batch.syncFailure;
     for (Handle h : batch.toSeal) {
       seal(h);
     }
@@ -1737,13 +1676,6 @@ public final class BufferEngine implements EventBuffer {
     boolean privateWrite;
     long bytes;
     long events;
-    final CompletableFuture<Void> syncDone = new CompletableFuture<>();
-    volatile IOException syncFailure;
-
-    boolean isEmpty() {
-      return futures.isEmpty() && dirty.isEmpty() && toSeal.isEmpty() && publish.isEmpty() && !ledgerDirty
-          && !newFiles;
-    }
 
     void complete(CompletableFuture<AppendResult> f, AppendResult r) {
       futures.add(f);

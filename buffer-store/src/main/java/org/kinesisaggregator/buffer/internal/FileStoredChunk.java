@@ -20,8 +20,7 @@ final class FileStoredChunk extends StoredChunk {
   private final Path dir;
   private Path path;
   private FileChannel channel;
-  /** Data bytes known to be on disk (fsynced); -1 until the header is. Written by the sync side. */
-  private volatile long syncedBytes = -1;
+  private boolean dirty;
 
   private FileStoredChunk(Path dir, Path path, long id, long createdAtEpochMillis, long dataBytes, int eventCount,
       FileChannel channel) {
@@ -49,7 +48,9 @@ final class FileStoredChunk extends StoredChunk {
       }
       throw e;
     }
-    return new FileStoredChunk(dir, path, id, createdAtEpochMillis, 0, 0, channel);
+    FileStoredChunk chunk = new FileStoredChunk(dir, path, id, createdAtEpochMillis, 0, 0, channel);
+    chunk.dirty = true;
+    return chunk;
   }
 
   /** A recovered, sealed chunk file. */
@@ -73,7 +74,7 @@ final class FileStoredChunk extends StoredChunk {
         written += channel.write(buffers);
       }
     } catch (IOException e) {
-      syncedBytes = Math.min(syncedBytes, dataBytes - 1);
+      dirty = true;
       try {
         channel.truncate(position);
       } catch (IOException cut) {
@@ -81,6 +82,7 @@ final class FileStoredChunk extends StoredChunk {
       }
       throw e;
     }
+    dirty = true;
     dataBytes += total;
     eventCount += events;
   }
@@ -93,31 +95,20 @@ final class FileStoredChunk extends StoredChunk {
     channel.truncate(ChunkFileFormat.HEADER_BYTES + bytes);
     dataBytes = bytes;
     eventCount = events;
-    syncedBytes = Math.min(syncedBytes, bytes - 1); // the truncation itself is synced next time
+    dirty = true;
   }
 
   @Override
   void sync() throws IOException {
-    syncTo(dataBytes);
-  }
-
-  /**
-   * Makes at least the first {@code bytes} data bytes durable. May run on the sync thread while
-   * the writer thread appends further (FileChannel.force and write may run concurrently); never
-   * concurrently with {@link #seal} or {@link #delete} (the engine orders those after the sync).
-   */
-  @Override
-  void syncTo(long bytes) throws IOException {
-    FileChannel c = channel;
-    if (c != null && syncedBytes < bytes) {
-      c.force(false);
-      syncedBytes = Math.max(syncedBytes, bytes);
+    if (dirty && channel != null) {
+      channel.force(false);
+      dirty = false;
     }
   }
 
   @Override
   boolean isDirty() {
-    return channel != null && syncedBytes < dataBytes;
+    return dirty && channel != null;
   }
 
   @Override

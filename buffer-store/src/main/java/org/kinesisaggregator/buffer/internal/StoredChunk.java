@@ -38,11 +38,6 @@ public abstract class StoredChunk {
   /** Makes every append so far durable (fsync); a no-op when nothing changed. */
   abstract void sync() throws IOException;
 
-  /** Makes at least the first {@code bytes} data bytes durable (see the file implementation for threads). */
-  void syncTo(long bytes) throws IOException {
-    sync();
-  }
-
   /** True when appends happened since the last {@link #sync}. */
   abstract boolean isDirty();
 
