@@ -518,4 +518,26 @@ class FileBufferTest {
     await().atMost(WAIT).until(() -> out.delivered().size() == 4);
     await().atMost(WAIT).until(() -> b2.stats().totalEvents() == 0);
   }
+
+  @Test
+  void aStreamedAppendLargerThanAChunkGoesToSeveralPrivateFilesAsItArrives() throws Exception {
+    EventBuffer b = fx.start(settings().flushMode(FlushMode.IMMEDIATE).chunkLimitBytes(256 * 1024)
+        .totalLimitBytes(64L << 20).build(), out, null);
+    StreamedAppend s = b.openStream("huge");
+    int pieces = 40;
+    int perPiece = 300; // ~200 bytes each: ~60 KiB per piece, ~2.4 MiB in all
+    for (int i = 0; i < pieces; i++) {
+      s.write(Events.entries((long) i * perPiece, perPiece, 150), perPiece).get(10, TimeUnit.SECONDS);
+    }
+    List<Path> privates = files("*.chunk.private");
+    assertThat(privates.size()).as("private chunk files while the message arrives").isGreaterThanOrEqualTo(8);
+    for (Path p : privates) {
+      assertThat(Files.size(p)).isLessThanOrEqualTo(28 + 256 * 1024);
+    }
+    assertThat(out.writes()).isZero();
+    assertThat(s.commit(null).get(10, TimeUnit.SECONDS).storedEvents()).isEqualTo((long) pieces * perPiece);
+    await().atMost(WAIT).until(() -> out.delivered().size() == pieces * perPiece);
+    assertThat(out.delivered().stream().sorted().collect(Collectors.toList())).isEqualTo(ids(0, pieces * perPiece));
+    assertThat(files("*.chunk.private")).isEmpty();
+  }
 }

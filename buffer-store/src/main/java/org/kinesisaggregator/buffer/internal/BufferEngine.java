@@ -705,7 +705,6 @@ public final class BufferEngine implements EventBuffer {
           lock.unlock();
         }
       }
-      batch.touched.add(h);
       return h.chunk;
     }
 
@@ -1668,7 +1667,6 @@ public final class BufferEngine implements EventBuffer {
     final List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
     final List<AppendResult> results = new ArrayList<>();
     final java.util.Set<StoredChunk> dirty = new java.util.LinkedHashSet<>();
-    final java.util.Set<Handle> touched = new java.util.HashSet<>();
     final List<Handle> toSeal = new ArrayList<>();
     final List<PendingPublish> publish = new ArrayList<>();
     boolean ledgerDirty;

@@ -11,6 +11,7 @@ class ProgressTest {
   @Test
   void rangesMatchABitSetAndRoundTripThroughTheLedgerRecord() throws Exception {
     long seed = 7;
+    System.out.println("ProgressTest seed=" + seed);
     Random random = new Random(seed);
     for (int round = 0; round < 200; round++) {
       int n = 1 + random.nextInt(500);
