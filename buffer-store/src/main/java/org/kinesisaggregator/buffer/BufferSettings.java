@@ -26,7 +26,9 @@ import java.util.Objects;
  * @param delayedCommitTimeout {@code delayed_commit_timeout}: how long one write may take
  * @param totalLimitBytes {@code total_limit_size}
  * @param queueLimitLength {@code queue_limit_length}, 0 = no limit
- * @param queuedChunksLimitBytes {@code queued_chunks_limit_size}, 0 = no limit
+ * @param queuedChunksLimitCount {@code queued_chunks_limit_size}: a number of chunks (Fluentd's
+ *     parameter is a count despite its name); while this many chunks are queued, {@code flush_interval}
+ *     does not seal more (full chunks are still sealed); 0 = no limit
  * @param overflowAction {@code overflow_action}
  * @param retry the {@code retry_*} parameters
  * @param dedupWindow how long forwarder chunk ids are remembered ({@code dedup_window}), zero disables
@@ -49,7 +51,7 @@ public record BufferSettings(
     Duration delayedCommitTimeout,
     long totalLimitBytes,
     int queueLimitLength,
-    long queuedChunksLimitBytes,
+    long queuedChunksLimitCount,
     OverflowAction overflowAction,
     RetrySettings retry,
     Duration dedupWindow,
@@ -102,7 +104,7 @@ public record BufferSettings(
           + " (expected: >= chunk_limit_size " + chunkLimitBytes + ")");
     }
     checkNotNegative(queueLimitLength, "queue_limit_length");
-    checkNotNegative(queuedChunksLimitBytes, "queued_chunks_limit_size");
+    checkNotNegative(queuedChunksLimitCount, "queued_chunks_limit_size");
     Objects.requireNonNull(overflowAction, "overflowAction");
     Objects.requireNonNull(retry, "retry");
     checkNotNegative(dedupWindow, "dedup_window");
@@ -130,12 +132,21 @@ public record BufferSettings(
     b.delayedCommitTimeout = delayedCommitTimeout;
     b.totalLimitBytes = totalLimitBytes;
     b.queueLimitLength = queueLimitLength;
-    b.queuedChunksLimitBytes = queuedChunksLimitBytes;
+    b.queuedChunksLimitCount = queuedChunksLimitCount;
     b.overflowAction = overflowAction;
     b.retry = retry;
     b.dedupWindow = dedupWindow;
     b.shutdownTimeout = shutdownTimeout;
     return b;
+  }
+
+  /**
+   * @deprecated misnamed: {@code queued_chunks_limit_size} is a number of chunks; use
+   *     {@link #queuedChunksLimitCount()}.
+   */
+  @Deprecated
+  public long queuedChunksLimitBytes() {
+    return queuedChunksLimitCount;
   }
 
   private static void checkPositive(long value, String name) {
@@ -182,7 +193,7 @@ public record BufferSettings(
     private Duration delayedCommitTimeout = Duration.ofSeconds(60);
     private long totalLimitBytes;
     private int queueLimitLength = 0;
-    private long queuedChunksLimitBytes = 0;
+    private long queuedChunksLimitCount = 0;
     private OverflowAction overflowAction = OverflowAction.THROW_EXCEPTION;
     private RetrySettings retry = RetrySettings.defaults();
     private Duration dedupWindow = Duration.ofMinutes(10);
@@ -212,7 +223,10 @@ public record BufferSettings(
     public Builder delayedCommitTimeout(Duration v) { this.delayedCommitTimeout = v; return this; }
     public Builder totalLimitBytes(long v) { this.totalLimitBytes = v; return this; }
     public Builder queueLimitLength(int v) { this.queueLimitLength = v; return this; }
-    public Builder queuedChunksLimitBytes(long v) { this.queuedChunksLimitBytes = v; return this; }
+    public Builder queuedChunksLimitCount(long v) { this.queuedChunksLimitCount = v; return this; }
+    /** @deprecated misnamed: the value is a number of chunks; use {@link #queuedChunksLimitCount(long)}. */
+    @Deprecated
+    public Builder queuedChunksLimitBytes(long v) { this.queuedChunksLimitCount = v; return this; }
     public Builder overflowAction(OverflowAction v) { this.overflowAction = v; return this; }
     public Builder retry(RetrySettings v) { this.retry = v; return this; }
     public Builder dedupWindow(Duration v) { this.dedupWindow = v; return this; }
@@ -221,7 +235,7 @@ public record BufferSettings(
     public BufferSettings build() {
       return new BufferSettings(type, path, ackDurability, chunkKeys, chunkLimitBytes, chunkLimitRecords,
           chunkFullThreshold, flushMode, flushInterval, flushAtShutdown, flushThreadCount, flushThreadInterval,
-          flushThreadBurstInterval, delayedCommitTimeout, totalLimitBytes, queueLimitLength, queuedChunksLimitBytes,
+          flushThreadBurstInterval, delayedCommitTimeout, totalLimitBytes, queueLimitLength, queuedChunksLimitCount,
           overflowAction, retry, dedupWindow, shutdownTimeout);
     }
   }

@@ -36,6 +36,15 @@ public final class EventEntries {
     return new FrameCursor(frames.iterator(), isDone);
   }
 
+  /**
+   * A cursor over frames produced lazily (e.g. read one at a time from a chunk file), skipping the
+   * indexes for which {@code isDone} holds. Each frame's buffer must stay valid until the cursor
+   * has moved past it.
+   */
+  public static EventCursor cursor(Iterator<Frame> frames, IntPredicate isDone) {
+    return new FrameCursor(frames, isDone);
+  }
+
   /** Iterates frames' entries with one reused unpacker. Not thread-safe. */
   private static final class FrameCursor implements EventCursor {
     private final Iterator<Frame> frames;

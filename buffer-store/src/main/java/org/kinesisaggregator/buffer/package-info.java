@@ -7,13 +7,81 @@
  * acks the forwarder only when the returned future completes. Flush threads hand sealed chunks to
  * an {@link org.kinesisaggregator.buffer.Output}, which reports per-event results
  * ({@link org.kinesisaggregator.buffer.WriteResult}); only undelivered events are retried.
+ * Buffers are made by {@link org.kinesisaggregator.buffer.Buffers#create}.
  *
- * <h2>Entry format</h2>
- * See {@link org.kinesisaggregator.buffer.EventEntries}: PackedForward entries, stored as they came.
+ * <h2>Design constraints and invariants</h2>
+ * <ul>
+ *   <li>An event whose append completed normally is never lost and never dropped silently: it is
+ *       delivered, or moved to {@code <secondary>} / {@code <path>/failed/} with a log line and a
+ *       metric. Delivery is at-least-once; duplicates come only from a crash between an output's
+ *       success and the ledger commit that records it, or from a lost/rebuilt ledger.
+ *   <li>Under {@code ack_durability fsync} an append completes only after the frames holding it
+ *       were written and fsynced (and, for a new chunk file, its directory entry); under
+ *       {@code write}, after write(2). A memory buffer completes after the copy.
+ *   <li>Every frame is checksummed (CRC32C over event count, tag and entries). A frame never spans
+ *       chunks; an append larger than {@code chunk_limit_size} is split at event boundaries, all or
+ *       nothing.
+ *   <li>An append that completed exceptionally leaves nothing that will be delivered (a failed
+ *       write is cut back; a streamed append is invisible until its commit).
+ *   <li>Chunks are deleted whole, only once every event in them is done, and the ledger records
+ *       that first (Vector disk_v2: "we only delete entire data files").
+ *   <li>Memory is bounded: appends are written from the caller's buffer, streamed appends go to
+ *       disk piece by piece, outputs read chunks through read-only mappings.
+ *   <li>Start-up reads only the chunks still held: delivered chunks are gone, progress is a few
+ *       ranges per chunk.
+ * </ul>
  *
- * <h2>Invariants</h2>
- * An event whose append completed is never lost and never dropped silently: it is delivered,
- * or moved to {@code <secondary>} / {@code failed/} with a log line and a metric.
+ * <h2>On-disk layout</h2>
+ * <pre>
+ * &lt;path&gt;/                    one buffer (the conf layer passes &lt;buffer path&gt;/&lt;output id&gt;)
+ *   buffer.lock               FileChannel.tryLock(): one process per directory
+ *   ledger.db, ledger.db.wal.*  MapDB ledger, transactions on (see ledger.MapDbLedger)
+ *   &lt;16 hex id&gt;.chunk         a chunk: header + frames (see file.ChunkFileFormat)
+ *   &lt;16 hex id&gt;.chunk.private a streamed append not yet committed
+ *   failed/&lt;id&gt;.chunk, .reason  events set aside, same format, and why
+ *   ledger.corrupt-&lt;millis&gt;/  an unreadable ledger moved aside at start-up
+ * </pre>
+ * Chunk ids grow with time ({@code max(last + 1, millis << 12)}), so name order is age order.
+ * Chunk file header: {@code u32 magic "KACK" | u16 FORMAT_VERSION | u16 flags | u64 id | u64
+ * created-at millis | u32 crc32c}; frame: {@code u32 length | u32 crc32c | u32 event count | u16 tag
+ * length | tag | entries} (big-endian; {@code length} counts the bytes after the crc).
+ *
+ * <h2>Writing</h2>
+ * One writer thread per buffer takes requests from a queue. For each request it picks the staged
+ * chunk of the key ({@code chunk_keys} none: one staged chunk; tag: one per tag), creates one when
+ * needed, and writes the frame with one gathering write at the end of the file. After draining the
+ * queue it group-commits: one fsync per dirty chunk file for every append taken since the last
+ * commit (across all connections), a directory fsync if files were created, sealing (staged →
+ * queued, by size, records, {@code chunk_full_threshold}, {@code flush_interval} or
+ * {@code immediate}), one ledger commit, then it completes the futures. A streamed append's pieces
+ * go to private files as they arrive; its commit fsyncs them, records them in the ledger (the
+ * commit point), renames them to {@code .chunk} and fsyncs the directory.
+ *
+ * <h2>Reading</h2>
+ * {@code flush_thread_count} flush threads take the oldest queued chunk that is not in delivery and
+ * whose retry time has come, and call {@link org.kinesisaggregator.buffer.Output#write} with a view
+ * that maps the file read-only and skips the events already done. They wait at most
+ * {@code delayed_commit_timeout}.
+ *
+ * <h2>Deleting delivered chunks</h2>
+ * When every event is done: ledger record → {@code DELIVERED}, commit, delete the file, drop the
+ * record. Recovery finishes a purge a crash interrupted. Partial results persist progress;
+ * rejected events go to the secondary or {@code failed/} first, then count as done.
+ *
+ * <h2>Ledger structure</h2>
+ * {@code chunks}: chunk id → {@link org.kinesisaggregator.buffer.ledger.ChunkRecord} (state,
+ * created-at, bytes, events, retry count, next attempt, first failure, progress ranges);
+ * {@code dedup}: forwarder chunk id → seen-at millis, kept {@code dedup_window}. The chunk files
+ * are the truth for content: at start every file is re-validated and cut at its first bad frame,
+ * records without files are dropped, files without records are queued with no progress, and a
+ * missing or unreadable ledger is rebuilt from the files (all queued, progress zero).
+ *
+ * <h2>Threads</h2>
+ * Callers (Netty event loops) never block: {@code append}/{@code openStream} enqueue. The writer
+ * thread owns staged and private chunks, dedup memory and blocked appends; flush threads own the
+ * queued chunk they took; one lock guards the shared maps and totals, never held during I/O; the
+ * ledger is thread-safe. Futures complete on the writer thread (appends) or flush threads; callers
+ * must not block in their callbacks.
  *
  * <p>This module knows nothing of Netty, AWS or conf syntax.
  */

@@ -1,0 +1,35 @@
+package org.kinesisaggregator.buffer.ledger;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+
+/**
+ * The buffer's bookkeeping: one {@link ChunkRecord} per chunk, and the recently seen forwarder
+ * chunk ids (dedup keys) with when they were seen. Changes become durable at {@link #commit()}
+ * (all changes made since the previous commit, by any thread, together).
+ *
+ * <p>The chunk files are the truth for content; the ledger is the truth for state, retry timing
+ * and delivery progress. Thread-safe: the writer thread and the flush threads share one ledger.
+ */
+public interface Ledger extends AutoCloseable {
+
+  /** A copy of every chunk record. */
+  Map<Long, ChunkRecord> chunks();
+
+  void put(ChunkRecord record);
+
+  void remove(long chunkId);
+
+  /** A copy of every dedup key (read-only buffers) and when it was seen. */
+  Map<ByteBuffer, Long> dedupKeys();
+
+  void putDedupKey(byte[] key, long seenAtEpochMillis);
+
+  void removeDedupKey(byte[] key);
+
+  /** Makes every change since the last commit durable. */
+  void commit();
+
+  @Override
+  void close();
+}
