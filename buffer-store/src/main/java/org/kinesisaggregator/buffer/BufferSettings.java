@@ -140,15 +140,6 @@ public record BufferSettings(
     return b;
   }
 
-  /**
-   * @deprecated misnamed: {@code queued_chunks_limit_size} is a number of chunks; use
-   *     {@link #queuedChunksLimitCount()}.
-   */
-  @Deprecated
-  public long queuedChunksLimitBytes() {
-    return queuedChunksLimitCount;
-  }
-
   private static void checkPositive(long value, String name) {
     if (value <= 0) {
       throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
@@ -224,9 +215,6 @@ public record BufferSettings(
     public Builder totalLimitBytes(long v) { this.totalLimitBytes = v; return this; }
     public Builder queueLimitLength(int v) { this.queueLimitLength = v; return this; }
     public Builder queuedChunksLimitCount(long v) { this.queuedChunksLimitCount = v; return this; }
-    /** @deprecated misnamed: the value is a number of chunks; use {@link #queuedChunksLimitCount(long)}. */
-    @Deprecated
-    public Builder queuedChunksLimitBytes(long v) { this.queuedChunksLimitCount = v; return this; }
     public Builder overflowAction(OverflowAction v) { this.overflowAction = v; return this; }
     public Builder retry(RetrySettings v) { this.retry = v; return this; }
     public Builder dedupWindow(Duration v) { this.dedupWindow = v; return this; }

@@ -5,7 +5,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Iterates events: {@code while (cursor.next()) { ... }}. The accessors describe the current event;
- * the buffers they return are read-only views, valid until the next call to {@link #next()}.
+ * the buffers they return are views into the chunk, valid until the next call to {@link #next()};
+ * callers must not modify them (over a mapped chunk file they are read-only).
  * Not thread-safe.
  */
 public interface EventCursor extends AutoCloseable {

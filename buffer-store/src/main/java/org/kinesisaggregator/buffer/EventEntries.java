@@ -161,7 +161,9 @@ public final class EventEntries {
     private ByteBuffer slice(int from, int to) {
       ByteBuffer view = source.duplicate();
       view.limit(base + to).position(base + from);
-      return view.slice().asReadOnlyBuffer();
+      // Not asReadOnlyBuffer(): msgpack-core reads only array-backed or direct buffers, and a
+      // read-only heap view is neither. Views over read-only sources (mapped chunk files) stay read-only.
+      return view.slice();
     }
 
     private IOException corrupt(String what) {

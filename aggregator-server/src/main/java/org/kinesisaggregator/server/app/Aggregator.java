@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.kinesisaggregator.buffer.Buffers;
 import org.kinesisaggregator.buffer.EventBuffer;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.Output;
@@ -272,7 +273,8 @@ public final class Aggregator implements AutoCloseable {
       this.root = root;
       this.plugins = plugins;
       this.env = env;
-      this.bufferFactory = plugins.bufferFactory() != null ? plugins.bufferFactory() : new UnbufferedFactory(env.clock());
+      this.bufferFactory = plugins.bufferFactory() != null ? plugins.bufferFactory()
+          : (id, s, out, sec) -> Buffers.create(id, s, out, sec, env.clock(), env.registry());
     }
 
     void assemble() {

@@ -146,7 +146,7 @@ public final class BufferConf {
     b.totalLimitBytes(src.size("total_limit_size", Math.max(base.totalLimitBytes(),
         src.peekSize("chunk_limit_size", base.chunkLimitBytes()))));
     b.queueLimitLength((int) src.intRange("queue_limit_length", base.queueLimitLength()));
-    b.queuedChunksLimitBytes(src.intRange("queued_chunks_limit_size", base.queuedChunksLimitBytes()));
+    b.queuedChunksLimitCount(src.intRange("queued_chunks_limit_size", base.queuedChunksLimitCount()));
     b.flushMode(src.enumOf("flush_mode", base.flushMode(), BufferSettings.FlushMode.class));
     b.flushInterval(src.time("flush_interval", base.flushInterval()));
     b.flushAtShutdown(src.bool("flush_at_shutdown", base.flushAtShutdown()));

@@ -5,9 +5,8 @@ import org.kinesisaggregator.buffer.EventBuffer;
 import org.kinesisaggregator.buffer.Output;
 
 /**
- * Creates the buffer of one buffered output. The lead plugs buffer-store's implementation in here
- * at merge, e.g. {@code (id, s, out, sec) -> Buffers.create(id, s, out, sec, clock, registry)};
- * until then {@link UnbufferedFactory} writes straight through.
+ * Creates the buffer of one buffered output. By default the {@link Aggregator} uses buffer-store's
+ * {@code Buffers.create} with the environment's clock and registry; tests may plug their own.
  *
  * <p>The buffer does not start or close {@code output} or {@code secondaryOrNull}: the
  * {@link Aggregator} does. Called on the assembling thread; constructs only (no I/O, no threads).

@@ -58,7 +58,7 @@ public final class Plugins {
     return new Plugins(inputs, m, c, bufferFactory);
   }
 
-  /** The buffer factory; without one, {@link UnbufferedFactory} stands in. */
+  /** Replaces the buffer factory (tests); without one, buffer-store's {@code Buffers.create} is used. */
   public Plugins withBufferFactory(BufferFactory factory) {
     return new Plugins(inputs, outputs, coming, Objects.requireNonNull(factory, "factory"));
   }
@@ -76,7 +76,7 @@ public final class Plugins {
     return coming;
   }
 
-  /** The buffer factory, or null for the provisional {@link UnbufferedFactory}. */
+  /** The buffer factory, or null for buffer-store's {@code Buffers.create}. */
   public BufferFactory bufferFactory() {
     return bufferFactory;
   }

@@ -21,7 +21,6 @@
  *
  * <h2>Threads</h2>
  * One thread assembles and starts; {@code Aggregator.close()} may run on a shutdown hook thread
- * (synchronized, idempotent). The provisional {@link org.kinesisaggregator.server.app.UnbufferedFactory}
- * is replaced at merge.
+ * (synchronized, idempotent).
  */
 package org.kinesisaggregator.server.app;

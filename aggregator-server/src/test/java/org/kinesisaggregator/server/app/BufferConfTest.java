@@ -32,14 +32,14 @@ class BufferConfTest {
   @BeforeEach
   void setUp() {
     confs = new TestConfs(dir);
-    UnbufferedFactory real = new UnbufferedFactory(Clock.systemUTC());
     plugins = Plugins.defaults()
         .withBufferFactory((id, settings, output, secondary) -> {
           captured.put(id, settings);
           if (secondary != null) {
             secondaries.put(id, secondary);
           }
-          return real.create(id, settings, output, secondary);
+          return org.kinesisaggregator.buffer.Buffers.create(id, settings, output, secondary, Clock.systemUTC(),
+              new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         })
         // a Kinesis-like type for this test: buffered, 8m chunks by default (what kpl-bridge's factory does)
         .withOutput("kinesis_like", (e, ctx) -> {
@@ -148,7 +148,7 @@ class BufferConfTest {
     assertThat(s.chunkLimitBytes()).isEqualTo(2L * 1024 * 1024);
     assertThat(s.chunkLimitRecords()).isEqualTo(1000);
     assertThat(s.totalLimitBytes()).isEqualTo(1024L * 1024 * 1024);
-    assertThat(s.queuedChunksLimitBytes()).isEqualTo(4);
+    assertThat(s.queuedChunksLimitCount()).isEqualTo(4);
     assertThat(s.flushMode()).isEqualTo(BufferSettings.FlushMode.INTERVAL);
     assertThat(s.flushInterval()).isEqualTo(Duration.ofSeconds(3));
     assertThat(s.flushThreadCount()).isEqualTo(4);
