@@ -2,7 +2,6 @@ package org.kinesisaggregator.admin;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -65,17 +64,21 @@ public final class AdminServer implements Input {
   private static final JsonFactory JSON = new JsonFactory();
 
   private final AdminSettings settings;
-  private final PrometheusMeterRegistry registry;
+  private final Supplier<String> metricsText;
   private final Readiness readiness;
   private final Supplier<List<PluginInfo>> plugins;
   private EventLoopGroup group;
   private Channel serverChannel;
 
-  /** No I/O here; {@link #start()} binds. */
-  public AdminServer(AdminSettings settings, PrometheusMeterRegistry registry, Readiness readiness,
+  /**
+   * No I/O here; {@link #start()} binds.
+   *
+   * @param metricsText the Prometheus text exposition of the meters (e.g. {@code PrometheusMeterRegistry::scrape})
+   */
+  public AdminServer(AdminSettings settings, Supplier<String> metricsText, Readiness readiness,
       Supplier<List<PluginInfo>> plugins) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.registry = Objects.requireNonNull(registry, "registry");
+    this.metricsText = Objects.requireNonNull(metricsText, "metricsText");
     this.readiness = Objects.requireNonNull(readiness, "readiness");
     this.plugins = Objects.requireNonNull(plugins, "plugins");
   }
@@ -205,7 +208,7 @@ public final class AdminServer implements Input {
   }
 
   private FullHttpResponse metrics() {
-    byte[] scrape = registry.scrape().getBytes(StandardCharsets.UTF_8);
+    byte[] scrape = metricsText.get().getBytes(StandardCharsets.UTF_8);
     return response(HttpResponseStatus.OK, Unpooled.wrappedBuffer(scrape), "text/plain; version=0.0.4; charset=utf-8");
   }
 

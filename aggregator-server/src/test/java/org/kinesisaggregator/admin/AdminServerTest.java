@@ -30,7 +30,7 @@ class AdminServerTest {
         new PluginInfo("in_forward", "input", "forward", Map.of("port", "24224"), null),
         new PluginInfo("to_kinesis", "output", "kinesis_streams_aggregated", Map.of("stream_name", "logs"),
             () -> new BufferStats(1, 3, 4096, 17, 2, 1500)));
-    server = new AdminServer(new AdminSettings("127.0.0.1", 0), registry, () -> List.copyOf(problems), () -> plugins);
+    server = new AdminServer(new AdminSettings("127.0.0.1", 0), registry::scrape, () -> List.copyOf(problems), () -> plugins);
     server.start();
   }
 

@@ -29,6 +29,15 @@ public interface Output extends AutoCloseable {
    */
   CompletableFuture<WriteResult> write(Chunk chunk);
 
+  /**
+   * What keeps the output from delivering right now and needs a human (e.g. "stream S not found in
+   * region R"); empty when healthy. Shown on {@code /health/ready} (which then answers 503) and in
+   * the log. Thread-safe and cheap: called on every health check.
+   */
+  default java.util.List<String> healthProblems() {
+    return java.util.List.of();
+  }
+
   /** Stops the output, waiting a bounded time for in-flight writes. Idempotent. */
   @Override
   default void close() {}

@@ -17,6 +17,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.kinesisaggregator.admin.AdminServer;
+import org.kinesisaggregator.admin.AdminSettings;
+import org.kinesisaggregator.admin.PluginInfo;
 import org.kinesisaggregator.buffer.Buffers;
 import org.kinesisaggregator.buffer.EventBuffer;
 import org.kinesisaggregator.buffer.EventSink;
@@ -81,6 +85,7 @@ public final class Aggregator implements AutoCloseable {
   private final List<Named<Output>> outputs;
   private final List<Named<EventBuffer>> buffers;
   private final List<Named<Input>> inputs;
+  private final List<PluginInfo> pluginInfos;
   private final List<String> warnings;
   private final List<String> coming;
   private final String summary;
@@ -96,9 +101,11 @@ public final class Aggregator implements AutoCloseable {
     this.outputs = List.copyOf(a.outputs);
     this.buffers = List.copyOf(a.buffers);
     this.inputs = List.copyOf(a.inputs);
+    this.pluginInfos = List.copyOf(a.pluginInfos);
     this.warnings = List.copyOf(a.warnings);
     this.coming = List.copyOf(a.coming);
     this.summary = a.summary();
+    a.self.set(this);
   }
 
   /**
@@ -148,6 +155,37 @@ public final class Aggregator implements AutoCloseable {
   /** True between a successful {@link #start()} and {@link #close()} (for {@code /health/ready}). */
   public boolean isReady() {
     return ready;
+  }
+
+  /**
+   * Why this node should not get traffic now: starting, draining, or an output's health problem
+   * (e.g. a missing Kinesis stream). Empty when ready. Thread-safe; {@code /health/ready} calls it.
+   */
+  public List<String> problems() {
+    List<String> problems = new ArrayList<>();
+    if (!ready) {
+      boolean isClosed;
+      synchronized (this) {
+        isClosed = closed;
+      }
+      problems.add(isClosed ? "draining: shutting down" : "starting");
+    }
+    for (Named<Output> o : outputs) {
+      for (String problem : o.component().healthProblems()) {
+        problems.add("output " + o.name() + ": " + problem);
+      }
+    }
+    return problems;
+  }
+
+  /** The inputs of type {@code type}, in conf order (e.g. to find the bound addresses of port-0 sources). */
+  public <T extends Input> List<T> inputs(Class<T> type) {
+    return inputs.stream().map(Named::component).filter(type::isInstance).map(type::cast).toList();
+  }
+
+  /** Every input, filter and output, as {@code /api/plugins.json} lists them. */
+  public List<PluginInfo> plugins() {
+    return pluginInfos;
   }
 
   /**
@@ -262,6 +300,9 @@ public final class Aggregator implements AutoCloseable {
     private final List<Named<Output>> outputs = new ArrayList<>();
     private final List<Named<EventBuffer>> buffers = new ArrayList<>();
     private final List<Named<Input>> inputs = new ArrayList<>();
+    private final List<PluginInfo> pluginInfos = new ArrayList<>();
+    private final AtomicReference<Aggregator> self = new AtomicReference<>();
+    private int filterCount;
     private final List<String> warnings = new ArrayList<>();
     private final List<String> coming = new ArrayList<>();
     private final List<String> sourceLines = new ArrayList<>();
@@ -336,6 +377,9 @@ public final class Aggregator implements AutoCloseable {
           e.markUsed();
           TagPattern pattern = pattern(e);
           EventFilter filter = filter(e);
+          filterCount++;
+          pluginInfos.add(new PluginInfo(e.has("@id") ? e.param("@id").value() : "filter-" + filterCount, "filter",
+              filter.type(), PluginConfig.of(e), null));
           String description = e.describe() + " (" + e.location() + ")";
           rules.add(new Router.FilterRule(pattern, filter, description));
           lines.add("  " + description + " " + filter.type());
@@ -440,10 +484,22 @@ public final class Aggregator implements AutoCloseable {
       }
       e.string("@id", null);
       e.string("@log_level", null);
+      if (AdminSources.isAdmin(type)) {
+        AdminSettings admin = AdminSources.settings(e, type);
+        Input input = new AdminServer(admin, AdminSources.metricsText(env.registry()),
+            () -> self.get() == null ? List.of("starting") : self.get().problems(),
+            () -> self.get() == null ? List.of() : self.get().plugins());
+        String name = type + " " + admin.bind() + ":" + admin.port();
+        inputs.add(new Named<>(name, input));
+        pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
+        sourceLines.add("  " + name + " (/health/live, /health/ready, /metrics, /api/plugins.json) ("
+            + e.location() + ")");
+        return;
+      }
       InputFactory factory = plugins.inputs().get(type);
       if (factory == null) {
         throw e.error(e.has("@type") ? "@type" : "type", "unknown input type \"" + type + "\" (known: "
-            + String.join(", ", plugins.inputs().keySet()) + ")");
+            + String.join(", ", plugins.inputs().keySet()) + ", monitor_agent, prometheus)");
       }
       String label = e.string("@label", Router.ROOT_LABEL);
       Router router = routers.get(label);
@@ -454,6 +510,8 @@ public final class Aggregator implements AutoCloseable {
       Input input = factory.create(settings, router, env.registry());
       String name = type + " " + settings.bind() + ":" + settings.port();
       inputs.add(new Named<>(name, input));
+      pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type + "_" + settings.port()), "input", type,
+          PluginConfig.of(e), null));
       sourceLines.add("  " + name + (settings.tls() != null ? " tls" : "") + (settings.security() != null
           ? " security" : "") + " → " + label + " (" + e.location() + ")");
     }
@@ -532,6 +590,7 @@ public final class Aggregator implements AutoCloseable {
         BufferConf.Mapped mapped = BufferConf.map(element, outputId, defaults, system, warnings);
         outputs.add(new Named<>(outputId, output));
         if (mapped == null) {
+          pluginInfos.add(new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), null));
           if (element.element("secondary") != null) {
             throw new ConfException(element.element("secondary").location(), "<secondary> needs a buffered output"
                 + " (expected: a <buffer> section in " + element.describe() + ")");
@@ -552,6 +611,7 @@ public final class Aggregator implements AutoCloseable {
         }
         EventBuffer buffer = bufferFactory.create(outputId, mapped.settings(), output, secondary);
         buffers.add(new Named<>(outputId, buffer));
+        pluginInfos.add(new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), buffer::stats));
         lines.add(indent + "  buffer " + mapped.description());
         if (secondary != null) {
           lines.add(indent + "  secondary " + secondary.type());
