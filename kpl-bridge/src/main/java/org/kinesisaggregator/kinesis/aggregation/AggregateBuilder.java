@@ -24,7 +24,7 @@ import java.util.Objects;
 public final class AggregateBuilder {
   private static final int RECORDS_TAG_SIZE = CodedOutputStream.computeTagSize(AggregationFormat.FIELD_RECORDS);
 
-  private final int maxBytes;
+  private int maxBytes;
   private final MessageDigest md5;
 
   private final Map<String, Integer> partitionKeyIndexes = new HashMap<>();
@@ -49,10 +49,7 @@ public final class AggregateBuilder {
    *     {@link AggregationFormat#FRAMING_BYTES} + 8
    */
   public AggregateBuilder(int maxBytes) {
-    if (maxBytes < AggregationFormat.FRAMING_BYTES + 8) {
-      throw new IllegalArgumentException("maxBytes: " + maxBytes + " (expected: >= " + (AggregationFormat.FRAMING_BYTES + 8) + ")");
-    }
-    this.maxBytes = maxBytes;
+    this.maxBytes = checkMaxBytes(maxBytes);
     try {
       this.md5 = MessageDigest.getInstance("MD5");
     } catch (NoSuchAlgorithmException e) {
@@ -123,6 +120,17 @@ public final class AggregateBuilder {
     }
     int recordBytes = recordSize(partitionKeyIndex, hashKeyIndex, dataLength);
     return increment + RECORDS_TAG_SIZE + CodedOutputStream.computeUInt32SizeNoTag(recordBytes) + recordBytes;
+  }
+
+  /** The finished size of an aggregate holding only this record. */
+  public static int sizeOfOne(int dataLength, String partitionKey, String explicitHashKey) {
+    int size = AggregationFormat.FRAMING_BYTES
+        + CodedOutputStream.computeStringSize(AggregationFormat.FIELD_PARTITION_KEY_TABLE, partitionKey);
+    if (explicitHashKey != null) {
+      size += CodedOutputStream.computeStringSize(AggregationFormat.FIELD_EXPLICIT_HASH_KEY_TABLE, explicitHashKey);
+    }
+    int recordBytes = recordSize(0, explicitHashKey == null ? -1 : 0, dataLength);
+    return size + RECORDS_TAG_SIZE + CodedOutputStream.computeUInt32SizeNoTag(recordBytes) + recordBytes;
   }
 
   /**
@@ -198,6 +206,24 @@ public final class AggregateBuilder {
       throw new IllegalStateException("MD5 digest of " + AggregationFormat.DIGEST_LENGTH + " bytes did not fit", e);
     }
     return out;
+  }
+
+  /** Empties the builder for the next aggregate, with a new limit. */
+  public void reset(int newMaxBytes) {
+    reset();
+    maxBytes = checkMaxBytes(newMaxBytes);
+  }
+
+  /** How many distinct partition keys the aggregate's table holds. */
+  public int partitionKeyCount() {
+    return partitionKeyIndexes.size();
+  }
+
+  private static int checkMaxBytes(int maxBytes) {
+    if (maxBytes < AggregationFormat.FRAMING_BYTES + 8) {
+      throw new IllegalArgumentException("maxBytes: " + maxBytes + " (expected: >= " + (AggregationFormat.FRAMING_BYTES + 8) + ")");
+    }
+    return maxBytes;
   }
 
   /** Empties the builder for the next aggregate. */
