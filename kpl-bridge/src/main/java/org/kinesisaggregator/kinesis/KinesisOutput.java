@@ -252,7 +252,7 @@ public final class KinesisOutput implements Output {
       tracker.reject(index, reason);
       return;
     }
-    batcher.add(stream, index, workspace.array(), dataBytes, partitionKey, hashKey);
+    batcher.add(stream, state.autoDistribution(), index, workspace.array(), dataBytes, partitionKey, hashKey);
   }
 
   /** Kinesis takes 1..256 characters; empty means "none" (random), longer is cut at 256. */
@@ -286,7 +286,11 @@ public final class KinesisOutput implements Output {
 
   /** Turns events into Kinesis records for one write. Not thread-safe: one per write call. */
   private interface Batcher {
-    void add(String stream, int index, byte[] data, int length, String partitionKey, String hashKey);
+    /**
+     * @param autoDistribution the stream places records itself (RecordDistributionStrategy AUTO):
+     *     keys do not route, so there is no shard to predict
+     */
+    void add(String stream, boolean autoDistribution, int index, byte[] data, int length, String partitionKey, String hashKey);
 
     /** Sends whatever is still open. */
     void finish();
@@ -301,7 +305,8 @@ public final class KinesisOutput implements Output {
     }
 
     @Override
-    public void add(String stream, int index, byte[] data, int length, String partitionKey, String hashKey) {
+    public void add(String stream, boolean autoDistribution, int index, byte[] data, int length, String partitionKey,
+        String hashKey) {
       String key = partitionKey != null ? partitionKey : randomKey();
       int weight = length + utf8Length(key);
       tracker.submitted();
@@ -357,14 +362,16 @@ public final class KinesisOutput implements Output {
     }
 
     @Override
-    public void add(String stream, int index, byte[] data, int length, String partitionKey, String hashKey) {
+    public void add(String stream, boolean autoDistribution, int index, byte[] data, int length, String partitionKey,
+        String hashKey) {
       Object group;
       String recordKey;
       String predictedShard = null;
-      if (!keyedGrouping) {
-        group = stream;
+      if (!keyedGrouping || autoDistribution) {
+        group = hashKey != null ? new GroupKey(stream, "h:") : stream;
         OpenAggregate current = open.get(group);
-        recordKey = current != null ? current.partitionKey : partitionKey != null ? partitionKey : randomKey();
+        recordKey = keyedGrouping && partitionKey != null ? partitionKey
+            : current != null ? current.partitionKey : partitionKey != null ? partitionKey : randomKey();
       } else {
         recordKey = partitionKey != null ? partitionKey : randomKey();
         if (settings.partitionGrouping() == KinesisOutputSettings.PartitionGrouping.SHARD) {
@@ -376,7 +383,10 @@ public final class KinesisOutput implements Output {
             predictedShard = map.shardFor(hashKeys.high(), hashKeys.low());
           }
         }
-        group = predictedShard != null ? new GroupKey(stream, predictedShard)
+        // Records with and without an explicit hash key never share an aggregate: aws-kinesis-agg
+        // (npm, 4.x) reports explicit_hash_key_table[0] for a record without an index when the
+        // table is not empty.
+        group = predictedShard != null ? new GroupKey(stream, (hashKey != null ? "h:" : "k:") + predictedShard)
             : new GroupKey(stream, hashKey != null ? "h:" + hashKey : "k:" + recordKey);
       }
       OpenAggregate aggregate = open.get(group);
@@ -394,7 +404,7 @@ public final class KinesisOutput implements Output {
           return;
         }
         send(open.remove(group));
-        if (!keyedGrouping && partitionKey == null) {
+        if ((!keyedGrouping || autoDistribution) && partitionKey == null) {
           recordKey = randomKey();
         }
         aggregate = openAggregate(group, stream, recordKey, hashKey, predictedShard);

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamSummaryResponse;
+import software.amazon.awssdk.services.kinesis.model.RecordDistributionStrategy;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
@@ -28,7 +29,7 @@ final class StreamChecks {
   private static final Logger log = LoggerFactory.getLogger(StreamChecks.class);
 
   /** The last check of one stream. */
-  record State(KinesisHealth.Status status, String detail, long checkedAtNanos) {
+  record State(KinesisHealth.Status status, String detail, boolean autoDistribution, long checkedAtNanos) {
     boolean isWritable() {
       return status == KinesisHealth.Status.OK || status == KinesisHealth.Status.UNKNOWN;
     }
@@ -90,17 +91,21 @@ final class StreamChecks {
     try {
       DescribeStreamSummaryResponse response = client.describeStreamSummary(r -> r.streamName(stream));
       StreamStatus status = response.streamDescriptionSummary().streamStatus();
+      boolean auto = response.streamDescriptionSummary().recordDistributionStrategy() == RecordDistributionStrategy.AUTO;
       if (status == StreamStatus.ACTIVE || status == StreamStatus.UPDATING) {
-        state = new State(KinesisHealth.Status.OK, "stream " + stream + " is " + status + " in region " + region, System.nanoTime());
+        state = new State(KinesisHealth.Status.OK, "stream " + stream + " is " + status + " in region " + region
+            + (auto ? " (record distribution AUTO: partition keys do not route)" : ""), auto, System.nanoTime());
       } else {
         state = new State(KinesisHealth.Status.UNAVAILABLE, "stream " + stream + " is " + status + " in region " + region
-            + " (expected: ACTIVE)", System.nanoTime());
+            + " (expected: ACTIVE)", auto, System.nanoTime());
       }
     } catch (ResourceNotFoundException e) {
-      state = new State(KinesisHealth.Status.NOT_FOUND, "stream " + stream + " not found in region " + region, System.nanoTime());
+      state = new State(KinesisHealth.Status.NOT_FOUND, "stream " + stream + " not found in region " + region, false,
+          System.nanoTime());
     } catch (RuntimeException e) {
+      State known = states.get(stream);
       state = new State(KinesisHealth.Status.UNKNOWN, "cannot check stream " + stream + " in region " + region + ": "
-          + e.getMessage(), System.nanoTime());
+          + e.getMessage(), known != null && known.autoDistribution(), System.nanoTime());
     }
     State previous = states.put(stream, state);
     if (previous == null || previous.status() != state.status()) {
