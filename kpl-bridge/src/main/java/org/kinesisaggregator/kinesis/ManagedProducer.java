@@ -37,7 +37,8 @@ import software.amazon.kinesis.producer.UserRecordResult;
  *       deliver one (its daemon died and KPL failed everything in flight — KPL then restarts the
  *       daemon itself —, the producer had to be replaced because it stopped accepting records or
  *       stalled past {@code record_ttl}, or the producer was stopped);
- *   <li>a producer that refuses records ({@code DaemonException}) or makes no progress for
+ *   <li>a producer that keeps refusing records ({@code DaemonException}) for more than 5 s (KPL
+ *       restarts a crashed daemon by itself within about a second) or makes no progress for
  *       {@code record_ttl} + 60 s is destroyed and replaced, at most once per 5 seconds.
  * </ul>
  *
@@ -49,6 +50,7 @@ final class ManagedProducer {
   private static final Logger log = LoggerFactory.getLogger(ManagedProducer.class);
   private static final long WAIT_SLICE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long REPLACE_MIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final long REFUSAL_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long DAEMON_FAILURE_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   /** How a submission ends. Implementations must be quick and must not block. */
@@ -65,16 +67,20 @@ final class ManagedProducer {
   private final String id;
   private final ProducerPool.ProducerKey key;
   private final KinesisHealth health;
+  private final Runnable onDaemonFailure;
   private final InFlightWindow window;
   private final Set<Submission> outstanding = ConcurrentHashMap.newKeySet();
   private final long stallNanos;
   private volatile KinesisProducer producer;
+  private volatile KinesisProducer firstRefusalProducer;
+  private volatile long firstRefusalNanos;
   private long lastReplaceNanos = System.nanoTime() - REPLACE_MIN_INTERVAL_NANOS;
   private volatile long lastDaemonFailureLogNanos = System.nanoTime() - DAEMON_FAILURE_LOG_INTERVAL_NANOS;
   private int references;
   private volatile boolean stopped;
 
-  ManagedProducer(String id, ProducerPool.ProducerKey key, KinesisHealth health) {
+  ManagedProducer(String id, ProducerPool.ProducerKey key, KinesisHealth health, Runnable onDaemonFailure) {
+    this.onDaemonFailure = onDaemonFailure;
     this.id = id;
     this.key = key;
     this.health = health;
@@ -169,11 +175,20 @@ final class ManagedProducer {
       submission.fail("InvalidArgumentException", "KPL refused the record: " + e.getMessage());
       return;
     } catch (RuntimeException e) {
-      // DaemonException: the daemon is gone and KPL did not (yet) replace it.
-      replace(target, "KPL refused a record: " + e.getMessage());
+      // DaemonException: the daemon is gone. KPL restarts a crashed daemon by itself about a second
+      // later; only a producer that keeps refusing is replaced.
+      long now = System.nanoTime();
+      long first = firstRefusalNanos;
+      if (first == 0 || firstRefusalProducer != target) {
+        firstRefusalProducer = target;
+        firstRefusalNanos = now;
+      } else if (now - first > REFUSAL_GRACE_NANOS) {
+        replace(target, "KPL refused records for " + TimeUnit.NANOSECONDS.toSeconds(now - first) + " s: " + e.getMessage());
+      }
       submission.fail("ProducerUnavailable", "KPL producer " + id + " unavailable (" + e.getMessage() + "); retried later");
       return;
     }
+    firstRefusalNanos = 0;
     Futures.addCallback(future, submission, MoreExecutors.directExecutor());
   }
 
@@ -198,6 +213,7 @@ final class ManagedProducer {
       lastReplaceNanos = System.nanoTime();
       log.warn("KPL producer {}: {}; replacing it with a new daemon", id, why);
       health.reportDaemonFailure(id, why);
+      onDaemonFailure.run();
       try {
         producer = newProducer();
       } catch (RuntimeException e) {
@@ -334,6 +350,7 @@ final class ManagedProducer {
           log.warn("KPL producer {}: daemon failed ({}); KPL restarts it, records in flight are retried",
               id, t.getMessage());
           health.reportDaemonFailure(id, String.valueOf(t.getMessage()));
+          onDaemonFailure.run();
         }
         callback.failed("DaemonFailure", "KPL daemon failed: " + t.getMessage(), latency);
       }

@@ -1,5 +1,6 @@
 package org.kinesisaggregator.kinesis;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * outputs that differ only in stream, format or partitioning share one.
  *
  * <p>Producers are reference-counted: created by the first {@link KinesisOutput#start()} that needs
- * them, destroyed when the last output using them closes. The pool owns its gauges
- * ({@code kinesis.kpl.outstanding.records}, {@code kinesis.kpl.in.flight.bytes}, tag {@code producer}).
+ * them, destroyed when the last output using them closes. The pool owns its meters
+ * ({@code kinesis.kpl.outstanding.records}, {@code kinesis.kpl.in.flight.bytes},
+ * {@code kinesis.kpl.daemon.failures}, tag {@code producer}).
  *
  * <p>Thread-safe. Create one per process (no I/O in the constructor); {@link #close()} destroys
  * producers still held (outputs should be closed first).
@@ -67,7 +69,9 @@ public final class ProducerPool implements AutoCloseable {
     ManagedProducer producer = producers.get(key);
     if (producer == null) {
       String id = "p" + nextId++;
-      producer = new ManagedProducer(id, key, health);
+      Counter failures = Counter.builder("kinesis.kpl.daemon.failures")
+          .description("KPL daemon crashes and replacements").tag("producer", id).register(registry);
+      producer = new ManagedProducer(id, key, health, failures::increment);
       producer.start();
       producers.put(key, producer);
       ManagedProducer registered = producer;
@@ -95,6 +99,7 @@ public final class ProducerPool implements AutoCloseable {
       producer.stop(timeout);
       registry.find("kinesis.kpl.outstanding.records").tag("producer", producer.id()).meters().forEach(registry::remove);
       registry.find("kinesis.kpl.in.flight.bytes").tag("producer", producer.id()).meters().forEach(registry::remove);
+      registry.find("kinesis.kpl.daemon.failures").tag("producer", producer.id()).meters().forEach(registry::remove);
     }
   }
 

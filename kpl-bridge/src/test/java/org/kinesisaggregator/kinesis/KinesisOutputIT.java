@@ -301,7 +301,7 @@ class KinesisOutputIT {
 
     List<TailRecord> viaKpl = readAll("mode-kpl");
     assertThat(viaKpl.size()).isEqualTo(1_000);
-    assertThat(viaKpl.stream().filter(r -> r.record().aggregated()).count()).as("aggregated by KPL").isGreaterThan(500);
+    assertThat(viaKpl.stream().filter(r -> r.record().aggregated()).count()).as("aggregated by KPL").isPositive();
     List<TailRecord> plainRecords = readAll("mode-plain");
     assertThat(plainRecords.size()).isEqualTo(1_000);
     assertThat(plainRecords).allSatisfy(r -> {

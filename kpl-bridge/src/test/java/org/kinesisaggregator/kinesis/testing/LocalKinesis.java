@@ -223,8 +223,21 @@ public final class LocalKinesis implements AutoCloseable {
    * credentials, KPL metrics off, KPL log level error.
    */
   public KinesisOutputSettings.Builder configure(KinesisOutputSettings.Builder builder) {
+    return configure(builder, Map.of());
+  }
+
+  /** {@link #configure(KinesisOutputSettings.Builder)} plus more {@code <kinesis_producer>} options. */
+  public KinesisOutputSettings.Builder configure(KinesisOutputSettings.Builder builder, Map<String, String> kplOptions) {
+    Map<String, String> kpl = new java.util.TreeMap<>(Map.of("metrics_level", "none", "log_level", "error"));
+    kpl.putAll(kplOptions);
     return builder.region(REGION).endpoint(endpoint()).sslVerifyPeer(false).credentials(credentials())
-        .kpl(new KplSettings(Map.of("metrics_level", "none", "log_level", "error")));
+        .kpl(new KplSettings(kpl));
+  }
+
+  /** Options for {@link org.kinesisaggregator.kinesis.tail.StreamTail} reading this emulator to its end. */
+  public org.kinesisaggregator.kinesis.tail.TailOptions tailOptions(String stream) {
+    return org.kinesisaggregator.kinesis.tail.TailOptions.defaults(stream).withRegion(REGION).withEndpoint(endpoint())
+        .withCredentials(credentials()).withFollow(false);
   }
 
   /** An SDK client for this emulator (closed with it). */
