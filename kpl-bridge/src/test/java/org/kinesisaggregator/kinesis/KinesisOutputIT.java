@@ -127,7 +127,10 @@ class KinesisOutputIT {
         duplicates++;
       }
       assertThat(user.partitionKey()).isEqualTo(json.get("user"));
-      assertThat(user.explicitPartitionKey()).isEqualTo(json.get("hash"));
+      if (user.subSequenceNumber() != null) {
+        // (GetRecords does not return a plain record's explicit hash key; an aggregate carries its users')
+        assertThat(user.explicitPartitionKey()).isEqualTo(json.get("hash"));
+      }
     }
     org.slf4j.LoggerFactory.getLogger(KinesisOutputIT.class).info(
         "aws-kinesis-agg read {} user records from {} Kinesis records: {} duplicates ({} events re-sent after shard prediction misses)",
