@@ -110,7 +110,7 @@ public record KinesisOutputSettings(
 
   public KinesisOutputSettings {
     Objects.requireNonNull(type, "type");
-    if (region != null && !region.matches("[a-z0-9-]+")) {
+    if (region != null && !region.matches("[a-z]+-([a-z]+-)?[a-z]+-[0-9]+")) {
       throw new IllegalArgumentException("region: " + region + " (expected: a region name like ap-northeast-1)");
     }
     Objects.requireNonNull(streamName, "stream_name");
