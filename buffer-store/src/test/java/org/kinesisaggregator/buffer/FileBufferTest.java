@@ -324,13 +324,18 @@ class FileBufferTest {
     EventBuffer b = fx.start(settings().flushMode(FlushMode.IMMEDIATE).retry(Fixture.retry(4, false)).build(), out,
         secondary);
     append(b, "t", 0, 6, 5);
-    // each round: note the writes so far, let 20 s pass (more than any backoff here), wait for one more
-    // (a write counts as settled once the buffer has recorded its failure: retry count == writes so far)
+    // each round: wait until no write is in flight (the buffer has recorded every failure: retry count ==
+    // writes so far), then let 20 s pass (more than any backoff here) and wait for one more write. Moving
+    // the clock while a write is in flight would schedule its retry after the moved time, never reached.
     for (int i = 0; i < 10 && secondary.delivered().size() < 6; i++) {
+      await().atMost(WAIT).until(() -> secondary.delivered().size() == 6
+          || b.stats().retryCount() == out.writes() + secondary.writes());
+      if (secondary.delivered().size() == 6) {
+        break;
+      }
       int writes = out.writes() + secondary.writes();
       fx.clock.advance(Duration.ofSeconds(20));
-      await().atMost(WAIT).until(() -> secondary.delivered().size() == 6
-          || out.writes() + secondary.writes() > writes && b.stats().retryCount() == out.writes() + secondary.writes());
+      await().atMost(WAIT).until(() -> secondary.delivered().size() == 6 || out.writes() + secondary.writes() > writes);
     }
     await().atMost(WAIT).until(() -> secondary.delivered().size() == 6);
     assertThat(secondary.delivered()).isEqualTo(ids(0, 6));
@@ -504,8 +509,9 @@ class FileBufferTest {
         .shutdownTimeout(Duration.ofSeconds(2)).build();
     EventBuffer b = fx.start(s, hanging, null);
     append(b, "t", 0, 4, 5);
-    await().atMost(WAIT).until(() -> fx.counter("buffer.flush.failures") >= 1);
-    assertThat(b.stats().retryCount()).isEqualTo(1);
+    // the retry count is set with the retry time: only then may the clock move past it
+    await().atMost(WAIT).until(() -> b.stats().retryCount() == 1);
+    assertThat(fx.counter("buffer.flush.failures")).isEqualTo(1);
     fx.clock.advance(Duration.ofSeconds(2));
     await().atMost(WAIT).until(() -> calls.get() >= 2);
     long t0 = System.nanoTime();

@@ -96,8 +96,11 @@ class FullDiskTest {
     assertThat(acked).isNotEmpty();
     // space frees when the output recovers and delivered chunks are deleted
     out.succeed();
-    fx.clock.advance(Duration.ofMinutes(5));
-    await().atMost(Duration.ofSeconds(30)).until(() -> out.delivered().containsAll(acked));
+    // keep moving the clock: a write in flight when the output recovered schedules its retry later
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      fx.clock.advance(Duration.ofMinutes(5));
+      return out.delivered().containsAll(acked);
+    });
     List<Long> later = new ArrayList<>();
     long next = id;
     await().atMost(Duration.ofSeconds(30)).until(() -> {

@@ -162,6 +162,8 @@ class RecoveryTest {
     EventBuffer b = fx.start(s, out, null);
     b.append("t", Events.entries(0, 9, 30), 9, null).get(10, TimeUnit.SECONDS);
     await().atMost(WAIT).until(() -> out.delivered().size() == 3);
+    // the output has answered; wait until the buffer has recorded (and persisted) that answer
+    await().atMost(WAIT).until(() -> b.stats().retryCount() == 1);
     ((org.kinesisaggregator.buffer.internal.BufferEngine) b).halt();
     fx.close();
     out.succeed();

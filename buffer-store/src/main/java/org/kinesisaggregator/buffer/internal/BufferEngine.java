@@ -1357,7 +1357,11 @@ public final class BufferEngine implements EventBuffer {
     synchronized (random) {
       delay = retryPolicy.delayMillis(failures, random);
     }
-    // retry count and next attempt change together: stats() and the flush threads read them under the lock
+    // The failure is recorded in the ledger first, then published: once stats() shows the new retry
+    // count, a crash cannot lose it. Retry count and next attempt change together, under the lock
+    // (stats() and the flush threads read them there).
+    persist(new ChunkRecord(h.chunk.id, h.state, h.chunk.createdAtEpochMillis, h.chunk.dataBytes,
+        h.chunk.eventCount, failures, now + delay, firstFailure, h.progress), h);
     lock.lock();
     try {
       h.retryCount = failures;
@@ -1376,12 +1380,15 @@ public final class BufferEngine implements EventBuffer {
     metrics.retries.increment();
     log.warn("Buffer of output {}: write of chunk {} failed ({} of {} events still pending, failure {}): {}; "
         + "retrying in {} ms", outputId, view.id(), n - after.doneCount(), n, h.retryCount, reason, delay);
-    persist(h);
   }
 
   private void persist(Handle h) {
+    persist(h.record(), h);
+  }
+
+  private void persist(ChunkRecord record, Handle h) {
     try {
-      ledger.put(h.record());
+      ledger.put(record);
       ledger.commit();
     } catch (RuntimeException e) {
       log.error("Buffer of output {}: recording the progress of chunk {} failed: {}; it may be delivered again",
