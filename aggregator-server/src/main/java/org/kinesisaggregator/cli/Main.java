@@ -148,10 +148,6 @@ public final class Main implements Callable<Integer> {
           out.println("warnings: " + warnings.size());
           warnings.forEach(w -> out.println("  " + w));
         }
-        if (!aggregator.coming().isEmpty()) {
-          out.println("not in this build yet (a real start refuses them):");
-          aggregator.coming().forEach(c -> out.println("  " + c));
-        }
         out.flush();
         return OK;
       }

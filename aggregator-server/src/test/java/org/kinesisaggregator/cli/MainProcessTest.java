@@ -61,7 +61,7 @@ class MainProcessTest {
     process = start("-c", root().resolve("conf/example.conf").toString(), "--dry-run");
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).isEqualTo(Main.OK);
-    assertThat(read("stdout.txt")).contains("coming with kpl-bridge");
+    assertThat(read("stdout.txt")).contains("→ kinesis_producer [id kinesis_producer-kinesis.all]");
     assertThat(read("stderr.txt")).contains("[WARN] [main] Aggregator: ")
         .contains("parameter 'detach_process' in <match kinesis.**> has no effect");
 

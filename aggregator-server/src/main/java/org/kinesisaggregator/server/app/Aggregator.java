@@ -87,7 +87,6 @@ public final class Aggregator implements AutoCloseable {
   private final List<Named<Input>> inputs;
   private final List<PluginInfo> pluginInfos;
   private final List<String> warnings;
-  private final List<String> coming;
   private final String summary;
   private final CountDownLatch closedLatch = new CountDownLatch(1);
   private boolean started;
@@ -103,7 +102,6 @@ public final class Aggregator implements AutoCloseable {
     this.inputs = List.copyOf(a.inputs);
     this.pluginInfos = List.copyOf(a.pluginInfos);
     this.warnings = List.copyOf(a.warnings);
-    this.coming = List.copyOf(a.coming);
     this.summary = a.summary();
     a.self.set(this);
   }
@@ -140,11 +138,6 @@ public final class Aggregator implements AutoCloseable {
   /** Conf warnings (unused parameters, derived ids, no-effect parameters), in the order met. */
   public List<String> warnings() {
     return warnings;
-  }
-
-  /** Outputs whose type is not in this build ("TYPE in <match …> (file:line): coming with …"). */
-  public List<String> coming() {
-    return coming;
   }
 
   /** A short description of sources, routes and outputs, for {@code --dry-run}. */
@@ -196,10 +189,6 @@ public final class Aggregator implements AutoCloseable {
   public synchronized void start() throws Exception {
     if (closed || started) {
       throw new IllegalStateException("start: already " + (closed ? "closed" : "started"));
-    }
-    if (!coming.isEmpty()) {
-      throw new ConfException(null, "cannot start: " + String.join("; ", coming)
-          + " (--dry-run checks the rest of the conf)");
     }
     started = true;
     log.info("Starting: {} outputs, {} buffers, {} inputs", outputs.size(), buffers.size(), inputs.size());
@@ -304,7 +293,6 @@ public final class Aggregator implements AutoCloseable {
     private final AtomicReference<Aggregator> self = new AtomicReference<>();
     private int filterCount;
     private final List<String> warnings = new ArrayList<>();
-    private final List<String> coming = new ArrayList<>();
     private final List<String> sourceLines = new ArrayList<>();
     private final Map<String, List<String>> routeLines = new LinkedHashMap<>();
     private final Map<String, Map<String, ConfElement>> relabels = new LinkedHashMap<>();
@@ -438,23 +426,12 @@ public final class Aggregator implements AutoCloseable {
         id = ids.derive(label.equals(Router.ROOT_LABEL) ? null : label, type, e.arg());
       }
       OutputFactory factory = plugins.outputs().get(type);
-      String comingWith = plugins.coming().get(type);
-      if (factory == null && comingWith == null) {
-        List<String> known = new ArrayList<>(plugins.outputs().keySet());
-        String comingList = plugins.coming().isEmpty() ? "" : "; " + String.join(", ", plugins.coming().keySet())
-            + " are " + Plugins.COMING_WITH_KPL_BRIDGE;
+      if (factory == null) {
         throw e.error(e.has("@type") ? "@type" : "type", "unknown output type \"" + type + "\" in " + e.describe()
-            + " (known: " + String.join(", ", known) + comingList + ")");
+            + " (known: " + String.join(", ", plugins.outputs().keySet()) + ")");
       }
       Context ctx = new Context(e, id, label, explicitId != null, lines, indent);
       lines.add(indent + "→ " + type + " [id " + id + "]");
-      if (factory == null) {
-        ctx.terminal(new ComingOutput(type), OutputDefaults.kinesis());
-        e.markAllUsed(); // its own parameters are checked once its type is in the build
-        coming.add(type + " in " + e.describe() + " (" + e.location() + "): " + comingWith);
-        ctx.note(comingWith + " (its own parameters are not checked yet)");
-        return ctx.terminalSink;
-      }
       return factory.create(e, ctx);
     }
 
@@ -648,6 +625,33 @@ public final class Aggregator implements AutoCloseable {
       @Override
       public ZoneId zone() {
         return env.zone();
+      }
+
+      @Override
+      public MeterRegistry registry() {
+        return env.registry();
+      }
+
+      @Override
+      public Clock clock() {
+        return env.clock();
+      }
+
+      @Override
+      public String hostname() {
+        return env.hostname();
+      }
+
+      @Override
+      public java.nio.file.Path rootDir() {
+        return system.rootDir();
+      }
+
+      @Override
+      public void warn(String paramName, String message) {
+        ConfParam p = element.params().get(paramName);
+        warnings.add((p == null ? element.location() : p.location()) + ": parameter '" + paramName + "' in "
+            + element.describe() + " " + message);
       }
 
       @Override

@@ -39,6 +39,25 @@ public interface OutputContext {
   /** The machine's zone ({@code localtime}). */
   ZoneId zone();
 
-  /** Records a line for the {@code --dry-run} summary of this output (e.g. "coming with kpl-bridge"). */
+  /** Where outputs register their meters. */
+  io.micrometer.core.instrument.MeterRegistry registry();
+
+  /** The process' clock. */
+  java.time.Clock clock();
+
+  /** This host's name ({@code ${hostname}}, {@code hostname_key}). */
+  String hostname();
+
+  /** {@code <system> root_dir}, or null: where outputs keep process-local state (e.g. KPL's temp directory). */
+  java.nio.file.Path rootDir();
+
+  /**
+   * A Fluentd-style conf warning about {@code paramName} of this output's element ("parameter 'x'
+   * in <match …> {@code message}"), e.g. a plugin parameter accepted for compatibility that has no
+   * effect here. Logged at start-up and listed by {@code --dry-run}.
+   */
+  void warn(String paramName, String message);
+
+  /** Records a line for the {@code --dry-run} summary of this output. */
   void note(String message);
 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Assembly errors, unused parameters, forward mapping, coming types and the lifecycle order. */
+/** Assembly errors, unused parameters, forward mapping, Kinesis mapping errors and the lifecycle order. */
 class AggregatorTest {
   @TempDir
   Path dir;
@@ -34,8 +34,8 @@ class AggregatorTest {
   void unknownTypesListTheKnownOnes() {
     assertThatThrownBy(() -> confs.assemble("<match a>\n  @type s3\n</match>\n"))
         .isInstanceOf(ConfException.class)
-        .hasMessage(f + ":2: @type: unknown output type \"s3\" in <match a> (known: stdout, file, null, copy, relabel;"
-            + " kinesis_producer, kinesis_streams_aggregated, kinesis_streams are coming with kpl-bridge)");
+        .hasMessage(f + ":2: @type: unknown output type \"s3\" in <match a> (known: stdout, file, null, copy, relabel,"
+            + " kinesis_producer, kinesis_streams_aggregated, kinesis_streams)");
     assertThatThrownBy(() -> confs.assemble("<source>\n  type tail\n</source>\n"))
         .hasMessage(f + ":2: type: unknown input type \"tail\" (known: forward, monitor_agent, prometheus)");
     assertThatThrownBy(() -> confs.assemble("<filter a>\n  @type parser\n</filter>\n"))
@@ -168,14 +168,21 @@ class AggregatorTest {
   }
 
   @Test
-  void comingOutputsAssembleButRefuseToStart() throws Exception {
+  void kinesisOutputsAssembleAndTheirErrorsNameFileLineAndParameter() throws Exception {
     Aggregator a = confs.assemble("<match k.**>\n  @type kinesis_streams_aggregated\n  stream_name s\n"
         + "  <kinesis_producer>\n    record_ttl 3000\n  </kinesis_producer>\n</match>\n", Plugins.defaults(), true);
-    assertThat(a.coming()).containsExactly("kinesis_streams_aggregated in <match k.**> (" + f + ":1): coming with"
-        + " kpl-bridge");
-    assertThat(a.summary()).contains("kinesis_streams_aggregated [id kinesis_streams_aggregated-k.all]");
-    assertThatThrownBy(a::start).isInstanceOf(ConfException.class).hasMessageContaining("cannot start");
+    assertThat(a.summary()).contains("kinesis_streams_aggregated [id kinesis_streams_aggregated-k.all]")
+        .contains("stream s, aggregation java, partition key random per aggregate");
     a.close();
+    assertThatThrownBy(() -> confs.assemble("<match k.**>\n  @type kinesis_streams\n  stream_name s\n"
+        + "  <kinesis_producer>\n    record_ttl soon\n  </kinesis_producer>\n</match>\n"))
+        .isInstanceOf(ConfException.class)
+        .hasMessageStartingWith(f + ":5: <kinesis_producer> record_ttl: soon (expected: a non-negative integer");
+    assertThatThrownBy(() -> confs.assemble("<match k.**>\n  @type kinesis_producer\n  stream_name s\n"
+        + "  region Tokyo\n</match>\n"))
+        .hasMessageStartingWith(f + ":4: region: tokyo (expected: a region name like ap-northeast-1)");
+    assertThatThrownBy(() -> confs.assemble("<match k.**>\n  @type kinesis_producer\n  region us-east-1\n</match>\n"))
+        .hasMessage(f + ":1: <match k.**>: missing required parameter 'stream_name'");
   }
 
   @Test
