@@ -29,14 +29,14 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code kinesis-aggregator} command: {@code kinesis-aggregator -c FILE [--dry-run] [--strict]
- * [-v|-vv|-q]}. Subcommands hang off this command ({@code help} now; {@code tail} comes with
- * kpl-bridge: add it to {@code subcommands}).
+ * [-v|-vv|-q]}, and the subcommands {@code tail} (print a stream's user records, see
+ * {@link TailCommand}) and {@code help}.
  *
  * <p>Exit codes: {@value #OK} ok (dry-run valid; after SIGTERM the JVM exits with 143 once the
  * shutdown hook has closed everything), {@value #RUNTIME_FAILURE} a
  * runtime failure (start-up or I/O), {@value #USAGE} a usage error (bad or missing options),
  * {@value #INVALID_CONF} an invalid conf (syntax, unknown type, bad value, unused parameter with
- * {@code --strict}, an output type not in this build).
+ * {@code --strict}).
  *
  * <p>Not thread-safe; one per process (tests run it in-process through {@link #execute}).
  */
@@ -49,7 +49,7 @@ import picocli.CommandLine.Option;
         "0:ok (--dry-run: the conf is valid)",
         "1:runtime failure (start-up or I/O)",
         "2:usage error",
-        "3:invalid conf (or an output type not in this build)"})
+        "3:invalid conf"})
 public final class Main implements Callable<Integer> {
   public static final int OK = 0;
   public static final int RUNTIME_FAILURE = 1;
@@ -97,6 +97,7 @@ public final class Main implements Callable<Integer> {
   public static int execute(String[] args, Plugins plugins, PrintStream out, PrintStream err) {
     Main main = new Main(plugins, out);
     CommandLine cl = new CommandLine(main);
+    cl.addSubcommand("tail", new TailCommand(out));
     PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
     PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
     main.out = o;
