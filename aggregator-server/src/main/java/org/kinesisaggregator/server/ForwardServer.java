@@ -232,7 +232,7 @@ public final class ForwardServer implements Input {
       connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
     LOG.info("Forward input drained: stopped accepting; {} connection(s) finished their messages, {} closed at the "
-        + "{} timeout", open - forced, forced, timeout);
+        + "{} ms timeout", open - forced, forced, timeout.toMillis());
   }
 
   @Override

@@ -61,7 +61,8 @@ class MainTest {
   @Test
   void theLocalConfIsValid() {
     assertThat(run("-c", shipped("local.conf").toString(), "--dry-run", "--strict")).isEqualTo(Main.OK);
-    assertThat(out()).contains("forward 127.0.0.1:24224 → @ROOT").contains("→ file [id local_file]");
+    assertThat(out()).contains("forward 127.0.0.1:24224 → @ROOT").contains("monitor_agent 127.0.0.1:24220")
+        .contains("→ kinesis_streams_aggregated [id local_kinesis]").contains("endpoint https://127.0.0.1:4567");
   }
 
   @Test

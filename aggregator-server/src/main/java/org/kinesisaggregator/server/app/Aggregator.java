@@ -237,18 +237,27 @@ public final class Aggregator implements AutoCloseable {
       synchronized (this) {
         toDrain = startedInputs;
       }
+      // The admin endpoint closes last, so that /health/ready answers 503 for as long as the node lives.
+      List<Named<Input>> admin = inputs.stream().filter(i -> i.component() instanceof AdminServer).toList();
       for (Named<Input> i : inputs.subList(0, toDrain)) {
-        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-        step("drain input " + i.name(), () -> i.component().drain(left));
+        if (!admin.contains(i)) {
+          Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+          step("drain input " + i.name(), () -> i.component().drain(left));
+        }
       }
       for (Named<Input> i : inputs) {
-        step("close input " + i.name(), i.component()::close);
+        if (!admin.contains(i)) {
+          step("close input " + i.name(), i.component()::close);
+        }
       }
       for (Named<EventBuffer> b : buffers) {
         step("close buffer of " + b.name(), b.component()::close);
       }
       for (Named<Output> o : outputs) {
         step("close output " + o.name(), o.component()::close);
+      }
+      for (Named<Input> i : admin) {
+        step("close input " + i.name(), i.component()::close);
       }
       log.info("Closed in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     } finally {

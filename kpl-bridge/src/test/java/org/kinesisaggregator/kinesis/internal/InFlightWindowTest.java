@@ -36,7 +36,8 @@ class InFlightWindowTest {
     assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(InFlightWindow.Acquired.YES);
     assertThat(window.awaitEmpty(0, TimeUnit.MILLISECONDS)).isFalse();
 
-    window.acquire(60, 0);
+    // fill the window (50 + 50 = 100): the next writer must wait, and close() must wake it
+    assertThat(window.acquire(50, 0)).isEqualTo(InFlightWindow.Acquired.YES);
     CompletableFuture<InFlightWindow.Acquired> blocked = CompletableFuture.supplyAsync(() -> {
       try {
         return window.acquire(50, TimeUnit.SECONDS.toNanos(30));
@@ -47,7 +48,7 @@ class InFlightWindowTest {
     window.close();
     assertThat(blocked.get(10, TimeUnit.SECONDS)).isEqualTo(InFlightWindow.Acquired.CLOSED);
     window.release(50);
-    window.release(60);
+    window.release(50);
     assertThat(window.awaitEmpty(1, TimeUnit.SECONDS)).isTrue();
   }
 }
