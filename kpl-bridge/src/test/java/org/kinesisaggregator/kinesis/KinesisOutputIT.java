@@ -85,6 +85,15 @@ class KinesisOutputIT {
     assertThat(registry.get("kinesis.user.records.put").counter().count()).isEqualTo(records.size());
     assertThat(read).allMatch(r -> r.record().aggregated());
     assertThat(new String(read.get(0).record().data(), StandardCharsets.UTF_8)).doesNotEndWith("\n");
+
+    // the CLI's `tail --stream exact --count 5`
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    long count = StreamTail.run(kinesis.tailOptions("exact").withCount(5),
+        new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+    String[] lines = printed.toString(StandardCharsets.UTF_8).split("\n");
+    assertThat(count).isEqualTo(5);
+    assertThat(lines).hasSize(5).allSatisfy(line ->
+        assertThat(Json.parseObject(line.getBytes(StandardCharsets.UTF_8))).containsKeys("seq", "message", "tag"));
   }
 
   @Test

@@ -112,6 +112,12 @@ public final class KplBridgeBenchmark {
         long wallNanos = System.nanoTime() - start;
         Snapshot after = Snapshot.take(pool, nullKinesis, kinesalite, registry);
         report(events, wallNanos, writerCpu.total(), before, after, retried, nullKinesis);
+        long rss = 0;
+        for (long pid : pool.daemonPids()) {
+          rss += peakRssKib(pid);
+        }
+        System.out.printf(Locale.ROOT, "memory: daemon_peak_rss_mib=%.0f jvm_heap_used_mib=%.0f%n", rss / 1024.0,
+            (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1048576.0);
       }
     } finally {
       if (nullKinesis != null) {
@@ -230,6 +236,20 @@ public final class KplBridgeBenchmark {
     } catch (IOException | RuntimeException e) {
       return 0;
     }
+  }
+
+  /** VmHWM (peak resident set) of a process, in KiB. */
+  private static long peakRssKib(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone
+    }
+    return 0;
   }
 
   private static final class ThreadCpu {
