@@ -8,7 +8,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-scripts/install-test-deps.sh >/dev/null
+if [ ! -d tools/node/node_modules/kinesalite ]; then
+  (cd tools/node && npm ci --no-audit --no-fund --loglevel=error)
+fi
 cp_file=$(mktemp)
 trap 'rm -f "$cp_file"' EXIT
 ./mvnw -B -q -pl bench -am package dependency:build-classpath -DskipTests -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=runtime
