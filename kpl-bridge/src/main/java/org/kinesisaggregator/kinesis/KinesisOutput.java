@@ -497,6 +497,8 @@ public final class KinesisOutput implements Output {
     public void delivered(UserRecordResult result, long latencyNanos) {
       KinesisMetrics.StreamMeters meters = metrics.stream(stream);
       if (predictedShard != null && !predictedShard.equals(result.getShardId())) {
+        log.warn("Kinesis stream {}: an aggregate of {} events predicted for {} landed on {}; re-sending its events under a "
+            + "fresh shard map", stream, count, predictedShard, result.getShardId());
         meters.shardMiss();
         meters.failed(count, "ShardMismatch", latencyNanos);
         shardMaps.refreshSoon(stream);
