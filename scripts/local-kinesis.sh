@@ -55,7 +55,10 @@ start() {
     endpoint
     return 0
   fi
-  "$root/scripts/install-test-deps.sh" >/dev/null
+  if [ ! -d "$root/tools/node/node_modules/kinesalite" ]; then
+    log "npm ci in tools/node"
+    (cd "$root/tools/node" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
   ensure_cert
   rm -f "$dir/listening"
   nohup node "$root/tools/node/kinesalite-server.js" --port "$port" --path "$dir/data" \

@@ -92,7 +92,8 @@ public final class KinesisOutput implements Output {
   private ExecutorService results;
   private StreamChecks streamChecks;
   private ShardMaps shardMaps;
-  private ManagedProducer producer;
+  private volatile ManagedProducer producer;
+  private boolean producerReleased;
 
   /**
    * No I/O here; {@link #start()} connects.
@@ -136,23 +137,29 @@ public final class KinesisOutput implements Output {
    */
   @Override
   public void start() {
-    if (started) {
-      throw new IllegalStateException("kinesis output: already started");
+    if (started || closed) {
+      throw new IllegalStateException("kinesis output: " + (closed ? "closed" : "already started"));
     }
-    region = AwsClients.resolveRegion(settings.region());
-    var credentials = AwsClients.credentialsProvider(settings.credentials(), region);
-    kinesis = AwsClients.kinesisClient(region, settings.effectiveEndpoint(), settings.effectiveVerifyCertificate(),
-        credentials, API_CALL_TIMEOUT);
-    background = Executors.newSingleThreadExecutor(daemonThreads("kinesis-" + type() + "-checks"));
-    results = Executors.newSingleThreadExecutor(daemonThreads("kinesis-" + type() + "-results"));
-    streamChecks = new StreamChecks(kinesis.client(), region, settings.streamCheckInterval().toNanos(), health, metrics, background);
-    shardMaps = new ShardMaps(kinesis.client(), settings.shardMapRefreshInterval().toMillis(), clock, background);
-    producer = pool.acquire(new ProducerPool.ProducerKey(region, settings.effectiveEndpoint(),
-        settings.effectiveVerifyCertificate(), settings.credentials(), settings.kpl(),
-        settings.aggregation() == AggregationMode.KPL, settings.aggregationMaxBytes(), settings.aggregationMaxRecords(),
-        settings.effectiveTempDirectory(), settings.maxInFlightBytes()));
-    if (streamName.isStatic()) {
-      streamChecks.check(settings.streamName());
+    try {
+      region = AwsClients.resolveRegion(settings.region());
+      var credentials = AwsClients.credentialsProvider(settings.credentials(), region);
+      kinesis = AwsClients.kinesisClient(region, settings.effectiveEndpoint(), settings.effectiveVerifyCertificate(),
+          credentials, API_CALL_TIMEOUT);
+      background = Executors.newSingleThreadExecutor(daemonThreads("kinesis-" + type() + "-checks"));
+      results = Executors.newSingleThreadExecutor(daemonThreads("kinesis-" + type() + "-results"));
+      streamChecks = new StreamChecks(kinesis.client(), region, settings.streamCheckInterval().toNanos(), health, metrics,
+          background);
+      shardMaps = new ShardMaps(kinesis.client(), settings.shardMapRefreshInterval().toMillis(), clock, background);
+      producer = pool.acquire(new ProducerPool.ProducerKey(region, settings.effectiveEndpoint(),
+          settings.effectiveVerifyCertificate(), settings.credentials(), settings.kpl(),
+          settings.aggregation() == AggregationMode.KPL, settings.aggregationMaxBytes(), settings.aggregationMaxRecords(),
+          settings.effectiveTempDirectory(), settings.maxInFlightBytes()));
+      if (streamName.isStatic()) {
+        streamChecks.check(settings.streamName());
+      }
+    } catch (RuntimeException e) {
+      releaseResources(Duration.ofSeconds(5));
+      throw e;
     }
     started = true;
     log.info("Kinesis output {} started: stream {}, region {}, aggregation {}, partition key {}", type(),
@@ -490,6 +497,8 @@ public final class KinesisOutput implements Output {
     public void delivered(UserRecordResult result, long latencyNanos) {
       KinesisMetrics.StreamMeters meters = metrics.stream(stream);
       if (predictedShard != null && !predictedShard.equals(result.getShardId())) {
+        log.warn("Kinesis stream {}: an aggregate of {} events predicted for {} landed on {}; re-sending its events under a "
+            + "fresh shard map", stream, count, predictedShard, result.getShardId());
         meters.shardMiss();
         meters.failed(count, "ShardMismatch", latencyNanos);
         shardMaps.refreshSoon(stream);
@@ -541,16 +550,39 @@ public final class KinesisOutput implements Output {
     for (WriteTracker tracker : activeWrites) {
       tracker.forceComplete("kinesis output " + type() + " closed before KPL settled the record");
     }
-    pool.release(producer, Duration.ofNanos(Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime())));
-    background.shutdownNow();
-    results.shutdown();
-    try {
-      results.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    kinesis.close();
+    releaseResources(Duration.ofNanos(Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime())));
     log.info("Kinesis output {} closed", type());
+  }
+
+  /** Gives back the producer and stops the threads and client, whichever exist. Each step is quiet. */
+  private void releaseResources(Duration producerTimeout) {
+    // The producer reference stays: a straggling write then gets "Closed" from the stopped producer.
+    if (producer != null && !producerReleased) {
+      producerReleased = true;
+      try {
+        pool.release(producer, producerTimeout);
+      } catch (RuntimeException e) {
+        log.warn("Kinesis output {}: releasing its KPL producer failed ({})", type(), e.getMessage());
+      }
+    }
+    if (background != null) {
+      background.shutdownNow();
+    }
+    if (results != null) {
+      results.shutdown();
+      try {
+        results.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (kinesis != null) {
+      try {
+        kinesis.close();
+      } catch (RuntimeException e) {
+        log.warn("Kinesis output {}: closing its SDK client failed ({})", type(), e.getMessage());
+      }
+    }
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads(String name) {

@@ -52,10 +52,12 @@ class KinesisFailuresIT {
       try (ProducerPool pool = new ProducerPool();
           KinesisOutput output = new KinesisOutput(settings, pool, new KinesisHealth(), registry)) {
         output.start();
-        CompletableFuture<List<FlushLoop.Outcome>> flushing = flushInBackground(output, chunks);
-        await("first events delivered").atMost(Duration.ofSeconds(60))
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        CompletableFuture<List<FlushLoop.Outcome>> flushing = flushInBackground(output, chunks, gate);
+        await("first chunk delivered").atMost(Duration.ofSeconds(60))
             .until(() -> count(registry, "kinesis.user.records.put") >= 5_000);
         kinesis.stop();
+        gate.complete(null);
         await("failures reported while Kinesis is down").atMost(Duration.ofSeconds(60))
             .until(() -> count(registry, "kinesis.user.records.failed") > 0);
         kinesis.restart();
@@ -72,7 +74,7 @@ class KinesisFailuresIT {
   @Test
   void killedKplDaemonIsRestartedAndNothingIsLost() throws Exception {
     long seed = TestSeed.create("KinesisFailuresIT.daemon");
-    try (LocalKinesis kinesis = LocalKinesis.start()) {
+    try (LocalKinesis kinesis = LocalKinesis.start(LocalKinesis.options().dataDirectory(temp.resolve("kinesalite")))) {
       kinesis.createStream("daemon", 2);
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       KinesisHealth health = new KinesisHealth();
@@ -82,19 +84,29 @@ class KinesisFailuresIT {
 
       try (ProducerPool pool = new ProducerPool(registry, health); KinesisOutput output = new KinesisOutput(settings, pool, health, registry)) {
         output.start();
+        await("the KPL daemon's pid").atMost(Duration.ofSeconds(30)).until(() -> pool.daemonPids().size() == 1);
         List<Long> before = pool.daemonPids();
-        assertThat(before).hasSize(1);
-        CompletableFuture<List<FlushLoop.Outcome>> flushing = flushInBackground(output, chunks);
-        await("first events delivered").atMost(Duration.ofSeconds(60))
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        CompletableFuture<List<FlushLoop.Outcome>> flushing = flushInBackground(output, chunks, gate);
+        await("first chunk delivered").atMost(Duration.ofSeconds(60))
             .until(() -> count(registry, "kinesis.user.records.put") >= 5_000);
+        // Kinesis away, so that the next chunk's records are certainly inside the daemon when it dies.
+        kinesis.stop();
+        gate.complete(null);
+        await("records in flight").atMost(Duration.ofSeconds(60))
+            .until(() -> registry.get("kinesis.kpl.outstanding.records").gauge().value() > 0);
         ProcessHandle daemon = ProcessHandle.of(before.get(0)).orElseThrow();
         log.info("Killing KPL daemon pid {} ({})", daemon.pid(), daemon.info().command().orElse("?"));
         assertThat(daemon.destroyForcibly()).isTrue();
-        List<FlushLoop.Outcome> outcomes = flushing.get(3, TimeUnit.MINUTES);
-        assertThat(outcomes).allSatisfy(o -> assertThat(o.pending()).as("%s", o).isZero());
+        await("the bridge notices").atMost(Duration.ofSeconds(60))
+            .until(() -> registry.get("kinesis.kpl.daemon.failures").counter().count() > 0);
         await("a new daemon").atMost(Duration.ofSeconds(30)).until(() -> !pool.daemonPids().isEmpty()
             && !pool.daemonPids().contains(before.get(0)));
-        assertThat(registry.get("kinesis.kpl.daemon.failures").counter().count()).isPositive();
+        kinesis.restart();
+        List<FlushLoop.Outcome> outcomes = flushing.get(3, TimeUnit.MINUTES);
+        assertThat(outcomes).allSatisfy(o -> assertThat(o.pending()).as("%s", o).isZero());
+        assertThat(registry.get("kinesis.user.records.failed").tag("error", "DaemonFailure").counter().count()).isPositive();
+        assertThat(health.snapshot().producers()).singleElement().satisfies(p -> assertThat(p.daemonFailures()).isPositive());
         log.info("Daemon kill: {} events failed and were retried ({}); health {}",
             (long) count(registry, "kinesis.user.records.failed"), failureCodes(registry), health.toMap());
       }
@@ -137,12 +149,19 @@ class KinesisFailuresIT {
     return chunks;
   }
 
-  /** One flush thread working through the chunks in order, retrying each until delivered. */
-  private static CompletableFuture<List<FlushLoop.Outcome>> flushInBackground(KinesisOutput output, List<InMemoryChunk> chunks) {
+  /**
+   * One flush thread working through the chunks in order, retrying each until delivered; after the
+   * first chunk it waits for {@code gate}, so that the test can break something between chunks.
+   */
+  private static CompletableFuture<List<FlushLoop.Outcome>> flushInBackground(KinesisOutput output, List<InMemoryChunk> chunks,
+      CompletableFuture<Void> gate) {
     return CompletableFuture.supplyAsync(() -> {
       List<FlushLoop.Outcome> outcomes = new ArrayList<>();
       for (InMemoryChunk chunk : chunks) {
         try {
+          if (!outcomes.isEmpty()) {
+            gate.get(2, TimeUnit.MINUTES);
+          }
           outcomes.add(FlushLoop.deliver(output, chunk, 200, Duration.ofMinutes(2)));
         } catch (Exception e) {
           throw new IllegalStateException("flush of " + chunk.id() + " failed", e);

@@ -3,6 +3,7 @@ package org.kinesisaggregator.kinesis.format;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -72,6 +73,8 @@ public final class EventFormatter {
     this.dataKey = utf8(settings.dataKey());
   }
 
+  private static final int NAME_CACHE_SLOTS = 512;
+
   // Injection order is Fluentd's (inject.rb): hostname, tag, time.
   private static final int INJECT_HOSTNAME = 0;
   private static final int INJECT_TAG = 1;
@@ -109,6 +112,9 @@ public final class EventFormatter {
     private final byte[] deflateChunk = new byte[8192];
     private JsonGenerator json;
     private GrowableBytes result = out;
+    // Field names repeat from event to event: keep their quoted UTF-8 form (direct-mapped cache).
+    private final byte[][] nameKeys = new byte[NAME_CACHE_SLOTS][];
+    private final SerializedString[] names = new SerializedString[NAME_CACHE_SLOTS];
 
     private Workspace() {
       json = newGenerator();
@@ -308,7 +314,7 @@ public final class EventFormatter {
           int at = position();
           unpacker.readPayloadAsReference(length);
           index = injectedKeyIndex(at, length);
-          json.writeFieldName(keyText(keyType, at, length));
+          writeFieldName(keyType, at, length);
         } else {
           json.writeFieldName(nonStringKey());
         }
@@ -349,6 +355,25 @@ public final class EventFormatter {
           }
         }
       }
+    }
+
+    /** Writes record[at, at + length) as a field name, through the name cache when it is UTF-8 text. */
+    private void writeFieldName(ValueType type, int at, int length) throws IOException {
+      if (length > 64 || (type == ValueType.BINARY && !Utf8Check.isValid(record, at, at + length))) {
+        json.writeFieldName(keyText(type, at, length));
+        return;
+      }
+      int hash = 0x811c9dc5;
+      for (int i = at; i < at + length; i++) {
+        hash = (hash ^ record[i]) * 0x01000193;
+      }
+      int slot = (hash ^ (hash >>> 16)) & (NAME_CACHE_SLOTS - 1);
+      byte[] cached = nameKeys[slot];
+      if (cached == null || cached.length != length || !Arrays.equals(cached, 0, length, record, at, at + length)) {
+        nameKeys[slot] = Arrays.copyOfRange(record, at, at + length);
+        names[slot] = new SerializedString(new String(record, at, length, StandardCharsets.UTF_8));
+      }
+      json.writeFieldName(names[slot]);
     }
 
     private String keyText(ValueType type, int at, int length) {
@@ -443,7 +468,7 @@ public final class EventFormatter {
               int length = keyType == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
               int at = position();
               unpacker.readPayloadAsReference(length);
-              json.writeFieldName(keyText(keyType, at, length));
+              writeFieldName(keyType, at, length);
             } else {
               json.writeFieldName(nonStringKey());
             }

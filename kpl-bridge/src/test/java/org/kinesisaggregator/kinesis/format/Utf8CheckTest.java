@@ -29,11 +29,15 @@ class Utf8CheckTest {
           .isEqualTo(jdkValid(bytes));
     }
     for (int i = 0; i < 100_000; i++) {
-      byte[] bytes = new byte[random.nextInt(8)];
+      byte[] bytes = new byte[random.nextInt(i % 2 == 0 ? 8 : 40)];
+      int asciiBias = random.nextInt(12);
       for (int j = 0; j < bytes.length; j++) {
-        int pick = random.nextInt(4);
+        int pick = random.nextInt(4 + asciiBias) >= 3 ? 0 : random.nextInt(3) + 1;
         bytes[j] = (byte) (pick == 0 ? random.nextInt(0x80) : pick == 1 ? 0x80 + random.nextInt(0x40) : 0xc0 + random.nextInt(0x40));
       }
+      int offset = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
+      byte[] tail = java.util.Arrays.copyOfRange(bytes, offset, bytes.length);
+      assertThat(Utf8Check.isValid(bytes, offset, bytes.length)).as("seed %d, offset %d", seed, offset).isEqualTo(jdkValid(tail));
       assertThat(Utf8Check.isValid(bytes, 0, bytes.length)).as("seed %d, %s", seed, java.util.HexFormat.of().formatHex(bytes))
           .isEqualTo(jdkValid(bytes));
     }

@@ -208,6 +208,12 @@ public final class LocalKinesis implements AutoCloseable {
     return port;
   }
 
+  /** The emulator's process id (0 when stopped). */
+  public long pid() {
+    Process p = process;
+    return p == null ? 0 : p.pid();
+  }
+
   /** True while the emulator process runs. */
   public boolean isRunning() {
     return process != null && process.isAlive();
