@@ -74,7 +74,10 @@ class CrashTest {
       });
       reader.start();
       await().atMost(Duration.ofSeconds(60)).until(() -> acks.get() >= killAfterAcks || !child.isAlive());
-      assertThat(child.isAlive()).as("child of round %d alive (see child-%d.err)", round, round).isTrue();
+      Path childErr = dir.resolve("child-" + round + ".err");
+      int r = round;
+      assertThat(child.isAlive()).as(() -> "child of round " + r + " alive; its stderr:\n" + readQuietly(childErr))
+          .isTrue();
       child.destroyForcibly(); // SIGKILL
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
       reader.join(TimeUnit.SECONDS.toMillis(30));
@@ -117,5 +120,13 @@ class CrashTest {
     assertThat(acked).as("acked events").isNotEmpty();
     assertThat(missing).as("acked events never delivered (seed %d)", seed).isEmpty();
     assertThat(notDeduped).as("re-sends within the dedup window stored again").isZero();
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return java.nio.file.Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "(unreadable: " + e + ")";
+    }
   }
 }
