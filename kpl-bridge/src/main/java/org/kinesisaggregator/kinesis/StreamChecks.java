@@ -1,5 +1,8 @@
 package org.kinesisaggregator.kinesis;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -83,6 +86,21 @@ final class StreamChecks {
     } catch (RejectedExecutionException e) {
       pending.remove(stream);
     }
+  }
+
+  /**
+   * The details of the streams known missing or not writable (e.g. "stream S not found in region
+   * R"), in name order; empty when every stream checked so far is writable or its check could not
+   * tell (network, permissions: KPL keeps trying, so that is no reason to turn traffic away).
+   */
+  List<String> problems() {
+    List<String> out = new ArrayList<>();
+    new TreeMap<>(states).forEach((stream, state) -> {
+      if (!state.isWritable()) {
+        out.add(state.detail());
+      }
+    });
+    return out;
   }
 
   /** Calls DescribeStreamSummary and records the outcome. */
