@@ -39,7 +39,8 @@ import org.kinesisaggregator.server.app.Plugins;
 /**
  * A conf pointing at a stream that does not exist: {@code /health/ready} answers 503 naming the
  * output and the stream (so the NLB stops sending this node traffic and an operator hears of it),
- * events that come anyway are acked and wait on disk, and creating the stream clears the problem.
+ * events that come anyway are acked and wait on disk, and creating the stream clears the problem —
+ * also when no event flows, which is what an unready node behind an NLB gets.
  */
 class MissingStreamReadinessIT {
   private static final Pattern BUFFER_EVENTS = Pattern.compile("\"buffer_total_events\":(\\d+)");
@@ -92,6 +93,27 @@ class MissingStreamReadinessIT {
         assertThat(report.wrong()).isEmpty();
         assertThat(report.missing()).isEmpty();
         assertThat(report.distinct()).isEqualTo(EVENTS);
+      } finally {
+        app.close();
+      }
+    }
+  }
+
+  @Test
+  void readinessComesBackWithoutAnyTrafficOnceTheStreamExists() throws Exception {
+    try (LocalKinesis kinesis = LocalKinesis.start()) {
+      Aggregator app = start(kinesis, "quiet-logs");
+      try {
+        int admin = app.inputs(AdminServer.class).get(0).localAddress().getPort();
+        HttpResponse<String> ready = get(admin, "/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.body()).contains("output kinesis: stream quiet-logs not found in region us-east-1");
+        // An unready node behind an NLB gets no events, so nothing but the health checks can notice.
+        kinesis.createStream("quiet-logs", 1);
+        await("ready once the stream exists, without traffic").atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> get(admin, "/health/ready").statusCode() == 200);
+        assertThat(get(admin, "/health/ready").body()).isEqualTo("{\"status\":\"ready\",\"problems\":[]}\n");
       } finally {
         app.close();
       }
