@@ -18,8 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 class AggregatorCrashIT {
   private static final int ROUNDS = 6;
   private static final int SENDERS = 2;
-  private static final Pattern BUFFER_EVENTS = Pattern.compile("\"buffer_total_events\":(\\d+)");
 
   @TempDir
   Path dir;
@@ -129,7 +126,7 @@ class AggregatorCrashIT {
       }
       assertThat(sender.acked().size() - ackedBefore).isEqualTo(SENDERS * 250);
       await("buffer drained").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-          .until(() -> bufferedEvents(child) == 0);
+          .until(() -> child.bufferedEvents() == 0);
       assertThat(child.terminate()).as("exit status after SIGTERM").isEqualTo(143);
     }
 
@@ -165,12 +162,6 @@ class AggregatorCrashIT {
           threads));
     }
     return futures;
-  }
-
-  private static long bufferedEvents(AggregatorProcess child) throws Exception {
-    Matcher m = BUFFER_EVENTS.matcher(child.get("/api/plugins.json").body());
-    assertThat(m.find()).isTrue();
-    return Long.parseLong(m.group(1));
   }
 
   private static long size(Path file) throws java.io.IOException {

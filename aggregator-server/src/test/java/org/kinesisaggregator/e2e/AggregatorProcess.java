@@ -87,6 +87,28 @@ final class AggregatorProcess implements AutoCloseable {
         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** {@code buffer_total_events} of the (only) buffered output on {@code /api/plugins.json}. */
+  long bufferedEvents() throws IOException, InterruptedException {
+    return number("buffer_total_events");
+  }
+
+  /** {@code retry_count} of the (only) buffered output on {@code /api/plugins.json}. */
+  long retryCount() throws IOException, InterruptedException {
+    return number("retry_count");
+  }
+
+  private long number(String field) throws IOException, InterruptedException {
+    String body = get("/api/plugins.json").body();
+    Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(body);
+    assertThat(m.find()).as("%s in %s", field, body).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  /** The processes the aggregator started (the KPL daemons), alive now. */
+  List<ProcessHandle> children() {
+    return process.descendants().filter(ProcessHandle::isAlive).toList();
+  }
+
   /** {@code kill -9}. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -72,6 +72,12 @@ final class RunningAggregator implements AutoCloseable {
    */
   static String kinesisConf(Path dir, LocalKinesis kinesis, String pattern, String stream, String outputParams,
       String kplParams, String bufferParams) {
+    return kinesisConf(dir, 0, kinesis, pattern, stream, outputParams, kplParams, bufferParams);
+  }
+
+  /** {@link #kinesisConf(Path, LocalKinesis, String, String, String, String, String)} with the forward source on {@code forwardPort}. */
+  static String kinesisConf(Path dir, int forwardPort, LocalKinesis kinesis, String pattern, String stream,
+      String outputParams, String kplParams, String bufferParams) {
     return """
         <system>
           root_dir %1$s/root
@@ -79,7 +85,7 @@ final class RunningAggregator implements AutoCloseable {
         <source>
           @type forward
           bind 127.0.0.1
-          port 0
+          port %8$d
         </source>
         <source>
           @type monitor_agent
@@ -110,7 +116,7 @@ final class RunningAggregator implements AutoCloseable {
           </buffer>
         </match>
         """.formatted(dir, pattern, stream, kinesis.endpoint(), indent(outputParams, 2), indent(kplParams, 4),
-        indent(bufferParams, 4));
+        indent(bufferParams, 4), forwardPort);
   }
 
   private static String indent(String lines, int spaces) {
