@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -128,6 +129,20 @@ public final class KinesisOutput implements Output {
 
   public KinesisOutputSettings settings() {
     return settings;
+  }
+
+  /**
+   * The streams this output writes to that are known missing or not writable, one sentence each
+   * ("stream S not found in region R"), for {@code /health/ready}. A stream whose check failed for
+   * other reasons (Kinesis unreachable, permissions) is not listed: the buffer holds its events and
+   * KPL keeps trying. Cheap; thread-safe.
+   */
+  @Override
+  public List<String> healthProblems() {
+    if (!started || closed) {
+      return List.of();
+    }
+    return streamChecks.problems();
   }
 
   /**

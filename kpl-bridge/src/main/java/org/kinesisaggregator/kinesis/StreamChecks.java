@@ -1,5 +1,8 @@
 package org.kinesisaggregator.kinesis;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,7 +23,8 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  *
  * <p>A stream is checked when first used, again when its last check said "missing" and is older
  * than {@code stream_check_interval} (synchronously, on the writing thread: one small call), and in
- * the background after {@code Expired} or {@code ResourceNotFoundException} failures. Outcomes go
+ * the background after {@code Expired} or {@code ResourceNotFoundException} failures and when
+ * {@link #problems()} (the health check) finds it missing. Outcomes go
  * to {@link KinesisHealth}, the log (on change) and {@code kinesis.stream.checks}.
  *
  * <p>Thread-safe.
@@ -83,6 +87,27 @@ final class StreamChecks {
     } catch (RejectedExecutionException e) {
       pending.remove(stream);
     }
+  }
+
+  /**
+   * The details of the streams known missing or not writable (e.g. "stream S not found in region
+   * R"), in name order; empty when every stream checked so far is writable or its check could not
+   * tell (network, permissions: KPL keeps trying, so that is no reason to turn traffic away).
+   *
+   * <p>Each such stream is checked again in the background once its last check is older than the
+   * interval: a node made unready by a missing stream gets no traffic from its load balancer, so
+   * without this nothing would ever write, nothing would check, and it would stay unready after the
+   * stream was created. The caller never waits for the check.
+   */
+  List<String> problems() {
+    List<String> out = new ArrayList<>();
+    new TreeMap<>(states).forEach((stream, state) -> {
+      if (!state.isWritable()) {
+        out.add(state.detail());
+        recheckSoon(stream);
+      }
+    });
+    return out;
   }
 
   /** Calls DescribeStreamSummary and records the outcome. */
