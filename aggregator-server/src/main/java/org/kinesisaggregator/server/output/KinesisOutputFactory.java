@@ -48,6 +48,8 @@ public final class KinesisOutputFactory implements OutputFactory {
           + " dropped; the buffer retries them and moves them to <secondary> or failed/ when retries run out"),
       Map.entry("monitor_num_of_batch_request_retries", "has no effect (see the kinesis.* metrics)"),
       Map.entry("log_truncate_max_size", "has no effect (records are never logged above DEBUG)"),
+      Map.entry("reduce_max_size_error_message", "has no effect (records are never logged above DEBUG)"),
+      Map.entry("enable_kpl_logging", "has no effect (use <kinesis_producer> log_level)"),
       Map.entry("debug", "has no effect (use -v, or <kinesis_producer> log_level for the KPL daemon)"),
       Map.entry("aws_iam_retries", "has no effect (the AWS SDK retries credential lookups itself)"),
       Map.entry("http_proxy", "has no effect: use <kinesis_producer> proxy_host / proxy_port"));
@@ -131,7 +133,10 @@ public final class KinesisOutputFactory implements OutputFactory {
         b.partitionGrouping(KinesisOutputSettings.PartitionGrouping.fromConfName(
             e.choice("partition_grouping", null, List.of("shard", "key"))));
       }
-      if (ctx.rootDir() != null) {
+      String kplTemp = e.string("kpl_temp_directory", null);
+      if (kplTemp != null) {
+        b.kplTempDirectory(Path.of(kplTemp));
+      } else if (ctx.rootDir() != null) {
         b.kplTempDirectory(ctx.rootDir().resolve("kpl"));
       }
       return b.build();
@@ -237,6 +242,9 @@ public final class KinesisOutputFactory implements OutputFactory {
       return switch (s.name()) {
         case "assume_role_credentials" -> {
           String sts = s.string("sts_endpoint_url", null);
+          if (s.has("sts_http_proxy")) {
+            throw s.error("sts_http_proxy", "is not supported (expected: no proxy for STS calls)");
+          }
           yield new CredentialsSettings.AssumeRole(s.requiredString("role_arn"),
               s.string("role_session_name", "aws-fluent-plugin-kinesis"), s.string("external_id", null),
               s.string("policy", null), optionalSeconds(s, "duration_seconds"),
