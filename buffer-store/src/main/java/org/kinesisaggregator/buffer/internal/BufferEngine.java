@@ -607,7 +607,8 @@ public final class BufferEngine implements EventBuffer {
         }
         case DROP_OLDEST_CHUNK -> {
           if (!dropOldestChunk()) {
-            throw overflow(bytes, tag, "; no queued chunk could be dropped (all in delivery)");
+            throw overflow(bytes, tag, "; no queued chunk could be dropped (all in delivery, or moving the oldest "
+                + "to failed/ failed: see the log)");
           }
         }
         default -> throw overflow(bytes, tag, "");
@@ -656,6 +657,17 @@ public final class BufferEngine implements EventBuffer {
     }
     int events = victim.pendingEvents();
     String where = setAside(victim, "dropped by overflow_action drop_oldest_chunk: buffer full");
+    if (where == null) {
+      // kept: it stays queued, for the flush threads to take again
+      lock.lock();
+      try {
+        victim.inFlight = false;
+        flushWork.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      return false;
+    }
     metrics.chunksDropped.increment();
     metrics.eventsDropped.increment(events);
     log.warn("Buffer of output {} full: dropped the oldest chunk {} ({} events, overflow_action drop_oldest_chunk); "
@@ -1495,7 +1507,10 @@ public final class BufferEngine implements EventBuffer {
     setAside(h, "retries exhausted after " + h.retryCount + " failures: " + reason);
   }
 
-  /** Moves the chunk's pending events to failed/ and forgets the chunk. Returns where they went. */
+  /**
+   * Moves the chunk's pending events to failed/ and forgets the chunk. Returns where they went, or
+   * null when they could not be moved: then the chunk stays queued (retried after retry_wait).
+   */
   private String setAside(Handle h, String reason) {
     int events = h.pendingEvents();
     String where;
@@ -1519,7 +1534,7 @@ public final class BufferEngine implements EventBuffer {
     if (where == null) {
       h.nextAttemptEpochMillis = clock.millis() + settings.retry().initialWait().toMillis();
       persist(h);
-      return "the buffer (moving it failed)";
+      return null;
     }
     lock.lock();
     try {
