@@ -561,6 +561,15 @@ public final class BufferEngine implements EventBuffer {
     batch.ledgerDirty = true;
   }
 
+  /** Forgets a key remembered for an append that then failed (the group commit makes it durable). */
+  private void forgetDedupKey(byte[] key) {
+    if (key == null || settings.dedupWindow().isZero()) {
+      return;
+    }
+    dedup.remove(ByteBuffer.wrap(key));
+    safeLedger(() -> ledger.removeDedupKey(key), "forget dedup key");
+  }
+
   private void expireDedup() {
     long now = clock.millis();
     if (now - lastDedupExpiryMillis < Math.min(DEDUP_EXPIRY_INTERVAL_MILLIS, settings.dedupWindow().toMillis() + 1)) {
@@ -1119,7 +1128,7 @@ public final class BufferEngine implements EventBuffer {
     }
     metrics.appendsStored.increment();
     metrics.appendEvents.increment(s.events);
-    batch.publish.add(new PendingPublish(s, c.future));
+    batch.publish.add(new PendingPublish(s, c.dedupKey, c.future));
   }
 
   private void publish(PendingPublish p) {
@@ -1161,6 +1170,7 @@ public final class BufferEngine implements EventBuffer {
       if (!s.privates.isEmpty() && s.privates.get(0) instanceof FileStoredChunk f
           && java.nio.file.Files.exists(f.path()) && f.path().toString().endsWith(ChunkFileFormat.PRIVATE_SUFFIX)) {
         discardStream(s); // not published: nothing of it will be delivered
+        forgetDedupKey(p.dedupKey); // so that the forwarder's re-send is stored, not taken for a duplicate
       }
       metrics.appendsRefused.increment();
       p.future.completeExceptionally(ioFailure(e instanceof IOException io ? io : new IOException(e)));
@@ -1682,7 +1692,7 @@ public final class BufferEngine implements EventBuffer {
 
   private record AbandonRequest(Stream stream) {}
 
-  private record PendingPublish(Stream stream, CompletableFuture<AppendResult> future) {}
+  private record PendingPublish(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
 
   /** What one writer-loop round did; committed together. Writer thread only. */
   private static final class Batch {
