@@ -18,8 +18,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
@@ -62,7 +60,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code flush_thread_count} <em>flush threads</em> ({@code buffer-flush-<output>-N}) own the
  *       queued chunk they took (marked in flight): they call the output, persist progress, purge,
  *       schedule retries, and move events to the secondary or {@code failed/}.
- *   <li>{@link #lock} guards the chunk maps and totals shared by those threads; no I/O is done while
+ *   <li>{@link BufferState#lock} guards the chunk maps and totals shared by those threads; no I/O is done while
  *       holding it.
  * </ul>
  *
@@ -85,16 +83,7 @@ public final class BufferEngine implements EventBuffer {
   private final ChunkStore store;
   private final BufferMetrics metrics;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  /** Signalled when a chunk becomes ready or the flush threads must stop. */
-  private final Condition flushWork = lock.newCondition();
-  // guarded by lock
-  private final Map<String, Handle> staged = new LinkedHashMap<>();
-  private final TreeMap<Long, Handle> queued = new TreeMap<>();
-  private long totalBytes;
-  private long pendingEvents;
-  private boolean flushersStopping;
-  private boolean shutdownFlush;
+  private final BufferState state;
 
   private final LinkedBlockingQueue<Object> requests = new LinkedBlockingQueue<>();
   private static final Object STOP = new Object();
@@ -110,7 +99,6 @@ public final class BufferEngine implements EventBuffer {
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean accepting;
-  private volatile boolean halted;
   private Thread writer;
   private final List<Thread> flushers = new ArrayList<>();
 
@@ -124,6 +112,7 @@ public final class BufferEngine implements EventBuffer {
     this.random = Objects.requireNonNull(random, "random");
     this.retryPolicy = new RetryPolicy(settings.retry());
     this.store = store;
+    this.state = new BufferState(clock);
     this.metrics = new BufferMetrics(registry, outputId, store.type(), this::stats);
   }
 
@@ -149,22 +138,22 @@ public final class BufferEngine implements EventBuffer {
     List<ChunkStore.Recovered> recovered = store.open(metrics);
     ledger = store.ledger();
     long now = clock.millis();
-    lock.lock();
+    state.lock.lock();
     try {
       for (ChunkStore.Recovered r : recovered) {
-        Handle h = new Handle(r.chunk(), "");
+        ChunkHandle h = new ChunkHandle(r.chunk(), "");
         h.state = ChunkState.QUEUED;
         h.progress = r.record().progress();
         h.retryCount = r.record().retryCount();
         h.nextAttemptEpochMillis = r.record().nextAttemptEpochMillis();
         h.firstFailureEpochMillis = r.record().firstFailureEpochMillis();
-        queued.put(h.chunk.id, h);
-        totalBytes += h.chunk.dataBytes;
-        pendingEvents += h.pendingEvents();
+        state.queued.put(h.chunk.id, h);
+        state.totalBytes += h.chunk.dataBytes;
+        state.pendingEvents += h.pendingEvents();
         lastChunkId = Math.max(lastChunkId, h.chunk.id);
       }
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
     if (settings.dedupWindow().toMillis() > 0) {
       List<Map.Entry<ByteBuffer, Long>> keys = new ArrayList<>(ledger.dedupKeys().entrySet());
@@ -190,7 +179,7 @@ public final class BufferEngine implements EventBuffer {
       t.start();
     }
     log.info("Buffer of output {} started ({}{}, {} chunks, {} events queued)", outputId, store.type(),
-        settings.path() == null ? "" : " " + settings.path(), recovered.size(), pendingEvents);
+        settings.path() == null ? "" : " " + settings.path(), recovered.size(), state.pendingEvents);
   }
 
   @Override
@@ -203,7 +192,7 @@ public final class BufferEngine implements EventBuffer {
    * are ignored. What is on disk stays as it is (the ledger gets no further commit).
    */
   public void halt() {
-    halted = true;
+    state.halted = true;
     shutdown(true);
   }
 
@@ -219,34 +208,34 @@ public final class BufferEngine implements EventBuffer {
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
     boolean flushAtShutdown = settings.flushAtShutdown() && !crash;
     if (flushAtShutdown) {
-      lock.lock();
+      state.lock.lock();
       try {
-        shutdownFlush = true;
-        flushWork.signalAll();
+        state.shutdownFlush = true;
+        state.flushWork.signalAll();
       } finally {
-        lock.unlock();
+        state.lock.unlock();
       }
     }
     requests.add(STOP);
     join(writer, deadline);
     if (flushAtShutdown) {
-      lock.lock();
+      state.lock.lock();
       try {
-        while (hasShutdownWork() && System.nanoTime() < deadline) {
-          flushWork.awaitNanos(Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
+        while (state.hasShutdownWork() && System.nanoTime() < deadline) {
+          state.flushWork.awaitNanos(Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
-        lock.unlock();
+        state.lock.unlock();
       }
     }
-    lock.lock();
+    state.lock.lock();
     try {
-      flushersStopping = true;
-      flushWork.signalAll();
+      state.flushersStopping = true;
+      state.flushWork.signalAll();
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
     for (Thread t : flushers) {
       join(t, deadline);
@@ -285,9 +274,9 @@ public final class BufferEngine implements EventBuffer {
     } else {
       store.close();
     }
-    lock.lock();
+    state.lock.lock();
     try {
-      for (Handle h : staged.values()) {
+      for (ChunkHandle h : state.staged.values()) {
         try {
           if (h.chunk instanceof FileStoredChunk) {
             h.chunk.seal();
@@ -297,17 +286,8 @@ public final class BufferEngine implements EventBuffer {
         }
       }
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
-  }
-
-  private boolean hasShutdownWork() {
-    for (Handle h : queued.values()) {
-      if (h.inFlight || !h.attemptedAtShutdown) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void join(Thread t, long deadlineNanos) {
@@ -406,7 +386,7 @@ public final class BufferEngine implements EventBuffer {
         }
         try {
           retryBlocked(batch);
-          if (!halted) {
+          if (!state.halted) {
             sealDue(batch, stopping);
           }
           expireDedup();
@@ -636,22 +616,22 @@ public final class BufferEngine implements EventBuffer {
   }
 
   private boolean hasRoom(long bytes) {
-    lock.lock();
+    state.lock.lock();
     try {
-      if (totalBytes + bytes > settings.totalLimitBytes()) {
+      if (state.totalBytes + bytes > settings.totalLimitBytes()) {
         return false;
       }
-      return settings.queueLimitLength() == 0 || queued.size() < settings.queueLimitLength();
+      return settings.queueLimitLength() == 0 || state.queued.size() < settings.queueLimitLength();
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
   }
 
   private boolean dropOldestChunk() throws IOException {
-    Handle victim = null;
-    lock.lock();
+    ChunkHandle victim = null;
+    state.lock.lock();
     try {
-      for (Handle h : queued.values()) {
+      for (ChunkHandle h : state.queued.values()) {
         if (!h.inFlight) {
           victim = h;
           h.inFlight = true;
@@ -659,7 +639,7 @@ public final class BufferEngine implements EventBuffer {
         }
       }
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
     if (victim == null) {
       return false;
@@ -668,12 +648,12 @@ public final class BufferEngine implements EventBuffer {
     String where = setAside(victim, "dropped by overflow_action drop_oldest_chunk: buffer full");
     if (where == null) {
       // kept: it stays queued, for the flush threads to take again
-      lock.lock();
+      state.lock.lock();
       try {
         victim.inFlight = false;
-        flushWork.signalAll();
+        state.flushWork.signalAll();
       } finally {
-        lock.unlock();
+        state.lock.unlock();
       }
       return false;
     }
@@ -702,28 +682,22 @@ public final class BufferEngine implements EventBuffer {
 
     @Override
     public StoredChunk current() throws IOException {
-      Handle h;
-      lock.lock();
-      try {
-        h = staged.get(key);
-      } finally {
-        lock.unlock();
-      }
+      ChunkHandle h = state.staged(key);
       if (h == null) {
         long id = nextChunkId();
         long now = clock.millis();
         StoredChunk chunk = store.create(id, now, false);
-        h = new Handle(chunk, key);
+        h = new ChunkHandle(chunk, key);
         h.state = ChunkState.STAGED;
-        Handle created = h;
+        ChunkHandle created = h;
         safeLedger(() -> ledger.put(created.record()), "new chunk");
         batch.ledgerDirty = true;
         batch.newFiles = true;
-        lock.lock();
+        state.lock.lock();
         try {
-          staged.put(key, h);
+          state.staged.put(key, h);
         } finally {
-          lock.unlock();
+          state.lock.unlock();
         }
       }
       return h.chunk;
@@ -731,14 +705,14 @@ public final class BufferEngine implements EventBuffer {
 
     @Override
     public void rollover() {
-      lock.lock();
+      state.lock.lock();
       try {
-        Handle h = staged.remove(key);
+        ChunkHandle h = state.staged.remove(key);
         if (h != null) {
           batch.toSeal.add(h);
         }
       } finally {
-        lock.unlock();
+        state.lock.unlock();
       }
     }
   }
@@ -817,28 +791,14 @@ public final class BufferEngine implements EventBuffer {
           e.addSuppressed(cut);
         }
       }
-      lock.lock();
-      try {
-        totalBytes -= batch.bytes - bytesBefore;
-        if (!batch.privateWrite) {
-          pendingEvents -= batch.events - eventsBefore;
-        }
-      } finally {
-        lock.unlock();
-      }
+      state.adjustTotals(-(batch.bytes - bytesBefore), batch.privateWrite ? 0 : -(batch.events - eventsBefore));
       batch.bytes = bytesBefore;
       batch.events = eventsBefore;
       throw e;
     }
     // seal what is full, or everything under flush_mode immediate
     if (target instanceof StagedTarget st) {
-      lock.lock();
-      Handle h;
-      try {
-        h = staged.get(st.key);
-      } finally {
-        lock.unlock();
-      }
+      ChunkHandle h = state.staged(st.key);
       if (h != null && (settings.flushMode() == FlushMode.IMMEDIATE || isFull(h.chunk))) {
         target.rollover();
       }
@@ -863,15 +823,7 @@ public final class BufferEngine implements EventBuffer {
     batch.bytes += written;
     batch.events += count;
     batch.dirty.add(c);
-    lock.lock();
-    try {
-      totalBytes += written;
-      if (!batch.privateWrite) {
-        pendingEvents += count;
-      }
-    } finally {
-      lock.unlock();
-    }
+    state.adjustTotals(written, batch.privateWrite ? 0 : count);
   }
 
   /** Byte offsets (relative to the position) where each of the {@code count} entries ends. */
@@ -893,21 +845,21 @@ public final class BufferEngine implements EventBuffer {
   private void sealDue(Batch batch, boolean stopping) {
     long now = clock.millis();
     boolean byInterval = settings.flushMode() == FlushMode.INTERVAL || settings.flushMode() == FlushMode.DEFAULT;
-    lock.lock();
+    state.lock.lock();
     try {
-      Iterator<Handle> it = staged.values().iterator();
+      Iterator<ChunkHandle> it = state.staged.values().iterator();
       while (it.hasNext()) {
-        Handle h = it.next();
+        ChunkHandle h = it.next();
         boolean due = byInterval && now - h.chunk.createdAtEpochMillis >= settings.flushInterval().toMillis()
             && (settings.queuedChunksLimitCount() == 0
-                || queued.size() + batch.toSeal.size() < settings.queuedChunksLimitCount());
+                || state.queued.size() + batch.toSeal.size() < settings.queuedChunksLimitCount());
         if ((stopping && settings.flushAtShutdown()) || (due && h.chunk.eventCount > 0)) {
           it.remove();
           batch.toSeal.add(h);
         }
       }
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
   }
 
@@ -937,7 +889,7 @@ public final class BufferEngine implements EventBuffer {
     } catch (IOException e) {
       failure = e;
     }
-    for (Handle h : batch.toSeal) {
+    for (ChunkHandle h : batch.toSeal) {
       seal(h);
     }
     for (PendingPublish p : batch.publish) {
@@ -956,26 +908,21 @@ public final class BufferEngine implements EventBuffer {
       }
     }
     if (!batch.toSeal.isEmpty()) {
-      lock.lock();
-      try {
-        flushWork.signalAll();
-      } finally {
-        lock.unlock();
-      }
+      state.signalFlushWork();
     }
   }
 
-  private void seal(Handle h) {
+  private void seal(ChunkHandle h) {
     try {
       h.chunk.seal();
     } catch (IOException e) {
       log.error("Buffer of output {}: sealing {} failed: {}; it is queued as it is", outputId, h.chunk.describe(),
           e.toString());
     }
-    lock.lock();
+    state.lock.lock();
     try {
       if (h.chunk.eventCount == 0) {
-        totalBytes -= h.chunk.dataBytes;
+        state.totalBytes -= h.chunk.dataBytes;
         try {
           h.chunk.delete();
         } catch (IOException e) {
@@ -985,10 +932,10 @@ public final class BufferEngine implements EventBuffer {
         return;
       }
       h.state = ChunkState.QUEUED;
-      queued.put(h.chunk.id, h);
+      state.queued.put(h.chunk.id, h);
       safeLedger(() -> ledger.put(h.record()), "seal");
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
     metrics.chunksSealed.increment();
   }
@@ -1134,34 +1081,34 @@ public final class BufferEngine implements EventBuffer {
   private void publish(PendingPublish p) {
     Stream s = p.stream;
     try {
-      List<Handle> handles = new ArrayList<>();
+      List<ChunkHandle> handles = new ArrayList<>();
       for (StoredChunk c : s.privates) {
         c.seal();
         if (c.eventCount == 0) {
           c.delete();
           continue;
         }
-        Handle h = new Handle(c, "");
+        ChunkHandle h = new ChunkHandle(c, "");
         h.state = ChunkState.QUEUED;
         handles.add(h);
         ledger.put(h.record());
       }
       // The ledger commit is the commit point: recovery publishes private files the ledger lists.
       ledger.commit();
-      for (Handle h : handles) {
+      for (ChunkHandle h : handles) {
         h.chunk.publish();
       }
       store.syncDirectory();
-      lock.lock();
+      state.lock.lock();
       try {
-        for (Handle h : handles) {
-          queued.put(h.chunk.id, h);
-          pendingEvents += h.chunk.eventCount;
+        for (ChunkHandle h : handles) {
+          state.queued.put(h.chunk.id, h);
+          state.pendingEvents += h.chunk.eventCount;
           metrics.chunksSealed.increment();
         }
-        flushWork.signalAll();
+        state.flushWork.signalAll();
       } finally {
-        lock.unlock();
+        state.lock.unlock();
       }
       s.privates.clear();
       p.future.complete(AppendResult.stored(s.events));
@@ -1195,12 +1142,7 @@ public final class BufferEngine implements EventBuffer {
     }
     s.privates.clear();
     s.current = null;
-    lock.lock();
-    try {
-      totalBytes -= s.bytes;
-    } finally {
-      lock.unlock();
-    }
+    state.adjustTotals(-s.bytes, 0);
     s.bytes = 0;
   }
 
@@ -1209,26 +1151,26 @@ public final class BufferEngine implements EventBuffer {
   private void runFlusher() {
     try {
       while (true) {
-        Handle h;
+        ChunkHandle h;
         boolean burst;
-        lock.lock();
+        state.lock.lock();
         try {
           while (true) {
-            if (flushersStopping) {
+            if (state.flushersStopping) {
               return;
             }
             h = nextReady();
             if (h != null) {
               h.inFlight = true;
-              if (shutdownFlush) {
+              if (state.shutdownFlush) {
                 h.attemptedAtShutdown = true;
               }
               break;
             }
-            flushWork.await(settings.flushThreadInterval().toMillis(), TimeUnit.MILLISECONDS);
+            state.flushWork.await(settings.flushThreadInterval().toMillis(), TimeUnit.MILLISECONDS);
           }
         } finally {
-          lock.unlock();
+          state.lock.unlock();
         }
         try {
           deliver(h);
@@ -1236,24 +1178,24 @@ public final class BufferEngine implements EventBuffer {
           log.error("Buffer of output {}: delivering chunk {} failed unexpectedly; it is retried", outputId,
               h.chunk.describe(), e);
         } finally {
-          lock.lock();
+          state.lock.lock();
           try {
             h.inFlight = false;
             burst = nextReady() != null;
-            flushWork.signalAll();
+            state.flushWork.signalAll();
           } finally {
-            lock.unlock();
+            state.lock.unlock();
           }
         }
         long burstMillis = settings.flushThreadBurstInterval().toMillis();
-        if (burst && burstMillis > 0 && !shutdownFlush) {
-          lock.lock();
+        if (burst && burstMillis > 0 && !state.shutdownFlush) {
+          state.lock.lock();
           try {
-            if (!flushersStopping) {
-              flushWork.await(burstMillis, TimeUnit.MILLISECONDS);
+            if (!state.flushersStopping) {
+              state.flushWork.await(burstMillis, TimeUnit.MILLISECONDS);
             }
           } finally {
-            lock.unlock();
+            state.lock.unlock();
           }
         }
       }
@@ -1263,13 +1205,13 @@ public final class BufferEngine implements EventBuffer {
   }
 
   /** Oldest queued chunk not in flight whose retry time has come. Caller holds the lock. */
-  private Handle nextReady() {
+  private ChunkHandle nextReady() {
     long now = clock.millis();
-    for (Handle h : queued.values()) {
+    for (ChunkHandle h : state.queued.values()) {
       if (h.inFlight) {
         continue;
       }
-      if (shutdownFlush) {
+      if (state.shutdownFlush) {
         if (!h.attemptedAtShutdown) {
           return h;
         }
@@ -1280,13 +1222,13 @@ public final class BufferEngine implements EventBuffer {
     return null;
   }
 
-  private void deliver(Handle h) {
+  private void deliver(ChunkHandle h) {
     boolean toSecondary = h.useSecondary && secondary != null;
     Output target = toSecondary ? secondary : output;
     Chunk view = h.chunk.view(h.progress, h.retryCount);
     metrics.flushAttempts.increment();
     WriteResult result = callOutput(target, view);
-    if (result == null || halted) {
+    if (result == null || state.halted) {
       return; // interrupted by close: nothing recorded, retried after restart
     }
     applyResult(h, view, result, toSecondary);
@@ -1313,7 +1255,7 @@ public final class BufferEngine implements EventBuffer {
     }
   }
 
-  private void applyResult(Handle h, Chunk view, WriteResult result, boolean wasSecondary) {
+  private void applyResult(ChunkHandle h, Chunk view, WriteResult result, boolean wasSecondary) {
     int n = h.chunk.eventCount;
     Progress before = h.progress;
     BitSet delivered = new BitSet();
@@ -1351,12 +1293,7 @@ public final class BufferEngine implements EventBuffer {
     }
     Progress after = before.with(delivered).with(handledRejects);
     int newlyDone = after.doneCount() - before.doneCount();
-    lock.lock();
-    try {
-      pendingEvents -= newlyDone;
-    } finally {
-      lock.unlock();
-    }
+    state.adjustTotals(0, -newlyDone);
     h.progress = after;
     if (after.isComplete(n)) {
       metrics.flushSuccesses.increment();
@@ -1384,13 +1321,13 @@ public final class BufferEngine implements EventBuffer {
     // (stats() and the flush threads read them there).
     persist(new ChunkRecord(h.chunk.id, h.state, h.chunk.createdAtEpochMillis, h.chunk.dataBytes,
         h.chunk.eventCount, failures, now + delay, firstFailure, h.progress), h);
-    lock.lock();
+    state.lock.lock();
     try {
       h.retryCount = failures;
       h.firstFailureEpochMillis = firstFailure;
       h.nextAttemptEpochMillis = now + delay;
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
     boolean nextToSecondary = secondary != null
         && retryPolicy.shouldUseSecondary(h.retryCount, h.firstFailureEpochMillis, now);
@@ -1404,11 +1341,11 @@ public final class BufferEngine implements EventBuffer {
         + "retrying in {} ms", outputId, view.id(), n - after.doneCount(), n, h.retryCount, reason, delay);
   }
 
-  private void persist(Handle h) {
+  private void persist(ChunkHandle h) {
     persist(h.record(), h);
   }
 
-  private void persist(ChunkRecord record, Handle h) {
+  private void persist(ChunkRecord record, ChunkHandle h) {
     try {
       ledger.put(record);
       ledger.commit();
@@ -1419,7 +1356,7 @@ public final class BufferEngine implements EventBuffer {
   }
 
   /** Hands rejected events to the secondary, else failed/. True when they are taken care of. */
-  private boolean handleRejected(Handle h, Map<Integer, String> rejected, boolean wasSecondary) {
+  private boolean handleRejected(ChunkHandle h, Map<Integer, String> rejected, boolean wasSecondary) {
     BitSet keep = new BitSet();
     rejected.keySet().forEach(keep::set);
     Progress others = complementOf(keep, h.chunk.eventCount);
@@ -1458,7 +1395,7 @@ public final class BufferEngine implements EventBuffer {
     return Progress.of(c);
   }
 
-  private boolean toFailed(Handle h, Progress doneExceptThese, String reason, Map<Integer, String> reasons) {
+  private boolean toFailed(ChunkHandle h, Progress doneExceptThese, String reason, Map<Integer, String> reasons) {
     Chunk subset = h.chunk.view(doneExceptThese, h.retryCount);
     int events = subset.eventCount() - doneExceptThese.doneCount();
     if (!store.hasFailedDir()) {
@@ -1482,7 +1419,7 @@ public final class BufferEngine implements EventBuffer {
   }
 
   /** Retries ran out: the pending events go to the secondary (if not tried yet) or to failed/. */
-  private void giveUp(Handle h, String reason) {
+  private void giveUp(ChunkHandle h, String reason) {
     log.error("Buffer of output {}: chunk {} failed {} times since {}; giving up on the output ({})", outputId,
         ChunkFileFormat.idToString(h.chunk.id), h.retryCount, java.time.Instant.ofEpochMilli(h.firstFailureEpochMillis),
         reason);
@@ -1499,12 +1436,7 @@ public final class BufferEngine implements EventBuffer {
         metrics.eventsToSecondary.increment(taken.cardinality());
         metrics.eventsDelivered.increment(taken.cardinality());
         Progress after = h.progress.with(taken);
-        lock.lock();
-        try {
-          pendingEvents -= after.doneCount() - h.progress.doneCount();
-        } finally {
-          lock.unlock();
-        }
+        state.adjustTotals(0, -(after.doneCount() - h.progress.doneCount()));
         h.progress = after;
         if (after.isComplete(h.chunk.eventCount)) {
           purge(h);
@@ -1521,7 +1453,7 @@ public final class BufferEngine implements EventBuffer {
    * Moves the chunk's pending events to failed/ and forgets the chunk. Returns where they went, or
    * null when they could not be moved: then the chunk stays queued (retried after retry_wait).
    */
-  private String setAside(Handle h, String reason) {
+  private String setAside(ChunkHandle h, String reason) {
     int events = h.pendingEvents();
     String where;
     boolean moved = false;
@@ -1546,12 +1478,7 @@ public final class BufferEngine implements EventBuffer {
       persist(h);
       return null;
     }
-    lock.lock();
-    try {
-      pendingEvents -= events;
-    } finally {
-      lock.unlock();
-    }
+    state.adjustTotals(0, -events);
     h.progress = Progress.all(h.chunk.eventCount);
     if (moved) {
       forget(h);
@@ -1564,26 +1491,19 @@ public final class BufferEngine implements EventBuffer {
   }
 
   /** The chunk's file was moved to failed/ as it is: drop the ledger record (after the move). */
-  private void forget(Handle h) {
+  private void forget(ChunkHandle h) {
     safeLedger(() -> {
       ledger.remove(h.chunk.id);
       ledger.commit();
     }, "forget chunk moved to failed/");
-    lock.lock();
-    try {
-      queued.remove(h.chunk.id);
-      totalBytes -= h.chunk.dataBytes;
-      flushWork.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    state.removeQueued(h);
     if (settings.overflowAction() == OverflowAction.BLOCK) {
       requests.add(WAKE);
     }
   }
 
   /** Every event is done: ledger first (DELIVERED, committed), then the file, then the record. */
-  private void purge(Handle h) {
+  private void purge(ChunkHandle h) {
     // If the ledger cannot record it (disk full), the file is deleted anyway: its events are
     // delivered, and deleting is what frees the disk. The stale record is dropped at recovery.
     safeLedger(() -> {
@@ -1597,14 +1517,7 @@ public final class BufferEngine implements EventBuffer {
           h.chunk.describe(), e.toString());
     }
     safeLedger(() -> ledger.remove(h.chunk.id), "purge");
-    lock.lock();
-    try {
-      queued.remove(h.chunk.id);
-      totalBytes -= h.chunk.dataBytes;
-      flushWork.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    state.removeQueued(h);
     if (settings.overflowAction() == OverflowAction.BLOCK) {
       requests.add(WAKE);
     }
@@ -1629,23 +1542,7 @@ public final class BufferEngine implements EventBuffer {
 
   @Override
   public BufferStats stats() {
-    lock.lock();
-    try {
-      long now = clock.millis();
-      long oldest = Long.MAX_VALUE;
-      int retries = 0;
-      for (Handle h : staged.values()) {
-        oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
-      }
-      for (Handle h : queued.values()) {
-        oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
-        retries = Math.max(retries, h.retryCount);
-      }
-      return new BufferStats(staged.size(), queued.size(), totalBytes, pendingEvents, retries,
-          oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest));
-    } finally {
-      lock.unlock();
-    }
+    return state.stats();
   }
 
   @Override
@@ -1654,34 +1551,6 @@ public final class BufferEngine implements EventBuffer {
   }
 
   // ---------------------------------------------------------------- small types
-
-  /** A chunk known to the engine. Fields guarded by {@link #lock}, except while its flush thread owns it. */
-  private static final class Handle {
-    final StoredChunk chunk;
-    final String key;
-    ChunkState state;
-    Progress progress = Progress.NONE;
-    int retryCount;
-    long nextAttemptEpochMillis;
-    long firstFailureEpochMillis;
-    boolean inFlight;
-    boolean useSecondary;
-    boolean attemptedAtShutdown;
-
-    Handle(StoredChunk chunk, String key) {
-      this.chunk = chunk;
-      this.key = key;
-    }
-
-    int pendingEvents() {
-      return chunk.eventCount - progress.doneCount();
-    }
-
-    ChunkRecord record() {
-      return new ChunkRecord(chunk.id, state, chunk.createdAtEpochMillis, chunk.dataBytes, chunk.eventCount,
-          retryCount, nextAttemptEpochMillis, firstFailureEpochMillis, progress);
-    }
-  }
 
   private record AppendRequest(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey,
       CompletableFuture<AppendResult> future) {}
@@ -1699,7 +1568,7 @@ public final class BufferEngine implements EventBuffer {
     final List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
     final List<AppendResult> results = new ArrayList<>();
     final java.util.Set<StoredChunk> dirty = new java.util.LinkedHashSet<>();
-    final List<Handle> toSeal = new ArrayList<>();
+    final List<ChunkHandle> toSeal = new ArrayList<>();
     final List<PendingPublish> publish = new ArrayList<>();
     boolean ledgerDirty;
     boolean newFiles;
