@@ -35,6 +35,11 @@ import org.kinesisaggregator.buffer.RetryPolicy;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
+import org.kinesisaggregator.buffer.internal.CommitBatch.PendingPublish;
+import org.kinesisaggregator.buffer.internal.RequestQueue.AbandonRequest;
+import org.kinesisaggregator.buffer.internal.RequestQueue.AppendRequest;
+import org.kinesisaggregator.buffer.internal.RequestQueue.CommitRequest;
+import org.kinesisaggregator.buffer.internal.RequestQueue.PieceRequest;
 import org.kinesisaggregator.buffer.ledger.ChunkRecord;
 import org.kinesisaggregator.buffer.ledger.ChunkState;
 import org.kinesisaggregator.buffer.ledger.Ledger;
@@ -85,9 +90,7 @@ public final class BufferEngine implements EventBuffer {
 
   private final BufferState state;
 
-  private final LinkedBlockingQueue<Object> requests = new LinkedBlockingQueue<>();
-  private static final Object STOP = new Object();
-  private static final Object WAKE = new Object();
+  private final RequestQueue requests;
 
   // writer thread only
   private final ArrayDeque<Object> blocked = new ArrayDeque<>();
@@ -97,8 +100,6 @@ public final class BufferEngine implements EventBuffer {
   private Ledger ledger;
 
   private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile boolean accepting;
   private Thread writer;
   private final List<Thread> flushers = new ArrayList<>();
 
@@ -113,6 +114,7 @@ public final class BufferEngine implements EventBuffer {
     this.retryPolicy = new RetryPolicy(settings.retry());
     this.store = store;
     this.state = new BufferState(clock);
+    this.requests = new RequestQueue(outputId);
     this.metrics = new BufferMetrics(registry, outputId, store.type(), this::stats);
   }
 
@@ -168,8 +170,8 @@ public final class BufferEngine implements EventBuffer {
       ledger.commit();
     }
     lastDedupExpiryMillis = now;
-    accepting = true;
     writer = new Thread(this::runWriter, "buffer-writer-" + outputId);
+    requests.open(writer);
     writer.setDaemon(true);
     writer.start();
     for (int i = 0; i < settings.flushThreadCount(); i++) {
@@ -197,10 +199,9 @@ public final class BufferEngine implements EventBuffer {
   }
 
   private void shutdown(boolean crash) {
-    if (!closed.compareAndSet(false, true)) {
+    if (!requests.close()) {
       return;
     }
-    accepting = false;
     if (!started.get() || writer == null) {
       metrics.close();
       return; // never started, or start failed (and closed the store)
@@ -216,7 +217,7 @@ public final class BufferEngine implements EventBuffer {
         state.lock.unlock();
       }
     }
-    requests.add(STOP);
+    requests.add(RequestQueue.STOP);
     join(writer, deadline);
     if (flushAtShutdown) {
       state.lock.lock();
@@ -307,22 +308,10 @@ public final class BufferEngine implements EventBuffer {
   private void failLeftoverRequests() {
     BufferException closedEx = new BufferException("buffer of output " + outputId
         + " closed before the append was stored; the forwarder gets no ack and re-sends it");
+    requests.failAll(closedEx);
     Object r;
-    while ((r = requests.poll()) != null) {
-      failRequest(r, closedEx);
-    }
     while ((r = blocked.poll()) != null) {
-      failRequest(r, closedEx);
-    }
-  }
-
-  private static void failRequest(Object r, Throwable e) {
-    if (r instanceof AppendRequest a) {
-      a.future.completeExceptionally(e);
-    } else if (r instanceof PieceRequest p) {
-      p.future.completeExceptionally(e);
-    } else if (r instanceof CommitRequest c) {
-      c.future.completeExceptionally(e);
+      RequestQueue.fail(r, closedEx);
     }
   }
 
@@ -331,35 +320,17 @@ public final class BufferEngine implements EventBuffer {
   @Override
   public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
     CompletableFuture<AppendResult> future = new CompletableFuture<>();
-    if (!accepting) {
-      future.completeExceptionally(notAccepting());
+    if (!requests.isAccepting()) {
+      future.completeExceptionally(requests.notAccepting());
       return future;
     }
-    AppendRequest r = new AppendRequest(tag, entries, eventCount, dedupKey, future);
-    enqueue(r);
+    requests.enqueue(new AppendRequest(tag, entries, eventCount, dedupKey, future));
     return future;
   }
 
   @Override
   public StreamedAppend openStream(String tag) {
-    return new Stream(tag);
-  }
-
-  private void enqueue(Object r) {
-    requests.add(r);
-    if ((closed.get() || !accepting) && !writerAlive() && requests.remove(r)) {
-      failRequest(r, notAccepting());
-    }
-  }
-
-  private boolean writerAlive() {
-    Thread w = writer;
-    return w != null && w.isAlive();
-  }
-
-  private BufferException notAccepting() {
-    return new BufferException("buffer of output " + outputId + " is " + (closed.get() ? "closed" : "not started")
-        + "; the append was not stored");
+    return new Stream(tag, requests);
   }
 
   // ---------------------------------------------------------------- writer thread
@@ -368,15 +339,15 @@ public final class BufferEngine implements EventBuffer {
     boolean stopping = false;
     try {
       while (!stopping) {
-        Object r = requests.poll(writerWaitMillis(), TimeUnit.MILLISECONDS);
-        Batch batch = new Batch();
+        Object r = requests.poll(writerWaitMillis());
+        CommitBatch batch = new CommitBatch();
         int n = 0;
         while (r != null) {
-          if (r == STOP) {
+          if (r == RequestQueue.STOP) {
             stopping = true;
             break;
           }
-          if (r != WAKE) {
+          if (r != RequestQueue.WAKE) {
             handle(r, batch);
           }
           if (++n >= MAX_REQUESTS_PER_BATCH || batch.bytes >= MAX_BYTES_PER_BATCH) {
@@ -399,22 +370,20 @@ public final class BufferEngine implements EventBuffer {
           + " is closing; the append was not stored and gets no ack");
       Object b;
       while ((b = blocked.poll()) != null) {
-        failRequest(b, closing);
+        RequestQueue.fail(b, closing);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable t) {
       log.error("Buffer of output {}: writer thread failed; appends are refused from now on", outputId, t);
-      accepting = false;
+      requests.stopAccepting();
       BufferException dead = new BufferException("buffer of output " + outputId + ": writer thread failed (" + t
           + "); see the log, then restart", t);
       Object r;
       while ((r = blocked.poll()) != null) {
-        failRequest(r, dead);
+        RequestQueue.fail(r, dead);
       }
-      while ((r = requests.poll()) != null) {
-        failRequest(r, dead);
-      }
+      requests.failAll(dead);
     }
   }
 
@@ -426,9 +395,9 @@ public final class BufferEngine implements EventBuffer {
     return Math.max(1, wait);
   }
 
-  private void handle(Object r, Batch batch) {
+  private void handle(Object r, CommitBatch batch) {
     if (r instanceof AbandonRequest a) {
-      abandonStream(a.stream);
+      abandonStream(a.stream());
       return;
     }
     if (!blocked.isEmpty()) {
@@ -440,7 +409,7 @@ public final class BufferEngine implements EventBuffer {
     }
   }
 
-  private void retryBlocked(Batch batch) {
+  private void retryBlocked(CommitBatch batch) {
     while (!blocked.isEmpty()) {
       if (!process(blocked.peek(), batch)) {
         return;
@@ -450,7 +419,7 @@ public final class BufferEngine implements EventBuffer {
   }
 
   /** Returns false when the request must wait for room (overflow_action block). */
-  private boolean process(Object r, Batch batch) {
+  private boolean process(Object r, CommitBatch batch) {
     if (r instanceof AppendRequest a) {
       return processAppend(a, batch);
     } else if (r instanceof PieceRequest p) {
@@ -461,48 +430,48 @@ public final class BufferEngine implements EventBuffer {
     return true;
   }
 
-  private boolean processAppend(AppendRequest a, Batch batch) {
+  private boolean processAppend(AppendRequest a, CommitBatch batch) {
     try {
-      if (isDuplicate(a.dedupKey)) {
+      if (isDuplicate(a.dedupKey())) {
         metrics.appendsDuplicate.increment();
-        batch.complete(a.future, AppendResult.duplicate());
+        batch.complete(a.future(), AppendResult.duplicate());
         return true;
       }
-      if (a.eventCount == 0) {
+      if (a.eventCount() == 0) {
         // nothing to store: an empty frame would read as an impossible one at recovery
-        batch.complete(a.future, AppendResult.stored(0));
+        batch.complete(a.future(), AppendResult.stored(0));
         return true;
       }
-      checkEntries(a.entries, a.eventCount, a.tag);
-      byte[] tagBytes = ChunkFileFormat.tagBytes(a.tag);
-      long bytes = ChunkFileFormat.frameBytes(tagBytes.length, a.entries.remaining());
-      if (!makeRoom(bytes, a.tag)) {
+      checkEntries(a.entries(), a.eventCount(), a.tag());
+      byte[] tagBytes = ChunkFileFormat.tagBytes(a.tag());
+      long bytes = ChunkFileFormat.frameBytes(tagBytes.length, a.entries().remaining());
+      if (!makeRoom(bytes, a.tag())) {
         return false;
       }
-      String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag : "";
+      String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag() : "";
       StagedTarget target = new StagedTarget(key, batch);
-      writeEvents(a.tag, tagBytes, a.entries, a.eventCount, target, batch);
-      if (a.dedupKey != null) {
-        rememberDedupKey(a.dedupKey, batch);
+      writeEvents(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch);
+      if (a.dedupKey() != null) {
+        rememberDedupKey(a.dedupKey(), batch);
       }
       metrics.appendsStored.increment();
-      metrics.appendBytes.increment(a.entries.remaining());
-      metrics.appendEvents.increment(a.eventCount);
-      AppendResult result = AppendResult.stored(a.eventCount);
+      metrics.appendBytes.increment(a.entries().remaining());
+      metrics.appendEvents.increment(a.eventCount());
+      AppendResult result = AppendResult.stored(a.eventCount());
       if (settings.ackDurability() == AckDurability.WRITE || "memory".equals(store.type())) {
-        a.future.complete(result);
+        a.future().complete(result);
       } else {
-        batch.complete(a.future, result);
+        batch.complete(a.future(), result);
       }
     } catch (BufferException e) {
       metrics.appendsRefused.increment();
-      a.future.completeExceptionally(e);
+      a.future().completeExceptionally(e);
     } catch (IOException e) {
       metrics.appendsRefused.increment();
-      a.future.completeExceptionally(ioFailure(e));
+      a.future().completeExceptionally(ioFailure(e));
     } catch (RuntimeException e) {
       metrics.appendsRefused.increment();
-      a.future.completeExceptionally(new BufferException("append of tag " + a.tag + " to output " + outputId
+      a.future().completeExceptionally(new BufferException("append of tag " + a.tag() + " to output " + outputId
           + " refused: " + e.getMessage(), e));
     }
     return true;
@@ -529,7 +498,7 @@ public final class BufferEngine implements EventBuffer {
     return seen != null && seen > clock.millis() - settings.dedupWindow().toMillis();
   }
 
-  private void rememberDedupKey(byte[] key, Batch batch) {
+  private void rememberDedupKey(byte[] key, CommitBatch batch) {
     if (settings.dedupWindow().isZero()) {
       return;
     }
@@ -673,9 +642,9 @@ public final class BufferEngine implements EventBuffer {
 
   private final class StagedTarget implements Target {
     private final String key;
-    private final Batch batch;
+    private final CommitBatch batch;
 
-    StagedTarget(String key, Batch batch) {
+    StagedTarget(String key, CommitBatch batch) {
       this.key = key;
       this.batch = batch;
     }
@@ -736,7 +705,7 @@ public final class BufferEngine implements EventBuffer {
    * Writes the events as one frame when they fit, else split at event boundaries over as many
    * chunks as needed. All or nothing: on failure every chunk touched is cut back.
    */
-  private void writeEvents(String tag, byte[] tagBytes, ByteBuffer entries, int count, Target target, Batch batch)
+  private void writeEvents(String tag, byte[] tagBytes, ByteBuffer entries, int count, Target target, CommitBatch batch)
       throws IOException {
     long frameBytes = ChunkFileFormat.frameBytes(tagBytes.length, entries.remaining());
     List<Object[]> undo = new ArrayList<>();
@@ -814,7 +783,7 @@ public final class BufferEngine implements EventBuffer {
   }
 
   private void writeFrame(StoredChunk c, byte[] tagBytes, ByteBuffer entries, int count, List<Object[]> undo,
-      Batch batch) throws IOException {
+      CommitBatch batch) throws IOException {
     undo.add(new Object[] {c, c.dataBytes, c.eventCount});
     ByteBuffer header = ChunkFileFormat.encodeFrameHeader(tagBytes, entries, count);
     long before = c.dataBytes;
@@ -842,7 +811,7 @@ public final class BufferEngine implements EventBuffer {
   }
 
   /** Seals staged chunks whose flush_interval has passed (and all of them at shutdown). */
-  private void sealDue(Batch batch, boolean stopping) {
+  private void sealDue(CommitBatch batch, boolean stopping) {
     long now = clock.millis();
     boolean byInterval = settings.flushMode() == FlushMode.INTERVAL || settings.flushMode() == FlushMode.DEFAULT;
     state.lock.lock();
@@ -864,7 +833,7 @@ public final class BufferEngine implements EventBuffer {
   }
 
   /** The group commit: sync, seal, publish, ledger commit, then complete the futures. */
-  private void commit(Batch batch) {
+  private void commit(CommitBatch batch) {
     IOException failure = null;
     boolean fsync = settings.ackDurability() == AckDurability.FSYNC;
     if (fsync) {
@@ -942,57 +911,6 @@ public final class BufferEngine implements EventBuffer {
 
   // ---------------------------------------------------------------- streamed appends
 
-  /** One streamed append. Caller side: a connection's event loop; state below: writer thread. */
-  private final class Stream implements StreamedAppend {
-    private final String tag;
-    private final AtomicBoolean finished = new AtomicBoolean();
-    private final AtomicBoolean abandonRequested = new AtomicBoolean();
-    // writer thread
-    final List<StoredChunk> privates = new ArrayList<>();
-    StoredChunk current;
-    long bytes;
-    long events;
-    boolean abandoned;
-
-    Stream(String tag) {
-      this.tag = tag;
-    }
-
-    @Override
-    public CompletableFuture<Void> write(ByteBuffer entries, int eventCount) {
-      CompletableFuture<Void> f = new CompletableFuture<>();
-      if (!accepting) {
-        f.completeExceptionally(notAccepting());
-      } else if (finished.get() || abandonRequested.get()) {
-        f.completeExceptionally(new IllegalStateException("stream of tag " + tag + " already committed or abandoned"));
-      } else {
-        enqueue(new PieceRequest(this, entries, eventCount, f));
-      }
-      return f;
-    }
-
-    @Override
-    public CompletableFuture<AppendResult> commit(byte[] dedupKey) {
-      CompletableFuture<AppendResult> f = new CompletableFuture<>();
-      if (!accepting) {
-        f.completeExceptionally(notAccepting());
-        abandon();
-      } else if (abandonRequested.get() || !finished.compareAndSet(false, true)) {
-        f.completeExceptionally(new IllegalStateException("stream of tag " + tag + " already committed or abandoned"));
-      } else {
-        enqueue(new CommitRequest(this, dedupKey == null ? null : dedupKey.clone(), f));
-      }
-      return f;
-    }
-
-    @Override
-    public void abandon() {
-      if (abandonRequested.compareAndSet(false, true)) {
-        requests.add(new AbandonRequest(this));
-      }
-    }
-  }
-
   private final class StreamTarget implements Target {
     final Stream stream;
 
@@ -1015,27 +933,27 @@ public final class BufferEngine implements EventBuffer {
     }
   }
 
-  private boolean processPiece(PieceRequest p, Batch batch) {
-    Stream s = p.stream;
+  private boolean processPiece(PieceRequest p, CommitBatch batch) {
+    Stream s = p.stream();
     if (s.abandoned) {
-      p.future.completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
+      p.future().completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
       return true;
     }
     try {
-      if (p.eventCount == 0) {
-        p.future.complete(null);
+      if (p.eventCount() == 0) {
+        p.future().complete(null);
         return true;
       }
-      checkEntries(p.entries, p.eventCount, s.tag);
+      checkEntries(p.entries(), p.eventCount(), s.tag);
       byte[] tagBytes = ChunkFileFormat.tagBytes(s.tag);
-      long bytes = ChunkFileFormat.frameBytes(tagBytes.length, p.entries.remaining());
+      long bytes = ChunkFileFormat.frameBytes(tagBytes.length, p.entries().remaining());
       if (!makeRoom(bytes, s.tag)) {
         return false;
       }
       long before = batch.bytes;
       batch.privateWrite = true;
       try {
-        writeEvents(s.tag, tagBytes, p.entries, p.eventCount, new StreamTarget(s), batch);
+        writeEvents(s.tag, tagBytes, p.entries(), p.eventCount(), new StreamTarget(s), batch);
       } finally {
         batch.privateWrite = false;
       }
@@ -1044,42 +962,42 @@ public final class BufferEngine implements EventBuffer {
         batch.dirty.remove(c);
       }
       s.bytes += batch.bytes - before;
-      s.events += p.eventCount;
-      metrics.appendBytes.increment(p.entries.remaining());
-      p.future.complete(null);
+      s.events += p.eventCount();
+      metrics.appendBytes.increment(p.entries().remaining());
+      p.future().complete(null);
     } catch (BufferException e) {
-      p.future.completeExceptionally(e);
+      p.future().completeExceptionally(e);
     } catch (IOException e) {
-      p.future.completeExceptionally(ioFailure(e));
+      p.future().completeExceptionally(ioFailure(e));
     } catch (RuntimeException e) {
-      p.future.completeExceptionally(new BufferException("streamed append of tag " + s.tag + " refused: "
+      p.future().completeExceptionally(new BufferException("streamed append of tag " + s.tag + " refused: "
           + e.getMessage(), e));
     }
     return true;
   }
 
-  private void processCommit(CommitRequest c, Batch batch) {
-    Stream s = c.stream;
+  private void processCommit(CommitRequest c, CommitBatch batch) {
+    Stream s = c.stream();
     if (s.abandoned) {
-      c.future.completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
+      c.future().completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
       return;
     }
-    if (isDuplicate(c.dedupKey)) {
+    if (isDuplicate(c.dedupKey())) {
       discardStream(s);
       metrics.appendsDuplicate.increment();
-      batch.complete(c.future, AppendResult.duplicate());
+      batch.complete(c.future(), AppendResult.duplicate());
       return;
     }
-    if (c.dedupKey != null) {
-      rememberDedupKey(c.dedupKey, batch);
+    if (c.dedupKey() != null) {
+      rememberDedupKey(c.dedupKey(), batch);
     }
     metrics.appendsStored.increment();
     metrics.appendEvents.increment(s.events);
-    batch.publish.add(new PendingPublish(s, c.dedupKey, c.future));
+    batch.publish.add(new PendingPublish(s, c.dedupKey(), c.future()));
   }
 
   private void publish(PendingPublish p) {
-    Stream s = p.stream;
+    Stream s = p.stream();
     try {
       List<ChunkHandle> handles = new ArrayList<>();
       for (StoredChunk c : s.privates) {
@@ -1111,16 +1029,16 @@ public final class BufferEngine implements EventBuffer {
         state.lock.unlock();
       }
       s.privates.clear();
-      p.future.complete(AppendResult.stored(s.events));
+      p.future().complete(AppendResult.stored(s.events));
     } catch (IOException | RuntimeException e) {
       log.error("Buffer of output {}: publishing a streamed append of tag {} failed: {}", outputId, s.tag, e.toString());
       if (!s.privates.isEmpty() && s.privates.get(0) instanceof FileStoredChunk f
           && java.nio.file.Files.exists(f.path()) && f.path().toString().endsWith(ChunkFileFormat.PRIVATE_SUFFIX)) {
         discardStream(s); // not published: nothing of it will be delivered
-        forgetDedupKey(p.dedupKey); // so that the forwarder's re-send is stored, not taken for a duplicate
+        forgetDedupKey(p.dedupKey()); // so that the forwarder's re-send is stored, not taken for a duplicate
       }
       metrics.appendsRefused.increment();
-      p.future.completeExceptionally(ioFailure(e instanceof IOException io ? io : new IOException(e)));
+      p.future().completeExceptionally(ioFailure(e instanceof IOException io ? io : new IOException(e)));
     }
   }
 
@@ -1498,7 +1416,7 @@ public final class BufferEngine implements EventBuffer {
     }, "forget chunk moved to failed/");
     state.removeQueued(h);
     if (settings.overflowAction() == OverflowAction.BLOCK) {
-      requests.add(WAKE);
+      requests.add(RequestQueue.WAKE);
     }
   }
 
@@ -1519,7 +1437,7 @@ public final class BufferEngine implements EventBuffer {
     safeLedger(() -> ledger.remove(h.chunk.id), "purge");
     state.removeQueued(h);
     if (settings.overflowAction() == OverflowAction.BLOCK) {
-      requests.add(WAKE);
+      requests.add(RequestQueue.WAKE);
     }
   }
 
@@ -1548,37 +1466,5 @@ public final class BufferEngine implements EventBuffer {
   @Override
   public String toString() {
     return "BufferEngine[" + outputId + ", " + store.type() + "]";
-  }
-
-  // ---------------------------------------------------------------- small types
-
-  private record AppendRequest(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey,
-      CompletableFuture<AppendResult> future) {}
-
-  private record PieceRequest(Stream stream, ByteBuffer entries, int eventCount, CompletableFuture<Void> future) {}
-
-  private record CommitRequest(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
-
-  private record AbandonRequest(Stream stream) {}
-
-  private record PendingPublish(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
-
-  /** What one writer-loop round did; committed together. Writer thread only. */
-  private static final class Batch {
-    final List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
-    final List<AppendResult> results = new ArrayList<>();
-    final java.util.Set<StoredChunk> dirty = new java.util.LinkedHashSet<>();
-    final List<ChunkHandle> toSeal = new ArrayList<>();
-    final List<PendingPublish> publish = new ArrayList<>();
-    boolean ledgerDirty;
-    boolean newFiles;
-    boolean privateWrite;
-    long bytes;
-    long events;
-
-    void complete(CompletableFuture<AppendResult> f, AppendResult r) {
-      futures.add(f);
-      results.add(r);
-    }
   }
 }
