@@ -76,7 +76,6 @@ public final class BufferEngine implements EventBuffer {
   private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
   private static final int MAX_REQUESTS_PER_BATCH = 100_000;
   private static final long MAX_BYTES_PER_BATCH = 256L * 1024 * 1024;
-  private static final long DEDUP_EXPIRY_INTERVAL_MILLIS = 10_000;
 
   private final String outputId;
   private final BufferSettings settings;
@@ -94,10 +93,9 @@ public final class BufferEngine implements EventBuffer {
 
   // writer thread only
   private final ArrayDeque<Object> blocked = new ArrayDeque<>();
-  private final LinkedHashMap<ByteBuffer, Long> dedup = new LinkedHashMap<>();
+  private DedupWindow dedup;
   private long lastChunkId;
-  private long lastDedupExpiryMillis;
-  private Ledger ledger;
+  private BufferLedger ledger;
 
   private final AtomicBoolean started = new AtomicBoolean();
   private Thread writer;
@@ -138,7 +136,7 @@ public final class BufferEngine implements EventBuffer {
       throw new IllegalStateException("buffer of output " + outputId + " already started");
     }
     List<ChunkStore.Recovered> recovered = store.open(metrics);
-    ledger = store.ledger();
+    ledger = new BufferLedger(store.ledger(), outputId);
     long now = clock.millis();
     state.lock.lock();
     try {
@@ -157,19 +155,8 @@ public final class BufferEngine implements EventBuffer {
     } finally {
       state.lock.unlock();
     }
-    if (settings.dedupWindow().toMillis() > 0) {
-      List<Map.Entry<ByteBuffer, Long>> keys = new ArrayList<>(ledger.dedupKeys().entrySet());
-      keys.sort(Map.Entry.comparingByValue());
-      for (Map.Entry<ByteBuffer, Long> e : keys) {
-        if (e.getValue() > now - settings.dedupWindow().toMillis()) {
-          dedup.put(e.getKey(), e.getValue());
-        } else {
-          ledger.removeDedupKey(bytes(e.getKey()));
-        }
-      }
-      ledger.commit();
-    }
-    lastDedupExpiryMillis = now;
+    dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
+    dedup.load(now);
     writer = new Thread(this::runWriter, "buffer-writer-" + outputId);
     requests.open(writer);
     writer.setDaemon(true);
@@ -360,7 +347,7 @@ public final class BufferEngine implements EventBuffer {
           if (!state.halted) {
             sealDue(batch, stopping);
           }
-          expireDedup();
+          dedup.expire();
         } catch (RuntimeException e) {
           log.error("Buffer of output {}: writer round failed: {}; continuing", outputId, e.toString(), e);
         }
@@ -432,7 +419,7 @@ public final class BufferEngine implements EventBuffer {
 
   private boolean processAppend(AppendRequest a, CommitBatch batch) {
     try {
-      if (isDuplicate(a.dedupKey())) {
+      if (dedup.isDuplicate(a.dedupKey())) {
         metrics.appendsDuplicate.increment();
         batch.complete(a.future(), AppendResult.duplicate());
         return true;
@@ -452,7 +439,7 @@ public final class BufferEngine implements EventBuffer {
       StagedTarget target = new StagedTarget(key, batch);
       writeEvents(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch);
       if (a.dedupKey() != null) {
-        rememberDedupKey(a.dedupKey(), batch);
+        batch.ledgerDirty |= dedup.remember(a.dedupKey());
       }
       metrics.appendsStored.increment();
       metrics.appendBytes.increment(a.entries().remaining());
@@ -488,65 +475,6 @@ public final class BufferEngine implements EventBuffer {
     String where = settings.path() == null ? "memory" : settings.path().toString();
     return new BufferException("append to buffer " + where + " of output " + outputId + " failed: " + e
         + "; nothing of it was stored (check free disk space and the disk), the forwarder will re-send", e);
-  }
-
-  private boolean isDuplicate(byte[] key) {
-    if (key == null || settings.dedupWindow().isZero()) {
-      return false;
-    }
-    Long seen = dedup.get(ByteBuffer.wrap(key));
-    return seen != null && seen > clock.millis() - settings.dedupWindow().toMillis();
-  }
-
-  private void rememberDedupKey(byte[] key, CommitBatch batch) {
-    if (settings.dedupWindow().isZero()) {
-      return;
-    }
-    byte[] copy = key.clone();
-    long now = clock.millis();
-    dedup.remove(ByteBuffer.wrap(copy));
-    dedup.put(ByteBuffer.wrap(copy), now);
-    safeLedger(() -> ledger.putDedupKey(copy, now), "dedup key");
-    batch.ledgerDirty = true;
-  }
-
-  /** Forgets a key remembered for an append that then failed (the group commit makes it durable). */
-  private void forgetDedupKey(byte[] key) {
-    if (key == null || settings.dedupWindow().isZero()) {
-      return;
-    }
-    dedup.remove(ByteBuffer.wrap(key));
-    safeLedger(() -> ledger.removeDedupKey(key), "forget dedup key");
-  }
-
-  private void expireDedup() {
-    long now = clock.millis();
-    if (now - lastDedupExpiryMillis < Math.min(DEDUP_EXPIRY_INTERVAL_MILLIS, settings.dedupWindow().toMillis() + 1)) {
-      return;
-    }
-    lastDedupExpiryMillis = now;
-    long oldest = now - settings.dedupWindow().toMillis();
-    boolean removed = false;
-    Iterator<Map.Entry<ByteBuffer, Long>> it = dedup.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<ByteBuffer, Long> e = it.next();
-      if (e.getValue() > oldest) {
-        break;
-      }
-      it.remove();
-      byte[] key = bytes(e.getKey());
-      safeLedger(() -> ledger.removeDedupKey(key), "expire dedup key");
-      removed = true;
-    }
-    if (removed) {
-      safeLedger(ledger::commit, "expire dedup keys");
-    }
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
   }
 
   /**
@@ -659,7 +587,7 @@ public final class BufferEngine implements EventBuffer {
         h = new ChunkHandle(chunk, key);
         h.state = ChunkState.STAGED;
         ChunkHandle created = h;
-        safeLedger(() -> ledger.put(created.record()), "new chunk");
+        ledger.tryUpdate(() -> ledger.put(created.record()), "new chunk");
         batch.ledgerDirty = true;
         batch.newFiles = true;
         state.lock.lock();
@@ -866,7 +794,7 @@ public final class BufferEngine implements EventBuffer {
     }
     if (batch.ledgerDirty || !batch.toSeal.isEmpty()) {
       // The chunk files (synced above) hold the events: a failed ledger commit does not fail the acks.
-      safeLedger(ledger::commit, "group commit");
+      ledger.tryUpdate(ledger::commit, "group commit");
     }
     for (int i = 0; i < batch.futures.size(); i++) {
       if (failure != null && !batch.results.get(i).isDuplicate()) {
@@ -897,12 +825,12 @@ public final class BufferEngine implements EventBuffer {
         } catch (IOException e) {
           log.warn("Buffer of output {}: deleting empty chunk {} failed: {}", outputId, h.chunk.describe(), e.toString());
         }
-        safeLedger(() -> ledger.remove(h.chunk.id), "drop empty chunk");
+        ledger.tryUpdate(() -> ledger.remove(h.chunk.id), "drop empty chunk");
         return;
       }
       h.state = ChunkState.QUEUED;
       state.queued.put(h.chunk.id, h);
-      safeLedger(() -> ledger.put(h.record()), "seal");
+      ledger.tryUpdate(() -> ledger.put(h.record()), "seal");
     } finally {
       state.lock.unlock();
     }
@@ -982,14 +910,14 @@ public final class BufferEngine implements EventBuffer {
       c.future().completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
       return;
     }
-    if (isDuplicate(c.dedupKey())) {
+    if (dedup.isDuplicate(c.dedupKey())) {
       discardStream(s);
       metrics.appendsDuplicate.increment();
       batch.complete(c.future(), AppendResult.duplicate());
       return;
     }
     if (c.dedupKey() != null) {
-      rememberDedupKey(c.dedupKey(), batch);
+      batch.ledgerDirty |= dedup.remember(c.dedupKey());
     }
     metrics.appendsStored.increment();
     metrics.appendEvents.increment(s.events);
@@ -1035,7 +963,7 @@ public final class BufferEngine implements EventBuffer {
       if (!s.privates.isEmpty() && s.privates.get(0) instanceof FileStoredChunk f
           && java.nio.file.Files.exists(f.path()) && f.path().toString().endsWith(ChunkFileFormat.PRIVATE_SUFFIX)) {
         discardStream(s); // not published: nothing of it will be delivered
-        forgetDedupKey(p.dedupKey()); // so that the forwarder's re-send is stored, not taken for a duplicate
+        dedup.forget(p.dedupKey()); // so that the forwarder's re-send is stored, not taken for a duplicate
       }
       metrics.appendsRefused.increment();
       p.future().completeExceptionally(ioFailure(e instanceof IOException io ? io : new IOException(e)));
@@ -1237,7 +1165,7 @@ public final class BufferEngine implements EventBuffer {
     // The failure is recorded in the ledger first, then published: once stats() shows the new retry
     // count, a crash cannot lose it. Retry count and next attempt change together, under the lock
     // (stats() and the flush threads read them there).
-    persist(new ChunkRecord(h.chunk.id, h.state, h.chunk.createdAtEpochMillis, h.chunk.dataBytes,
+    ledger.persist(new ChunkRecord(h.chunk.id, h.state, h.chunk.createdAtEpochMillis, h.chunk.dataBytes,
         h.chunk.eventCount, failures, now + delay, firstFailure, h.progress), h);
     state.lock.lock();
     try {
@@ -1257,20 +1185,6 @@ public final class BufferEngine implements EventBuffer {
     metrics.retries.increment();
     log.warn("Buffer of output {}: write of chunk {} failed ({} of {} events still pending, failure {}): {}; "
         + "retrying in {} ms", outputId, view.id(), n - after.doneCount(), n, h.retryCount, reason, delay);
-  }
-
-  private void persist(ChunkHandle h) {
-    persist(h.record(), h);
-  }
-
-  private void persist(ChunkRecord record, ChunkHandle h) {
-    try {
-      ledger.put(record);
-      ledger.commit();
-    } catch (RuntimeException e) {
-      log.error("Buffer of output {}: recording the progress of chunk {} failed: {}; it may be delivered again",
-          outputId, h.chunk.describe(), e.toString());
-    }
   }
 
   /** Hands rejected events to the secondary, else failed/. True when they are taken care of. */
@@ -1393,7 +1307,7 @@ public final class BufferEngine implements EventBuffer {
     }
     if (where == null) {
       h.nextAttemptEpochMillis = clock.millis() + settings.retry().initialWait().toMillis();
-      persist(h);
+      ledger.persist(h.record(), h);
       return null;
     }
     state.adjustTotals(0, -events);
@@ -1410,7 +1324,7 @@ public final class BufferEngine implements EventBuffer {
 
   /** The chunk's file was moved to failed/ as it is: drop the ledger record (after the move). */
   private void forget(ChunkHandle h) {
-    safeLedger(() -> {
+    ledger.tryUpdate(() -> {
       ledger.remove(h.chunk.id);
       ledger.commit();
     }, "forget chunk moved to failed/");
@@ -1424,7 +1338,7 @@ public final class BufferEngine implements EventBuffer {
   private void purge(ChunkHandle h) {
     // If the ledger cannot record it (disk full), the file is deleted anyway: its events are
     // delivered, and deleting is what frees the disk. The stale record is dropped at recovery.
-    safeLedger(() -> {
+    ledger.tryUpdate(() -> {
       ledger.put(h.record().withState(ChunkState.DELIVERED));
       ledger.commit();
     }, "purge");
@@ -1434,25 +1348,10 @@ public final class BufferEngine implements EventBuffer {
       log.error("Buffer of output {}: deleting delivered chunk {} failed: {}; recovery deletes it", outputId,
           h.chunk.describe(), e.toString());
     }
-    safeLedger(() -> ledger.remove(h.chunk.id), "purge");
+    ledger.tryUpdate(() -> ledger.remove(h.chunk.id), "purge");
     state.removeQueued(h);
     if (settings.overflowAction() == OverflowAction.BLOCK) {
       requests.add(RequestQueue.WAKE);
-    }
-  }
-
-  /**
-   * Runs a ledger update whose failure must not stop the buffer: the chunk files are the truth for
-   * content, so a lost ledger update costs at most a re-delivery after a crash. Logged, returns false.
-   */
-  private boolean safeLedger(Runnable update, String what) {
-    try {
-      update.run();
-      return true;
-    } catch (RuntimeException e) {
-      log.error("Buffer of output {}: ledger update failed ({}): {}; continuing (a crash now may re-deliver events)",
-          outputId, what, e.toString());
-      return false;
     }
   }
 
