@@ -83,7 +83,6 @@ public final class BufferEngine implements EventBuffer {
   private final Output secondary;
   private final Clock clock;
   private final RandomGenerator random;
-  private final RetryPolicy retryPolicy;
   private final ChunkStore store;
   private final BufferMetrics metrics;
 
@@ -96,6 +95,7 @@ public final class BufferEngine implements EventBuffer {
   private DedupWindow dedup;
   private long lastChunkId;
   private BufferLedger ledger;
+  private ChunkDisposal disposal;
 
   private final AtomicBoolean started = new AtomicBoolean();
   private Thread writer;
@@ -109,7 +109,6 @@ public final class BufferEngine implements EventBuffer {
     this.secondary = secondary;
     this.clock = Objects.requireNonNull(clock, "clock");
     this.random = Objects.requireNonNull(random, "random");
-    this.retryPolicy = new RetryPolicy(settings.retry());
     this.store = store;
     this.state = new BufferState(clock);
     this.requests = new RequestQueue(outputId);
@@ -137,6 +136,11 @@ public final class BufferEngine implements EventBuffer {
     }
     List<ChunkStore.Recovered> recovered = store.open(metrics);
     ledger = new BufferLedger(store.ledger(), outputId);
+    BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());
+    disposal = new ChunkDisposal(outputId, settings, output, secondary, clock, store, state, ledger, metrics, requests,
+        boundedWrite);
+    Flusher flusher = new Flusher(outputId, settings, output, secondary, clock, random, state, ledger, metrics,
+        boundedWrite, disposal);
     long now = clock.millis();
     state.lock.lock();
     try {
@@ -162,7 +166,7 @@ public final class BufferEngine implements EventBuffer {
     writer.setDaemon(true);
     writer.start();
     for (int i = 0; i < settings.flushThreadCount(); i++) {
-      Thread t = new Thread(this::runFlusher, "buffer-flush-" + outputId + "-" + i);
+      Thread t = new Thread(flusher, "buffer-flush-" + outputId + "-" + i);
       t.setDaemon(true);
       flushers.add(t);
       t.start();
@@ -542,7 +546,7 @@ public final class BufferEngine implements EventBuffer {
       return false;
     }
     int events = victim.pendingEvents();
-    String where = setAside(victim, "dropped by overflow_action drop_oldest_chunk: buffer full");
+    String where = disposal.setAside(victim, "dropped by overflow_action drop_oldest_chunk: buffer full");
     if (where == null) {
       // kept: it stays queued, for the flush threads to take again
       state.lock.lock();
@@ -990,369 +994,6 @@ public final class BufferEngine implements EventBuffer {
     s.current = null;
     state.adjustTotals(-s.bytes, 0);
     s.bytes = 0;
-  }
-
-  // ---------------------------------------------------------------- flush threads
-
-  private void runFlusher() {
-    try {
-      while (true) {
-        ChunkHandle h;
-        boolean burst;
-        state.lock.lock();
-        try {
-          while (true) {
-            if (state.flushersStopping) {
-              return;
-            }
-            h = nextReady();
-            if (h != null) {
-              h.inFlight = true;
-              if (state.shutdownFlush) {
-                h.attemptedAtShutdown = true;
-              }
-              break;
-            }
-            state.flushWork.await(settings.flushThreadInterval().toMillis(), TimeUnit.MILLISECONDS);
-          }
-        } finally {
-          state.lock.unlock();
-        }
-        try {
-          deliver(h);
-        } catch (RuntimeException e) {
-          log.error("Buffer of output {}: delivering chunk {} failed unexpectedly; it is retried", outputId,
-              h.chunk.describe(), e);
-        } finally {
-          state.lock.lock();
-          try {
-            h.inFlight = false;
-            burst = nextReady() != null;
-            state.flushWork.signalAll();
-          } finally {
-            state.lock.unlock();
-          }
-        }
-        long burstMillis = settings.flushThreadBurstInterval().toMillis();
-        if (burst && burstMillis > 0 && !state.shutdownFlush) {
-          state.lock.lock();
-          try {
-            if (!state.flushersStopping) {
-              state.flushWork.await(burstMillis, TimeUnit.MILLISECONDS);
-            }
-          } finally {
-            state.lock.unlock();
-          }
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Oldest queued chunk not in flight whose retry time has come. Caller holds the lock. */
-  private ChunkHandle nextReady() {
-    long now = clock.millis();
-    for (ChunkHandle h : state.queued.values()) {
-      if (h.inFlight) {
-        continue;
-      }
-      if (state.shutdownFlush) {
-        if (!h.attemptedAtShutdown) {
-          return h;
-        }
-      } else if (h.nextAttemptEpochMillis <= now) {
-        return h;
-      }
-    }
-    return null;
-  }
-
-  private void deliver(ChunkHandle h) {
-    boolean toSecondary = h.useSecondary && secondary != null;
-    Output target = toSecondary ? secondary : output;
-    Chunk view = h.chunk.view(h.progress, h.retryCount);
-    metrics.flushAttempts.increment();
-    WriteResult result = callOutput(target, view);
-    if (result == null || state.halted) {
-      return; // interrupted by close: nothing recorded, retried after restart
-    }
-    applyResult(h, view, result, toSecondary);
-  }
-
-  /** Calls {@code target.write}, bounded by delayed_commit_timeout; null when interrupted. */
-  private WriteResult callOutput(Output target, Chunk view) {
-    CompletableFuture<WriteResult> future = null;
-    try {
-      future = target.write(view);
-      WriteResult r = future.get(settings.delayedCommitTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      return r == null ? WriteResult.failed("output " + target.type() + " returned no result") : r;
-    } catch (TimeoutException e) {
-      future.cancel(false);
-      return WriteResult.failed("write to " + target.type() + " did not complete within delayed_commit_timeout "
-          + settings.delayedCommitTimeout());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (ExecutionException e) {
-      return WriteResult.failed(String.valueOf(e.getCause()));
-    } catch (RuntimeException e) {
-      return WriteResult.failed(e.toString());
-    }
-  }
-
-  private void applyResult(ChunkHandle h, Chunk view, WriteResult result, boolean wasSecondary) {
-    int n = h.chunk.eventCount;
-    Progress before = h.progress;
-    BitSet delivered = new BitSet();
-    Map<Integer, String> rejected = new TreeMap<>();
-    if (result.isAllDelivered()) {
-      for (int i = 0; i < n; i++) {
-        if (!before.isDone(i)) {
-          delivered.set(i);
-        }
-      }
-    } else {
-      BitSet d = result.delivered();
-      for (int i = d.nextSetBit(0); i >= 0 && i < n; i = d.nextSetBit(i + 1)) {
-        if (!before.isDone(i)) {
-          delivered.set(i);
-        }
-      }
-      for (Map.Entry<Integer, String> e : result.rejected().entrySet()) {
-        int i = e.getKey();
-        if (i >= 0 && i < n && !before.isDone(i) && !delivered.get(i)) {
-          rejected.put(i, e.getValue());
-        }
-      }
-    }
-    metrics.eventsDelivered.increment(delivered.cardinality());
-    if (wasSecondary) {
-      metrics.eventsToSecondary.increment(delivered.cardinality());
-    }
-    BitSet handledRejects = new BitSet();
-    if (!rejected.isEmpty()) {
-      metrics.eventsRejected.increment(rejected.size());
-      if (handleRejected(h, rejected, wasSecondary)) {
-        rejected.keySet().forEach(handledRejects::set);
-      }
-    }
-    Progress after = before.with(delivered).with(handledRejects);
-    int newlyDone = after.doneCount() - before.doneCount();
-    state.adjustTotals(0, -newlyDone);
-    h.progress = after;
-    if (after.isComplete(n)) {
-      metrics.flushSuccesses.increment();
-      purge(h);
-      return;
-    }
-    metrics.flushFailures.increment();
-    long now = clock.millis();
-    int failures = h.retryCount + 1;
-    long firstFailure = h.firstFailureEpochMillis == 0 ? now : h.firstFailureEpochMillis;
-    String reason = result.failureReason() != null ? result.failureReason()
-        : (n - after.doneCount()) + " events neither delivered nor rejected";
-    if (retryPolicy.isExhausted(failures, firstFailure, now)) {
-      h.retryCount = failures;
-      h.firstFailureEpochMillis = firstFailure;
-      giveUp(h, reason);
-      return;
-    }
-    long delay;
-    synchronized (random) {
-      delay = retryPolicy.delayMillis(failures, random);
-    }
-    // The failure is recorded in the ledger first, then published: once stats() shows the new retry
-    // count, a crash cannot lose it. Retry count and next attempt change together, under the lock
-    // (stats() and the flush threads read them there).
-    ledger.persist(new ChunkRecord(h.chunk.id, h.state, h.chunk.createdAtEpochMillis, h.chunk.dataBytes,
-        h.chunk.eventCount, failures, now + delay, firstFailure, h.progress), h);
-    state.lock.lock();
-    try {
-      h.retryCount = failures;
-      h.firstFailureEpochMillis = firstFailure;
-      h.nextAttemptEpochMillis = now + delay;
-    } finally {
-      state.lock.unlock();
-    }
-    boolean nextToSecondary = secondary != null
-        && retryPolicy.shouldUseSecondary(h.retryCount, h.firstFailureEpochMillis, now);
-    if (nextToSecondary && !h.useSecondary) {
-      log.warn("Buffer of output {}: chunk {} switches to the secondary output {} after {} failures",
-          outputId, view.id(), secondary.type(), h.retryCount);
-    }
-    h.useSecondary = nextToSecondary;
-    metrics.retries.increment();
-    log.warn("Buffer of output {}: write of chunk {} failed ({} of {} events still pending, failure {}): {}; "
-        + "retrying in {} ms", outputId, view.id(), n - after.doneCount(), n, h.retryCount, reason, delay);
-  }
-
-  /** Hands rejected events to the secondary, else failed/. True when they are taken care of. */
-  private boolean handleRejected(ChunkHandle h, Map<Integer, String> rejected, boolean wasSecondary) {
-    BitSet keep = new BitSet();
-    rejected.keySet().forEach(keep::set);
-    Progress others = complementOf(keep, h.chunk.eventCount);
-    Chunk subset = h.chunk.view(others, h.retryCount);
-    String first = rejected.values().iterator().next();
-    if (secondary != null && !wasSecondary) {
-      WriteResult r = callOutput(secondary, subset);
-      if (r == null) {
-        return false;
-      }
-      BitSet stillOpen = new BitSet();
-      Map<Integer, String> reasons = new TreeMap<>();
-      for (Map.Entry<Integer, String> e : rejected.entrySet()) {
-        if (!r.isDelivered(e.getKey())) {
-          stillOpen.set(e.getKey());
-          String why = r.rejected().get(e.getKey());
-          reasons.put(e.getKey(), e.getValue() + (why != null ? "; secondary: " + why
-              : r.failureReason() != null ? "; secondary failed: " + r.failureReason() : ""));
-        }
-      }
-      metrics.eventsToSecondary.increment(rejected.size() - stillOpen.cardinality());
-      if (stillOpen.isEmpty()) {
-        return true;
-      }
-      return toFailed(h, complementOf(stillOpen, h.chunk.eventCount), "rejected by output " + output.type()
-          + " and not taken by secondary " + secondary.type(), reasons);
-    }
-    return toFailed(h, others, "rejected by output " + (wasSecondary ? secondary.type() : output.type()) + ": " + first,
-        rejected);
-  }
-
-  private static Progress complementOf(BitSet set, int n) {
-    BitSet c = new BitSet();
-    c.set(0, n);
-    c.andNot(set);
-    return Progress.of(c);
-  }
-
-  private boolean toFailed(ChunkHandle h, Progress doneExceptThese, String reason, Map<Integer, String> reasons) {
-    Chunk subset = h.chunk.view(doneExceptThese, h.retryCount);
-    int events = subset.eventCount() - doneExceptThese.doneCount();
-    if (!store.hasFailedDir()) {
-      log.error("Buffer of output {}: {} events of chunk {} could not be delivered ({}) and a memory buffer without "
-          + "path has no failed/ directory: they are discarded", outputId, events, subset.id(), reason);
-      metrics.eventsFailed.increment(events);
-      return true;
-    }
-    try {
-      String where = store.writeToFailed(subset, outputId, reason, reasons);
-      metrics.chunksFailed.increment();
-      metrics.eventsFailed.increment(events);
-      log.warn("Buffer of output {}: {} events of chunk {} moved to {}: {}", outputId, events, subset.id(), where,
-          reason);
-      return true;
-    } catch (IOException | RuntimeException e) {
-      log.error("Buffer of output {}: writing {} events of chunk {} to failed/ failed: {}; they stay in the buffer "
-          + "and are retried", outputId, events, subset.id(), e.toString());
-      return false;
-    }
-  }
-
-  /** Retries ran out: the pending events go to the secondary (if not tried yet) or to failed/. */
-  private void giveUp(ChunkHandle h, String reason) {
-    log.error("Buffer of output {}: chunk {} failed {} times since {}; giving up on the output ({})", outputId,
-        ChunkFileFormat.idToString(h.chunk.id), h.retryCount, java.time.Instant.ofEpochMilli(h.firstFailureEpochMillis),
-        reason);
-    if (secondary != null && !h.useSecondary) {
-      Chunk view = h.chunk.view(h.progress, h.retryCount);
-      WriteResult r = callOutput(secondary, view);
-      if (r != null) {
-        BitSet taken = new BitSet();
-        for (int i = 0; i < h.chunk.eventCount; i++) {
-          if (!h.progress.isDone(i) && r.isDelivered(i)) {
-            taken.set(i);
-          }
-        }
-        metrics.eventsToSecondary.increment(taken.cardinality());
-        metrics.eventsDelivered.increment(taken.cardinality());
-        Progress after = h.progress.with(taken);
-        state.adjustTotals(0, -(after.doneCount() - h.progress.doneCount()));
-        h.progress = after;
-        if (after.isComplete(h.chunk.eventCount)) {
-          purge(h);
-          return;
-        }
-        reason = reason + "; secondary " + secondary.type() + ": "
-            + (r.failureReason() != null ? r.failureReason() : "did not take every event");
-      }
-    }
-    setAside(h, "retries exhausted after " + h.retryCount + " failures: " + reason);
-  }
-
-  /**
-   * Moves the chunk's pending events to failed/ and forgets the chunk. Returns where they went, or
-   * null when they could not be moved: then the chunk stays queued (retried after retry_wait).
-   */
-  private String setAside(ChunkHandle h, String reason) {
-    int events = h.pendingEvents();
-    String where;
-    boolean moved = false;
-    try {
-      if (h.progress.isEmpty() && h.state == ChunkState.QUEUED && store.hasFailedDir()) {
-        where = store.moveToFailed(h.chunk, outputId, reason);
-        moved = h.chunk instanceof FileStoredChunk;
-        metrics.chunksFailed.increment();
-        metrics.eventsFailed.increment(events);
-      } else if (toFailed(h, h.progress, reason, Map.of())) {
-        where = "failed/";
-      } else {
-        where = null;
-      }
-    } catch (IOException | RuntimeException e) {
-      log.error("Buffer of output {}: moving chunk {} to failed/ failed: {}; it stays queued", outputId,
-          h.chunk.describe(), e.toString());
-      where = null;
-    }
-    if (where == null) {
-      h.nextAttemptEpochMillis = clock.millis() + settings.retry().initialWait().toMillis();
-      ledger.persist(h.record(), h);
-      return null;
-    }
-    state.adjustTotals(0, -events);
-    h.progress = Progress.all(h.chunk.eventCount);
-    if (moved) {
-      forget(h);
-    } else {
-      purge(h);
-    }
-    log.warn("Buffer of output {}: {} events of chunk {} set aside in {}: {}", outputId, events,
-        ChunkFileFormat.idToString(h.chunk.id), where, reason);
-    return where;
-  }
-
-  /** The chunk's file was moved to failed/ as it is: drop the ledger record (after the move). */
-  private void forget(ChunkHandle h) {
-    ledger.tryUpdate(() -> {
-      ledger.remove(h.chunk.id);
-      ledger.commit();
-    }, "forget chunk moved to failed/");
-    state.removeQueued(h);
-    if (settings.overflowAction() == OverflowAction.BLOCK) {
-      requests.add(RequestQueue.WAKE);
-    }
-  }
-
-  /** Every event is done: ledger first (DELIVERED, committed), then the file, then the record. */
-  private void purge(ChunkHandle h) {
-    // If the ledger cannot record it (disk full), the file is deleted anyway: its events are
-    // delivered, and deleting is what frees the disk. The stale record is dropped at recovery.
-    ledger.tryUpdate(() -> {
-      ledger.put(h.record().withState(ChunkState.DELIVERED));
-      ledger.commit();
-    }, "purge");
-    try {
-      h.chunk.delete();
-    } catch (IOException e) {
-      log.error("Buffer of output {}: deleting delivered chunk {} failed: {}; recovery deletes it", outputId,
-          h.chunk.describe(), e.toString());
-    }
-    ledger.tryUpdate(() -> ledger.remove(h.chunk.id), "purge");
-    state.removeQueued(h);
-    if (settings.overflowAction() == OverflowAction.BLOCK) {
-      requests.add(RequestQueue.WAKE);
-    }
   }
 
   // ---------------------------------------------------------------- stats
