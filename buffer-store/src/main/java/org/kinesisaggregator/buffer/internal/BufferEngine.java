@@ -93,9 +93,10 @@ public final class BufferEngine implements EventBuffer {
   // writer thread only
   private final ArrayDeque<Object> blocked = new ArrayDeque<>();
   private DedupWindow dedup;
-  private long lastChunkId;
   private BufferLedger ledger;
   private ChunkDisposal disposal;
+  private FrameWriter frames;
+  private OverflowGuard overflow;
 
   private final AtomicBoolean started = new AtomicBoolean();
   private Thread writer;
@@ -141,6 +142,8 @@ public final class BufferEngine implements EventBuffer {
         boundedWrite);
     Flusher flusher = new Flusher(outputId, settings, output, secondary, clock, random, state, ledger, metrics,
         boundedWrite, disposal);
+    frames = new FrameWriter(outputId, settings, clock, store, state);
+    overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);
     long now = clock.millis();
     state.lock.lock();
     try {
@@ -154,7 +157,7 @@ public final class BufferEngine implements EventBuffer {
         state.queued.put(h.chunk.id, h);
         state.totalBytes += h.chunk.dataBytes;
         state.pendingEvents += h.pendingEvents();
-        lastChunkId = Math.max(lastChunkId, h.chunk.id);
+        frames.noteExisting(h.chunk.id);
       }
     } finally {
       state.lock.unlock();
@@ -433,15 +436,15 @@ public final class BufferEngine implements EventBuffer {
         batch.complete(a.future(), AppendResult.stored(0));
         return true;
       }
-      checkEntries(a.entries(), a.eventCount(), a.tag());
+      FrameWriter.checkEntries(a.entries(), a.eventCount(), a.tag());
       byte[] tagBytes = ChunkFileFormat.tagBytes(a.tag());
       long bytes = ChunkFileFormat.frameBytes(tagBytes.length, a.entries().remaining());
-      if (!makeRoom(bytes, a.tag())) {
+      if (!overflow.makeRoom(bytes, a.tag())) {
         return false;
       }
       String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag() : "";
       StagedTarget target = new StagedTarget(key, batch);
-      writeEvents(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch);
+      frames.write(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch);
       if (a.dedupKey() != null) {
         batch.ledgerDirty |= dedup.remember(a.dedupKey());
       }
@@ -459,7 +462,7 @@ public final class BufferEngine implements EventBuffer {
       a.future().completeExceptionally(e);
     } catch (IOException e) {
       metrics.appendsRefused.increment();
-      a.future().completeExceptionally(ioFailure(e));
+      a.future().completeExceptionally(frames.ioFailure(e));
     } catch (RuntimeException e) {
       metrics.appendsRefused.increment();
       a.future().completeExceptionally(new BufferException("append of tag " + a.tag() + " to output " + outputId
@@ -468,111 +471,7 @@ public final class BufferEngine implements EventBuffer {
     return true;
   }
 
-  private static void checkEntries(ByteBuffer entries, int eventCount, String tag) {
-    if (eventCount < 0 || entries.remaining() < 2 * eventCount) {
-      throw new BufferException("append of tag " + tag + ": " + eventCount + " events in " + entries.remaining()
-          + " bytes (expected: eventCount >= 0 and at least 2 bytes per event); a bug in the caller");
-    }
-  }
-
-  private BufferException ioFailure(IOException e) {
-    String where = settings.path() == null ? "memory" : settings.path().toString();
-    return new BufferException("append to buffer " + where + " of output " + outputId + " failed: " + e
-        + "; nothing of it was stored (check free disk space and the disk), the forwarder will re-send", e);
-  }
-
-  /**
-   * Makes room for {@code bytes} under {@code overflow_action}: true when there is room, false when
-   * the request must wait (block); throws {@link BufferOverflowException} when it is refused.
-   */
-  private boolean makeRoom(long bytes, String tag) throws IOException {
-    if (bytes > settings.totalLimitBytes()) {
-      throw new BufferOverflowException("append of tag " + tag + " is " + bytes + " bytes, more than total_limit_size "
-          + settings.totalLimitBytes() + " of output " + outputId + "; raise total_limit_size or send smaller messages");
-    }
-    while (!hasRoom(bytes)) {
-      switch (settings.overflowAction()) {
-        case BLOCK -> {
-          return false;
-        }
-        case DROP_OLDEST_CHUNK -> {
-          if (!dropOldestChunk()) {
-            throw overflow(bytes, tag, "; no queued chunk could be dropped (all in delivery, or moving the oldest "
-                + "to failed/ failed: see the log)");
-          }
-        }
-        default -> throw overflow(bytes, tag, "");
-      }
-    }
-    return true;
-  }
-
-  private BufferOverflowException overflow(long bytes, String tag, String extra) {
-    BufferStats s = stats();
-    return new BufferOverflowException("buffer of output " + outputId + " is full (" + s.totalBytes() + " of "
-        + settings.totalLimitBytes() + " bytes, " + s.queuedChunks() + " queued chunks"
-        + (settings.queueLimitLength() > 0 ? " of queue_limit_length " + settings.queueLimitLength() : "")
-        + "): append of " + bytes + " bytes of tag " + tag + " refused (overflow_action throw_exception)" + extra
-        + "; the forwarder gets no ack and re-sends; check that the output delivers");
-  }
-
-  private boolean hasRoom(long bytes) {
-    state.lock.lock();
-    try {
-      if (state.totalBytes + bytes > settings.totalLimitBytes()) {
-        return false;
-      }
-      return settings.queueLimitLength() == 0 || state.queued.size() < settings.queueLimitLength();
-    } finally {
-      state.lock.unlock();
-    }
-  }
-
-  private boolean dropOldestChunk() throws IOException {
-    ChunkHandle victim = null;
-    state.lock.lock();
-    try {
-      for (ChunkHandle h : state.queued.values()) {
-        if (!h.inFlight) {
-          victim = h;
-          h.inFlight = true;
-          break;
-        }
-      }
-    } finally {
-      state.lock.unlock();
-    }
-    if (victim == null) {
-      return false;
-    }
-    int events = victim.pendingEvents();
-    String where = disposal.setAside(victim, "dropped by overflow_action drop_oldest_chunk: buffer full");
-    if (where == null) {
-      // kept: it stays queued, for the flush threads to take again
-      state.lock.lock();
-      try {
-        victim.inFlight = false;
-        state.flushWork.signalAll();
-      } finally {
-        state.lock.unlock();
-      }
-      return false;
-    }
-    metrics.chunksDropped.increment();
-    metrics.eventsDropped.increment(events);
-    log.warn("Buffer of output {} full: dropped the oldest chunk {} ({} events, overflow_action drop_oldest_chunk); "
-        + "kept in {}", outputId, ChunkFileFormat.idToString(victim.chunk.id), events, where);
-    return true;
-  }
-
-  /** Where an append's frames go: the staged chunk of its key, or a stream's private chunks. */
-  private interface Target {
-    StoredChunk current() throws IOException;
-
-    void rollover();
-  }
-
-  private final class StagedTarget implements Target {
+  private final class StagedTarget implements FrameWriter.Target {
     private final String key;
     private final CommitBatch batch;
 
@@ -585,9 +484,7 @@ public final class BufferEngine implements EventBuffer {
     public StoredChunk current() throws IOException {
       ChunkHandle h = state.staged(key);
       if (h == null) {
-        long id = nextChunkId();
-        long now = clock.millis();
-        StoredChunk chunk = store.create(id, now, false);
+        StoredChunk chunk = frames.newChunk(false);
         h = new ChunkHandle(chunk, key);
         h.state = ChunkState.STAGED;
         ChunkHandle created = h;
@@ -605,6 +502,17 @@ public final class BufferEngine implements EventBuffer {
     }
 
     @Override
+    public StoredChunk currentIfAny() {
+      ChunkHandle h = state.staged(key);
+      return h == null ? null : h.chunk;
+    }
+
+    @Override
+    public boolean sealsEveryAppend() {
+      return settings.flushMode() == FlushMode.IMMEDIATE;
+    }
+
+    @Override
     public void rollover() {
       state.lock.lock();
       try {
@@ -616,130 +524,6 @@ public final class BufferEngine implements EventBuffer {
         state.lock.unlock();
       }
     }
-  }
-
-  private long nextChunkId() {
-    lastChunkId = Math.max(lastChunkId + 1, clock.millis() << 12);
-    return lastChunkId;
-  }
-
-  private boolean fits(StoredChunk c, long frameBytes, long events) {
-    return c.dataBytes + frameBytes <= settings.chunkLimitBytes()
-        && (settings.chunkLimitRecords() == 0 || c.eventCount + events <= settings.chunkLimitRecords());
-  }
-
-  private boolean fitsEmpty(long frameBytes, long events) {
-    return frameBytes <= settings.chunkLimitBytes()
-        && (settings.chunkLimitRecords() == 0 || events <= settings.chunkLimitRecords());
-  }
-
-  /**
-   * Writes the events as one frame when they fit, else split at event boundaries over as many
-   * chunks as needed. All or nothing: on failure every chunk touched is cut back.
-   */
-  private void writeEvents(String tag, byte[] tagBytes, ByteBuffer entries, int count, Target target, CommitBatch batch)
-      throws IOException {
-    long frameBytes = ChunkFileFormat.frameBytes(tagBytes.length, entries.remaining());
-    List<Object[]> undo = new ArrayList<>();
-    long bytesBefore = batch.bytes;
-    long eventsBefore = batch.events;
-    try {
-      StoredChunk c = target.current();
-      if (fits(c, frameBytes, count)) {
-        writeFrame(c, tagBytes, entries, count, undo, batch);
-      } else if (fitsEmpty(frameBytes, count)) {
-        if (c.eventCount > 0) {
-          target.rollover();
-          c = target.current();
-        }
-        writeFrame(c, tagBytes, entries, count, undo, batch);
-      } else {
-        int[] ends = eventEnds(entries, count, tag);
-        int start = 0;
-        for (int i = 0; i < count; i++) {
-          long one = ChunkFileFormat.frameBytes(tagBytes.length, ends[i] - (i == 0 ? 0 : ends[i - 1]));
-          if (one > settings.chunkLimitBytes()) {
-            throw new EventTooLargeException(tag, one, settings.chunkLimitBytes());
-          }
-        }
-        int i = 0;
-        while (i < count) {
-          c = target.current();
-          int j = i;
-          while (j < count && fits(c, ChunkFileFormat.frameBytes(tagBytes.length, ends[j] - start), j - i + 1L)) {
-            j++;
-          }
-          if (j == i) {
-            target.rollover();
-            continue;
-          }
-          ByteBuffer part = entries.duplicate();
-          part.limit(entries.position() + ends[j - 1]).position(entries.position() + start);
-          writeFrame(c, tagBytes, part.slice(), j - i, undo, batch);
-          start = ends[j - 1];
-          i = j;
-          if (i < count) {
-            target.rollover();
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      for (int k = undo.size() - 1; k >= 0; k--) {
-        StoredChunk c = (StoredChunk) undo.get(k)[0];
-        try {
-          c.truncateTo((Long) undo.get(k)[1], (Integer) undo.get(k)[2]);
-        } catch (IOException cut) {
-          e.addSuppressed(cut);
-        }
-      }
-      state.adjustTotals(-(batch.bytes - bytesBefore), batch.privateWrite ? 0 : -(batch.events - eventsBefore));
-      batch.bytes = bytesBefore;
-      batch.events = eventsBefore;
-      throw e;
-    }
-    // seal what is full, or everything under flush_mode immediate
-    if (target instanceof StagedTarget st) {
-      ChunkHandle h = state.staged(st.key);
-      if (h != null && (settings.flushMode() == FlushMode.IMMEDIATE || isFull(h.chunk))) {
-        target.rollover();
-      }
-    } else if (target instanceof StreamTarget s && s.stream.current != null && isFull(s.stream.current)) {
-      target.rollover();
-    }
-  }
-
-  private boolean isFull(StoredChunk c) {
-    double t = settings.chunkFullThreshold();
-    return c.dataBytes >= settings.chunkLimitBytes() * t
-        || (settings.chunkLimitRecords() > 0 && c.eventCount >= settings.chunkLimitRecords() * t);
-  }
-
-  private void writeFrame(StoredChunk c, byte[] tagBytes, ByteBuffer entries, int count, List<Object[]> undo,
-      CommitBatch batch) throws IOException {
-    undo.add(new Object[] {c, c.dataBytes, c.eventCount});
-    ByteBuffer header = ChunkFileFormat.encodeFrameHeader(tagBytes, entries, count);
-    long before = c.dataBytes;
-    c.append(header, entries, count);
-    long written = c.dataBytes - before;
-    batch.bytes += written;
-    batch.events += count;
-    batch.dirty.add(c);
-    state.adjustTotals(written, batch.privateWrite ? 0 : count);
-  }
-
-  /** Byte offsets (relative to the position) where each of the {@code count} entries ends. */
-  private static int[] eventEnds(ByteBuffer entries, int count, String tag) throws IOException {
-    int[] ends = new int[count];
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(new org.msgpack.core.buffer.ByteBufferInput(entries.duplicate()))) {
-      for (int i = 0; i < count; i++) {
-        if (!u.hasNext()) {
-          throw new BufferException("append of tag " + tag + ": entries hold " + i + " events (expected: " + count + ")");
-        }
-        u.skipValue();
-        ends[i] = Math.toIntExact(u.getTotalReadBytes());
-      }
-    }
-    return ends;
   }
 
   /** Seals staged chunks whose flush_interval has passed (and all of them at shutdown). */
@@ -803,7 +587,7 @@ public final class BufferEngine implements EventBuffer {
     for (int i = 0; i < batch.futures.size(); i++) {
       if (failure != null && !batch.results.get(i).isDuplicate()) {
         metrics.appendsRefused.increment();
-        batch.futures.get(i).completeExceptionally(ioFailure(failure));
+        batch.futures.get(i).completeExceptionally(frames.ioFailure(failure));
       } else {
         batch.futures.get(i).complete(batch.results.get(i));
       }
@@ -843,7 +627,7 @@ public final class BufferEngine implements EventBuffer {
 
   // ---------------------------------------------------------------- streamed appends
 
-  private final class StreamTarget implements Target {
+  private final class StreamTarget implements FrameWriter.Target {
     final Stream stream;
 
     StreamTarget(Stream stream) {
@@ -853,10 +637,20 @@ public final class BufferEngine implements EventBuffer {
     @Override
     public StoredChunk current() throws IOException {
       if (stream.current == null) {
-        stream.current = store.create(nextChunkId(), clock.millis(), true);
+        stream.current = frames.newChunk(true);
         stream.privates.add(stream.current);
       }
       return stream.current;
+    }
+
+    @Override
+    public StoredChunk currentIfAny() {
+      return stream.current;
+    }
+
+    @Override
+    public boolean sealsEveryAppend() {
+      return false;
     }
 
     @Override
@@ -876,16 +670,16 @@ public final class BufferEngine implements EventBuffer {
         p.future().complete(null);
         return true;
       }
-      checkEntries(p.entries(), p.eventCount(), s.tag);
+      FrameWriter.checkEntries(p.entries(), p.eventCount(), s.tag);
       byte[] tagBytes = ChunkFileFormat.tagBytes(s.tag);
       long bytes = ChunkFileFormat.frameBytes(tagBytes.length, p.entries().remaining());
-      if (!makeRoom(bytes, s.tag)) {
+      if (!overflow.makeRoom(bytes, s.tag)) {
         return false;
       }
       long before = batch.bytes;
       batch.privateWrite = true;
       try {
-        writeEvents(s.tag, tagBytes, p.entries(), p.eventCount(), new StreamTarget(s), batch);
+        frames.write(s.tag, tagBytes, p.entries(), p.eventCount(), new StreamTarget(s), batch);
       } finally {
         batch.privateWrite = false;
       }
@@ -900,7 +694,7 @@ public final class BufferEngine implements EventBuffer {
     } catch (BufferException e) {
       p.future().completeExceptionally(e);
     } catch (IOException e) {
-      p.future().completeExceptionally(ioFailure(e));
+      p.future().completeExceptionally(frames.ioFailure(e));
     } catch (RuntimeException e) {
       p.future().completeExceptionally(new BufferException("streamed append of tag " + s.tag + " refused: "
           + e.getMessage(), e));
@@ -970,7 +764,7 @@ public final class BufferEngine implements EventBuffer {
         dedup.forget(p.dedupKey()); // so that the forwarder's re-send is stored, not taken for a duplicate
       }
       metrics.appendsRefused.increment();
-      p.future().completeExceptionally(ioFailure(e instanceof IOException io ? io : new IOException(e)));
+      p.future().completeExceptionally(frames.ioFailure(e instanceof IOException io ? io : new IOException(e)));
     }
   }
 
