@@ -97,6 +97,7 @@ public final class BufferEngine implements EventBuffer {
   private ChunkDisposal disposal;
   private FrameWriter frames;
   private OverflowGuard overflow;
+  private StreamedAppends streams;
 
   private final AtomicBoolean started = new AtomicBoolean();
   private Thread writer;
@@ -164,6 +165,7 @@ public final class BufferEngine implements EventBuffer {
     }
     dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
     dedup.load(now);
+    streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
     writer = new Thread(this::runWriter, "buffer-writer-" + outputId);
     requests.open(writer);
     writer.setDaemon(true);
@@ -391,7 +393,7 @@ public final class BufferEngine implements EventBuffer {
 
   private void handle(Object r, CommitBatch batch) {
     if (r instanceof AbandonRequest a) {
-      abandonStream(a.stream());
+      streams.abandon(a.stream());
       return;
     }
     if (!blocked.isEmpty()) {
@@ -417,9 +419,9 @@ public final class BufferEngine implements EventBuffer {
     if (r instanceof AppendRequest a) {
       return processAppend(a, batch);
     } else if (r instanceof PieceRequest p) {
-      return processPiece(p, batch);
+      return streams.processPiece(p, batch);
     } else if (r instanceof CommitRequest c) {
-      processCommit(c, batch);
+      streams.processCommit(c, batch);
     }
     return true;
   }
@@ -578,7 +580,7 @@ public final class BufferEngine implements EventBuffer {
       seal(h);
     }
     for (PendingPublish p : batch.publish) {
-      publish(p);
+      streams.publish(p);
     }
     if (batch.ledgerDirty || !batch.toSeal.isEmpty()) {
       // The chunk files (synced above) hold the events: a failed ledger commit does not fail the acks.
@@ -623,171 +625,6 @@ public final class BufferEngine implements EventBuffer {
       state.lock.unlock();
     }
     metrics.chunksSealed.increment();
-  }
-
-  // ---------------------------------------------------------------- streamed appends
-
-  private final class StreamTarget implements FrameWriter.Target {
-    final Stream stream;
-
-    StreamTarget(Stream stream) {
-      this.stream = stream;
-    }
-
-    @Override
-    public StoredChunk current() throws IOException {
-      if (stream.current == null) {
-        stream.current = frames.newChunk(true);
-        stream.privates.add(stream.current);
-      }
-      return stream.current;
-    }
-
-    @Override
-    public StoredChunk currentIfAny() {
-      return stream.current;
-    }
-
-    @Override
-    public boolean sealsEveryAppend() {
-      return false;
-    }
-
-    @Override
-    public void rollover() {
-      stream.current = null;
-    }
-  }
-
-  private boolean processPiece(PieceRequest p, CommitBatch batch) {
-    Stream s = p.stream();
-    if (s.abandoned) {
-      p.future().completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
-      return true;
-    }
-    try {
-      if (p.eventCount() == 0) {
-        p.future().complete(null);
-        return true;
-      }
-      FrameWriter.checkEntries(p.entries(), p.eventCount(), s.tag);
-      byte[] tagBytes = ChunkFileFormat.tagBytes(s.tag);
-      long bytes = ChunkFileFormat.frameBytes(tagBytes.length, p.entries().remaining());
-      if (!overflow.makeRoom(bytes, s.tag)) {
-        return false;
-      }
-      long before = batch.bytes;
-      batch.privateWrite = true;
-      try {
-        frames.write(s.tag, tagBytes, p.entries(), p.eventCount(), new StreamTarget(s), batch);
-      } finally {
-        batch.privateWrite = false;
-      }
-      // private chunks are synced at commit, not now: they are not acked until then
-      for (StoredChunk c : s.privates) {
-        batch.dirty.remove(c);
-      }
-      s.bytes += batch.bytes - before;
-      s.events += p.eventCount();
-      metrics.appendBytes.increment(p.entries().remaining());
-      p.future().complete(null);
-    } catch (BufferException e) {
-      p.future().completeExceptionally(e);
-    } catch (IOException e) {
-      p.future().completeExceptionally(frames.ioFailure(e));
-    } catch (RuntimeException e) {
-      p.future().completeExceptionally(new BufferException("streamed append of tag " + s.tag + " refused: "
-          + e.getMessage(), e));
-    }
-    return true;
-  }
-
-  private void processCommit(CommitRequest c, CommitBatch batch) {
-    Stream s = c.stream();
-    if (s.abandoned) {
-      c.future().completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
-      return;
-    }
-    if (dedup.isDuplicate(c.dedupKey())) {
-      discardStream(s);
-      metrics.appendsDuplicate.increment();
-      batch.complete(c.future(), AppendResult.duplicate());
-      return;
-    }
-    if (c.dedupKey() != null) {
-      batch.ledgerDirty |= dedup.remember(c.dedupKey());
-    }
-    metrics.appendsStored.increment();
-    metrics.appendEvents.increment(s.events);
-    batch.publish.add(new PendingPublish(s, c.dedupKey(), c.future()));
-  }
-
-  private void publish(PendingPublish p) {
-    Stream s = p.stream();
-    try {
-      List<ChunkHandle> handles = new ArrayList<>();
-      for (StoredChunk c : s.privates) {
-        c.seal();
-        if (c.eventCount == 0) {
-          c.delete();
-          continue;
-        }
-        ChunkHandle h = new ChunkHandle(c, "");
-        h.state = ChunkState.QUEUED;
-        handles.add(h);
-        ledger.put(h.record());
-      }
-      // The ledger commit is the commit point: recovery publishes private files the ledger lists.
-      ledger.commit();
-      for (ChunkHandle h : handles) {
-        h.chunk.publish();
-      }
-      store.syncDirectory();
-      state.lock.lock();
-      try {
-        for (ChunkHandle h : handles) {
-          state.queued.put(h.chunk.id, h);
-          state.pendingEvents += h.chunk.eventCount;
-          metrics.chunksSealed.increment();
-        }
-        state.flushWork.signalAll();
-      } finally {
-        state.lock.unlock();
-      }
-      s.privates.clear();
-      p.future().complete(AppendResult.stored(s.events));
-    } catch (IOException | RuntimeException e) {
-      log.error("Buffer of output {}: publishing a streamed append of tag {} failed: {}", outputId, s.tag, e.toString());
-      if (!s.privates.isEmpty() && s.privates.get(0) instanceof FileStoredChunk f
-          && java.nio.file.Files.exists(f.path()) && f.path().toString().endsWith(ChunkFileFormat.PRIVATE_SUFFIX)) {
-        discardStream(s); // not published: nothing of it will be delivered
-        dedup.forget(p.dedupKey()); // so that the forwarder's re-send is stored, not taken for a duplicate
-      }
-      metrics.appendsRefused.increment();
-      p.future().completeExceptionally(frames.ioFailure(e instanceof IOException io ? io : new IOException(e)));
-    }
-  }
-
-  private void abandonStream(Stream s) {
-    if (!s.abandoned) {
-      s.abandoned = true;
-      discardStream(s);
-    }
-  }
-
-  private void discardStream(Stream s) {
-    for (StoredChunk c : s.privates) {
-      try {
-        c.delete();
-      } catch (IOException e) {
-        log.warn("Buffer of output {}: deleting {} of an abandoned stream failed: {}; recovery deletes it",
-            outputId, c.describe(), e.toString());
-      }
-    }
-    s.privates.clear();
-    s.current = null;
-    state.adjustTotals(-s.bytes, 0);
-    s.bytes = 0;
   }
 
   // ---------------------------------------------------------------- stats
