@@ -74,8 +74,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BufferEngine implements EventBuffer {
   private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
-  private static final int MAX_REQUESTS_PER_BATCH = 100_000;
-  private static final long MAX_BYTES_PER_BATCH = 256L * 1024 * 1024;
 
   private final String outputId;
   private final BufferSettings settings;
@@ -90,15 +88,7 @@ public final class BufferEngine implements EventBuffer {
 
   private final RequestQueue requests;
 
-  // writer thread only
-  private final ArrayDeque<Object> blocked = new ArrayDeque<>();
-  private DedupWindow dedup;
-  private BufferLedger ledger;
-  private ChunkDisposal disposal;
-  private FrameWriter frames;
-  private OverflowGuard overflow;
-  private StreamedAppends streams;
-
+  private WriterLoop writerLoop;
   private final AtomicBoolean started = new AtomicBoolean();
   private Thread writer;
   private final List<Thread> flushers = new ArrayList<>();
@@ -137,14 +127,14 @@ public final class BufferEngine implements EventBuffer {
       throw new IllegalStateException("buffer of output " + outputId + " already started");
     }
     List<ChunkStore.Recovered> recovered = store.open(metrics);
-    ledger = new BufferLedger(store.ledger(), outputId);
+    BufferLedger ledger = new BufferLedger(store.ledger(), outputId);
     BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());
-    disposal = new ChunkDisposal(outputId, settings, output, secondary, clock, store, state, ledger, metrics, requests,
+    ChunkDisposal disposal = new ChunkDisposal(outputId, settings, output, secondary, clock, store, state, ledger, metrics, requests,
         boundedWrite);
     Flusher flusher = new Flusher(outputId, settings, output, secondary, clock, random, state, ledger, metrics,
         boundedWrite, disposal);
-    frames = new FrameWriter(outputId, settings, clock, store, state);
-    overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);
+    FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state);
+    OverflowGuard overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);
     long now = clock.millis();
     state.lock.lock();
     try {
@@ -163,10 +153,13 @@ public final class BufferEngine implements EventBuffer {
     } finally {
       state.lock.unlock();
     }
-    dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
+    DedupWindow dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
     dedup.load(now);
-    streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
-    writer = new Thread(this::runWriter, "buffer-writer-" + outputId);
+    StreamedAppends streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
+    GroupCommit groupCommit = new GroupCommit(outputId, settings, store, state, ledger, metrics, frames, streams);
+    writerLoop = new WriterLoop(outputId, settings, clock, store, state, requests, ledger, metrics, dedup, frames,
+        overflow, streams, groupCommit);
+    writer = new Thread(writerLoop, "buffer-writer-" + outputId);
     requests.open(writer);
     writer.setDaemon(true);
     writer.start();
@@ -305,10 +298,7 @@ public final class BufferEngine implements EventBuffer {
     BufferException closedEx = new BufferException("buffer of output " + outputId
         + " closed before the append was stored; the forwarder gets no ack and re-sends it");
     requests.failAll(closedEx);
-    Object r;
-    while ((r = blocked.poll()) != null) {
-      RequestQueue.fail(r, closedEx);
-    }
+    writerLoop.failBlocked(closedEx);
   }
 
   // ---------------------------------------------------------------- appends (any thread)
@@ -327,304 +317,6 @@ public final class BufferEngine implements EventBuffer {
   @Override
   public StreamedAppend openStream(String tag) {
     return new Stream(tag, requests);
-  }
-
-  // ---------------------------------------------------------------- writer thread
-
-  private void runWriter() {
-    boolean stopping = false;
-    try {
-      while (!stopping) {
-        Object r = requests.poll(writerWaitMillis());
-        CommitBatch batch = new CommitBatch();
-        int n = 0;
-        while (r != null) {
-          if (r == RequestQueue.STOP) {
-            stopping = true;
-            break;
-          }
-          if (r != RequestQueue.WAKE) {
-            handle(r, batch);
-          }
-          if (++n >= MAX_REQUESTS_PER_BATCH || batch.bytes >= MAX_BYTES_PER_BATCH) {
-            break;
-          }
-          r = requests.poll();
-        }
-        try {
-          retryBlocked(batch);
-          if (!state.halted) {
-            sealDue(batch, stopping);
-          }
-          dedup.expire();
-        } catch (RuntimeException e) {
-          log.error("Buffer of output {}: writer round failed: {}; continuing", outputId, e.toString(), e);
-        }
-        commit(batch);
-      }
-      BufferException closing = new BufferException("buffer of output " + outputId
-          + " is closing; the append was not stored and gets no ack");
-      Object b;
-      while ((b = blocked.poll()) != null) {
-        RequestQueue.fail(b, closing);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable t) {
-      log.error("Buffer of output {}: writer thread failed; appends are refused from now on", outputId, t);
-      requests.stopAccepting();
-      BufferException dead = new BufferException("buffer of output " + outputId + ": writer thread failed (" + t
-          + "); see the log, then restart", t);
-      Object r;
-      while ((r = blocked.poll()) != null) {
-        RequestQueue.fail(r, dead);
-      }
-      requests.failAll(dead);
-    }
-  }
-
-  private long writerWaitMillis() {
-    long wait = settings.flushThreadInterval().toMillis();
-    if (settings.flushMode() != FlushMode.LAZY && settings.flushMode() != FlushMode.IMMEDIATE) {
-      wait = Math.min(wait, settings.flushInterval().toMillis());
-    }
-    return Math.max(1, wait);
-  }
-
-  private void handle(Object r, CommitBatch batch) {
-    if (r instanceof AbandonRequest a) {
-      streams.abandon(a.stream());
-      return;
-    }
-    if (!blocked.isEmpty()) {
-      blocked.add(r);
-      return;
-    }
-    if (!process(r, batch)) {
-      blocked.add(r);
-    }
-  }
-
-  private void retryBlocked(CommitBatch batch) {
-    while (!blocked.isEmpty()) {
-      if (!process(blocked.peek(), batch)) {
-        return;
-      }
-      blocked.poll();
-    }
-  }
-
-  /** Returns false when the request must wait for room (overflow_action block). */
-  private boolean process(Object r, CommitBatch batch) {
-    if (r instanceof AppendRequest a) {
-      return processAppend(a, batch);
-    } else if (r instanceof PieceRequest p) {
-      return streams.processPiece(p, batch);
-    } else if (r instanceof CommitRequest c) {
-      streams.processCommit(c, batch);
-    }
-    return true;
-  }
-
-  private boolean processAppend(AppendRequest a, CommitBatch batch) {
-    try {
-      if (dedup.isDuplicate(a.dedupKey())) {
-        metrics.appendsDuplicate.increment();
-        batch.complete(a.future(), AppendResult.duplicate());
-        return true;
-      }
-      if (a.eventCount() == 0) {
-        // nothing to store: an empty frame would read as an impossible one at recovery
-        batch.complete(a.future(), AppendResult.stored(0));
-        return true;
-      }
-      FrameWriter.checkEntries(a.entries(), a.eventCount(), a.tag());
-      byte[] tagBytes = ChunkFileFormat.tagBytes(a.tag());
-      long bytes = ChunkFileFormat.frameBytes(tagBytes.length, a.entries().remaining());
-      if (!overflow.makeRoom(bytes, a.tag())) {
-        return false;
-      }
-      String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag() : "";
-      StagedTarget target = new StagedTarget(key, batch);
-      frames.write(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch);
-      if (a.dedupKey() != null) {
-        batch.ledgerDirty |= dedup.remember(a.dedupKey());
-      }
-      metrics.appendsStored.increment();
-      metrics.appendBytes.increment(a.entries().remaining());
-      metrics.appendEvents.increment(a.eventCount());
-      AppendResult result = AppendResult.stored(a.eventCount());
-      if (settings.ackDurability() == AckDurability.WRITE || "memory".equals(store.type())) {
-        a.future().complete(result);
-      } else {
-        batch.complete(a.future(), result);
-      }
-    } catch (BufferException e) {
-      metrics.appendsRefused.increment();
-      a.future().completeExceptionally(e);
-    } catch (IOException e) {
-      metrics.appendsRefused.increment();
-      a.future().completeExceptionally(frames.ioFailure(e));
-    } catch (RuntimeException e) {
-      metrics.appendsRefused.increment();
-      a.future().completeExceptionally(new BufferException("append of tag " + a.tag() + " to output " + outputId
-          + " refused: " + e.getMessage(), e));
-    }
-    return true;
-  }
-
-  private final class StagedTarget implements FrameWriter.Target {
-    private final String key;
-    private final CommitBatch batch;
-
-    StagedTarget(String key, CommitBatch batch) {
-      this.key = key;
-      this.batch = batch;
-    }
-
-    @Override
-    public StoredChunk current() throws IOException {
-      ChunkHandle h = state.staged(key);
-      if (h == null) {
-        StoredChunk chunk = frames.newChunk(false);
-        h = new ChunkHandle(chunk, key);
-        h.state = ChunkState.STAGED;
-        ChunkHandle created = h;
-        ledger.tryUpdate(() -> ledger.put(created.record()), "new chunk");
-        batch.ledgerDirty = true;
-        batch.newFiles = true;
-        state.lock.lock();
-        try {
-          state.staged.put(key, h);
-        } finally {
-          state.lock.unlock();
-        }
-      }
-      return h.chunk;
-    }
-
-    @Override
-    public StoredChunk currentIfAny() {
-      ChunkHandle h = state.staged(key);
-      return h == null ? null : h.chunk;
-    }
-
-    @Override
-    public boolean sealsEveryAppend() {
-      return settings.flushMode() == FlushMode.IMMEDIATE;
-    }
-
-    @Override
-    public void rollover() {
-      state.lock.lock();
-      try {
-        ChunkHandle h = state.staged.remove(key);
-        if (h != null) {
-          batch.toSeal.add(h);
-        }
-      } finally {
-        state.lock.unlock();
-      }
-    }
-  }
-
-  /** Seals staged chunks whose flush_interval has passed (and all of them at shutdown). */
-  private void sealDue(CommitBatch batch, boolean stopping) {
-    long now = clock.millis();
-    boolean byInterval = settings.flushMode() == FlushMode.INTERVAL || settings.flushMode() == FlushMode.DEFAULT;
-    state.lock.lock();
-    try {
-      Iterator<ChunkHandle> it = state.staged.values().iterator();
-      while (it.hasNext()) {
-        ChunkHandle h = it.next();
-        boolean due = byInterval && now - h.chunk.createdAtEpochMillis >= settings.flushInterval().toMillis()
-            && (settings.queuedChunksLimitCount() == 0
-                || state.queued.size() + batch.toSeal.size() < settings.queuedChunksLimitCount());
-        if ((stopping && settings.flushAtShutdown()) || (due && h.chunk.eventCount > 0)) {
-          it.remove();
-          batch.toSeal.add(h);
-        }
-      }
-    } finally {
-      state.lock.unlock();
-    }
-  }
-
-  /** The group commit: sync, seal, publish, ledger commit, then complete the futures. */
-  private void commit(CommitBatch batch) {
-    IOException failure = null;
-    boolean fsync = settings.ackDurability() == AckDurability.FSYNC;
-    if (fsync) {
-      for (StoredChunk c : batch.dirty) {
-        if (c.isDirty()) {
-          long t0 = System.nanoTime();
-          try {
-            c.sync();
-          } catch (IOException e) {
-            failure = e;
-            log.error("Buffer of output {}: fsync of {} failed: {}", outputId, c.describe(), e.toString());
-          }
-          metrics.fsyncLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-          metrics.fsyncs.increment();
-        }
-      }
-    }
-    try {
-      if (batch.newFiles && fsync) {
-        store.syncDirectory();
-      }
-    } catch (IOException e) {
-      failure = e;
-    }
-    for (ChunkHandle h : batch.toSeal) {
-      seal(h);
-    }
-    for (PendingPublish p : batch.publish) {
-      streams.publish(p);
-    }
-    if (batch.ledgerDirty || !batch.toSeal.isEmpty()) {
-      // The chunk files (synced above) hold the events: a failed ledger commit does not fail the acks.
-      ledger.tryUpdate(ledger::commit, "group commit");
-    }
-    for (int i = 0; i < batch.futures.size(); i++) {
-      if (failure != null && !batch.results.get(i).isDuplicate()) {
-        metrics.appendsRefused.increment();
-        batch.futures.get(i).completeExceptionally(frames.ioFailure(failure));
-      } else {
-        batch.futures.get(i).complete(batch.results.get(i));
-      }
-    }
-    if (!batch.toSeal.isEmpty()) {
-      state.signalFlushWork();
-    }
-  }
-
-  private void seal(ChunkHandle h) {
-    try {
-      h.chunk.seal();
-    } catch (IOException e) {
-      log.error("Buffer of output {}: sealing {} failed: {}; it is queued as it is", outputId, h.chunk.describe(),
-          e.toString());
-    }
-    state.lock.lock();
-    try {
-      if (h.chunk.eventCount == 0) {
-        state.totalBytes -= h.chunk.dataBytes;
-        try {
-          h.chunk.delete();
-        } catch (IOException e) {
-          log.warn("Buffer of output {}: deleting empty chunk {} failed: {}", outputId, h.chunk.describe(), e.toString());
-        }
-        ledger.tryUpdate(() -> ledger.remove(h.chunk.id), "drop empty chunk");
-        return;
-      }
-      h.state = ChunkState.QUEUED;
-      state.queued.put(h.chunk.id, h);
-      ledger.tryUpdate(() -> ledger.put(h.record()), "seal");
-    } finally {
-      state.lock.unlock();
-    }
-    metrics.chunksSealed.increment();
   }
 
   // ---------------------------------------------------------------- stats
