@@ -1,76 +1,52 @@
 package org.kinesisaggregator.buffer.internal;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
-import org.kinesisaggregator.buffer.BufferOverflowException;
 import org.kinesisaggregator.buffer.BufferSettings;
-import org.kinesisaggregator.buffer.BufferSettings.AckDurability;
-import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
-import org.kinesisaggregator.buffer.BufferSettings.OverflowAction;
 import org.kinesisaggregator.buffer.BufferStats;
-import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventBuffer;
-import org.kinesisaggregator.buffer.EventTooLargeException;
 import org.kinesisaggregator.buffer.Output;
-import org.kinesisaggregator.buffer.RetryPolicy;
 import org.kinesisaggregator.buffer.StreamedAppend;
-import org.kinesisaggregator.buffer.WriteResult;
-import org.kinesisaggregator.buffer.file.ChunkFileFormat;
-import org.kinesisaggregator.buffer.internal.CommitBatch.PendingPublish;
-import org.kinesisaggregator.buffer.internal.RequestQueue.AbandonRequest;
 import org.kinesisaggregator.buffer.internal.RequestQueue.AppendRequest;
-import org.kinesisaggregator.buffer.internal.RequestQueue.CommitRequest;
-import org.kinesisaggregator.buffer.internal.RequestQueue.PieceRequest;
-import org.kinesisaggregator.buffer.ledger.ChunkRecord;
 import org.kinesisaggregator.buffer.ledger.ChunkState;
-import org.kinesisaggregator.buffer.ledger.Ledger;
-import org.kinesisaggregator.buffer.ledger.Progress;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The buffer: appends, sealing, group commit, flushing, retries, overflow, dedup, streamed
- * appends, over a {@link ChunkStore} (files + MapDB ledger, or heap).
+ * The buffer ({@link EventBuffer}) over a {@link ChunkStore} (files + MapDB ledger, or heap): its
+ * lifecycle and its entry points. The work is done by the parts it wires together in
+ * {@link #start()}:
  *
- * <p><b>Threads.</b>
  * <ul>
  *   <li>Callers ({@link #append}, {@link #openStream}, {@link #stats}) never block: requests go to
- *       an unbounded queue of small objects (the server bounds how many appends each connection has
- *       in flight, so this queue is bounded by the number of connections).
- *   <li>One <em>writer thread</em> ({@code buffer-writer-<output>}) owns the staged chunks, the
- *       streamed appends' private chunks, the dedup memory and the blocked appends; it writes frames,
- *       seals chunks and group-commits: one fsync per dirty chunk file for every append taken from
- *       the queue since the previous commit, then one ledger commit, then the futures complete.
- *   <li>{@code flush_thread_count} <em>flush threads</em> ({@code buffer-flush-<output>-N}) own the
- *       queued chunk they took (marked in flight): they call the output, persist progress, purge,
- *       schedule retries, and move events to the secondary or {@code failed/}.
- *   <li>{@link BufferState#lock} guards the chunk maps and totals shared by those threads; no I/O is done while
- *       holding it.
+ *       the {@link RequestQueue}; a streamed append is a {@link Stream}.
+ *   <li>One <em>writer thread</em> ({@code buffer-writer-<output>}) runs the {@link WriterLoop}: it
+ *       owns the staged chunks, the streamed appends' private chunks ({@link StreamedAppends}), the
+ *       {@link DedupWindow} and the appends waiting for room ({@link OverflowGuard}); it writes
+ *       frames ({@link FrameWriter}) and ends each round with a {@link GroupCommit}: one fsync per
+ *       dirty chunk file for every append of the round, sealing, one ledger commit, then the acks.
+ *   <li>{@code flush_thread_count} <em>flush threads</em> ({@code buffer-flush-<output>-N}) run the
+ *       {@link Flusher}: each owns the queued chunk it took (marked in flight), calls the output
+ *       ({@link BoundedWrite}), persists progress and schedules retries; {@link ChunkDisposal}
+ *       purges delivered chunks and moves events to the secondary or {@code failed/}.
+ *   <li>{@link BufferState} is what those threads share: the chunk table and totals, guarded by
+ *       its lock, which is held for short sections only. {@link BufferLedger} is the ledger (thread-safe).
  * </ul>
  *
  * <p>The constructor does no I/O and starts no threads; {@link #start()} locks, recovers and starts
- * the threads; {@link #close()} is bounded by {@code shutdown_timeout}.
+ * the threads; {@link #close()} is bounded by {@code shutdown_timeout}. Lifecycle methods are
+ * called by the buffer's owner; {@link #close()} and {@link #halt()} are idempotent.
  */
 public final class BufferEngine implements EventBuffer {
   private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
@@ -83,18 +59,17 @@ public final class BufferEngine implements EventBuffer {
   private final RandomGenerator random;
   private final ChunkStore store;
   private final BufferMetrics metrics;
-
   private final BufferState state;
-
   private final RequestQueue requests;
 
-  private WriterLoop writerLoop;
   private final AtomicBoolean started = new AtomicBoolean();
+  // set by start()
+  private WriterLoop writerLoop;
   private Thread writer;
   private final List<Thread> flushers = new ArrayList<>();
 
   BufferEngine(String outputId, BufferSettings settings, Output output, Output secondary, Clock clock,
-      RandomGenerator random, ChunkStore store, io.micrometer.core.instrument.MeterRegistry registry) {
+      RandomGenerator random, ChunkStore store, MeterRegistry registry) {
     this.outputId = Objects.requireNonNull(outputId, "outputId");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.output = Objects.requireNonNull(output, "output");
@@ -112,7 +87,7 @@ public final class BufferEngine implements EventBuffer {
    * or the heap. No I/O, no threads until {@link #start()}.
    */
   public static BufferEngine create(String outputId, BufferSettings settings, Output output, Output secondary,
-      Clock clock, RandomGenerator random, io.micrometer.core.instrument.MeterRegistry registry) {
+      Clock clock, RandomGenerator random, MeterRegistry registry) {
     ChunkStore store = settings.type() == BufferSettings.BufferType.FILE
         ? new FileChunkStore(settings.path(), clock)
         : new MemoryChunkStore(settings.path());
@@ -128,14 +103,39 @@ public final class BufferEngine implements EventBuffer {
     }
     List<ChunkStore.Recovered> recovered = store.open(metrics);
     BufferLedger ledger = new BufferLedger(store.ledger(), outputId);
+    FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state);
+    long now = clock.millis();
+    queueRecovered(recovered, frames);
+    DedupWindow dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
+    dedup.load(now);
+
     BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());
-    ChunkDisposal disposal = new ChunkDisposal(outputId, settings, output, secondary, clock, store, state, ledger, metrics, requests,
-        boundedWrite);
+    ChunkDisposal disposal = new ChunkDisposal(outputId, settings, output, secondary, clock, store, state, ledger,
+        metrics, requests, boundedWrite);
     Flusher flusher = new Flusher(outputId, settings, output, secondary, clock, random, state, ledger, metrics,
         boundedWrite, disposal);
-    FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state);
     OverflowGuard overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);
-    long now = clock.millis();
+    StreamedAppends streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
+    GroupCommit groupCommit = new GroupCommit(outputId, settings, store, state, ledger, metrics, frames, streams);
+    writerLoop = new WriterLoop(outputId, settings, clock, store, state, requests, ledger, metrics, dedup, frames,
+        overflow, streams, groupCommit);
+
+    writer = new Thread(writerLoop, "buffer-writer-" + outputId);
+    requests.open(writer);
+    writer.setDaemon(true);
+    writer.start();
+    for (int i = 0; i < settings.flushThreadCount(); i++) {
+      Thread t = new Thread(flusher, "buffer-flush-" + outputId + "-" + i);
+      t.setDaemon(true);
+      flushers.add(t);
+      t.start();
+    }
+    log.info("Buffer of output {} started ({}{}, {} chunks, {} events queued)", outputId, store.type(),
+        settings.path() == null ? "" : " " + settings.path(), recovered.size(), state.pendingEvents);
+  }
+
+  /** The chunks found at start-up are queued with their ledger state; new chunk ids are larger. */
+  private void queueRecovered(List<ChunkStore.Recovered> recovered, FrameWriter frames) {
     state.lock.lock();
     try {
       for (ChunkStore.Recovered r : recovered) {
@@ -153,24 +153,6 @@ public final class BufferEngine implements EventBuffer {
     } finally {
       state.lock.unlock();
     }
-    DedupWindow dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
-    dedup.load(now);
-    StreamedAppends streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
-    GroupCommit groupCommit = new GroupCommit(outputId, settings, store, state, ledger, metrics, frames, streams);
-    writerLoop = new WriterLoop(outputId, settings, clock, store, state, requests, ledger, metrics, dedup, frames,
-        overflow, streams, groupCommit);
-    writer = new Thread(writerLoop, "buffer-writer-" + outputId);
-    requests.open(writer);
-    writer.setDaemon(true);
-    writer.start();
-    for (int i = 0; i < settings.flushThreadCount(); i++) {
-      Thread t = new Thread(flusher, "buffer-flush-" + outputId + "-" + i);
-      t.setDaemon(true);
-      flushers.add(t);
-      t.start();
-    }
-    log.info("Buffer of output {} started ({}{}, {} chunks, {} events queued)", outputId, store.type(),
-        settings.path() == null ? "" : " " + settings.path(), recovered.size(), state.pendingEvents);
   }
 
   @Override
