@@ -251,6 +251,34 @@ class FileBufferTest {
   }
 
   @Test
+  void aDroppedChunkThatCannotBeMovedToFailedDirStaysQueuedAndIsDeliveredLater() throws Exception {
+    out.failAlways("down");
+    EventBuffer b = fx.start(settings().chunkLimitBytes(2048).totalLimitBytes(4096).flushMode(FlushMode.IMMEDIATE)
+        .overflowAction(OverflowAction.DROP_OLDEST_CHUNK).build(), out, null);
+    // a file where failed/ should be: every move to failed/ fails
+    Files.writeString(dir.resolve("buf").resolve("failed"), "not a directory");
+    List<Long> acked = new java.util.ArrayList<>();
+    Throwable refused = null;
+    for (int i = 0; i < 100 && refused == null; i++) {
+      try {
+        append(b, "t", i * 5L, 5, 50);
+        acked.addAll(ids(i * 5L, i * 5L + 5));
+      } catch (ExecutionException e) {
+        refused = e.getCause();
+      }
+    }
+    assertThat(refused).isInstanceOf(BufferOverflowException.class);
+    assertThat(fx.counter("buffer.chunks.dropped")).as("nothing was dropped").isZero();
+    // the chunk that could not be moved is still queued: the output recovers and delivers it
+    out.succeed();
+    await().atMost(WAIT).until(() -> {
+      fx.clock.advance(Duration.ofMinutes(1));
+      return out.delivered().containsAll(acked);
+    });
+    await().atMost(WAIT).until(() -> b.stats().totalEvents() == 0);
+  }
+
+  @Test
   void partialDeliveryRetriesOnlyTheRestAndSurvivesRestart() throws Exception {
     BufferSettings s = settings().flushMode(FlushMode.IMMEDIATE).build();
     out.setPolicy(events -> {

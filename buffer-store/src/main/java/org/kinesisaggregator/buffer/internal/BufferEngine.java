@@ -1,79 +1,55 @@
 package org.kinesisaggregator.buffer.internal;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
-import org.kinesisaggregator.buffer.BufferOverflowException;
 import org.kinesisaggregator.buffer.BufferSettings;
-import org.kinesisaggregator.buffer.BufferSettings.AckDurability;
-import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
-import org.kinesisaggregator.buffer.BufferSettings.OverflowAction;
 import org.kinesisaggregator.buffer.BufferStats;
-import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventBuffer;
-import org.kinesisaggregator.buffer.EventTooLargeException;
 import org.kinesisaggregator.buffer.Output;
-import org.kinesisaggregator.buffer.RetryPolicy;
 import org.kinesisaggregator.buffer.StreamedAppend;
-import org.kinesisaggregator.buffer.WriteResult;
-import org.kinesisaggregator.buffer.file.ChunkFileFormat;
-import org.kinesisaggregator.buffer.ledger.ChunkRecord;
+import org.kinesisaggregator.buffer.internal.RequestQueue.AppendRequest;
 import org.kinesisaggregator.buffer.ledger.ChunkState;
-import org.kinesisaggregator.buffer.ledger.Ledger;
-import org.kinesisaggregator.buffer.ledger.Progress;
-import org.msgpack.core.MessagePack;
-import org.msgpack.core.MessageUnpacker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The buffer: appends, sealing, group commit, flushing, retries, overflow, dedup, streamed
- * appends, over a {@link ChunkStore} (files + MapDB ledger, or heap).
+ * The buffer ({@link EventBuffer}) over a {@link ChunkStore} (files + MapDB ledger, or heap): its
+ * lifecycle and its entry points. The work is done by the parts it wires together in
+ * {@link #start()}:
  *
- * <p><b>Threads.</b>
  * <ul>
  *   <li>Callers ({@link #append}, {@link #openStream}, {@link #stats}) never block: requests go to
- *       an unbounded queue of small objects (the server bounds how many appends each connection has
- *       in flight, so this queue is bounded by the number of connections).
- *   <li>One <em>writer thread</em> ({@code buffer-writer-<output>}) owns the staged chunks, the
- *       streamed appends' private chunks, the dedup memory and the blocked appends; it writes frames,
- *       seals chunks and group-commits: one fsync per dirty chunk file for every append taken from
- *       the queue since the previous commit, then one ledger commit, then the futures complete.
- *   <li>{@code flush_thread_count} <em>flush threads</em> ({@code buffer-flush-<output>-N}) own the
- *       queued chunk they took (marked in flight): they call the output, persist progress, purge,
- *       schedule retries, and move events to the secondary or {@code failed/}.
- *   <li>{@link #lock} guards the chunk maps and totals shared by those threads; no I/O is done while
- *       holding it.
+ *       the {@link RequestQueue}; a streamed append is a {@link Stream}.
+ *   <li>One <em>writer thread</em> ({@code buffer-writer-<output>}) runs the {@link WriterLoop}: it
+ *       owns the staged chunks, the streamed appends' private chunks ({@link StreamedAppends}), the
+ *       {@link DedupWindow} and the appends waiting for room ({@link OverflowGuard}); it writes
+ *       frames ({@link FrameWriter}) and ends each round with a {@link GroupCommit}: one fsync per
+ *       dirty chunk file for every append of the round, sealing, one ledger commit, then the acks.
+ *   <li>{@code flush_thread_count} <em>flush threads</em> ({@code buffer-flush-<output>-N}) run the
+ *       {@link Flusher}: each owns the queued chunk it took (marked in flight), calls the output
+ *       ({@link BoundedWrite}), persists progress and schedules retries; {@link ChunkDisposal}
+ *       purges delivered chunks and moves events to the secondary or {@code failed/}.
+ *   <li>{@link BufferState} is what those threads share: the chunk table and totals, guarded by
+ *       its lock, which is held for short sections only. {@link BufferLedger} is the ledger (thread-safe).
  * </ul>
  *
  * <p>The constructor does no I/O and starts no threads; {@link #start()} locks, recovers and starts
- * the threads; {@link #close()} is bounded by {@code shutdown_timeout}.
+ * the threads; {@link #close()} is bounded by {@code shutdown_timeout}. Lifecycle methods are
+ * called by the buffer's owner; {@link #close()} and {@link #halt()} are idempotent.
  */
 public final class BufferEngine implements EventBuffer {
   private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
-  private static final int MAX_REQUESTS_PER_BATCH = 100_000;
-  private static final long MAX_BYTES_PER_BATCH = 256L * 1024 * 1024;
-  private static final long DEDUP_EXPIRY_INTERVAL_MILLIS = 10_000;
 
   private final String outputId;
   private final BufferSettings settings;
@@ -81,49 +57,28 @@ public final class BufferEngine implements EventBuffer {
   private final Output secondary;
   private final Clock clock;
   private final RandomGenerator random;
-  private final RetryPolicy retryPolicy;
   private final ChunkStore store;
   private final BufferMetrics metrics;
-
-  private final ReentrantLock lock = new ReentrantLock();
-  /** Signalled when a chunk becomes ready or the flush threads must stop. */
-  private final Condition flushWork = lock.newCondition();
-  // guarded by lock
-  private final Map<String, Handle> staged = new LinkedHashMap<>();
-  private final TreeMap<Long, Handle> queued = new TreeMap<>();
-  private long totalBytes;
-  private long pendingEvents;
-  private boolean flushersStopping;
-  private boolean shutdownFlush;
-
-  private final LinkedBlockingQueue<Object> requests = new LinkedBlockingQueue<>();
-  private static final Object STOP = new Object();
-  private static final Object WAKE = new Object();
-
-  // writer thread only
-  private final ArrayDeque<Object> blocked = new ArrayDeque<>();
-  private final LinkedHashMap<ByteBuffer, Long> dedup = new LinkedHashMap<>();
-  private long lastChunkId;
-  private long lastDedupExpiryMillis;
-  private Ledger ledger;
+  private final BufferState state;
+  private final RequestQueue requests;
 
   private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile boolean accepting;
-  private volatile boolean halted;
+  // set by start()
+  private WriterLoop writerLoop;
   private Thread writer;
   private final List<Thread> flushers = new ArrayList<>();
 
   BufferEngine(String outputId, BufferSettings settings, Output output, Output secondary, Clock clock,
-      RandomGenerator random, ChunkStore store, io.micrometer.core.instrument.MeterRegistry registry) {
+      RandomGenerator random, ChunkStore store, MeterRegistry registry) {
     this.outputId = Objects.requireNonNull(outputId, "outputId");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.output = Objects.requireNonNull(output, "output");
     this.secondary = secondary;
     this.clock = Objects.requireNonNull(clock, "clock");
     this.random = Objects.requireNonNull(random, "random");
-    this.retryPolicy = new RetryPolicy(settings.retry());
     this.store = store;
+    this.state = new BufferState(clock);
+    this.requests = new RequestQueue(outputId);
     this.metrics = new BufferMetrics(registry, outputId, store.type(), this::stats);
   }
 
@@ -132,7 +87,7 @@ public final class BufferEngine implements EventBuffer {
    * or the heap. No I/O, no threads until {@link #start()}.
    */
   public static BufferEngine create(String outputId, BufferSettings settings, Output output, Output secondary,
-      Clock clock, RandomGenerator random, io.micrometer.core.instrument.MeterRegistry registry) {
+      Clock clock, RandomGenerator random, MeterRegistry registry) {
     ChunkStore store = settings.type() == BufferSettings.BufferType.FILE
         ? new FileChunkStore(settings.path(), clock)
         : new MemoryChunkStore(settings.path());
@@ -147,50 +102,57 @@ public final class BufferEngine implements EventBuffer {
       throw new IllegalStateException("buffer of output " + outputId + " already started");
     }
     List<ChunkStore.Recovered> recovered = store.open(metrics);
-    ledger = store.ledger();
+    BufferLedger ledger = new BufferLedger(store.ledger(), outputId);
+    FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state);
     long now = clock.millis();
-    lock.lock();
-    try {
-      for (ChunkStore.Recovered r : recovered) {
-        Handle h = new Handle(r.chunk(), "");
-        h.state = ChunkState.QUEUED;
-        h.progress = r.record().progress();
-        h.retryCount = r.record().retryCount();
-        h.nextAttemptEpochMillis = r.record().nextAttemptEpochMillis();
-        h.firstFailureEpochMillis = r.record().firstFailureEpochMillis();
-        queued.put(h.chunk.id, h);
-        totalBytes += h.chunk.dataBytes;
-        pendingEvents += h.pendingEvents();
-        lastChunkId = Math.max(lastChunkId, h.chunk.id);
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (settings.dedupWindow().toMillis() > 0) {
-      List<Map.Entry<ByteBuffer, Long>> keys = new ArrayList<>(ledger.dedupKeys().entrySet());
-      keys.sort(Map.Entry.comparingByValue());
-      for (Map.Entry<ByteBuffer, Long> e : keys) {
-        if (e.getValue() > now - settings.dedupWindow().toMillis()) {
-          dedup.put(e.getKey(), e.getValue());
-        } else {
-          ledger.removeDedupKey(bytes(e.getKey()));
-        }
-      }
-      ledger.commit();
-    }
-    lastDedupExpiryMillis = now;
-    accepting = true;
-    writer = new Thread(this::runWriter, "buffer-writer-" + outputId);
+    queueRecovered(recovered, frames);
+    DedupWindow dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
+    dedup.load(now);
+
+    BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());
+    ChunkDisposal disposal = new ChunkDisposal(outputId, settings, output, secondary, clock, store, state, ledger,
+        metrics, requests, boundedWrite);
+    Flusher flusher = new Flusher(outputId, settings, output, secondary, clock, random, state, ledger, metrics,
+        boundedWrite, disposal);
+    OverflowGuard overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);
+    StreamedAppends streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
+    GroupCommit groupCommit = new GroupCommit(outputId, settings, store, state, ledger, metrics, frames, streams);
+    writerLoop = new WriterLoop(outputId, settings, clock, store, state, requests, ledger, metrics, dedup, frames,
+        overflow, streams, groupCommit);
+
+    writer = new Thread(writerLoop, "buffer-writer-" + outputId);
+    requests.open(writer);
     writer.setDaemon(true);
     writer.start();
     for (int i = 0; i < settings.flushThreadCount(); i++) {
-      Thread t = new Thread(this::runFlusher, "buffer-flush-" + outputId + "-" + i);
+      Thread t = new Thread(flusher, "buffer-flush-" + outputId + "-" + i);
       t.setDaemon(true);
       flushers.add(t);
       t.start();
     }
     log.info("Buffer of output {} started ({}{}, {} chunks, {} events queued)", outputId, store.type(),
-        settings.path() == null ? "" : " " + settings.path(), recovered.size(), pendingEvents);
+        settings.path() == null ? "" : " " + settings.path(), recovered.size(), state.pendingEvents);
+  }
+
+  /** The chunks found at start-up are queued with their ledger state; new chunk ids are larger. */
+  private void queueRecovered(List<ChunkStore.Recovered> recovered, FrameWriter frames) {
+    state.lock.lock();
+    try {
+      for (ChunkStore.Recovered r : recovered) {
+        ChunkHandle h = new ChunkHandle(r.chunk(), "");
+        h.state = ChunkState.QUEUED;
+        h.progress = r.record().progress();
+        h.retryCount = r.record().retryCount();
+        h.nextAttemptEpochMillis = r.record().nextAttemptEpochMillis();
+        h.firstFailureEpochMillis = r.record().firstFailureEpochMillis();
+        state.queued.put(h.chunk.id, h);
+        state.totalBytes += h.chunk.dataBytes;
+        state.pendingEvents += h.pendingEvents();
+        frames.noteExisting(h.chunk.id);
+      }
+    } finally {
+      state.lock.unlock();
+    }
   }
 
   @Override
@@ -203,15 +165,14 @@ public final class BufferEngine implements EventBuffer {
    * are ignored. What is on disk stays as it is (the ledger gets no further commit).
    */
   public void halt() {
-    halted = true;
+    state.halted = true;
     shutdown(true);
   }
 
   private void shutdown(boolean crash) {
-    if (!closed.compareAndSet(false, true)) {
+    if (!requests.close()) {
       return;
     }
-    accepting = false;
     if (!started.get() || writer == null) {
       metrics.close();
       return; // never started, or start failed (and closed the store)
@@ -219,34 +180,34 @@ public final class BufferEngine implements EventBuffer {
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
     boolean flushAtShutdown = settings.flushAtShutdown() && !crash;
     if (flushAtShutdown) {
-      lock.lock();
+      state.lock.lock();
       try {
-        shutdownFlush = true;
-        flushWork.signalAll();
+        state.shutdownFlush = true;
+        state.flushWork.signalAll();
       } finally {
-        lock.unlock();
+        state.lock.unlock();
       }
     }
-    requests.add(STOP);
+    requests.add(RequestQueue.STOP);
     join(writer, deadline);
     if (flushAtShutdown) {
-      lock.lock();
+      state.lock.lock();
       try {
-        while (hasShutdownWork() && System.nanoTime() < deadline) {
-          flushWork.awaitNanos(Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
+        while (state.hasShutdownWork() && System.nanoTime() < deadline) {
+          state.flushWork.awaitNanos(Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
-        lock.unlock();
+        state.lock.unlock();
       }
     }
-    lock.lock();
+    state.lock.lock();
     try {
-      flushersStopping = true;
-      flushWork.signalAll();
+      state.flushersStopping = true;
+      state.flushWork.signalAll();
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
     for (Thread t : flushers) {
       join(t, deadline);
@@ -285,9 +246,9 @@ public final class BufferEngine implements EventBuffer {
     } else {
       store.close();
     }
-    lock.lock();
+    state.lock.lock();
     try {
-      for (Handle h : staged.values()) {
+      for (ChunkHandle h : state.staged.values()) {
         try {
           if (h.chunk instanceof FileStoredChunk) {
             h.chunk.seal();
@@ -297,17 +258,8 @@ public final class BufferEngine implements EventBuffer {
         }
       }
     } finally {
-      lock.unlock();
+      state.lock.unlock();
     }
-  }
-
-  private boolean hasShutdownWork() {
-    for (Handle h : queued.values()) {
-      if (h.inFlight || !h.attemptedAtShutdown) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void join(Thread t, long deadlineNanos) {
@@ -327,23 +279,8 @@ public final class BufferEngine implements EventBuffer {
   private void failLeftoverRequests() {
     BufferException closedEx = new BufferException("buffer of output " + outputId
         + " closed before the append was stored; the forwarder gets no ack and re-sends it");
-    Object r;
-    while ((r = requests.poll()) != null) {
-      failRequest(r, closedEx);
-    }
-    while ((r = blocked.poll()) != null) {
-      failRequest(r, closedEx);
-    }
-  }
-
-  private static void failRequest(Object r, Throwable e) {
-    if (r instanceof AppendRequest a) {
-      a.future.completeExceptionally(e);
-    } else if (r instanceof PieceRequest p) {
-      p.future.completeExceptionally(e);
-    } else if (r instanceof CommitRequest c) {
-      c.future.completeExceptionally(e);
-    }
+    requests.failAll(closedEx);
+    writerLoop.failBlocked(closedEx);
   }
 
   // ---------------------------------------------------------------- appends (any thread)
@@ -351,1340 +288,28 @@ public final class BufferEngine implements EventBuffer {
   @Override
   public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
     CompletableFuture<AppendResult> future = new CompletableFuture<>();
-    if (!accepting) {
-      future.completeExceptionally(notAccepting());
+    if (!requests.isAccepting()) {
+      future.completeExceptionally(requests.notAccepting());
       return future;
     }
-    AppendRequest r = new AppendRequest(tag, entries, eventCount, dedupKey, future);
-    enqueue(r);
+    requests.enqueue(new AppendRequest(tag, entries, eventCount, dedupKey, future));
     return future;
   }
 
   @Override
   public StreamedAppend openStream(String tag) {
-    return new Stream(tag);
-  }
-
-  private void enqueue(Object r) {
-    requests.add(r);
-    if ((closed.get() || !accepting) && !writerAlive() && requests.remove(r)) {
-      failRequest(r, notAccepting());
-    }
-  }
-
-  private boolean writerAlive() {
-    Thread w = writer;
-    return w != null && w.isAlive();
-  }
-
-  private BufferException notAccepting() {
-    return new BufferException("buffer of output " + outputId + " is " + (closed.get() ? "closed" : "not started")
-        + "; the append was not stored");
-  }
-
-  // ---------------------------------------------------------------- writer thread
-
-  private void runWriter() {
-    boolean stopping = false;
-    try {
-      while (!stopping) {
-        Object r = requests.poll(writerWaitMillis(), TimeUnit.MILLISECONDS);
-        Batch batch = new Batch();
-        int n = 0;
-        while (r != null) {
-          if (r == STOP) {
-            stopping = true;
-            break;
-          }
-          if (r != WAKE) {
-            handle(r, batch);
-          }
-          if (++n >= MAX_REQUESTS_PER_BATCH || batch.bytes >= MAX_BYTES_PER_BATCH) {
-            break;
-          }
-          r = requests.poll();
-        }
-        try {
-          retryBlocked(batch);
-          if (!halted) {
-            sealDue(batch, stopping);
-          }
-          expireDedup();
-        } catch (RuntimeException e) {
-          log.error("Buffer of output {}: writer round failed: {}; continuing", outputId, e.toString(), e);
-        }
-        commit(batch);
-      }
-      BufferException closing = new BufferException("buffer of output " + outputId
-          + " is closing; the append was not stored and gets no ack");
-      Object b;
-      while ((b = blocked.poll()) != null) {
-        failRequest(b, closing);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable t) {
-      log.error("Buffer of output {}: writer thread failed; appends are refused from now on", outputId, t);
-      accepting = false;
-      BufferException dead = new BufferException("buffer of output " + outputId + ": writer thread failed (" + t
-          + "); see the log, then restart", t);
-      Object r;
-      while ((r = blocked.poll()) != null) {
-        failRequest(r, dead);
-      }
-      while ((r = requests.poll()) != null) {
-        failRequest(r, dead);
-      }
-    }
-  }
-
-  private long writerWaitMillis() {
-    long wait = settings.flushThreadInterval().toMillis();
-    if (settings.flushMode() != FlushMode.LAZY && settings.flushMode() != FlushMode.IMMEDIATE) {
-      wait = Math.min(wait, settings.flushInterval().toMillis());
-    }
-    return Math.max(1, wait);
-  }
-
-  private void handle(Object r, Batch batch) {
-    if (r instanceof AbandonRequest a) {
-      abandonStream(a.stream);
-      return;
-    }
-    if (!blocked.isEmpty()) {
-      blocked.add(r);
-      return;
-    }
-    if (!process(r, batch)) {
-      blocked.add(r);
-    }
-  }
-
-  private void retryBlocked(Batch batch) {
-    while (!blocked.isEmpty()) {
-      if (!process(blocked.peek(), batch)) {
-        return;
-      }
-      blocked.poll();
-    }
-  }
-
-  /** Returns false when the request must wait for room (overflow_action block). */
-  private boolean process(Object r, Batch batch) {
-    if (r instanceof AppendRequest a) {
-      return processAppend(a, batch);
-    } else if (r instanceof PieceRequest p) {
-      return processPiece(p, batch);
-    } else if (r instanceof CommitRequest c) {
-      processCommit(c, batch);
-    }
-    return true;
-  }
-
-  private boolean processAppend(AppendRequest a, Batch batch) {
-    try {
-      if (isDuplicate(a.dedupKey)) {
-        metrics.appendsDuplicate.increment();
-        batch.complete(a.future, AppendResult.duplicate());
-        return true;
-      }
-      if (a.eventCount == 0) {
-        // nothing to store: an empty frame would read as an impossible one at recovery
-        batch.complete(a.future, AppendResult.stored(0));
-        return true;
-      }
-      checkEntries(a.entries, a.eventCount, a.tag);
-      byte[] tagBytes = ChunkFileFormat.tagBytes(a.tag);
-      long bytes = ChunkFileFormat.frameBytes(tagBytes.length, a.entries.remaining());
-      if (!makeRoom(bytes, a.tag)) {
-        return false;
-      }
-      String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag : "";
-      StagedTarget target = new StagedTarget(key, batch);
-      writeEvents(a.tag, tagBytes, a.entries, a.eventCount, target, batch);
-      if (a.dedupKey != null) {
-        rememberDedupKey(a.dedupKey, batch);
-      }
-      metrics.appendsStored.increment();
-      metrics.appendBytes.increment(a.entries.remaining());
-      metrics.appendEvents.increment(a.eventCount);
-      AppendResult result = AppendResult.stored(a.eventCount);
-      if (settings.ackDurability() == AckDurability.WRITE || "memory".equals(store.type())) {
-        a.future.complete(result);
-      } else {
-        batch.complete(a.future, result);
-      }
-    } catch (BufferException e) {
-      metrics.appendsRefused.increment();
-      a.future.completeExceptionally(e);
-    } catch (IOException e) {
-      metrics.appendsRefused.increment();
-      a.future.completeExceptionally(ioFailure(e));
-    } catch (RuntimeException e) {
-      metrics.appendsRefused.increment();
-      a.future.completeExceptionally(new BufferException("append of tag " + a.tag + " to output " + outputId
-          + " refused: " + e.getMessage(), e));
-    }
-    return true;
-  }
-
-  private static void checkEntries(ByteBuffer entries, int eventCount, String tag) {
-    if (eventCount < 0 || entries.remaining() < 2 * eventCount) {
-      throw new BufferException("append of tag " + tag + ": " + eventCount + " events in " + entries.remaining()
-          + " bytes (expected: eventCount >= 0 and at least 2 bytes per event); a bug in the caller");
-    }
-  }
-
-  private BufferException ioFailure(IOException e) {
-    String where = settings.path() == null ? "memory" : settings.path().toString();
-    return new BufferException("append to buffer " + where + " of output " + outputId + " failed: " + e
-        + "; nothing of it was stored (check free disk space and the disk), the forwarder will re-send", e);
-  }
-
-  private boolean isDuplicate(byte[] key) {
-    if (key == null || settings.dedupWindow().isZero()) {
-      return false;
-    }
-    Long seen = dedup.get(ByteBuffer.wrap(key));
-    return seen != null && seen > clock.millis() - settings.dedupWindow().toMillis();
-  }
-
-  private void rememberDedupKey(byte[] key, Batch batch) {
-    if (settings.dedupWindow().isZero()) {
-      return;
-    }
-    byte[] copy = key.clone();
-    long now = clock.millis();
-    dedup.remove(ByteBuffer.wrap(copy));
-    dedup.put(ByteBuffer.wrap(copy), now);
-    safeLedger(() -> ledger.putDedupKey(copy, now), "dedup key");
-    batch.ledgerDirty = true;
-  }
-
-  private void expireDedup() {
-    long now = clock.millis();
-    if (now - lastDedupExpiryMillis < Math.min(DEDUP_EXPIRY_INTERVAL_MILLIS, settings.dedupWindow().toMillis() + 1)) {
-      return;
-    }
-    lastDedupExpiryMillis = now;
-    long oldest = now - settings.dedupWindow().toMillis();
-    boolean removed = false;
-    Iterator<Map.Entry<ByteBuffer, Long>> it = dedup.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<ByteBuffer, Long> e = it.next();
-      if (e.getValue() > oldest) {
-        break;
-      }
-      it.remove();
-      byte[] key = bytes(e.getKey());
-      safeLedger(() -> ledger.removeDedupKey(key), "expire dedup key");
-      removed = true;
-    }
-    if (removed) {
-      safeLedger(ledger::commit, "expire dedup keys");
-    }
-  }
-
-  private static byte[] bytes(ByteBuffer b) {
-    byte[] out = new byte[b.remaining()];
-    b.duplicate().get(out);
-    return out;
-  }
-
-  /**
-   * Makes room for {@code bytes} under {@code overflow_action}: true when there is room, false when
-   * the request must wait (block); throws {@link BufferOverflowException} when it is refused.
-   */
-  private boolean makeRoom(long bytes, String tag) throws IOException {
-    if (bytes > settings.totalLimitBytes()) {
-      throw new BufferOverflowException("append of tag " + tag + " is " + bytes + " bytes, more than total_limit_size "
-          + settings.totalLimitBytes() + " of output " + outputId + "; raise total_limit_size or send smaller messages");
-    }
-    while (!hasRoom(bytes)) {
-      switch (settings.overflowAction()) {
-        case BLOCK -> {
-          return false;
-        }
-        case DROP_OLDEST_CHUNK -> {
-          if (!dropOldestChunk()) {
-            throw overflow(bytes, tag, "; no queued chunk could be dropped (all in delivery)");
-          }
-        }
-        default -> throw overflow(bytes, tag, "");
-      }
-    }
-    return true;
-  }
-
-  private BufferOverflowException overflow(long bytes, String tag, String extra) {
-    BufferStats s = stats();
-    return new BufferOverflowException("buffer of output " + outputId + " is full (" + s.totalBytes() + " of "
-        + settings.totalLimitBytes() + " bytes, " + s.queuedChunks() + " queued chunks"
-        + (settings.queueLimitLength() > 0 ? " of queue_limit_length " + settings.queueLimitLength() : "")
-        + "): append of " + bytes + " bytes of tag " + tag + " refused (overflow_action throw_exception)" + extra
-        + "; the forwarder gets no ack and re-sends; check that the output delivers");
-  }
-
-  private boolean hasRoom(long bytes) {
-    lock.lock();
-    try {
-      if (totalBytes + bytes > settings.totalLimitBytes()) {
-        return false;
-      }
-      return settings.queueLimitLength() == 0 || queued.size() < settings.queueLimitLength();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private boolean dropOldestChunk() throws IOException {
-    Handle victim = null;
-    lock.lock();
-    try {
-      for (Handle h : queued.values()) {
-        if (!h.inFlight) {
-          victim = h;
-          h.inFlight = true;
-          break;
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (victim == null) {
-      return false;
-    }
-    int events = victim.pendingEvents();
-    String where = setAside(victim, "dropped by overflow_action drop_oldest_chunk: buffer full");
-    metrics.chunksDropped.increment();
-    metrics.eventsDropped.increment(events);
-    log.warn("Buffer of output {} full: dropped the oldest chunk {} ({} events, overflow_action drop_oldest_chunk); "
-        + "kept in {}", outputId, ChunkFileFormat.idToString(victim.chunk.id), events, where);
-    return true;
-  }
-
-  /** Where an append's frames go: the staged chunk of its key, or a stream's private chunks. */
-  private interface Target {
-    StoredChunk current() throws IOException;
-
-    void rollover();
-  }
-
-  private final class StagedTarget implements Target {
-    private final String key;
-    private final Batch batch;
-
-    StagedTarget(String key, Batch batch) {
-      this.key = key;
-      this.batch = batch;
-    }
-
-    @Override
-    public StoredChunk current() throws IOException {
-      Handle h;
-      lock.lock();
-      try {
-        h = staged.get(key);
-      } finally {
-        lock.unlock();
-      }
-      if (h == null) {
-        long id = nextChunkId();
-        long now = clock.millis();
-        StoredChunk chunk = store.create(id, now, false);
-        h = new Handle(chunk, key);
-        h.state = ChunkState.STAGED;
-        Handle created = h;
-        safeLedger(() -> ledger.put(created.record()), "new chunk");
-        batch.ledgerDirty = true;
-        batch.newFiles = true;
-        lock.lock();
-        try {
-          staged.put(key, h);
-        } finally {
-          lock.unlock();
-        }
-      }
-      return h.chunk;
-    }
-
-    @Override
-    public void rollover() {
-      lock.lock();
-      try {
-        Handle h = staged.remove(key);
-        if (h != null) {
-          batch.toSeal.add(h);
-        }
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
-  private long nextChunkId() {
-    lastChunkId = Math.max(lastChunkId + 1, clock.millis() << 12);
-    return lastChunkId;
-  }
-
-  private boolean fits(StoredChunk c, long frameBytes, long events) {
-    return c.dataBytes + frameBytes <= settings.chunkLimitBytes()
-        && (settings.chunkLimitRecords() == 0 || c.eventCount + events <= settings.chunkLimitRecords());
-  }
-
-  private boolean fitsEmpty(long frameBytes, long events) {
-    return frameBytes <= settings.chunkLimitBytes()
-        && (settings.chunkLimitRecords() == 0 || events <= settings.chunkLimitRecords());
-  }
-
-  /**
-   * Writes the events as one frame when they fit, else split at event boundaries over as many
-   * chunks as needed. All or nothing: on failure every chunk touched is cut back.
-   */
-  private void writeEvents(String tag, byte[] tagBytes, ByteBuffer entries, int count, Target target, Batch batch)
-      throws IOException {
-    long frameBytes = ChunkFileFormat.frameBytes(tagBytes.length, entries.remaining());
-    List<Object[]> undo = new ArrayList<>();
-    long bytesBefore = batch.bytes;
-    long eventsBefore = batch.events;
-    try {
-      StoredChunk c = target.current();
-      if (fits(c, frameBytes, count)) {
-        writeFrame(c, tagBytes, entries, count, undo, batch);
-      } else if (fitsEmpty(frameBytes, count)) {
-        if (c.eventCount > 0) {
-          target.rollover();
-          c = target.current();
-        }
-        writeFrame(c, tagBytes, entries, count, undo, batch);
-      } else {
-        int[] ends = eventEnds(entries, count, tag);
-        int start = 0;
-        for (int i = 0; i < count; i++) {
-          long one = ChunkFileFormat.frameBytes(tagBytes.length, ends[i] - (i == 0 ? 0 : ends[i - 1]));
-          if (one > settings.chunkLimitBytes()) {
-            throw new EventTooLargeException(tag, one, settings.chunkLimitBytes());
-          }
-        }
-        int i = 0;
-        while (i < count) {
-          c = target.current();
-          int j = i;
-          while (j < count && fits(c, ChunkFileFormat.frameBytes(tagBytes.length, ends[j] - start), j - i + 1L)) {
-            j++;
-          }
-          if (j == i) {
-            target.rollover();
-            continue;
-          }
-          ByteBuffer part = entries.duplicate();
-          part.limit(entries.position() + ends[j - 1]).position(entries.position() + start);
-          writeFrame(c, tagBytes, part.slice(), j - i, undo, batch);
-          start = ends[j - 1];
-          i = j;
-          if (i < count) {
-            target.rollover();
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      for (int k = undo.size() - 1; k >= 0; k--) {
-        StoredChunk c = (StoredChunk) undo.get(k)[0];
-        try {
-          c.truncateTo((Long) undo.get(k)[1], (Integer) undo.get(k)[2]);
-        } catch (IOException cut) {
-          e.addSuppressed(cut);
-        }
-      }
-      lock.lock();
-      try {
-        totalBytes -= batch.bytes - bytesBefore;
-        if (!batch.privateWrite) {
-          pendingEvents -= batch.events - eventsBefore;
-        }
-      } finally {
-        lock.unlock();
-      }
-      batch.bytes = bytesBefore;
-      batch.events = eventsBefore;
-      throw e;
-    }
-    // seal what is full, or everything under flush_mode immediate
-    if (target instanceof StagedTarget st) {
-      lock.lock();
-      Handle h;
-      try {
-        h = staged.get(st.key);
-      } finally {
-        lock.unlock();
-      }
-      if (h != null && (settings.flushMode() == FlushMode.IMMEDIATE || isFull(h.chunk))) {
-        target.rollover();
-      }
-    } else if (target instanceof StreamTarget s && s.stream.current != null && isFull(s.stream.current)) {
-      target.rollover();
-    }
-  }
-
-  private boolean isFull(StoredChunk c) {
-    double t = settings.chunkFullThreshold();
-    return c.dataBytes >= settings.chunkLimitBytes() * t
-        || (settings.chunkLimitRecords() > 0 && c.eventCount >= settings.chunkLimitRecords() * t);
-  }
-
-  private void writeFrame(StoredChunk c, byte[] tagBytes, ByteBuffer entries, int count, List<Object[]> undo,
-      Batch batch) throws IOException {
-    undo.add(new Object[] {c, c.dataBytes, c.eventCount});
-    ByteBuffer header = ChunkFileFormat.encodeFrameHeader(tagBytes, entries, count);
-    long before = c.dataBytes;
-    c.append(header, entries, count);
-    long written = c.dataBytes - before;
-    batch.bytes += written;
-    batch.events += count;
-    batch.dirty.add(c);
-    lock.lock();
-    try {
-      totalBytes += written;
-      if (!batch.privateWrite) {
-        pendingEvents += count;
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Byte offsets (relative to the position) where each of the {@code count} entries ends. */
-  private static int[] eventEnds(ByteBuffer entries, int count, String tag) throws IOException {
-    int[] ends = new int[count];
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(new org.msgpack.core.buffer.ByteBufferInput(entries.duplicate()))) {
-      for (int i = 0; i < count; i++) {
-        if (!u.hasNext()) {
-          throw new BufferException("append of tag " + tag + ": entries hold " + i + " events (expected: " + count + ")");
-        }
-        u.skipValue();
-        ends[i] = Math.toIntExact(u.getTotalReadBytes());
-      }
-    }
-    return ends;
-  }
-
-  /** Seals staged chunks whose flush_interval has passed (and all of them at shutdown). */
-  private void sealDue(Batch batch, boolean stopping) {
-    long now = clock.millis();
-    boolean byInterval = settings.flushMode() == FlushMode.INTERVAL || settings.flushMode() == FlushMode.DEFAULT;
-    lock.lock();
-    try {
-      Iterator<Handle> it = staged.values().iterator();
-      while (it.hasNext()) {
-        Handle h = it.next();
-        boolean due = byInterval && now - h.chunk.createdAtEpochMillis >= settings.flushInterval().toMillis()
-            && (settings.queuedChunksLimitCount() == 0
-                || queued.size() + batch.toSeal.size() < settings.queuedChunksLimitCount());
-        if ((stopping && settings.flushAtShutdown()) || (due && h.chunk.eventCount > 0)) {
-          it.remove();
-          batch.toSeal.add(h);
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** The group commit: sync, seal, publish, ledger commit, then complete the futures. */
-  private void commit(Batch batch) {
-    IOException failure = null;
-    boolean fsync = settings.ackDurability() == AckDurability.FSYNC;
-    if (fsync) {
-      for (StoredChunk c : batch.dirty) {
-        if (c.isDirty()) {
-          long t0 = System.nanoTime();
-          try {
-            c.sync();
-          } catch (IOException e) {
-            failure = e;
-            log.error("Buffer of output {}: fsync of {} failed: {}", outputId, c.describe(), e.toString());
-          }
-          metrics.fsyncLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-          metrics.fsyncs.increment();
-        }
-      }
-    }
-    try {
-      if (batch.newFiles && fsync) {
-        store.syncDirectory();
-      }
-    } catch (IOException e) {
-      failure = e;
-    }
-    for (Handle h : batch.toSeal) {
-      seal(h);
-    }
-    for (PendingPublish p : batch.publish) {
-      publish(p);
-    }
-    if (batch.ledgerDirty || !batch.toSeal.isEmpty()) {
-      // The chunk files (synced above) hold the events: a failed ledger commit does not fail the acks.
-      safeLedger(ledger::commit, "group commit");
-    }
-    for (int i = 0; i < batch.futures.size(); i++) {
-      if (failure != null && !batch.results.get(i).isDuplicate()) {
-        metrics.appendsRefused.increment();
-        batch.futures.get(i).completeExceptionally(ioFailure(failure));
-      } else {
-        batch.futures.get(i).complete(batch.results.get(i));
-      }
-    }
-    if (!batch.toSeal.isEmpty()) {
-      lock.lock();
-      try {
-        flushWork.signalAll();
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
-  private void seal(Handle h) {
-    try {
-      h.chunk.seal();
-    } catch (IOException e) {
-      log.error("Buffer of output {}: sealing {} failed: {}; it is queued as it is", outputId, h.chunk.describe(),
-          e.toString());
-    }
-    lock.lock();
-    try {
-      if (h.chunk.eventCount == 0) {
-        totalBytes -= h.chunk.dataBytes;
-        try {
-          h.chunk.delete();
-        } catch (IOException e) {
-          log.warn("Buffer of output {}: deleting empty chunk {} failed: {}", outputId, h.chunk.describe(), e.toString());
-        }
-        safeLedger(() -> ledger.remove(h.chunk.id), "drop empty chunk");
-        return;
-      }
-      h.state = ChunkState.QUEUED;
-      queued.put(h.chunk.id, h);
-      safeLedger(() -> ledger.put(h.record()), "seal");
-    } finally {
-      lock.unlock();
-    }
-    metrics.chunksSealed.increment();
-  }
-
-  // ---------------------------------------------------------------- streamed appends
-
-  /** One streamed append. Caller side: a connection's event loop; state below: writer thread. */
-  private final class Stream implements StreamedAppend {
-    private final String tag;
-    private final AtomicBoolean finished = new AtomicBoolean();
-    private final AtomicBoolean abandonRequested = new AtomicBoolean();
-    // writer thread
-    final List<StoredChunk> privates = new ArrayList<>();
-    StoredChunk current;
-    long bytes;
-    long events;
-    boolean abandoned;
-
-    Stream(String tag) {
-      this.tag = tag;
-    }
-
-    @Override
-    public CompletableFuture<Void> write(ByteBuffer entries, int eventCount) {
-      CompletableFuture<Void> f = new CompletableFuture<>();
-      if (!accepting) {
-        f.completeExceptionally(notAccepting());
-      } else if (finished.get() || abandonRequested.get()) {
-        f.completeExceptionally(new IllegalStateException("stream of tag " + tag + " already committed or abandoned"));
-      } else {
-        enqueue(new PieceRequest(this, entries, eventCount, f));
-      }
-      return f;
-    }
-
-    @Override
-    public CompletableFuture<AppendResult> commit(byte[] dedupKey) {
-      CompletableFuture<AppendResult> f = new CompletableFuture<>();
-      if (!accepting) {
-        f.completeExceptionally(notAccepting());
-        abandon();
-      } else if (abandonRequested.get() || !finished.compareAndSet(false, true)) {
-        f.completeExceptionally(new IllegalStateException("stream of tag " + tag + " already committed or abandoned"));
-      } else {
-        enqueue(new CommitRequest(this, dedupKey == null ? null : dedupKey.clone(), f));
-      }
-      return f;
-    }
-
-    @Override
-    public void abandon() {
-      if (abandonRequested.compareAndSet(false, true)) {
-        requests.add(new AbandonRequest(this));
-      }
-    }
-  }
-
-  private final class StreamTarget implements Target {
-    final Stream stream;
-
-    StreamTarget(Stream stream) {
-      this.stream = stream;
-    }
-
-    @Override
-    public StoredChunk current() throws IOException {
-      if (stream.current == null) {
-        stream.current = store.create(nextChunkId(), clock.millis(), true);
-        stream.privates.add(stream.current);
-      }
-      return stream.current;
-    }
-
-    @Override
-    public void rollover() {
-      stream.current = null;
-    }
-  }
-
-  private boolean processPiece(PieceRequest p, Batch batch) {
-    Stream s = p.stream;
-    if (s.abandoned) {
-      p.future.completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
-      return true;
-    }
-    try {
-      if (p.eventCount == 0) {
-        p.future.complete(null);
-        return true;
-      }
-      checkEntries(p.entries, p.eventCount, s.tag);
-      byte[] tagBytes = ChunkFileFormat.tagBytes(s.tag);
-      long bytes = ChunkFileFormat.frameBytes(tagBytes.length, p.entries.remaining());
-      if (!makeRoom(bytes, s.tag)) {
-        return false;
-      }
-      long before = batch.bytes;
-      batch.privateWrite = true;
-      try {
-        writeEvents(s.tag, tagBytes, p.entries, p.eventCount, new StreamTarget(s), batch);
-      } finally {
-        batch.privateWrite = false;
-      }
-      // private chunks are synced at commit, not now: they are not acked until then
-      for (StoredChunk c : s.privates) {
-        batch.dirty.remove(c);
-      }
-      s.bytes += batch.bytes - before;
-      s.events += p.eventCount;
-      metrics.appendBytes.increment(p.entries.remaining());
-      p.future.complete(null);
-    } catch (BufferException e) {
-      p.future.completeExceptionally(e);
-    } catch (IOException e) {
-      p.future.completeExceptionally(ioFailure(e));
-    } catch (RuntimeException e) {
-      p.future.completeExceptionally(new BufferException("streamed append of tag " + s.tag + " refused: "
-          + e.getMessage(), e));
-    }
-    return true;
-  }
-
-  private void processCommit(CommitRequest c, Batch batch) {
-    Stream s = c.stream;
-    if (s.abandoned) {
-      c.future.completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
-      return;
-    }
-    if (isDuplicate(c.dedupKey)) {
-      discardStream(s);
-      metrics.appendsDuplicate.increment();
-      batch.complete(c.future, AppendResult.duplicate());
-      return;
-    }
-    if (c.dedupKey != null) {
-      rememberDedupKey(c.dedupKey, batch);
-    }
-    metrics.appendsStored.increment();
-    metrics.appendEvents.increment(s.events);
-    batch.publish.add(new PendingPublish(s, c.future));
-  }
-
-  private void publish(PendingPublish p) {
-    Stream s = p.stream;
-    try {
-      List<Handle> handles = new ArrayList<>();
-      for (StoredChunk c : s.privates) {
-        c.seal();
-        if (c.eventCount == 0) {
-          c.delete();
-          continue;
-        }
-        Handle h = new Handle(c, "");
-        h.state = ChunkState.QUEUED;
-        handles.add(h);
-        ledger.put(h.record());
-      }
-      // The ledger commit is the commit point: recovery publishes private files the ledger lists.
-      ledger.commit();
-      for (Handle h : handles) {
-        h.chunk.publish();
-      }
-      store.syncDirectory();
-      lock.lock();
-      try {
-        for (Handle h : handles) {
-          queued.put(h.chunk.id, h);
-          pendingEvents += h.chunk.eventCount;
-          metrics.chunksSealed.increment();
-        }
-        flushWork.signalAll();
-      } finally {
-        lock.unlock();
-      }
-      s.privates.clear();
-      p.future.complete(AppendResult.stored(s.events));
-    } catch (IOException | RuntimeException e) {
-      log.error("Buffer of output {}: publishing a streamed append of tag {} failed: {}", outputId, s.tag, e.toString());
-      if (!s.privates.isEmpty() && s.privates.get(0) instanceof FileStoredChunk f
-          && java.nio.file.Files.exists(f.path()) && f.path().toString().endsWith(ChunkFileFormat.PRIVATE_SUFFIX)) {
-        discardStream(s); // not published: nothing of it will be delivered
-      }
-      metrics.appendsRefused.increment();
-      p.future.completeExceptionally(ioFailure(e instanceof IOException io ? io : new IOException(e)));
-    }
-  }
-
-  private void abandonStream(Stream s) {
-    if (!s.abandoned) {
-      s.abandoned = true;
-      discardStream(s);
-    }
-  }
-
-  private void discardStream(Stream s) {
-    for (StoredChunk c : s.privates) {
-      try {
-        c.delete();
-      } catch (IOException e) {
-        log.warn("Buffer of output {}: deleting {} of an abandoned stream failed: {}; recovery deletes it",
-            outputId, c.describe(), e.toString());
-      }
-    }
-    s.privates.clear();
-    s.current = null;
-    lock.lock();
-    try {
-      totalBytes -= s.bytes;
-    } finally {
-      lock.unlock();
-    }
-    s.bytes = 0;
-  }
-
-  // ---------------------------------------------------------------- flush threads
-
-  private void runFlusher() {
-    try {
-      while (true) {
-        Handle h;
-        boolean burst;
-        lock.lock();
-        try {
-          while (true) {
-            if (flushersStopping) {
-              return;
-            }
-            h = nextReady();
-            if (h != null) {
-              h.inFlight = true;
-              if (shutdownFlush) {
-                h.attemptedAtShutdown = true;
-              }
-              break;
-            }
-            flushWork.await(settings.flushThreadInterval().toMillis(), TimeUnit.MILLISECONDS);
-          }
-        } finally {
-          lock.unlock();
-        }
-        try {
-          deliver(h);
-        } catch (RuntimeException e) {
-          log.error("Buffer of output {}: delivering chunk {} failed unexpectedly; it is retried", outputId,
-              h.chunk.describe(), e);
-        } finally {
-          lock.lock();
-          try {
-            h.inFlight = false;
-            burst = nextReady() != null;
-            flushWork.signalAll();
-          } finally {
-            lock.unlock();
-          }
-        }
-        long burstMillis = settings.flushThreadBurstInterval().toMillis();
-        if (burst && burstMillis > 0 && !shutdownFlush) {
-          lock.lock();
-          try {
-            if (!flushersStopping) {
-              flushWork.await(burstMillis, TimeUnit.MILLISECONDS);
-            }
-          } finally {
-            lock.unlock();
-          }
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Oldest queued chunk not in flight whose retry time has come. Caller holds the lock. */
-  private Handle nextReady() {
-    long now = clock.millis();
-    for (Handle h : queued.values()) {
-      if (h.inFlight) {
-        continue;
-      }
-      if (shutdownFlush) {
-        if (!h.attemptedAtShutdown) {
-          return h;
-        }
-      } else if (h.nextAttemptEpochMillis <= now) {
-        return h;
-      }
-    }
-    return null;
-  }
-
-  private void deliver(Handle h) {
-    boolean toSecondary = h.useSecondary && secondary != null;
-    Output target = toSecondary ? secondary : output;
-    Chunk view = h.chunk.view(h.progress, h.retryCount);
-    metrics.flushAttempts.increment();
-    WriteResult result = callOutput(target, view);
-    if (result == null || halted) {
-      return; // interrupted by close: nothing recorded, retried after restart
-    }
-    applyResult(h, view, result, toSecondary);
-  }
-
-  /** Calls {@code target.write}, bounded by delayed_commit_timeout; null when interrupted. */
-  private WriteResult callOutput(Output target, Chunk view) {
-    CompletableFuture<WriteResult> future = null;
-    try {
-      future = target.write(view);
-      WriteResult r = future.get(settings.delayedCommitTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      return r == null ? WriteResult.failed("output " + target.type() + " returned no result") : r;
-    } catch (TimeoutException e) {
-      future.cancel(false);
-      return WriteResult.failed("write to " + target.type() + " did not complete within delayed_commit_timeout "
-          + settings.delayedCommitTimeout());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (ExecutionException e) {
-      return WriteResult.failed(String.valueOf(e.getCause()));
-    } catch (RuntimeException e) {
-      return WriteResult.failed(e.toString());
-    }
-  }
-
-  private void applyResult(Handle h, Chunk view, WriteResult result, boolean wasSecondary) {
-    int n = h.chunk.eventCount;
-    Progress before = h.progress;
-    BitSet delivered = new BitSet();
-    Map<Integer, String> rejected = new TreeMap<>();
-    if (result.isAllDelivered()) {
-      for (int i = 0; i < n; i++) {
-        if (!before.isDone(i)) {
-          delivered.set(i);
-        }
-      }
-    } else {
-      BitSet d = result.delivered();
-      for (int i = d.nextSetBit(0); i >= 0 && i < n; i = d.nextSetBit(i + 1)) {
-        if (!before.isDone(i)) {
-          delivered.set(i);
-        }
-      }
-      for (Map.Entry<Integer, String> e : result.rejected().entrySet()) {
-        int i = e.getKey();
-        if (i >= 0 && i < n && !before.isDone(i) && !delivered.get(i)) {
-          rejected.put(i, e.getValue());
-        }
-      }
-    }
-    metrics.eventsDelivered.increment(delivered.cardinality());
-    if (wasSecondary) {
-      metrics.eventsToSecondary.increment(delivered.cardinality());
-    }
-    BitSet handledRejects = new BitSet();
-    if (!rejected.isEmpty()) {
-      metrics.eventsRejected.increment(rejected.size());
-      if (handleRejected(h, rejected, wasSecondary)) {
-        rejected.keySet().forEach(handledRejects::set);
-      }
-    }
-    Progress after = before.with(delivered).with(handledRejects);
-    int newlyDone = after.doneCount() - before.doneCount();
-    lock.lock();
-    try {
-      pendingEvents -= newlyDone;
-    } finally {
-      lock.unlock();
-    }
-    h.progress = after;
-    if (after.isComplete(n)) {
-      metrics.flushSuccesses.increment();
-      purge(h);
-      return;
-    }
-    metrics.flushFailures.increment();
-    long now = clock.millis();
-    int failures = h.retryCount + 1;
-    long firstFailure = h.firstFailureEpochMillis == 0 ? now : h.firstFailureEpochMillis;
-    String reason = result.failureReason() != null ? result.failureReason()
-        : (n - after.doneCount()) + " events neither delivered nor rejected";
-    if (retryPolicy.isExhausted(failures, firstFailure, now)) {
-      h.retryCount = failures;
-      h.firstFailureEpochMillis = firstFailure;
-      giveUp(h, reason);
-      return;
-    }
-    long delay;
-    synchronized (random) {
-      delay = retryPolicy.delayMillis(failures, random);
-    }
-    // The failure is recorded in the ledger first, then published: once stats() shows the new retry
-    // count, a crash cannot lose it. Retry count and next attempt change together, under the lock
-    // (stats() and the flush threads read them there).
-    persist(new ChunkRecord(h.chunk.id, h.state, h.chunk.createdAtEpochMillis, h.chunk.dataBytes,
-        h.chunk.eventCount, failures, now + delay, firstFailure, h.progress), h);
-    lock.lock();
-    try {
-      h.retryCount = failures;
-      h.firstFailureEpochMillis = firstFailure;
-      h.nextAttemptEpochMillis = now + delay;
-    } finally {
-      lock.unlock();
-    }
-    boolean nextToSecondary = secondary != null
-        && retryPolicy.shouldUseSecondary(h.retryCount, h.firstFailureEpochMillis, now);
-    if (nextToSecondary && !h.useSecondary) {
-      log.warn("Buffer of output {}: chunk {} switches to the secondary output {} after {} failures",
-          outputId, view.id(), secondary.type(), h.retryCount);
-    }
-    h.useSecondary = nextToSecondary;
-    metrics.retries.increment();
-    log.warn("Buffer of output {}: write of chunk {} failed ({} of {} events still pending, failure {}): {}; "
-        + "retrying in {} ms", outputId, view.id(), n - after.doneCount(), n, h.retryCount, reason, delay);
-  }
-
-  private void persist(Handle h) {
-    persist(h.record(), h);
-  }
-
-  private void persist(ChunkRecord record, Handle h) {
-    try {
-      ledger.put(record);
-      ledger.commit();
-    } catch (RuntimeException e) {
-      log.error("Buffer of output {}: recording the progress of chunk {} failed: {}; it may be delivered again",
-          outputId, h.chunk.describe(), e.toString());
-    }
-  }
-
-  /** Hands rejected events to the secondary, else failed/. True when they are taken care of. */
-  private boolean handleRejected(Handle h, Map<Integer, String> rejected, boolean wasSecondary) {
-    BitSet keep = new BitSet();
-    rejected.keySet().forEach(keep::set);
-    Progress others = complementOf(keep, h.chunk.eventCount);
-    Chunk subset = h.chunk.view(others, h.retryCount);
-    String first = rejected.values().iterator().next();
-    if (secondary != null && !wasSecondary) {
-      WriteResult r = callOutput(secondary, subset);
-      if (r == null) {
-        return false;
-      }
-      BitSet stillOpen = new BitSet();
-      Map<Integer, String> reasons = new TreeMap<>();
-      for (Map.Entry<Integer, String> e : rejected.entrySet()) {
-        if (!r.isDelivered(e.getKey())) {
-          stillOpen.set(e.getKey());
-          String why = r.rejected().get(e.getKey());
-          reasons.put(e.getKey(), e.getValue() + (why != null ? "; secondary: " + why
-              : r.failureReason() != null ? "; secondary failed: " + r.failureReason() : ""));
-        }
-      }
-      metrics.eventsToSecondary.increment(rejected.size() - stillOpen.cardinality());
-      if (stillOpen.isEmpty()) {
-        return true;
-      }
-      return toFailed(h, complementOf(stillOpen, h.chunk.eventCount), "rejected by output " + output.type()
-          + " and not taken by secondary " + secondary.type(), reasons);
-    }
-    return toFailed(h, others, "rejected by output " + (wasSecondary ? secondary.type() : output.type()) + ": " + first,
-        rejected);
-  }
-
-  private static Progress complementOf(BitSet set, int n) {
-    BitSet c = new BitSet();
-    c.set(0, n);
-    c.andNot(set);
-    return Progress.of(c);
-  }
-
-  private boolean toFailed(Handle h, Progress doneExceptThese, String reason, Map<Integer, String> reasons) {
-    Chunk subset = h.chunk.view(doneExceptThese, h.retryCount);
-    int events = subset.eventCount() - doneExceptThese.doneCount();
-    if (!store.hasFailedDir()) {
-      log.error("Buffer of output {}: {} events of chunk {} could not be delivered ({}) and a memory buffer without "
-          + "path has no failed/ directory: they are discarded", outputId, events, subset.id(), reason);
-      metrics.eventsFailed.increment(events);
-      return true;
-    }
-    try {
-      String where = store.writeToFailed(subset, outputId, reason, reasons);
-      metrics.chunksFailed.increment();
-      metrics.eventsFailed.increment(events);
-      log.warn("Buffer of output {}: {} events of chunk {} moved to {}: {}", outputId, events, subset.id(), where,
-          reason);
-      return true;
-    } catch (IOException | RuntimeException e) {
-      log.error("Buffer of output {}: writing {} events of chunk {} to failed/ failed: {}; they stay in the buffer "
-          + "and are retried", outputId, events, subset.id(), e.toString());
-      return false;
-    }
-  }
-
-  /** Retries ran out: the pending events go to the secondary (if not tried yet) or to failed/. */
-  private void giveUp(Handle h, String reason) {
-    log.error("Buffer of output {}: chunk {} failed {} times since {}; giving up on the output ({})", outputId,
-        ChunkFileFormat.idToString(h.chunk.id), h.retryCount, java.time.Instant.ofEpochMilli(h.firstFailureEpochMillis),
-        reason);
-    if (secondary != null && !h.useSecondary) {
-      Chunk view = h.chunk.view(h.progress, h.retryCount);
-      WriteResult r = callOutput(secondary, view);
-      if (r != null) {
-        BitSet taken = new BitSet();
-        for (int i = 0; i < h.chunk.eventCount; i++) {
-          if (!h.progress.isDone(i) && r.isDelivered(i)) {
-            taken.set(i);
-          }
-        }
-        metrics.eventsToSecondary.increment(taken.cardinality());
-        metrics.eventsDelivered.increment(taken.cardinality());
-        Progress after = h.progress.with(taken);
-        lock.lock();
-        try {
-          pendingEvents -= after.doneCount() - h.progress.doneCount();
-        } finally {
-          lock.unlock();
-        }
-        h.progress = after;
-        if (after.isComplete(h.chunk.eventCount)) {
-          purge(h);
-          return;
-        }
-        reason = reason + "; secondary " + secondary.type() + ": "
-            + (r.failureReason() != null ? r.failureReason() : "did not take every event");
-      }
-    }
-    setAside(h, "retries exhausted after " + h.retryCount + " failures: " + reason);
-  }
-
-  /** Moves the chunk's pending events to failed/ and forgets the chunk. Returns where they went. */
-  private String setAside(Handle h, String reason) {
-    int events = h.pendingEvents();
-    String where;
-    boolean moved = false;
-    try {
-      if (h.progress.isEmpty() && h.state == ChunkState.QUEUED && store.hasFailedDir()) {
-        where = store.moveToFailed(h.chunk, outputId, reason);
-        moved = h.chunk instanceof FileStoredChunk;
-        metrics.chunksFailed.increment();
-        metrics.eventsFailed.increment(events);
-      } else if (toFailed(h, h.progress, reason, Map.of())) {
-        where = "failed/";
-      } else {
-        where = null;
-      }
-    } catch (IOException | RuntimeException e) {
-      log.error("Buffer of output {}: moving chunk {} to failed/ failed: {}; it stays queued", outputId,
-          h.chunk.describe(), e.toString());
-      where = null;
-    }
-    if (where == null) {
-      h.nextAttemptEpochMillis = clock.millis() + settings.retry().initialWait().toMillis();
-      persist(h);
-      return "the buffer (moving it failed)";
-    }
-    lock.lock();
-    try {
-      pendingEvents -= events;
-    } finally {
-      lock.unlock();
-    }
-    h.progress = Progress.all(h.chunk.eventCount);
-    if (moved) {
-      forget(h);
-    } else {
-      purge(h);
-    }
-    log.warn("Buffer of output {}: {} events of chunk {} set aside in {}: {}", outputId, events,
-        ChunkFileFormat.idToString(h.chunk.id), where, reason);
-    return where;
-  }
-
-  /** The chunk's file was moved to failed/ as it is: drop the ledger record (after the move). */
-  private void forget(Handle h) {
-    safeLedger(() -> {
-      ledger.remove(h.chunk.id);
-      ledger.commit();
-    }, "forget chunk moved to failed/");
-    lock.lock();
-    try {
-      queued.remove(h.chunk.id);
-      totalBytes -= h.chunk.dataBytes;
-      flushWork.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    if (settings.overflowAction() == OverflowAction.BLOCK) {
-      requests.add(WAKE);
-    }
-  }
-
-  /** Every event is done: ledger first (DELIVERED, committed), then the file, then the record. */
-  private void purge(Handle h) {
-    // If the ledger cannot record it (disk full), the file is deleted anyway: its events are
-    // delivered, and deleting is what frees the disk. The stale record is dropped at recovery.
-    safeLedger(() -> {
-      ledger.put(h.record().withState(ChunkState.DELIVERED));
-      ledger.commit();
-    }, "purge");
-    try {
-      h.chunk.delete();
-    } catch (IOException e) {
-      log.error("Buffer of output {}: deleting delivered chunk {} failed: {}; recovery deletes it", outputId,
-          h.chunk.describe(), e.toString());
-    }
-    safeLedger(() -> ledger.remove(h.chunk.id), "purge");
-    lock.lock();
-    try {
-      queued.remove(h.chunk.id);
-      totalBytes -= h.chunk.dataBytes;
-      flushWork.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    if (settings.overflowAction() == OverflowAction.BLOCK) {
-      requests.add(WAKE);
-    }
-  }
-
-  /**
-   * Runs a ledger update whose failure must not stop the buffer: the chunk files are the truth for
-   * content, so a lost ledger update costs at most a re-delivery after a crash. Logged, returns false.
-   */
-  private boolean safeLedger(Runnable update, String what) {
-    try {
-      update.run();
-      return true;
-    } catch (RuntimeException e) {
-      log.error("Buffer of output {}: ledger update failed ({}): {}; continuing (a crash now may re-deliver events)",
-          outputId, what, e.toString());
-      return false;
-    }
+    return new Stream(tag, requests);
   }
 
   // ---------------------------------------------------------------- stats
 
   @Override
   public BufferStats stats() {
-    lock.lock();
-    try {
-      long now = clock.millis();
-      long oldest = Long.MAX_VALUE;
-      int retries = 0;
-      for (Handle h : staged.values()) {
-        oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
-      }
-      for (Handle h : queued.values()) {
-        oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
-        retries = Math.max(retries, h.retryCount);
-      }
-      return new BufferStats(staged.size(), queued.size(), totalBytes, pendingEvents, retries,
-          oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest));
-    } finally {
-      lock.unlock();
-    }
+    return state.stats();
   }
 
   @Override
   public String toString() {
     return "BufferEngine[" + outputId + ", " + store.type() + "]";
-  }
-
-  // ---------------------------------------------------------------- small types
-
-  /** A chunk known to the engine. Fields guarded by {@link #lock}, except while its flush thread owns it. */
-  private static final class Handle {
-    final StoredChunk chunk;
-    final String key;
-    ChunkState state;
-    Progress progress = Progress.NONE;
-    int retryCount;
-    long nextAttemptEpochMillis;
-    long firstFailureEpochMillis;
-    boolean inFlight;
-    boolean useSecondary;
-    boolean attemptedAtShutdown;
-
-    Handle(StoredChunk chunk, String key) {
-      this.chunk = chunk;
-      this.key = key;
-    }
-
-    int pendingEvents() {
-      return chunk.eventCount - progress.doneCount();
-    }
-
-    ChunkRecord record() {
-      return new ChunkRecord(chunk.id, state, chunk.createdAtEpochMillis, chunk.dataBytes, chunk.eventCount,
-          retryCount, nextAttemptEpochMillis, firstFailureEpochMillis, progress);
-    }
-  }
-
-  private record AppendRequest(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey,
-      CompletableFuture<AppendResult> future) {}
-
-  private record PieceRequest(Stream stream, ByteBuffer entries, int eventCount, CompletableFuture<Void> future) {}
-
-  private record CommitRequest(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
-
-  private record AbandonRequest(Stream stream) {}
-
-  private record PendingPublish(Stream stream, CompletableFuture<AppendResult> future) {}
-
-  /** What one writer-loop round did; committed together. Writer thread only. */
-  private static final class Batch {
-    final List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
-    final List<AppendResult> results = new ArrayList<>();
-    final java.util.Set<StoredChunk> dirty = new java.util.LinkedHashSet<>();
-    final List<Handle> toSeal = new ArrayList<>();
-    final List<PendingPublish> publish = new ArrayList<>();
-    boolean ledgerDirty;
-    boolean newFiles;
-    boolean privateWrite;
-    long bytes;
-    long events;
-
-    void complete(CompletableFuture<AppendResult> f, AppendResult r) {
-      futures.add(f);
-      results.add(r);
-    }
   }
 }
