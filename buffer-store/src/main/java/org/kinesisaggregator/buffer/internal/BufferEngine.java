@@ -116,7 +116,8 @@ public final class BufferEngine implements EventBuffer {
         boundedWrite, disposal);
     OverflowGuard overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);
     StreamedAppends streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
-    GroupCommit groupCommit = new GroupCommit(outputId, settings, store, state, ledger, metrics, frames, streams);
+    GroupCommit groupCommit = new GroupCommit(outputId, settings, store, state, ledger, metrics, frames, streams,
+        dedup);
     writerLoop = new WriterLoop(outputId, settings, clock, store, state, requests, ledger, metrics, dedup, frames,
         overflow, streams, groupCommit);
 

@@ -14,6 +14,8 @@ import org.kinesisaggregator.buffer.AppendResult;
  */
 final class CommitBatch {
   final List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+  /** Dedup keys remembered for appends acked by this round: forgotten again if the round fails. */
+  final List<byte[]> dedupKeys = new ArrayList<>();
   final List<AppendResult> results = new ArrayList<>();
   final Set<StoredChunk> dirty = new LinkedHashSet<>();
   final List<ChunkHandle> toSeal = new ArrayList<>();

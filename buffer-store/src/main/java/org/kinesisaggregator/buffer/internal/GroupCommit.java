@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Invariant: an append is acked only after the frames holding it reached the configured
  * durability point; a failed ledger commit does not fail the acks (the synced chunk files hold
- * the events).
+ * the events). An append refused because an fsync failed leaves no dedup key behind, so that its
+ * re-send is stored again (a duplicate at worst, never a loss).
  *
  * <p>Not thread-safe: confined to the writer thread.
  */
@@ -34,9 +35,10 @@ final class GroupCommit {
   private final BufferMetrics metrics;
   private final FrameWriter frames;
   private final StreamedAppends streams;
+  private final DedupWindow dedup;
 
   GroupCommit(String outputId, BufferSettings settings, ChunkStore store, BufferState state, BufferLedger ledger,
-      BufferMetrics metrics, FrameWriter frames, StreamedAppends streams) {
+      BufferMetrics metrics, FrameWriter frames, StreamedAppends streams, DedupWindow dedup) {
     this.outputId = outputId;
     this.settings = settings;
     this.store = store;
@@ -45,6 +47,7 @@ final class GroupCommit {
     this.metrics = metrics;
     this.frames = frames;
     this.streams = streams;
+    this.dedup = dedup;
   }
 
   /** The group commit: sync, seal, publish, ledger commit, then complete the futures. */
@@ -72,6 +75,13 @@ final class GroupCommit {
       }
     } catch (IOException e) {
       failure = e;
+    }
+    if (failure != null) {
+      // The round's appends are refused (no ack): their forwarders re-send with the same chunk ids,
+      // and those re-sends must be stored, not taken for duplicates of frames that may not be on disk.
+      for (byte[] key : batch.dedupKeys) {
+        dedup.forget(key);
+      }
     }
     for (ChunkHandle h : batch.toSeal) {
       seal(h);

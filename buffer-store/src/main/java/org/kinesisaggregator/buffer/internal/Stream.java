@@ -60,8 +60,16 @@ final class Stream implements StreamedAppend {
     return f;
   }
 
+  /**
+   * Drops what was written. After {@link #commit} it does nothing: the commit is the point of no
+   * return (otherwise the writer would delete private files the commit is about to publish and
+   * count their bytes off twice).
+   */
   @Override
   public void abandon() {
+    if (finished.get()) {
+      return;
+    }
     if (abandonRequested.compareAndSet(false, true)) {
       requests.add(new RequestQueue.AbandonRequest(this));
     }

@@ -194,6 +194,9 @@ final class WriterLoop implements Runnable {
         a.future().complete(result);
       } else {
         batch.complete(a.future(), result);
+        if (a.dedupKey() != null) {
+          batch.dedupKeys.add(a.dedupKey());
+        }
       }
     } catch (BufferException e) {
       metrics.appendsRefused.increment();
