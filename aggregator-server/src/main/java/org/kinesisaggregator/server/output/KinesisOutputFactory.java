@@ -324,9 +324,7 @@ public final class KinesisOutputFactory implements OutputFactory {
     String compression = e.string("compression", null);
     if (compression != null) {
       try {
-        f = new FormatSettings(f.format(), f.appendNewline(), f.messageKey(), f.dataKey(), f.tagKey(), f.timeKey(),
-            f.timeType(), f.timeFormat(), f.timeZone(), f.hostnameKey(), f.hostname(),
-            FormatSettings.Compression.fromConfName(compression));
+        f = f.withCompression(FormatSettings.Compression.fromConfName(compression));
       } catch (IllegalArgumentException ex) {
         throw e.error("compression", "\"" + compression + "\" (expected: zlib, gzip or none)");
       }
