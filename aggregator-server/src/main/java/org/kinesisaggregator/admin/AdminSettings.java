@@ -11,13 +11,13 @@ import java.util.Objects;
  * @param port {@code port}; 0 picks a free port (tests)
  */
 public record AdminSettings(String bind, int port) {
-  public static final int MONITOR_AGENT_PORT = 24220;
-  public static final int PROMETHEUS_PORT = 24231;
+    public static final int MONITOR_AGENT_PORT = 24220;
+    public static final int PROMETHEUS_PORT = 24231;
 
-  public AdminSettings {
-    Objects.requireNonNull(bind, "bind");
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+    public AdminSettings {
+        Objects.requireNonNull(bind, "bind");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+        }
     }
-  }
 }

@@ -14,12 +14,12 @@ import org.kinesisaggregator.buffer.BufferStats;
  * @param config the section's parameters as written (secrets already masked by the caller)
  * @param bufferStats the buffer's state for a buffered output, null otherwise
  */
-public record PluginInfo(String pluginId, String category, String type, Map<String, String> config,
-    Supplier<BufferStats> bufferStats) {
-  public PluginInfo {
-    Objects.requireNonNull(pluginId, "pluginId");
-    Objects.requireNonNull(category, "category");
-    Objects.requireNonNull(type, "type");
-    config = Map.copyOf(config);
-  }
+public record PluginInfo(
+        String pluginId, String category, String type, Map<String, String> config, Supplier<BufferStats> bufferStats) {
+    public PluginInfo {
+        Objects.requireNonNull(pluginId, "pluginId");
+        Objects.requireNonNull(category, "category");
+        Objects.requireNonNull(type, "type");
+        config = Map.copyOf(config);
+    }
 }

@@ -9,6 +9,6 @@ import java.util.List;
 @FunctionalInterface
 public interface Readiness {
 
-  /** Why the node is not ready (e.g. "draining", "stream S not found in region R"); empty when ready. */
-  List<String> problems();
+    /** Why the node is not ready (e.g. "draining", "stream S not found in region R"); empty when ready. */
+    List<String> problems();
 }

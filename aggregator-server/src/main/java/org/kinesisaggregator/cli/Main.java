@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.kinesisaggregator.conf.ConfElement;
@@ -40,198 +41,221 @@ import picocli.CommandLine.Option;
  *
  * <p>Not thread-safe; one per process (tests run it in-process through {@link #execute}).
  */
-@Command(name = "kinesis-aggregator", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    sortOptions = false, usageHelpAutoWidth = true,
-    description = "A Fluentd-compatible forward-protocol aggregator that ships to Amazon Kinesis Data Streams.",
-    subcommands = {CommandLine.HelpCommand.class},
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-        "0:ok (--dry-run: the conf is valid)",
-        "1:runtime failure (start-up or I/O)",
-        "2:usage error",
-        "3:invalid conf"})
+@Command(
+        name = "kinesis-aggregator",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = "A Fluentd-compatible forward-protocol aggregator that ships to Amazon Kinesis Data Streams.",
+        subcommands = {CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:ok (--dry-run: the conf is valid)",
+            "1:runtime failure (start-up or I/O)",
+            "2:usage error",
+            "3:invalid conf"
+        })
 public final class Main implements Callable<Integer> {
-  public static final int OK = 0;
-  public static final int RUNTIME_FAILURE = 1;
-  public static final int USAGE = 2;
-  public static final int INVALID_CONF = 3;
+    public static final int OK = 0;
+    public static final int RUNTIME_FAILURE = 1;
+    public static final int USAGE = 2;
+    public static final int INVALID_CONF = 3;
 
-  private static final Logger log = LoggerFactory.getLogger(Main.class);
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
 
-  @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The conf file (fluent syntax).")
-  private Path config;
+    @Option(
+            names = {"-c", "--config"},
+            paramLabel = "FILE",
+            description = "The conf file (fluent syntax).")
+    private Path config;
 
-  @Option(names = "--dry-run", description = "Check the conf, print a summary of sources, routes and outputs, exit.")
-  private boolean dryRun;
+    @Option(names = "--dry-run", description = "Check the conf, print a summary of sources, routes and outputs, exit.")
+    private boolean dryRun;
 
-  @Option(names = "--strict", description = "Unused parameters are errors instead of warnings.")
-  private boolean strict;
+    @Option(names = "--strict", description = "Unused parameters are errors instead of warnings.")
+    private boolean strict;
 
-  @Option(names = {"-v", "--verbose"}, description = "More log: -v debug, -vv trace.")
-  private boolean[] verbose = new boolean[0];
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "More log: -v debug, -vv trace.")
+    private boolean[] verbose = new boolean[0];
 
-  @Option(names = {"-q", "--quiet"}, description = "Less log: -q warnings and errors only, -qq errors only.")
-  private boolean[] quiet = new boolean[0];
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "Less log: -q warnings and errors only, -qq errors only.")
+    private boolean[] quiet = new boolean[0];
 
-  private final Plugins plugins;
-  private final OutputStream stdoutSink;
-  private PrintWriter out;
-  private PrintWriter err;
+    private final Plugins plugins;
+    private final OutputStream stdoutSink;
+    private PrintWriter out;
+    private PrintWriter err;
 
-  private Main(Plugins plugins, OutputStream stdoutSink) {
-    this.plugins = plugins;
-    this.stdoutSink = stdoutSink;
-  }
-
-  public static void main(String[] args) {
-    int code = execute(args, Plugins.defaults(), System.out, System.err);
-    System.exit(code);
-  }
-
-  /**
-   * Runs the command and returns its exit code (never calls {@code System.exit}).
-   *
-   * @param out where summaries, help and {@code stdout} outputs go
-   * @param err where errors go (logs go to Logback's console appender, standard error)
-   */
-  public static int execute(String[] args, Plugins plugins, PrintStream out, PrintStream err) {
-    Main main = new Main(plugins, out);
-    CommandLine cl = new CommandLine(main);
-    cl.addSubcommand("tail", new TailCommand(out));
-    PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
-    PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
-    main.out = o;
-    main.err = e;
-    cl.setOut(o);
-    cl.setErr(e);
-    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      e.println("kinesis-aggregator: " + ex);
-      return RUNTIME_FAILURE;
-    });
-    return cl.execute(args);
-  }
-
-  @Override
-  public Integer call() {
-    boolean levelFromFlags = setLogLevel();
-    if (config == null) {
-      err.println("kinesis-aggregator: missing -c FILE (the conf file); see --help");
-      return USAGE;
+    private Main(Plugins plugins, OutputStream stdoutSink) {
+        this.plugins = plugins;
+        this.stdoutSink = stdoutSink;
     }
-    if (!Files.isRegularFile(config)) {
-      err.println("kinesis-aggregator: " + config + ": no such file");
-      return USAGE;
-    }
-    Aggregator aggregator;
-    MeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Clock clock = Clock.systemUTC();
-    Plugins wired = wire(plugins, registry, clock);
-    try {
-      ConfParser parser = new ConfParser(ConfEnvironment.system());
-      ConfElement root = parser.parse(config);
-      List<String> parseWarnings = parser.warnings();
-      parseWarnings.forEach(w -> log.warn("{}", w));
-      if (strict && !parseWarnings.isEmpty()) {
-        throw new ConfException(null, String.join("\n", parseWarnings) + "\n(--strict: conf warnings are errors)");
-      }
-      ConfEnvironment env = ConfEnvironment.system();
-      aggregator = Aggregator.assemble(root, wired, new Aggregator.Environment(registry, clock,
-          ZoneId.systemDefault(), env.hostname().get(), stdoutSink), strict);
-      if (!levelFromFlags && aggregator.system().logLevel() != null) {
-        applyLevel(aggregator.system().logLevel());
-      }
-      if (dryRun) {
-        out.println("conf " + config + ": valid");
-        out.print(aggregator.summary());
-        List<String> warnings = new java.util.ArrayList<>(parseWarnings);
-        warnings.addAll(aggregator.warnings());
-        if (!warnings.isEmpty()) {
-          out.println("warnings: " + warnings.size());
-          warnings.forEach(w -> out.println("  " + w));
-        }
-        out.flush();
-        return OK;
-      }
-    } catch (ConfException ex) {
-      err.println("kinesis-aggregator: invalid conf: " + ex.getMessage());
-      return INVALID_CONF;
-    }
-    Thread hook = new Thread(aggregator::close, "shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      aggregator.start();
-    } catch (ConfException ex) {
-      err.println("kinesis-aggregator: invalid conf: " + ex.getMessage());
-      removeHook(hook);
-      return INVALID_CONF;
-    } catch (Exception ex) {
-      err.println("kinesis-aggregator: start-up failed: " + ex.getMessage());
-      removeHook(hook);
-      return RUNTIME_FAILURE;
-    }
-    try {
-      aggregator.awaitClosed();
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      aggregator.close();
-    }
-    return OK;
-  }
 
-  /** Connects the factories that need the process' registry and clock; what the caller set (tests) is kept. */
-  static Plugins wire(Plugins base, MeterRegistry registry, Clock clock) {
-    return base;
-  }
+    public static void main(String[] args) {
+        int code = execute(args, Plugins.defaults(), System.out, System.err);
+        System.exit(code);
+    }
 
-  private static void removeHook(Thread hook) {
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException shuttingDown) {
-      // the JVM is already exiting
+    /**
+     * Runs the command and returns its exit code (never calls {@code System.exit}).
+     *
+     * @param out where summaries, help and {@code stdout} outputs go
+     * @param err where errors go (logs go to Logback's console appender, standard error)
+     */
+    public static int execute(String[] args, Plugins plugins, PrintStream out, PrintStream err) {
+        Main main = new Main(plugins, out);
+        CommandLine cl = new CommandLine(main);
+        cl.addSubcommand("tail", new TailCommand(out));
+        PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
+        main.out = o;
+        main.err = e;
+        cl.setOut(o);
+        cl.setErr(e);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            e.println("kinesis-aggregator: " + ex);
+            return RUNTIME_FAILURE;
+        });
+        return cl.execute(args);
     }
-  }
 
-  /** Applies -v/-q; returns true when a flag was given. */
-  private boolean setLogLevel() {
-    if (verbose.length > 0) {
-      applyLevel(verbose.length == 1 ? "debug" : "trace");
-      return true;
-    }
-    if (quiet.length > 0) {
-      applyLevel(quiet.length == 1 ? "warn" : "error");
-      return true;
-    }
-    return false;
-  }
-
-  /** Sets our loggers to {@code level}; with trace, also every library's to debug. */
-  static void applyLevel(String level) {
-    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
-      return;
-    }
-    Level l = switch (level) {
-      case "trace" -> Level.TRACE;
-      case "debug" -> Level.DEBUG;
-      case "warn" -> Level.WARN;
-      case "error", "fatal" -> Level.ERROR;
-      default -> Level.INFO;
-    };
-    ctx.getLogger("org.kinesisaggregator").setLevel(l);
-    ch.qos.logback.classic.Logger rootLogger = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    if (l == Level.TRACE) {
-      rootLogger.setLevel(Level.DEBUG);
-    } else if (l.isGreaterOrEqual(Level.WARN)) {
-      rootLogger.setLevel(l);
-    }
-  }
-
-  /** {@code --version}: the jar's Implementation-Version, or "dev" when run from classes. */
-  static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"kinesis-aggregator " + (v == null ? "dev" : v),
-          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+    public Integer call() {
+        boolean levelFromFlags = setLogLevel();
+        if (config == null) {
+            err.println("kinesis-aggregator: missing -c FILE (the conf file); see --help");
+            return USAGE;
+        }
+        if (!Files.isRegularFile(config)) {
+            err.println("kinesis-aggregator: " + config + ": no such file");
+            return USAGE;
+        }
+        Aggregator aggregator;
+        MeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Clock clock = Clock.systemUTC();
+        Plugins wired = wire(plugins, registry, clock);
+        try {
+            ConfParser parser = new ConfParser(ConfEnvironment.system());
+            ConfElement root = parser.parse(config);
+            List<String> parseWarnings = parser.warnings();
+            parseWarnings.forEach(w -> log.warn("{}", w));
+            if (strict && !parseWarnings.isEmpty()) {
+                throw new ConfException(
+                        null, String.join("\n", parseWarnings) + "\n(--strict: conf warnings are errors)");
+            }
+            ConfEnvironment env = ConfEnvironment.system();
+            aggregator = Aggregator.assemble(
+                    root,
+                    wired,
+                    new Aggregator.Environment(
+                            registry,
+                            clock,
+                            ZoneId.systemDefault(),
+                            env.hostname().get(),
+                            stdoutSink),
+                    strict);
+            if (!levelFromFlags && aggregator.system().logLevel() != null) {
+                applyLevel(aggregator.system().logLevel());
+            }
+            if (dryRun) {
+                out.println("conf " + config + ": valid");
+                out.print(aggregator.summary());
+                List<String> warnings = new ArrayList<>(parseWarnings);
+                warnings.addAll(aggregator.warnings());
+                if (!warnings.isEmpty()) {
+                    out.println("warnings: " + warnings.size());
+                    warnings.forEach(w -> out.println("  " + w));
+                }
+                out.flush();
+                return OK;
+            }
+        } catch (ConfException ex) {
+            err.println("kinesis-aggregator: invalid conf: " + ex.getMessage());
+            return INVALID_CONF;
+        }
+        Thread hook = new Thread(aggregator::close, "shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            aggregator.start();
+        } catch (ConfException ex) {
+            err.println("kinesis-aggregator: invalid conf: " + ex.getMessage());
+            removeHook(hook);
+            return INVALID_CONF;
+        } catch (Exception ex) {
+            err.println("kinesis-aggregator: start-up failed: " + ex.getMessage());
+            removeHook(hook);
+            return RUNTIME_FAILURE;
+        }
+        try {
+            aggregator.awaitClosed();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            aggregator.close();
+        }
+        return OK;
     }
-  }
+
+    /** Connects the factories that need the process' registry and clock; what the caller set (tests) is kept. */
+    static Plugins wire(Plugins base, MeterRegistry registry, Clock clock) {
+        return base;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is already exiting
+        }
+    }
+
+    /** Applies -v/-q; returns true when a flag was given. */
+    private boolean setLogLevel() {
+        if (verbose.length > 0) {
+            applyLevel(verbose.length == 1 ? "debug" : "trace");
+            return true;
+        }
+        if (quiet.length > 0) {
+            applyLevel(quiet.length == 1 ? "warn" : "error");
+            return true;
+        }
+        return false;
+    }
+
+    /** Sets our loggers to {@code level}; with trace, also every library's to debug. */
+    static void applyLevel(String level) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+            return;
+        }
+        Level l = switch (level) {
+            case "trace" -> Level.TRACE;
+            case "debug" -> Level.DEBUG;
+            case "warn" -> Level.WARN;
+            case "error", "fatal" -> Level.ERROR;
+            default -> Level.INFO;
+        };
+        ctx.getLogger("org.kinesisaggregator").setLevel(l);
+        ch.qos.logback.classic.Logger rootLogger = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        if (l == Level.TRACE) {
+            rootLogger.setLevel(Level.DEBUG);
+        } else if (l.isGreaterOrEqual(Level.WARN)) {
+            rootLogger.setLevel(l);
+        }
+    }
+
+    /** {@code --version}: the jar's Implementation-Version, or "dev" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {
+                "kinesis-aggregator " + (v == null ? "dev" : v),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"
+            };
+        }
+    }
 }

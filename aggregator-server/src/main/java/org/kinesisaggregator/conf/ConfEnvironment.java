@@ -17,22 +17,22 @@ import java.util.function.Supplier;
  * @param hostname the host name
  */
 public record ConfEnvironment(Function<String, String> env, Supplier<String> hostname) {
-  public ConfEnvironment {
-    Objects.requireNonNull(env, "env");
-    Objects.requireNonNull(hostname, "hostname");
-  }
-
-  /** The process environment and this machine's host name. */
-  public static ConfEnvironment system() {
-    return new ConfEnvironment(System::getenv, ConfEnvironment::localHostname);
-  }
-
-  private static String localHostname() {
-    String fromEnv = System.getenv("HOSTNAME");
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return fromEnv != null ? fromEnv : "localhost";
+    public ConfEnvironment {
+        Objects.requireNonNull(env, "env");
+        Objects.requireNonNull(hostname, "hostname");
     }
-  }
+
+    /** The process environment and this machine's host name. */
+    public static ConfEnvironment system() {
+        return new ConfEnvironment(System::getenv, ConfEnvironment::localHostname);
+    }
+
+    private static String localHostname() {
+        String fromEnv = System.getenv("HOSTNAME");
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return fromEnv != null ? fromEnv : "localhost";
+        }
+    }
 }

@@ -8,22 +8,22 @@ package org.kinesisaggregator.conf;
  * <p>Immutable.
  */
 public class ConfException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final transient ConfLocation location;
+    private final transient ConfLocation location;
 
-  public ConfException(ConfLocation location, String message) {
-    super(location == null ? message : location + ": " + message);
-    this.location = location;
-  }
+    public ConfException(ConfLocation location, String message) {
+        super(location == null ? message : location + ": " + message);
+        this.location = location;
+    }
 
-  public ConfException(ConfLocation location, String message, Throwable cause) {
-    super(location == null ? message : location + ": " + message, cause);
-    this.location = location;
-  }
+    public ConfException(ConfLocation location, String message, Throwable cause) {
+        super(location == null ? message : location + ": " + message, cause);
+        this.location = location;
+    }
 
-  /** Where the problem is, or null when it concerns the conf as a whole. */
-  public ConfLocation location() {
-    return location;
-  }
+    /** Where the problem is, or null when it concerns the conf as a whole. */
+    public ConfLocation location() {
+        return location;
+    }
 }

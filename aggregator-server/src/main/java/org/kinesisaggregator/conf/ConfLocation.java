@@ -12,16 +12,16 @@ import java.util.Objects;
  * @param line 1-based line number
  */
 public record ConfLocation(String file, int line) {
-  public ConfLocation {
-    Objects.requireNonNull(file, "file");
-    if (line < 0) {
-      throw new IllegalArgumentException("line: " + line + " (expected: >= 0)");
+    public ConfLocation {
+        Objects.requireNonNull(file, "file");
+        if (line < 0) {
+            throw new IllegalArgumentException("line: " + line + " (expected: >= 0)");
+        }
     }
-  }
 
-  /** {@code file:line}, the prefix of every conf message. */
-  @Override
-  public String toString() {
-    return file + ":" + line;
-  }
+    /** {@code file:line}, the prefix of every conf message. */
+    @Override
+    public String toString() {
+        return file + ":" + line;
+    }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -52,571 +53,622 @@ import java.util.stream.Stream;
  * {@code file:line:}. Not thread-safe: one parser per load.
  */
 public final class ConfParser {
-  private static final Set<String> RESERVED = Set.of("@type", "@id", "@label", "@log_level", "@include");
-  private static final Pattern ENV_CODE = Pattern.compile("ENV\\s*\\[\\s*(?:'([^']*)'|\"([^\"]*)\")\\s*\\]");
-  private static final Pattern HOSTNAME_CODE = Pattern.compile("Socket\\s*\\.\\s*gethostname(?:\\s*\\(\\s*\\))?|hostname");
-  private static final int MAX_INCLUDE_DEPTH = 32;
+    private static final Set<String> RESERVED = Set.of("@type", "@id", "@label", "@log_level", "@include");
+    private static final Pattern ENV_CODE = Pattern.compile("ENV\\s*\\[\\s*(?:'([^']*)'|\"([^\"]*)\")\\s*\\]");
+    private static final Pattern HOSTNAME_CODE =
+            Pattern.compile("Socket\\s*\\.\\s*gethostname(?:\\s*\\(\\s*\\))?|hostname");
+    private static final int MAX_INCLUDE_DEPTH = 32;
 
-  private final ConfEnvironment environment;
-  private final List<String> warnings = new ArrayList<>();
-  private final JsonFactory json = JsonFactory.builder()
-      .enable(JsonReadFeature.ALLOW_YAML_COMMENTS)
-      .enable(JsonReadFeature.ALLOW_TRAILING_COMMA)
-      .build();
-  private final Deque<Path> includeStack = new ArrayDeque<>();
+    private final ConfEnvironment environment;
+    private final List<String> warnings = new ArrayList<>();
+    private final JsonFactory json = JsonFactory.builder()
+            .enable(JsonReadFeature.ALLOW_YAML_COMMENTS)
+            .enable(JsonReadFeature.ALLOW_TRAILING_COMMA)
+            .build();
+    private final Deque<Path> includeStack = new ArrayDeque<>();
 
-  public ConfParser(ConfEnvironment environment) {
-    this.environment = environment;
-  }
-
-  /** Warnings met while parsing (unset environment variables, parameters given twice, empty globs). */
-  public List<String> warnings() {
-    return List.copyOf(warnings);
-  }
-
-  /** Parses {@code file} and what it includes; messages name it as given. */
-  public ConfElement parse(Path file) {
-    ConfElement root = new ConfElement(ConfElement.ROOT, "", new ConfLocation(file.toString(), 1));
-    parseFileInto(file, file.toString(), root, null);
-    return root;
-  }
-
-  /** Parses {@code text} as if it were the file {@code displayName} in {@code baseDir}. */
-  public ConfElement parse(String text, String displayName, Path baseDir) {
-    ConfElement root = new ConfElement(ConfElement.ROOT, "", new ConfLocation(displayName, 1));
-    new Scanner(text, displayName, baseDir).parseBody(root, null);
-    return root;
-  }
-
-  private void parseFileInto(Path file, String displayName, ConfElement into, ConfLocation includedAt) {
-    Path real;
-    String text;
-    try {
-      real = file.toRealPath();
-      byte[] bytes = Files.readAllBytes(real);
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-    } catch (CharacterCodingException e) {
-      throw new ConfException(new ConfLocation(displayName, 0), "not valid UTF-8 (expected: a UTF-8 text file)", e);
-    } catch (IOException e) {
-      String what = includedAt == null ? "cannot read the conf file" : "@include: cannot read " + displayName;
-      throw new ConfException(includedAt == null ? new ConfLocation(displayName, 0) : includedAt,
-          what + ": " + e, e);
+    public ConfParser(ConfEnvironment environment) {
+        this.environment = environment;
     }
-    if (includeStack.contains(real)) {
-      throw new ConfException(includedAt, "@include cycle: " + displayName + " includes itself (through "
-          + includeStack + ")");
-    }
-    if (includeStack.size() >= MAX_INCLUDE_DEPTH) {
-      throw new ConfException(includedAt, "@include nested deeper than " + MAX_INCLUDE_DEPTH + " files");
-    }
-    includeStack.push(real);
-    try {
-      Path dir = real.getParent();
-      new Scanner(text, displayName, dir == null ? Path.of(".") : dir).parseBody(into, null);
-    } finally {
-      includeStack.pop();
-    }
-  }
 
-  /** Scans one file. */
-  private final class Scanner {
-    private final String text;
-    private final String file;
-    private final Path baseDir;
-    private final int[] lineStarts;
-    private int pos;
+    /** Warnings met while parsing (unset environment variables, parameters given twice, empty globs). */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
 
-    Scanner(String text, String file, Path baseDir) {
-      this.text = text.startsWith("\uFEFF") ? text.substring(1) : text;
-      this.file = file;
-      this.baseDir = baseDir;
-      List<Integer> starts = new ArrayList<>();
-      starts.add(0);
-      for (int i = 0; i < this.text.length(); i++) {
-        if (this.text.charAt(i) == '\n') {
-          starts.add(i + 1);
+    /** Parses {@code file} and what it includes; messages name it as given. */
+    public ConfElement parse(Path file) {
+        ConfElement root = new ConfElement(ConfElement.ROOT, "", new ConfLocation(file.toString(), 1));
+        parseFileInto(file, file.toString(), root, null);
+        return root;
+    }
+
+    /** Parses {@code text} as if it were the file {@code displayName} in {@code baseDir}. */
+    public ConfElement parse(String text, String displayName, Path baseDir) {
+        ConfElement root = new ConfElement(ConfElement.ROOT, "", new ConfLocation(displayName, 1));
+        new Scanner(text, displayName, baseDir).parseBody(root, null);
+        return root;
+    }
+
+    private void parseFileInto(Path file, String displayName, ConfElement into, ConfLocation includedAt) {
+        Path real;
+        String text;
+        try {
+            real = file.toRealPath();
+            byte[] bytes = Files.readAllBytes(real);
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new ConfException(
+                    new ConfLocation(displayName, 0), "not valid UTF-8 (expected: a UTF-8 text file)", e);
+        } catch (IOException e) {
+            String what = includedAt == null ? "cannot read the conf file" : "@include: cannot read " + displayName;
+            throw new ConfException(
+                    includedAt == null ? new ConfLocation(displayName, 0) : includedAt, what + ": " + e, e);
         }
-      }
-      this.lineStarts = starts.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    ConfLocation here() {
-      return at(pos);
-    }
-
-    ConfLocation at(int position) {
-      int idx = Arrays.binarySearch(lineStarts, position);
-      int line = idx >= 0 ? idx + 1 : -idx - 1;
-      return new ConfLocation(file, line);
-    }
-
-    ConfException error(String message) {
-      return new ConfException(here(), message);
-    }
-
-    boolean eof() {
-      return pos >= text.length();
-    }
-
-    char peek() {
-      return text.charAt(pos);
-    }
-
-    boolean startsWith(String s) {
-      return text.startsWith(s, pos);
-    }
-
-    /** Spaces, line breaks and comment lines. */
-    void skipSpacing() {
-      while (!eof()) {
-        char c = peek();
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-          pos++;
-        } else if (c == '#') {
-          skipToLineEnd();
-        } else {
-          return;
+        if (includeStack.contains(real)) {
+            throw new ConfException(
+                    includedAt, "@include cycle: " + displayName + " includes itself (through " + includeStack + ")");
         }
-      }
-    }
-
-    void skipBlanks() {
-      while (!eof() && (peek() == ' ' || peek() == '\t')) {
-        pos++;
-      }
-    }
-
-    void skipToLineEnd() {
-      while (!eof() && peek() != '\n') {
-        pos++;
-      }
-    }
-
-    boolean atLineEnd() {
-      return eof() || peek() == '\n' || peek() == '\r' && (pos + 1 >= text.length() || text.charAt(pos + 1) == '\n');
-    }
-
-    /** Blanks, an optional comment, then a line break or the end of the file. */
-    void expectLineEnd(String after) {
-      skipBlanks();
-      if (!eof() && peek() == '#') {
-        skipToLineEnd();
-      }
-      if (eof()) {
-        return;
-      }
-      if (peek() == '\r') {
-        pos++;
-      }
-      if (eof() || peek() != '\n') {
-        throw error("expected end of line after " + after + " (got " + ConfValues.quote(rest(20)) + ")");
-      }
-      pos++;
-    }
-
-    String rest(int max) {
-      int end = text.indexOf('\n', pos);
-      end = end < 0 ? text.length() : end;
-      return text.substring(pos, Math.min(end, pos + max)).stripTrailing();
-    }
-
-    String readName() {
-      int start = pos;
-      while (!eof() && (Character.isLetterOrDigit(peek()) && peek() < 128 || peek() == '_')) {
-        pos++;
-      }
-      return text.substring(start, pos);
-    }
-
-    /** Parses parameters and elements into {@code into} until {@code </endName>} (or EOF at the top). */
-    void parseBody(ConfElement into, String endName) {
-      while (true) {
-        skipSpacing();
-        if (eof()) {
-          if (endName == null) {
-            return;
-          }
-          throw new ConfException(into.location(), "expected end tag '</" + endName + ">' for " + into.describe()
-              + " but got end of file " + file);
+        if (includeStack.size() >= MAX_INCLUDE_DEPTH) {
+            throw new ConfException(includedAt, "@include nested deeper than " + MAX_INCLUDE_DEPTH + " files");
         }
-        ConfLocation lineLoc = here();
-        if (startsWith("</")) {
-          pos += 2;
-          String name = readName();
-          skipBlanks();
-          if (eof() || peek() != '>') {
-            throw error("expected '>' to close the end tag </" + name);
-          }
-          pos++;
-          expectLineEnd("end tag </" + name + ">");
-          if (endName == null) {
-            throw new ConfException(lineLoc, "end tag </" + name + "> without a start tag");
-          }
-          if (!name.equals(endName)) {
-            throw new ConfException(lineLoc, "unmatched end tag </" + name + "> (expected: </" + endName + "> for "
-                + into.describe() + " at " + into.location() + ")");
-          }
-          return;
+        includeStack.push(real);
+        try {
+            Path dir = real.getParent();
+            new Scanner(text, displayName, dir == null ? Path.of(".") : dir).parseBody(into, null);
+        } finally {
+            includeStack.pop();
         }
-        if (peek() == '<') {
-          pos++;
-          String name = readName();
-          if (name.isEmpty()) {
-            throw error("expected an element name after '<' (letters, digits, _)");
-          }
-          skipBlanks();
-          String arg = readArg();
-          if (eof() || peek() != '>') {
-            throw error("expected '>' to close <" + name + (arg.isEmpty() ? "" : " " + arg));
-          }
-          pos++;
-          expectLineEnd("tag <" + name + ">");
-          ConfElement child = new ConfElement(name, arg, lineLoc);
-          parseBody(child, name);
-          into.addChild(child);
-          continue;
-        }
-        String key = readKey();
-        if (key.equals("@include") || endName == null && key.equals("include")) {
-          if (key.equals("include")) {
-            warnings.add(lineLoc + ": 'include' is deprecated; use '@include'");
-          }
-          skipBlanks();
-          String target = atLineEnd() ? "" : readValue(key);
-          expectLineEnd("@include " + target);
-          include(target, into, lineLoc);
-          continue;
-        }
-        if (key.startsWith("@") && !RESERVED.contains(key)) {
-          throw new ConfException(lineLoc, "'@' is the system reserved prefix. Don't use '@' prefix parameter in the"
-              + " configuration: " + key + " (expected: one of " + String.join(", ", List.of("@type", "@id", "@label",
-              "@log_level", "@include")) + ")");
-        }
-        skipBlanks();
-        String value;
-        if (atLineEnd() || isCommentStart()) {
-          value = "";
-        } else {
-          value = readValue(key);
-        }
-        expectLineEnd("the value of " + key);
-        ConfParam previous = into.put(new ConfParam(key, value, lineLoc));
-        if (previous != null) {
-          warnings.add(lineLoc + ": parameter '" + key + "' in " + into.describe() + " is given twice (also at "
-              + previous.location() + "); the last one is used");
-        }
-      }
     }
 
-    /** {@code #} followed by a blank or the line end: a comment, not a value like {@code #{...}} or {@code #ff}. */
-    boolean isCommentStart() {
-      return peek() == '#' && (pos + 1 >= text.length() || Character.isWhitespace(text.charAt(pos + 1)));
-    }
+    /** Scans one file. */
+    private final class Scanner {
+        private final String text;
+        private final String file;
+        private final Path baseDir;
+        private final int[] lineStarts;
+        private int pos;
 
-    String readKey() {
-      if (peek() == '"' || peek() == '\'') {
-        char q = peek();
-        pos++;
-        return q == '"' ? readDoubleQuoted("parameter name") : readSingleQuoted();
-      }
-      int start = pos;
-      while (!eof() && !Character.isWhitespace(peek())) {
-        pos++;
-      }
-      return text.substring(start, pos);
-    }
+        Scanner(String text, String file, Path baseDir) {
+            this.text = text.startsWith("\uFEFF") ? text.substring(1) : text;
+            this.file = file;
+            this.baseDir = baseDir;
+            List<Integer> starts = new ArrayList<>();
+            starts.add(0);
+            for (int i = 0; i < this.text.length(); i++) {
+                if (this.text.charAt(i) == '\n') {
+                    starts.add(i + 1);
+                }
+            }
+            this.lineStarts = starts.stream().mapToInt(Integer::intValue).toArray();
+        }
 
-    String readArg() {
-      if (eof()) {
-        return "";
-      }
-      if (peek() == '"') {
-        pos++;
-        String s = readDoubleQuoted("element argument");
-        skipBlanks();
-        return s;
-      }
-      if (peek() == '\'') {
-        pos++;
-        String s = readSingleQuoted();
-        skipBlanks();
-        return s;
-      }
-      int start = pos;
-      while (!eof() && peek() != '>' && peek() != '\n') {
-        pos++;
-      }
-      return text.substring(start, pos).trim();
-    }
+        ConfLocation here() {
+            return at(pos);
+        }
 
-    String readValue(String key) {
-      char c = peek();
-      if (c == '"') {
-        pos++;
-        return readDoubleQuoted(key);
-      }
-      if (c == '\'') {
-        pos++;
-        return readSingleQuoted();
-      }
-      if (c == '[' || c == '{') {
-        return readJson(key);
-      }
-      int start = pos;
-      int end = pos;
-      while (!eof() && peek() != '\n') {
-        char ch = peek();
-        if (ch == '#' && pos > start && (text.charAt(pos - 1) == ' ' || text.charAt(pos - 1) == '\t')) {
-          break;
+        ConfLocation at(int position) {
+            int idx = Arrays.binarySearch(lineStarts, position);
+            int line = idx >= 0 ? idx + 1 : -idx - 1;
+            return new ConfLocation(file, line);
         }
-        pos++;
-        if (ch != ' ' && ch != '\t' && ch != '\r') {
-          end = pos;
-        }
-      }
-      String value = text.substring(start, end);
-      pos = end;
-      return value;
-    }
 
-    String readDoubleQuoted(String what) {
-      ConfLocation started = here();
-      StringBuilder sb = new StringBuilder();
-      while (true) {
-        if (eof()) {
-          throw new ConfException(started, what + ": unexpected end of file in a double quoted string");
+        ConfException error(String message) {
+            return new ConfException(here(), message);
         }
-        char c = peek();
-        if (c == '"') {
-          pos++;
-          return sb.toString();
+
+        boolean eof() {
+            return pos >= text.length();
         }
-        if (c == '\\') {
-          if (pos + 1 >= text.length()) {
-            throw new ConfException(started, what + ": unexpected end of file in a double quoted string");
-          }
-          char e = text.charAt(pos + 1);
-          pos += 2;
-          switch (e) {
-            case '"', '\'' -> sb.append(e);
-            case 'r' -> sb.append('\r');
-            case 'n' -> sb.append('\n');
-            case 't' -> sb.append('\t');
-            case 'f' -> sb.append('\f');
-            case 'b' -> sb.append('\b');
-            case '0' -> sb.append('\0');
-            case '\n' -> { } // line continuation
-            case '\r' -> {
-              if (!eof() && peek() == '\n') {
+
+        char peek() {
+            return text.charAt(pos);
+        }
+
+        boolean startsWith(String s) {
+            return text.startsWith(s, pos);
+        }
+
+        /** Spaces, line breaks and comment lines. */
+        void skipSpacing() {
+            while (!eof()) {
+                char c = peek();
+                if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+                    pos++;
+                } else if (c == '#') {
+                    skipToLineEnd();
+                } else {
+                    return;
+                }
+            }
+        }
+
+        void skipBlanks() {
+            while (!eof() && (peek() == ' ' || peek() == '\t')) {
                 pos++;
-              }
             }
-            default -> {
-              if (Character.isLetterOrDigit(e)) {
-                pos -= 2;
-                throw error(what + ": unexpected back-slash escape character '" + e
-                    + "' (expected: \\\" \\' \\\\ \\r \\n \\t \\f \\b \\0)");
-              }
-              sb.append(e);
+        }
+
+        void skipToLineEnd() {
+            while (!eof() && peek() != '\n') {
+                pos++;
             }
-          }
-          continue;
         }
-        if (c == '#' && startsWith("#{")) {
-          ConfLocation codeAt = here();
-          int close = text.indexOf('}', pos + 2);
-          int lineEnd = text.indexOf('\n', pos);
-          if (close < 0 || lineEnd >= 0 && close > lineEnd) {
-            throw new ConfException(codeAt, what + ": embedded code #{ without a closing } on the same line");
-          }
-          String code = text.substring(pos + 2, close);
-          pos = close + 1;
-          sb.append(evaluate(code, codeAt, what));
-          continue;
-        }
-        if (c == '\n' || c == '\r') {
-          pos++; // Fluentd drops raw line breaks inside double-quoted strings
-          continue;
-        }
-        sb.append(c);
-        pos++;
-      }
-    }
 
-    String readSingleQuoted() {
-      ConfLocation started = here();
-      StringBuilder sb = new StringBuilder();
-      while (true) {
-        if (eof() || peek() == '\n') {
-          throw new ConfException(started, "unexpected end of line in a single quoted string (expected: a closing ')");
+        boolean atLineEnd() {
+            return eof()
+                    || peek() == '\n'
+                    || peek() == '\r' && (pos + 1 >= text.length() || text.charAt(pos + 1) == '\n');
         }
-        char c = peek();
-        if (c == '\'') {
-          pos++;
-          return sb.toString();
-        }
-        if (startsWith("\\'")) {
-          sb.append('\'');
-          pos += 2;
-        } else if (startsWith("\\\\")) {
-          sb.append('\\');
-          pos += 2;
-        } else {
-          sb.append(c);
-          pos++;
-        }
-      }
-    }
 
-    String readJson(String key) {
-      ConfLocation started = here();
-      String kind = peek() == '[' ? "array" : "hash";
-      String rest = text.substring(pos);
-      StringWriter out = new StringWriter();
-      try (JsonParser p = json.createParser(rest); JsonGenerator g = json.createGenerator(out)) {
-        int depth = 0;
-        do {
-          JsonToken t = p.nextToken();
-          if (t == null) {
-            throw new ConfException(started, key + ": got incomplete JSON " + kind + " (expected: a closing "
-                + (kind.equals("array") ? "]" : "}") + ")");
-          }
-          switch (t) {
-            case START_ARRAY -> { g.writeStartArray(); depth++; }
-            case START_OBJECT -> { g.writeStartObject(); depth++; }
-            case END_ARRAY -> { g.writeEndArray(); depth--; }
-            case END_OBJECT -> { g.writeEndObject(); depth--; }
-            case FIELD_NAME -> g.writeFieldName(p.currentName());
-            case VALUE_STRING -> {
-              String s = p.getText();
-              g.writeString(s.contains("#{") ? interpolate(s, at(pos + (int) p.currentTokenLocation().getCharOffset()), key) : s);
+        /** Blanks, an optional comment, then a line break or the end of the file. */
+        void expectLineEnd(String after) {
+            skipBlanks();
+            if (!eof() && peek() == '#') {
+                skipToLineEnd();
             }
-            default -> g.copyCurrentEvent(p);
-          }
-        } while (depth > 0);
-        g.flush();
-        JsonLocation end = p.currentLocation();
-        pos += (int) end.getCharOffset();
-        return out.toString();
-      } catch (JsonProcessingException e) {
-        JsonLocation loc = e.getLocation();
-        ConfLocation where = loc == null ? started : new ConfLocation(file, started.line() + loc.getLineNr() - 1);
-        throw new ConfException(where, key + ": invalid JSON " + kind + ": " + e.getOriginalMessage(), e);
-      } catch (IOException e) {
-        throw new ConfException(started, key + ": invalid JSON " + kind + ": " + e.getMessage(), e);
-      }
-    }
-
-    /** Evaluates {@code #{...}} inside a JSON string value. */
-    String interpolate(String s, ConfLocation where, String key) {
-      StringBuilder sb = new StringBuilder();
-      int i = 0;
-      while (i < s.length()) {
-        int open = s.indexOf("#{", i);
-        if (open < 0) {
-          sb.append(s, i, s.length());
-          break;
+            if (eof()) {
+                return;
+            }
+            if (peek() == '\r') {
+                pos++;
+            }
+            if (eof() || peek() != '\n') {
+                throw error("expected end of line after " + after + " (got " + ConfValues.quote(rest(20)) + ")");
+            }
+            pos++;
         }
-        int close = s.indexOf('}', open + 2);
-        if (close < 0) {
-          sb.append(s, i, s.length());
-          break;
+
+        String rest(int max) {
+            int end = text.indexOf('\n', pos);
+            end = end < 0 ? text.length() : end;
+            return text.substring(pos, Math.min(end, pos + max)).stripTrailing();
         }
-        sb.append(s, i, open).append(evaluate(s.substring(open + 2, close), where, key));
-        i = close + 1;
-      }
-      return sb.toString();
-    }
 
-    String evaluate(String code, ConfLocation where, String key) {
-      String trimmed = code.trim();
-      Matcher env = ENV_CODE.matcher(trimmed);
-      if (env.matches()) {
-        String name = env.group(1) != null ? env.group(1) : env.group(2);
-        String value = environment.env().apply(name);
-        if (value == null) {
-          warnings.add(where + ": " + key + ": environment variable " + name + " is not set; using an empty string");
-          return "";
+        String readName() {
+            int start = pos;
+            while (!eof() && (Character.isLetterOrDigit(peek()) && peek() < 128 || peek() == '_')) {
+                pos++;
+            }
+            return text.substring(start, pos);
         }
-        return value;
-      }
-      if (HOSTNAME_CODE.matcher(trimmed).matches()) {
-        return environment.hostname().get();
-      }
-      throw new ConfException(where, key + ": unsupported embedded code #{" + code
-          + "} (expected: ENV['NAME'], ENV[\"NAME\"] or Socket.gethostname)");
-    }
 
-    void include(String target, ConfElement into, ConfLocation at) {
-      if (target.isEmpty()) {
-        throw new ConfException(at, "@include: missing path (expected: a file or a glob)");
-      }
-      if (target.matches("^[a-zA-Z][a-zA-Z0-9+.-]+://.*")) {
-        if (!target.startsWith("file://")) {
-          throw new ConfException(at, "@include " + target + ": only local files can be included (expected: a path"
-              + " or a glob, not a URL)");
+        /** Parses parameters and elements into {@code into} until {@code </endName>} (or EOF at the top). */
+        void parseBody(ConfElement into, String endName) {
+            while (true) {
+                skipSpacing();
+                if (eof()) {
+                    if (endName == null) {
+                        return;
+                    }
+                    throw new ConfException(
+                            into.location(),
+                            "expected end tag '</" + endName + ">' for " + into.describe() + " but got end of file "
+                                    + file);
+                }
+                ConfLocation lineLoc = here();
+                if (startsWith("</")) {
+                    pos += 2;
+                    String name = readName();
+                    skipBlanks();
+                    if (eof() || peek() != '>') {
+                        throw error("expected '>' to close the end tag </" + name);
+                    }
+                    pos++;
+                    expectLineEnd("end tag </" + name + ">");
+                    if (endName == null) {
+                        throw new ConfException(lineLoc, "end tag </" + name + "> without a start tag");
+                    }
+                    if (!name.equals(endName)) {
+                        throw new ConfException(
+                                lineLoc,
+                                "unmatched end tag </" + name + "> (expected: </" + endName + "> for " + into.describe()
+                                        + " at " + into.location() + ")");
+                    }
+                    return;
+                }
+                if (peek() == '<') {
+                    pos++;
+                    String name = readName();
+                    if (name.isEmpty()) {
+                        throw error("expected an element name after '<' (letters, digits, _)");
+                    }
+                    skipBlanks();
+                    String arg = readArg();
+                    if (eof() || peek() != '>') {
+                        throw error("expected '>' to close <" + name + (arg.isEmpty() ? "" : " " + arg));
+                    }
+                    pos++;
+                    expectLineEnd("tag <" + name + ">");
+                    ConfElement child = new ConfElement(name, arg, lineLoc);
+                    parseBody(child, name);
+                    into.addChild(child);
+                    continue;
+                }
+                String key = readKey();
+                if (key.equals("@include") || endName == null && key.equals("include")) {
+                    if (key.equals("include")) {
+                        warnings.add(lineLoc + ": 'include' is deprecated; use '@include'");
+                    }
+                    skipBlanks();
+                    String target = atLineEnd() ? "" : readValue(key);
+                    expectLineEnd("@include " + target);
+                    include(target, into, lineLoc);
+                    continue;
+                }
+                if (key.startsWith("@") && !RESERVED.contains(key)) {
+                    throw new ConfException(
+                            lineLoc,
+                            "'@' is the system reserved prefix. Don't use '@' prefix parameter in the"
+                                    + " configuration: " + key + " (expected: one of "
+                                    + String.join(", ", List.of("@type", "@id", "@label", "@log_level", "@include"))
+                                    + ")");
+                }
+                skipBlanks();
+                String value;
+                if (atLineEnd() || isCommentStart()) {
+                    value = "";
+                } else {
+                    value = readValue(key);
+                }
+                expectLineEnd("the value of " + key);
+                ConfParam previous = into.put(new ConfParam(key, value, lineLoc));
+                if (previous != null) {
+                    warnings.add(lineLoc + ": parameter '" + key + "' in " + into.describe()
+                            + " is given twice (also at " + previous.location() + "); the last one is used");
+                }
+            }
         }
-        target = target.substring("file://".length());
-      }
-      Path pattern = baseDir.resolve(target).normalize();
-      if (!hasGlob(target)) {
-        if (!Files.isRegularFile(pattern)) {
-          throw new ConfException(at, "@include " + target + ": no such file " + pattern);
+
+        /** {@code #} followed by a blank or the line end: a comment, not a value like {@code #{...}} or {@code #ff}. */
+        boolean isCommentStart() {
+            return peek() == '#' && (pos + 1 >= text.length() || Character.isWhitespace(text.charAt(pos + 1)));
         }
-        parseFileInto(pattern, display(pattern), into, at);
-        return;
-      }
-      List<Path> matches = glob(pattern, at);
-      if (matches.isEmpty()) {
-        warnings.add(at + ": @include " + target + " matched no file");
-      }
-      for (Path match : matches) {
-        parseFileInto(match, display(match), into, at);
-      }
+
+        String readKey() {
+            if (peek() == '"' || peek() == '\'') {
+                char q = peek();
+                pos++;
+                return q == '"' ? readDoubleQuoted("parameter name") : readSingleQuoted();
+            }
+            int start = pos;
+            while (!eof() && !Character.isWhitespace(peek())) {
+                pos++;
+            }
+            return text.substring(start, pos);
+        }
+
+        String readArg() {
+            if (eof()) {
+                return "";
+            }
+            if (peek() == '"') {
+                pos++;
+                String s = readDoubleQuoted("element argument");
+                skipBlanks();
+                return s;
+            }
+            if (peek() == '\'') {
+                pos++;
+                String s = readSingleQuoted();
+                skipBlanks();
+                return s;
+            }
+            int start = pos;
+            while (!eof() && peek() != '>' && peek() != '\n') {
+                pos++;
+            }
+            return text.substring(start, pos).trim();
+        }
+
+        String readValue(String key) {
+            char c = peek();
+            if (c == '"') {
+                pos++;
+                return readDoubleQuoted(key);
+            }
+            if (c == '\'') {
+                pos++;
+                return readSingleQuoted();
+            }
+            if (c == '[' || c == '{') {
+                return readJson(key);
+            }
+            int start = pos;
+            int end = pos;
+            while (!eof() && peek() != '\n') {
+                char ch = peek();
+                if (ch == '#' && pos > start && (text.charAt(pos - 1) == ' ' || text.charAt(pos - 1) == '\t')) {
+                    break;
+                }
+                pos++;
+                if (ch != ' ' && ch != '\t' && ch != '\r') {
+                    end = pos;
+                }
+            }
+            String value = text.substring(start, end);
+            pos = end;
+            return value;
+        }
+
+        String readDoubleQuoted(String what) {
+            ConfLocation started = here();
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                if (eof()) {
+                    throw new ConfException(started, what + ": unexpected end of file in a double quoted string");
+                }
+                char c = peek();
+                if (c == '"') {
+                    pos++;
+                    return sb.toString();
+                }
+                if (c == '\\') {
+                    if (pos + 1 >= text.length()) {
+                        throw new ConfException(started, what + ": unexpected end of file in a double quoted string");
+                    }
+                    char e = text.charAt(pos + 1);
+                    pos += 2;
+                    switch (e) {
+                        case '"', '\'' -> sb.append(e);
+                        case 'r' -> sb.append('\r');
+                        case 'n' -> sb.append('\n');
+                        case 't' -> sb.append('\t');
+                        case 'f' -> sb.append('\f');
+                        case 'b' -> sb.append('\b');
+                        case '0' -> sb.append('\0');
+                        case '\n' -> {} // line continuation
+                        case '\r' -> {
+                            if (!eof() && peek() == '\n') {
+                                pos++;
+                            }
+                        }
+                        default -> {
+                            if (Character.isLetterOrDigit(e)) {
+                                pos -= 2;
+                                throw error(what + ": unexpected back-slash escape character '" + e
+                                        + "' (expected: \\\" \\' \\\\ \\r \\n \\t \\f \\b \\0)");
+                            }
+                            sb.append(e);
+                        }
+                    }
+                    continue;
+                }
+                if (c == '#' && startsWith("#{")) {
+                    ConfLocation codeAt = here();
+                    int close = text.indexOf('}', pos + 2);
+                    int lineEnd = text.indexOf('\n', pos);
+                    if (close < 0 || lineEnd >= 0 && close > lineEnd) {
+                        throw new ConfException(
+                                codeAt, what + ": embedded code #{ without a closing } on the same line");
+                    }
+                    String code = text.substring(pos + 2, close);
+                    pos = close + 1;
+                    sb.append(evaluate(code, codeAt, what));
+                    continue;
+                }
+                if (c == '\n' || c == '\r') {
+                    pos++; // Fluentd drops raw line breaks inside double-quoted strings
+                    continue;
+                }
+                sb.append(c);
+                pos++;
+            }
+        }
+
+        String readSingleQuoted() {
+            ConfLocation started = here();
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                if (eof() || peek() == '\n') {
+                    throw new ConfException(
+                            started, "unexpected end of line in a single quoted string (expected: a closing ')");
+                }
+                char c = peek();
+                if (c == '\'') {
+                    pos++;
+                    return sb.toString();
+                }
+                if (startsWith("\\'")) {
+                    sb.append('\'');
+                    pos += 2;
+                } else if (startsWith("\\\\")) {
+                    sb.append('\\');
+                    pos += 2;
+                } else {
+                    sb.append(c);
+                    pos++;
+                }
+            }
+        }
+
+        String readJson(String key) {
+            ConfLocation started = here();
+            String kind = peek() == '[' ? "array" : "hash";
+            String rest = text.substring(pos);
+            StringWriter out = new StringWriter();
+            try (JsonParser p = json.createParser(rest);
+                    JsonGenerator g = json.createGenerator(out)) {
+                int depth = 0;
+                do {
+                    JsonToken t = p.nextToken();
+                    if (t == null) {
+                        throw new ConfException(
+                                started,
+                                key + ": got incomplete JSON " + kind + " (expected: a closing "
+                                        + (kind.equals("array") ? "]" : "}") + ")");
+                    }
+                    switch (t) {
+                        case START_ARRAY -> {
+                            g.writeStartArray();
+                            depth++;
+                        }
+                        case START_OBJECT -> {
+                            g.writeStartObject();
+                            depth++;
+                        }
+                        case END_ARRAY -> {
+                            g.writeEndArray();
+                            depth--;
+                        }
+                        case END_OBJECT -> {
+                            g.writeEndObject();
+                            depth--;
+                        }
+                        case FIELD_NAME -> g.writeFieldName(p.currentName());
+                        case VALUE_STRING -> {
+                            String s = p.getText();
+                            g.writeString(
+                                    s.contains("#{")
+                                            ? interpolate(
+                                                    s,
+                                                    at(pos
+                                                            + (int) p.currentTokenLocation()
+                                                                    .getCharOffset()),
+                                                    key)
+                                            : s);
+                        }
+                        default -> g.copyCurrentEvent(p);
+                    }
+                } while (depth > 0);
+                g.flush();
+                JsonLocation end = p.currentLocation();
+                pos += (int) end.getCharOffset();
+                return out.toString();
+            } catch (JsonProcessingException e) {
+                JsonLocation loc = e.getLocation();
+                ConfLocation where =
+                        loc == null ? started : new ConfLocation(file, started.line() + loc.getLineNr() - 1);
+                throw new ConfException(where, key + ": invalid JSON " + kind + ": " + e.getOriginalMessage(), e);
+            } catch (IOException e) {
+                throw new ConfException(started, key + ": invalid JSON " + kind + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Evaluates {@code #{...}} inside a JSON string value. */
+        String interpolate(String s, ConfLocation where, String key) {
+            StringBuilder sb = new StringBuilder();
+            int i = 0;
+            while (i < s.length()) {
+                int open = s.indexOf("#{", i);
+                if (open < 0) {
+                    sb.append(s, i, s.length());
+                    break;
+                }
+                int close = s.indexOf('}', open + 2);
+                if (close < 0) {
+                    sb.append(s, i, s.length());
+                    break;
+                }
+                sb.append(s, i, open).append(evaluate(s.substring(open + 2, close), where, key));
+                i = close + 1;
+            }
+            return sb.toString();
+        }
+
+        String evaluate(String code, ConfLocation where, String key) {
+            String trimmed = code.trim();
+            Matcher env = ENV_CODE.matcher(trimmed);
+            if (env.matches()) {
+                String name = env.group(1) != null ? env.group(1) : env.group(2);
+                String value = environment.env().apply(name);
+                if (value == null) {
+                    warnings.add(where + ": " + key + ": environment variable " + name
+                            + " is not set; using an empty string");
+                    return "";
+                }
+                return value;
+            }
+            if (HOSTNAME_CODE.matcher(trimmed).matches()) {
+                return environment.hostname().get();
+            }
+            throw new ConfException(
+                    where,
+                    key + ": unsupported embedded code #{" + code
+                            + "} (expected: ENV['NAME'], ENV[\"NAME\"] or Socket.gethostname)");
+        }
+
+        void include(String target, ConfElement into, ConfLocation at) {
+            if (target.isEmpty()) {
+                throw new ConfException(at, "@include: missing path (expected: a file or a glob)");
+            }
+            if (target.matches("^[a-zA-Z][a-zA-Z0-9+.-]+://.*")) {
+                if (!target.startsWith("file://")) {
+                    throw new ConfException(
+                            at,
+                            "@include " + target + ": only local files can be included (expected: a path"
+                                    + " or a glob, not a URL)");
+                }
+                target = target.substring("file://".length());
+            }
+            Path pattern = baseDir.resolve(target).normalize();
+            if (!hasGlob(target)) {
+                if (!Files.isRegularFile(pattern)) {
+                    throw new ConfException(at, "@include " + target + ": no such file " + pattern);
+                }
+                parseFileInto(pattern, display(pattern), into, at);
+                return;
+            }
+            List<Path> matches = glob(pattern, at);
+            if (matches.isEmpty()) {
+                warnings.add(at + ": @include " + target + " matched no file");
+            }
+            for (Path match : matches) {
+                parseFileInto(match, display(match), into, at);
+            }
+        }
+
+        /** An included file as messages show it: beside the including file's name when below its directory. */
+        private String display(Path included) {
+            if (included.startsWith(baseDir)) {
+                return Path.of(file)
+                        .resolveSibling(baseDir.relativize(included))
+                        .toString();
+            }
+            return included.toString();
+        }
+
+        private List<Path> glob(Path pattern, ConfLocation at) {
+            Path base = globBase(pattern);
+            if (!Files.isDirectory(base)) {
+                return List.of();
+            }
+            PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+            int depth = pattern.toString().contains("**")
+                    ? Integer.MAX_VALUE
+                    : pattern.getNameCount() - base.getNameCount();
+            try (Stream<Path> files = Files.walk(base, depth)) {
+                return files.filter(Files::isRegularFile)
+                        .filter(matcher::matches)
+                        .sorted()
+                        .toList();
+            } catch (IOException e) {
+                throw new ConfException(at, "@include " + pattern + ": " + e, e);
+            }
+        }
     }
 
-    /** An included file as messages show it: beside the including file's name when below its directory. */
-    private String display(Path included) {
-      if (included.startsWith(baseDir)) {
-        return Path.of(file).resolveSibling(baseDir.relativize(included)).toString();
-      }
-      return included.toString();
+    private static boolean hasGlob(String s) {
+        return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('{') >= 0;
     }
 
-    private List<Path> glob(Path pattern, ConfLocation at) {
-      Path base = globBase(pattern);
-      if (!Files.isDirectory(base)) {
-        return List.of();
-      }
-      PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
-      int depth = pattern.toString().contains("**") ? Integer.MAX_VALUE : pattern.getNameCount() - base.getNameCount();
-      try (Stream<Path> files = Files.walk(base, depth)) {
-        return files.filter(Files::isRegularFile).filter(matcher::matches).sorted().toList();
-      } catch (IOException e) {
-        throw new ConfException(at, "@include " + pattern + ": " + e, e);
-      }
+    /** The longest leading directory of {@code pattern} without glob characters. */
+    private static Path globBase(Path pattern) {
+        Path base = pattern.getRoot();
+        for (Path part : pattern) {
+            if (hasGlob(part.toString())) {
+                break;
+            }
+            base = base == null ? part : base.resolve(part);
+        }
+        if (base == null) {
+            return Path.of(".");
+        }
+        return base.equals(pattern) ? pattern.getParent() : base;
     }
-  }
-
-  private static boolean hasGlob(String s) {
-    return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('{') >= 0;
-  }
-
-  /** The longest leading directory of {@code pattern} without glob characters. */
-  private static Path globBase(Path pattern) {
-    Path base = pattern.getRoot();
-    for (Path part : pattern) {
-      if (hasGlob(part.toString())) {
-        break;
-      }
-      base = base == null ? part : base.resolve(part);
-    }
-    if (base == null) {
-      return Path.of(".");
-    }
-    return base.equals(pattern) ? pattern.getParent() : base;
-  }
 }

@@ -26,32 +26,32 @@ import org.kinesisaggregator.server.proxy.ProxyProtocolHandler;
  * Handlers are created per channel (none is shared: each holds per-connection state).
  */
 final class ForwardChannelInitializer extends ChannelInitializer<Channel> {
-  private final IngestContext deps;
-  private final ForwardDecoderConfig decoderConfig;
-  private final SslContext sslContext;
-  private final ChannelGroup channels;
+    private final IngestContext deps;
+    private final ForwardDecoderConfig decoderConfig;
+    private final SslContext sslContext;
+    private final ChannelGroup channels;
 
-  ForwardChannelInitializer(IngestContext deps, ForwardDecoderConfig decoderConfig, SslContext sslContext,
-      ChannelGroup channels) {
-    this.deps = deps;
-    this.decoderConfig = decoderConfig;
-    this.sslContext = sslContext;
-    this.channels = channels;
-  }
+    ForwardChannelInitializer(
+            IngestContext deps, ForwardDecoderConfig decoderConfig, SslContext sslContext, ChannelGroup channels) {
+        this.deps = deps;
+        this.decoderConfig = decoderConfig;
+        this.sslContext = sslContext;
+        this.channels = channels;
+    }
 
-  @Override
-  protected void initChannel(Channel ch) {
-    channels.add(ch);
-    ChannelPipeline p = ch.pipeline();
-    if (deps.settings().proxyProtocol()) {
-      p.addLast("proxy-guard", new ProxyHeaderGuard());
-      p.addLast("proxy-decoder", new HAProxyMessageDecoder(true));
-      p.addLast("proxy", new ProxyProtocolHandler());
+    @Override
+    protected void initChannel(Channel ch) {
+        channels.add(ch);
+        ChannelPipeline p = ch.pipeline();
+        if (deps.settings().proxyProtocol()) {
+            p.addLast("proxy-guard", new ProxyHeaderGuard());
+            p.addLast("proxy-decoder", new HAProxyMessageDecoder(true));
+            p.addLast("proxy", new ProxyProtocolHandler());
+        }
+        if (sslContext != null) {
+            p.addLast("tls", sslContext.newHandler(ch.alloc()));
+        }
+        p.addLast("decoder", new ForwardFrameDecoder(decoderConfig));
+        p.addLast("ingest", new ForwardIngestHandler(deps));
     }
-    if (sslContext != null) {
-      p.addLast("tls", sslContext.newHandler(ch.alloc()));
-    }
-    p.addLast("decoder", new ForwardFrameDecoder(decoderConfig));
-    p.addLast("ingest", new ForwardIngestHandler(deps));
-  }
 }

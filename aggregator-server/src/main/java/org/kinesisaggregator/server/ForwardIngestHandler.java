@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.server.codec.AckEncoder;
 import org.kinesisaggregator.server.codec.ErrorReason;
+import org.kinesisaggregator.server.codec.ForwardDecoderConfig;
 import org.kinesisaggregator.server.codec.ForwardEvents;
 import org.kinesisaggregator.server.codec.ForwardFrameDecoder;
 import org.kinesisaggregator.server.codec.ForwardMode;
@@ -63,610 +65,683 @@ import org.slf4j.LoggerFactory;
  * Sink futures complete on any thread and hop back to the loop. Never blocks.
  */
 final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
-  private static final Logger LOG = LoggerFactory.getLogger(ForwardServer.class);
+    private static final Logger log = LoggerFactory.getLogger(ForwardServer.class);
 
-  /** Fired by {@link ForwardServer#drain}: finish the message being received, then close. */
-  static final Object DRAIN = new Object() {
+    /** Fired by {@link ForwardServer#drain}: finish the message being received, then close. */
+    static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
+
+    private final IngestContext deps;
+    private ChannelHandlerContext ctx;
+    private InetSocketAddress peerAddress;
+    private String peer = "?";
+    private boolean active;
+    private HandshakeAuthenticator.Challenge challenge;
+    private boolean established;
+    private boolean failed;
+    private boolean draining;
+    private boolean closeWhenSettled;
+    private boolean readPaused;
+    private boolean ready = true;
+    private boolean awaitingProxy;
+    private boolean tlsFailureLogged;
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    private int inFlight;
+    private long inFlightBytes;
+    private StreamState stream;
+    private final List<StreamState> uncommitted = new ArrayList<>(2);
+    private List<RecordRewriter.Pair> injectedPairs;
+    private RecordRewriter rewriter;
+    private ChannelFuture lastWrite;
+
+    /** One streamed message on its way into a {@link StreamedAppend}. */
+    private static final class StreamState {
+        final String tag;
+        final ForwardMode mode;
+        StreamedAppend append;
+        int pendingPieces;
+        Throwable failure;
+        StreamEnd end;
+        boolean committing;
+        boolean abandoned;
+
+        StreamState(String tag, ForwardMode mode) {
+            this.tag = tag;
+            this.mode = mode;
+        }
+    }
+
+    ForwardIngestHandler(IngestContext deps) {
+        this.deps = deps;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
     @Override
-    public String toString() {
-      return "DRAIN";
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        active = true;
+        deps.metrics().connectionOpened();
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress address) {
+            setPeer(address);
+        }
+        if (deps.auth() != null) {
+            challenge = deps.auth().challenge();
+            write(Unpooled.wrappedBuffer(challenge.helo()));
+        } else {
+            established = true;
+        }
+        if (needsInjection()) {
+            if (deps.settings().proxyProtocol()) {
+                // keep reading until the PROXY header names the peer; hold decoded messages until then
+                ready = false;
+                awaitingProxy = true;
+            } else {
+                prepareInjection();
+            }
+        }
+        updateReading();
+        log.debug("Accepted forward connection from {}", peer);
     }
-  };
 
-  private final IngestContext deps;
-  private ChannelHandlerContext ctx;
-  private InetSocketAddress peerAddress;
-  private String peer = "?";
-  private boolean active;
-  private HandshakeAuthenticator.Challenge challenge;
-  private boolean established;
-  private boolean failed;
-  private boolean draining;
-  private boolean closeWhenSettled;
-  private boolean readPaused;
-  private boolean ready = true;
-  private boolean awaitingProxy;
-  private boolean tlsFailureLogged;
-  private final ArrayDeque<Object> waiting = new ArrayDeque<>();
-  private int inFlight;
-  private long inFlightBytes;
-  private StreamState stream;
-  private final List<StreamState> uncommitted = new ArrayList<>(2);
-  private List<RecordRewriter.Pair> injectedPairs;
-  private RecordRewriter rewriter;
-  private ChannelFuture lastWrite;
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!active) {
+            return;
+        }
+        active = false;
+        deps.metrics().connectionClosed();
+        if (stream != null) {
+            stream = null;
+        }
+        for (StreamState st : uncommitted) {
+            abandon(st);
+        }
+        uncommitted.clear();
+        releaseWaiting();
+        log.debug("Closed forward connection from {}", peer);
+    }
 
-  /** One streamed message on its way into a {@link StreamedAppend}. */
-  private static final class StreamState {
-    final String tag;
-    final ForwardMode mode;
-    StreamedAppend append;
-    int pendingPieces;
-    Throwable failure;
-    StreamEnd end;
-    boolean committing;
-    boolean abandoned;
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseWaiting();
+    }
 
-    StreamState(String tag, ForwardMode mode) {
-      this.tag = tag;
-      this.mode = mode;
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DRAIN) {
+            draining = true;
+            checkDrain();
+        } else if (evt instanceof ProxyProtocolHandler.ProxiedPeer proxied) {
+            if (proxied.address() != null) {
+                setPeer(proxied.address());
+            }
+            awaitingProxy = false;
+            if (needsInjection()) {
+                prepareInjection();
+            }
+        } else if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (!handshake.isSuccess()) {
+                tlsFailed(handshake.cause());
+            } else {
+                log.debug("TLS session established with {}", peer);
+            }
+        } else if (evt instanceof ChannelInputShutdownEvent) {
+            // the forwarder half-closed: answer what it sent, then close
+            closeWhenSettled = true;
+        }
+        updateReading();
+        maybeClose();
+        ReferenceCountUtil.release(evt);
     }
-  }
 
-  ForwardIngestHandler(IngestContext deps) {
-    this.deps = deps;
-  }
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+    }
 
-  // ---------------------------------------------------------------- lifecycle
+    // ---------------------------------------------------------------- messages
 
-  @Override
-  public void channelActive(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
-    active = true;
-    deps.metrics().connectionOpened();
-    if (ctx.channel().remoteAddress() instanceof InetSocketAddress address) {
-      setPeer(address);
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!waiting.isEmpty() || !canDispatch()) {
+            // over the in-flight bound (or resolving the peer): hold it, in order, until the sink catches up
+            waiting.add(msg);
+            updateReading();
+            return;
+        }
+        dispatch(msg);
     }
-    if (deps.auth() != null) {
-      challenge = deps.auth().challenge();
-      write(Unpooled.wrappedBuffer(challenge.helo()));
-    } else {
-      established = true;
-    }
-    if (needsInjection()) {
-      if (deps.settings().proxyProtocol()) {
-        // keep reading until the PROXY header names the peer; hold decoded messages until then
-        ready = false;
-        awaitingProxy = true;
-      } else {
-        prepareInjection();
-      }
-    }
-    updateReading();
-    LOG.debug("Accepted forward connection from {}", peer);
-  }
 
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    if (!active) {
-      return;
+    private boolean canDispatch() {
+        return failed
+                || !active
+                || ready && inFlight < deps.maxInFlightAppends() && inFlightBytes < deps.maxInFlightBytes();
     }
-    active = false;
-    deps.metrics().connectionClosed();
-    if (stream != null) {
-      stream = null;
-    }
-    for (StreamState st : uncommitted) {
-      abandon(st);
-    }
-    uncommitted.clear();
-    releaseWaiting();
-    LOG.debug("Closed forward connection from {}", peer);
-  }
 
-  @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    releaseWaiting();
-  }
+    private void dispatch(Object msg) {
+        if (failed || !active) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof PingRequest ping) {
+            onPing(ping);
+            return;
+        }
+        if (!established) {
+            ReferenceCountUtil.release(msg);
+            protocolFailure(new ForwardProtocolException(
+                    ErrorReason.HANDSHAKE, "message: events before the handshake (expected: PING)"));
+            return;
+        }
+        try {
+            if (msg instanceof ForwardEvents events) {
+                onEvents(events);
+            } else if (msg instanceof StreamStart start) {
+                onStreamStart(start);
+            } else if (msg instanceof StreamPiece piece) {
+                onStreamPiece(piece);
+            } else if (msg instanceof StreamEnd end) {
+                onStreamEnd(end);
+            } else if (msg instanceof MessageDropped dropped) {
+                onDropped(dropped);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        } catch (ForwardProtocolException e) {
+            protocolFailure(e);
+        }
+    }
 
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt == DRAIN) {
-      draining = true;
-      checkDrain();
-    } else if (evt instanceof ProxyProtocolHandler.ProxiedPeer proxied) {
-      if (proxied.address() != null) {
-        setPeer(proxied.address());
-      }
-      awaitingProxy = false;
-      if (needsInjection()) {
-        prepareInjection();
-      }
-    } else if (evt instanceof SslHandshakeCompletionEvent handshake) {
-      if (!handshake.isSuccess()) {
-        tlsFailed(handshake.cause());
-      } else {
-        LOG.debug("TLS session established with {}", peer);
-      }
-    } else if (evt instanceof ChannelInputShutdownEvent) {
-      // the forwarder half-closed: answer what it sent, then close
-      closeWhenSettled = true;
+    private void onEvents(ForwardEvents message) {
+        String tag = message.tag();
+        ForwardOption option = message.option();
+        ForwardMode mode = message.mode();
+        int count = message.eventCount();
+        long wireBytes = message.wireBytes();
+        noteMessage(tag, mode, message.wireBytes(), message.skippedEvents(), message.firstSkipReason(), option, count);
+        if (count == 0) {
+            message.release();
+            appended(mode, AppendResult.stored(0), option, wireBytes);
+            afterMessage();
+            return;
+        }
+        ByteBuf entries = inject(message.content(), count);
+        long bytes = entries.readableBytes();
+        track(1, bytes);
+        CompletableFuture<AppendResult> future;
+        try {
+            future = deps.sink().append(tag, entries.nioBuffer(), count, option.dedupKey());
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e);
+        }
+        future.whenComplete((result, error) -> onLoop(
+                () -> {
+                    entries.release();
+                    if (error == null) {
+                        appended(mode, result, option, wireBytes);
+                    } else {
+                        appendFailed(tag, mode, count, wireBytes, error);
+                    }
+                    track(-1, -bytes);
+                    maybeClose();
+                },
+                entries::release));
+        afterMessage();
     }
-    updateReading();
-    maybeClose();
-    ReferenceCountUtil.release(evt);
-  }
 
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    updateReading();
-  }
+    private void onStreamStart(StreamStart start) {
+        StreamState st = new StreamState(start.tag(), start.mode());
+        try {
+            st.append = deps.sink().openStream(start.tag());
+        } catch (RuntimeException e) {
+            st.failure = e;
+        }
+        stream = st;
+        uncommitted.add(st);
+    }
 
-  // ---------------------------------------------------------------- messages
+    private void onStreamPiece(StreamPiece piece) {
+        StreamState st = stream;
+        if (st == null || st.failure != null) {
+            piece.release();
+            return;
+        }
+        int count = piece.eventCount();
+        ByteBuf entries = inject(piece.content(), count);
+        long bytes = entries.readableBytes();
+        st.pendingPieces++;
+        track(1, bytes);
+        CompletableFuture<Void> future;
+        try {
+            future = st.append.write(entries.nioBuffer(), count);
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e);
+        }
+        future.whenComplete((ignored, error) -> onLoop(
+                () -> {
+                    entries.release();
+                    st.pendingPieces--;
+                    if (error != null && st.failure == null) {
+                        st.failure = error;
+                        abandon(st);
+                    }
+                    maybeCommit(st);
+                    track(-1, -bytes);
+                    maybeClose();
+                },
+                entries::release));
+    }
 
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!waiting.isEmpty() || !canDispatch()) {
-      // over the in-flight bound (or resolving the peer): hold it, in order, until the sink catches up
-      waiting.add(msg);
-      updateReading();
-      return;
+    private void onStreamEnd(StreamEnd end) {
+        StreamState st = stream;
+        stream = null;
+        if (st == null) {
+            return;
+        }
+        st.end = end;
+        noteMessage(
+                end.tag(),
+                end.mode(),
+                end.wireBytes(),
+                end.skippedEvents(),
+                end.firstSkipReason(),
+                end.option(),
+                end.eventCount());
+        maybeCommit(st);
+        afterMessage();
     }
-    dispatch(msg);
-  }
 
-  private boolean canDispatch() {
-    return failed || !active
-        || ready && inFlight < deps.maxInFlightAppends() && inFlightBytes < deps.maxInFlightBytes();
-  }
+    private void maybeCommit(StreamState st) {
+        if (st.end == null || st.pendingPieces > 0 || st.committing || st.abandoned && st.failure == null) {
+            return;
+        }
+        st.committing = true;
+        uncommitted.remove(st);
+        StreamEnd end = st.end;
+        if (st.failure != null) {
+            appendFailed(st.tag, st.mode, end.eventCount(), end.wireBytes(), st.failure);
+            return;
+        }
+        track(1, 0);
+        CompletableFuture<AppendResult> future;
+        try {
+            future = st.append.commit(end.option().dedupKey());
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e);
+        }
+        future.whenComplete((result, error) -> onLoop(
+                () -> {
+                    if (error == null) {
+                        appended(st.mode, result, end.option(), end.wireBytes());
+                    } else {
+                        appendFailed(st.tag, st.mode, end.eventCount(), end.wireBytes(), error);
+                    }
+                    track(-1, 0);
+                    maybeClose();
+                },
+                () -> {}));
+    }
 
-  private void dispatch(Object msg) {
-    if (failed || !active) {
-      ReferenceCountUtil.release(msg);
-      return;
+    private void onDropped(MessageDropped dropped) {
+        if (stream != null) {
+            abandon(stream);
+            uncommitted.remove(stream);
+            stream = null;
+        }
+        deps.metrics().message(dropped.mode(), ForwardMetrics.Result.DROPPED, dropped.wireBytes());
+        deps.metrics().error(ErrorReason.CHUNK_SIZE_LIMIT);
+        log.warn(
+                "Dropped a message from {} larger than chunk_size_limit, no ack sent (tag={}, size={}, limit={})",
+                peer,
+                dropped.tag(),
+                dropped.wireBytes(),
+                dropped.limitBytes());
+        afterMessage();
     }
-    if (msg instanceof PingRequest ping) {
-      onPing(ping);
-      return;
-    }
-    if (!established) {
-      ReferenceCountUtil.release(msg);
-      protocolFailure(new ForwardProtocolException(ErrorReason.HANDSHAKE, "message: events before the handshake (expected: PING)"));
-      return;
-    }
-    try {
-      if (msg instanceof ForwardEvents events) {
-        onEvents(events);
-      } else if (msg instanceof StreamStart start) {
-        onStreamStart(start);
-      } else if (msg instanceof StreamPiece piece) {
-        onStreamPiece(piece);
-      } else if (msg instanceof StreamEnd end) {
-        onStreamEnd(end);
-      } else if (msg instanceof MessageDropped dropped) {
-        onDropped(dropped);
-      } else {
-        ReferenceCountUtil.release(msg);
-      }
-    } catch (ForwardProtocolException e) {
-      protocolFailure(e);
-    }
-  }
 
-  private void onEvents(ForwardEvents message) {
-    String tag = message.tag();
-    ForwardOption option = message.option();
-    ForwardMode mode = message.mode();
-    int count = message.eventCount();
-    long wireBytes = message.wireBytes();
-    noteMessage(tag, mode, message.wireBytes(), message.skippedEvents(), message.firstSkipReason(), option, count);
-    if (count == 0) {
-      message.release();
-      appended(mode, AppendResult.stored(0), option, wireBytes);
-      afterMessage();
-      return;
+    private void noteMessage(
+            String tag,
+            ForwardMode mode,
+            long wireBytes,
+            int skipped,
+            String skipReason,
+            ForwardOption option,
+            long events) {
+        if (skipped > 0) {
+            deps.metrics().skipped(skipped);
+            log.warn(
+                    "Skipped {} invalid event(s) from {} (tag={}, skip_invalid_event true): {}",
+                    skipped,
+                    peer,
+                    tag,
+                    skipReason);
+        }
+        long warnLimit = deps.settings().chunkSizeWarnLimitBytes();
+        if (warnLimit > 0 && wireBytes > warnLimit) {
+            log.warn(
+                    "Message from {} is larger than chunk_size_warn_limit (tag={}, size={}, limit={})",
+                    peer,
+                    tag,
+                    wireBytes,
+                    warnLimit);
+        }
+        if (option.sizeHint() >= 0 && option.sizeHint() != events + skipped && log.isDebugEnabled()) {
+            log.debug(
+                    "Message from {} says size {} but holds {} events (tag={}, mode={}); size is only a hint",
+                    peer,
+                    option.sizeHint(),
+                    events + skipped,
+                    tag,
+                    mode.tag());
+        }
     }
-    ByteBuf entries = inject(message.content(), count);
-    long bytes = entries.readableBytes();
-    track(1, bytes);
-    CompletableFuture<AppendResult> future;
-    try {
-      future = deps.sink().append(tag, entries.nioBuffer(), count, option.dedupKey());
-    } catch (RuntimeException e) {
-      future = CompletableFuture.failedFuture(e);
-    }
-    future.whenComplete((result, error) -> onLoop(() -> {
-      entries.release();
-      if (error == null) {
-        appended(mode, result, option, wireBytes);
-      } else {
-        appendFailed(tag, mode, count, wireBytes, error);
-      }
-      track(-1, -bytes);
-      maybeClose();
-    }, entries::release));
-    afterMessage();
-  }
 
-  private void onStreamStart(StreamStart start) {
-    StreamState st = new StreamState(start.tag(), start.mode());
-    try {
-      st.append = deps.sink().openStream(start.tag());
-    } catch (RuntimeException e) {
-      st.failure = e;
+    private void appended(ForwardMode mode, AppendResult result, ForwardOption option, long wireBytes) {
+        deps.metrics()
+                .message(
+                        mode,
+                        result.isDuplicate() ? ForwardMetrics.Result.DUPLICATE : ForwardMetrics.Result.OK,
+                        wireBytes);
+        deps.metrics().events(result.storedEvents());
+        if (option.wantsAck() && active) {
+            deps.metrics().ack();
+            write(AckEncoder.encode(ctx.alloc(), option, mode == ForwardMode.JSON));
+        }
     }
-    stream = st;
-    uncommitted.add(st);
-  }
 
-  private void onStreamPiece(StreamPiece piece) {
-    StreamState st = stream;
-    if (st == null || st.failure != null) {
-      piece.release();
-      return;
+    private void appendFailed(String tag, ForwardMode mode, long events, long wireBytes, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        deps.metrics().message(mode, ForwardMetrics.Result.FAILED, wireBytes);
+        deps.metrics().error(ErrorReason.APPEND_FAILED);
+        log.warn(
+                "Append of {} event(s) from {} failed (tag={}); no ack sent, closing the connection so that the "
+                        + "forwarder retries: {}",
+                events,
+                peer,
+                tag,
+                cause.toString());
+        failed = true;
+        closeWhenSettled = true;
+        updateReading();
     }
-    int count = piece.eventCount();
-    ByteBuf entries = inject(piece.content(), count);
-    long bytes = entries.readableBytes();
-    st.pendingPieces++;
-    track(1, bytes);
-    CompletableFuture<Void> future;
-    try {
-      future = st.append.write(entries.nioBuffer(), count);
-    } catch (RuntimeException e) {
-      future = CompletableFuture.failedFuture(e);
-    }
-    future.whenComplete((ignored, error) -> onLoop(() -> {
-      entries.release();
-      st.pendingPieces--;
-      if (error != null && st.failure == null) {
-        st.failure = error;
-        abandon(st);
-      }
-      maybeCommit(st);
-      track(-1, -bytes);
-      maybeClose();
-    }, entries::release));
-  }
 
-  private void onStreamEnd(StreamEnd end) {
-    StreamState st = stream;
-    stream = null;
-    if (st == null) {
-      return;
+    private void afterMessage() {
+        if (deps.settings().denyKeepalive()) {
+            closeWhenSettled = true;
+        }
+        checkDrain();
+        updateReading();
+        maybeClose();
     }
-    st.end = end;
-    noteMessage(end.tag(), end.mode(), end.wireBytes(), end.skippedEvents(), end.firstSkipReason(), end.option(),
-        end.eventCount());
-    maybeCommit(st);
-    afterMessage();
-  }
 
-  private void maybeCommit(StreamState st) {
-    if (st.end == null || st.pendingPieces > 0 || st.committing || st.abandoned && st.failure == null) {
-      return;
-    }
-    st.committing = true;
-    uncommitted.remove(st);
-    StreamEnd end = st.end;
-    if (st.failure != null) {
-      appendFailed(st.tag, st.mode, end.eventCount(), end.wireBytes(), st.failure);
-      return;
-    }
-    track(1, 0);
-    CompletableFuture<AppendResult> future;
-    try {
-      future = st.append.commit(end.option().dedupKey());
-    } catch (RuntimeException e) {
-      future = CompletableFuture.failedFuture(e);
-    }
-    future.whenComplete((result, error) -> onLoop(() -> {
-      if (error == null) {
-        appended(st.mode, result, end.option(), end.wireBytes());
-      } else {
-        appendFailed(st.tag, st.mode, end.eventCount(), end.wireBytes(), error);
-      }
-      track(-1, 0);
-      maybeClose();
-    }, () -> { }));
-  }
+    // ---------------------------------------------------------------- handshake
 
-  private void onDropped(MessageDropped dropped) {
-    if (stream != null) {
-      abandon(stream);
-      uncommitted.remove(stream);
-      stream = null;
-    }
-    deps.metrics().message(dropped.mode(), ForwardMetrics.Result.DROPPED, dropped.wireBytes());
-    deps.metrics().error(ErrorReason.CHUNK_SIZE_LIMIT);
-    LOG.warn("Dropped a message from {} larger than chunk_size_limit, no ack sent (tag={}, size={}, limit={})", peer,
-        dropped.tag(), dropped.wireBytes(), dropped.limitBytes());
-    afterMessage();
-  }
-
-  private void noteMessage(String tag, ForwardMode mode, long wireBytes, int skipped, String skipReason,
-      ForwardOption option, long events) {
-    if (skipped > 0) {
-      deps.metrics().skipped(skipped);
-      LOG.warn("Skipped {} invalid event(s) from {} (tag={}, skip_invalid_event true): {}", skipped, peer, tag,
-          skipReason);
-    }
-    long warnLimit = deps.settings().chunkSizeWarnLimitBytes();
-    if (warnLimit > 0 && wireBytes > warnLimit) {
-      LOG.warn("Message from {} is larger than chunk_size_warn_limit (tag={}, size={}, limit={})", peer, tag,
-          wireBytes, warnLimit);
-    }
-    if (option.sizeHint() >= 0 && option.sizeHint() != events + skipped && LOG.isDebugEnabled()) {
-      LOG.debug("Message from {} says size {} but holds {} events (tag={}, mode={}); size is only a hint", peer,
-          option.sizeHint(), events + skipped, tag, mode.tag());
-    }
-  }
-
-  private void appended(ForwardMode mode, AppendResult result, ForwardOption option, long wireBytes) {
-    deps.metrics().message(mode, result.isDuplicate() ? ForwardMetrics.Result.DUPLICATE : ForwardMetrics.Result.OK,
-        wireBytes);
-    deps.metrics().events(result.storedEvents());
-    if (option.wantsAck() && active) {
-      deps.metrics().ack();
-      write(AckEncoder.encode(ctx.alloc(), option, mode == ForwardMode.JSON));
-    }
-  }
-
-  private void appendFailed(String tag, ForwardMode mode, long events, long wireBytes, Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    deps.metrics().message(mode, ForwardMetrics.Result.FAILED, wireBytes);
-    deps.metrics().error(ErrorReason.APPEND_FAILED);
-    LOG.warn("Append of {} event(s) from {} failed (tag={}); no ack sent, closing the connection so that the "
-        + "forwarder retries: {}", events, peer, tag, cause.toString());
-    failed = true;
-    closeWhenSettled = true;
-    updateReading();
-  }
-
-  private void afterMessage() {
-    if (deps.settings().denyKeepalive()) {
-      closeWhenSettled = true;
-    }
-    checkDrain();
-    updateReading();
-    maybeClose();
-  }
-
-  // ---------------------------------------------------------------- handshake
-
-  private void onPing(PingRequest ping) {
-    if (established || deps.auth() == null) {
-      protocolFailure(new ForwardProtocolException(ErrorReason.HANDSHAKE, "ping: unexpected (expected: events)"));
-      return;
-    }
-    InetAddress address = peerAddress == null ? null : peerAddress.getAddress();
-    HandshakeAuthenticator.Outcome outcome = deps.auth().check(ping, address, challenge);
-    ChannelFuture written = write(Unpooled.wrappedBuffer(outcome.pong()));
-    String hostname = ping.hostname() == null ? "?" : new String(ping.hostname(), java.nio.charset.StandardCharsets.UTF_8);
-    if (outcome.success()) {
-      established = true;
-      LOG.debug("Handshake with {} (client hostname {}) succeeded", peer, hostname);
-      return;
-    }
-    deps.metrics().handshakeFailure();
-    deps.metrics().error(ErrorReason.HANDSHAKE);
-    LOG.warn("Handshake with {} failed (client hostname {}): {}; sent the failure PONG and closing the connection",
-        peer, hostname, outcome.reason());
-    failed = true;
-    updateReading();
-    written.addListener(ChannelFutureListener.CLOSE);
-  }
-
-  // ---------------------------------------------------------------- errors
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    Throwable root = cause;
-    if (root instanceof DecoderException && !(root instanceof ForwardProtocolException) && root.getCause() != null) {
-      root = root.getCause();
-    }
-    if (root instanceof ForwardProtocolException e) {
-      protocolFailure(e);
-    } else if (root instanceof NotSslRecordException || root instanceof SSLException) {
-      tlsFailed(root);
-      ctx.close();
-    } else if (root instanceof HAProxyProtocolException) {
-      deps.metrics().error(ErrorReason.PROXY);
-      LOG.warn("Closing forward connection from {}: PROXY protocol header: {} (expected: a PROXY v1 or v2 header, "
-          + "proxy_protocol is on)", peer, root.getMessage());
-      failed = true;
-      ctx.close();
-    } else if (root instanceof IOException) {
-      if (!(root instanceof ClosedChannelException)) {
-        LOG.debug("Forward connection from {} failed: {}", peer, root.toString());
-        deps.metrics().error(ErrorReason.IO);
-      }
-      failed = true;
-      ctx.close();
-    } else {
-      LOG.error("Unexpected error on the forward connection from {}; closing it", peer, cause);
-      deps.metrics().error(ErrorReason.MALFORMED);
-      failed = true;
-      ctx.close();
-    }
-  }
-
-  private void protocolFailure(ForwardProtocolException e) {
-    deps.metrics().error(e.reason());
-    switch (e.reason()) {
-      case INVALID_EVENT -> LOG.warn("Refused a message from {} (skip_invalid_event false): {}; no ack sent, closing "
-          + "the connection", peer, e.getMessage());
-      case TRUNCATED -> LOG.warn("Forward connection from {} ended in the middle of a message; nothing of it was "
-          + "stored or acked: {}", peer, e.getMessage());
-      case HANDSHAKE -> {
+    private void onPing(PingRequest ping) {
+        if (established || deps.auth() == null) {
+            protocolFailure(new ForwardProtocolException(ErrorReason.HANDSHAKE, "ping: unexpected (expected: events)"));
+            return;
+        }
+        InetAddress address = peerAddress == null ? null : peerAddress.getAddress();
+        HandshakeAuthenticator.Outcome outcome = deps.auth().check(ping, address, challenge);
+        ChannelFuture written = write(Unpooled.wrappedBuffer(outcome.pong()));
+        String hostname = ping.hostname() == null ? "?" : new String(ping.hostname(), StandardCharsets.UTF_8);
+        if (outcome.success()) {
+            established = true;
+            log.debug("Handshake with {} (client hostname {}) succeeded", peer, hostname);
+            return;
+        }
         deps.metrics().handshakeFailure();
-        LOG.warn("Closing forward connection from {}: {}", peer, e.getMessage());
-      }
-      default -> LOG.warn("Closing forward connection from {}: {}", peer, e.getMessage());
+        deps.metrics().error(ErrorReason.HANDSHAKE);
+        log.warn(
+                "Handshake with {} failed (client hostname {}): {}; sent the failure PONG and closing the connection",
+                peer,
+                hostname,
+                outcome.reason());
+        failed = true;
+        updateReading();
+        written.addListener(ChannelFutureListener.CLOSE);
     }
-    failed = true;
-    if (stream != null) {
-      abandon(stream);
-      uncommitted.remove(stream);
-      stream = null;
-    }
-    // acks of the messages before the bad one still go out; then close
-    closeWhenSettled = true;
-    updateReading();
-    maybeClose();
-  }
 
-  private void tlsFailed(Throwable cause) {
-    if (tlsFailureLogged) {
-      return;
-    }
-    tlsFailureLogged = true;
-    failed = true;
-    deps.metrics().error(ErrorReason.TLS);
-    if (cause instanceof NotSslRecordException || cause != null && cause.getCause() instanceof NotSslRecordException) {
-      LOG.warn("Closing forward connection from {}: not a TLS record (expected: a TLS handshake; is the forwarder "
-          + "sending plain TCP to a TLS port?)", peer);
-    } else {
-      LOG.warn("TLS handshake with {} failed, closing the connection: {}", peer,
-          cause == null ? "unknown" : cause.getMessage());
-    }
-  }
+    // ---------------------------------------------------------------- errors
 
-  // ---------------------------------------------------------------- flow control
-
-  private void track(int appends, long bytes) {
-    inFlight += appends;
-    inFlightBytes += bytes;
-    if (appends < 0) {
-      drainWaiting();
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause;
+        if (root instanceof DecoderException
+                && !(root instanceof ForwardProtocolException)
+                && root.getCause() != null) {
+            root = root.getCause();
+        }
+        if (root instanceof ForwardProtocolException e) {
+            protocolFailure(e);
+        } else if (root instanceof NotSslRecordException || root instanceof SSLException) {
+            tlsFailed(root);
+            ctx.close();
+        } else if (root instanceof HAProxyProtocolException) {
+            deps.metrics().error(ErrorReason.PROXY);
+            log.warn(
+                    "Closing forward connection from {}: PROXY protocol header: {} (expected: a PROXY v1 or v2 header, "
+                            + "proxy_protocol is on)",
+                    peer,
+                    root.getMessage());
+            failed = true;
+            ctx.close();
+        } else if (root instanceof IOException) {
+            if (!(root instanceof ClosedChannelException)) {
+                log.debug("Forward connection from {} failed: {}", peer, root.toString());
+                deps.metrics().error(ErrorReason.IO);
+            }
+            failed = true;
+            ctx.close();
+        } else {
+            log.error("Unexpected error on the forward connection from {}; closing it", peer, cause);
+            deps.metrics().error(ErrorReason.MALFORMED);
+            failed = true;
+            ctx.close();
+        }
     }
-    updateReading();
-  }
 
-  private void updateReading() {
-    if (!active) {
-      return;
+    private void protocolFailure(ForwardProtocolException e) {
+        deps.metrics().error(e.reason());
+        switch (e.reason()) {
+            case INVALID_EVENT ->
+                log.warn(
+                        "Refused a message from {} (skip_invalid_event false): {}; no ack sent, closing "
+                                + "the connection",
+                        peer,
+                        e.getMessage());
+            case TRUNCATED ->
+                log.warn(
+                        "Forward connection from {} ended in the middle of a message; nothing of it was "
+                                + "stored or acked: {}",
+                        peer,
+                        e.getMessage());
+            case HANDSHAKE -> {
+                deps.metrics().handshakeFailure();
+                log.warn("Closing forward connection from {}: {}", peer, e.getMessage());
+            }
+            default -> log.warn("Closing forward connection from {}: {}", peer, e.getMessage());
+        }
+        failed = true;
+        if (stream != null) {
+            abandon(stream);
+            uncommitted.remove(stream);
+            stream = null;
+        }
+        // acks of the messages before the bad one still go out; then close
+        closeWhenSettled = true;
+        updateReading();
+        maybeClose();
     }
-    boolean pause = !ready && !awaitingProxy || failed || closeWhenSettled || !waiting.isEmpty()
-        || inFlight >= deps.maxInFlightAppends() || inFlightBytes >= deps.maxInFlightBytes()
-        || !ctx.channel().isWritable();
-    if (pause != readPaused) {
-      readPaused = pause;
-      ctx.channel().config().setAutoRead(!pause);
-    }
-  }
 
-  private void checkDrain() {
-    if (draining && stream == null && waiting.isEmpty() && !decoderMidMessage()) {
-      closeWhenSettled = true;
+    private void tlsFailed(Throwable cause) {
+        if (tlsFailureLogged) {
+            return;
+        }
+        tlsFailureLogged = true;
+        failed = true;
+        deps.metrics().error(ErrorReason.TLS);
+        if (cause instanceof NotSslRecordException
+                || cause != null && cause.getCause() instanceof NotSslRecordException) {
+            log.warn(
+                    "Closing forward connection from {}: not a TLS record (expected: a TLS handshake; is the forwarder "
+                            + "sending plain TCP to a TLS port?)",
+                    peer);
+        } else {
+            log.warn(
+                    "TLS handshake with {} failed, closing the connection: {}",
+                    peer,
+                    cause == null ? "unknown" : cause.getMessage());
+        }
     }
-  }
 
-  private boolean decoderMidMessage() {
-    ForwardFrameDecoder decoder = ctx.pipeline().get(ForwardFrameDecoder.class);
-    return decoder != null && decoder.isMidMessage();
-  }
+    // ---------------------------------------------------------------- flow control
 
-  private void maybeClose() {
-    if (!closeWhenSettled || inFlight > 0 || !active || !waiting.isEmpty() && !failed) {
-      return;
+    private void track(int appends, long bytes) {
+        inFlight += appends;
+        inFlightBytes += bytes;
+        if (appends < 0) {
+            drainWaiting();
+        }
+        updateReading();
     }
-    if (lastWrite != null && !lastWrite.isDone()) {
-      lastWrite.addListener(ChannelFutureListener.CLOSE);
-    } else {
-      ctx.close();
-    }
-  }
 
-  private ChannelFuture write(ByteBuf buf) {
-    lastWrite = ctx.writeAndFlush(buf);
-    return lastWrite;
-  }
-
-  /** Runs {@code task} on the channel's event loop; {@code ifGone} when the loop no longer runs tasks. */
-  private void onLoop(Runnable task, Runnable ifGone) {
-    try {
-      ctx.executor().execute(task);
-    } catch (RejectedExecutionException e) {
-      ifGone.run();
+    private void updateReading() {
+        if (!active) {
+            return;
+        }
+        boolean pause = !ready && !awaitingProxy
+                || failed
+                || closeWhenSettled
+                || !waiting.isEmpty()
+                || inFlight >= deps.maxInFlightAppends()
+                || inFlightBytes >= deps.maxInFlightBytes()
+                || !ctx.channel().isWritable();
+        if (pause != readPaused) {
+            readPaused = pause;
+            ctx.channel().config().setAutoRead(!pause);
+        }
     }
-  }
 
-  private void abandon(StreamState st) {
-    if (st.abandoned || st.append == null) {
-      st.abandoned = true;
-      return;
+    private void checkDrain() {
+        if (draining && stream == null && waiting.isEmpty() && !decoderMidMessage()) {
+            closeWhenSettled = true;
+        }
     }
-    st.abandoned = true;
-    try {
-      st.append.abandon();
-    } catch (RuntimeException e) {
-      LOG.warn("Abandoning a streamed append from {} failed (tag={}): {}", peer, st.tag, e.toString());
-    }
-  }
 
-  private void releaseWaiting() {
-    Object msg;
-    while ((msg = waiting.poll()) != null) {
-      ReferenceCountUtil.release(msg);
+    private boolean decoderMidMessage() {
+        ForwardFrameDecoder decoder = ctx.pipeline().get(ForwardFrameDecoder.class);
+        return decoder != null && decoder.isMidMessage();
     }
-  }
 
-  // ---------------------------------------------------------------- source_address_key / source_hostname_key
-
-  private boolean needsInjection() {
-    return deps.settings().sourceAddressKey() != null || deps.settings().sourceHostnameKey() != null;
-  }
-
-  private void prepareInjection() {
-    ForwardSettings settings = deps.settings();
-    InetAddress address = peerAddress.getAddress();
-    List<RecordRewriter.Pair> pairs = new ArrayList<>(2);
-    if (settings.sourceAddressKey() != null) {
-      pairs.add(RecordRewriter.Pair.ofString(settings.sourceAddressKey(), address.getHostAddress()));
+    private void maybeClose() {
+        if (!closeWhenSettled || inFlight > 0 || !active || !waiting.isEmpty() && !failed) {
+            return;
+        }
+        if (lastWrite != null && !lastWrite.isDone()) {
+            lastWrite.addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
     }
-    rewriter = new RecordRewriter(org.kinesisaggregator.server.codec.ForwardDecoderConfig.DEFAULT_MAX_DEPTH);
-    if (settings.sourceHostnameKey() == null) {
-      injectedPairs = pairs;
-      ready = true;
-      drainWaiting();
-      return;
-    }
-    ready = false;
-    updateReading();
-    CompletableFuture.supplyAsync(address::getHostName, deps.resolver())
-        .whenComplete((name, error) -> onLoop(() -> {
-          pairs.add(RecordRewriter.Pair.ofString(settings.sourceHostnameKey(),
-              name != null ? name : address.getHostAddress()));
-          injectedPairs = pairs;
-          ready = true;
-          drainWaiting();
-          updateReading();
-          maybeClose();
-        }, () -> { }));
-  }
 
-  private void drainWaiting() {
-    while (!waiting.isEmpty() && canDispatch()) {
-      dispatch(waiting.poll());
+    private ChannelFuture write(ByteBuf buf) {
+        lastWrite = ctx.writeAndFlush(buf);
+        return lastWrite;
     }
-  }
 
-  /** Takes ownership of {@code entries}; returns them, or a rewritten copy with the source keys added. */
-  private ByteBuf inject(ByteBuf entries, int count) {
-    if (injectedPairs == null || injectedPairs.isEmpty()) {
-      return entries;
+    /** Runs {@code task} on the channel's event loop; {@code ifGone} when the loop no longer runs tasks. */
+    private void onLoop(Runnable task, Runnable ifGone) {
+        try {
+            ctx.executor().execute(task);
+        } catch (RejectedExecutionException e) {
+            ifGone.run();
+        }
     }
-    try {
-      return rewriter.addToEveryRecord(ctx.alloc(), entries, count, injectedPairs);
-    } finally {
-      entries.release();
-    }
-  }
 
-  private void setPeer(InetSocketAddress address) {
-    peerAddress = address;
-    peer = address.getAddress() == null ? address.getHostString() + ":" + address.getPort()
-        : address.getAddress().getHostAddress() + ":" + address.getPort();
-  }
+    private void abandon(StreamState st) {
+        if (st.abandoned || st.append == null) {
+            st.abandoned = true;
+            return;
+        }
+        st.abandoned = true;
+        try {
+            st.append.abandon();
+        } catch (RuntimeException e) {
+            log.warn("Abandoning a streamed append from {} failed (tag={}): {}", peer, st.tag, e.toString());
+        }
+    }
+
+    private void releaseWaiting() {
+        Object msg;
+        while ((msg = waiting.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    // ---------------------------------------------------------------- source_address_key / source_hostname_key
+
+    private boolean needsInjection() {
+        return deps.settings().sourceAddressKey() != null || deps.settings().sourceHostnameKey() != null;
+    }
+
+    private void prepareInjection() {
+        ForwardSettings settings = deps.settings();
+        InetAddress address = peerAddress.getAddress();
+        List<RecordRewriter.Pair> pairs = new ArrayList<>(2);
+        if (settings.sourceAddressKey() != null) {
+            pairs.add(RecordRewriter.Pair.ofString(settings.sourceAddressKey(), address.getHostAddress()));
+        }
+        rewriter = new RecordRewriter(ForwardDecoderConfig.DEFAULT_MAX_DEPTH);
+        if (settings.sourceHostnameKey() == null) {
+            injectedPairs = pairs;
+            ready = true;
+            drainWaiting();
+            return;
+        }
+        ready = false;
+        updateReading();
+        CompletableFuture.supplyAsync(address::getHostName, deps.resolver())
+                .whenComplete((name, error) -> onLoop(
+                        () -> {
+                            pairs.add(RecordRewriter.Pair.ofString(
+                                    settings.sourceHostnameKey(), name != null ? name : address.getHostAddress()));
+                            injectedPairs = pairs;
+                            ready = true;
+                            drainWaiting();
+                            updateReading();
+                            maybeClose();
+                        },
+                        () -> {}));
+    }
+
+    private void drainWaiting() {
+        while (!waiting.isEmpty() && canDispatch()) {
+            dispatch(waiting.poll());
+        }
+    }
+
+    /** Takes ownership of {@code entries}; returns them, or a rewritten copy with the source keys added. */
+    private ByteBuf inject(ByteBuf entries, int count) {
+        if (injectedPairs == null || injectedPairs.isEmpty()) {
+            return entries;
+        }
+        try {
+            return rewriter.addToEveryRecord(ctx.alloc(), entries, count, injectedPairs);
+        } finally {
+            entries.release();
+        }
+    }
+
+    private void setPeer(InetSocketAddress address) {
+        peerAddress = address;
+        peer = address.getAddress() == null
+                ? address.getHostString() + ":" + address.getPort()
+                : address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
 }

@@ -28,95 +28,128 @@ import org.kinesisaggregator.server.codec.ForwardMode;
  */
 public final class ForwardMetrics {
 
-  /** Outcome of a message. */
-  public enum Result {
-    OK, DUPLICATE, FAILED, DROPPED;
+    /** Outcome of a message. */
+    public enum Result {
+        OK,
+        DUPLICATE,
+        FAILED,
+        DROPPED;
 
-    String tag() {
-      return name().toLowerCase(Locale.ROOT);
+        String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
-  }
 
-  private final AtomicInteger active = new AtomicInteger();
-  private final Counter connections;
-  private final Map<ForwardMode, Map<Result, Counter>> messages = new EnumMap<>(ForwardMode.class);
-  private final Map<ErrorReason, Counter> errors = new EnumMap<>(ErrorReason.class);
-  private final Counter events;
-  private final Counter skipped;
-  private final Counter bytes;
-  private final Counter acks;
-  private final Counter handshakeFailures;
-  private final Counter heartbeats;
+    private final AtomicInteger active = new AtomicInteger();
+    private final Counter connections;
+    private final Map<ForwardMode, Map<Result, Counter>> messages = new EnumMap<>(ForwardMode.class);
+    private final Map<ErrorReason, Counter> errors = new EnumMap<>(ErrorReason.class);
+    private final Counter events;
+    private final Counter skipped;
+    private final Counter bytes;
+    private final Counter acks;
+    private final Counter handshakeFailures;
+    private final Counter heartbeats;
 
-  public ForwardMetrics(MeterRegistry registry, int port) {
-    Tags tags = Tags.of("port", Integer.toString(port));
-    Gauge.builder("forward.connections.active", active, AtomicInteger::get).tags(tags)
-        .description("Open forward connections").register(registry);
-    connections = Counter.builder("forward.connections.total").tags(tags)
-        .description("Forward connections accepted").register(registry);
-    for (ForwardMode mode : ForwardMode.values()) {
-      Map<Result, Counter> byResult = new EnumMap<>(Result.class);
-      for (Result result : Result.values()) {
-        byResult.put(result, Counter.builder("forward.messages").tags(tags).tag("mode", mode.tag())
-            .tag("result", result.tag()).description("Forward messages by carrier mode and outcome").register(registry));
-      }
-      messages.put(mode, byResult);
+    public ForwardMetrics(MeterRegistry registry, int port) {
+        Tags tags = Tags.of("port", Integer.toString(port));
+        Gauge.builder("forward.connections.active", active, AtomicInteger::get)
+                .tags(tags)
+                .description("Open forward connections")
+                .register(registry);
+        connections = Counter.builder("forward.connections.total")
+                .tags(tags)
+                .description("Forward connections accepted")
+                .register(registry);
+        for (ForwardMode mode : ForwardMode.values()) {
+            Map<Result, Counter> byResult = new EnumMap<>(Result.class);
+            for (Result result : Result.values()) {
+                byResult.put(
+                        result,
+                        Counter.builder("forward.messages")
+                                .tags(tags)
+                                .tag("mode", mode.tag())
+                                .tag("result", result.tag())
+                                .description("Forward messages by carrier mode and outcome")
+                                .register(registry));
+            }
+            messages.put(mode, byResult);
+        }
+        for (ErrorReason reason : ErrorReason.values()) {
+            errors.put(
+                    reason,
+                    Counter.builder("forward.errors")
+                            .tags(tags)
+                            .tag("reason", reason.tag())
+                            .description("Connections closed or messages refused, by reason")
+                            .register(registry));
+        }
+        events = Counter.builder("forward.events")
+                .tags(tags)
+                .description("Events appended")
+                .register(registry);
+        skipped = Counter.builder("forward.events.skipped")
+                .tags(tags)
+                .description("Invalid events dropped under skip_invalid_event")
+                .register(registry);
+        bytes = Counter.builder("forward.bytes")
+                .tags(tags)
+                .baseUnit("bytes")
+                .description("Bytes of forward messages received")
+                .register(registry);
+        acks = Counter.builder("forward.acks")
+                .tags(tags)
+                .description("Acks sent")
+                .register(registry);
+        handshakeFailures = Counter.builder("forward.handshake.failures")
+                .tags(tags)
+                .description("Failed HELO/PING/PONG handshakes")
+                .register(registry);
+        heartbeats = Counter.builder("forward.heartbeats")
+                .tags(tags)
+                .description("UDP heartbeats answered")
+                .register(registry);
     }
-    for (ErrorReason reason : ErrorReason.values()) {
-      errors.put(reason, Counter.builder("forward.errors").tags(tags).tag("reason", reason.tag())
-          .description("Connections closed or messages refused, by reason").register(registry));
+
+    void connectionOpened() {
+        active.incrementAndGet();
+        connections.increment();
     }
-    events = Counter.builder("forward.events").tags(tags).description("Events appended").register(registry);
-    skipped = Counter.builder("forward.events.skipped").tags(tags)
-        .description("Invalid events dropped under skip_invalid_event").register(registry);
-    bytes = Counter.builder("forward.bytes").tags(tags).baseUnit("bytes")
-        .description("Bytes of forward messages received").register(registry);
-    acks = Counter.builder("forward.acks").tags(tags).description("Acks sent").register(registry);
-    handshakeFailures = Counter.builder("forward.handshake.failures").tags(tags)
-        .description("Failed HELO/PING/PONG handshakes").register(registry);
-    heartbeats = Counter.builder("forward.heartbeats").tags(tags)
-        .description("UDP heartbeats answered").register(registry);
-  }
 
-  void connectionOpened() {
-    active.incrementAndGet();
-    connections.increment();
-  }
+    void connectionClosed() {
+        active.decrementAndGet();
+    }
 
-  void connectionClosed() {
-    active.decrementAndGet();
-  }
+    int activeConnections() {
+        return active.get();
+    }
 
-  int activeConnections() {
-    return active.get();
-  }
+    void message(ForwardMode mode, Result result, long wireBytes) {
+        messages.get(mode).get(result).increment();
+        bytes.increment(wireBytes);
+    }
 
-  void message(ForwardMode mode, Result result, long wireBytes) {
-    messages.get(mode).get(result).increment();
-    bytes.increment(wireBytes);
-  }
+    void events(long count) {
+        events.increment(count);
+    }
 
-  void events(long count) {
-    events.increment(count);
-  }
+    void skipped(long count) {
+        skipped.increment(count);
+    }
 
-  void skipped(long count) {
-    skipped.increment(count);
-  }
+    void ack() {
+        acks.increment();
+    }
 
-  void ack() {
-    acks.increment();
-  }
+    void error(ErrorReason reason) {
+        errors.get(reason).increment();
+    }
 
-  void error(ErrorReason reason) {
-    errors.get(reason).increment();
-  }
+    void handshakeFailure() {
+        handshakeFailures.increment();
+    }
 
-  void handshakeFailure() {
-    handshakeFailures.increment();
-  }
-
-  Counter heartbeats() {
-    return heartbeats;
-  }
+    Counter heartbeats() {
+        return heartbeats;
+    }
 }

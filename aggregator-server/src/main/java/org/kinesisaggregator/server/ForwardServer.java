@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -54,215 +55,257 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: the lifecycle methods are synchronized; connections run on the worker loops.
  */
 public final class ForwardServer implements Input {
-  private static final Logger LOG = LoggerFactory.getLogger(ForwardServer.class);
+    private static final Logger log = LoggerFactory.getLogger(ForwardServer.class);
 
-  /**
-   * Internal sizes, with defaults that bound memory per connection (see docs/forward-protocol.md).
-   *
-   * @param maxInFlightAppends appends/pieces a connection may leave waiting for the sink
-   * @param maxInFlightBytes bytes a connection may leave waiting for the sink
-   * @param streamThresholdBytes entries above this are streamed to the sink in pieces
-   * @param pieceBytes size of a stream piece
-   * @param maxEventBytes largest single event
-   */
-  public record Tuning(int maxInFlightAppends, long maxInFlightBytes, int streamThresholdBytes, int pieceBytes,
-      int maxEventBytes) {
-    public static final Tuning DEFAULT = new Tuning(64, 2L * 1024 * 1024,
-        ForwardDecoderConfig.DEFAULT_STREAM_THRESHOLD_BYTES, ForwardDecoderConfig.DEFAULT_PIECE_BYTES,
-        ForwardDecoderConfig.DEFAULT_MAX_EVENT_BYTES);
+    /**
+     * Internal sizes, with defaults that bound memory per connection (see docs/forward-protocol.md).
+     *
+     * @param maxInFlightAppends appends/pieces a connection may leave waiting for the sink
+     * @param maxInFlightBytes bytes a connection may leave waiting for the sink
+     * @param streamThresholdBytes entries above this are streamed to the sink in pieces
+     * @param pieceBytes size of a stream piece
+     * @param maxEventBytes largest single event
+     */
+    public record Tuning(
+            int maxInFlightAppends,
+            long maxInFlightBytes,
+            int streamThresholdBytes,
+            int pieceBytes,
+            int maxEventBytes) {
+        public static final Tuning DEFAULT = new Tuning(
+                64,
+                2L * 1024 * 1024,
+                ForwardDecoderConfig.DEFAULT_STREAM_THRESHOLD_BYTES,
+                ForwardDecoderConfig.DEFAULT_PIECE_BYTES,
+                ForwardDecoderConfig.DEFAULT_MAX_EVENT_BYTES);
 
-    public Tuning {
-      if (maxInFlightAppends < 1 || maxInFlightBytes < 1 || streamThresholdBytes < 1 || pieceBytes < 1
-          || maxEventBytes < 1) {
-        throw new IllegalArgumentException("tuning: " + maxInFlightAppends + ", " + maxInFlightBytes + ", "
-            + streamThresholdBytes + ", " + pieceBytes + ", " + maxEventBytes + " (expected: all >= 1)");
-      }
-    }
-  }
-
-  private final ForwardSettings settings;
-  private final EventSink sink;
-  private final MeterRegistry registry;
-  private final Clock clock;
-  private final Tuning tuning;
-
-  private EventLoopGroup boss;
-  private EventLoopGroup workers;
-  private ThreadPoolExecutor resolver;
-  private Channel serverChannel;
-  private Channel heartbeatChannel;
-  private ChannelGroup connections;
-  private ForwardMetrics metrics;
-  private boolean started;
-  private boolean drained;
-  private boolean closed;
-
-  public ForwardServer(ForwardSettings settings, EventSink sink, MeterRegistry registry) {
-    this(settings, sink, registry, Clock.systemUTC(), Tuning.DEFAULT);
-  }
-
-  public ForwardServer(ForwardSettings settings, EventSink sink, MeterRegistry registry, Clock clock, Tuning tuning) {
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.sink = Objects.requireNonNull(sink, "sink");
-    this.registry = Objects.requireNonNull(registry, "registry");
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.tuning = Objects.requireNonNull(tuning, "tuning");
-    if (settings.sendKeepalivePacket() && settings.denyKeepalive()) {
-      throw new IllegalArgumentException(
-          "send_keepalive_packet: true (expected: false when deny_keepalive is true; they contradict)");
-    }
-    if (settings.sourceHostnameKey() != null && settings.sourceHostnameKey().isEmpty()
-        || settings.sourceAddressKey() != null && settings.sourceAddressKey().isEmpty()) {
-      throw new IllegalArgumentException("source_hostname_key/source_address_key: \"\" (expected: a record key)");
-    }
-  }
-
-  @Override
-  public String type() {
-    return "forward";
-  }
-
-  @Override
-  public synchronized void start() throws Exception {
-    if (started) {
-      throw new IllegalStateException("forward input already started");
-    }
-    started = true;
-    boolean epoll = Epoll.isAvailable() && !Boolean.getBoolean("kinesisaggregator.forward.nio");
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    Class<? extends Channel> datagramClass = epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
-    int workerCount = settings.workers() > 0 ? settings.workers() : Runtime.getRuntime().availableProcessors();
-    try {
-      SslContext ssl = settings.tls() == null ? null : TlsContextFactory.serverContext(settings.tls());
-      HandshakeAuthenticator auth = settings.security() == null ? null
-          : HandshakeAuthenticator.create(settings.security(), settings.denyKeepalive());
-      if (settings.sourceHostnameKey() != null) {
-        resolver = new ThreadPoolExecutor(0, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-            new DefaultThreadFactory("forward-resolver", true));
-      }
-      boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("forward-boss"), io);
-      workers = new MultiThreadIoEventLoopGroup(workerCount, new DefaultThreadFactory("forward-worker"), io);
-      connections = new DefaultChannelGroup("forward", GlobalEventExecutor.INSTANCE);
-      ForwardDecoderConfig decoderConfig = new ForwardDecoderConfig(settings.skipInvalidEvent(),
-          settings.addTagPrefix(), settings.eventMetadataKey(), settings.chunkSizeLimitBytes(),
-          settings.decompressionSizeLimitBytes(), auth != null, tuning.maxEventBytes(), tuning.streamThresholdBytes(),
-          tuning.pieceBytes(), ForwardDecoderConfig.DEFAULT_MAX_DEPTH,
-          ForwardDecoderConfig.DEFAULT_MAX_JSON_MESSAGE_BYTES, clock);
-      // the metrics carry the configured port; with port 0 (tests) the bound one
-      MetricsHolder holder = new MetricsHolder();
-      ServerBootstrap bootstrap = new ServerBootstrap()
-          .group(boss, workers)
-          .channel(serverClass)
-          .option(ChannelOption.SO_BACKLOG, 1024)
-          .option(ChannelOption.SO_REUSEADDR, true)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.SO_KEEPALIVE, settings.sendKeepalivePacket())
-          .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 256 * 1024))
-          .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-              holder.initializer.initChannel(ch);
+        public Tuning {
+            if (maxInFlightAppends < 1
+                    || maxInFlightBytes < 1
+                    || streamThresholdBytes < 1
+                    || pieceBytes < 1
+                    || maxEventBytes < 1) {
+                throw new IllegalArgumentException("tuning: " + maxInFlightAppends + ", " + maxInFlightBytes + ", "
+                        + streamThresholdBytes + ", " + pieceBytes + ", " + maxEventBytes + " (expected: all >= 1)");
             }
-          });
-      if (!settings.lingerTimeout().isZero()) {
-        bootstrap.childOption(ChannelOption.SO_LINGER, (int) Math.min(Integer.MAX_VALUE, settings.lingerTimeout().toSeconds()));
-      }
-      serverChannel = bootstrap.bind(settings.bind(), settings.port()).sync().channel();
-      InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-      metrics = new ForwardMetrics(registry, settings.port() != 0 ? settings.port() : bound.getPort());
-      IngestContext deps = new IngestContext(settings, sink, metrics, auth, resolver, tuning.maxInFlightAppends(),
-          tuning.maxInFlightBytes());
-      holder.initializer = new ForwardChannelInitializer(deps, decoderConfig, ssl, connections);
-      heartbeatChannel = new Bootstrap()
-          .group(workers)
-          .channel(datagramClass)
-          .handler(new HeartbeatHandler(metrics.heartbeats()))
-          .bind(settings.bind(), bound.getPort()).sync().channel();
-      LOG.info("Forward input listening on {}:{} (tcp{}{}{} and udp heartbeat; {} worker loops, {})",
-          bound.getAddress().getHostAddress(), bound.getPort(), ssl != null ? "+tls" : "",
-          settings.proxyProtocol() ? ", PROXY protocol" : "", auth != null ? ", shared-key handshake" : "",
-          workerCount, epoll ? "epoll" : "nio");
-    } catch (Exception e) {
-      LOG.error("Forward input failed to start on {}:{}: {}", settings.bind(), settings.port(), e.toString());
-      close();
-      throw e;
+        }
     }
-  }
 
-  /** Lets the pipeline be completed once the metrics (which need the bound port) exist. */
-  private static final class MetricsHolder {
-    volatile ForwardChannelInitializer initializer;
-  }
+    private final ForwardSettings settings;
+    private final EventSink sink;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final Tuning tuning;
 
-  /** The bound TCP address (also the UDP heartbeat port). */
-  public synchronized InetSocketAddress localAddress() {
-    if (serverChannel == null) {
-      throw new IllegalStateException("forward input not started");
-    }
-    return (InetSocketAddress) serverChannel.localAddress();
-  }
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private ThreadPoolExecutor resolver;
+    private Channel serverChannel;
+    private Channel heartbeatChannel;
+    private ChannelGroup connections;
+    private ForwardMetrics metrics;
+    private boolean started;
+    private boolean drained;
+    private boolean closed;
 
-  /** Open connections right now. */
-  public int activeConnections() {
-    return metrics == null ? 0 : metrics.activeConnections();
-  }
+    public ForwardServer(ForwardSettings settings, EventSink sink, MeterRegistry registry) {
+        this(settings, sink, registry, Clock.systemUTC(), Tuning.DEFAULT);
+    }
 
-  @Override
-  public synchronized void drain(Duration timeout) {
-    if (!started || drained || closed || serverChannel == null) {
-      return;
+    public ForwardServer(ForwardSettings settings, EventSink sink, MeterRegistry registry, Clock clock, Tuning tuning) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.tuning = Objects.requireNonNull(tuning, "tuning");
+        if (settings.sendKeepalivePacket() && settings.denyKeepalive()) {
+            throw new IllegalArgumentException(
+                    "send_keepalive_packet: true (expected: false when deny_keepalive is true; they contradict)");
+        }
+        if (settings.sourceHostnameKey() != null && settings.sourceHostnameKey().isEmpty()
+                || settings.sourceAddressKey() != null
+                        && settings.sourceAddressKey().isEmpty()) {
+            throw new IllegalArgumentException("source_hostname_key/source_address_key: \"\" (expected: a record key)");
+        }
     }
-    drained = true;
-    long deadline = System.nanoTime() + timeout.toNanos();
-    serverChannel.close().awaitUninterruptibly();
-    if (heartbeatChannel != null) {
-      heartbeatChannel.close().awaitUninterruptibly();
-    }
-    int open = connections.size();
-    ChannelGroupFuture closing = connections.newCloseFuture();
-    for (Channel ch : connections) {
-      ch.pipeline().fireUserEventTriggered(ForwardIngestHandler.DRAIN);
-    }
-    boolean finished = closing.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    int forced = 0;
-    if (!finished) {
-      forced = connections.size();
-      connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
-    LOG.info("Forward input drained: stopped accepting; {} connection(s) finished their messages, {} closed at the "
-        + "{} ms timeout", open - forced, forced, timeout.toMillis());
-  }
 
-  @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+    @Override
+    public String type() {
+        return "forward";
     }
-    closed = true;
-    if (serverChannel != null) {
-      serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+
+    @Override
+    public synchronized void start() throws Exception {
+        if (started) {
+            throw new IllegalStateException("forward input already started");
+        }
+        started = true;
+        boolean epoll = Epoll.isAvailable() && !Boolean.getBoolean("kinesisaggregator.forward.nio");
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> serverClass =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends Channel> datagramClass = epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
+        int workerCount = settings.workers() > 0
+                ? settings.workers()
+                : Runtime.getRuntime().availableProcessors();
+        try {
+            SslContext ssl = settings.tls() == null ? null : TlsContextFactory.serverContext(settings.tls());
+            HandshakeAuthenticator auth = settings.security() == null
+                    ? null
+                    : HandshakeAuthenticator.create(settings.security(), settings.denyKeepalive());
+            if (settings.sourceHostnameKey() != null) {
+                resolver = new ThreadPoolExecutor(
+                        0,
+                        4,
+                        30,
+                        TimeUnit.SECONDS,
+                        new LinkedBlockingQueue<>(),
+                        new DefaultThreadFactory("forward-resolver", true));
+            }
+            boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("forward-boss"), io);
+            workers = new MultiThreadIoEventLoopGroup(workerCount, new DefaultThreadFactory("forward-worker"), io);
+            connections = new DefaultChannelGroup("forward", GlobalEventExecutor.INSTANCE);
+            ForwardDecoderConfig decoderConfig = new ForwardDecoderConfig(
+                    settings.skipInvalidEvent(),
+                    settings.addTagPrefix(),
+                    settings.eventMetadataKey(),
+                    settings.chunkSizeLimitBytes(),
+                    settings.decompressionSizeLimitBytes(),
+                    auth != null,
+                    tuning.maxEventBytes(),
+                    tuning.streamThresholdBytes(),
+                    tuning.pieceBytes(),
+                    ForwardDecoderConfig.DEFAULT_MAX_DEPTH,
+                    ForwardDecoderConfig.DEFAULT_MAX_JSON_MESSAGE_BYTES,
+                    clock);
+            // the metrics carry the configured port; with port 0 (tests) the bound one
+            MetricsHolder holder = new MetricsHolder();
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(serverClass)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, settings.sendKeepalivePacket())
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 256 * 1024))
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            holder.initializer.initChannel(ch);
+                        }
+                    });
+            if (!settings.lingerTimeout().isZero()) {
+                bootstrap.childOption(ChannelOption.SO_LINGER, (int)
+                        Math.min(Integer.MAX_VALUE, settings.lingerTimeout().toSeconds()));
+            }
+            serverChannel =
+                    bootstrap.bind(settings.bind(), settings.port()).sync().channel();
+            InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+            metrics = new ForwardMetrics(registry, settings.port() != 0 ? settings.port() : bound.getPort());
+            IngestContext deps = new IngestContext(
+                    settings, sink, metrics, auth, resolver, tuning.maxInFlightAppends(), tuning.maxInFlightBytes());
+            holder.initializer = new ForwardChannelInitializer(deps, decoderConfig, ssl, connections);
+            heartbeatChannel = new Bootstrap()
+                    .group(workers)
+                    .channel(datagramClass)
+                    .handler(new HeartbeatHandler(metrics.heartbeats()))
+                    .bind(settings.bind(), bound.getPort())
+                    .sync()
+                    .channel();
+            log.info(
+                    "Forward input listening on {}:{} (tcp{}{}{} and udp heartbeat; {} worker loops, {})",
+                    bound.getAddress().getHostAddress(),
+                    bound.getPort(),
+                    ssl != null ? "+tls" : "",
+                    settings.proxyProtocol() ? ", PROXY protocol" : "",
+                    auth != null ? ", shared-key handshake" : "",
+                    workerCount,
+                    epoll ? "epoll" : "nio");
+        } catch (Exception e) {
+            log.error("Forward input failed to start on {}:{}: {}", settings.bind(), settings.port(), e.toString());
+            close();
+            throw e;
+        }
     }
-    if (heartbeatChannel != null) {
-      heartbeatChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+
+    /** Lets the pipeline be completed once the metrics (which need the bound port) exist. */
+    private static final class MetricsHolder {
+        volatile ForwardChannelInitializer initializer;
     }
-    if (connections != null) {
-      connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+
+    /** The bound TCP address (also the UDP heartbeat port). */
+    public synchronized InetSocketAddress localAddress() {
+        if (serverChannel == null) {
+            throw new IllegalStateException("forward input not started");
+        }
+        return (InetSocketAddress) serverChannel.localAddress();
     }
-    Future<?> b = boss == null ? null : boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    Future<?> w = workers == null ? null : workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    if (b != null) {
-      b.awaitUninterruptibly(10, TimeUnit.SECONDS);
+
+    /** Open connections right now. */
+    public int activeConnections() {
+        return metrics == null ? 0 : metrics.activeConnections();
     }
-    if (w != null) {
-      w.awaitUninterruptibly(10, TimeUnit.SECONDS);
+
+    @Override
+    public synchronized void drain(Duration timeout) {
+        if (!started || drained || closed || serverChannel == null) {
+            return;
+        }
+        drained = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        serverChannel.close().awaitUninterruptibly();
+        if (heartbeatChannel != null) {
+            heartbeatChannel.close().awaitUninterruptibly();
+        }
+        int open = connections.size();
+        ChannelGroupFuture closing = connections.newCloseFuture();
+        for (Channel ch : connections) {
+            ch.pipeline().fireUserEventTriggered(ForwardIngestHandler.DRAIN);
+        }
+        boolean finished =
+                closing.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        int forced = 0;
+        if (!finished) {
+            forced = connections.size();
+            connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        log.info(
+                "Forward input drained: stopped accepting; {} connection(s) finished their messages, {} closed at the "
+                        + "{} ms timeout",
+                open - forced,
+                forced,
+                timeout.toMillis());
     }
-    if (resolver != null) {
-      resolver.shutdownNow();
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (heartbeatChannel != null) {
+            heartbeatChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (connections != null) {
+            connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        Future<?> b = boss == null ? null : boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        Future<?> w = workers == null ? null : workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        if (b != null) {
+            b.awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+        if (w != null) {
+            w.awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+        if (resolver != null) {
+            resolver.shutdownNow();
+        }
+        if (serverChannel != null) {
+            log.info("Forward input on port {} closed", ((InetSocketAddress) serverChannel.localAddress()).getPort());
+        }
     }
-    if (serverChannel != null) {
-      LOG.info("Forward input on port {} closed", ((InetSocketAddress) serverChannel.localAddress()).getPort());
-    }
-  }
 }

@@ -28,54 +28,73 @@ import java.util.Objects;
  * @param security {@code <security>}, or null for no handshake
  */
 public record ForwardSettings(
-    String bind,
-    int port,
-    int workers,
-    Duration lingerTimeout,
-    long chunkSizeLimitBytes,
-    long chunkSizeWarnLimitBytes,
-    long decompressionSizeLimitBytes,
-    boolean skipInvalidEvent,
-    String sourceHostnameKey,
-    String sourceAddressKey,
-    boolean resolveHostname,
-    boolean denyKeepalive,
-    boolean sendKeepalivePacket,
-    String addTagPrefix,
-    String eventMetadataKey,
-    boolean proxyProtocol,
-    TlsSettings tls,
-    SecuritySettings security) {
+        String bind,
+        int port,
+        int workers,
+        Duration lingerTimeout,
+        long chunkSizeLimitBytes,
+        long chunkSizeWarnLimitBytes,
+        long decompressionSizeLimitBytes,
+        boolean skipInvalidEvent,
+        String sourceHostnameKey,
+        String sourceAddressKey,
+        boolean resolveHostname,
+        boolean denyKeepalive,
+        boolean sendKeepalivePacket,
+        String addTagPrefix,
+        String eventMetadataKey,
+        boolean proxyProtocol,
+        TlsSettings tls,
+        SecuritySettings security) {
 
-  public static final int DEFAULT_PORT = 24224;
-  public static final long DEFAULT_DECOMPRESSION_SIZE_LIMIT_BYTES = 256L * 1024 * 1024;
+    public static final int DEFAULT_PORT = 24224;
+    public static final long DEFAULT_DECOMPRESSION_SIZE_LIMIT_BYTES = 256L * 1024 * 1024;
 
-  public ForwardSettings {
-    Objects.requireNonNull(bind, "bind");
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+    public ForwardSettings {
+        Objects.requireNonNull(bind, "bind");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+        }
+        if (workers < 0) {
+            throw new IllegalArgumentException("workers: " + workers + " (expected: >= 0)");
+        }
+        Objects.requireNonNull(lingerTimeout, "linger_timeout");
+        if (lingerTimeout.isNegative()) {
+            throw new IllegalArgumentException("linger_timeout: " + lingerTimeout + " (expected: >= 0)");
+        }
+        if (chunkSizeLimitBytes < 0) {
+            throw new IllegalArgumentException("chunk_size_limit: " + chunkSizeLimitBytes + " (expected: >= 0)");
+        }
+        if (chunkSizeWarnLimitBytes < 0) {
+            throw new IllegalArgumentException(
+                    "chunk_size_warn_limit: " + chunkSizeWarnLimitBytes + " (expected: >= 0)");
+        }
+        if (decompressionSizeLimitBytes <= 0) {
+            throw new IllegalArgumentException(
+                    "decompression_size_limit: " + decompressionSizeLimitBytes + " (expected: > 0)");
+        }
     }
-    if (workers < 0) {
-      throw new IllegalArgumentException("workers: " + workers + " (expected: >= 0)");
-    }
-    Objects.requireNonNull(lingerTimeout, "linger_timeout");
-    if (lingerTimeout.isNegative()) {
-      throw new IllegalArgumentException("linger_timeout: " + lingerTimeout + " (expected: >= 0)");
-    }
-    if (chunkSizeLimitBytes < 0) {
-      throw new IllegalArgumentException("chunk_size_limit: " + chunkSizeLimitBytes + " (expected: >= 0)");
-    }
-    if (chunkSizeWarnLimitBytes < 0) {
-      throw new IllegalArgumentException("chunk_size_warn_limit: " + chunkSizeWarnLimitBytes + " (expected: >= 0)");
-    }
-    if (decompressionSizeLimitBytes <= 0) {
-      throw new IllegalArgumentException("decompression_size_limit: " + decompressionSizeLimitBytes + " (expected: > 0)");
-    }
-  }
 
-  /** in_forward's defaults on {@code bind}:{@code port}. */
-  public static ForwardSettings defaults(String bind, int port) {
-    return new ForwardSettings(bind, port, 0, Duration.ZERO, 0, 0, DEFAULT_DECOMPRESSION_SIZE_LIMIT_BYTES,
-        true, null, null, false, false, false, null, null, false, null, null);
-  }
+    /** in_forward's defaults on {@code bind}:{@code port}. */
+    public static ForwardSettings defaults(String bind, int port) {
+        return new ForwardSettings(
+                bind,
+                port,
+                0,
+                Duration.ZERO,
+                0,
+                0,
+                DEFAULT_DECOMPRESSION_SIZE_LIMIT_BYTES,
+                true,
+                null,
+                null,
+                false,
+                false,
+                false,
+                null,
+                null,
+                false,
+                null,
+                null);
+    }
 }

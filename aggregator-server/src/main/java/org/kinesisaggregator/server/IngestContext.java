@@ -14,5 +14,11 @@ import org.kinesisaggregator.server.security.HandshakeAuthenticator;
  * @param maxInFlightBytes bytes of entries one connection may leave waiting for the sink before it
  *     stops reading
  */
-record IngestContext(ForwardSettings settings, EventSink sink, ForwardMetrics metrics, HandshakeAuthenticator auth,
-    Executor resolver, int maxInFlightAppends, long maxInFlightBytes) {}
+record IngestContext(
+        ForwardSettings settings,
+        EventSink sink,
+        ForwardMetrics metrics,
+        HandshakeAuthenticator auth,
+        Executor resolver,
+        int maxInFlightAppends,
+        long maxInFlightBytes) {}

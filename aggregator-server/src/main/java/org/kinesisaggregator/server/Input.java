@@ -9,19 +9,19 @@ import java.time.Duration;
  */
 public interface Input extends AutoCloseable {
 
-  /** A short name for logs and {@code /api/plugins.json}, e.g. {@code forward}. */
-  String type();
+    /** A short name for logs and {@code /api/plugins.json}, e.g. {@code forward}. */
+    String type();
 
-  /** Binds and starts accepting. */
-  void start() throws Exception;
+    /** Binds and starts accepting. */
+    void start() throws Exception;
 
-  /**
-   * Stops accepting new connections and waits, at most {@code timeout}, for messages already being
-   * received to be appended and acked. Connections are then closed. Idempotent.
-   */
-  void drain(Duration timeout);
+    /**
+     * Stops accepting new connections and waits, at most {@code timeout}, for messages already being
+     * received to be appended and acked. Connections are then closed. Idempotent.
+     */
+    void drain(Duration timeout);
 
-  /** Releases everything; idempotent; bounded in time. */
-  @Override
-  void close();
+    /** Releases everything; idempotent; bounded in time. */
+    @Override
+    void close();
 }

@@ -16,16 +16,24 @@ import java.util.Objects;
  * @param maxVersion {@code max_version}, or null for the JDK's newest
  * @param ciphers {@code ciphers}: cipher suites, empty for the JDK's defaults
  */
-public record TlsSettings(Path certPath, Path privateKeyPath, String privateKeyPassphrase, Path caPath,
-    boolean clientCertAuth, String minVersion, String maxVersion, List<String> ciphers) {
+public record TlsSettings(
+        Path certPath,
+        Path privateKeyPath,
+        String privateKeyPassphrase,
+        Path caPath,
+        boolean clientCertAuth,
+        String minVersion,
+        String maxVersion,
+        List<String> ciphers) {
 
-  public TlsSettings {
-    Objects.requireNonNull(certPath, "cert_path");
-    Objects.requireNonNull(privateKeyPath, "private_key_path");
-    Objects.requireNonNull(minVersion, "min_version");
-    ciphers = List.copyOf(ciphers);
-    if (clientCertAuth && caPath == null) {
-      throw new IllegalArgumentException("client_cert_auth: true (expected: ca_path to verify client certificates with)");
+    public TlsSettings {
+        Objects.requireNonNull(certPath, "cert_path");
+        Objects.requireNonNull(privateKeyPath, "private_key_path");
+        Objects.requireNonNull(minVersion, "min_version");
+        ciphers = List.copyOf(ciphers);
+        if (clientCertAuth && caPath == null) {
+            throw new IllegalArgumentException(
+                    "client_cert_auth: true (expected: ca_path to verify client certificates with)");
+        }
     }
-  }
 }

@@ -19,88 +19,105 @@ import org.junit.jupiter.api.Test;
 import org.kinesisaggregator.buffer.BufferStats;
 
 class AdminServerTest {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final List<String> problems = new CopyOnWriteArrayList<>();
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private AdminServer server;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<String> problems = new CopyOnWriteArrayList<>();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private AdminServer server;
 
-  @BeforeEach
-  void start() throws Exception {
-    List<PluginInfo> plugins = List.of(
-        new PluginInfo("in_forward", "input", "forward", Map.of("port", "24224"), null),
-        new PluginInfo("to_kinesis", "output", "kinesis_streams_aggregated", Map.of("stream_name", "logs"),
-            () -> new BufferStats(1, 3, 4096, 17, 2, 1500)));
-    server = new AdminServer(new AdminSettings("127.0.0.1", 0), registry::scrape, () -> List.copyOf(problems), () -> plugins);
-    server.start();
-  }
+    @BeforeEach
+    void start() throws Exception {
+        List<PluginInfo> plugins = List.of(
+                new PluginInfo("in_forward", "input", "forward", Map.of("port", "24224"), null),
+                new PluginInfo(
+                        "to_kinesis",
+                        "output",
+                        "kinesis_streams_aggregated",
+                        Map.of("stream_name", "logs"),
+                        () -> new BufferStats(1, 3, 4096, 17, 2, 1500)));
+        server = new AdminServer(
+                new AdminSettings("127.0.0.1", 0), registry::scrape, () -> List.copyOf(problems), () -> plugins);
+        server.start();
+    }
 
-  @AfterEach
-  void stop() {
-    server.close();
-  }
+    @AfterEach
+    void stop() {
+        server.close();
+    }
 
-  private HttpResponse<String> get(String path) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + server.localAddress().getPort() + path);
-    return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
+    private HttpResponse<String> get(String path) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + server.localAddress().getPort() + path);
+        return client.send(
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
 
-  @Test
-  void liveAnswersOk() throws Exception {
-    HttpResponse<String> response = get("/health/live");
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).isEqualTo("ok\n");
-  }
+    @Test
+    void liveAnswersOk() throws Exception {
+        HttpResponse<String> response = get("/health/live");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("ok\n");
+    }
 
-  @Test
-  void readyIs503WithTheProblemsAndBecomes200WhenTheyClear() throws Exception {
-    problems.add("draining");
-    problems.add("stream logs not found in region us-east-1");
-    HttpResponse<String> notReady = get("/health/ready");
-    assertThat(notReady.statusCode()).isEqualTo(503);
-    assertThat(notReady.body()).isEqualTo(
-        "{\"status\":\"not ready\",\"problems\":[\"draining\",\"stream logs not found in region us-east-1\"]}\n");
+    @Test
+    void readyIs503WithTheProblemsAndBecomes200WhenTheyClear() throws Exception {
+        problems.add("draining");
+        problems.add("stream logs not found in region us-east-1");
+        HttpResponse<String> notReady = get("/health/ready");
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body())
+                .isEqualTo(
+                        "{\"status\":\"not ready\",\"problems\":[\"draining\",\"stream logs not found in region us-east-1\"]}\n");
 
-    problems.clear();
-    HttpResponse<String> ready = get("/health/ready");
-    assertThat(ready.statusCode()).isEqualTo(200);
-    assertThat(ready.body()).isEqualTo("{\"status\":\"ready\",\"problems\":[]}\n");
-  }
+        problems.clear();
+        HttpResponse<String> ready = get("/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).isEqualTo("{\"status\":\"ready\",\"problems\":[]}\n");
+    }
 
-  @Test
-  void metricsExposeMetersInPrometheusText() throws Exception {
-    Counter.builder("forward.events").tag("mode", "packed_forward").register(registry).increment(42);
-    HttpResponse<String> response = get("/metrics");
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
-    assertThat(response.body()).contains("forward_events_total{mode=\"packed_forward\"} 42.0");
-  }
+    @Test
+    void metricsExposeMetersInPrometheusText() throws Exception {
+        Counter.builder("forward.events")
+                .tag("mode", "packed_forward")
+                .register(registry)
+                .increment(42);
+        HttpResponse<String> response = get("/metrics");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+        assertThat(response.body()).contains("forward_events_total{mode=\"packed_forward\"} 42.0");
+    }
 
-  @Test
-  void pluginsJsonHasMonitorAgentFieldsAndFilters() throws Exception {
-    HttpResponse<String> all = get("/api/plugins.json");
-    assertThat(all.statusCode()).isEqualTo(200);
-    assertThat(all.body()).isEqualTo("{\"plugins\":["
-        + "{\"plugin_id\":\"in_forward\",\"plugin_category\":\"input\",\"type\":\"forward\","
-        + "\"config\":{\"port\":\"24224\"},\"output_plugin\":false,\"retry_count\":null},"
-        + "{\"plugin_id\":\"to_kinesis\",\"plugin_category\":\"output\",\"type\":\"kinesis_streams_aggregated\","
-        + "\"config\":{\"stream_name\":\"logs\"},\"output_plugin\":true,\"buffer_queue_length\":3,"
-        + "\"buffer_stage_length\":1,\"buffer_total_queued_size\":4096,\"buffer_total_events\":17,"
-        + "\"retry_count\":2,\"buffer_oldest_chunk_age_seconds\":1.5}]}\n");
+    @Test
+    void pluginsJsonHasMonitorAgentFieldsAndFilters() throws Exception {
+        HttpResponse<String> all = get("/api/plugins.json");
+        assertThat(all.statusCode()).isEqualTo(200);
+        assertThat(all.body())
+                .isEqualTo("{\"plugins\":["
+                        + "{\"plugin_id\":\"in_forward\",\"plugin_category\":\"input\",\"type\":\"forward\","
+                        + "\"config\":{\"port\":\"24224\"},\"output_plugin\":false,\"retry_count\":null},"
+                        + "{\"plugin_id\":\"to_kinesis\",\"plugin_category\":\"output\",\"type\":\"kinesis_streams_aggregated\","
+                        + "\"config\":{\"stream_name\":\"logs\"},\"output_plugin\":true,\"buffer_queue_length\":3,"
+                        + "\"buffer_stage_length\":1,\"buffer_total_queued_size\":4096,\"buffer_total_events\":17,"
+                        + "\"retry_count\":2,\"buffer_oldest_chunk_age_seconds\":1.5}]}\n");
 
-    HttpResponse<String> filtered = get("/api/plugins.json?type=forward");
-    assertThat(filtered.body()).contains("\"plugin_id\":\"in_forward\"").doesNotContain("to_kinesis");
-    HttpResponse<String> byId = get("/api/plugins.json?@id=to_kinesis");
-    assertThat(byId.body()).contains("\"plugin_id\":\"to_kinesis\"").doesNotContain("in_forward");
-  }
+        HttpResponse<String> filtered = get("/api/plugins.json?type=forward");
+        assertThat(filtered.body()).contains("\"plugin_id\":\"in_forward\"").doesNotContain("to_kinesis");
+        HttpResponse<String> byId = get("/api/plugins.json?@id=to_kinesis");
+        assertThat(byId.body()).contains("\"plugin_id\":\"to_kinesis\"").doesNotContain("in_forward");
+    }
 
-  @Test
-  void unknownPathIs404AndOtherMethodsAre405() throws Exception {
-    assertThat(get("/nope").statusCode()).isEqualTo(404);
-    URI uri = URI.create("http://127.0.0.1:" + server.localAddress().getPort() + "/health/ready");
-    HttpResponse<String> post = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
-        .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(post.statusCode()).isEqualTo(405);
-    assertThat(post.headers().firstValue("allow")).hasValue("GET, HEAD");
-  }
+    @Test
+    void unknownPathIs404AndOtherMethodsAre405() throws Exception {
+        assertThat(get("/nope").statusCode()).isEqualTo(404);
+        URI uri = URI.create("http://127.0.0.1:" + server.localAddress().getPort() + "/health/ready");
+        HttpResponse<String> post = client.send(
+                HttpRequest.newBuilder(uri)
+                        .timeout(Duration.ofSeconds(5))
+                        .POST(HttpRequest.BodyPublishers.ofString("x"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.headers().firstValue("allow")).hasValue("GET, HEAD");
+    }
 }

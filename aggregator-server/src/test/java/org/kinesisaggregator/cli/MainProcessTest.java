@@ -20,63 +20,65 @@ import org.junit.jupiter.api.io.TempDir;
  * and SIGTERM through the shutdown hook.
  */
 class MainProcessTest {
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  private Process process;
+    private Process process;
 
-  @AfterEach
-  void stop() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
     }
-  }
 
-  private static Path root() {
-    String r = System.getProperty("project.root");
-    return r == null ? Path.of("..").toAbsolutePath().normalize() : Path.of(r);
-  }
+    private static Path root() {
+        String r = System.getProperty("project.root");
+        return r == null ? Path.of("..").toAbsolutePath().normalize() : Path.of(r);
+    }
 
-  private Process start(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx128m",
-        "-Dlogback.configurationFile=" + root().resolve("aggregator-server/src/main/resources/logback.xml"),
-        "-cp", System.getProperty("java.class.path"),
-        Main.class.getName()));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd)
-        .redirectOutput(dir.resolve("stdout.txt").toFile())
-        .redirectError(dir.resolve("stderr.txt").toFile())
-        .start();
-  }
+    private Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m",
+                "-Dlogback.configurationFile=" + root().resolve("aggregator-server/src/main/resources/logback.xml"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd)
+                .redirectOutput(dir.resolve("stdout.txt").toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+    }
 
-  private String read(String name) throws IOException {
-    Path p = dir.resolve(name);
-    return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
-  }
+    private String read(String name) throws IOException {
+        Path p = dir.resolve(name);
+        return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
+    }
 
-  @Test
-  void exitStatusesOfDryRunAndInvalidConf() throws Exception {
-    process = start("-c", root().resolve("conf/example.conf").toString(), "--dry-run");
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).isEqualTo(Main.OK);
-    assertThat(read("stdout.txt")).contains("→ kinesis_producer [id kinesis_producer-kinesis.all]");
-    assertThat(read("stderr.txt")).contains("[WARN] [main] Aggregator: ")
-        .contains("parameter 'detach_process' in <match kinesis.**> has no effect");
+    @Test
+    void exitStatusesOfDryRunAndInvalidConf() throws Exception {
+        process = start("-c", root().resolve("conf/example.conf").toString(), "--dry-run");
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(Main.OK);
+        assertThat(read("stdout.txt")).contains("→ kinesis_producer [id kinesis_producer-kinesis.all]");
+        assertThat(read("stderr.txt"))
+                .contains("[WARN] [main] Aggregator: ")
+                .contains("parameter 'detach_process' in <match kinesis.**> has no effect");
 
-    Path bad = dir.resolve("bad.conf");
-    Files.writeString(bad, "<match a>\n  @type null\n");
-    process = start("-c", bad.toString());
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).isEqualTo(Main.INVALID_CONF);
-    assertThat(read("stderr.txt")).contains(bad + ":1: expected end tag '</match>'");
-  }
+        Path bad = dir.resolve("bad.conf");
+        Files.writeString(bad, "<match a>\n  @type null\n");
+        process = start("-c", bad.toString());
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(Main.INVALID_CONF);
+        assertThat(read("stderr.txt")).contains(bad + ":1: expected end tag '</match>'");
+    }
 
-  @Test
-  void sigtermClosesInOrder() throws Exception {
-    Path conf = dir.resolve("run.conf");
-    Files.writeString(conf, """
+    @Test
+    void sigtermClosesInOrder() throws Exception {
+        Path conf = dir.resolve("run.conf");
+        Files.writeString(conf, """
         <system>
           root_dir %s
           shutdown_timeout 5s
@@ -91,14 +93,20 @@ class MainProcessTest {
           </buffer>
         </match>
         """.formatted(dir.resolve("data"), dir));
-    process = start("-c", conf.toString());
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(read("stderr.txt")).contains("Ready"));
-    process.destroy(); // SIGTERM
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).isEqualTo(143);
-    String log = read("stderr.txt");
-    assertThat(log).contains("Started output files (file)", "Started buffer of files", "Shutdown: close buffer of files done",
-        "Shutdown: close output files done", "Closed in");
-    assertThat(log.indexOf("close buffer of files")).isLessThan(log.indexOf("close output files"));
-  }
+        process = start("-c", conf.toString());
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> assertThat(read("stderr.txt")).contains("Ready"));
+        process.destroy(); // SIGTERM
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(143);
+        String log = read("stderr.txt");
+        assertThat(log)
+                .contains(
+                        "Started output files (file)",
+                        "Started buffer of files",
+                        "Shutdown: close buffer of files done",
+                        "Shutdown: close output files done",
+                        "Closed in");
+        assertThat(log.indexOf("close buffer of files")).isLessThan(log.indexOf("close output files"));
+    }
 }

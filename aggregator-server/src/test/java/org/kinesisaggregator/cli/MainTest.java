@@ -5,109 +5,121 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.kinesisaggregator.server.app.Plugins;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kinesisaggregator.server.app.Plugins;
 
 /** The CLI run in-process: output, errors and exit codes. */
 class MainTest {
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-  private int run(String... args) {
-    return Main.execute(args, Plugins.defaults(), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-  }
-
-  private String out() {
-    return out.toString(StandardCharsets.UTF_8);
-  }
-
-  private String err() {
-    return err.toString(StandardCharsets.UTF_8);
-  }
-
-  private static Path shipped(String name) {
-    String root = System.getProperty("project.root");
-    return root == null ? Path.of("..", "conf", name) : Path.of(root, "conf", name);
-  }
-
-  private Path conf(String text) throws IOException {
-    Path file = dir.resolve("test.conf");
-    Files.writeString(file, text.replace("${dir}", dir.toString()));
-    return file;
-  }
-
-  @Test
-  void dryRunOfTheSeedsLegacySectionPasses() {
-    Path example = shipped("example.conf");
-    assertThat(run("-c", example.toString(), "--dry-run")).isEqualTo(Main.OK);
-    assertThat(out()).startsWith("conf " + example + ": valid\n")
-        .contains("forward 0.0.0.0:24224 → @ROOT")
-        .contains("→ kinesis_producer [id kinesis_producer-kinesis.all]")
-        .contains("buffer file /var/log/td-agent/buffer/kinesis_producer-kinesis.all, chunk_limit_size 1048576,"
-            + " flush_interval 15.0s, flush_thread_count 1, queue_limit_length 512")
-        .contains("stream YOUR_KINESIS_NAME, aggregation java, partition key random per aggregate")
-        .contains("parameter 'detach_process' in <match kinesis.**> has no effect");
-    assertThat(err()).isEmpty();
-  }
-
-  @Test
-  void theLocalConfIsValid() {
-    assertThat(run("-c", shipped("local.conf").toString(), "--dry-run", "--strict")).isEqualTo(Main.OK);
-    assertThat(out()).contains("forward 127.0.0.1:24224 → @ROOT").contains("monitor_agent 127.0.0.1:24220")
-        .contains("→ kinesis_streams_aggregated [id local_kinesis]").contains("endpoint https://127.0.0.1:4567");
-  }
-
-  @Test
-  void invalidConfExitsWith3AndNamesFileLineAndParameter() throws IOException {
-    Path c = conf("<match a>\n  @type file\n  path ${dir}/x\n  <buffer>\n    flush_interval abc\n  </buffer>\n</match>\n");
-    assertThat(run("-c", c.toString(), "--dry-run")).isEqualTo(Main.INVALID_CONF);
-    assertThat(err()).isEqualTo("kinesis-aggregator: invalid conf: " + c + ":5: flush_interval: \"abc\" is not a time"
-        + " (expected: a number with optional s/m/h/d)\n");
-  }
-
-  @Test
-  void strictTurnsUnusedParametersIntoErrors() throws IOException {
-    Path c = conf("<match a>\n  @type null\n  typo 1\n</match>\n");
-    assertThat(run("-c", c.toString(), "--dry-run")).isEqualTo(Main.OK);
-    assertThat(out()).contains("warnings: 1\n  " + c + ":3: parameter 'typo' in <match a> is not used.");
-    assertThat(run("-c", c.toString(), "--dry-run", "--strict")).isEqualTo(Main.INVALID_CONF);
-    assertThat(err()).contains(c + ":3: parameter 'typo' in <match a> is not used.");
-  }
-
-  @Test
-  void usageErrorsExitWith2() {
-    assertThat(run()).isEqualTo(Main.USAGE);
-    assertThat(err()).contains("missing -c FILE");
-    assertThat(run("--no-such-option")).isEqualTo(Main.USAGE);
-    assertThat(err()).contains("Unknown option: '--no-such-option'");
-    assertThat(run("-c", dir.resolve("absent.conf").toString())).isEqualTo(Main.USAGE);
-    assertThat(err()).contains("absent.conf: no such file");
-  }
-
-  @Test
-  void aStartUpFailureExitsWith1() throws IOException {
-    // the port is taken: the forward server cannot bind
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      Path c = conf("<source>\n  @type forward\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
-          + "\n</source>\n<match **>\n  @type null\n</match>\n");
-      assertThat(run("-c", c.toString())).isEqualTo(Main.RUNTIME_FAILURE);
-      assertThat(err()).contains("start-up failed").contains("Address already in use");
+    private int run(String... args) {
+        return Main.execute(
+                args,
+                Plugins.defaults(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
     }
-  }
 
-  @Test
-  void versionAndHelp() {
-    assertThat(run("--version")).isEqualTo(Main.OK);
-    assertThat(out()).startsWith("kinesis-aggregator ");
-    assertThat(run("--help")).isEqualTo(Main.OK);
-    assertThat(out()).contains("--dry-run").contains("Exit codes:").contains("3   invalid conf");
-  }
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Path shipped(String name) {
+        String root = System.getProperty("project.root");
+        return root == null ? Path.of("..", "conf", name) : Path.of(root, "conf", name);
+    }
+
+    private Path conf(String text) throws IOException {
+        Path file = dir.resolve("test.conf");
+        Files.writeString(file, text.replace("${dir}", dir.toString()));
+        return file;
+    }
+
+    @Test
+    void dryRunOfTheSeedsLegacySectionPasses() {
+        Path example = shipped("example.conf");
+        assertThat(run("-c", example.toString(), "--dry-run")).isEqualTo(Main.OK);
+        assertThat(out())
+                .startsWith("conf " + example + ": valid\n")
+                .contains("forward 0.0.0.0:24224 → @ROOT")
+                .contains("→ kinesis_producer [id kinesis_producer-kinesis.all]")
+                .contains("buffer file /var/log/td-agent/buffer/kinesis_producer-kinesis.all, chunk_limit_size 1048576,"
+                        + " flush_interval 15.0s, flush_thread_count 1, queue_limit_length 512")
+                .contains("stream YOUR_KINESIS_NAME, aggregation java, partition key random per aggregate")
+                .contains("parameter 'detach_process' in <match kinesis.**> has no effect");
+        assertThat(err()).isEmpty();
+    }
+
+    @Test
+    void theLocalConfIsValid() {
+        assertThat(run("-c", shipped("local.conf").toString(), "--dry-run", "--strict"))
+                .isEqualTo(Main.OK);
+        assertThat(out())
+                .contains("forward 127.0.0.1:24224 → @ROOT")
+                .contains("monitor_agent 127.0.0.1:24220")
+                .contains("→ kinesis_streams_aggregated [id local_kinesis]")
+                .contains("endpoint https://127.0.0.1:4567");
+    }
+
+    @Test
+    void invalidConfExitsWith3AndNamesFileLineAndParameter() throws IOException {
+        Path c = conf(
+                "<match a>\n  @type file\n  path ${dir}/x\n  <buffer>\n    flush_interval abc\n  </buffer>\n</match>\n");
+        assertThat(run("-c", c.toString(), "--dry-run")).isEqualTo(Main.INVALID_CONF);
+        assertThat(err())
+                .isEqualTo("kinesis-aggregator: invalid conf: " + c + ":5: flush_interval: \"abc\" is not a time"
+                        + " (expected: a number with optional s/m/h/d)\n");
+    }
+
+    @Test
+    void strictTurnsUnusedParametersIntoErrors() throws IOException {
+        Path c = conf("<match a>\n  @type null\n  typo 1\n</match>\n");
+        assertThat(run("-c", c.toString(), "--dry-run")).isEqualTo(Main.OK);
+        assertThat(out()).contains("warnings: 1\n  " + c + ":3: parameter 'typo' in <match a> is not used.");
+        assertThat(run("-c", c.toString(), "--dry-run", "--strict")).isEqualTo(Main.INVALID_CONF);
+        assertThat(err()).contains(c + ":3: parameter 'typo' in <match a> is not used.");
+    }
+
+    @Test
+    void usageErrorsExitWith2() {
+        assertThat(run()).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("missing -c FILE");
+        assertThat(run("--no-such-option")).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("Unknown option: '--no-such-option'");
+        assertThat(run("-c", dir.resolve("absent.conf").toString())).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("absent.conf: no such file");
+    }
+
+    @Test
+    void aStartUpFailureExitsWith1() throws IOException {
+        // the port is taken: the forward server cannot bind
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path c = conf("<source>\n  @type forward\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
+                    + "\n</source>\n<match **>\n  @type null\n</match>\n");
+            assertThat(run("-c", c.toString())).isEqualTo(Main.RUNTIME_FAILURE);
+            assertThat(err()).contains("start-up failed").contains("Address already in use");
+        }
+    }
+
+    @Test
+    void versionAndHelp() {
+        assertThat(run("--version")).isEqualTo(Main.OK);
+        assertThat(out()).startsWith("kinesis-aggregator ");
+        assertThat(run("--help")).isEqualTo(Main.OK);
+        assertThat(out()).contains("--dry-run").contains("Exit codes:").contains("3   invalid conf");
+    }
 }

@@ -26,106 +26,128 @@ import org.kinesisaggregator.server.testing.ChildProcess;
  * {@code monitor_agent} source on port 0: its bound port is read from the log.
  */
 final class AggregatorProcess implements AutoCloseable {
-  private static final Pattern ADMIN_PORT = Pattern.compile("Admin HTTP listening on \\S*:(\\d+)");
+    private static final Pattern ADMIN_PORT = Pattern.compile("Admin HTTP listening on \\S*:(\\d+)");
 
-  private final Process process;
-  private final Path log;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Process process;
+    private final Path log;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private AggregatorProcess(Process process, Path log) {
-    this.process = process;
-    this.log = log;
-  }
-
-  static AggregatorProcess start(Path conf, Path log) throws IOException {
-    Path root = ChildProcess.projectRoot();
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m",
-        "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-Dlogback.configurationFile=" + root.resolve("aggregator-server/src/main/resources/logback.xml"),
-        "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "-c", conf.toString()));
-    Process p = new ProcessBuilder(command)
-        .redirectOutput(log.resolveSibling(log.getFileName() + ".stdout").toFile())
-        .redirectError(log.toFile())
-        .start();
-    return new AggregatorProcess(p, log);
-  }
-
-  /** Waits for "Ready" on the log (the inputs accept connections). */
-  AggregatorProcess awaitReady() throws IOException {
-    await("aggregator ready (log " + log + ")").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-        .until(() -> log().contains("] Aggregator: Ready") || !process.isAlive());
-    assertThat(process.isAlive()).as("aggregator alive after start-up; log:%n%s", log()).isTrue();
-    return this;
-  }
-
-  String log() throws IOException {
-    return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-  }
-
-  boolean isAlive() {
-    return process.isAlive();
-  }
-
-  long pid() {
-    return process.pid();
-  }
-
-  /** The admin endpoint's port, from the log. */
-  int adminPort() throws IOException {
-    Matcher m = ADMIN_PORT.matcher(log());
-    assertThat(m.find()).as("admin port in the log").isTrue();
-    return Integer.parseInt(m.group(1));
-  }
-
-  /** GET on the admin endpoint. */
-  HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort() + path))
-        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** {@code buffer_total_events} of the (only) buffered output on {@code /api/plugins.json}. */
-  long bufferedEvents() throws IOException, InterruptedException {
-    return number("buffer_total_events");
-  }
-
-  /** {@code retry_count} of the (only) buffered output on {@code /api/plugins.json}. */
-  long retryCount() throws IOException, InterruptedException {
-    return number("retry_count");
-  }
-
-  private long number(String field) throws IOException, InterruptedException {
-    String body = get("/api/plugins.json").body();
-    Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(body);
-    assertThat(m.find()).as("%s in %s", field, body).isTrue();
-    return Long.parseLong(m.group(1));
-  }
-
-  /** The processes the aggregator started (the KPL daemons), alive now. */
-  List<ProcessHandle> children() {
-    return process.descendants().filter(ProcessHandle::isAlive).toList();
-  }
-
-  /** {@code kill -9}. */
-  void kill() throws InterruptedException {
-    process.destroyForcibly();
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("killed aggregator exited").isTrue();
-  }
-
-  /** SIGTERM, then the exit status (143 after a clean shutdown through the hook). */
-  int terminate() throws InterruptedException {
-    process.destroy();
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("aggregator exited after SIGTERM").isTrue();
-    return process.exitValue();
-  }
-
-  @Override
-  public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    private AggregatorProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
     }
-  }
+
+    static AggregatorProcess start(Path conf, Path log) throws IOException {
+        Path root = ChildProcess.projectRoot();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "--add-opens",
+                "java.base/java.nio=ALL-UNNAMED",
+                "--add-opens",
+                "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-Dlogback.configurationFile=" + root.resolve("aggregator-server/src/main/resources/logback.xml"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "-c",
+                conf.toString()));
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(
+                        log.resolveSibling(log.getFileName() + ".stdout").toFile())
+                .redirectError(log.toFile())
+                .start();
+        return new AggregatorProcess(p, log);
+    }
+
+    /** Waits for "Ready" on the log (the inputs accept connections). */
+    AggregatorProcess awaitReady() throws IOException {
+        await("aggregator ready (log " + log + ")")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> log().contains("] Aggregator: Ready") || !process.isAlive());
+        assertThat(process.isAlive())
+                .as("aggregator alive after start-up; log:%n%s", log())
+                .isTrue();
+        return this;
+    }
+
+    String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The admin endpoint's port, from the log. */
+    int adminPort() throws IOException {
+        Matcher m = ADMIN_PORT.matcher(log());
+        assertThat(m.find()).as("admin port in the log").isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** GET on the admin endpoint. */
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort() + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code buffer_total_events} of the (only) buffered output on {@code /api/plugins.json}. */
+    long bufferedEvents() throws IOException, InterruptedException {
+        return number("buffer_total_events");
+    }
+
+    /** {@code retry_count} of the (only) buffered output on {@code /api/plugins.json}. */
+    long retryCount() throws IOException, InterruptedException {
+        return number("retry_count");
+    }
+
+    private long number(String field) throws IOException, InterruptedException {
+        String body = get("/api/plugins.json").body();
+        Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(body);
+        assertThat(m.find()).as("%s in %s", field, body).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    /** The processes the aggregator started (the KPL daemons), alive now. */
+    List<ProcessHandle> children() {
+        return process.descendants().filter(ProcessHandle::isAlive).toList();
+    }
+
+    /** {@code kill -9}. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS))
+                .as("killed aggregator exited")
+                .isTrue();
+    }
+
+    /** SIGTERM, then the exit status (143 after a clean shutdown through the hook). */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS))
+                .as("aggregator exited after SIGTERM")
+                .isTrue();
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            try {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }

@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.cli.Main;
+import org.kinesisaggregator.conf.ConfEnvironment;
+import org.kinesisaggregator.conf.ConfParser;
 import org.kinesisaggregator.kinesis.tail.KinesisRecord;
 import org.kinesisaggregator.kinesis.tail.StreamTail;
 import org.kinesisaggregator.kinesis.testing.LocalKinesis;
@@ -36,19 +42,19 @@ import org.komamitsu.fluency.fluentd.FluencyBuilderForFluentd;
  * read back with {@code kinesis-aggregator tail} and with awslabs' aws-kinesis-agg.
  */
 class SeedConfKinesisIT {
-  private static final String STREAM = "YOUR_KINESIS_NAME";
-  private static final String REGION = "ap-northeast-1";
-  private static final int EVENTS = 4000;
+    private static final String STREAM = "YOUR_KINESIS_NAME";
+    private static final String REGION = "ap-northeast-1";
+    private static final int EVENTS = 4000;
 
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  @Test
-  void theSeedsSectionShipsEveryEventAggregatedAndAnyDeaggregatorReadsThemBack() throws Exception {
-    try (LocalKinesis kinesis = LocalKinesis.start()) {
-      kinesis.createStream(STREAM, 2);
-      Path conf = dir.resolve("seed.conf");
-      Files.writeString(conf, """
+    @Test
+    void theSeedsSectionShipsEveryEventAggregatedAndAnyDeaggregatorReadsThemBack() throws Exception {
+        try (LocalKinesis kinesis = LocalKinesis.start()) {
+            kinesis.createStream(STREAM, 2);
+            Path conf = dir.resolve("seed.conf");
+            Files.writeString(conf, """
           <source>
             @type forward
             bind 127.0.0.1
@@ -81,83 +87,108 @@ class SeedConfKinesisIT {
               log_level error
             </kinesis_producer>
           </match>
-          """.replace("${dir}", dir.toString()).replace("${endpoint}", kinesis.endpoint().toString()));
+          """.replace("${dir}", dir.toString())
+                    .replace("${endpoint}", kinesis.endpoint().toString()));
 
-      Aggregator app = Aggregator.assemble(new org.kinesisaggregator.conf.ConfParser(
-              org.kinesisaggregator.conf.ConfEnvironment.system()).parse(conf), Plugins.defaults(),
-          new Aggregator.Environment(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-              java.time.Clock.systemUTC(), java.time.ZoneOffset.UTC, "test-host", new ByteArrayOutputStream()), false);
-      List<Map<String, Object>> expected = new ArrayList<>();
-      app.start();
-      try {
-        int port = app.inputs(ForwardServer.class).get(0).localAddress().getPort();
-        FluencyBuilderForFluentd builder = new FluencyBuilderForFluentd();
-        builder.setAckResponseMode(true);
-        builder.setFlushAttemptIntervalMillis(100);
-        Fluency fluency = builder.build("127.0.0.1", port);
-        try {
-          for (int i = 0; i < EVENTS; i++) {
-            // the article's log types, each its own tag
-            String tag = "kinesis." + List.of("access", "photo", "user").get(i % 3);
-            Map<String, Object> record = new LinkedHashMap<>();
-            record.put("seq", (long) i);
-            record.put("path", "/photos/" + i + "?size=large&q=\"quoted\"");
-            record.put("status", 200L + i % 3);
-            fluency.emit(tag, EventTime.fromEpoch(1_700_000_000L + i, 500L), record);
-            Map<String, Object> out = new LinkedHashMap<>(record);
-            out.put("tag", tag);
-            expected.add(out);
-          }
-          fluency.flush();
-          assertThat(fluency.waitUntilAllBufferFlushed(60)).as("every message acked").isTrue();
-        } finally {
-          fluency.close();
-        }
+            Aggregator app = Aggregator.assemble(
+                    new ConfParser(ConfEnvironment.system()).parse(conf),
+                    Plugins.defaults(),
+                    new Aggregator.Environment(
+                            new SimpleMeterRegistry(),
+                            Clock.systemUTC(),
+                            ZoneOffset.UTC,
+                            "test-host",
+                            new ByteArrayOutputStream()),
+                    false);
+            List<Map<String, Object>> expected = new ArrayList<>();
+            app.start();
+            try {
+                int port = app.inputs(ForwardServer.class).get(0).localAddress().getPort();
+                FluencyBuilderForFluentd builder = new FluencyBuilderForFluentd();
+                builder.setAckResponseMode(true);
+                builder.setFlushAttemptIntervalMillis(100);
+                Fluency fluency = builder.build("127.0.0.1", port);
+                try {
+                    for (int i = 0; i < EVENTS; i++) {
+                        // the article's log types, each its own tag
+                        String tag =
+                                "kinesis." + List.of("access", "photo", "user").get(i % 3);
+                        Map<String, Object> record = new LinkedHashMap<>();
+                        record.put("seq", (long) i);
+                        record.put("path", "/photos/" + i + "?size=large&q=\"quoted\"");
+                        record.put("status", 200L + i % 3);
+                        fluency.emit(tag, EventTime.fromEpoch(1_700_000_000L + i, 500L), record);
+                        Map<String, Object> out = new LinkedHashMap<>(record);
+                        out.put("tag", tag);
+                        expected.add(out);
+                    }
+                    fluency.flush();
+                    assertThat(fluency.waitUntilAllBufferFlushed(60))
+                            .as("every message acked")
+                            .isTrue();
+                } finally {
+                    fluency.close();
+                }
 
-        // kinesis-aggregator tail, as a user runs it, until it has read every event
-        ByteArrayOutputStream tailed = new ByteArrayOutputStream();
-        ByteArrayOutputStream tailErr = new ByteArrayOutputStream();
-        CompletableFuture<Integer> tail = CompletableFuture.supplyAsync(() -> Main.execute(new String[] {"tail",
-            "--stream", STREAM, "--endpoint", kinesis.endpoint().toString(), "--region", REGION,
-            "--count", String.valueOf(EVENTS), "--fake-credentials"}, Plugins.defaults(),
-            new PrintStream(tailed, true, StandardCharsets.UTF_8), new PrintStream(tailErr, true, StandardCharsets.UTF_8)));
-        assertThat(tail.get(120, TimeUnit.SECONDS)).as("tail exit code; stderr: %s", tailErr).isEqualTo(Main.OK);
-        List<Map<String, Object>> read = new ArrayList<>();
-        for (String line : tailed.toString(StandardCharsets.UTF_8).split("\n")) {
-          read.add(parse(line));
-        }
-        assertThat(read).containsExactlyInAnyOrderElementsOf(expected);
+                // kinesis-aggregator tail, as a user runs it, until it has read every event
+                ByteArrayOutputStream tailed = new ByteArrayOutputStream();
+                ByteArrayOutputStream tailErr = new ByteArrayOutputStream();
+                CompletableFuture<Integer> tail = CompletableFuture.supplyAsync(() -> Main.execute(
+                        new String[] {
+                            "tail",
+                            "--stream",
+                            STREAM,
+                            "--endpoint",
+                            kinesis.endpoint().toString(),
+                            "--region",
+                            REGION,
+                            "--count",
+                            String.valueOf(EVENTS),
+                            "--fake-credentials"
+                        },
+                        Plugins.defaults(),
+                        new PrintStream(tailed, true, StandardCharsets.UTF_8),
+                        new PrintStream(tailErr, true, StandardCharsets.UTF_8)));
+                assertThat(tail.get(120, TimeUnit.SECONDS))
+                        .as("tail exit code; stderr: %s", tailErr)
+                        .isEqualTo(Main.OK);
+                List<Map<String, Object>> read = new ArrayList<>();
+                for (String line : tailed.toString(StandardCharsets.UTF_8).split("\n")) {
+                    read.add(parse(line));
+                }
+                assertThat(read).containsExactlyInAnyOrderElementsOf(expected);
 
-        // aggregated: many events per Kinesis record; and awslabs' de-aggregator agrees on every byte
-        List<KinesisRecord> records;
-        try (StreamTail reader = new StreamTail(kinesis.tailOptions(STREAM).withRegion(REGION))) {
-          records = reader.readAllKinesisRecords();
+                // aggregated: many events per Kinesis record; and awslabs' de-aggregator agrees on every byte
+                List<KinesisRecord> records;
+                try (StreamTail reader =
+                        new StreamTail(kinesis.tailOptions(STREAM).withRegion(REGION))) {
+                    records = reader.readAllKinesisRecords();
+                }
+                assertThat(records.size()).as("Kinesis records").isLessThan(EVENTS / 10);
+                NodeDeaggregator.Output node = NodeDeaggregator.deaggregate(records);
+                assertThat(node.errors()).isEmpty();
+                List<Map<String, Object>> byNode = new ArrayList<>();
+                for (NodeDeaggregator.Result r : node.userRecords()) {
+                    byNode.add(parse(new String(r.data(), StandardCharsets.UTF_8)));
+                }
+                assertThat(byNode).containsExactlyInAnyOrderElementsOf(expected);
+            } finally {
+                app.close();
+            }
         }
-        assertThat(records.size()).as("Kinesis records").isLessThan(EVENTS / 10);
-        NodeDeaggregator.Output node = NodeDeaggregator.deaggregate(records);
-        assertThat(node.errors()).isEmpty();
-        List<Map<String, Object>> byNode = new ArrayList<>();
-        for (NodeDeaggregator.Result r : node.userRecords()) {
-          byNode.add(parse(new String(r.data(), StandardCharsets.UTF_8)));
-        }
-        assertThat(byNode).containsExactlyInAnyOrderElementsOf(expected);
-      } finally {
-        app.close();
-      }
     }
-  }
 
-  /** A flat JSON object of strings and integers (what the test sends). */
-  private static Map<String, Object> parse(String json) throws java.io.IOException {
-    Map<String, Object> m = new LinkedHashMap<>();
-    try (JsonParser p = new JsonFactory().createParser(json)) {
-      assertThat(p.nextToken()).isEqualTo(JsonToken.START_OBJECT);
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken value = p.nextToken();
-        m.put(name, value == JsonToken.VALUE_NUMBER_INT ? (Object) p.getLongValue() : p.getText());
-      }
+    /** A flat JSON object of strings and integers (what the test sends). */
+    private static Map<String, Object> parse(String json) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        try (JsonParser p = new JsonFactory().createParser(json)) {
+            assertThat(p.nextToken()).isEqualTo(JsonToken.START_OBJECT);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                m.put(name, value == JsonToken.VALUE_NUMBER_INT ? (Object) p.getLongValue() : p.getText());
+            }
+        }
+        return m;
     }
-    return m;
-  }
 }

@@ -29,100 +29,118 @@ import org.kinesisaggregator.server.testing.TestCerts;
 /** {@code <transport tls>}: certificates from PEM files generated at test time, client certificates, versions. */
 @ExtendWith(LeakCheck.class)
 class TlsTest {
-  @TempDir
-  Path dir;
-  private final CollectingSink sink = new CollectingSink();
-  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private ForwardServer server;
-  private final TestCerts certs = TestCerts.get();
+    @TempDir
+    Path dir;
 
-  @AfterEach
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-    sink.close();
-  }
+    private final CollectingSink sink = new CollectingSink();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private ForwardServer server;
+    private final TestCerts certs = TestCerts.get();
 
-  private ForwardServer start(boolean clientCertAuth, String minVersion, boolean pkcs1) throws Exception {
-    certs.write(dir);
-    server = new ForwardServer(Settings.local().tls(TestCerts.tls(dir, clientCertAuth, minVersion, pkcs1)).build(), sink,
-        registry);
-    server.start();
-    return server;
-  }
-
-  private SSLSocket connect(SSLContext context, String... protocols) throws IOException {
-    SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", server.localAddress().getPort());
-    socket.setSoTimeout(10_000);
-    if (protocols.length > 0) {
-      socket.setEnabledProtocols(protocols);
-    }
-    socket.startHandshake();
-    return socket;
-  }
-
-  @Test
-  void aClientWithACertificateSendsAndIsAcked() throws Exception {
-    start(true, "TLSv1_2", false);
-    try (SSLSocket socket = connect(certs.clientContext(certs.client, certs.clientKey, "TLS"))) {
-      socket.getOutputStream().write(Mp.message("secure", 1L, map("a", 1L), map("chunk", "tls-1")));
-      byte[] expected = ForwardServerTest.ack("tls-1");
-      assertThat(socket.getInputStream().readNBytes(expected.length)).isEqualTo(expected);
-    }
-    assertThat(sink.events()).containsExactly(Event.of("secure", 1, 0, map("a", 1L)));
-  }
-
-  @Test
-  void aPkcs1KeyFileWorksToo() throws Exception {
-    start(false, "TLSv1_2", true);
-    assertThat(Files.readString(dir.resolve("server-key-rsa.pem"))).startsWith("-----BEGIN RSA PRIVATE KEY-----");
-    try (SSLSocket socket = connect(certs.clientContext(null, null, "TLS"))) {
-      socket.getOutputStream().write(Mp.message("pkcs1", 1L, map(), map("chunk", "k")));
-      byte[] expected = ForwardServerTest.ack("k");
-      assertThat(socket.getInputStream().readNBytes(expected.length)).isEqualTo(expected);
-    }
-  }
-
-  @Test
-  void plainTcpOnATlsPortIsClosedWithALogLine() throws Exception {
-    start(false, "TLSv1_2", false);
-    try (RawClient plain = new RawClient(server.localAddress())) {
-      int port = plain.socket().getLocalPort();
-      plain.send(Mp.message("plain", 1L, map(), map("chunk", "p")));
-      assertThat(plain.isClosedByServer()).isTrue();
-      await().atMost(10, TimeUnit.SECONDS).until(() -> !LogCapture.containing("127.0.0.1:" + port,
-          "not a TLS record", "plain TCP to a TLS port").isEmpty());
-    }
-    assertThat(registry.find("forward.errors").tag("reason", "tls").counter().count()).isEqualTo(1);
-    assertThat(sink.events()).isEmpty();
-  }
-
-  @Test
-  void clientCertAuthRefusesClientsWithoutAValidCertificate() throws Exception {
-    start(true, "TLSv1_2", false);
-    for (SSLContext context : new SSLContext[] {certs.clientContext(null, null, "TLS"),
-        certs.clientContext(certs.rogue, certs.rogueKey, "TLS")}) {
-      assertThatThrownBy(() -> {
-        try (SSLSocket socket = connect(context, "TLSv1.2")) {
-          socket.getOutputStream().write(Mp.message("x", 1L, map(), map("chunk", "c")));
-          InputStream in = socket.getInputStream();
-          if (in.read() < 0) {
-            throw new IOException("closed");
-          }
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
         }
-      }).isInstanceOf(IOException.class);
+        sink.close();
     }
-    await().atMost(10, TimeUnit.SECONDS).until(() -> LogCapture.containing("TLS handshake with 127.0.0.1:", "failed").size() >= 2);
-    assertThat(sink.events()).isEmpty();
-  }
 
-  @Test
-  void minVersionRefusesOlderProtocols() throws Exception {
-    start(false, "TLSv1_3", false);
-    assertThatThrownBy(() -> connect(certs.clientContext(null, null, "TLS"), "TLSv1.2")).isInstanceOf(IOException.class);
-    try (SSLSocket socket = connect(certs.clientContext(null, null, "TLS"), "TLSv1.3")) {
-      assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.3");
+    private ForwardServer start(boolean clientCertAuth, String minVersion, boolean pkcs1) throws Exception {
+        certs.write(dir);
+        server = new ForwardServer(
+                Settings.local()
+                        .tls(TestCerts.tls(dir, clientCertAuth, minVersion, pkcs1))
+                        .build(),
+                sink,
+                registry);
+        server.start();
+        return server;
     }
-  }
+
+    private SSLSocket connect(SSLContext context, String... protocols) throws IOException {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory()
+                .createSocket("127.0.0.1", server.localAddress().getPort());
+        socket.setSoTimeout(10_000);
+        if (protocols.length > 0) {
+            socket.setEnabledProtocols(protocols);
+        }
+        socket.startHandshake();
+        return socket;
+    }
+
+    @Test
+    void aClientWithACertificateSendsAndIsAcked() throws Exception {
+        start(true, "TLSv1_2", false);
+        try (SSLSocket socket = connect(certs.clientContext(certs.client, certs.clientKey, "TLS"))) {
+            socket.getOutputStream().write(Mp.message("secure", 1L, map("a", 1L), map("chunk", "tls-1")));
+            byte[] expected = ForwardServerTest.ack("tls-1");
+            assertThat(socket.getInputStream().readNBytes(expected.length)).isEqualTo(expected);
+        }
+        assertThat(sink.events()).containsExactly(Event.of("secure", 1, 0, map("a", 1L)));
+    }
+
+    @Test
+    void aPkcs1KeyFileWorksToo() throws Exception {
+        start(false, "TLSv1_2", true);
+        assertThat(Files.readString(dir.resolve("server-key-rsa.pem"))).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+        try (SSLSocket socket = connect(certs.clientContext(null, null, "TLS"))) {
+            socket.getOutputStream().write(Mp.message("pkcs1", 1L, map(), map("chunk", "k")));
+            byte[] expected = ForwardServerTest.ack("k");
+            assertThat(socket.getInputStream().readNBytes(expected.length)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void plainTcpOnATlsPortIsClosedWithALogLine() throws Exception {
+        start(false, "TLSv1_2", false);
+        try (RawClient plain = new RawClient(server.localAddress())) {
+            int port = plain.socket().getLocalPort();
+            plain.send(Mp.message("plain", 1L, map(), map("chunk", "p")));
+            assertThat(plain.isClosedByServer()).isTrue();
+            await().atMost(10, TimeUnit.SECONDS)
+                    .until(() -> !LogCapture.containing(
+                                    "127.0.0.1:" + port, "not a TLS record", "plain TCP to a TLS port")
+                            .isEmpty());
+        }
+        assertThat(registry.find("forward.errors")
+                        .tag("reason", "tls")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(sink.events()).isEmpty();
+    }
+
+    @Test
+    void clientCertAuthRefusesClientsWithoutAValidCertificate() throws Exception {
+        start(true, "TLSv1_2", false);
+        for (SSLContext context : new SSLContext[] {
+            certs.clientContext(null, null, "TLS"), certs.clientContext(certs.rogue, certs.rogueKey, "TLS")
+        }) {
+            assertThatThrownBy(() -> {
+                        try (SSLSocket socket = connect(context, "TLSv1.2")) {
+                            socket.getOutputStream().write(Mp.message("x", 1L, map(), map("chunk", "c")));
+                            InputStream in = socket.getInputStream();
+                            if (in.read() < 0) {
+                                throw new IOException("closed");
+                            }
+                        }
+                    })
+                    .isInstanceOf(IOException.class);
+        }
+        await().atMost(10, TimeUnit.SECONDS)
+                .until(() -> LogCapture.containing("TLS handshake with 127.0.0.1:", "failed")
+                                .size()
+                        >= 2);
+        assertThat(sink.events()).isEmpty();
+    }
+
+    @Test
+    void minVersionRefusesOlderProtocols() throws Exception {
+        start(false, "TLSv1_3", false);
+        assertThatThrownBy(() -> connect(certs.clientContext(null, null, "TLS"), "TLSv1.2"))
+                .isInstanceOf(IOException.class);
+        try (SSLSocket socket = connect(certs.clientContext(null, null, "TLS"), "TLSv1.3")) {
+            assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.3");
+        }
+    }
 }

@@ -8,24 +8,24 @@ package org.kinesisaggregator.buffer;
  */
 public record AppendResult(long storedEvents, boolean isDuplicate) {
 
-  private static final AppendResult DUPLICATE = new AppendResult(0, true);
+    private static final AppendResult DUPLICATE = new AppendResult(0, true);
 
-  public AppendResult {
-    if (storedEvents < 0) {
-      throw new IllegalArgumentException("storedEvents: " + storedEvents + " (expected: >= 0)");
+    public AppendResult {
+        if (storedEvents < 0) {
+            throw new IllegalArgumentException("storedEvents: " + storedEvents + " (expected: >= 0)");
+        }
     }
-  }
 
-  public static AppendResult stored(long events) {
-    return new AppendResult(events, false);
-  }
+    public static AppendResult stored(long events) {
+        return new AppendResult(events, false);
+    }
 
-  public static AppendResult duplicate() {
-    return DUPLICATE;
-  }
+    public static AppendResult duplicate() {
+        return DUPLICATE;
+    }
 
-  /** Combines the results of a fan-out (one append to several sinks). */
-  public AppendResult and(AppendResult other) {
-    return new AppendResult(storedEvents + other.storedEvents, isDuplicate && other.isDuplicate);
-  }
+    /** Combines the results of a fan-out (one append to several sinks). */
+    public AppendResult and(AppendResult other) {
+        return new AppendResult(storedEvents + other.storedEvents, isDuplicate && other.isDuplicate);
+    }
 }

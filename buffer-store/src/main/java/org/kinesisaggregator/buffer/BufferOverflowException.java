@@ -6,9 +6,9 @@ package org.kinesisaggregator.buffer;
  * stored, the forwarder gets no ack and retries.
  */
 public class BufferOverflowException extends BufferException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public BufferOverflowException(String message) {
-    super(message);
-  }
+    public BufferOverflowException(String message) {
+        super(message);
+    }
 }

@@ -35,196 +35,305 @@ import java.util.Objects;
  * @param shutdownTimeout how long {@link EventBuffer#close()} may take
  */
 public record BufferSettings(
-    BufferType type,
-    Path path,
-    AckDurability ackDurability,
-    ChunkKeys chunkKeys,
-    long chunkLimitBytes,
-    long chunkLimitRecords,
-    double chunkFullThreshold,
-    FlushMode flushMode,
-    Duration flushInterval,
-    boolean flushAtShutdown,
-    int flushThreadCount,
-    Duration flushThreadInterval,
-    Duration flushThreadBurstInterval,
-    Duration delayedCommitTimeout,
-    long totalLimitBytes,
-    int queueLimitLength,
-    long queuedChunksLimitCount,
-    OverflowAction overflowAction,
-    RetrySettings retry,
-    Duration dedupWindow,
-    Duration shutdownTimeout) {
+        BufferType type,
+        Path path,
+        AckDurability ackDurability,
+        ChunkKeys chunkKeys,
+        long chunkLimitBytes,
+        long chunkLimitRecords,
+        double chunkFullThreshold,
+        FlushMode flushMode,
+        Duration flushInterval,
+        boolean flushAtShutdown,
+        int flushThreadCount,
+        Duration flushThreadInterval,
+        Duration flushThreadBurstInterval,
+        Duration delayedCommitTimeout,
+        long totalLimitBytes,
+        int queueLimitLength,
+        long queuedChunksLimitCount,
+        OverflowAction overflowAction,
+        RetrySettings retry,
+        Duration dedupWindow,
+        Duration shutdownTimeout) {
 
-  /** Where a buffer keeps its chunks. */
-  public enum BufferType { FILE, MEMORY }
-
-  /** When an append is acknowledged. */
-  public enum AckDurability {
-    /** After fsync (group commit): survives a power loss. */
-    FSYNC,
-    /** After write(2): survives a process crash, not a power loss (what Fluentd's file buffer gives). */
-    WRITE
-  }
-
-  /** {@code chunk_keys}: none (any tag in a chunk) or tag (one tag per chunk). */
-  public enum ChunkKeys { NONE, TAG }
-
-  /** {@code flush_mode}. */
-  public enum FlushMode { DEFAULT, INTERVAL, IMMEDIATE, LAZY }
-
-  /** {@code overflow_action}. */
-  public enum OverflowAction { THROW_EXCEPTION, BLOCK, DROP_OLDEST_CHUNK }
-
-  public static final long MIB = 1024L * 1024L;
-  public static final long GIB = 1024L * MIB;
-
-  public BufferSettings {
-    Objects.requireNonNull(type, "type");
-    if (type == BufferType.FILE) {
-      Objects.requireNonNull(path, "path (a file buffer needs a directory)");
-    }
-    Objects.requireNonNull(ackDurability, "ackDurability");
-    Objects.requireNonNull(chunkKeys, "chunkKeys");
-    checkPositive(chunkLimitBytes, "chunk_limit_size");
-    checkNotNegative(chunkLimitRecords, "chunk_limit_records");
-    if (!(chunkFullThreshold > 0 && chunkFullThreshold <= 1)) {
-      throw new IllegalArgumentException("chunk_full_threshold: " + chunkFullThreshold + " (expected: > 0 and <= 1)");
-    }
-    Objects.requireNonNull(flushMode, "flushMode");
-    checkPositive(flushInterval, "flush_interval");
-    checkPositive(flushThreadCount, "flush_thread_count");
-    checkPositive(flushThreadInterval, "flush_thread_interval");
-    checkNotNegative(flushThreadBurstInterval, "flush_thread_burst_interval");
-    checkPositive(delayedCommitTimeout, "delayed_commit_timeout");
-    checkPositive(totalLimitBytes, "total_limit_size");
-    if (totalLimitBytes < chunkLimitBytes) {
-      throw new IllegalArgumentException("total_limit_size: " + totalLimitBytes
-          + " (expected: >= chunk_limit_size " + chunkLimitBytes + ")");
-    }
-    checkNotNegative(queueLimitLength, "queue_limit_length");
-    checkNotNegative(queuedChunksLimitCount, "queued_chunks_limit_size");
-    Objects.requireNonNull(overflowAction, "overflowAction");
-    Objects.requireNonNull(retry, "retry");
-    checkNotNegative(dedupWindow, "dedup_window");
-    checkPositive(shutdownTimeout, "shutdown_timeout");
-  }
-
-  /** Fluentd's defaults for {@code type}, in {@code path} (null for memory). */
-  public static Builder builder(BufferType type, Path path) {
-    return new Builder(type, path);
-  }
-
-  public Builder toBuilder() {
-    Builder b = new Builder(type, path);
-    b.ackDurability = ackDurability;
-    b.chunkKeys = chunkKeys;
-    b.chunkLimitBytes = chunkLimitBytes;
-    b.chunkLimitRecords = chunkLimitRecords;
-    b.chunkFullThreshold = chunkFullThreshold;
-    b.flushMode = flushMode;
-    b.flushInterval = flushInterval;
-    b.flushAtShutdown = flushAtShutdown;
-    b.flushThreadCount = flushThreadCount;
-    b.flushThreadInterval = flushThreadInterval;
-    b.flushThreadBurstInterval = flushThreadBurstInterval;
-    b.delayedCommitTimeout = delayedCommitTimeout;
-    b.totalLimitBytes = totalLimitBytes;
-    b.queueLimitLength = queueLimitLength;
-    b.queuedChunksLimitCount = queuedChunksLimitCount;
-    b.overflowAction = overflowAction;
-    b.retry = retry;
-    b.dedupWindow = dedupWindow;
-    b.shutdownTimeout = shutdownTimeout;
-    return b;
-  }
-
-  private static void checkPositive(long value, String name) {
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
-    }
-  }
-
-  private static void checkNotNegative(long value, String name) {
-    if (value < 0) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0)");
-    }
-  }
-
-  private static void checkPositive(Duration value, String name) {
-    Objects.requireNonNull(value, name);
-    if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
-    }
-  }
-
-  private static void checkNotNegative(Duration value, String name) {
-    Objects.requireNonNull(value, name);
-    if (value.isNegative()) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0)");
-    }
-  }
-
-  /** Mutable builder starting from Fluentd's defaults; {@link #build()} validates. */
-  public static final class Builder {
-    private final BufferType type;
-    private final Path path;
-    private AckDurability ackDurability = AckDurability.FSYNC;
-    private ChunkKeys chunkKeys = ChunkKeys.NONE;
-    private long chunkLimitBytes;
-    private long chunkLimitRecords = 0;
-    private double chunkFullThreshold = 0.95;
-    private FlushMode flushMode = FlushMode.DEFAULT;
-    private Duration flushInterval = Duration.ofSeconds(60);
-    private boolean flushAtShutdown;
-    private int flushThreadCount = 1;
-    private Duration flushThreadInterval = Duration.ofSeconds(1);
-    private Duration flushThreadBurstInterval = Duration.ofSeconds(1);
-    private Duration delayedCommitTimeout = Duration.ofSeconds(60);
-    private long totalLimitBytes;
-    private int queueLimitLength = 0;
-    private long queuedChunksLimitCount = 0;
-    private OverflowAction overflowAction = OverflowAction.THROW_EXCEPTION;
-    private RetrySettings retry = RetrySettings.defaults();
-    private Duration dedupWindow = Duration.ofMinutes(10);
-    private Duration shutdownTimeout = Duration.ofSeconds(30);
-
-    private Builder(BufferType type, Path path) {
-      this.type = Objects.requireNonNull(type, "type");
-      this.path = path;
-      boolean file = type == BufferType.FILE;
-      this.chunkLimitBytes = file ? 256 * MIB : 8 * MIB;
-      this.totalLimitBytes = file ? 64 * GIB : 512 * MIB;
-      // Fluentd: flush_at_shutdown defaults to true for memory buffers, false for persistent ones.
-      this.flushAtShutdown = !file;
+    /** Where a buffer keeps its chunks. */
+    public enum BufferType {
+        FILE,
+        MEMORY
     }
 
-    public Builder ackDurability(AckDurability v) { this.ackDurability = v; return this; }
-    public Builder chunkKeys(ChunkKeys v) { this.chunkKeys = v; return this; }
-    public Builder chunkLimitBytes(long v) { this.chunkLimitBytes = v; return this; }
-    public Builder chunkLimitRecords(long v) { this.chunkLimitRecords = v; return this; }
-    public Builder chunkFullThreshold(double v) { this.chunkFullThreshold = v; return this; }
-    public Builder flushMode(FlushMode v) { this.flushMode = v; return this; }
-    public Builder flushInterval(Duration v) { this.flushInterval = v; return this; }
-    public Builder flushAtShutdown(boolean v) { this.flushAtShutdown = v; return this; }
-    public Builder flushThreadCount(int v) { this.flushThreadCount = v; return this; }
-    public Builder flushThreadInterval(Duration v) { this.flushThreadInterval = v; return this; }
-    public Builder flushThreadBurstInterval(Duration v) { this.flushThreadBurstInterval = v; return this; }
-    public Builder delayedCommitTimeout(Duration v) { this.delayedCommitTimeout = v; return this; }
-    public Builder totalLimitBytes(long v) { this.totalLimitBytes = v; return this; }
-    public Builder queueLimitLength(int v) { this.queueLimitLength = v; return this; }
-    public Builder queuedChunksLimitCount(long v) { this.queuedChunksLimitCount = v; return this; }
-    public Builder overflowAction(OverflowAction v) { this.overflowAction = v; return this; }
-    public Builder retry(RetrySettings v) { this.retry = v; return this; }
-    public Builder dedupWindow(Duration v) { this.dedupWindow = v; return this; }
-    public Builder shutdownTimeout(Duration v) { this.shutdownTimeout = v; return this; }
-
-    public BufferSettings build() {
-      return new BufferSettings(type, path, ackDurability, chunkKeys, chunkLimitBytes, chunkLimitRecords,
-          chunkFullThreshold, flushMode, flushInterval, flushAtShutdown, flushThreadCount, flushThreadInterval,
-          flushThreadBurstInterval, delayedCommitTimeout, totalLimitBytes, queueLimitLength, queuedChunksLimitCount,
-          overflowAction, retry, dedupWindow, shutdownTimeout);
+    /** When an append is acknowledged. */
+    public enum AckDurability {
+        /** After fsync (group commit): survives a power loss. */
+        FSYNC,
+        /** After write(2): survives a process crash, not a power loss (what Fluentd's file buffer gives). */
+        WRITE
     }
-  }
+
+    /** {@code chunk_keys}: none (any tag in a chunk) or tag (one tag per chunk). */
+    public enum ChunkKeys {
+        NONE,
+        TAG
+    }
+
+    /** {@code flush_mode}. */
+    public enum FlushMode {
+        DEFAULT,
+        INTERVAL,
+        IMMEDIATE,
+        LAZY
+    }
+
+    /** {@code overflow_action}. */
+    public enum OverflowAction {
+        THROW_EXCEPTION,
+        BLOCK,
+        DROP_OLDEST_CHUNK
+    }
+
+    public static final long MIB = 1024L * 1024L;
+    public static final long GIB = 1024L * MIB;
+
+    public BufferSettings {
+        Objects.requireNonNull(type, "type");
+        if (type == BufferType.FILE) {
+            Objects.requireNonNull(path, "path (a file buffer needs a directory)");
+        }
+        Objects.requireNonNull(ackDurability, "ackDurability");
+        Objects.requireNonNull(chunkKeys, "chunkKeys");
+        checkPositive(chunkLimitBytes, "chunk_limit_size");
+        checkNotNegative(chunkLimitRecords, "chunk_limit_records");
+        if (!(chunkFullThreshold > 0 && chunkFullThreshold <= 1)) {
+            throw new IllegalArgumentException(
+                    "chunk_full_threshold: " + chunkFullThreshold + " (expected: > 0 and <= 1)");
+        }
+        Objects.requireNonNull(flushMode, "flushMode");
+        checkPositive(flushInterval, "flush_interval");
+        checkPositive(flushThreadCount, "flush_thread_count");
+        checkPositive(flushThreadInterval, "flush_thread_interval");
+        checkNotNegative(flushThreadBurstInterval, "flush_thread_burst_interval");
+        checkPositive(delayedCommitTimeout, "delayed_commit_timeout");
+        checkPositive(totalLimitBytes, "total_limit_size");
+        if (totalLimitBytes < chunkLimitBytes) {
+            throw new IllegalArgumentException("total_limit_size: " + totalLimitBytes
+                    + " (expected: >= chunk_limit_size " + chunkLimitBytes + ")");
+        }
+        checkNotNegative(queueLimitLength, "queue_limit_length");
+        checkNotNegative(queuedChunksLimitCount, "queued_chunks_limit_size");
+        Objects.requireNonNull(overflowAction, "overflowAction");
+        Objects.requireNonNull(retry, "retry");
+        checkNotNegative(dedupWindow, "dedup_window");
+        checkPositive(shutdownTimeout, "shutdown_timeout");
+    }
+
+    /** Fluentd's defaults for {@code type}, in {@code path} (null for memory). */
+    public static Builder builder(BufferType type, Path path) {
+        return new Builder(type, path);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(type, path);
+        b.ackDurability = ackDurability;
+        b.chunkKeys = chunkKeys;
+        b.chunkLimitBytes = chunkLimitBytes;
+        b.chunkLimitRecords = chunkLimitRecords;
+        b.chunkFullThreshold = chunkFullThreshold;
+        b.flushMode = flushMode;
+        b.flushInterval = flushInterval;
+        b.flushAtShutdown = flushAtShutdown;
+        b.flushThreadCount = flushThreadCount;
+        b.flushThreadInterval = flushThreadInterval;
+        b.flushThreadBurstInterval = flushThreadBurstInterval;
+        b.delayedCommitTimeout = delayedCommitTimeout;
+        b.totalLimitBytes = totalLimitBytes;
+        b.queueLimitLength = queueLimitLength;
+        b.queuedChunksLimitCount = queuedChunksLimitCount;
+        b.overflowAction = overflowAction;
+        b.retry = retry;
+        b.dedupWindow = dedupWindow;
+        b.shutdownTimeout = shutdownTimeout;
+        return b;
+    }
+
+    private static void checkPositive(long value, String name) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+        }
+    }
+
+    private static void checkNotNegative(long value, String name) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0)");
+        }
+    }
+
+    private static void checkPositive(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+        }
+    }
+
+    private static void checkNotNegative(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0)");
+        }
+    }
+
+    /** Mutable builder starting from Fluentd's defaults; {@link #build()} validates. */
+    public static final class Builder {
+        private final BufferType type;
+        private final Path path;
+        private AckDurability ackDurability = AckDurability.FSYNC;
+        private ChunkKeys chunkKeys = ChunkKeys.NONE;
+        private long chunkLimitBytes;
+        private long chunkLimitRecords = 0;
+        private double chunkFullThreshold = 0.95;
+        private FlushMode flushMode = FlushMode.DEFAULT;
+        private Duration flushInterval = Duration.ofSeconds(60);
+        private boolean flushAtShutdown;
+        private int flushThreadCount = 1;
+        private Duration flushThreadInterval = Duration.ofSeconds(1);
+        private Duration flushThreadBurstInterval = Duration.ofSeconds(1);
+        private Duration delayedCommitTimeout = Duration.ofSeconds(60);
+        private long totalLimitBytes;
+        private int queueLimitLength = 0;
+        private long queuedChunksLimitCount = 0;
+        private OverflowAction overflowAction = OverflowAction.THROW_EXCEPTION;
+        private RetrySettings retry = RetrySettings.defaults();
+        private Duration dedupWindow = Duration.ofMinutes(10);
+        private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+        private Builder(BufferType type, Path path) {
+            this.type = Objects.requireNonNull(type, "type");
+            this.path = path;
+            boolean file = type == BufferType.FILE;
+            this.chunkLimitBytes = file ? 256 * MIB : 8 * MIB;
+            this.totalLimitBytes = file ? 64 * GIB : 512 * MIB;
+            // Fluentd: flush_at_shutdown defaults to true for memory buffers, false for persistent ones.
+            this.flushAtShutdown = !file;
+        }
+
+        public Builder ackDurability(AckDurability v) {
+            this.ackDurability = v;
+            return this;
+        }
+
+        public Builder chunkKeys(ChunkKeys v) {
+            this.chunkKeys = v;
+            return this;
+        }
+
+        public Builder chunkLimitBytes(long v) {
+            this.chunkLimitBytes = v;
+            return this;
+        }
+
+        public Builder chunkLimitRecords(long v) {
+            this.chunkLimitRecords = v;
+            return this;
+        }
+
+        public Builder chunkFullThreshold(double v) {
+            this.chunkFullThreshold = v;
+            return this;
+        }
+
+        public Builder flushMode(FlushMode v) {
+            this.flushMode = v;
+            return this;
+        }
+
+        public Builder flushInterval(Duration v) {
+            this.flushInterval = v;
+            return this;
+        }
+
+        public Builder flushAtShutdown(boolean v) {
+            this.flushAtShutdown = v;
+            return this;
+        }
+
+        public Builder flushThreadCount(int v) {
+            this.flushThreadCount = v;
+            return this;
+        }
+
+        public Builder flushThreadInterval(Duration v) {
+            this.flushThreadInterval = v;
+            return this;
+        }
+
+        public Builder flushThreadBurstInterval(Duration v) {
+            this.flushThreadBurstInterval = v;
+            return this;
+        }
+
+        public Builder delayedCommitTimeout(Duration v) {
+            this.delayedCommitTimeout = v;
+            return this;
+        }
+
+        public Builder totalLimitBytes(long v) {
+            this.totalLimitBytes = v;
+            return this;
+        }
+
+        public Builder queueLimitLength(int v) {
+            this.queueLimitLength = v;
+            return this;
+        }
+
+        public Builder queuedChunksLimitCount(long v) {
+            this.queuedChunksLimitCount = v;
+            return this;
+        }
+
+        public Builder overflowAction(OverflowAction v) {
+            this.overflowAction = v;
+            return this;
+        }
+
+        public Builder retry(RetrySettings v) {
+            this.retry = v;
+            return this;
+        }
+
+        public Builder dedupWindow(Duration v) {
+            this.dedupWindow = v;
+            return this;
+        }
+
+        public Builder shutdownTimeout(Duration v) {
+            this.shutdownTimeout = v;
+            return this;
+        }
+
+        public BufferSettings build() {
+            return new BufferSettings(
+                    type,
+                    path,
+                    ackDurability,
+                    chunkKeys,
+                    chunkLimitBytes,
+                    chunkLimitRecords,
+                    chunkFullThreshold,
+                    flushMode,
+                    flushInterval,
+                    flushAtShutdown,
+                    flushThreadCount,
+                    flushThreadInterval,
+                    flushThreadBurstInterval,
+                    delayedCommitTimeout,
+                    totalLimitBytes,
+                    queueLimitLength,
+                    queuedChunksLimitCount,
+                    overflowAction,
+                    retry,
+                    dedupWindow,
+                    shutdownTimeout);
+        }
+    }
 }

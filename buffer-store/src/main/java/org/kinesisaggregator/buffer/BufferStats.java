@@ -10,6 +10,10 @@ package org.kinesisaggregator.buffer;
  * @param retryCount retries of the chunk that has failed most, 0 when none is failing
  * @param oldestChunkAgeMillis age of the oldest chunk held, 0 when empty
  */
-public record BufferStats(int stagedChunks, int queuedChunks, long totalBytes, long totalEvents,
-    int retryCount, long oldestChunkAgeMillis) {
-}
+public record BufferStats(
+        int stagedChunks,
+        int queuedChunks,
+        long totalBytes,
+        long totalEvents,
+        int retryCount,
+        long oldestChunkAgeMillis) {}

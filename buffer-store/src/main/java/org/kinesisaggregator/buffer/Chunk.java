@@ -12,24 +12,24 @@ import java.time.Instant;
  */
 public interface Chunk {
 
-  /** The chunk id, unique within the buffer, for logs (never a metric tag). */
-  String id();
+    /** The chunk id, unique within the buffer, for logs (never a metric tag). */
+    String id();
 
-  /** All events of the chunk, delivered or not. */
-  int eventCount();
+    /** All events of the chunk, delivered or not. */
+    int eventCount();
 
-  /** Size of the chunk's entries in bytes. */
-  long sizeBytes();
+    /** Size of the chunk's entries in bytes. */
+    long sizeBytes();
 
-  /** When the first event was appended. */
-  Instant createdAt();
+    /** When the first event was appended. */
+    Instant createdAt();
 
-  /** How many writes of this chunk failed before this one (0 on the first attempt). */
-  int retryCount();
+    /** How many writes of this chunk failed before this one (0 on the first attempt). */
+    int retryCount();
 
-  /** True when an earlier attempt delivered (or rejected) event {@code index}. */
-  boolean isDone(int index);
+    /** True when an earlier attempt delivered (or rejected) event {@code index}. */
+    boolean isDone(int index);
 
-  /** The events not yet delivered, in order. */
-  EventCursor events() throws IOException;
+    /** The events not yet delivered, in order. */
+    EventCursor events() throws IOException;
 }

@@ -1,5 +1,7 @@
 package org.kinesisaggregator.buffer;
 
+import java.io.IOException;
+
 /**
  * A buffer in front of one {@link Output}: appends become durable chunks, flush threads deliver
  * them, failures are retried, nothing acked is lost. See the package documentation for formats
@@ -11,13 +13,13 @@ package org.kinesisaggregator.buffer;
  */
 public interface EventBuffer extends EventSink, AutoCloseable {
 
-  /** Opens and locks the buffer directory, recovers what is on disk, starts the flush threads. */
-  void start() throws java.io.IOException;
+    /** Opens and locks the buffer directory, recovers what is on disk, starts the flush threads. */
+    void start() throws IOException;
 
-  /** A consistent-enough snapshot for metrics, health and {@code /api/plugins.json}. Never blocks on I/O. */
-  BufferStats stats();
+    /** A consistent-enough snapshot for metrics, health and {@code /api/plugins.json}. Never blocks on I/O. */
+    BufferStats stats();
 
-  /** Bounded in time (the settings' shutdown timeout); idempotent; never throws. */
-  @Override
-  void close();
+    /** Bounded in time (the settings' shutdown timeout); idempotent; never throws. */
+    @Override
+    void close();
 }

@@ -11,27 +11,27 @@ import java.nio.ByteBuffer;
  */
 public interface EventCursor extends AutoCloseable {
 
-  /** Moves to the next event; false at the end. */
-  boolean next() throws IOException;
+    /** Moves to the next event; false at the end. */
+    boolean next() throws IOException;
 
-  /** Index of the current event in its chunk. */
-  int index();
+    /** Index of the current event in its chunk. */
+    int index();
 
-  /** Tag of the current event. */
-  String tag();
+    /** Tag of the current event. */
+    String tag();
 
-  /** Event time, seconds since the epoch. */
-  long epochSecond();
+    /** Event time, seconds since the epoch. */
+    long epochSecond();
 
-  /** Event time, nanoseconds within the second (0 for integer times). */
-  int nanos();
+    /** Event time, nanoseconds within the second (0 for integer times). */
+    int nanos();
 
-  /** The record: one msgpack map. */
-  ByteBuffer record();
+    /** The record: one msgpack map. */
+    ByteBuffer record();
 
-  /** The whole entry: the msgpack array {@code [time, record]}. */
-  ByteBuffer entry();
+    /** The whole entry: the msgpack array {@code [time, record]}. */
+    ByteBuffer entry();
 
-  @Override
-  default void close() {}
+    @Override
+    default void close() {}
 }

@@ -27,22 +27,22 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface EventSink {
 
-  /**
-   * Appends events of one tag.
-   *
-   * @param tag the event tag (after any {@code add_tag_prefix})
-   * @param entries msgpack entries, see the class comment for ownership
-   * @param eventCount number of entries in {@code entries}
-   * @param dedupKey the forwarder's {@code option.chunk} id bytes, or {@code null}; an append
-   *     whose key was seen within {@code dedup_window} is not stored again and completes with
-   *     {@link AppendResult#duplicate()}
-   */
-  CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey);
+    /**
+     * Appends events of one tag.
+     *
+     * @param tag the event tag (after any {@code add_tag_prefix})
+     * @param entries msgpack entries, see the class comment for ownership
+     * @param eventCount number of entries in {@code entries}
+     * @param dedupKey the forwarder's {@code option.chunk} id bytes, or {@code null}; an append
+     *     whose key was seen within {@code dedup_window} is not stored again and completes with
+     *     {@link AppendResult#duplicate()}
+     */
+    CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey);
 
-  /**
-   * Starts an append that arrives in pieces (a forward message too big to hold in memory). Nothing
-   * of it becomes visible downstream until {@link StreamedAppend#commit} completes; an abandoned
-   * stream leaves nothing behind.
-   */
-  StreamedAppend openStream(String tag);
+    /**
+     * Starts an append that arrives in pieces (a forward message too big to hold in memory). Nothing
+     * of it becomes visible downstream until {@link StreamedAppend#commit} completes; an abandoned
+     * stream leaves nothing behind.
+     */
+    StreamedAppend openStream(String tag);
 }

@@ -14,14 +14,14 @@ import java.util.Objects;
  * @param firstIndex chunk index of the first entry
  */
 public record Frame(String tag, ByteBuffer entries, int eventCount, int firstIndex) {
-  public Frame {
-    Objects.requireNonNull(tag, "tag");
-    Objects.requireNonNull(entries, "entries");
-    if (eventCount < 0) {
-      throw new IllegalArgumentException("eventCount: " + eventCount + " (expected: >= 0)");
+    public Frame {
+        Objects.requireNonNull(tag, "tag");
+        Objects.requireNonNull(entries, "entries");
+        if (eventCount < 0) {
+            throw new IllegalArgumentException("eventCount: " + eventCount + " (expected: >= 0)");
+        }
+        if (firstIndex < 0) {
+            throw new IllegalArgumentException("firstIndex: " + firstIndex + " (expected: >= 0)");
+        }
     }
-    if (firstIndex < 0) {
-      throw new IllegalArgumentException("firstIndex: " + firstIndex + " (expected: >= 0)");
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package org.kinesisaggregator.buffer;
 
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.BitSet;
 import java.util.List;
@@ -14,97 +15,98 @@ import java.util.Objects;
  * {@link #markDone} are not synchronized: one flush thread owns a chunk at a time.
  */
 public final class InMemoryChunk implements Chunk {
-  private final String id;
-  private final List<Frame> frames;
-  private final int eventCount;
-  private final long sizeBytes;
-  private final Instant createdAt;
-  private final BitSet done = new BitSet();
-  private int retryCount;
+    private final String id;
+    private final List<Frame> frames;
+    private final int eventCount;
+    private final long sizeBytes;
+    private final Instant createdAt;
+    private final BitSet done = new BitSet();
+    private int retryCount;
 
-  public InMemoryChunk(String id, List<Frame> frames, Instant createdAt) {
-    this.id = Objects.requireNonNull(id, "id");
-    this.frames = List.copyOf(frames);
-    this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
-    int events = 0;
-    long bytes = 0;
-    for (Frame frame : this.frames) {
-      if (frame.firstIndex() != events) {
-        throw new IllegalArgumentException("frame firstIndex: " + frame.firstIndex() + " (expected: " + events + ")");
-      }
-      events += frame.eventCount();
-      bytes += frame.entries().remaining();
+    public InMemoryChunk(String id, List<Frame> frames, Instant createdAt) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.frames = List.copyOf(frames);
+        this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
+        int events = 0;
+        long bytes = 0;
+        for (Frame frame : this.frames) {
+            if (frame.firstIndex() != events) {
+                throw new IllegalArgumentException(
+                        "frame firstIndex: " + frame.firstIndex() + " (expected: " + events + ")");
+            }
+            events += frame.eventCount();
+            bytes += frame.entries().remaining();
+        }
+        this.eventCount = events;
+        this.sizeBytes = bytes;
     }
-    this.eventCount = events;
-    this.sizeBytes = bytes;
-  }
 
-  /** A chunk of one frame. */
-  public static InMemoryChunk of(String id, String tag, java.nio.ByteBuffer entries, int eventCount, Instant createdAt) {
-    return new InMemoryChunk(id, List.of(new Frame(tag, entries, eventCount, 0)), createdAt);
-  }
-
-  public List<Frame> frames() {
-    return frames;
-  }
-
-  @Override
-  public String id() {
-    return id;
-  }
-
-  @Override
-  public int eventCount() {
-    return eventCount;
-  }
-
-  @Override
-  public long sizeBytes() {
-    return sizeBytes;
-  }
-
-  @Override
-  public Instant createdAt() {
-    return createdAt;
-  }
-
-  @Override
-  public int retryCount() {
-    return retryCount;
-  }
-
-  public void setRetryCount(int retryCount) {
-    this.retryCount = retryCount;
-  }
-
-  @Override
-  public boolean isDone(int index) {
-    return done.get(index);
-  }
-
-  /** Marks {@code index} done (delivered or rejected). */
-  public void markDone(int index) {
-    done.set(index);
-  }
-
-  /** Applies a write's result: delivered and rejected events become done. Returns how many are still pending. */
-  public int apply(WriteResult result) {
-    if (result.isAllDelivered()) {
-      done.set(0, eventCount);
-    } else {
-      done.or(result.delivered());
-      result.rejected().keySet().forEach(done::set);
+    /** A chunk of one frame. */
+    public static InMemoryChunk of(String id, String tag, ByteBuffer entries, int eventCount, Instant createdAt) {
+        return new InMemoryChunk(id, List.of(new Frame(tag, entries, eventCount, 0)), createdAt);
     }
-    return eventCount - done.cardinality();
-  }
 
-  @Override
-  public EventCursor events() {
-    return EventEntries.cursor(frames, done::get);
-  }
+    public List<Frame> frames() {
+        return frames;
+    }
 
-  @Override
-  public String toString() {
-    return "InMemoryChunk[" + id + ", events=" + eventCount + ", bytes=" + sizeBytes + "]";
-  }
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public int eventCount() {
+        return eventCount;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    @Override
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    @Override
+    public int retryCount() {
+        return retryCount;
+    }
+
+    public void setRetryCount(int retryCount) {
+        this.retryCount = retryCount;
+    }
+
+    @Override
+    public boolean isDone(int index) {
+        return done.get(index);
+    }
+
+    /** Marks {@code index} done (delivered or rejected). */
+    public void markDone(int index) {
+        done.set(index);
+    }
+
+    /** Applies a write's result: delivered and rejected events become done. Returns how many are still pending. */
+    public int apply(WriteResult result) {
+        if (result.isAllDelivered()) {
+            done.set(0, eventCount);
+        } else {
+            done.or(result.delivered());
+            result.rejected().keySet().forEach(done::set);
+        }
+        return eventCount - done.cardinality();
+    }
+
+    @Override
+    public EventCursor events() {
+        return EventEntries.cursor(frames, done::get);
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryChunk[" + id + ", events=" + eventCount + ", bytes=" + sizeBytes + "]";
+    }
 }

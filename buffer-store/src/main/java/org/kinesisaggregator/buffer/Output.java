@@ -1,5 +1,6 @@
 package org.kinesisaggregator.buffer;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,28 +18,28 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Output extends AutoCloseable {
 
-  /** A short name for logs and metric tags, e.g. {@code kinesis_streams_aggregated}. */
-  String type();
+    /** A short name for logs and metric tags, e.g. {@code kinesis_streams_aggregated}. */
+    String type();
 
-  /** Connects and checks the destination; called once before the first write. May block. */
-  default void start() throws Exception {}
+    /** Connects and checks the destination; called once before the first write. May block. */
+    default void start() throws Exception {}
 
-  /**
-   * Delivers the chunk's not-yet-delivered events ({@link Chunk#events()} skips the others). The
-   * chunk and its cursors are valid until the returned future completes.
-   */
-  CompletableFuture<WriteResult> write(Chunk chunk);
+    /**
+     * Delivers the chunk's not-yet-delivered events ({@link Chunk#events()} skips the others). The
+     * chunk and its cursors are valid until the returned future completes.
+     */
+    CompletableFuture<WriteResult> write(Chunk chunk);
 
-  /**
-   * What keeps the output from delivering right now and needs a human (e.g. "stream S not found in
-   * region R"); empty when healthy. Shown on {@code /health/ready} (which then answers 503) and in
-   * the log. Thread-safe and cheap: called on every health check.
-   */
-  default java.util.List<String> healthProblems() {
-    return java.util.List.of();
-  }
+    /**
+     * What keeps the output from delivering right now and needs a human (e.g. "stream S not found in
+     * region R"); empty when healthy. Shown on {@code /health/ready} (which then answers 503) and in
+     * the log. Thread-safe and cheap: called on every health check.
+     */
+    default List<String> healthProblems() {
+        return List.of();
+    }
 
-  /** Stops the output, waiting a bounded time for in-flight writes. Idempotent. */
-  @Override
-  default void close() {}
+    /** Stops the output, waiting a bounded time for in-flight writes. Idempotent. */
+    @Override
+    default void close() {}
 }

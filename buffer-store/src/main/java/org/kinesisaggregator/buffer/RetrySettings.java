@@ -17,39 +17,60 @@ import java.util.Objects;
  * @param secondaryThreshold {@code retry_secondary_threshold}: share of {@code timeout} after which
  *     the {@code <secondary>} output is tried, in (0, 1]
  */
-public record RetrySettings(RetryType type, Duration initialWait, double exponentialBackoffBase, Duration maxInterval,
-    boolean randomize, Duration timeout, int maxTimes, boolean forever, double secondaryThreshold) {
+public record RetrySettings(
+        RetryType type,
+        Duration initialWait,
+        double exponentialBackoffBase,
+        Duration maxInterval,
+        boolean randomize,
+        Duration timeout,
+        int maxTimes,
+        boolean forever,
+        double secondaryThreshold) {
 
-  /** {@code retry_type}. */
-  public enum RetryType { EXPONENTIAL_BACKOFF, PERIODIC }
+    /** {@code retry_type}. */
+    public enum RetryType {
+        EXPONENTIAL_BACKOFF,
+        PERIODIC
+    }
 
-  public RetrySettings {
-    Objects.requireNonNull(type, "type");
-    Objects.requireNonNull(initialWait, "retry_wait");
-    if (initialWait.isNegative() || initialWait.isZero()) {
-      throw new IllegalArgumentException("retry_wait: " + initialWait + " (expected: > 0)");
+    public RetrySettings {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(initialWait, "retry_wait");
+        if (initialWait.isNegative() || initialWait.isZero()) {
+            throw new IllegalArgumentException("retry_wait: " + initialWait + " (expected: > 0)");
+        }
+        if (!(exponentialBackoffBase > 1)) {
+            throw new IllegalArgumentException(
+                    "retry_exponential_backoff_base: " + exponentialBackoffBase + " (expected: > 1)");
+        }
+        if (maxInterval != null && (maxInterval.isNegative() || maxInterval.isZero())) {
+            throw new IllegalArgumentException("retry_max_interval: " + maxInterval + " (expected: > 0)");
+        }
+        Objects.requireNonNull(timeout, "retry_timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("retry_timeout: " + timeout + " (expected: > 0)");
+        }
+        if (maxTimes < 0) {
+            throw new IllegalArgumentException("retry_max_times: " + maxTimes + " (expected: >= 0)");
+        }
+        if (!(secondaryThreshold > 0 && secondaryThreshold <= 1)) {
+            throw new IllegalArgumentException(
+                    "retry_secondary_threshold: " + secondaryThreshold + " (expected: > 0 and <= 1)");
+        }
     }
-    if (!(exponentialBackoffBase > 1)) {
-      throw new IllegalArgumentException("retry_exponential_backoff_base: " + exponentialBackoffBase + " (expected: > 1)");
-    }
-    if (maxInterval != null && (maxInterval.isNegative() || maxInterval.isZero())) {
-      throw new IllegalArgumentException("retry_max_interval: " + maxInterval + " (expected: > 0)");
-    }
-    Objects.requireNonNull(timeout, "retry_timeout");
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("retry_timeout: " + timeout + " (expected: > 0)");
-    }
-    if (maxTimes < 0) {
-      throw new IllegalArgumentException("retry_max_times: " + maxTimes + " (expected: >= 0)");
-    }
-    if (!(secondaryThreshold > 0 && secondaryThreshold <= 1)) {
-      throw new IllegalArgumentException("retry_secondary_threshold: " + secondaryThreshold + " (expected: > 0 and <= 1)");
-    }
-  }
 
-  /** Fluentd's defaults: exponential backoff from 1s, base 2, no cap, randomized, 72h timeout. */
-  public static RetrySettings defaults() {
-    return new RetrySettings(RetryType.EXPONENTIAL_BACKOFF, Duration.ofSeconds(1), 2.0, null, true,
-        Duration.ofHours(72), 0, false, 0.8);
-  }
+    /** Fluentd's defaults: exponential backoff from 1s, base 2, no cap, randomized, 72h timeout. */
+    public static RetrySettings defaults() {
+        return new RetrySettings(
+                RetryType.EXPONENTIAL_BACKOFF,
+                Duration.ofSeconds(1),
+                2.0,
+                null,
+                true,
+                Duration.ofHours(72),
+                0,
+                false,
+                0.8);
+    }
 }

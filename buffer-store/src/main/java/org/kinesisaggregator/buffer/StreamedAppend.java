@@ -13,22 +13,22 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface StreamedAppend {
 
-  /**
-   * Hands over the next piece. The caller keeps {@code entries} unchanged until the returned future
-   * completes; the future completing (normally) means the piece has been taken (written to a private
-   * file, or copied) and the caller may release it. The caller bounds how many pieces it leaves
-   * outstanding — this is the back-pressure point of a streamed append.
-   */
-  CompletableFuture<Void> write(ByteBuffer entries, int eventCount);
+    /**
+     * Hands over the next piece. The caller keeps {@code entries} unchanged until the returned future
+     * completes; the future completing (normally) means the piece has been taken (written to a private
+     * file, or copied) and the caller may release it. The caller bounds how many pieces it leaves
+     * outstanding — this is the back-pressure point of a streamed append.
+     */
+    CompletableFuture<Void> write(ByteBuffer entries, int eventCount);
 
-  /**
-   * Publishes everything written, atomically: after the returned future completes normally the
-   * events are durable and will be delivered; if it completes exceptionally nothing of this append
-   * is delivered. A {@code dedupKey} seen within the dedup window discards the pieces and completes
-   * with {@link AppendResult#duplicate()}.
-   */
-  CompletableFuture<AppendResult> commit(byte[] dedupKey);
+    /**
+     * Publishes everything written, atomically: after the returned future completes normally the
+     * events are durable and will be delivered; if it completes exceptionally nothing of this append
+     * is delivered. A {@code dedupKey} seen within the dedup window discards the pieces and completes
+     * with {@link AppendResult#duplicate()}.
+     */
+    CompletableFuture<AppendResult> commit(byte[] dedupKey);
 
-  /** Drops everything written so far (the connection died mid-message). Idempotent, never throws. */
-  void abandon();
+    /** Drops everything written so far (the connection died mid-message). Idempotent, never throws. */
+    void abandon();
 }

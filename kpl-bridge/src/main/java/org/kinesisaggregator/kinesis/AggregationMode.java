@@ -14,27 +14,27 @@ package org.kinesisaggregator.kinesis;
  * </ul>
  */
 public enum AggregationMode {
-  JAVA("java"),
-  KPL("kpl"),
-  NONE("none");
+    JAVA("java"),
+    KPL("kpl"),
+    NONE("none");
 
-  private final String confName;
+    private final String confName;
 
-  AggregationMode(String confName) {
-    this.confName = confName;
-  }
-
-  public String confName() {
-    return confName;
-  }
-
-  /** Parses {@code java}, {@code kpl} or {@code none}. */
-  public static AggregationMode fromConfName(String name) {
-    for (AggregationMode mode : values()) {
-      if (mode.confName.equals(name)) {
-        return mode;
-      }
+    AggregationMode(String confName) {
+        this.confName = confName;
     }
-    throw new IllegalArgumentException("aggregation: " + name + " (expected: java, kpl or none)");
-  }
+
+    public String confName() {
+        return confName;
+    }
+
+    /** Parses {@code java}, {@code kpl} or {@code none}. */
+    public static AggregationMode fromConfName(String name) {
+        for (AggregationMode mode : values()) {
+            if (mode.confName.equals(name)) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException("aggregation: " + name + " (expected: java, kpl or none)");
+    }
 }

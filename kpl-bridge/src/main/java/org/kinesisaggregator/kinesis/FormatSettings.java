@@ -37,186 +37,292 @@ import org.kinesisaggregator.kinesis.format.StrftimeFormatter;
  * @param compression {@code compression}: none, zlib or gzip, applied to each record's bytes
  */
 public record FormatSettings(
-    Format format,
-    boolean appendNewline,
-    String messageKey,
-    String dataKey,
-    String tagKey,
-    String timeKey,
-    TimeType timeType,
-    String timeFormat,
-    ZoneId timeZone,
-    String hostnameKey,
-    String hostname,
-    Compression compression) {
+        Format format,
+        boolean appendNewline,
+        String messageKey,
+        String dataKey,
+        String tagKey,
+        String timeKey,
+        TimeType timeType,
+        String timeFormat,
+        ZoneId timeZone,
+        String hostnameKey,
+        String hostname,
+        Compression compression) {
 
-  /** {@code <format> @type}. */
-  public enum Format {
-    JSON("json"), MSGPACK("msgpack"), SINGLE_VALUE("single_value");
+    /** {@code <format> @type}. */
+    public enum Format {
+        JSON("json"),
+        MSGPACK("msgpack"),
+        SINGLE_VALUE("single_value");
 
-    private final String confName;
+        private final String confName;
 
-    Format(String confName) {
-      this.confName = confName;
-    }
-
-    public String confName() {
-      return confName;
-    }
-
-    public static Format fromConfName(String name) {
-      for (Format f : values()) {
-        if (f.confName.equals(name)) {
-          return f;
+        Format(String confName) {
+            this.confName = confName;
         }
-      }
-      throw new IllegalArgumentException("format: " + name + " (expected: json, msgpack or single_value)");
-    }
-  }
 
-  /** {@code <inject> time_type}. */
-  public enum TimeType {
-    STRING("string"), UNIXTIME("unixtime"), FLOAT("float");
-
-    private final String confName;
-
-    TimeType(String confName) {
-      this.confName = confName;
-    }
-
-    public String confName() {
-      return confName;
-    }
-
-    public static TimeType fromConfName(String name) {
-      for (TimeType t : values()) {
-        if (t.confName.equals(name)) {
-          return t;
+        public String confName() {
+            return confName;
         }
-      }
-      throw new IllegalArgumentException("time_type: " + name + " (expected: string, unixtime or float)");
-    }
-  }
 
-  /** {@code compression}. */
-  public enum Compression {
-    NONE("none"), ZLIB("zlib"), GZIP("gzip");
-
-    private final String confName;
-
-    Compression(String confName) {
-      this.confName = confName;
-    }
-
-    public String confName() {
-      return confName;
-    }
-
-    public static Compression fromConfName(String name) {
-      if (name == null || name.isEmpty()) {
-        return NONE;
-      }
-      for (Compression c : values()) {
-        if (c.confName.equals(name)) {
-          return c;
+        public static Format fromConfName(String name) {
+            for (Format f : values()) {
+                if (f.confName.equals(name)) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("format: " + name + " (expected: json, msgpack or single_value)");
         }
-      }
-      throw new IllegalArgumentException("compression: " + name + " (expected: zlib, gzip or none)");
     }
-  }
 
-  public static final String DEFAULT_MESSAGE_KEY = "message";
-  public static final String DEFAULT_TAG_KEY = "tag";
-  public static final String DEFAULT_TIME_KEY = "time";
+    /** {@code <inject> time_type}. */
+    public enum TimeType {
+        STRING("string"),
+        UNIXTIME("unixtime"),
+        FLOAT("float");
 
-  public FormatSettings {
-    Objects.requireNonNull(format, "format");
-    Objects.requireNonNull(timeType, "time_type");
-    Objects.requireNonNull(timeZone, "timezone");
-    Objects.requireNonNull(compression, "compression");
-    requireNonEmptyOrNull("message_key", messageKey);
-    if (format == Format.SINGLE_VALUE && messageKey == null) {
-      throw new IllegalArgumentException("message_key: null (expected: a record key for single_value)");
+        private final String confName;
+
+        TimeType(String confName) {
+            this.confName = confName;
+        }
+
+        public String confName() {
+            return confName;
+        }
+
+        public static TimeType fromConfName(String name) {
+            for (TimeType t : values()) {
+                if (t.confName.equals(name)) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("time_type: " + name + " (expected: string, unixtime or float)");
+        }
     }
-    requireNonEmptyOrNull("data_key", dataKey);
-    requireNonEmptyOrNull("tag_key", tagKey);
-    requireNonEmptyOrNull("time_key", timeKey);
-    requireNonEmptyOrNull("hostname_key", hostnameKey);
-    if (hostnameKey != null && (hostname == null || hostname.isEmpty())) {
-      throw new IllegalArgumentException("hostname: " + hostname + " (expected: a value to inject under hostname_key " + hostnameKey + ")");
+
+    /** {@code compression}. */
+    public enum Compression {
+        NONE("none"),
+        ZLIB("zlib"),
+        GZIP("gzip");
+
+        private final String confName;
+
+        Compression(String confName) {
+            this.confName = confName;
+        }
+
+        public String confName() {
+            return confName;
+        }
+
+        public static Compression fromConfName(String name) {
+            if (name == null || name.isEmpty()) {
+                return NONE;
+            }
+            for (Compression c : values()) {
+                if (c.confName.equals(name)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("compression: " + name + " (expected: zlib, gzip or none)");
+        }
     }
-    if (timeFormat != null) {
-      StrftimeFormatter.validate(timeFormat);
+
+    public static final String DEFAULT_MESSAGE_KEY = "message";
+    public static final String DEFAULT_TAG_KEY = "tag";
+    public static final String DEFAULT_TIME_KEY = "time";
+
+    public FormatSettings {
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(timeType, "time_type");
+        Objects.requireNonNull(timeZone, "timezone");
+        Objects.requireNonNull(compression, "compression");
+        requireNonEmptyOrNull("message_key", messageKey);
+        if (format == Format.SINGLE_VALUE && messageKey == null) {
+            throw new IllegalArgumentException("message_key: null (expected: a record key for single_value)");
+        }
+        requireNonEmptyOrNull("data_key", dataKey);
+        requireNonEmptyOrNull("tag_key", tagKey);
+        requireNonEmptyOrNull("time_key", timeKey);
+        requireNonEmptyOrNull("hostname_key", hostnameKey);
+        if (hostnameKey != null && (hostname == null || hostname.isEmpty())) {
+            throw new IllegalArgumentException(
+                    "hostname: " + hostname + " (expected: a value to inject under hostname_key " + hostnameKey + ")");
+        }
+        if (timeFormat != null) {
+            StrftimeFormatter.validate(timeFormat);
+        }
     }
-  }
 
-  /** The defaults of {@code type} with nothing injected: json, newline per the type, no compression. */
-  public static FormatSettings defaults(OutputType type) {
-    return new FormatSettings(Format.JSON, type.defaultAppendNewline(), DEFAULT_MESSAGE_KEY, null, null, null,
-        TimeType.STRING, type.defaultTimeFormat(), ZoneId.systemDefault(), null, null, Compression.NONE);
-  }
-
-  /** A copy that injects the tag under {@code key} (include_tag_key true). */
-  public FormatSettings withTagKey(String key) {
-    return new FormatSettings(format, appendNewline, messageKey, dataKey, key, timeKey, timeType, timeFormat, timeZone,
-        hostnameKey, hostname, compression);
-  }
-
-  /** A copy that injects the time under {@code key} (include_time_key true). */
-  public FormatSettings withTimeKey(String key) {
-    return new FormatSettings(format, appendNewline, messageKey, dataKey, tagKey, key, timeType, timeFormat, timeZone,
-        hostnameKey, hostname, compression);
-  }
-
-  /** A copy with another time format and zone. */
-  public FormatSettings withTime(TimeType type, String strftime, ZoneId zone) {
-    return new FormatSettings(format, appendNewline, messageKey, dataKey, tagKey, timeKey, type, strftime, zone,
-        hostnameKey, hostname, compression);
-  }
-
-  /** A copy with another format. */
-  public FormatSettings withFormat(Format newFormat, boolean newAppendNewline) {
-    return new FormatSettings(newFormat, newAppendNewline, messageKey, dataKey, tagKey, timeKey, timeType, timeFormat,
-        timeZone, hostnameKey, hostname, compression);
-  }
-
-  /** A copy sending {@code key}'s value as-is (data_key). */
-  public FormatSettings withDataKey(String key) {
-    return new FormatSettings(format, appendNewline, messageKey, key, tagKey, timeKey, timeType, timeFormat, timeZone,
-        hostnameKey, hostname, compression);
-  }
-
-  /** A copy with single_value's message key. */
-  public FormatSettings withMessageKey(String key) {
-    return new FormatSettings(format, appendNewline, key, dataKey, tagKey, timeKey, timeType, timeFormat, timeZone,
-        hostnameKey, hostname, compression);
-  }
-
-  /** A copy injecting {@code value} under {@code key}. */
-  public FormatSettings withHostname(String key, String value) {
-    return new FormatSettings(format, appendNewline, messageKey, dataKey, tagKey, timeKey, timeType, timeFormat, timeZone,
-        key, value, compression);
-  }
-
-  /** A copy compressing each record. */
-  public FormatSettings withCompression(Compression newCompression) {
-    return new FormatSettings(format, appendNewline, messageKey, dataKey, tagKey, timeKey, timeType, timeFormat, timeZone,
-        hostnameKey, hostname, newCompression);
-  }
-
-  /** Fluentd's {@code utc true}. */
-  public static ZoneId utc() {
-    return ZoneOffset.UTC;
-  }
-
-  /** True when something is injected into records. */
-  public boolean injects() {
-    return tagKey != null || timeKey != null || hostnameKey != null;
-  }
-
-  private static void requireNonEmptyOrNull(String name, String value) {
-    if (value != null && value.isEmpty()) {
-      throw new IllegalArgumentException(name + ": \"\" (expected: a non-empty key, or unset)");
+    /** The defaults of {@code type} with nothing injected: json, newline per the type, no compression. */
+    public static FormatSettings defaults(OutputType type) {
+        return new FormatSettings(
+                Format.JSON,
+                type.defaultAppendNewline(),
+                DEFAULT_MESSAGE_KEY,
+                null,
+                null,
+                null,
+                TimeType.STRING,
+                type.defaultTimeFormat(),
+                ZoneId.systemDefault(),
+                null,
+                null,
+                Compression.NONE);
     }
-  }
+
+    /** A copy that injects the tag under {@code key} (include_tag_key true). */
+    public FormatSettings withTagKey(String key) {
+        return new FormatSettings(
+                format,
+                appendNewline,
+                messageKey,
+                dataKey,
+                key,
+                timeKey,
+                timeType,
+                timeFormat,
+                timeZone,
+                hostnameKey,
+                hostname,
+                compression);
+    }
+
+    /** A copy that injects the time under {@code key} (include_time_key true). */
+    public FormatSettings withTimeKey(String key) {
+        return new FormatSettings(
+                format,
+                appendNewline,
+                messageKey,
+                dataKey,
+                tagKey,
+                key,
+                timeType,
+                timeFormat,
+                timeZone,
+                hostnameKey,
+                hostname,
+                compression);
+    }
+
+    /** A copy with another time format and zone. */
+    public FormatSettings withTime(TimeType type, String strftime, ZoneId zone) {
+        return new FormatSettings(
+                format,
+                appendNewline,
+                messageKey,
+                dataKey,
+                tagKey,
+                timeKey,
+                type,
+                strftime,
+                zone,
+                hostnameKey,
+                hostname,
+                compression);
+    }
+
+    /** A copy with another format. */
+    public FormatSettings withFormat(Format newFormat, boolean newAppendNewline) {
+        return new FormatSettings(
+                newFormat,
+                newAppendNewline,
+                messageKey,
+                dataKey,
+                tagKey,
+                timeKey,
+                timeType,
+                timeFormat,
+                timeZone,
+                hostnameKey,
+                hostname,
+                compression);
+    }
+
+    /** A copy sending {@code key}'s value as-is (data_key). */
+    public FormatSettings withDataKey(String key) {
+        return new FormatSettings(
+                format,
+                appendNewline,
+                messageKey,
+                key,
+                tagKey,
+                timeKey,
+                timeType,
+                timeFormat,
+                timeZone,
+                hostnameKey,
+                hostname,
+                compression);
+    }
+
+    /** A copy with single_value's message key. */
+    public FormatSettings withMessageKey(String key) {
+        return new FormatSettings(
+                format,
+                appendNewline,
+                key,
+                dataKey,
+                tagKey,
+                timeKey,
+                timeType,
+                timeFormat,
+                timeZone,
+                hostnameKey,
+                hostname,
+                compression);
+    }
+
+    /** A copy injecting {@code value} under {@code key}. */
+    public FormatSettings withHostname(String key, String value) {
+        return new FormatSettings(
+                format,
+                appendNewline,
+                messageKey,
+                dataKey,
+                tagKey,
+                timeKey,
+                timeType,
+                timeFormat,
+                timeZone,
+                key,
+                value,
+                compression);
+    }
+
+    /** A copy compressing each record. */
+    public FormatSettings withCompression(Compression newCompression) {
+        return new FormatSettings(
+                format,
+                appendNewline,
+                messageKey,
+                dataKey,
+                tagKey,
+                timeKey,
+                timeType,
+                timeFormat,
+                timeZone,
+                hostnameKey,
+                hostname,
+                newCompression);
+    }
+
+    /** Fluentd's {@code utc true}. */
+    public static ZoneId utc() {
+        return ZoneOffset.UTC;
+    }
+
+    /** True when something is injected into records. */
+    public boolean injects() {
+        return tagKey != null || timeKey != null || hostnameKey != null;
+    }
+
+    private static void requireNonEmptyOrNull(String name, String value) {
+        if (value != null && value.isEmpty()) {
+            throw new IllegalArgumentException(name + ": \"\" (expected: a non-empty key, or unset)");
+        }
+    }
 }

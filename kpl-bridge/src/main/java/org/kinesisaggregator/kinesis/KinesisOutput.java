@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,7 +27,6 @@ import org.kinesisaggregator.buffer.EventCursor;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.kinesis.aggregation.AggregateBuilder;
-import org.kinesisaggregator.kinesis.aggregation.AggregationFormat;
 import org.kinesisaggregator.kinesis.format.EventFormatException;
 import org.kinesisaggregator.kinesis.format.EventFormatter;
 import org.kinesisaggregator.kinesis.internal.AwsClients;
@@ -65,547 +65,640 @@ import software.amazon.kinesis.producer.UserRecordResult;
  * completed on this output's result thread. {@link #start} and {@link #close} are called once.
  */
 public final class KinesisOutput implements Output {
-  private static final Logger log = LoggerFactory.getLogger(KinesisOutput.class);
-  private static final HexFormat HEX = HexFormat.of();
-  private static final int RANDOM_KEY_CHARS = 32;
-  private static final int MAX_OPEN_AGGREGATES = 256;
-  private static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Logger log = LoggerFactory.getLogger(KinesisOutput.class);
+    private static final HexFormat HEX = HexFormat.of();
+    private static final int RANDOM_KEY_CHARS = 32;
+    private static final int MAX_OPEN_AGGREGATES = 256;
+    private static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(10);
 
-  private final KinesisOutputSettings settings;
-  private final ProducerPool pool;
-  private final KinesisHealth health;
-  private final KinesisMetrics metrics;
-  private final Clock clock;
-  private final StreamNameTemplate streamName;
-  private final EventFormatter formatter;
-  private final byte[] partitionKeyField;
-  private final byte[] hashKeyField;
-  private final boolean keyedGrouping;
-  private final ConcurrentLinkedQueue<EventFormatter.Workspace> workspaces = new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<AggregateBuilder> builders = new ConcurrentLinkedQueue<>();
-  private final Set<WriteTracker> activeWrites = ConcurrentHashMap.newKeySet();
+    private final KinesisOutputSettings settings;
+    private final ProducerPool pool;
+    private final KinesisHealth health;
+    private final KinesisMetrics metrics;
+    private final Clock clock;
+    private final StreamNameTemplate streamName;
+    private final EventFormatter formatter;
+    private final byte[] partitionKeyField;
+    private final byte[] hashKeyField;
+    private final boolean keyedGrouping;
+    private final ConcurrentLinkedQueue<EventFormatter.Workspace> workspaces = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<AggregateBuilder> builders = new ConcurrentLinkedQueue<>();
+    private final Set<WriteTracker> activeWrites = ConcurrentHashMap.newKeySet();
 
-  private volatile boolean started;
-  private volatile boolean closed;
-  private String region;
-  private AwsClients.KinesisConnection kinesis;
-  private ExecutorService background;
-  private ExecutorService results;
-  private StreamChecks streamChecks;
-  private ShardMaps shardMaps;
-  private volatile ManagedProducer producer;
-  private boolean producerReleased;
+    private volatile boolean started;
+    private volatile boolean closed;
+    private String region;
+    private AwsClients.KinesisConnection kinesis;
+    private ExecutorService background;
+    private ExecutorService results;
+    private StreamChecks streamChecks;
+    private ShardMaps shardMaps;
+    private volatile ManagedProducer producer;
+    private boolean producerReleased;
 
-  /**
-   * No I/O here; {@link #start()} connects.
-   *
-   * @param pool the process' KPL producers (shared by outputs with the same KPL configuration)
-   * @param health the process' Kinesis health, for {@code /health/ready}
-   * @param registry where metrics go
-   */
-  public KinesisOutput(KinesisOutputSettings settings, ProducerPool pool, KinesisHealth health, MeterRegistry registry,
-      Clock clock) {
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.pool = Objects.requireNonNull(pool, "pool");
-    this.health = Objects.requireNonNull(health, "health");
-    this.metrics = new KinesisMetrics(Objects.requireNonNull(registry, "registry"), settings.type().confName());
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.streamName = StreamNameTemplate.parse(settings.streamName());
-    this.formatter = new EventFormatter(settings.format());
-    this.partitionKeyField = settings.partitionKey() == null ? null : settings.partitionKey().getBytes(StandardCharsets.UTF_8);
-    this.hashKeyField = settings.explicitHashKey() == null ? null : settings.explicitHashKey().getBytes(StandardCharsets.UTF_8);
-    this.keyedGrouping = partitionKeyField != null || hashKeyField != null;
-  }
-
-  /** With the system clock. */
-  public KinesisOutput(KinesisOutputSettings settings, ProducerPool pool, KinesisHealth health, MeterRegistry registry) {
-    this(settings, pool, health, registry, Clock.systemUTC());
-  }
-
-  @Override
-  public String type() {
-    return settings.type().confName();
-  }
-
-  public KinesisOutputSettings settings() {
-    return settings;
-  }
-
-  /**
-   * The streams this output writes to that are known missing or not writable, one sentence each
-   * ("stream S not found in region R"), for {@code /health/ready}. A stream whose check failed for
-   * other reasons (Kinesis unreachable, permissions) is not listed: the buffer holds its events and
-   * KPL keeps trying. Cheap; thread-safe.
-   */
-  @Override
-  public List<String> healthProblems() {
-    if (!started || closed) {
-      return List.of();
-    }
-    return streamChecks.problems();
-  }
-
-  /**
-   * Resolves the region, connects the SDK client, takes (or starts) the KPL producer and checks a
-   * static stream name with DescribeStreamSummary. A missing stream is reported (log, metrics,
-   * {@link KinesisHealth}), not thrown: the buffer keeps events until it appears.
-   */
-  @Override
-  public void start() {
-    if (started || closed) {
-      throw new IllegalStateException("kinesis output: " + (closed ? "closed" : "already started"));
-    }
-    try {
-      region = AwsClients.resolveRegion(settings.region());
-      var credentials = AwsClients.credentialsProvider(settings.credentials(), region);
-      kinesis = AwsClients.kinesisClient(region, settings.effectiveEndpoint(), settings.effectiveVerifyCertificate(),
-          credentials, API_CALL_TIMEOUT);
-      background = Executors.newSingleThreadExecutor(daemonThreads("kinesis-" + type() + "-checks"));
-      results = Executors.newSingleThreadExecutor(daemonThreads("kinesis-" + type() + "-results"));
-      streamChecks = new StreamChecks(kinesis.client(), region, settings.streamCheckInterval().toNanos(), health, metrics,
-          background);
-      shardMaps = new ShardMaps(kinesis.client(), settings.shardMapRefreshInterval().toMillis(), clock, background);
-      producer = pool.acquire(new ProducerPool.ProducerKey(region, settings.effectiveEndpoint(),
-          settings.effectiveVerifyCertificate(), settings.credentials(), settings.kpl(),
-          settings.aggregation() == AggregationMode.KPL, settings.aggregationMaxBytes(), settings.aggregationMaxRecords(),
-          settings.effectiveTempDirectory(), settings.maxInFlightBytes()));
-      if (streamName.isStatic()) {
-        streamChecks.check(settings.streamName());
-      }
-    } catch (RuntimeException e) {
-      releaseResources(Duration.ofSeconds(5));
-      throw e;
-    }
-    started = true;
-    log.info("Kinesis output {} started: stream {}, region {}, aggregation {}, partition key {}", type(),
-        settings.streamName(), region, settings.aggregation().confName(),
-        settings.partitionKey() != null ? "field " + settings.partitionKey()
-            : settings.fixedPartitionKey() != null ? "fixed" : "random");
-  }
-
-  @Override
-  public CompletableFuture<WriteResult> write(Chunk chunk) {
-    if (!started || closed) {
-      return CompletableFuture.completedFuture(WriteResult.failed("kinesis output " + type() + " is "
-          + (closed ? "closed" : "not started")));
-    }
-    WriteTracker tracker = new WriteTracker(results);
-    activeWrites.add(tracker);
-    tracker.future().whenComplete((r, e) -> activeWrites.remove(tracker));
-    EventFormatter.Workspace workspace = workspaces.poll();
-    if (workspace == null) {
-      workspace = formatter.newWorkspace();
-    }
-    Batcher batcher = settings.aggregation() == AggregationMode.JAVA ? new Aggregator(tracker) : new PerEvent(tracker);
-    String abort = null;
-    try (EventCursor events = chunk.events()) {
-      while (events.next()) {
-        if (closed) {
-          abort = "kinesis output " + type() + " closed during the write";
-          break;
-        }
-        handle(events, workspace, batcher, tracker);
-      }
-    } catch (IOException | RuntimeException e) {
-      abort = "chunk " + chunk.id() + " unreadable after " + tracker.seenCount() + " events: " + e.getMessage();
-      log.error("Kinesis output {}: {}", type(), abort, e);
-    } finally {
-      try {
-        batcher.finish();
-      } finally {
-        workspaces.add(workspace);
-        tracker.seal(abort);
-      }
-    }
-    return tracker.future();
-  }
-
-  private void handle(EventCursor event, EventFormatter.Workspace workspace, Batcher batcher, WriteTracker tracker)
-      throws IOException {
-    int index = event.index();
-    String tag = event.tag();
-    tracker.seen();
-    String stream = streamName.resolve(tag);
-    if (stream == null) {
-      String reason = streamName.whyInvalid(tag);
-      log.warn("Rejected event: {} (tag={}, index={})", reason, tag, index);
-      metrics.stream("none").rejected("stream_name");
-      tracker.reject(index, reason);
-      return;
-    }
-    StreamChecks.State state = streamChecks.state(stream);
-    if (!state.isWritable()) {
-      metrics.stream(stream).failedBeforeSend(1,
-          state.status() == KinesisHealth.Status.NOT_FOUND ? "StreamNotFound" : "StreamUnavailable");
-      tracker.fail(index, state.detail());
-      return;
-    }
-    workspace.load(event.record());
-    String partitionKey;
-    String hashKey = null;
-    try {
-      partitionKey = partitionKeyField != null ? normalizePartitionKey(workspace.field(partitionKeyField))
-          : settings.fixedPartitionKey();
-      if (hashKeyField != null) {
-        hashKey = workspace.field(hashKeyField);
-        if (hashKey != null && !HashKeys.isExplicitHashKey(hashKey)) {
-          throw new EventFormatException("explicit_hash_key " + settings.explicitHashKey() + ": " + hashKey
-              + " (expected: an integer in 0..2^128-1)");
-        }
-        if (hashKey != null) {
-          hashKey = hashKey.trim();
-        }
-      }
-      workspace.format(tag, event.epochSecond(), event.nanos());
-    } catch (EventFormatException e) {
-      log.warn("Rejected event: {} (tag={}, index={})", e.getMessage(), tag, index);
-      metrics.stream(stream).rejected("format");
-      tracker.reject(index, e.getMessage());
-      return;
-    }
-    int dataBytes = workspace.length();
-    int keyBytes = partitionKey == null ? RANDOM_KEY_CHARS : utf8Length(partitionKey);
-    if ((long) dataBytes + keyBytes > settings.maxRecordBytes()) {
-      String reason = "record of " + (dataBytes + keyBytes) + " bytes (data " + dataBytes + " + partition key "
-          + keyBytes + ") over the limit of " + settings.maxRecordBytes() + " bytes";
-      log.warn("Rejected event: {} (tag={}, stream={}, size={}, limit={})", reason, tag, stream, dataBytes + keyBytes,
-          settings.maxRecordBytes());
-      metrics.stream(stream).rejected("too_large");
-      tracker.reject(index, reason);
-      return;
-    }
-    batcher.add(stream, state.autoDistribution(), index, workspace.array(), dataBytes, partitionKey, hashKey);
-  }
-
-  /** Kinesis takes 1..256 characters; empty means "none" (random), longer is cut at 256. */
-  private static String normalizePartitionKey(String value) {
-    if (value == null || value.isEmpty()) {
-      return null;
-    }
-    if (value.length() <= 256) {
-      return value;
-    }
-    int end = Character.isHighSurrogate(value.charAt(255)) ? 255 : 256;
-    return value.substring(0, end);
-  }
-
-  private static int utf8Length(String s) {
-    int n = s.length();
-    int bytes = n;
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c >= 0x80) {
-        bytes += c < 0x800 ? 1 : Character.isSurrogate(c) ? 1 : 2;
-      }
-    }
-    return bytes;
-  }
-
-  private static String randomKey() {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    return HEX.toHexDigits(random.nextLong()) + HEX.toHexDigits(random.nextLong());
-  }
-
-  /** Turns events into Kinesis records for one write. Not thread-safe: one per write call. */
-  private interface Batcher {
     /**
-     * @param autoDistribution the stream places records itself (RecordDistributionStrategy AUTO):
-     *     keys do not route, so there is no shard to predict
+     * No I/O here; {@link #start()} connects.
+     *
+     * @param pool the process' KPL producers (shared by outputs with the same KPL configuration)
+     * @param health the process' Kinesis health, for {@code /health/ready}
+     * @param registry where metrics go
      */
-    void add(String stream, boolean autoDistribution, int index, byte[] data, int length, String partitionKey, String hashKey);
+    public KinesisOutput(
+            KinesisOutputSettings settings,
+            ProducerPool pool,
+            KinesisHealth health,
+            MeterRegistry registry,
+            Clock clock) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.health = Objects.requireNonNull(health, "health");
+        this.metrics = new KinesisMetrics(
+                Objects.requireNonNull(registry, "registry"), settings.type().confName());
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.streamName = StreamNameTemplate.parse(settings.streamName());
+        this.formatter = new EventFormatter(settings.format());
+        this.partitionKeyField =
+                settings.partitionKey() == null ? null : settings.partitionKey().getBytes(StandardCharsets.UTF_8);
+        this.hashKeyField = settings.explicitHashKey() == null
+                ? null
+                : settings.explicitHashKey().getBytes(StandardCharsets.UTF_8);
+        this.keyedGrouping = partitionKeyField != null || hashKeyField != null;
+    }
 
-    /** Sends whatever is still open. */
-    void finish();
-  }
-
-  /** {@link AggregationMode#KPL} and {@link AggregationMode#NONE}: one KPL user record per event. */
-  private final class PerEvent implements Batcher {
-    private final WriteTracker tracker;
-
-    PerEvent(WriteTracker tracker) {
-      this.tracker = tracker;
+    /** With the system clock. */
+    public KinesisOutput(
+            KinesisOutputSettings settings, ProducerPool pool, KinesisHealth health, MeterRegistry registry) {
+        this(settings, pool, health, registry, Clock.systemUTC());
     }
 
     @Override
-    public void add(String stream, boolean autoDistribution, int index, byte[] data, int length, String partitionKey,
-        String hashKey) {
-      String key = partitionKey != null ? partitionKey : randomKey();
-      int weight = length + utf8Length(key);
-      tracker.submitted();
-      producer.submit(stream, key, hashKey, data, 0, length, weight, () -> closed,
-          new RecordCallback(tracker, stream, new int[] {index}, 1, weight, null));
+    public String type() {
+        return settings.type().confName();
     }
 
+    public KinesisOutputSettings settings() {
+        return settings;
+    }
+
+    /**
+     * The streams this output writes to that are known missing or not writable, one sentence each
+     * ("stream S not found in region R"), for {@code /health/ready}. A stream whose check failed for
+     * other reasons (Kinesis unreachable, permissions) is not listed: the buffer holds its events and
+     * KPL keeps trying. Cheap; thread-safe.
+     */
     @Override
-    public void finish() {}
-  }
-
-  /** An aggregate being filled: its builder, its events, its routing. */
-  private static final class OpenAggregate {
-    final String stream;
-    final String partitionKey;
-    final String hashKey;
-    final String predictedShard;
-    final AggregateBuilder builder;
-    int[] indexes = new int[64];
-    int count;
-    boolean uniformKey = true;
-
-    OpenAggregate(String stream, String partitionKey, String hashKey, String predictedShard, AggregateBuilder builder) {
-      this.stream = stream;
-      this.partitionKey = partitionKey;
-      this.hashKey = hashKey;
-      this.predictedShard = predictedShard;
-      this.builder = builder;
+    public List<String> healthProblems() {
+        if (!started || closed) {
+            return List.of();
+        }
+        return streamChecks.problems();
     }
 
-    void track(int index, String recordKey, String recordHashKey) {
-      if (count == indexes.length) {
-        indexes = Arrays.copyOf(indexes, count * 2);
-      }
-      indexes[count++] = index;
-      if (uniformKey && (!recordKey.equals(partitionKey) || !Objects.equals(recordHashKey, hashKey))) {
-        uniformKey = false;
-      }
-    }
-  }
-
-  /** Group identity with a partition_key field: a predicted shard, or a key when no map is known. */
-  private record GroupKey(String stream, String shardOrKey) {}
-
-  /** {@link AggregationMode#JAVA}: packs events into KPL-format aggregates. */
-  private final class Aggregator implements Batcher {
-    private final WriteTracker tracker;
-    private final LinkedHashMap<Object, OpenAggregate> open = new LinkedHashMap<>();
-    private final HashKeys hashKeys = new HashKeys();
-
-    Aggregator(WriteTracker tracker) {
-      this.tracker = tracker;
-    }
-
+    /**
+     * Resolves the region, connects the SDK client, takes (or starts) the KPL producer and checks a
+     * static stream name with DescribeStreamSummary. A missing stream is reported (log, metrics,
+     * {@link KinesisHealth}), not thrown: the buffer keeps events until it appears.
+     */
     @Override
-    public void add(String stream, boolean autoDistribution, int index, byte[] data, int length, String partitionKey,
-        String hashKey) {
-      Object group;
-      String recordKey;
-      String predictedShard = null;
-      if (!keyedGrouping || autoDistribution) {
-        group = hashKey != null ? new GroupKey(stream, "h:") : stream;
-        OpenAggregate current = open.get(group);
-        recordKey = keyedGrouping && partitionKey != null ? partitionKey
-            : current != null ? current.partitionKey : partitionKey != null ? partitionKey : randomKey();
-      } else {
-        recordKey = partitionKey != null ? partitionKey : randomKey();
-        if (settings.partitionGrouping() == KinesisOutputSettings.PartitionGrouping.SHARD) {
-          ShardMap map = shardMaps.get(stream);
-          if (map != null && map.shardCount() > 0) {
-            if (hashKey == null || !hashKeys.parseExplicitHashKey(hashKey)) {
-              hashKeys.hashPartitionKey(recordKey);
+    public void start() {
+        if (started || closed) {
+            throw new IllegalStateException("kinesis output: " + (closed ? "closed" : "already started"));
+        }
+        try {
+            region = AwsClients.resolveRegion(settings.region());
+            var credentials = AwsClients.credentialsProvider(settings.credentials(), region);
+            kinesis = AwsClients.kinesisClient(
+                    region,
+                    settings.effectiveEndpoint(),
+                    settings.effectiveVerifyCertificate(),
+                    credentials,
+                    API_CALL_TIMEOUT);
+            background = Executors.newSingleThreadExecutor(daemonThreads("kinesis-" + type() + "-checks"));
+            results = Executors.newSingleThreadExecutor(daemonThreads("kinesis-" + type() + "-results"));
+            streamChecks = new StreamChecks(
+                    kinesis.client(), region, settings.streamCheckInterval().toNanos(), health, metrics, background);
+            shardMaps = new ShardMaps(
+                    kinesis.client(), settings.shardMapRefreshInterval().toMillis(), clock, background);
+            producer = pool.acquire(new ProducerPool.ProducerKey(
+                    region,
+                    settings.effectiveEndpoint(),
+                    settings.effectiveVerifyCertificate(),
+                    settings.credentials(),
+                    settings.kpl(),
+                    settings.aggregation() == AggregationMode.KPL,
+                    settings.aggregationMaxBytes(),
+                    settings.aggregationMaxRecords(),
+                    settings.effectiveTempDirectory(),
+                    settings.maxInFlightBytes()));
+            if (streamName.isStatic()) {
+                streamChecks.check(settings.streamName());
             }
-            predictedShard = map.shardFor(hashKeys.high(), hashKeys.low());
-          }
+        } catch (RuntimeException e) {
+            releaseResources(Duration.ofSeconds(5));
+            throw e;
         }
-        // Records with and without an explicit hash key never share an aggregate: aws-kinesis-agg
-        // (npm, 4.x) reports explicit_hash_key_table[0] for a record without an index when the
-        // table is not empty.
-        group = predictedShard != null ? new GroupKey(stream, (hashKey != null ? "h:" : "k:") + predictedShard)
-            : new GroupKey(stream, hashKey != null ? "h:" + hashKey : "k:" + recordKey);
-      }
-      OpenAggregate aggregate = open.get(group);
-      if (aggregate == null) {
-        if (!fitsAlone(length, recordKey, hashKey)) {
-          sendPlain(stream, index, data, length, recordKey, hashKey);
-          return;
-        }
-        aggregate = openAggregate(group, stream, recordKey, hashKey, predictedShard);
-      }
-      if (aggregate.count >= settings.aggregationMaxRecords()
-          || !aggregate.builder.add(data, 0, length, recordKey, hashKey)) {
-        if (!fitsAlone(length, recordKey, hashKey)) {
-          sendPlain(stream, index, data, length, recordKey, hashKey);
-          return;
-        }
-        send(open.remove(group));
-        if ((!keyedGrouping || autoDistribution) && partitionKey == null) {
-          recordKey = randomKey();
-        }
-        aggregate = openAggregate(group, stream, recordKey, hashKey, predictedShard);
-        if (!aggregate.builder.add(data, 0, length, recordKey, hashKey)) {
-          throw new IllegalStateException("an event that fits an empty aggregate did not fit one");
-        }
-      }
-      aggregate.track(index, recordKey, hashKey);
-    }
-
-    /** Whether the record fits an aggregate of its own under the size limit. */
-    private boolean fitsAlone(int length, String recordKey, String hashKey) {
-      return AggregateBuilder.sizeOfOne(length, recordKey, hashKey) + utf8Length(recordKey) <= settings.aggregationMaxBytes();
-    }
-
-    private OpenAggregate openAggregate(Object group, String stream, String key, String hashKey, String shard) {
-      if (open.size() >= MAX_OPEN_AGGREGATES) {
-        Iterator<Map.Entry<Object, OpenAggregate>> eldest = open.entrySet().iterator();
-        OpenAggregate evicted = eldest.next().getValue();
-        eldest.remove();
-        send(evicted);
-      }
-      OpenAggregate aggregate = new OpenAggregate(stream, key, hashKey, shard,
-          takeBuilder(settings.aggregationMaxBytes() - utf8Length(key)));
-      open.put(group, aggregate);
-      return aggregate;
-    }
-
-    private void sendPlain(String stream, int index, byte[] data, int length, String key, String hashKey) {
-      int weight = length + utf8Length(key);
-      tracker.submitted();
-      producer.submit(stream, key, hashKey, data, 0, length, weight, () -> closed,
-          new RecordCallback(tracker, stream, new int[] {index}, 1, weight, null));
-    }
-
-    private void send(OpenAggregate aggregate) {
-      byte[] bytes = aggregate.builder.finish();
-      int weight = bytes.length + utf8Length(aggregate.partitionKey);
-      String shardToCheck = aggregate.uniformKey ? null : aggregate.predictedShard;
-      builders.add(aggregate.builder);
-      tracker.submitted();
-      producer.submit(aggregate.stream, aggregate.partitionKey, aggregate.hashKey, bytes, 0, bytes.length, weight,
-          () -> closed, new RecordCallback(tracker, aggregate.stream, aggregate.indexes, aggregate.count, weight, shardToCheck));
+        started = true;
+        log.info(
+                "Kinesis output {} started: stream {}, region {}, aggregation {}, partition key {}",
+                type(),
+                settings.streamName(),
+                region,
+                settings.aggregation().confName(),
+                settings.partitionKey() != null
+                        ? "field " + settings.partitionKey()
+                        : settings.fixedPartitionKey() != null ? "fixed" : "random");
     }
 
     @Override
-    public void finish() {
-      for (OpenAggregate aggregate : open.values()) {
-        send(aggregate);
-      }
-      open.clear();
+    public CompletableFuture<WriteResult> write(Chunk chunk) {
+        if (!started || closed) {
+            return CompletableFuture.completedFuture(
+                    WriteResult.failed("kinesis output " + type() + " is " + (closed ? "closed" : "not started")));
+        }
+        WriteTracker tracker = new WriteTracker(results);
+        activeWrites.add(tracker);
+        tracker.future().whenComplete((r, e) -> activeWrites.remove(tracker));
+        EventFormatter.Workspace workspace = workspaces.poll();
+        if (workspace == null) {
+            workspace = formatter.newWorkspace();
+        }
+        Batcher batcher =
+                settings.aggregation() == AggregationMode.JAVA ? new Aggregator(tracker) : new PerEvent(tracker);
+        String abort = null;
+        try (EventCursor events = chunk.events()) {
+            while (events.next()) {
+                if (closed) {
+                    abort = "kinesis output " + type() + " closed during the write";
+                    break;
+                }
+                handle(events, workspace, batcher, tracker);
+            }
+        } catch (IOException | RuntimeException e) {
+            abort = "chunk " + chunk.id() + " unreadable after " + tracker.seenCount() + " events: " + e.getMessage();
+            log.error("Kinesis output {}: {}", type(), abort, e);
+        } finally {
+            try {
+                batcher.finish();
+            } finally {
+                workspaces.add(workspace);
+                tracker.seal(abort);
+            }
+        }
+        return tracker.future();
     }
-  }
 
-  private AggregateBuilder takeBuilder(int maxBytes) {
-    AggregateBuilder builder = builders.poll();
-    if (builder == null) {
-      return new AggregateBuilder(maxBytes);
+    private void handle(EventCursor event, EventFormatter.Workspace workspace, Batcher batcher, WriteTracker tracker)
+            throws IOException {
+        int index = event.index();
+        String tag = event.tag();
+        tracker.seen();
+        String stream = streamName.resolve(tag);
+        if (stream == null) {
+            String reason = streamName.whyInvalid(tag);
+            log.warn("Rejected event: {} (tag={}, index={})", reason, tag, index);
+            metrics.stream("none").rejected("stream_name");
+            tracker.reject(index, reason);
+            return;
+        }
+        StreamChecks.State state = streamChecks.state(stream);
+        if (!state.isWritable()) {
+            metrics.stream(stream)
+                    .failedBeforeSend(
+                            1,
+                            state.status() == KinesisHealth.Status.NOT_FOUND ? "StreamNotFound" : "StreamUnavailable");
+            tracker.fail(index, state.detail());
+            return;
+        }
+        workspace.load(event.record());
+        String partitionKey;
+        String hashKey = null;
+        try {
+            partitionKey = partitionKeyField != null
+                    ? normalizePartitionKey(workspace.field(partitionKeyField))
+                    : settings.fixedPartitionKey();
+            if (hashKeyField != null) {
+                hashKey = workspace.field(hashKeyField);
+                if (hashKey != null && !HashKeys.isExplicitHashKey(hashKey)) {
+                    throw new EventFormatException("explicit_hash_key " + settings.explicitHashKey() + ": " + hashKey
+                            + " (expected: an integer in 0..2^128-1)");
+                }
+                if (hashKey != null) {
+                    hashKey = hashKey.trim();
+                }
+            }
+            workspace.format(tag, event.epochSecond(), event.nanos());
+        } catch (EventFormatException e) {
+            log.warn("Rejected event: {} (tag={}, index={})", e.getMessage(), tag, index);
+            metrics.stream(stream).rejected("format");
+            tracker.reject(index, e.getMessage());
+            return;
+        }
+        int dataBytes = workspace.length();
+        int keyBytes = partitionKey == null ? RANDOM_KEY_CHARS : utf8Length(partitionKey);
+        if ((long) dataBytes + keyBytes > settings.maxRecordBytes()) {
+            String reason = "record of " + (dataBytes + keyBytes) + " bytes (data " + dataBytes + " + partition key "
+                    + keyBytes + ") over the limit of " + settings.maxRecordBytes() + " bytes";
+            log.warn(
+                    "Rejected event: {} (tag={}, stream={}, size={}, limit={})",
+                    reason,
+                    tag,
+                    stream,
+                    dataBytes + keyBytes,
+                    settings.maxRecordBytes());
+            metrics.stream(stream).rejected("too_large");
+            tracker.reject(index, reason);
+            return;
+        }
+        batcher.add(stream, state.autoDistribution(), index, workspace.array(), dataBytes, partitionKey, hashKey);
     }
-    builder.reset(maxBytes);
-    return builder;
-  }
 
-  /** Maps one Kinesis record's outcome to its events. Runs on KPL's callback threads: records only. */
-  private final class RecordCallback implements ManagedProducer.Callback {
-    private final WriteTracker tracker;
-    private final String stream;
-    private final int[] indexes;
-    private final int count;
-    private final int weight;
-    private final String predictedShard;
-
-    RecordCallback(WriteTracker tracker, String stream, int[] indexes, int count, int weight, String predictedShard) {
-      this.tracker = tracker;
-      this.stream = stream;
-      this.indexes = indexes;
-      this.count = count;
-      this.weight = weight;
-      this.predictedShard = predictedShard;
+    /** Kinesis takes 1..256 characters; empty means "none" (random), longer is cut at 256. */
+    private static String normalizePartitionKey(String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        if (value.length() <= 256) {
+            return value;
+        }
+        int end = Character.isHighSurrogate(value.charAt(255)) ? 255 : 256;
+        return value.substring(0, end);
     }
 
+    private static int utf8Length(String s) {
+        int n = s.length();
+        int bytes = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                bytes += c < 0x800 ? 1 : Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return bytes;
+    }
+
+    private static String randomKey() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return HEX.toHexDigits(random.nextLong()) + HEX.toHexDigits(random.nextLong());
+    }
+
+    /** Turns events into Kinesis records for one write. Not thread-safe: one per write call. */
+    private interface Batcher {
+        /**
+         * @param autoDistribution the stream places records itself (RecordDistributionStrategy AUTO):
+         *     keys do not route, so there is no shard to predict
+         */
+        void add(
+                String stream,
+                boolean autoDistribution,
+                int index,
+                byte[] data,
+                int length,
+                String partitionKey,
+                String hashKey);
+
+        /** Sends whatever is still open. */
+        void finish();
+    }
+
+    /** {@link AggregationMode#KPL} and {@link AggregationMode#NONE}: one KPL user record per event. */
+    private final class PerEvent implements Batcher {
+        private final WriteTracker tracker;
+
+        PerEvent(WriteTracker tracker) {
+            this.tracker = tracker;
+        }
+
+        @Override
+        public void add(
+                String stream,
+                boolean autoDistribution,
+                int index,
+                byte[] data,
+                int length,
+                String partitionKey,
+                String hashKey) {
+            String key = partitionKey != null ? partitionKey : randomKey();
+            int weight = length + utf8Length(key);
+            tracker.submitted();
+            producer.submit(
+                    stream,
+                    key,
+                    hashKey,
+                    data,
+                    0,
+                    length,
+                    weight,
+                    () -> closed,
+                    new RecordCallback(tracker, stream, new int[] {index}, 1, weight, null));
+        }
+
+        @Override
+        public void finish() {}
+    }
+
+    /** An aggregate being filled: its builder, its events, its routing. */
+    private static final class OpenAggregate {
+        final String stream;
+        final String partitionKey;
+        final String hashKey;
+        final String predictedShard;
+        final AggregateBuilder builder;
+        int[] indexes = new int[64];
+        int count;
+        boolean uniformKey = true;
+
+        OpenAggregate(
+                String stream, String partitionKey, String hashKey, String predictedShard, AggregateBuilder builder) {
+            this.stream = stream;
+            this.partitionKey = partitionKey;
+            this.hashKey = hashKey;
+            this.predictedShard = predictedShard;
+            this.builder = builder;
+        }
+
+        void track(int index, String recordKey, String recordHashKey) {
+            if (count == indexes.length) {
+                indexes = Arrays.copyOf(indexes, count * 2);
+            }
+            indexes[count++] = index;
+            if (uniformKey && (!recordKey.equals(partitionKey) || !Objects.equals(recordHashKey, hashKey))) {
+                uniformKey = false;
+            }
+        }
+    }
+
+    /** Group identity with a partition_key field: a predicted shard, or a key when no map is known. */
+    private record GroupKey(String stream, String shardOrKey) {}
+
+    /** {@link AggregationMode#JAVA}: packs events into KPL-format aggregates. */
+    private final class Aggregator implements Batcher {
+        private final WriteTracker tracker;
+        private final LinkedHashMap<Object, OpenAggregate> open = new LinkedHashMap<>();
+        private final HashKeys hashKeys = new HashKeys();
+
+        Aggregator(WriteTracker tracker) {
+            this.tracker = tracker;
+        }
+
+        @Override
+        public void add(
+                String stream,
+                boolean autoDistribution,
+                int index,
+                byte[] data,
+                int length,
+                String partitionKey,
+                String hashKey) {
+            Object group;
+            String recordKey;
+            String predictedShard = null;
+            if (!keyedGrouping || autoDistribution) {
+                group = hashKey != null ? new GroupKey(stream, "h:") : stream;
+                OpenAggregate current = open.get(group);
+                recordKey = keyedGrouping && partitionKey != null
+                        ? partitionKey
+                        : current != null ? current.partitionKey : partitionKey != null ? partitionKey : randomKey();
+            } else {
+                recordKey = partitionKey != null ? partitionKey : randomKey();
+                if (settings.partitionGrouping() == KinesisOutputSettings.PartitionGrouping.SHARD) {
+                    ShardMap map = shardMaps.get(stream);
+                    if (map != null && map.shardCount() > 0) {
+                        if (hashKey == null || !hashKeys.parseExplicitHashKey(hashKey)) {
+                            hashKeys.hashPartitionKey(recordKey);
+                        }
+                        predictedShard = map.shardFor(hashKeys.high(), hashKeys.low());
+                    }
+                }
+                // Records with and without an explicit hash key never share an aggregate: aws-kinesis-agg
+                // (npm, 4.x) reports explicit_hash_key_table[0] for a record without an index when the
+                // table is not empty.
+                group = predictedShard != null
+                        ? new GroupKey(stream, (hashKey != null ? "h:" : "k:") + predictedShard)
+                        : new GroupKey(stream, hashKey != null ? "h:" + hashKey : "k:" + recordKey);
+            }
+            OpenAggregate aggregate = open.get(group);
+            if (aggregate == null) {
+                if (!fitsAlone(length, recordKey, hashKey)) {
+                    sendPlain(stream, index, data, length, recordKey, hashKey);
+                    return;
+                }
+                aggregate = openAggregate(group, stream, recordKey, hashKey, predictedShard);
+            }
+            if (aggregate.count >= settings.aggregationMaxRecords()
+                    || !aggregate.builder.add(data, 0, length, recordKey, hashKey)) {
+                if (!fitsAlone(length, recordKey, hashKey)) {
+                    sendPlain(stream, index, data, length, recordKey, hashKey);
+                    return;
+                }
+                send(open.remove(group));
+                if ((!keyedGrouping || autoDistribution) && partitionKey == null) {
+                    recordKey = randomKey();
+                }
+                aggregate = openAggregate(group, stream, recordKey, hashKey, predictedShard);
+                if (!aggregate.builder.add(data, 0, length, recordKey, hashKey)) {
+                    throw new IllegalStateException("an event that fits an empty aggregate did not fit one");
+                }
+            }
+            aggregate.track(index, recordKey, hashKey);
+        }
+
+        /** Whether the record fits an aggregate of its own under the size limit. */
+        private boolean fitsAlone(int length, String recordKey, String hashKey) {
+            return AggregateBuilder.sizeOfOne(length, recordKey, hashKey) + utf8Length(recordKey)
+                    <= settings.aggregationMaxBytes();
+        }
+
+        private OpenAggregate openAggregate(Object group, String stream, String key, String hashKey, String shard) {
+            if (open.size() >= MAX_OPEN_AGGREGATES) {
+                Iterator<Map.Entry<Object, OpenAggregate>> eldest =
+                        open.entrySet().iterator();
+                OpenAggregate evicted = eldest.next().getValue();
+                eldest.remove();
+                send(evicted);
+            }
+            OpenAggregate aggregate = new OpenAggregate(
+                    stream, key, hashKey, shard, takeBuilder(settings.aggregationMaxBytes() - utf8Length(key)));
+            open.put(group, aggregate);
+            return aggregate;
+        }
+
+        private void sendPlain(String stream, int index, byte[] data, int length, String key, String hashKey) {
+            int weight = length + utf8Length(key);
+            tracker.submitted();
+            producer.submit(
+                    stream,
+                    key,
+                    hashKey,
+                    data,
+                    0,
+                    length,
+                    weight,
+                    () -> closed,
+                    new RecordCallback(tracker, stream, new int[] {index}, 1, weight, null));
+        }
+
+        private void send(OpenAggregate aggregate) {
+            byte[] bytes = aggregate.builder.finish();
+            int weight = bytes.length + utf8Length(aggregate.partitionKey);
+            String shardToCheck = aggregate.uniformKey ? null : aggregate.predictedShard;
+            builders.add(aggregate.builder);
+            tracker.submitted();
+            producer.submit(
+                    aggregate.stream,
+                    aggregate.partitionKey,
+                    aggregate.hashKey,
+                    bytes,
+                    0,
+                    bytes.length,
+                    weight,
+                    () -> closed,
+                    new RecordCallback(
+                            tracker, aggregate.stream, aggregate.indexes, aggregate.count, weight, shardToCheck));
+        }
+
+        @Override
+        public void finish() {
+            for (OpenAggregate aggregate : open.values()) {
+                send(aggregate);
+            }
+            open.clear();
+        }
+    }
+
+    private AggregateBuilder takeBuilder(int maxBytes) {
+        AggregateBuilder builder = builders.poll();
+        if (builder == null) {
+            return new AggregateBuilder(maxBytes);
+        }
+        builder.reset(maxBytes);
+        return builder;
+    }
+
+    /** Maps one Kinesis record's outcome to its events. Runs on KPL's callback threads: records only. */
+    private final class RecordCallback implements ManagedProducer.Callback {
+        private final WriteTracker tracker;
+        private final String stream;
+        private final int[] indexes;
+        private final int count;
+        private final int weight;
+        private final String predictedShard;
+
+        RecordCallback(
+                WriteTracker tracker, String stream, int[] indexes, int count, int weight, String predictedShard) {
+            this.tracker = tracker;
+            this.stream = stream;
+            this.indexes = indexes;
+            this.count = count;
+            this.weight = weight;
+            this.predictedShard = predictedShard;
+        }
+
+        @Override
+        public void delivered(UserRecordResult result, long latencyNanos) {
+            KinesisMetrics.StreamMeters meters = metrics.stream(stream);
+            if (predictedShard != null && !predictedShard.equals(result.getShardId())) {
+                log.warn(
+                        "Kinesis stream {}: an aggregate of {} events predicted for {} landed on {}; re-sending its events under a "
+                                + "fresh shard map",
+                        stream,
+                        count,
+                        predictedShard,
+                        result.getShardId());
+                meters.shardMiss();
+                meters.failed(count, "ShardMismatch", latencyNanos);
+                shardMaps.refreshSoon(stream);
+                tracker.failed(
+                        count,
+                        "stream " + stream + ": aggregate predicted for " + predictedShard + " landed on "
+                                + result.getShardId()
+                                + " (resharded?); its events are re-sent under a fresh shard map");
+                return;
+            }
+            meters.delivered(count, weight, latencyNanos);
+            tracker.delivered(indexes, count);
+        }
+
+        @Override
+        public void failed(String errorCode, String message, long latencyNanos) {
+            metrics.stream(stream).failed(count, errorCode, latencyNanos);
+            if ("Expired".equals(errorCode) || "ResourceNotFoundException".equals(errorCode)) {
+                streamChecks.recheckSoon(stream);
+            }
+            tracker.failed(count, "stream " + stream + ": " + message);
+        }
+    }
+
+    /**
+     * Stops taking writes, flushes KPL and waits up to {@code close_timeout} for records in flight;
+     * writes still unsettled then complete with their events failed (the buffer keeps them).
+     * Idempotent.
+     */
     @Override
-    public void delivered(UserRecordResult result, long latencyNanos) {
-      KinesisMetrics.StreamMeters meters = metrics.stream(stream);
-      if (predictedShard != null && !predictedShard.equals(result.getShardId())) {
-        log.warn("Kinesis stream {}: an aggregate of {} events predicted for {} landed on {}; re-sending its events under a "
-            + "fresh shard map", stream, count, predictedShard, result.getShardId());
-        meters.shardMiss();
-        meters.failed(count, "ShardMismatch", latencyNanos);
-        shardMaps.refreshSoon(stream);
-        tracker.failed(count, "stream " + stream + ": aggregate predicted for " + predictedShard + " landed on "
-            + result.getShardId() + " (resharded?); its events are re-sent under a fresh shard map");
-        return;
-      }
-      meters.delivered(count, weight, latencyNanos);
-      tracker.delivered(indexes, count);
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!started) {
+            return;
+        }
+        long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
+        producer.flush();
+        for (WriteTracker tracker : activeWrites) {
+            long remaining = deadline - System.nanoTime();
+            try {
+                tracker.future().get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                // timed out, or failed: forced below
+            }
+        }
+        for (WriteTracker tracker : activeWrites) {
+            tracker.forceComplete("kinesis output " + type() + " closed before KPL settled the record");
+        }
+        releaseResources(Duration.ofNanos(Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime())));
+        log.info("Kinesis output {} closed", type());
     }
 
-    @Override
-    public void failed(String errorCode, String message, long latencyNanos) {
-      metrics.stream(stream).failed(count, errorCode, latencyNanos);
-      if ("Expired".equals(errorCode) || "ResourceNotFoundException".equals(errorCode)) {
-        streamChecks.recheckSoon(stream);
-      }
-      tracker.failed(count, "stream " + stream + ": " + message);
+    /** Gives back the producer and stops the threads and client, whichever exist. Each step is quiet. */
+    private void releaseResources(Duration producerTimeout) {
+        // The producer reference stays: a straggling write then gets "Closed" from the stopped producer.
+        if (producer != null && !producerReleased) {
+            producerReleased = true;
+            try {
+                pool.release(producer, producerTimeout);
+            } catch (RuntimeException e) {
+                log.warn("Kinesis output {}: releasing its KPL producer failed ({})", type(), e.getMessage());
+            }
+        }
+        if (background != null) {
+            background.shutdownNow();
+        }
+        if (results != null) {
+            results.shutdown();
+            try {
+                results.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (kinesis != null) {
+            try {
+                kinesis.close();
+            } catch (RuntimeException e) {
+                log.warn("Kinesis output {}: closing its SDK client failed ({})", type(), e.getMessage());
+            }
+        }
     }
-  }
 
-  /**
-   * Stops taking writes, flushes KPL and waits up to {@code close_timeout} for records in flight;
-   * writes still unsettled then complete with their events failed (the buffer keeps them).
-   * Idempotent.
-   */
-  @Override
-  public void close() {
-    if (closed) {
-      return;
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
-    closed = true;
-    if (!started) {
-      return;
-    }
-    long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
-    producer.flush();
-    for (WriteTracker tracker : activeWrites) {
-      long remaining = deadline - System.nanoTime();
-      try {
-        tracker.future().get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      } catch (Exception e) {
-        // timed out, or failed: forced below
-      }
-    }
-    for (WriteTracker tracker : activeWrites) {
-      tracker.forceComplete("kinesis output " + type() + " closed before KPL settled the record");
-    }
-    releaseResources(Duration.ofNanos(Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime())));
-    log.info("Kinesis output {} closed", type());
-  }
-
-  /** Gives back the producer and stops the threads and client, whichever exist. Each step is quiet. */
-  private void releaseResources(Duration producerTimeout) {
-    // The producer reference stays: a straggling write then gets "Closed" from the stopped producer.
-    if (producer != null && !producerReleased) {
-      producerReleased = true;
-      try {
-        pool.release(producer, producerTimeout);
-      } catch (RuntimeException e) {
-        log.warn("Kinesis output {}: releasing its KPL producer failed ({})", type(), e.getMessage());
-      }
-    }
-    if (background != null) {
-      background.shutdownNow();
-    }
-    if (results != null) {
-      results.shutdown();
-      try {
-        results.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (kinesis != null) {
-      try {
-        kinesis.close();
-      } catch (RuntimeException e) {
-        log.warn("Kinesis output {}: closing its SDK client failed ({})", type(), e.getMessage());
-      }
-    }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
 }

@@ -50,343 +50,371 @@ import org.kinesisaggregator.kinesis.internal.StreamNameTemplate;
  * @param closeTimeout how long {@link KinesisOutput#close()} waits for records in flight
  */
 public record KinesisOutputSettings(
-    OutputType type,
-    String region,
-    String streamName,
-    String partitionKey,
-    String fixedPartitionKey,
-    String explicitHashKey,
-    URI endpoint,
-    boolean sslVerifyPeer,
-    CredentialsSettings credentials,
-    FormatSettings format,
-    AggregationMode aggregation,
-    int aggregationMaxBytes,
-    int aggregationMaxRecords,
-    int maxRecordBytes,
-    PartitionGrouping partitionGrouping,
-    long maxInFlightBytes,
-    Duration shardMapRefreshInterval,
-    Duration streamCheckInterval,
-    Path kplTempDirectory,
-    KplSettings kpl,
-    Duration closeTimeout) {
+        OutputType type,
+        String region,
+        String streamName,
+        String partitionKey,
+        String fixedPartitionKey,
+        String explicitHashKey,
+        URI endpoint,
+        boolean sslVerifyPeer,
+        CredentialsSettings credentials,
+        FormatSettings format,
+        AggregationMode aggregation,
+        int aggregationMaxBytes,
+        int aggregationMaxRecords,
+        int maxRecordBytes,
+        PartitionGrouping partitionGrouping,
+        long maxInFlightBytes,
+        Duration shardMapRefreshInterval,
+        Duration streamCheckInterval,
+        Path kplTempDirectory,
+        KplSettings kpl,
+        Duration closeTimeout) {
 
-  /** Kinesis' limit on one record, data plus partition key. */
-  public static final int KINESIS_MAX_RECORD_BYTES = 1024 * 1024;
-  /** KPL's {@code AggregationMaxSize} default, two 25 KB PUT payload units. */
-  public static final int DEFAULT_AGGREGATION_MAX_BYTES = 51_200;
-  public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 8L * 1024 * 1024;
-  public static final Duration DEFAULT_SHARD_MAP_REFRESH_INTERVAL = Duration.ofMinutes(1);
-  public static final Duration DEFAULT_STREAM_CHECK_INTERVAL = Duration.ofSeconds(10);
-  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Kinesis' limit on one record, data plus partition key. */
+    public static final int KINESIS_MAX_RECORD_BYTES = 1024 * 1024;
+    /** KPL's {@code AggregationMaxSize} default, two 25 KB PUT payload units. */
+    public static final int DEFAULT_AGGREGATION_MAX_BYTES = 51_200;
 
-  /** How events with a partition_key field are grouped into aggregates. */
-  public enum PartitionGrouping {
-    /** One aggregate per predicted shard (ListShards + MD5 of the key): full aggregates whatever the key count. */
-    SHARD("shard"),
-    /** One aggregate per distinct key: needs no shard map; aggregates stay small when keys are many. */
-    KEY("key");
+    public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 8L * 1024 * 1024;
+    public static final Duration DEFAULT_SHARD_MAP_REFRESH_INTERVAL = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_STREAM_CHECK_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-    private final String confName;
+    /** How events with a partition_key field are grouped into aggregates. */
+    public enum PartitionGrouping {
+        /** One aggregate per predicted shard (ListShards + MD5 of the key): full aggregates whatever the key count. */
+        SHARD("shard"),
+        /** One aggregate per distinct key: needs no shard map; aggregates stay small when keys are many. */
+        KEY("key");
 
-    PartitionGrouping(String confName) {
-      this.confName = confName;
-    }
+        private final String confName;
 
-    public String confName() {
-      return confName;
-    }
-
-    public static PartitionGrouping fromConfName(String name) {
-      for (PartitionGrouping g : values()) {
-        if (g.confName.equals(name)) {
-          return g;
+        PartitionGrouping(String confName) {
+            this.confName = confName;
         }
-      }
-      throw new IllegalArgumentException("partition_grouping: " + name + " (expected: shard or key)");
-    }
-  }
 
-  public KinesisOutputSettings {
-    Objects.requireNonNull(type, "type");
-    if (region != null && !region.matches("[a-z]+-([a-z]+-)?[a-z]+-[0-9]+")) {
-      throw new IllegalArgumentException("region: " + region + " (expected: a region name like ap-northeast-1)");
-    }
-    Objects.requireNonNull(streamName, "stream_name");
-    StreamNameTemplate.parse(streamName);
-    requireNonEmptyOrNull("partition_key", partitionKey);
-    requireNonEmptyOrNull("explicit_hash_key", explicitHashKey);
-    if (fixedPartitionKey != null && (fixedPartitionKey.isEmpty() || fixedPartitionKey.length() > 256)) {
-      throw new IllegalArgumentException("fixed_partition_key: length " + fixedPartitionKey.length() + " (expected: 1..256 characters)");
-    }
-    if (fixedPartitionKey != null && partitionKey != null) {
-      throw new IllegalArgumentException("fixed_partition_key and partition_key: both set (expected: at most one)");
-    }
-    if (endpoint != null) {
-      if (!"https".equals(endpoint.getScheme()) || endpoint.getHost() == null) {
-        throw new IllegalArgumentException("endpoint: " + endpoint + " (expected: https://host[:port]; KPL always uses TLS)");
-      }
-      if (endpoint.getPath() != null && !endpoint.getPath().isEmpty() && !endpoint.getPath().equals("/")) {
-        throw new IllegalArgumentException("endpoint: " + endpoint + " (expected: no path; KPL takes a host and a port)");
-      }
-    }
-    Objects.requireNonNull(credentials, "credentials");
-    Objects.requireNonNull(format, "format");
-    Objects.requireNonNull(aggregation, "aggregation");
-    if (maxRecordBytes < 1 || maxRecordBytes > KINESIS_MAX_RECORD_BYTES) {
-      throw new IllegalArgumentException("max_record_size: " + maxRecordBytes + " (expected: 1.." + KINESIS_MAX_RECORD_BYTES + ")");
-    }
-    if (aggregationMaxBytes < 1024 || aggregationMaxBytes > KINESIS_MAX_RECORD_BYTES) {
-      throw new IllegalArgumentException("aggregation_max_size: " + aggregationMaxBytes + " (expected: 1024.." + KINESIS_MAX_RECORD_BYTES + ")");
-    }
-    if (aggregationMaxRecords < 1) {
-      throw new IllegalArgumentException("aggregation_max_count: " + aggregationMaxRecords + " (expected: >= 1)");
-    }
-    Objects.requireNonNull(partitionGrouping, "partition_grouping");
-    if (maxInFlightBytes < KINESIS_MAX_RECORD_BYTES) {
-      throw new IllegalArgumentException("max_in_flight_size: " + maxInFlightBytes + " (expected: >= " + KINESIS_MAX_RECORD_BYTES + ", one full record)");
-    }
-    requirePositive("shard_map_refresh_interval", shardMapRefreshInterval);
-    requirePositive("stream_check_interval", streamCheckInterval);
-    requirePositive("close_timeout", closeTimeout);
-    Objects.requireNonNull(kpl, "kinesis_producer");
-  }
-
-  /** The defaults of {@code type} for {@code streamName}. */
-  public static Builder builder(OutputType type, String streamName) {
-    return new Builder(type, streamName);
-  }
-
-  /** A builder holding this record's values. */
-  public Builder toBuilder() {
-    return new Builder(this);
-  }
-
-  /** The endpoint to use: {@link #endpoint()}, else v1's custom_endpoint/port, else null (AWS). */
-  public URI effectiveEndpoint() {
-    if (endpoint != null) {
-      return endpoint;
-    }
-    String host = kpl.get(KplSettings.Option.KINESIS_ENDPOINT);
-    if (host == null) {
-      host = kpl.get(KplSettings.Option.CUSTOM_ENDPOINT);
-    }
-    if (host == null || host.isEmpty()) {
-      return null;
-    }
-    long port = kpl.getLong(KplSettings.Option.KINESIS_PORT, kpl.getLong(KplSettings.Option.PORT, 443));
-    return URI.create("https://" + host + ":" + port);
-  }
-
-  /** Whether certificates are verified: {@code ssl_verify_peer} and KPL's {@code verify_certificate}. */
-  public boolean effectiveVerifyCertificate() {
-    return sslVerifyPeer && kpl.getBoolean(KplSettings.Option.VERIFY_CERTIFICATE, true);
-  }
-
-  /** The KPL temp directory: {@code <kinesis_producer> temp_directory}, else {@link #kplTempDirectory()}. */
-  public Path effectiveTempDirectory() {
-    String fromKpl = kpl.get(KplSettings.Option.TEMP_DIRECTORY);
-    return fromKpl != null ? Path.of(fromKpl) : kplTempDirectory;
-  }
-
-  private static void requireNonEmptyOrNull(String name, String value) {
-    if (value != null && value.isEmpty()) {
-      throw new IllegalArgumentException(name + ": \"\" (expected: a record key, or unset)");
-    }
-  }
-
-  private static void requirePositive(String name, Duration value) {
-    if (value == null || value.isZero() || value.isNegative()) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
-    }
-  }
-
-  /** Collects values, then validates them all at once in {@link #build()}. Not thread-safe. */
-  public static final class Builder {
-    private OutputType type;
-    private String region;
-    private String streamName;
-    private String partitionKey;
-    private String fixedPartitionKey;
-    private String explicitHashKey;
-    private URI endpoint;
-    private boolean sslVerifyPeer = true;
-    private CredentialsSettings credentials = CredentialsSettings.defaultChain();
-    private FormatSettings format;
-    private AggregationMode aggregation;
-    private int aggregationMaxBytes = DEFAULT_AGGREGATION_MAX_BYTES;
-    private int aggregationMaxRecords = Integer.MAX_VALUE;
-    private int maxRecordBytes = KINESIS_MAX_RECORD_BYTES;
-    private PartitionGrouping partitionGrouping = PartitionGrouping.SHARD;
-    private long maxInFlightBytes = DEFAULT_MAX_IN_FLIGHT_BYTES;
-    private Duration shardMapRefreshInterval = DEFAULT_SHARD_MAP_REFRESH_INTERVAL;
-    private Duration streamCheckInterval = DEFAULT_STREAM_CHECK_INTERVAL;
-    private Path kplTempDirectory;
-    private KplSettings kpl = KplSettings.empty();
-    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
-    private boolean aggregationExplicit;
-
-    private Builder(OutputType type, String streamName) {
-      this.type = Objects.requireNonNull(type, "type");
-      this.streamName = streamName;
-      this.format = FormatSettings.defaults(type);
-      this.aggregation = type.defaultAggregation();
-    }
-
-    private Builder(KinesisOutputSettings s) {
-      type = s.type;
-      region = s.region;
-      streamName = s.streamName;
-      partitionKey = s.partitionKey;
-      fixedPartitionKey = s.fixedPartitionKey;
-      explicitHashKey = s.explicitHashKey;
-      endpoint = s.endpoint;
-      sslVerifyPeer = s.sslVerifyPeer;
-      credentials = s.credentials;
-      format = s.format;
-      aggregation = s.aggregation;
-      aggregationExplicit = true;
-      aggregationMaxBytes = s.aggregationMaxBytes;
-      aggregationMaxRecords = s.aggregationMaxRecords;
-      maxRecordBytes = s.maxRecordBytes;
-      partitionGrouping = s.partitionGrouping;
-      maxInFlightBytes = s.maxInFlightBytes;
-      shardMapRefreshInterval = s.shardMapRefreshInterval;
-      streamCheckInterval = s.streamCheckInterval;
-      kplTempDirectory = s.kplTempDirectory;
-      kpl = s.kpl;
-      closeTimeout = s.closeTimeout;
-    }
-
-    public Builder region(String value) {
-      region = value;
-      return this;
-    }
-
-    public Builder streamName(String value) {
-      streamName = value;
-      return this;
-    }
-
-    public Builder partitionKey(String field) {
-      partitionKey = field;
-      return this;
-    }
-
-    public Builder fixedPartitionKey(String value) {
-      fixedPartitionKey = value;
-      return this;
-    }
-
-    public Builder explicitHashKey(String field) {
-      explicitHashKey = field;
-      return this;
-    }
-
-    public Builder endpoint(URI value) {
-      endpoint = value;
-      return this;
-    }
-
-    public Builder sslVerifyPeer(boolean value) {
-      sslVerifyPeer = value;
-      return this;
-    }
-
-    public Builder credentials(CredentialsSettings value) {
-      credentials = value;
-      return this;
-    }
-
-    public Builder format(FormatSettings value) {
-      format = value;
-      return this;
-    }
-
-    public Builder aggregation(AggregationMode value) {
-      aggregation = value;
-      aggregationExplicit = true;
-      return this;
-    }
-
-    public Builder aggregationMaxBytes(int value) {
-      aggregationMaxBytes = value;
-      return this;
-    }
-
-    public Builder aggregationMaxRecords(int value) {
-      aggregationMaxRecords = value;
-      return this;
-    }
-
-    public Builder maxRecordBytes(int value) {
-      maxRecordBytes = value;
-      return this;
-    }
-
-    public Builder partitionGrouping(PartitionGrouping value) {
-      partitionGrouping = value;
-      return this;
-    }
-
-    public Builder maxInFlightBytes(long value) {
-      maxInFlightBytes = value;
-      return this;
-    }
-
-    public Builder shardMapRefreshInterval(Duration value) {
-      shardMapRefreshInterval = value;
-      return this;
-    }
-
-    public Builder streamCheckInterval(Duration value) {
-      streamCheckInterval = value;
-      return this;
-    }
-
-    public Builder kplTempDirectory(Path value) {
-      kplTempDirectory = value;
-      return this;
-    }
-
-    /**
-     * The {@code <kinesis_producer>} section. Unless {@link #aggregation} was set explicitly,
-     * {@code aggregation_enabled false} selects {@link AggregationMode#NONE}, and
-     * {@code aggregation_max_size} / {@code aggregation_max_count} size our aggregates.
-     */
-    public Builder kpl(KplSettings value) {
-      kpl = value;
-      return this;
-    }
-
-    public Builder closeTimeout(Duration value) {
-      closeTimeout = value;
-      return this;
-    }
-
-    /** Validates and builds. */
-    public KinesisOutputSettings build() {
-      AggregationMode mode = aggregation;
-      int maxBytes = aggregationMaxBytes;
-      int maxRecords = aggregationMaxRecords;
-      if (kpl != null) {
-        if (!aggregationExplicit && !kpl.getBoolean(KplSettings.Option.AGGREGATION_ENABLED, true)) {
-          mode = AggregationMode.NONE;
+        public String confName() {
+            return confName;
         }
-        String size = kpl.get(KplSettings.Option.AGGREGATION_MAX_SIZE);
-        if (size != null && maxBytes == DEFAULT_AGGREGATION_MAX_BYTES) {
-          maxBytes = (int) Math.min(Long.parseLong(size), KINESIS_MAX_RECORD_BYTES);
+
+        public static PartitionGrouping fromConfName(String name) {
+            for (PartitionGrouping g : values()) {
+                if (g.confName.equals(name)) {
+                    return g;
+                }
+            }
+            throw new IllegalArgumentException("partition_grouping: " + name + " (expected: shard or key)");
         }
-        String count = kpl.get(KplSettings.Option.AGGREGATION_MAX_COUNT);
-        if (count != null && maxRecords == Integer.MAX_VALUE) {
-          maxRecords = (int) Math.min(Long.parseLong(count), Integer.MAX_VALUE);
-        }
-      }
-      return new KinesisOutputSettings(type, region == null ? null : region.toLowerCase(Locale.ROOT), streamName,
-          partitionKey, fixedPartitionKey, explicitHashKey, endpoint, sslVerifyPeer, credentials, format, mode, maxBytes,
-          maxRecords, maxRecordBytes, partitionGrouping, maxInFlightBytes, shardMapRefreshInterval,
-          streamCheckInterval, kplTempDirectory, kpl, closeTimeout);
     }
-  }
+
+    public KinesisOutputSettings {
+        Objects.requireNonNull(type, "type");
+        if (region != null && !region.matches("[a-z]+-([a-z]+-)?[a-z]+-[0-9]+")) {
+            throw new IllegalArgumentException("region: " + region + " (expected: a region name like ap-northeast-1)");
+        }
+        Objects.requireNonNull(streamName, "stream_name");
+        StreamNameTemplate.parse(streamName);
+        requireNonEmptyOrNull("partition_key", partitionKey);
+        requireNonEmptyOrNull("explicit_hash_key", explicitHashKey);
+        if (fixedPartitionKey != null && (fixedPartitionKey.isEmpty() || fixedPartitionKey.length() > 256)) {
+            throw new IllegalArgumentException(
+                    "fixed_partition_key: length " + fixedPartitionKey.length() + " (expected: 1..256 characters)");
+        }
+        if (fixedPartitionKey != null && partitionKey != null) {
+            throw new IllegalArgumentException(
+                    "fixed_partition_key and partition_key: both set (expected: at most one)");
+        }
+        if (endpoint != null) {
+            if (!"https".equals(endpoint.getScheme()) || endpoint.getHost() == null) {
+                throw new IllegalArgumentException(
+                        "endpoint: " + endpoint + " (expected: https://host[:port]; KPL always uses TLS)");
+            }
+            if (endpoint.getPath() != null
+                    && !endpoint.getPath().isEmpty()
+                    && !endpoint.getPath().equals("/")) {
+                throw new IllegalArgumentException(
+                        "endpoint: " + endpoint + " (expected: no path; KPL takes a host and a port)");
+            }
+        }
+        Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(aggregation, "aggregation");
+        if (maxRecordBytes < 1 || maxRecordBytes > KINESIS_MAX_RECORD_BYTES) {
+            throw new IllegalArgumentException(
+                    "max_record_size: " + maxRecordBytes + " (expected: 1.." + KINESIS_MAX_RECORD_BYTES + ")");
+        }
+        if (aggregationMaxBytes < 1024 || aggregationMaxBytes > KINESIS_MAX_RECORD_BYTES) {
+            throw new IllegalArgumentException("aggregation_max_size: " + aggregationMaxBytes + " (expected: 1024.."
+                    + KINESIS_MAX_RECORD_BYTES + ")");
+        }
+        if (aggregationMaxRecords < 1) {
+            throw new IllegalArgumentException("aggregation_max_count: " + aggregationMaxRecords + " (expected: >= 1)");
+        }
+        Objects.requireNonNull(partitionGrouping, "partition_grouping");
+        if (maxInFlightBytes < KINESIS_MAX_RECORD_BYTES) {
+            throw new IllegalArgumentException("max_in_flight_size: " + maxInFlightBytes + " (expected: >= "
+                    + KINESIS_MAX_RECORD_BYTES + ", one full record)");
+        }
+        requirePositive("shard_map_refresh_interval", shardMapRefreshInterval);
+        requirePositive("stream_check_interval", streamCheckInterval);
+        requirePositive("close_timeout", closeTimeout);
+        Objects.requireNonNull(kpl, "kinesis_producer");
+    }
+
+    /** The defaults of {@code type} for {@code streamName}. */
+    public static Builder builder(OutputType type, String streamName) {
+        return new Builder(type, streamName);
+    }
+
+    /** A builder holding this record's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** The endpoint to use: {@link #endpoint()}, else v1's custom_endpoint/port, else null (AWS). */
+    public URI effectiveEndpoint() {
+        if (endpoint != null) {
+            return endpoint;
+        }
+        String host = kpl.get(KplSettings.Option.KINESIS_ENDPOINT);
+        if (host == null) {
+            host = kpl.get(KplSettings.Option.CUSTOM_ENDPOINT);
+        }
+        if (host == null || host.isEmpty()) {
+            return null;
+        }
+        long port = kpl.getLong(KplSettings.Option.KINESIS_PORT, kpl.getLong(KplSettings.Option.PORT, 443));
+        return URI.create("https://" + host + ":" + port);
+    }
+
+    /** Whether certificates are verified: {@code ssl_verify_peer} and KPL's {@code verify_certificate}. */
+    public boolean effectiveVerifyCertificate() {
+        return sslVerifyPeer && kpl.getBoolean(KplSettings.Option.VERIFY_CERTIFICATE, true);
+    }
+
+    /** The KPL temp directory: {@code <kinesis_producer> temp_directory}, else {@link #kplTempDirectory()}. */
+    public Path effectiveTempDirectory() {
+        String fromKpl = kpl.get(KplSettings.Option.TEMP_DIRECTORY);
+        return fromKpl != null ? Path.of(fromKpl) : kplTempDirectory;
+    }
+
+    private static void requireNonEmptyOrNull(String name, String value) {
+        if (value != null && value.isEmpty()) {
+            throw new IllegalArgumentException(name + ": \"\" (expected: a record key, or unset)");
+        }
+    }
+
+    private static void requirePositive(String name, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+        }
+    }
+
+    /** Collects values, then validates them all at once in {@link #build()}. Not thread-safe. */
+    public static final class Builder {
+        private OutputType type;
+        private String region;
+        private String streamName;
+        private String partitionKey;
+        private String fixedPartitionKey;
+        private String explicitHashKey;
+        private URI endpoint;
+        private boolean sslVerifyPeer = true;
+        private CredentialsSettings credentials = CredentialsSettings.defaultChain();
+        private FormatSettings format;
+        private AggregationMode aggregation;
+        private int aggregationMaxBytes = DEFAULT_AGGREGATION_MAX_BYTES;
+        private int aggregationMaxRecords = Integer.MAX_VALUE;
+        private int maxRecordBytes = KINESIS_MAX_RECORD_BYTES;
+        private PartitionGrouping partitionGrouping = PartitionGrouping.SHARD;
+        private long maxInFlightBytes = DEFAULT_MAX_IN_FLIGHT_BYTES;
+        private Duration shardMapRefreshInterval = DEFAULT_SHARD_MAP_REFRESH_INTERVAL;
+        private Duration streamCheckInterval = DEFAULT_STREAM_CHECK_INTERVAL;
+        private Path kplTempDirectory;
+        private KplSettings kpl = KplSettings.empty();
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private boolean aggregationExplicit;
+
+        private Builder(OutputType type, String streamName) {
+            this.type = Objects.requireNonNull(type, "type");
+            this.streamName = streamName;
+            this.format = FormatSettings.defaults(type);
+            this.aggregation = type.defaultAggregation();
+        }
+
+        private Builder(KinesisOutputSettings s) {
+            type = s.type;
+            region = s.region;
+            streamName = s.streamName;
+            partitionKey = s.partitionKey;
+            fixedPartitionKey = s.fixedPartitionKey;
+            explicitHashKey = s.explicitHashKey;
+            endpoint = s.endpoint;
+            sslVerifyPeer = s.sslVerifyPeer;
+            credentials = s.credentials;
+            format = s.format;
+            aggregation = s.aggregation;
+            aggregationExplicit = true;
+            aggregationMaxBytes = s.aggregationMaxBytes;
+            aggregationMaxRecords = s.aggregationMaxRecords;
+            maxRecordBytes = s.maxRecordBytes;
+            partitionGrouping = s.partitionGrouping;
+            maxInFlightBytes = s.maxInFlightBytes;
+            shardMapRefreshInterval = s.shardMapRefreshInterval;
+            streamCheckInterval = s.streamCheckInterval;
+            kplTempDirectory = s.kplTempDirectory;
+            kpl = s.kpl;
+            closeTimeout = s.closeTimeout;
+        }
+
+        public Builder region(String value) {
+            region = value;
+            return this;
+        }
+
+        public Builder streamName(String value) {
+            streamName = value;
+            return this;
+        }
+
+        public Builder partitionKey(String field) {
+            partitionKey = field;
+            return this;
+        }
+
+        public Builder fixedPartitionKey(String value) {
+            fixedPartitionKey = value;
+            return this;
+        }
+
+        public Builder explicitHashKey(String field) {
+            explicitHashKey = field;
+            return this;
+        }
+
+        public Builder endpoint(URI value) {
+            endpoint = value;
+            return this;
+        }
+
+        public Builder sslVerifyPeer(boolean value) {
+            sslVerifyPeer = value;
+            return this;
+        }
+
+        public Builder credentials(CredentialsSettings value) {
+            credentials = value;
+            return this;
+        }
+
+        public Builder format(FormatSettings value) {
+            format = value;
+            return this;
+        }
+
+        public Builder aggregation(AggregationMode value) {
+            aggregation = value;
+            aggregationExplicit = true;
+            return this;
+        }
+
+        public Builder aggregationMaxBytes(int value) {
+            aggregationMaxBytes = value;
+            return this;
+        }
+
+        public Builder aggregationMaxRecords(int value) {
+            aggregationMaxRecords = value;
+            return this;
+        }
+
+        public Builder maxRecordBytes(int value) {
+            maxRecordBytes = value;
+            return this;
+        }
+
+        public Builder partitionGrouping(PartitionGrouping value) {
+            partitionGrouping = value;
+            return this;
+        }
+
+        public Builder maxInFlightBytes(long value) {
+            maxInFlightBytes = value;
+            return this;
+        }
+
+        public Builder shardMapRefreshInterval(Duration value) {
+            shardMapRefreshInterval = value;
+            return this;
+        }
+
+        public Builder streamCheckInterval(Duration value) {
+            streamCheckInterval = value;
+            return this;
+        }
+
+        public Builder kplTempDirectory(Path value) {
+            kplTempDirectory = value;
+            return this;
+        }
+
+        /**
+         * The {@code <kinesis_producer>} section. Unless {@link #aggregation} was set explicitly,
+         * {@code aggregation_enabled false} selects {@link AggregationMode#NONE}, and
+         * {@code aggregation_max_size} / {@code aggregation_max_count} size our aggregates.
+         */
+        public Builder kpl(KplSettings value) {
+            kpl = value;
+            return this;
+        }
+
+        public Builder closeTimeout(Duration value) {
+            closeTimeout = value;
+            return this;
+        }
+
+        /** Validates and builds. */
+        public KinesisOutputSettings build() {
+            AggregationMode mode = aggregation;
+            int maxBytes = aggregationMaxBytes;
+            int maxRecords = aggregationMaxRecords;
+            if (kpl != null) {
+                if (!aggregationExplicit && !kpl.getBoolean(KplSettings.Option.AGGREGATION_ENABLED, true)) {
+                    mode = AggregationMode.NONE;
+                }
+                String size = kpl.get(KplSettings.Option.AGGREGATION_MAX_SIZE);
+                if (size != null && maxBytes == DEFAULT_AGGREGATION_MAX_BYTES) {
+                    maxBytes = (int) Math.min(Long.parseLong(size), KINESIS_MAX_RECORD_BYTES);
+                }
+                String count = kpl.get(KplSettings.Option.AGGREGATION_MAX_COUNT);
+                if (count != null && maxRecords == Integer.MAX_VALUE) {
+                    maxRecords = (int) Math.min(Long.parseLong(count), Integer.MAX_VALUE);
+                }
+            }
+            return new KinesisOutputSettings(
+                    type,
+                    region == null ? null : region.toLowerCase(Locale.ROOT),
+                    streamName,
+                    partitionKey,
+                    fixedPartitionKey,
+                    explicitHashKey,
+                    endpoint,
+                    sslVerifyPeer,
+                    credentials,
+                    format,
+                    mode,
+                    maxBytes,
+                    maxRecords,
+                    maxRecordBytes,
+                    partitionGrouping,
+                    maxInFlightBytes,
+                    shardMapRefreshInterval,
+                    streamCheckInterval,
+                    kplTempDirectory,
+                    kpl,
+                    closeTimeout);
+        }
+    }
 }

@@ -16,46 +16,46 @@ package org.kinesisaggregator.kinesis;
  * </ul>
  */
 public enum OutputType {
-  KINESIS_PRODUCER("kinesis_producer"),
-  KINESIS_STREAMS_AGGREGATED("kinesis_streams_aggregated"),
-  KINESIS_STREAMS("kinesis_streams");
+    KINESIS_PRODUCER("kinesis_producer"),
+    KINESIS_STREAMS_AGGREGATED("kinesis_streams_aggregated"),
+    KINESIS_STREAMS("kinesis_streams");
 
-  private final String confName;
+    private final String confName;
 
-  OutputType(String confName) {
-    this.confName = confName;
-  }
-
-  /** The {@code @type} (or v0.12 {@code type}) value. */
-  public String confName() {
-    return confName;
-  }
-
-  /** The type for a conf name, or null when it is not a Kinesis output. */
-  public static OutputType fromConfName(String name) {
-    for (OutputType type : values()) {
-      if (type.confName.equals(name)) {
-        return type;
-      }
+    OutputType(String confName) {
+        this.confName = confName;
     }
-    return null;
-  }
 
-  /** How events are packed by default for this type. */
-  public AggregationMode defaultAggregation() {
-    return this == KINESIS_STREAMS ? AggregationMode.NONE : AggregationMode.JAVA;
-  }
+    /** The {@code @type} (or v0.12 {@code type}) value. */
+    public String confName() {
+        return confName;
+    }
 
-  /** Whether json and single_value records end with a newline by default (plugin v3 does, v1 chomps). */
-  public boolean defaultAppendNewline() {
-    return this != KINESIS_PRODUCER;
-  }
+    /** The type for a conf name, or null when it is not a Kinesis output. */
+    public static OutputType fromConfName(String name) {
+        for (OutputType type : values()) {
+            if (type.confName.equals(name)) {
+                return type;
+            }
+        }
+        return null;
+    }
 
-  /**
-   * The strftime format used for an injected time when none is given: v1's formatter mixin uses
-   * ISO 8601 seconds (null here), plugin v3's {@code <inject>} defaults to nanoseconds.
-   */
-  public String defaultTimeFormat() {
-    return this == KINESIS_PRODUCER ? null : "%Y-%m-%dT%H:%M:%S.%N%z";
-  }
+    /** How events are packed by default for this type. */
+    public AggregationMode defaultAggregation() {
+        return this == KINESIS_STREAMS ? AggregationMode.NONE : AggregationMode.JAVA;
+    }
+
+    /** Whether json and single_value records end with a newline by default (plugin v3 does, v1 chomps). */
+    public boolean defaultAppendNewline() {
+        return this != KINESIS_PRODUCER;
+    }
+
+    /**
+     * The strftime format used for an injected time when none is given: v1's formatter mixin uses
+     * ISO 8601 seconds (null here), plugin v3's {@code <inject>} defaults to nanoseconds.
+     */
+    public String defaultTimeFormat() {
+        return this == KINESIS_PRODUCER ? null : "%Y-%m-%dT%H:%M:%S.%N%z";
+    }
 }

@@ -23,78 +23,84 @@ import software.amazon.awssdk.services.kinesis.model.Shard;
  * <p>Thread-safe.
  */
 final class ShardMaps {
-  private static final Logger log = LoggerFactory.getLogger(ShardMaps.class);
+    private static final Logger log = LoggerFactory.getLogger(ShardMaps.class);
 
-  private final KinesisClient client;
-  private final long refreshIntervalMillis;
-  private final Clock clock;
-  private final ExecutorService background;
-  private final ConcurrentHashMap<String, ShardMap> maps = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Boolean> refreshing = new ConcurrentHashMap<>();
+    private final KinesisClient client;
+    private final long refreshIntervalMillis;
+    private final Clock clock;
+    private final ExecutorService background;
+    private final ConcurrentHashMap<String, ShardMap> maps = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Boolean> refreshing = new ConcurrentHashMap<>();
 
-  ShardMaps(KinesisClient client, long refreshIntervalMillis, Clock clock, ExecutorService background) {
-    this.client = client;
-    this.refreshIntervalMillis = refreshIntervalMillis;
-    this.clock = clock;
-    this.background = background;
-  }
-
-  /** The stream's map, loading it now if there is none; null when it cannot be loaded. */
-  ShardMap get(String stream) {
-    ShardMap map = maps.get(stream);
-    if (map == null) {
-      return load(stream);
+    ShardMaps(KinesisClient client, long refreshIntervalMillis, Clock clock, ExecutorService background) {
+        this.client = client;
+        this.refreshIntervalMillis = refreshIntervalMillis;
+        this.clock = clock;
+        this.background = background;
     }
-    if (clock.millis() - map.loadedAt().toEpochMilli() > refreshIntervalMillis) {
-      refreshSoon(stream);
-    }
-    return map;
-  }
 
-  /** Reloads in the background (a prediction missed: the stream was probably resharded). */
-  void refreshSoon(String stream) {
-    if (refreshing.putIfAbsent(stream, Boolean.TRUE) != null) {
-      return;
+    /** The stream's map, loading it now if there is none; null when it cannot be loaded. */
+    ShardMap get(String stream) {
+        ShardMap map = maps.get(stream);
+        if (map == null) {
+            return load(stream);
+        }
+        if (clock.millis() - map.loadedAt().toEpochMilli() > refreshIntervalMillis) {
+            refreshSoon(stream);
+        }
+        return map;
     }
-    try {
-      background.execute(() -> {
+
+    /** Reloads in the background (a prediction missed: the stream was probably resharded). */
+    void refreshSoon(String stream) {
+        if (refreshing.putIfAbsent(stream, Boolean.TRUE) != null) {
+            return;
+        }
         try {
-          load(stream);
-        } finally {
-          refreshing.remove(stream);
+            background.execute(() -> {
+                try {
+                    load(stream);
+                } finally {
+                    refreshing.remove(stream);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            refreshing.remove(stream);
         }
-      });
-    } catch (RejectedExecutionException e) {
-      refreshing.remove(stream);
     }
-  }
 
-  private ShardMap load(String stream) {
-    try {
-      List<ShardMap.Shard> open = new ArrayList<>();
-      String next = null;
-      do {
-        ListShardsRequest request = next == null
-            ? ListShardsRequest.builder().streamName(stream).build()
-            : ListShardsRequest.builder().nextToken(next).build();
-        ListShardsResponse response = client.listShards(request);
-        for (Shard shard : response.shards()) {
-          if (shard.sequenceNumberRange() == null || shard.sequenceNumberRange().endingSequenceNumber() == null) {
-            open.add(new ShardMap.Shard(shard.shardId(), new BigInteger(shard.hashKeyRange().startingHashKey()),
-                new BigInteger(shard.hashKeyRange().endingHashKey())));
-          }
+    private ShardMap load(String stream) {
+        try {
+            List<ShardMap.Shard> open = new ArrayList<>();
+            String next = null;
+            do {
+                ListShardsRequest request = next == null
+                        ? ListShardsRequest.builder().streamName(stream).build()
+                        : ListShardsRequest.builder().nextToken(next).build();
+                ListShardsResponse response = client.listShards(request);
+                for (Shard shard : response.shards()) {
+                    if (shard.sequenceNumberRange() == null
+                            || shard.sequenceNumberRange().endingSequenceNumber() == null) {
+                        open.add(new ShardMap.Shard(
+                                shard.shardId(),
+                                new BigInteger(shard.hashKeyRange().startingHashKey()),
+                                new BigInteger(shard.hashKeyRange().endingHashKey())));
+                    }
+                }
+                next = response.nextToken();
+            } while (next != null);
+            ShardMap map = new ShardMap(stream, open, clock.instant());
+            ShardMap previous = maps.put(stream, map);
+            if (previous == null || previous.shardCount() != map.shardCount()) {
+                log.info("Kinesis stream {}: {} open shards", stream, map.shardCount());
+            }
+            return map;
+        } catch (RuntimeException e) {
+            log.warn(
+                    "Kinesis stream {}: cannot list shards ({}); grouping its events by partition key instead",
+                    stream,
+                    e.getMessage());
+            return maps.get(stream);
         }
-        next = response.nextToken();
-      } while (next != null);
-      ShardMap map = new ShardMap(stream, open, clock.instant());
-      ShardMap previous = maps.put(stream, map);
-      if (previous == null || previous.shardCount() != map.shardCount()) {
-        log.info("Kinesis stream {}: {} open shards", stream, map.shardCount());
-      }
-      return map;
-    } catch (RuntimeException e) {
-      log.warn("Kinesis stream {}: cannot list shards ({}); grouping its events by partition key instead", stream, e.getMessage());
-      return maps.get(stream);
     }
-  }
 }

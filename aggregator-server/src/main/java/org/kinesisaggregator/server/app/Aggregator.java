@@ -2,6 +2,7 @@ package org.kinesisaggregator.server.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.kinesisaggregator.admin.AdminServer;
 import org.kinesisaggregator.admin.AdminSettings;
 import org.kinesisaggregator.admin.PluginInfo;
+import org.kinesisaggregator.buffer.BufferSettings;
 import org.kinesisaggregator.buffer.Buffers;
 import org.kinesisaggregator.buffer.EventBuffer;
 import org.kinesisaggregator.buffer.EventSink;
@@ -60,613 +62,659 @@ import org.slf4j.LoggerFactory;
  * shutdown hook); the routers are safe for the inputs' event loops.
  */
 public final class Aggregator implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
-  private static final Set<String> TOP_LEVEL = Set.of("source", "match", "filter", "label", "system");
+    private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
+    private static final Set<String> TOP_LEVEL = Set.of("source", "match", "filter", "label", "system");
 
-  /**
-   * What the application uses from the process: meters, the clock, the zone of {@code localtime},
-   * the host name ({@code ${hostname}}), and where {@code stdout} outputs write.
-   */
-  public record Environment(MeterRegistry registry, Clock clock, ZoneId zone, String hostname, OutputStream stdout) {
-    public Environment {
-      Objects.requireNonNull(registry, "registry");
-      Objects.requireNonNull(clock, "clock");
-      Objects.requireNonNull(zone, "zone");
-      Objects.requireNonNull(hostname, "hostname");
-      Objects.requireNonNull(stdout, "stdout");
-    }
-  }
-
-  private record Named<T>(String name, T component) {
-  }
-
-  private final SystemSettings system;
-  private final Map<String, Router> routers;
-  private final List<Named<Output>> outputs;
-  private final List<Named<EventBuffer>> buffers;
-  private final List<Named<Input>> inputs;
-  private final List<PluginInfo> pluginInfos;
-  private final List<String> warnings;
-  private final String summary;
-  private final CountDownLatch closedLatch = new CountDownLatch(1);
-  private boolean started;
-  private boolean closed;
-  private int startedInputs;
-  private volatile boolean ready;
-
-  private Aggregator(Assembler a) {
-    this.system = a.system;
-    this.routers = Collections.unmodifiableMap(a.routers);
-    this.outputs = List.copyOf(a.outputs);
-    this.buffers = List.copyOf(a.buffers);
-    this.inputs = List.copyOf(a.inputs);
-    this.pluginInfos = List.copyOf(a.pluginInfos);
-    this.warnings = List.copyOf(a.warnings);
-    this.summary = a.summary();
-    a.self.set(this);
-  }
-
-  /**
-   * Maps {@code root} (a parsed conf) onto a ready-to-start application.
-   *
-   * @param strict unused parameters and sections are errors instead of warnings
-   * @throws ConfException when the conf is invalid
-   */
-  public static Aggregator assemble(ConfElement root, Plugins plugins, Environment env, boolean strict) {
-    Assembler a = new Assembler(root, plugins, env);
-    a.assemble();
-    List<String> unused = root.unused();
-    if (strict && !unused.isEmpty()) {
-      throw new ConfException(null, String.join("\n", unused) + "\n(--strict: unused parameters are errors)");
-    }
-    a.warnings.addAll(unused);
-    for (String w : a.warnings) {
-      log.warn("{}", w);
-    }
-    return new Aggregator(a);
-  }
-
-  public SystemSettings system() {
-    return system;
-  }
-
-  /** The router of {@code label} ({@link Router#ROOT_LABEL} for the top level), or null. */
-  public Router router(String label) {
-    return routers.get(label);
-  }
-
-  /** Conf warnings (unused parameters, derived ids, no-effect parameters), in the order met. */
-  public List<String> warnings() {
-    return warnings;
-  }
-
-  /** A short description of sources, routes and outputs, for {@code --dry-run}. */
-  public String summary() {
-    return summary;
-  }
-
-  /** True between a successful {@link #start()} and {@link #close()} (for {@code /health/ready}). */
-  public boolean isReady() {
-    return ready;
-  }
-
-  /**
-   * Why this node should not get traffic now: starting, draining, or an output's health problem
-   * (e.g. a missing Kinesis stream). Empty when ready. Thread-safe; {@code /health/ready} calls it.
-   */
-  public List<String> problems() {
-    List<String> problems = new ArrayList<>();
-    if (!ready) {
-      boolean isClosed;
-      synchronized (this) {
-        isClosed = closed;
-      }
-      problems.add(isClosed ? "draining: shutting down" : "starting");
-    }
-    for (Named<Output> o : outputs) {
-      for (String problem : o.component().healthProblems()) {
-        problems.add("output " + o.name() + ": " + problem);
-      }
-    }
-    return problems;
-  }
-
-  /** The inputs of type {@code type}, in conf order (e.g. to find the bound addresses of port-0 sources). */
-  public <T extends Input> List<T> inputs(Class<T> type) {
-    return inputs.stream().map(Named::component).filter(type::isInstance).map(type::cast).toList();
-  }
-
-  /** Every input, filter and output, as {@code /api/plugins.json} lists them. */
-  public List<PluginInfo> plugins() {
-    return pluginInfos;
-  }
-
-  /**
-   * Starts outputs, buffers, then inputs. On a failure, closes what started and rethrows.
-   *
-   * @throws ConfException when an output type of the conf is not in this build
-   */
-  public synchronized void start() throws Exception {
-    if (closed || started) {
-      throw new IllegalStateException("start: already " + (closed ? "closed" : "started"));
-    }
-    started = true;
-    log.info("Starting: {} outputs, {} buffers, {} inputs", outputs.size(), buffers.size(), inputs.size());
-    try {
-      for (Named<Output> o : outputs) {
-        o.component().start();
-        log.info("Started output {} ({})", o.name(), o.component().type());
-      }
-      for (Named<EventBuffer> b : buffers) {
-        b.component().start();
-        log.info("Started buffer of {}", b.name());
-      }
-      for (Named<Input> i : inputs) {
-        i.component().start();
-        startedInputs++;
-        log.info("Started input {}", i.name());
-      }
-    } catch (Exception e) {
-      log.error("Start-up failed: {}", e.toString());
-      close();
-      throw e;
-    }
-    ready = true;
-    log.info("Ready");
-  }
-
-  /** Bounded, ordered, idempotent; never throws. */
-  @Override
-  public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    }
-    long t0 = System.nanoTime();
-    boolean wasReady = ready;
-    ready = false;
-    try {
-      if (wasReady && !system.drainDelay().isZero()) {
-        log.info("Shutting down: not ready, still serving for drain_delay {}", system.drainDelay());
-        waitQuietly(system.drainDelay());
-      }
-      long deadline = System.nanoTime() + system.shutdownTimeout().toNanos();
-      int toDrain;
-      synchronized (this) {
-        toDrain = startedInputs;
-      }
-      // The admin endpoint closes last, so that /health/ready answers 503 for as long as the node lives.
-      List<Named<Input>> admin = inputs.stream().filter(i -> i.component() instanceof AdminServer).toList();
-      for (Named<Input> i : inputs.subList(0, toDrain)) {
-        if (!admin.contains(i)) {
-          Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-          step("drain input " + i.name(), () -> i.component().drain(left));
+    /**
+     * What the application uses from the process: meters, the clock, the zone of {@code localtime},
+     * the host name ({@code ${hostname}}), and where {@code stdout} outputs write.
+     */
+    public record Environment(MeterRegistry registry, Clock clock, ZoneId zone, String hostname, OutputStream stdout) {
+        public Environment {
+            Objects.requireNonNull(registry, "registry");
+            Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(zone, "zone");
+            Objects.requireNonNull(hostname, "hostname");
+            Objects.requireNonNull(stdout, "stdout");
         }
-      }
-      for (Named<Input> i : inputs) {
-        if (!admin.contains(i)) {
-          step("close input " + i.name(), i.component()::close);
+    }
+
+    private record Named<T>(String name, T component) {}
+
+    private final SystemSettings system;
+    private final Map<String, Router> routers;
+    private final List<Named<Output>> outputs;
+    private final List<Named<EventBuffer>> buffers;
+    private final List<Named<Input>> inputs;
+    private final List<PluginInfo> pluginInfos;
+    private final List<String> warnings;
+    private final String summary;
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+    private boolean started;
+    private boolean closed;
+    private int startedInputs;
+    private volatile boolean ready;
+
+    private Aggregator(Assembler a) {
+        this.system = a.system;
+        this.routers = Collections.unmodifiableMap(a.routers);
+        this.outputs = List.copyOf(a.outputs);
+        this.buffers = List.copyOf(a.buffers);
+        this.inputs = List.copyOf(a.inputs);
+        this.pluginInfos = List.copyOf(a.pluginInfos);
+        this.warnings = List.copyOf(a.warnings);
+        this.summary = a.summary();
+        a.self.set(this);
+    }
+
+    /**
+     * Maps {@code root} (a parsed conf) onto a ready-to-start application.
+     *
+     * @param strict unused parameters and sections are errors instead of warnings
+     * @throws ConfException when the conf is invalid
+     */
+    public static Aggregator assemble(ConfElement root, Plugins plugins, Environment env, boolean strict) {
+        Assembler a = new Assembler(root, plugins, env);
+        a.assemble();
+        List<String> unused = root.unused();
+        if (strict && !unused.isEmpty()) {
+            throw new ConfException(null, String.join("\n", unused) + "\n(--strict: unused parameters are errors)");
         }
-      }
-      for (Named<EventBuffer> b : buffers) {
-        step("close buffer of " + b.name(), b.component()::close);
-      }
-      for (Named<Output> o : outputs) {
-        step("close output " + o.name(), o.component()::close);
-      }
-      for (Named<Input> i : admin) {
-        step("close input " + i.name(), i.component()::close);
-      }
-      log.info("Closed in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-    } finally {
-      closedLatch.countDown();
-    }
-  }
-
-  /** Waits until {@link #close()} has finished. */
-  public void awaitClosed() throws InterruptedException {
-    closedLatch.await();
-  }
-
-  private static void step(String what, Runnable action) {
-    try {
-      action.run();
-      log.info("Shutdown: {} done", what);
-    } catch (RuntimeException e) {
-      log.warn("Shutdown: {} failed, continuing: {}", what, e.toString());
-    }
-  }
-
-  private static void waitQuietly(Duration d) {
-    try {
-      new CountDownLatch(1).await(d.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Maps the conf; confined to the assembling thread. */
-  private static final class Assembler {
-    private final ConfElement root;
-    private final Plugins plugins;
-    private final Environment env;
-    private final BufferFactory bufferFactory;
-    private final OutputIds ids = new OutputIds();
-    private final Map<String, Router> routers = new LinkedHashMap<>();
-    private final List<Named<Output>> outputs = new ArrayList<>();
-    private final List<Named<EventBuffer>> buffers = new ArrayList<>();
-    private final List<Named<Input>> inputs = new ArrayList<>();
-    private final List<PluginInfo> pluginInfos = new ArrayList<>();
-    private final AtomicReference<Aggregator> self = new AtomicReference<>();
-    private int filterCount;
-    private final List<String> warnings = new ArrayList<>();
-    private final List<String> sourceLines = new ArrayList<>();
-    private final Map<String, List<String>> routeLines = new LinkedHashMap<>();
-    private final Map<String, Map<String, ConfElement>> relabels = new LinkedHashMap<>();
-    private SystemSettings system;
-
-    Assembler(ConfElement root, Plugins plugins, Environment env) {
-      this.root = root;
-      this.plugins = plugins;
-      this.env = env;
-      this.bufferFactory = plugins.bufferFactory() != null ? plugins.bufferFactory()
-          : (id, s, out, sec) -> Buffers.create(id, s, out, sec, env.clock(), env.registry());
-    }
-
-    void assemble() {
-      root.markUsed();
-      for (ConfElement e : root.elements()) {
-        if (e.name().equals("worker")) {
-          throw new ConfException(e.location(), "<worker> is not supported (expected: one process; <system> workers"
-              + " sets the event-loop threads)");
+        a.warnings.addAll(unused);
+        for (String w : a.warnings) {
+            log.warn("{}", w);
         }
-        if (!TOP_LEVEL.contains(e.name())) {
-          throw new ConfException(e.location(), "unknown directive " + e.describe()
-              + " (expected: source, match, filter, label or system)");
-        }
-      }
-      system = SystemSettings.fromConf(root.element("system"));
-      // Routers first, so that relabel can point at any label, whatever the order in the file.
-      routers.put(Router.ROOT_LABEL, new Router(Router.ROOT_LABEL, env.registry()));
-      Map<String, ConfElement> labels = new LinkedHashMap<>();
-      for (ConfElement label : root.elements("label")) {
-        String name = label.arg().trim();
-        if (!name.startsWith("@") || name.length() < 2 || name.contains(" ")) {
-          throw new ConfException(label.location(), "<label " + name + ">: a label name starts with @ (expected:"
-              + " <label @NAME>)");
-        }
-        if (labels.containsKey(name)) {
-          throw new ConfException(label.location(), "<label " + name + "> is defined twice (first at "
-              + labels.get(name).location() + ")");
-        }
-        labels.put(name, label);
-        routers.put(name, new Router(name, env.registry()));
-      }
-      configure(Router.ROOT_LABEL, root);
-      for (Map.Entry<String, ConfElement> l : labels.entrySet()) {
-        for (ConfElement inner : l.getValue().elements()) {
-          if (!inner.name().equals("match") && !inner.name().equals("filter")) {
-            throw new ConfException(inner.location(), inner.describe() + " inside <label " + l.getKey()
-                + "> (expected: filter or match)");
-          }
-        }
-        configure(l.getKey(), l.getValue());
-      }
-      EventSink errorRouter = routers.get(Router.ERROR_LABEL);
-      for (Router r : routers.values()) {
-        r.configure(pendingRules.get(r.label()), r.label().equals(Router.ERROR_LABEL) ? null : errorRouter);
-      }
-      checkRelabelCycles();
-      for (ConfElement source : root.elements("source")) {
-        source(source);
-      }
+        return new Aggregator(a);
     }
 
-    private final Map<String, List<Router.Rule>> pendingRules = new LinkedHashMap<>();
+    public SystemSettings system() {
+        return system;
+    }
 
-    private void configure(String label, ConfElement scope) {
-      List<Router.Rule> rules = new ArrayList<>();
-      List<String> lines = routeLines.computeIfAbsent(label, k -> new ArrayList<>());
-      for (ConfElement e : scope.elements()) {
-        if (e.name().equals("filter")) {
-          e.markUsed();
-          TagPattern pattern = pattern(e);
-          EventFilter filter = filter(e);
-          filterCount++;
-          pluginInfos.add(new PluginInfo(e.has("@id") ? e.param("@id").value() : "filter-" + filterCount, "filter",
-              filter.type(), PluginConfig.of(e), null));
-          String description = e.describe() + " (" + e.location() + ")";
-          rules.add(new Router.FilterRule(pattern, filter, description));
-          lines.add("  " + description + " " + filter.type());
-        } else if (e.name().equals("match")) {
-          e.markUsed();
-          TagPattern pattern = pattern(e);
-          List<String> outputLines = new ArrayList<>();
-          EventSink sink = output(e, label, null, outputLines, "    ");
-          String description = e.describe() + " (" + e.location() + ")";
-          rules.add(new Router.MatchRule(pattern, sink, description));
-          lines.add("  " + description);
-          lines.addAll(outputLines);
+    /** The router of {@code label} ({@link Router#ROOT_LABEL} for the top level), or null. */
+    public Router router(String label) {
+        return routers.get(label);
+    }
+
+    /** Conf warnings (unused parameters, derived ids, no-effect parameters), in the order met. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** A short description of sources, routes and outputs, for {@code --dry-run}. */
+    public String summary() {
+        return summary;
+    }
+
+    /** True between a successful {@link #start()} and {@link #close()} (for {@code /health/ready}). */
+    public boolean isReady() {
+        return ready;
+    }
+
+    /**
+     * Why this node should not get traffic now: starting, draining, or an output's health problem
+     * (e.g. a missing Kinesis stream). Empty when ready. Thread-safe; {@code /health/ready} calls it.
+     */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        if (!ready) {
+            boolean isClosed;
+            synchronized (this) {
+                isClosed = closed;
+            }
+            problems.add(isClosed ? "draining: shutting down" : "starting");
         }
-      }
-      pendingRules.put(label, rules);
-    }
-
-    private static TagPattern pattern(ConfElement e) {
-      try {
-        return TagPattern.compile(e.arg());
-      } catch (IllegalArgumentException ex) {
-        throw new ConfException(e.location(), e.describe() + ": " + ex.getMessage(), ex);
-      }
-    }
-
-    private EventFilter filter(ConfElement e) {
-      String type = e.type();
-      e.string("@id", null);
-      e.string("@log_level", null);
-      if (type == null) {
-        throw e.missing("@type");
-      }
-      return switch (type) {
-        case "grep" -> GrepFilter.fromConf(e);
-        case "record_transformer" -> RecordTransformerFilter.fromConf(e, env.hostname(), env.zone());
-        default -> throw e.error(e.has("@type") ? "@type" : "type", "unknown filter type \"" + type
-            + "\" (known: grep, record_transformer)");
-      };
-    }
-
-    /** Builds the sink of a {@code <match>} or {@code <store>}. */
-    private EventSink output(ConfElement e, String label, String forcedId, List<String> lines, String indent) {
-      e.markUsed();
-      String type = e.type();
-      if (type == null) {
-        throw e.missing("@type");
-      }
-      e.string("@log_level", null); // accepted; per-plugin log levels are not supported (the global level applies)
-      String explicitId = e.string("@id", null);
-      String id;
-      if (explicitId != null) {
-        id = ids.explicit(e, explicitId);
-      } else if (forcedId != null) {
-        id = forcedId;
-      } else {
-        id = ids.derive(label.equals(Router.ROOT_LABEL) ? null : label, type, e.arg());
-      }
-      OutputFactory factory = plugins.outputs().get(type);
-      if (factory == null) {
-        throw e.error(e.has("@type") ? "@type" : "type", "unknown output type \"" + type + "\" in " + e.describe()
-            + " (known: " + String.join(", ", plugins.outputs().keySet()) + ")");
-      }
-      Context ctx = new Context(e, id, label, explicitId != null, lines, indent);
-      lines.add(indent + "→ " + type + " [id " + id + "]");
-      return factory.create(e, ctx);
-    }
-
-    private Output secondary(ConfElement sec, String outputId) {
-      sec.markUsed();
-      String type = sec.type();
-      if (type == null) {
-        throw sec.missing("@type");
-      }
-      if (sec.element("buffer") != null) {
-        throw new ConfException(sec.location(), "<secondary> cannot have a <buffer> (expected: the primary's buffer"
-            + " hands it the chunks)");
-      }
-      return switch (type) {
-        case "file" -> new FileOutput(outputId + "-secondary", FileOutput.settingsFromConf(sec, env.zone()));
-        case "secondary_file" -> SecondaryFileOutput.fromConf(outputId + "-secondary", sec);
-        default -> throw sec.error(sec.has("@type") ? "@type" : "type", "\"" + type
-            + "\" is not supported in <secondary> (expected: file or secondary_file)");
-      };
-    }
-
-    private void source(ConfElement e) {
-      e.markUsed();
-      String type = e.type();
-      if (type == null) {
-        throw e.missing("@type");
-      }
-      e.string("@id", null);
-      e.string("@log_level", null);
-      if (AdminSources.isAdmin(type)) {
-        AdminSettings admin = AdminSources.settings(e, type);
-        Input input = new AdminServer(admin, AdminSources.metricsText(env.registry()),
-            () -> self.get() == null ? List.of("starting") : self.get().problems(),
-            () -> self.get() == null ? List.of() : self.get().plugins());
-        String name = type + " " + admin.bind() + ":" + admin.port();
-        inputs.add(new Named<>(name, input));
-        pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
-        sourceLines.add("  " + name + " (/health/live, /health/ready, /metrics, /api/plugins.json) ("
-            + e.location() + ")");
-        return;
-      }
-      InputFactory factory = plugins.inputs().get(type);
-      if (factory == null) {
-        throw e.error(e.has("@type") ? "@type" : "type", "unknown input type \"" + type + "\" (known: "
-            + String.join(", ", plugins.inputs().keySet()) + ", monitor_agent, prometheus)");
-      }
-      String label = e.string("@label", Router.ROOT_LABEL);
-      Router router = routers.get(label);
-      if (router == null) {
-        throw e.error("@label", "unknown label " + label + " (defined: " + String.join(", ", routers.keySet()) + ")");
-      }
-      ForwardSettings settings = ForwardConf.settings(e, system);
-      Input input = factory.create(settings, router, env.registry());
-      String name = type + " " + settings.bind() + ":" + settings.port();
-      inputs.add(new Named<>(name, input));
-      pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type + "_" + settings.port()), "input", type,
-          PluginConfig.of(e), null));
-      sourceLines.add("  " + name + (settings.tls() != null ? " tls" : "") + (settings.security() != null
-          ? " security" : "") + " → " + label + " (" + e.location() + ")");
-    }
-
-    private void checkRelabelCycles() {
-      for (String start : relabels.keySet()) {
-        Deque<String> path = new ArrayDeque<>();
-        visit(start, path, new LinkedHashSet<>());
-      }
-    }
-
-    private void visit(String label, Deque<String> path, Set<String> done) {
-      if (path.contains(label)) {
-        List<String> cycle = new ArrayList<>(path);
-        Collections.reverse(cycle);
-        cycle = cycle.subList(cycle.indexOf(label), cycle.size());
-        ConfElement at = relabels.get(cycle.get(cycle.size() - 1)).get(label);
-        throw new ConfException(at.location(), "relabel cycle: " + String.join(" → ", cycle) + " → " + label
-            + " (expected: relabel chains that end)");
-      }
-      if (!done.add(label)) {
-        return;
-      }
-      path.push(label);
-      for (String next : relabels.getOrDefault(label, Map.of()).keySet()) {
-        visit(next, path, done);
-      }
-      path.pop();
-    }
-
-    String summary() {
-      StringBuilder sb = new StringBuilder();
-      sb.append("sources:\n");
-      if (sourceLines.isEmpty()) {
-        sb.append("  (none)\n");
-      }
-      sourceLines.forEach(l -> sb.append(l).append('\n'));
-      for (Map.Entry<String, List<String>> r : routeLines.entrySet()) {
-        sb.append("routes of ").append(r.getKey()).append(":\n");
-        if (r.getValue().isEmpty()) {
-          sb.append("  (none)\n");
+        for (Named<Output> o : outputs) {
+            for (String problem : o.component().healthProblems()) {
+                problems.add("output " + o.name() + ": " + problem);
+            }
         }
-        r.getValue().forEach(l -> sb.append(l).append('\n'));
-      }
-      return sb.toString();
+        return problems;
     }
 
-    /** The context of one output element. */
-    private final class Context implements OutputContext {
-      private final ConfElement element;
-      private final String outputId;
-      private final String label;
-      private final boolean explicitId;
-      private final List<String> lines;
-      private final String indent;
-      private int stores;
-      EventSink terminalSink;
-
-      Context(ConfElement element, String outputId, String label, boolean explicitId, List<String> lines,
-          String indent) {
-        this.element = element;
-        this.outputId = outputId;
-        this.label = label;
-        this.explicitId = explicitId;
-        this.lines = lines;
-        this.indent = indent;
-      }
-
-      @Override
-      public String outputId() {
-        return outputId;
-      }
-
-      @Override
-      public EventSink terminal(Output output, OutputDefaults defaults) {
-        BufferConf.Mapped mapped = BufferConf.map(element, outputId, defaults, system, warnings);
-        outputs.add(new Named<>(outputId, output));
-        if (mapped == null) {
-          pluginInfos.add(new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), null));
-          if (element.element("secondary") != null) {
-            throw new ConfException(element.element("secondary").location(), "<secondary> needs a buffered output"
-                + " (expected: a <buffer> section in " + element.describe() + ")");
-          }
-          lines.add(indent + "  unbuffered (written synchronously; the ack waits for it)");
-          terminalSink = new SyncOutputSink(outputId, output, env.clock());
-          return terminalSink;
-        }
-        if (!explicitId && mapped.settings().type() == org.kinesisaggregator.buffer.BufferSettings.BufferType.FILE) {
-          warnings.add(element.location() + ": " + element.describe() + " has no @id: its buffer directory "
-              + mapped.settings().path() + " is derived from its pattern and type, so changing either moves the"
-              + " buffer; set @id");
-        }
-        ConfElement sec = element.element("secondary");
-        Output secondary = sec == null ? null : secondary(sec, outputId);
-        if (secondary != null) {
-          outputs.add(new Named<>(outputId + "-secondary", secondary));
-        }
-        EventBuffer buffer = bufferFactory.create(outputId, mapped.settings(), output, secondary);
-        buffers.add(new Named<>(outputId, buffer));
-        pluginInfos.add(new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), buffer::stats));
-        lines.add(indent + "  buffer " + mapped.description());
-        if (secondary != null) {
-          lines.add(indent + "  secondary " + secondary.type());
-        }
-        terminalSink = buffer;
-        return buffer;
-      }
-
-      @Override
-      public EventSink child(ConfElement child) {
-        stores++;
-        String id = child.has("@id") ? null : ids.store(outputId, stores);
-        return output(child, label, id, lines, indent + "  ");
-      }
-
-      @Override
-      public EventSink label(String name, ConfElement referencedFrom) {
-        Router target = routers.get(name);
-        if (target == null) {
-          ConfParam p = referencedFrom.params().get("@label");
-          throw new ConfException(p == null ? referencedFrom.location() : p.location(), "@label: unknown label "
-              + name + " (defined: " + String.join(", ", routers.keySet()) + ")");
-        }
-        relabels.computeIfAbsent(label, k -> new LinkedHashMap<>()).putIfAbsent(name, referencedFrom);
-        lines.add(indent + "  to label " + name);
-        return target;
-      }
-
-      @Override
-      public OutputStream stdout() {
-        return env.stdout();
-      }
-
-      @Override
-      public ZoneId zone() {
-        return env.zone();
-      }
-
-      @Override
-      public MeterRegistry registry() {
-        return env.registry();
-      }
-
-      @Override
-      public Clock clock() {
-        return env.clock();
-      }
-
-      @Override
-      public String hostname() {
-        return env.hostname();
-      }
-
-      @Override
-      public java.nio.file.Path rootDir() {
-        return system.rootDir();
-      }
-
-      @Override
-      public void warn(String paramName, String message) {
-        ConfParam p = element.params().get(paramName);
-        warnings.add((p == null ? element.location() : p.location()) + ": parameter '" + paramName + "' in "
-            + element.describe() + " " + message);
-      }
-
-      @Override
-      public void note(String message) {
-        lines.add(indent + "  " + message);
-      }
+    /** The inputs of type {@code type}, in conf order (e.g. to find the bound addresses of port-0 sources). */
+    public <T extends Input> List<T> inputs(Class<T> type) {
+        return inputs.stream()
+                .map(Named::component)
+                .filter(type::isInstance)
+                .map(type::cast)
+                .toList();
     }
-  }
+
+    /** Every input, filter and output, as {@code /api/plugins.json} lists them. */
+    public List<PluginInfo> plugins() {
+        return pluginInfos;
+    }
+
+    /**
+     * Starts outputs, buffers, then inputs. On a failure, closes what started and rethrows.
+     *
+     * @throws ConfException when an output type of the conf is not in this build
+     */
+    public synchronized void start() throws Exception {
+        if (closed || started) {
+            throw new IllegalStateException("start: already " + (closed ? "closed" : "started"));
+        }
+        started = true;
+        log.info("Starting: {} outputs, {} buffers, {} inputs", outputs.size(), buffers.size(), inputs.size());
+        try {
+            for (Named<Output> o : outputs) {
+                o.component().start();
+                log.info("Started output {} ({})", o.name(), o.component().type());
+            }
+            for (Named<EventBuffer> b : buffers) {
+                b.component().start();
+                log.info("Started buffer of {}", b.name());
+            }
+            for (Named<Input> i : inputs) {
+                i.component().start();
+                startedInputs++;
+                log.info("Started input {}", i.name());
+            }
+        } catch (Exception e) {
+            log.error("Start-up failed: {}", e.toString());
+            close();
+            throw e;
+        }
+        ready = true;
+        log.info("Ready");
+    }
+
+    /** Bounded, ordered, idempotent; never throws. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        long t0 = System.nanoTime();
+        boolean wasReady = ready;
+        ready = false;
+        try {
+            if (wasReady && !system.drainDelay().isZero()) {
+                log.info("Shutting down: not ready, still serving for drain_delay {}", system.drainDelay());
+                waitQuietly(system.drainDelay());
+            }
+            long deadline = System.nanoTime() + system.shutdownTimeout().toNanos();
+            int toDrain;
+            synchronized (this) {
+                toDrain = startedInputs;
+            }
+            // The admin endpoint closes last, so that /health/ready answers 503 for as long as the node lives.
+            List<Named<Input>> admin = inputs.stream()
+                    .filter(i -> i.component() instanceof AdminServer)
+                    .toList();
+            for (Named<Input> i : inputs.subList(0, toDrain)) {
+                if (!admin.contains(i)) {
+                    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                    step("drain input " + i.name(), () -> i.component().drain(left));
+                }
+            }
+            for (Named<Input> i : inputs) {
+                if (!admin.contains(i)) {
+                    step("close input " + i.name(), i.component()::close);
+                }
+            }
+            for (Named<EventBuffer> b : buffers) {
+                step("close buffer of " + b.name(), b.component()::close);
+            }
+            for (Named<Output> o : outputs) {
+                step("close output " + o.name(), o.component()::close);
+            }
+            for (Named<Input> i : admin) {
+                step("close input " + i.name(), i.component()::close);
+            }
+            log.info("Closed in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        } finally {
+            closedLatch.countDown();
+        }
+    }
+
+    /** Waits until {@link #close()} has finished. */
+    public void awaitClosed() throws InterruptedException {
+        closedLatch.await();
+    }
+
+    private static void step(String what, Runnable action) {
+        try {
+            action.run();
+            log.info("Shutdown: {} done", what);
+        } catch (RuntimeException e) {
+            log.warn("Shutdown: {} failed, continuing: {}", what, e.toString());
+        }
+    }
+
+    private static void waitQuietly(Duration d) {
+        try {
+            new CountDownLatch(1).await(d.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Maps the conf; confined to the assembling thread. */
+    private static final class Assembler {
+        private final ConfElement root;
+        private final Plugins plugins;
+        private final Environment env;
+        private final BufferFactory bufferFactory;
+        private final OutputIds ids = new OutputIds();
+        private final Map<String, Router> routers = new LinkedHashMap<>();
+        private final List<Named<Output>> outputs = new ArrayList<>();
+        private final List<Named<EventBuffer>> buffers = new ArrayList<>();
+        private final List<Named<Input>> inputs = new ArrayList<>();
+        private final List<PluginInfo> pluginInfos = new ArrayList<>();
+        private final AtomicReference<Aggregator> self = new AtomicReference<>();
+        private int filterCount;
+        private final List<String> warnings = new ArrayList<>();
+        private final List<String> sourceLines = new ArrayList<>();
+        private final Map<String, List<String>> routeLines = new LinkedHashMap<>();
+        private final Map<String, Map<String, ConfElement>> relabels = new LinkedHashMap<>();
+        private SystemSettings system;
+
+        Assembler(ConfElement root, Plugins plugins, Environment env) {
+            this.root = root;
+            this.plugins = plugins;
+            this.env = env;
+            this.bufferFactory = plugins.bufferFactory() != null
+                    ? plugins.bufferFactory()
+                    : (id, s, out, sec) -> Buffers.create(id, s, out, sec, env.clock(), env.registry());
+        }
+
+        void assemble() {
+            root.markUsed();
+            for (ConfElement e : root.elements()) {
+                if (e.name().equals("worker")) {
+                    throw new ConfException(
+                            e.location(),
+                            "<worker> is not supported (expected: one process; <system> workers"
+                                    + " sets the event-loop threads)");
+                }
+                if (!TOP_LEVEL.contains(e.name())) {
+                    throw new ConfException(
+                            e.location(),
+                            "unknown directive " + e.describe()
+                                    + " (expected: source, match, filter, label or system)");
+                }
+            }
+            system = SystemSettings.fromConf(root.element("system"));
+            // Routers first, so that relabel can point at any label, whatever the order in the file.
+            routers.put(Router.ROOT_LABEL, new Router(Router.ROOT_LABEL, env.registry()));
+            Map<String, ConfElement> labels = new LinkedHashMap<>();
+            for (ConfElement label : root.elements("label")) {
+                String name = label.arg().trim();
+                if (!name.startsWith("@") || name.length() < 2 || name.contains(" ")) {
+                    throw new ConfException(
+                            label.location(),
+                            "<label " + name + ">: a label name starts with @ (expected:" + " <label @NAME>)");
+                }
+                if (labels.containsKey(name)) {
+                    throw new ConfException(
+                            label.location(),
+                            "<label " + name + "> is defined twice (first at "
+                                    + labels.get(name).location() + ")");
+                }
+                labels.put(name, label);
+                routers.put(name, new Router(name, env.registry()));
+            }
+            configure(Router.ROOT_LABEL, root);
+            for (Map.Entry<String, ConfElement> l : labels.entrySet()) {
+                for (ConfElement inner : l.getValue().elements()) {
+                    if (!inner.name().equals("match") && !inner.name().equals("filter")) {
+                        throw new ConfException(
+                                inner.location(),
+                                inner.describe() + " inside <label " + l.getKey() + "> (expected: filter or match)");
+                    }
+                }
+                configure(l.getKey(), l.getValue());
+            }
+            EventSink errorRouter = routers.get(Router.ERROR_LABEL);
+            for (Router r : routers.values()) {
+                r.configure(pendingRules.get(r.label()), r.label().equals(Router.ERROR_LABEL) ? null : errorRouter);
+            }
+            checkRelabelCycles();
+            for (ConfElement source : root.elements("source")) {
+                source(source);
+            }
+        }
+
+        private final Map<String, List<Router.Rule>> pendingRules = new LinkedHashMap<>();
+
+        private void configure(String label, ConfElement scope) {
+            List<Router.Rule> rules = new ArrayList<>();
+            List<String> lines = routeLines.computeIfAbsent(label, k -> new ArrayList<>());
+            for (ConfElement e : scope.elements()) {
+                if (e.name().equals("filter")) {
+                    e.markUsed();
+                    TagPattern pattern = pattern(e);
+                    EventFilter filter = filter(e);
+                    filterCount++;
+                    pluginInfos.add(new PluginInfo(
+                            e.has("@id") ? e.param("@id").value() : "filter-" + filterCount,
+                            "filter",
+                            filter.type(),
+                            PluginConfig.of(e),
+                            null));
+                    String description = e.describe() + " (" + e.location() + ")";
+                    rules.add(new Router.FilterRule(pattern, filter, description));
+                    lines.add("  " + description + " " + filter.type());
+                } else if (e.name().equals("match")) {
+                    e.markUsed();
+                    TagPattern pattern = pattern(e);
+                    List<String> outputLines = new ArrayList<>();
+                    EventSink sink = output(e, label, null, outputLines, "    ");
+                    String description = e.describe() + " (" + e.location() + ")";
+                    rules.add(new Router.MatchRule(pattern, sink, description));
+                    lines.add("  " + description);
+                    lines.addAll(outputLines);
+                }
+            }
+            pendingRules.put(label, rules);
+        }
+
+        private static TagPattern pattern(ConfElement e) {
+            try {
+                return TagPattern.compile(e.arg());
+            } catch (IllegalArgumentException ex) {
+                throw new ConfException(e.location(), e.describe() + ": " + ex.getMessage(), ex);
+            }
+        }
+
+        private EventFilter filter(ConfElement e) {
+            String type = e.type();
+            e.string("@id", null);
+            e.string("@log_level", null);
+            if (type == null) {
+                throw e.missing("@type");
+            }
+            return switch (type) {
+                case "grep" -> GrepFilter.fromConf(e);
+                case "record_transformer" -> RecordTransformerFilter.fromConf(e, env.hostname(), env.zone());
+                default ->
+                    throw e.error(
+                            e.has("@type") ? "@type" : "type",
+                            "unknown filter type \"" + type + "\" (known: grep, record_transformer)");
+            };
+        }
+
+        /** Builds the sink of a {@code <match>} or {@code <store>}. */
+        private EventSink output(ConfElement e, String label, String forcedId, List<String> lines, String indent) {
+            e.markUsed();
+            String type = e.type();
+            if (type == null) {
+                throw e.missing("@type");
+            }
+            e.string(
+                    "@log_level", null); // accepted; per-plugin log levels are not supported (the global level applies)
+            String explicitId = e.string("@id", null);
+            String id;
+            if (explicitId != null) {
+                id = ids.explicit(e, explicitId);
+            } else if (forcedId != null) {
+                id = forcedId;
+            } else {
+                id = ids.derive(label.equals(Router.ROOT_LABEL) ? null : label, type, e.arg());
+            }
+            OutputFactory factory = plugins.outputs().get(type);
+            if (factory == null) {
+                throw e.error(
+                        e.has("@type") ? "@type" : "type",
+                        "unknown output type \"" + type + "\" in " + e.describe() + " (known: "
+                                + String.join(", ", plugins.outputs().keySet()) + ")");
+            }
+            Context ctx = new Context(e, id, label, explicitId != null, lines, indent);
+            lines.add(indent + "→ " + type + " [id " + id + "]");
+            return factory.create(e, ctx);
+        }
+
+        private Output secondary(ConfElement sec, String outputId) {
+            sec.markUsed();
+            String type = sec.type();
+            if (type == null) {
+                throw sec.missing("@type");
+            }
+            if (sec.element("buffer") != null) {
+                throw new ConfException(
+                        sec.location(),
+                        "<secondary> cannot have a <buffer> (expected: the primary's buffer" + " hands it the chunks)");
+            }
+            return switch (type) {
+                case "file" -> new FileOutput(outputId + "-secondary", FileOutput.settingsFromConf(sec, env.zone()));
+                case "secondary_file" -> SecondaryFileOutput.fromConf(outputId + "-secondary", sec);
+                default ->
+                    throw sec.error(
+                            sec.has("@type") ? "@type" : "type",
+                            "\"" + type + "\" is not supported in <secondary> (expected: file or secondary_file)");
+            };
+        }
+
+        private void source(ConfElement e) {
+            e.markUsed();
+            String type = e.type();
+            if (type == null) {
+                throw e.missing("@type");
+            }
+            e.string("@id", null);
+            e.string("@log_level", null);
+            if (AdminSources.isAdmin(type)) {
+                AdminSettings admin = AdminSources.settings(e, type);
+                Input input = new AdminServer(
+                        admin,
+                        AdminSources.metricsText(env.registry()),
+                        () -> self.get() == null
+                                ? List.of("starting")
+                                : self.get().problems(),
+                        () -> self.get() == null ? List.of() : self.get().plugins());
+                String name = type + " " + admin.bind() + ":" + admin.port();
+                inputs.add(new Named<>(name, input));
+                pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
+                sourceLines.add("  " + name + " (/health/live, /health/ready, /metrics, /api/plugins.json) ("
+                        + e.location() + ")");
+                return;
+            }
+            InputFactory factory = plugins.inputs().get(type);
+            if (factory == null) {
+                throw e.error(
+                        e.has("@type") ? "@type" : "type",
+                        "unknown input type \"" + type + "\" (known: "
+                                + String.join(", ", plugins.inputs().keySet()) + ", monitor_agent, prometheus)");
+            }
+            String label = e.string("@label", Router.ROOT_LABEL);
+            Router router = routers.get(label);
+            if (router == null) {
+                throw e.error(
+                        "@label", "unknown label " + label + " (defined: " + String.join(", ", routers.keySet()) + ")");
+            }
+            ForwardSettings settings = ForwardConf.settings(e, system);
+            Input input = factory.create(settings, router, env.registry());
+            String name = type + " " + settings.bind() + ":" + settings.port();
+            inputs.add(new Named<>(name, input));
+            pluginInfos.add(new PluginInfo(
+                    e.string("@id", "in_" + type + "_" + settings.port()), "input", type, PluginConfig.of(e), null));
+            sourceLines.add("  " + name + (settings.tls() != null ? " tls" : "")
+                    + (settings.security() != null ? " security" : "") + " → " + label + " (" + e.location() + ")");
+        }
+
+        private void checkRelabelCycles() {
+            for (String start : relabels.keySet()) {
+                Deque<String> path = new ArrayDeque<>();
+                visit(start, path, new LinkedHashSet<>());
+            }
+        }
+
+        private void visit(String label, Deque<String> path, Set<String> done) {
+            if (path.contains(label)) {
+                List<String> cycle = new ArrayList<>(path);
+                Collections.reverse(cycle);
+                cycle = cycle.subList(cycle.indexOf(label), cycle.size());
+                ConfElement at = relabels.get(cycle.get(cycle.size() - 1)).get(label);
+                throw new ConfException(
+                        at.location(),
+                        "relabel cycle: " + String.join(" → ", cycle) + " → " + label
+                                + " (expected: relabel chains that end)");
+            }
+            if (!done.add(label)) {
+                return;
+            }
+            path.push(label);
+            for (String next : relabels.getOrDefault(label, Map.of()).keySet()) {
+                visit(next, path, done);
+            }
+            path.pop();
+        }
+
+        String summary() {
+            StringBuilder sb = new StringBuilder();
+            sb.append("sources:\n");
+            if (sourceLines.isEmpty()) {
+                sb.append("  (none)\n");
+            }
+            sourceLines.forEach(l -> sb.append(l).append('\n'));
+            for (Map.Entry<String, List<String>> r : routeLines.entrySet()) {
+                sb.append("routes of ").append(r.getKey()).append(":\n");
+                if (r.getValue().isEmpty()) {
+                    sb.append("  (none)\n");
+                }
+                r.getValue().forEach(l -> sb.append(l).append('\n'));
+            }
+            return sb.toString();
+        }
+
+        /** The context of one output element. */
+        private final class Context implements OutputContext {
+            private final ConfElement element;
+            private final String outputId;
+            private final String label;
+            private final boolean explicitId;
+            private final List<String> lines;
+            private final String indent;
+            private int stores;
+            EventSink terminalSink;
+
+            Context(
+                    ConfElement element,
+                    String outputId,
+                    String label,
+                    boolean explicitId,
+                    List<String> lines,
+                    String indent) {
+                this.element = element;
+                this.outputId = outputId;
+                this.label = label;
+                this.explicitId = explicitId;
+                this.lines = lines;
+                this.indent = indent;
+            }
+
+            @Override
+            public String outputId() {
+                return outputId;
+            }
+
+            @Override
+            public EventSink terminal(Output output, OutputDefaults defaults) {
+                BufferConf.Mapped mapped = BufferConf.map(element, outputId, defaults, system, warnings);
+                outputs.add(new Named<>(outputId, output));
+                if (mapped == null) {
+                    pluginInfos.add(new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), null));
+                    if (element.element("secondary") != null) {
+                        throw new ConfException(
+                                element.element("secondary").location(),
+                                "<secondary> needs a buffered output" + " (expected: a <buffer> section in "
+                                        + element.describe() + ")");
+                    }
+                    lines.add(indent + "  unbuffered (written synchronously; the ack waits for it)");
+                    terminalSink = new SyncOutputSink(outputId, output, env.clock());
+                    return terminalSink;
+                }
+                if (!explicitId && mapped.settings().type() == BufferSettings.BufferType.FILE) {
+                    warnings.add(element.location() + ": " + element.describe() + " has no @id: its buffer directory "
+                            + mapped.settings().path()
+                            + " is derived from its pattern and type, so changing either moves the"
+                            + " buffer; set @id");
+                }
+                ConfElement sec = element.element("secondary");
+                Output secondary = sec == null ? null : secondary(sec, outputId);
+                if (secondary != null) {
+                    outputs.add(new Named<>(outputId + "-secondary", secondary));
+                }
+                EventBuffer buffer = bufferFactory.create(outputId, mapped.settings(), output, secondary);
+                buffers.add(new Named<>(outputId, buffer));
+                pluginInfos.add(
+                        new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), buffer::stats));
+                lines.add(indent + "  buffer " + mapped.description());
+                if (secondary != null) {
+                    lines.add(indent + "  secondary " + secondary.type());
+                }
+                terminalSink = buffer;
+                return buffer;
+            }
+
+            @Override
+            public EventSink child(ConfElement child) {
+                stores++;
+                String id = child.has("@id") ? null : ids.store(outputId, stores);
+                return output(child, label, id, lines, indent + "  ");
+            }
+
+            @Override
+            public EventSink label(String name, ConfElement referencedFrom) {
+                Router target = routers.get(name);
+                if (target == null) {
+                    ConfParam p = referencedFrom.params().get("@label");
+                    throw new ConfException(
+                            p == null ? referencedFrom.location() : p.location(),
+                            "@label: unknown label " + name + " (defined: " + String.join(", ", routers.keySet())
+                                    + ")");
+                }
+                relabels.computeIfAbsent(label, k -> new LinkedHashMap<>()).putIfAbsent(name, referencedFrom);
+                lines.add(indent + "  to label " + name);
+                return target;
+            }
+
+            @Override
+            public OutputStream stdout() {
+                return env.stdout();
+            }
+
+            @Override
+            public ZoneId zone() {
+                return env.zone();
+            }
+
+            @Override
+            public MeterRegistry registry() {
+                return env.registry();
+            }
+
+            @Override
+            public Clock clock() {
+                return env.clock();
+            }
+
+            @Override
+            public String hostname() {
+                return env.hostname();
+            }
+
+            @Override
+            public Path rootDir() {
+                return system.rootDir();
+            }
+
+            @Override
+            public void warn(String paramName, String message) {
+                ConfParam p = element.params().get(paramName);
+                warnings.add((p == null ? element.location() : p.location()) + ": parameter '" + paramName + "' in "
+                        + element.describe() + " " + message);
+            }
+
+            @Override
+            public void note(String message) {
+                lines.add(indent + "  " + message);
+            }
+        }
+    }
 }

@@ -12,6 +12,7 @@ import org.kinesisaggregator.buffer.RetrySettings;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfParam;
+import org.kinesisaggregator.conf.ConfValues;
 import org.kinesisaggregator.server.output.ChunkKeySpec;
 import org.kinesisaggregator.server.output.OutputDefaults;
 
@@ -21,304 +22,328 @@ import org.kinesisaggregator.server.output.OutputDefaults;
  * given both ways is an error. Stateless.
  */
 public final class BufferConf {
-  private BufferConf() {}
+    private BufferConf() {}
 
-  /** v0.12 name → v1 name. {@code buffer_type} is {@code @type}; {@code detach_process} has no equivalent. */
-  public static final Map<String, String> LEGACY = Map.ofEntries(
-      Map.entry("buffer_type", "@type"),
-      Map.entry("buffer_path", "path"),
-      Map.entry("buffer_chunk_limit", "chunk_limit_size"),
-      Map.entry("buffer_chunk_records_limit", "chunk_limit_records"),
-      Map.entry("buffer_queue_limit", "queue_limit_length"),
-      Map.entry("flush_interval", "flush_interval"),
-      Map.entry("try_flush_interval", "flush_thread_interval"),
-      Map.entry("queued_chunk_flush_interval", "flush_thread_burst_interval"),
-      Map.entry("num_threads", "flush_thread_count"),
-      Map.entry("disable_retry_limit", "retry_forever"),
-      Map.entry("retry_limit", "retry_max_times"),
-      Map.entry("retry_wait", "retry_wait"),
-      Map.entry("max_retry_wait", "retry_max_interval"),
-      Map.entry("buffer_queue_full_action", "overflow_action"),
-      Map.entry("flush_at_shutdown", "flush_at_shutdown"));
+    /** v0.12 name → v1 name. {@code buffer_type} is {@code @type}; {@code detach_process} has no equivalent. */
+    public static final Map<String, String> LEGACY = Map.ofEntries(
+            Map.entry("buffer_type", "@type"),
+            Map.entry("buffer_path", "path"),
+            Map.entry("buffer_chunk_limit", "chunk_limit_size"),
+            Map.entry("buffer_chunk_records_limit", "chunk_limit_records"),
+            Map.entry("buffer_queue_limit", "queue_limit_length"),
+            Map.entry("flush_interval", "flush_interval"),
+            Map.entry("try_flush_interval", "flush_thread_interval"),
+            Map.entry("queued_chunk_flush_interval", "flush_thread_burst_interval"),
+            Map.entry("num_threads", "flush_thread_count"),
+            Map.entry("disable_retry_limit", "retry_forever"),
+            Map.entry("retry_limit", "retry_max_times"),
+            Map.entry("retry_wait", "retry_wait"),
+            Map.entry("max_retry_wait", "retry_max_interval"),
+            Map.entry("buffer_queue_full_action", "overflow_action"),
+            Map.entry("flush_at_shutdown", "flush_at_shutdown"));
 
-  /** What the mapping produced. */
-  public record Mapped(BufferSettings settings, String description) {
-  }
+    /** What the mapping produced. */
+    public record Mapped(BufferSettings settings, String description) {}
 
-  /**
-   * @return the settings, or null when the output runs unbuffered (its defaults say so and there is
-   *     neither a {@code <buffer>} nor a v0.12 buffer parameter)
-   */
-  public static Mapped map(ConfElement output, String outputId, OutputDefaults defaults, SystemSettings system,
-      List<String> warnings) {
-    ConfElement buffer = output.element("buffer");
-    boolean anyLegacy = LEGACY.keySet().stream().anyMatch(output::has) || output.has("detach_process");
-    if (buffer == null && !anyLegacy && defaults.syncWithoutBufferSection()) {
-      return null;
-    }
-    if (output.has("detach_process")) {
-      ConfParam p = output.param("detach_process");
-      warnings.add(p.location() + ": parameter 'detach_process' in " + output.describe()
-          + " has no effect (v0.12 forked flush processes; flush_thread_count sets the flush threads)");
-    }
-    Source src = new Source(output, buffer);
-
-    List<String> keys = buffer == null ? List.of() : ChunkKeySpec.parse(buffer.arg());
-    BufferSettings.ChunkKeys chunkKeys = BufferSettings.ChunkKeys.NONE;
-    for (String key : keys) {
-      if (key.equals("tag")) {
-        chunkKeys = BufferSettings.ChunkKeys.TAG;
-      } else if (!defaults.chunkKeysHandledByOutput().contains(key)) {
-        throw new ConfException(buffer.location(), "<buffer " + buffer.arg() + ">: chunk key '" + key
-            + "' is not supported by " + output.describe() + " (expected: tag"
-            + (defaults.chunkKeysHandledByOutput().isEmpty() ? "" : " or " + String.join(", ",
-            defaults.chunkKeysHandledByOutput())) + ")");
-      }
-    }
-    if (buffer != null && !defaults.chunkKeysHandledByOutput().contains("time")) {
-      for (String p : List.of("timekey", "timekey_wait", "timekey_use_utc", "timekey_zone")) {
-        if (buffer.has(p)) {
-          throw buffer.error(p, "time chunk keys are not supported by " + output.describe()
-              + " (expected: no timekey parameters)");
+    /**
+     * @return the settings, or null when the output runs unbuffered (its defaults say so and there is
+     *     neither a {@code <buffer>} nor a v0.12 buffer parameter)
+     */
+    public static Mapped map(
+            ConfElement output,
+            String outputId,
+            OutputDefaults defaults,
+            SystemSettings system,
+            List<String> warnings) {
+        ConfElement buffer = output.element("buffer");
+        boolean anyLegacy = LEGACY.keySet().stream().anyMatch(output::has) || output.has("detach_process");
+        if (buffer == null && !anyLegacy && defaults.syncWithoutBufferSection()) {
+            return null;
         }
-      }
-    }
-    if (buffer != null) {
-      buffer.string("timekey_wait", null); // file output: slices are written when the chunk is flushed
-    }
-
-    String typeName = src.string("@type", null);
-    if (typeName == null && buffer != null) {
-      typeName = buffer.string("type", null);
-    }
-    String pathText = src.string("path", null);
-    BufferType type;
-    if (typeName == null) {
-      type = defaults.fileBufferByDefault() && (pathText != null || system.rootDir() != null)
-          ? BufferType.FILE : BufferType.MEMORY;
-      if (defaults.fileBufferByDefault() && type == BufferType.MEMORY) {
-        warnings.add(output.location() + ": the buffer of " + output.describe() + " is in memory (a crash loses what"
-            + " is buffered); set <buffer> @type file with a path, or <system> root_dir");
-      }
-    } else {
-      type = switch (typeName.toLowerCase(Locale.ROOT)) {
-        case "file" -> BufferType.FILE;
-        case "memory" -> BufferType.MEMORY;
-        default -> throw src.error("@type", "\"" + typeName + "\" is not a buffer type (expected: file or memory)");
-      };
-    }
-    Path dir = null;
-    if (type == BufferType.FILE) {
-      Path base;
-      if (pathText != null) {
-        base = Path.of(pathText);
-        if (pathText.contains("*")) {
-          warnings.add(src.location("path") + ": buffer path " + pathText + " is a file pattern; its directory "
-              + base.getParent() + " is used");
-          base = base.getParent();
+        if (output.has("detach_process")) {
+            ConfParam p = output.param("detach_process");
+            warnings.add(p.location() + ": parameter 'detach_process' in " + output.describe()
+                    + " has no effect (v0.12 forked flush processes; flush_thread_count sets the flush threads)");
         }
-      } else if (system.rootDir() != null) {
-        base = system.rootDir().resolve("buffer");
-      } else {
-        throw output.error("a file buffer needs a directory (expected: path in <buffer> (buffer_path), or root_dir"
-            + " in <system>)");
-      }
-      dir = base.resolve(outputId);
-    } else if (pathText != null) {
-      warnings.add(src.location("path") + ": path of a memory buffer in " + output.describe() + " is not used");
-    }
+        Source src = new Source(output, buffer);
 
-    BufferSettings.Builder b = BufferSettings.builder(type, dir);
-    if (defaults.chunkLimitBytes() > 0) {
-      b.chunkLimitBytes(defaults.chunkLimitBytes());
-    }
-    if (defaults.flushAtShutdown() != null) {
-      b.flushAtShutdown(defaults.flushAtShutdown());
-    }
-    b.chunkKeys(chunkKeys);
-    b.shutdownTimeout(system.shutdownTimeout());
-    BufferSettings base = b.build();
-
-    b.ackDurability(src.enumOf("ack_durability", base.ackDurability(), BufferSettings.AckDurability.class));
-    b.chunkLimitBytes(src.size("chunk_limit_size", base.chunkLimitBytes()));
-    b.chunkLimitRecords(src.integer("chunk_limit_records", base.chunkLimitRecords()));
-    b.chunkFullThreshold(src.decimal("chunk_full_threshold", base.chunkFullThreshold()));
-    b.totalLimitBytes(src.size("total_limit_size", Math.max(base.totalLimitBytes(),
-        src.peekSize("chunk_limit_size", base.chunkLimitBytes()))));
-    b.queueLimitLength((int) src.intRange("queue_limit_length", base.queueLimitLength()));
-    b.queuedChunksLimitCount(src.intRange("queued_chunks_limit_size", base.queuedChunksLimitCount()));
-    b.flushMode(src.enumOf("flush_mode", base.flushMode(), BufferSettings.FlushMode.class));
-    b.flushInterval(src.time("flush_interval", base.flushInterval()));
-    b.flushAtShutdown(src.bool("flush_at_shutdown", base.flushAtShutdown()));
-    b.flushThreadCount((int) src.intRange("flush_thread_count", base.flushThreadCount()));
-    b.flushThreadInterval(src.time("flush_thread_interval", base.flushThreadInterval()));
-    b.flushThreadBurstInterval(src.time("flush_thread_burst_interval", base.flushThreadBurstInterval()));
-    b.delayedCommitTimeout(src.time("delayed_commit_timeout", base.delayedCommitTimeout()));
-    b.overflowAction(overflow(src, base.overflowAction()));
-    b.dedupWindow(src.time("dedup_window", base.dedupWindow()));
-    if (buffer != null) {
-      String compress = buffer.choice("compress", "text", List.of("text", "gzip"));
-      if (!compress.equals("text")) {
-        throw buffer.error("compress", "gzip is not supported by the buffer (expected: text)");
-      }
-      buffer.bool("disable_chunk_backup", false); // chunks that fail for good go to <secondary> or failed/
-    }
-
-    RetrySettings r = base.retry();
-    RetrySettings retry;
-    try {
-      retry = new RetrySettings(
-          src.enumOf("retry_type", r.type(), RetrySettings.RetryType.class),
-          src.time("retry_wait", r.initialWait()),
-          src.decimal("retry_exponential_backoff_base", r.exponentialBackoffBase()),
-          src.time("retry_max_interval", r.maxInterval()),
-          src.bool("retry_randomize", r.randomize()),
-          src.time("retry_timeout", r.timeout()),
-          (int) src.intRange("retry_max_times", r.maxTimes()),
-          src.bool("retry_forever", r.forever()),
-          src.decimal("retry_secondary_threshold", r.secondaryThreshold()));
-    } catch (IllegalArgumentException e) {
-      throw output.error(e.getMessage());
-    }
-    b.retry(retry);
-    BufferSettings settings;
-    try {
-      settings = b.build();
-    } catch (IllegalArgumentException e) {
-      throw (buffer != null ? buffer : output).error(e.getMessage());
-    }
-    return new Mapped(settings, describe(settings));
-  }
-
-  private static BufferSettings.OverflowAction overflow(Source src, BufferSettings.OverflowAction dflt) {
-    String v = src.string("overflow_action", null);
-    if (v == null) {
-      return dflt;
-    }
-    return switch (v.trim()) {
-      case "throw_exception", "exception" -> BufferSettings.OverflowAction.THROW_EXCEPTION;
-      case "block" -> BufferSettings.OverflowAction.BLOCK;
-      case "drop_oldest_chunk" -> BufferSettings.OverflowAction.DROP_OLDEST_CHUNK;
-      default -> throw src.error("overflow_action", "\"" + v + "\" is not one of throw_exception, block,"
-          + " drop_oldest_chunk");
-    };
-  }
-
-  static String describe(BufferSettings s) {
-    StringBuilder sb = new StringBuilder();
-    sb.append(s.type().name().toLowerCase(Locale.ROOT));
-    if (s.path() != null) {
-      sb.append(' ').append(s.path());
-    }
-    sb.append(", chunk_limit_size ").append(s.chunkLimitBytes())
-        .append(", flush_interval ").append(s.flushInterval().toMillis() / 1000.0).append("s")
-        .append(", flush_thread_count ").append(s.flushThreadCount());
-    if (s.queueLimitLength() > 0) {
-      sb.append(", queue_limit_length ").append(s.queueLimitLength());
-    }
-    sb.append(", overflow_action ").append(s.overflowAction().name().toLowerCase(Locale.ROOT));
-    if (s.type() == BufferType.FILE) {
-      sb.append(", ack_durability ").append(s.ackDurability().name().toLowerCase(Locale.ROOT));
-    }
-    return sb.toString();
-  }
-
-  /**
-   * Reads a v1 name from {@code <buffer>}, or its v0.12 name from the output element; both is an
-   * error. Confined to one mapping.
-   */
-  private static final class Source {
-    private final ConfElement output;
-    private final ConfElement buffer;
-
-    Source(ConfElement output, ConfElement buffer) {
-      this.output = output;
-      this.buffer = buffer;
-    }
-
-    /** The element and name holding v1 parameter {@code name}, or null. */
-    private Map.Entry<ConfElement, String> find(String name) {
-      String legacy = null;
-      for (Map.Entry<String, String> e : LEGACY.entrySet()) {
-        if (e.getValue().equals(name) && output.has(e.getKey())) {
-          legacy = e.getKey();
+        List<String> keys = buffer == null ? List.of() : ChunkKeySpec.parse(buffer.arg());
+        BufferSettings.ChunkKeys chunkKeys = BufferSettings.ChunkKeys.NONE;
+        for (String key : keys) {
+            if (key.equals("tag")) {
+                chunkKeys = BufferSettings.ChunkKeys.TAG;
+            } else if (!defaults.chunkKeysHandledByOutput().contains(key)) {
+                throw new ConfException(
+                        buffer.location(),
+                        "<buffer " + buffer.arg() + ">: chunk key '" + key
+                                + "' is not supported by " + output.describe() + " (expected: tag"
+                                + (defaults.chunkKeysHandledByOutput().isEmpty()
+                                        ? ""
+                                        : " or " + String.join(", ", defaults.chunkKeysHandledByOutput()))
+                                + ")");
+            }
         }
-      }
-      boolean inBuffer = buffer != null && buffer.has(name);
-      if (inBuffer && legacy != null) {
-        throw new ConfException(output.params().get(legacy).location(), legacy + ": given both as a v0.12 parameter"
-            + " of " + output.describe() + " and as '" + name + "' in <buffer> at "
-            + buffer.params().get(name).location() + " (expected: one of them)");
-      }
-      if (inBuffer) {
-        return Map.entry(buffer, name);
-      }
-      if (legacy != null) {
-        return Map.entry(output, legacy);
-      }
-      return null;
+        if (buffer != null && !defaults.chunkKeysHandledByOutput().contains("time")) {
+            for (String p : List.of("timekey", "timekey_wait", "timekey_use_utc", "timekey_zone")) {
+                if (buffer.has(p)) {
+                    throw buffer.error(
+                            p,
+                            "time chunk keys are not supported by " + output.describe()
+                                    + " (expected: no timekey parameters)");
+                }
+            }
+        }
+        if (buffer != null) {
+            buffer.string("timekey_wait", null); // file output: slices are written when the chunk is flushed
+        }
+
+        String typeName = src.string("@type", null);
+        if (typeName == null && buffer != null) {
+            typeName = buffer.string("type", null);
+        }
+        String pathText = src.string("path", null);
+        BufferType type;
+        if (typeName == null) {
+            type = defaults.fileBufferByDefault() && (pathText != null || system.rootDir() != null)
+                    ? BufferType.FILE
+                    : BufferType.MEMORY;
+            if (defaults.fileBufferByDefault() && type == BufferType.MEMORY) {
+                warnings.add(
+                        output.location() + ": the buffer of " + output.describe() + " is in memory (a crash loses what"
+                                + " is buffered); set <buffer> @type file with a path, or <system> root_dir");
+            }
+        } else {
+            type = switch (typeName.toLowerCase(Locale.ROOT)) {
+                case "file" -> BufferType.FILE;
+                case "memory" -> BufferType.MEMORY;
+                default ->
+                    throw src.error("@type", "\"" + typeName + "\" is not a buffer type (expected: file or memory)");
+            };
+        }
+        Path dir = null;
+        if (type == BufferType.FILE) {
+            Path base;
+            if (pathText != null) {
+                base = Path.of(pathText);
+                if (pathText.contains("*")) {
+                    warnings.add(src.location("path") + ": buffer path " + pathText
+                            + " is a file pattern; its directory " + base.getParent() + " is used");
+                    base = base.getParent();
+                }
+            } else if (system.rootDir() != null) {
+                base = system.rootDir().resolve("buffer");
+            } else {
+                throw output.error(
+                        "a file buffer needs a directory (expected: path in <buffer> (buffer_path), or root_dir"
+                                + " in <system>)");
+            }
+            dir = base.resolve(outputId);
+        } else if (pathText != null) {
+            warnings.add(src.location("path") + ": path of a memory buffer in " + output.describe() + " is not used");
+        }
+
+        BufferSettings.Builder b = BufferSettings.builder(type, dir);
+        if (defaults.chunkLimitBytes() > 0) {
+            b.chunkLimitBytes(defaults.chunkLimitBytes());
+        }
+        if (defaults.flushAtShutdown() != null) {
+            b.flushAtShutdown(defaults.flushAtShutdown());
+        }
+        b.chunkKeys(chunkKeys);
+        b.shutdownTimeout(system.shutdownTimeout());
+        BufferSettings base = b.build();
+
+        b.ackDurability(src.enumOf("ack_durability", base.ackDurability(), BufferSettings.AckDurability.class));
+        b.chunkLimitBytes(src.size("chunk_limit_size", base.chunkLimitBytes()));
+        b.chunkLimitRecords(src.integer("chunk_limit_records", base.chunkLimitRecords()));
+        b.chunkFullThreshold(src.decimal("chunk_full_threshold", base.chunkFullThreshold()));
+        b.totalLimitBytes(src.size(
+                "total_limit_size",
+                Math.max(base.totalLimitBytes(), src.peekSize("chunk_limit_size", base.chunkLimitBytes()))));
+        b.queueLimitLength((int) src.intRange("queue_limit_length", base.queueLimitLength()));
+        b.queuedChunksLimitCount(src.intRange("queued_chunks_limit_size", base.queuedChunksLimitCount()));
+        b.flushMode(src.enumOf("flush_mode", base.flushMode(), BufferSettings.FlushMode.class));
+        b.flushInterval(src.time("flush_interval", base.flushInterval()));
+        b.flushAtShutdown(src.bool("flush_at_shutdown", base.flushAtShutdown()));
+        b.flushThreadCount((int) src.intRange("flush_thread_count", base.flushThreadCount()));
+        b.flushThreadInterval(src.time("flush_thread_interval", base.flushThreadInterval()));
+        b.flushThreadBurstInterval(src.time("flush_thread_burst_interval", base.flushThreadBurstInterval()));
+        b.delayedCommitTimeout(src.time("delayed_commit_timeout", base.delayedCommitTimeout()));
+        b.overflowAction(overflow(src, base.overflowAction()));
+        b.dedupWindow(src.time("dedup_window", base.dedupWindow()));
+        if (buffer != null) {
+            String compress = buffer.choice("compress", "text", List.of("text", "gzip"));
+            if (!compress.equals("text")) {
+                throw buffer.error("compress", "gzip is not supported by the buffer (expected: text)");
+            }
+            buffer.bool("disable_chunk_backup", false); // chunks that fail for good go to <secondary> or failed/
+        }
+
+        RetrySettings r = base.retry();
+        RetrySettings retry;
+        try {
+            retry = new RetrySettings(
+                    src.enumOf("retry_type", r.type(), RetrySettings.RetryType.class),
+                    src.time("retry_wait", r.initialWait()),
+                    src.decimal("retry_exponential_backoff_base", r.exponentialBackoffBase()),
+                    src.time("retry_max_interval", r.maxInterval()),
+                    src.bool("retry_randomize", r.randomize()),
+                    src.time("retry_timeout", r.timeout()),
+                    (int) src.intRange("retry_max_times", r.maxTimes()),
+                    src.bool("retry_forever", r.forever()),
+                    src.decimal("retry_secondary_threshold", r.secondaryThreshold()));
+        } catch (IllegalArgumentException e) {
+            throw output.error(e.getMessage());
+        }
+        b.retry(retry);
+        BufferSettings settings;
+        try {
+            settings = b.build();
+        } catch (IllegalArgumentException e) {
+            throw (buffer != null ? buffer : output).error(e.getMessage());
+        }
+        return new Mapped(settings, describe(settings));
     }
 
-    <T> T read(String name, T dflt, BiFunction<ConfElement, String, T> reader) {
-      Map.Entry<ConfElement, String> f = find(name);
-      return f == null ? dflt : reader.apply(f.getKey(), f.getValue());
+    private static BufferSettings.OverflowAction overflow(Source src, BufferSettings.OverflowAction dflt) {
+        String v = src.string("overflow_action", null);
+        if (v == null) {
+            return dflt;
+        }
+        return switch (v.trim()) {
+            case "throw_exception", "exception" -> BufferSettings.OverflowAction.THROW_EXCEPTION;
+            case "block" -> BufferSettings.OverflowAction.BLOCK;
+            case "drop_oldest_chunk" -> BufferSettings.OverflowAction.DROP_OLDEST_CHUNK;
+            default ->
+                throw src.error(
+                        "overflow_action",
+                        "\"" + v + "\" is not one of throw_exception, block," + " drop_oldest_chunk");
+        };
     }
 
-    String string(String name, String dflt) {
-      return read(name, dflt, (e, n) -> e.string(n, dflt));
+    static String describe(BufferSettings s) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(s.type().name().toLowerCase(Locale.ROOT));
+        if (s.path() != null) {
+            sb.append(' ').append(s.path());
+        }
+        sb.append(", chunk_limit_size ")
+                .append(s.chunkLimitBytes())
+                .append(", flush_interval ")
+                .append(s.flushInterval().toMillis() / 1000.0)
+                .append("s")
+                .append(", flush_thread_count ")
+                .append(s.flushThreadCount());
+        if (s.queueLimitLength() > 0) {
+            sb.append(", queue_limit_length ").append(s.queueLimitLength());
+        }
+        sb.append(", overflow_action ").append(s.overflowAction().name().toLowerCase(Locale.ROOT));
+        if (s.type() == BufferType.FILE) {
+            sb.append(", ack_durability ").append(s.ackDurability().name().toLowerCase(Locale.ROOT));
+        }
+        return sb.toString();
     }
 
-    long size(String name, long dflt) {
-      return read(name, dflt, (e, n) -> e.size(n, dflt));
-    }
+    /**
+     * Reads a v1 name from {@code <buffer>}, or its v0.12 name from the output element; both is an
+     * error. Confined to one mapping.
+     */
+    private static final class Source {
+        private final ConfElement output;
+        private final ConfElement buffer;
 
-    /** The size without marking it used (to derive another default). */
-    long peekSize(String name, long dflt) {
-      Map.Entry<ConfElement, String> f = find(name);
-      if (f == null) {
-        return dflt;
-      }
-      ConfParam p = f.getKey().params().get(f.getValue());
-      try {
-        return org.kinesisaggregator.conf.ConfValues.size(p.value());
-      } catch (IllegalArgumentException e) {
-        return dflt;
-      }
-    }
+        Source(ConfElement output, ConfElement buffer) {
+            this.output = output;
+            this.buffer = buffer;
+        }
 
-    long integer(String name, long dflt) {
-      return read(name, dflt, (e, n) -> e.integer(n, dflt));
-    }
+        /** The element and name holding v1 parameter {@code name}, or null. */
+        private Map.Entry<ConfElement, String> find(String name) {
+            String legacy = null;
+            for (Map.Entry<String, String> e : LEGACY.entrySet()) {
+                if (e.getValue().equals(name) && output.has(e.getKey())) {
+                    legacy = e.getKey();
+                }
+            }
+            boolean inBuffer = buffer != null && buffer.has(name);
+            if (inBuffer && legacy != null) {
+                throw new ConfException(
+                        output.params().get(legacy).location(),
+                        legacy + ": given both as a v0.12 parameter"
+                                + " of " + output.describe() + " and as '" + name + "' in <buffer> at "
+                                + buffer.params().get(name).location() + " (expected: one of them)");
+            }
+            if (inBuffer) {
+                return Map.entry(buffer, name);
+            }
+            if (legacy != null) {
+                return Map.entry(output, legacy);
+            }
+            return null;
+        }
 
-    long intRange(String name, long dflt) {
-      return read(name, dflt, (e, n) -> (long) e.integer(n, (int) dflt, 0, Integer.MAX_VALUE));
-    }
+        <T> T read(String name, T dflt, BiFunction<ConfElement, String, T> reader) {
+            Map.Entry<ConfElement, String> f = find(name);
+            return f == null ? dflt : reader.apply(f.getKey(), f.getValue());
+        }
 
-    double decimal(String name, double dflt) {
-      return read(name, dflt, (e, n) -> e.decimal(n, dflt));
-    }
+        String string(String name, String dflt) {
+            return read(name, dflt, (e, n) -> e.string(n, dflt));
+        }
 
-    Duration time(String name, Duration dflt) {
-      return read(name, dflt, (e, n) -> e.time(n, dflt));
-    }
+        long size(String name, long dflt) {
+            return read(name, dflt, (e, n) -> e.size(n, dflt));
+        }
 
-    boolean bool(String name, boolean dflt) {
-      return read(name, dflt, (e, n) -> e.bool(n, dflt));
-    }
+        /** The size without marking it used (to derive another default). */
+        long peekSize(String name, long dflt) {
+            Map.Entry<ConfElement, String> f = find(name);
+            if (f == null) {
+                return dflt;
+            }
+            ConfParam p = f.getKey().params().get(f.getValue());
+            try {
+                return ConfValues.size(p.value());
+            } catch (IllegalArgumentException e) {
+                return dflt;
+            }
+        }
 
-    <E extends Enum<E>> E enumOf(String name, E dflt, Class<E> type) {
-      return read(name, dflt, (e, n) -> e.enumValue(n, dflt, type));
-    }
+        long integer(String name, long dflt) {
+            return read(name, dflt, (e, n) -> e.integer(n, dflt));
+        }
 
-    ConfException error(String name, String message) {
-      Map.Entry<ConfElement, String> f = find(name);
-      ConfElement e = f == null ? (buffer != null ? buffer : output) : f.getKey();
-      return e.error(f == null ? name : f.getValue(), message);
-    }
+        long intRange(String name, long dflt) {
+            return read(name, dflt, (e, n) -> (long) e.integer(n, (int) dflt, 0, Integer.MAX_VALUE));
+        }
 
-    Object location(String name) {
-      Map.Entry<ConfElement, String> f = find(name);
-      return f == null ? output.location() : f.getKey().params().get(f.getValue()).location();
+        double decimal(String name, double dflt) {
+            return read(name, dflt, (e, n) -> e.decimal(n, dflt));
+        }
+
+        Duration time(String name, Duration dflt) {
+            return read(name, dflt, (e, n) -> e.time(n, dflt));
+        }
+
+        boolean bool(String name, boolean dflt) {
+            return read(name, dflt, (e, n) -> e.bool(n, dflt));
+        }
+
+        <E extends Enum<E>> E enumOf(String name, E dflt, Class<E> type) {
+            return read(name, dflt, (e, n) -> e.enumValue(n, dflt, type));
+        }
+
+        ConfException error(String name, String message) {
+            Map.Entry<ConfElement, String> f = find(name);
+            ConfElement e = f == null ? (buffer != null ? buffer : output) : f.getKey();
+            return e.error(f == null ? name : f.getValue(), message);
+        }
+
+        Object location(String name) {
+            Map.Entry<ConfElement, String> f = find(name);
+            return f == null
+                    ? output.location()
+                    : f.getKey().params().get(f.getValue()).location();
+        }
     }
-  }
 }

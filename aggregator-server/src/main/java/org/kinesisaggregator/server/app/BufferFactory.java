@@ -14,12 +14,12 @@ import org.kinesisaggregator.buffer.Output;
 @FunctionalInterface
 public interface BufferFactory {
 
-  /**
-   * @param outputId the output's id ({@code @id} or derived), for metrics, logs and thread names
-   * @param settings validated settings; for a file buffer {@code settings.path()} is the buffer's own
-   *     directory, {@code <path>/<output id>}
-   * @param output where chunks are flushed
-   * @param secondaryOrNull the {@code <secondary>} output, or null
-   */
-  EventBuffer create(String outputId, BufferSettings settings, Output output, Output secondaryOrNull);
+    /**
+     * @param outputId the output's id ({@code @id} or derived), for metrics, logs and thread names
+     * @param settings validated settings; for a file buffer {@code settings.path()} is the buffer's own
+     *     directory, {@code <path>/<output id>}
+     * @param output where chunks are flushed
+     * @param secondaryOrNull the {@code <secondary>} output, or null
+     */
+    EventBuffer create(String outputId, BufferSettings settings, Output output, Output secondaryOrNull);
 }

@@ -14,104 +14,115 @@ import org.kinesisaggregator.server.TlsSettings;
  * defaults are {@link ForwardSettings#defaults}'s). Stateless.
  */
 public final class ForwardConf {
-  private ForwardConf() {}
+    private ForwardConf() {}
 
-  public static ForwardSettings settings(ConfElement source, SystemSettings system) {
-    ForwardSettings d = ForwardSettings.defaults("0.0.0.0", ForwardSettings.DEFAULT_PORT);
-    String bind = source.string("bind", d.bind());
-    int port = source.integer("port", d.port(), 0, 65535);
-    TlsSettings tls = tls(source);
-    SecuritySettings security = security(source.element("security"));
-    String sourceHostnameKey = source.string("source_hostname_key", d.sourceHostnameKey());
-    try {
-      return new ForwardSettings(
-          bind,
-          port,
-          system.workers(),
-          source.time("linger_timeout", d.lingerTimeout()),
-          source.size("chunk_size_limit", d.chunkSizeLimitBytes()),
-          source.size("chunk_size_warn_limit", d.chunkSizeWarnLimitBytes()),
-          source.size("decompression_size_limit", d.decompressionSizeLimitBytes()),
-          source.bool("skip_invalid_event", d.skipInvalidEvent()),
-          sourceHostnameKey,
-          source.string("source_address_key", d.sourceAddressKey()),
-          source.bool("resolve_hostname", sourceHostnameKey != null || d.resolveHostname()),
-          source.bool("deny_keepalive", d.denyKeepalive()),
-          source.bool("send_keepalive_packet", d.sendKeepalivePacket()),
-          source.string("add_tag_prefix", d.addTagPrefix()),
-          source.string("event_metadata_key", d.eventMetadataKey()),
-          source.bool("proxy_protocol", d.proxyProtocol()),
-          tls,
-          security);
-    } catch (IllegalArgumentException e) {
-      throw source.error("invalid forward source: " + e.getMessage());
-    }
-  }
-
-  private static TlsSettings tls(ConfElement source) {
-    ConfElement transport = source.element("transport");
-    if (transport == null) {
-      return null;
-    }
-    String kind = transport.arg().trim();
-    if (kind.isEmpty() || kind.equals("tcp")) {
-      return null;
-    }
-    if (!kind.equals("tls")) {
-      throw new ConfException(transport.location(), "<transport " + kind + ">: unknown transport (expected: tcp or tls)");
-    }
-    String cert = transport.string("cert_path", null);
-    String key = transport.string("private_key_path", null);
-    if (cert == null) {
-      throw transport.missing("cert_path");
-    }
-    if (key == null) {
-      throw transport.missing("private_key_path");
-    }
-    String ca = transport.string("ca_path", null);
-    boolean clientCertAuth = transport.bool("client_cert_auth", false);
-    String min = transport.string("min_version", transport.string("version", "TLSv1_2"));
-    List<String> ciphers = new ArrayList<>();
-    String cipherText = transport.string("ciphers", null);
-    if (cipherText != null) {
-      for (String c : cipherText.split("[:,\\s]+")) {
-        if (!c.isEmpty()) {
-          ciphers.add(c);
+    public static ForwardSettings settings(ConfElement source, SystemSettings system) {
+        ForwardSettings d = ForwardSettings.defaults("0.0.0.0", ForwardSettings.DEFAULT_PORT);
+        String bind = source.string("bind", d.bind());
+        int port = source.integer("port", d.port(), 0, 65535);
+        TlsSettings tls = tls(source);
+        SecuritySettings security = security(source.element("security"));
+        String sourceHostnameKey = source.string("source_hostname_key", d.sourceHostnameKey());
+        try {
+            return new ForwardSettings(
+                    bind,
+                    port,
+                    system.workers(),
+                    source.time("linger_timeout", d.lingerTimeout()),
+                    source.size("chunk_size_limit", d.chunkSizeLimitBytes()),
+                    source.size("chunk_size_warn_limit", d.chunkSizeWarnLimitBytes()),
+                    source.size("decompression_size_limit", d.decompressionSizeLimitBytes()),
+                    source.bool("skip_invalid_event", d.skipInvalidEvent()),
+                    sourceHostnameKey,
+                    source.string("source_address_key", d.sourceAddressKey()),
+                    source.bool("resolve_hostname", sourceHostnameKey != null || d.resolveHostname()),
+                    source.bool("deny_keepalive", d.denyKeepalive()),
+                    source.bool("send_keepalive_packet", d.sendKeepalivePacket()),
+                    source.string("add_tag_prefix", d.addTagPrefix()),
+                    source.string("event_metadata_key", d.eventMetadataKey()),
+                    source.bool("proxy_protocol", d.proxyProtocol()),
+                    tls,
+                    security);
+        } catch (IllegalArgumentException e) {
+            throw source.error("invalid forward source: " + e.getMessage());
         }
-      }
     }
-    try {
-      return new TlsSettings(Path.of(cert), Path.of(key), transport.string("private_key_passphrase", null),
-          ca == null ? null : Path.of(ca), clientCertAuth, min, transport.string("max_version", null), ciphers);
-    } catch (IllegalArgumentException e) {
-      throw transport.error(e.getMessage());
-    }
-  }
 
-  private static SecuritySettings security(ConfElement s) {
-    if (s == null) {
-      return null;
+    private static TlsSettings tls(ConfElement source) {
+        ConfElement transport = source.element("transport");
+        if (transport == null) {
+            return null;
+        }
+        String kind = transport.arg().trim();
+        if (kind.isEmpty() || kind.equals("tcp")) {
+            return null;
+        }
+        if (!kind.equals("tls")) {
+            throw new ConfException(
+                    transport.location(), "<transport " + kind + ">: unknown transport (expected: tcp or tls)");
+        }
+        String cert = transport.string("cert_path", null);
+        String key = transport.string("private_key_path", null);
+        if (cert == null) {
+            throw transport.missing("cert_path");
+        }
+        if (key == null) {
+            throw transport.missing("private_key_path");
+        }
+        String ca = transport.string("ca_path", null);
+        boolean clientCertAuth = transport.bool("client_cert_auth", false);
+        String min = transport.string("min_version", transport.string("version", "TLSv1_2"));
+        List<String> ciphers = new ArrayList<>();
+        String cipherText = transport.string("ciphers", null);
+        if (cipherText != null) {
+            for (String c : cipherText.split("[:,\\s]+")) {
+                if (!c.isEmpty()) {
+                    ciphers.add(c);
+                }
+            }
+        }
+        try {
+            return new TlsSettings(
+                    Path.of(cert),
+                    Path.of(key),
+                    transport.string("private_key_passphrase", null),
+                    ca == null ? null : Path.of(ca),
+                    clientCertAuth,
+                    min,
+                    transport.string("max_version", null),
+                    ciphers);
+        } catch (IllegalArgumentException e) {
+            throw transport.error(e.getMessage());
+        }
     }
-    String self = s.requiredString("self_hostname");
-    String shared = s.requiredString("shared_key");
-    List<SecuritySettings.User> users = new ArrayList<>();
-    for (ConfElement u : s.elements("user")) {
-      users.add(new SecuritySettings.User(u.requiredString("username"), u.requiredString("password")));
+
+    private static SecuritySettings security(ConfElement s) {
+        if (s == null) {
+            return null;
+        }
+        String self = s.requiredString("self_hostname");
+        String shared = s.requiredString("shared_key");
+        List<SecuritySettings.User> users = new ArrayList<>();
+        for (ConfElement u : s.elements("user")) {
+            users.add(new SecuritySettings.User(u.requiredString("username"), u.requiredString("password")));
+        }
+        List<SecuritySettings.Client> clients = new ArrayList<>();
+        for (ConfElement c : s.elements("client")) {
+            try {
+                clients.add(new SecuritySettings.Client(
+                        c.string("host", null),
+                        c.string("network", null),
+                        c.string("shared_key", null),
+                        c.array("users", List.of())));
+            } catch (IllegalArgumentException e) {
+                throw c.error(e.getMessage());
+            }
+        }
+        try {
+            return new SecuritySettings(
+                    self, shared, s.bool("user_auth", false), s.bool("allow_anonymous_source", true), users, clients);
+        } catch (IllegalArgumentException e) {
+            throw s.error(e.getMessage());
+        }
     }
-    List<SecuritySettings.Client> clients = new ArrayList<>();
-    for (ConfElement c : s.elements("client")) {
-      try {
-        clients.add(new SecuritySettings.Client(c.string("host", null), c.string("network", null),
-            c.string("shared_key", null), c.array("users", List.of())));
-      } catch (IllegalArgumentException e) {
-        throw c.error(e.getMessage());
-      }
-    }
-    try {
-      return new SecuritySettings(self, shared, s.bool("user_auth", false), s.bool("allow_anonymous_source", true),
-          users, clients);
-    } catch (IllegalArgumentException e) {
-      throw s.error(e.getMessage());
-    }
-  }
 }

@@ -14,10 +14,10 @@ import org.kinesisaggregator.server.Input;
 @FunctionalInterface
 public interface InputFactory {
 
-  /**
-   * @param settings the mapped {@code <source>}
-   * @param sink where the source's events go: the router of its {@code @label} (or the top level)
-   * @param registry for the input's meters
-   */
-  Input create(ForwardSettings settings, EventSink sink, MeterRegistry registry);
+    /**
+     * @param settings the mapped {@code <source>}
+     * @param sink where the source's events go: the router of its {@code @label} (or the top level)
+     * @param registry for the input's meters
+     */
+    Input create(ForwardSettings settings, EventSink sink, MeterRegistry registry);
 }

@@ -18,29 +18,31 @@ import org.kinesisaggregator.conf.ConfElement;
  * @param shutdownTimeout {@code shutdown_timeout}: bound of the drain of in-flight messages and of
  *     each buffer's close, default 30s
  */
-public record SystemSettings(String logLevel, int workers, Path rootDir, Duration drainDelay, Duration shutdownTimeout) {
+public record SystemSettings(
+        String logLevel, int workers, Path rootDir, Duration drainDelay, Duration shutdownTimeout) {
 
-  public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "fatal");
+    public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "fatal");
 
-  /** Defaults, as without a {@code <system>}. */
-  public static SystemSettings defaults() {
-    return new SystemSettings(null, 0, null, Duration.ZERO, Duration.ofSeconds(30));
-  }
-
-  /** Reads {@code <system>} (null: defaults), marking what it reads used. */
-  public static SystemSettings fromConf(ConfElement system) {
-    if (system == null) {
-      return defaults();
+    /** Defaults, as without a {@code <system>}. */
+    public static SystemSettings defaults() {
+        return new SystemSettings(null, 0, null, Duration.ZERO, Duration.ofSeconds(30));
     }
-    system.markUsed();
-    String level = system.choice("log_level", null, LOG_LEVELS);
-    int workers = system.integer("workers", 0, 0, 1024);
-    String root = system.string("root_dir", null);
-    Duration drain = system.time("drain_delay", Duration.ZERO);
-    Duration shutdown = system.time("shutdown_timeout", Duration.ofSeconds(30));
-    if (shutdown.isZero()) {
-      throw system.error("shutdown_timeout", "0 (expected: > 0)");
+
+    /** Reads {@code <system>} (null: defaults), marking what it reads used. */
+    public static SystemSettings fromConf(ConfElement system) {
+        if (system == null) {
+            return defaults();
+        }
+        system.markUsed();
+        String level = system.choice("log_level", null, LOG_LEVELS);
+        int workers = system.integer("workers", 0, 0, 1024);
+        String root = system.string("root_dir", null);
+        Duration drain = system.time("drain_delay", Duration.ZERO);
+        Duration shutdown = system.time("shutdown_timeout", Duration.ofSeconds(30));
+        if (shutdown.isZero()) {
+            throw system.error("shutdown_timeout", "0 (expected: > 0)");
+        }
+        return new SystemSettings(
+                level, workers, root == null || root.isEmpty() ? null : Path.of(root), drain, shutdown);
     }
-    return new SystemSettings(level, workers, root == null || root.isEmpty() ? null : Path.of(root), drain, shutdown);
-  }
 }

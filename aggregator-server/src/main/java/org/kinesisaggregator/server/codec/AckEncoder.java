@@ -10,20 +10,20 @@ import java.nio.charset.StandardCharsets;
  * as msgpack or, on a JSON connection, as JSON. Stateless.
  */
 public final class AckEncoder {
-  private static final byte[] MSGPACK_PREFIX = {(byte) 0x81, (byte) 0xa3, 'a', 'c', 'k'};
-  private static final byte[] JSON_PREFIX = "{\"ack\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MSGPACK_PREFIX = {(byte) 0x81, (byte) 0xa3, 'a', 'c', 'k'};
+    private static final byte[] JSON_PREFIX = "{\"ack\":".getBytes(StandardCharsets.US_ASCII);
 
-  private AckEncoder() {}
+    private AckEncoder() {}
 
-  /** The ack for {@code option} (which must want one); {@code json} for JSON connections. */
-  public static ByteBuf encode(ByteBufAllocator alloc, ForwardOption option, boolean json) {
-    byte[] value = option.ackValue();
-    ByteBuf buf = alloc.buffer(value.length + 8);
-    if (json) {
-      buf.writeBytes(JSON_PREFIX).writeBytes(value).writeByte('}');
-    } else {
-      buf.writeBytes(MSGPACK_PREFIX).writeBytes(value);
+    /** The ack for {@code option} (which must want one); {@code json} for JSON connections. */
+    public static ByteBuf encode(ByteBufAllocator alloc, ForwardOption option, boolean json) {
+        byte[] value = option.ackValue();
+        ByteBuf buf = alloc.buffer(value.length + 8);
+        if (json) {
+            buf.writeBytes(JSON_PREFIX).writeBytes(value).writeByte('}');
+        } else {
+            buf.writeBytes(MSGPACK_PREFIX).writeBytes(value);
+        }
+        return buf;
     }
-    return buf;
-  }
 }

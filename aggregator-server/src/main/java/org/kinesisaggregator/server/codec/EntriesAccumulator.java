@@ -14,106 +14,106 @@ import java.util.List;
  * confined to the channel's event loop.
  */
 final class EntriesAccumulator {
-  private static final int SCRATCH_BYTES = 16 * 1024;
+    private static final int SCRATCH_BYTES = 16 * 1024;
 
-  private final ByteBufAllocator alloc;
-  private final List<ByteBuf> parts = new ArrayList<>(4);
-  private ByteBuf scratch;
-  private long bytes;
-  private int events;
+    private final ByteBufAllocator alloc;
+    private final List<ByteBuf> parts = new ArrayList<>(4);
+    private ByteBuf scratch;
+    private long bytes;
+    private int events;
 
-  EntriesAccumulator(ByteBufAllocator alloc) {
-    this.alloc = alloc;
-  }
-
-  /** Takes ownership of {@code run}: {@code eventCount} verbatim entries. */
-  void addRun(ByteBuf run, int eventCount) {
-    sealScratch();
-    parts.add(run);
-    bytes += run.readableBytes();
-    events += eventCount;
-  }
-
-  /** A buffer to write one rewritten entry into, with at least {@code minWritable} bytes of room. */
-  ByteBuf scratch(int minWritable) {
-    if (scratch != null && scratch.maxFastWritableBytes() < minWritable && scratch.isReadable()) {
-      sealScratch();
+    EntriesAccumulator(ByteBufAllocator alloc) {
+        this.alloc = alloc;
     }
-    if (scratch == null) {
-      scratch = alloc.buffer(Math.max(SCRATCH_BYTES, minWritable));
+
+    /** Takes ownership of {@code run}: {@code eventCount} verbatim entries. */
+    void addRun(ByteBuf run, int eventCount) {
+        sealScratch();
+        parts.add(run);
+        bytes += run.readableBytes();
+        events += eventCount;
     }
-    return scratch;
-  }
 
-  /** Call after writing one entry into {@link #scratch(int)}: {@code written} bytes. */
-  void scratchWritten(int written) {
-    bytes += written;
-    events++;
-  }
-
-  long bytes() {
-    return bytes;
-  }
-
-  int events() {
-    return events;
-  }
-
-  boolean isEmpty() {
-    return events == 0 && parts.isEmpty() && (scratch == null || !scratch.isReadable());
-  }
-
-  /**
-   * Hands over everything accumulated as one buffer (the caller owns it) and starts empty.
-   * Several parts are copied into one contiguous buffer, so that the sink gets one ByteBuffer.
-   */
-  ByteBuf take() {
-    sealScratch();
-    ByteBuf result;
-    if (parts.isEmpty()) {
-      result = alloc.buffer(0);
-    } else if (parts.size() == 1) {
-      result = parts.get(0);
-    } else {
-      result = alloc.buffer((int) bytes);
-      try {
-        for (ByteBuf part : parts) {
-          result.writeBytes(part, part.readerIndex(), part.readableBytes());
+    /** A buffer to write one rewritten entry into, with at least {@code minWritable} bytes of room. */
+    ByteBuf scratch(int minWritable) {
+        if (scratch != null && scratch.maxFastWritableBytes() < minWritable && scratch.isReadable()) {
+            sealScratch();
         }
-      } finally {
-        for (ByteBuf part : parts) {
-          part.release();
+        if (scratch == null) {
+            scratch = alloc.buffer(Math.max(SCRATCH_BYTES, minWritable));
         }
-      }
+        return scratch;
     }
-    parts.clear();
-    bytes = 0;
-    events = 0;
-    return result;
-  }
 
-  /** Releases everything held (the message was dropped or the connection failed). */
-  void release() {
-    for (ByteBuf part : parts) {
-      part.release();
+    /** Call after writing one entry into {@link #scratch(int)}: {@code written} bytes. */
+    void scratchWritten(int written) {
+        bytes += written;
+        events++;
     }
-    parts.clear();
-    if (scratch != null) {
-      scratch.release();
-      scratch = null;
-    }
-    bytes = 0;
-    events = 0;
-  }
 
-  private void sealScratch() {
-    if (scratch != null) {
-      if (scratch.isReadable()) {
-        parts.add(scratch);
-      } else {
-        scratch.release();
-      }
-      scratch = null;
+    long bytes() {
+        return bytes;
     }
-  }
+
+    int events() {
+        return events;
+    }
+
+    boolean isEmpty() {
+        return events == 0 && parts.isEmpty() && (scratch == null || !scratch.isReadable());
+    }
+
+    /**
+     * Hands over everything accumulated as one buffer (the caller owns it) and starts empty.
+     * Several parts are copied into one contiguous buffer, so that the sink gets one ByteBuffer.
+     */
+    ByteBuf take() {
+        sealScratch();
+        ByteBuf result;
+        if (parts.isEmpty()) {
+            result = alloc.buffer(0);
+        } else if (parts.size() == 1) {
+            result = parts.get(0);
+        } else {
+            result = alloc.buffer((int) bytes);
+            try {
+                for (ByteBuf part : parts) {
+                    result.writeBytes(part, part.readerIndex(), part.readableBytes());
+                }
+            } finally {
+                for (ByteBuf part : parts) {
+                    part.release();
+                }
+            }
+        }
+        parts.clear();
+        bytes = 0;
+        events = 0;
+        return result;
+    }
+
+    /** Releases everything held (the message was dropped or the connection failed). */
+    void release() {
+        for (ByteBuf part : parts) {
+            part.release();
+        }
+        parts.clear();
+        if (scratch != null) {
+            scratch.release();
+            scratch = null;
+        }
+        bytes = 0;
+        events = 0;
+    }
+
+    private void sealScratch() {
+        if (scratch != null) {
+            if (scratch.isReadable()) {
+                parts.add(scratch);
+            } else {
+                scratch.release();
+            }
+            scratch = null;
+        }
+    }
 }

@@ -20,71 +20,149 @@ import java.util.Objects;
  * @param maxJsonMessageBytes the largest JSON-framed request
  * @param clock source of "now" for nil/0 times
  */
-public record ForwardDecoderConfig(boolean skipInvalidEvent, String addTagPrefix, String eventMetadataKey,
-    long chunkSizeLimitBytes, long decompressionSizeLimitBytes, boolean expectHandshake, int maxEventBytes,
-    int streamThresholdBytes, int pieceBytes, int maxDepth, int maxJsonMessageBytes, Clock clock) {
+public record ForwardDecoderConfig(
+        boolean skipInvalidEvent,
+        String addTagPrefix,
+        String eventMetadataKey,
+        long chunkSizeLimitBytes,
+        long decompressionSizeLimitBytes,
+        boolean expectHandshake,
+        int maxEventBytes,
+        int streamThresholdBytes,
+        int pieceBytes,
+        int maxDepth,
+        int maxJsonMessageBytes,
+        Clock clock) {
 
-  /** Largest tag: the buffer's frame stores its length in 16 bits. */
-  public static final int MAX_TAG_BYTES = 65535;
-  /** Largest option map, and largest handshake message. */
-  public static final int MAX_OPTION_BYTES = 64 * 1024;
-  public static final int DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
-  public static final int DEFAULT_STREAM_THRESHOLD_BYTES = 1024 * 1024;
-  public static final int DEFAULT_PIECE_BYTES = 512 * 1024;
-  public static final int DEFAULT_MAX_DEPTH = 1000;
-  public static final int DEFAULT_MAX_JSON_MESSAGE_BYTES = 1024 * 1024;
+    /** Largest tag: the buffer's frame stores its length in 16 bits. */
+    public static final int MAX_TAG_BYTES = 65535;
+    /** Largest option map, and largest handshake message. */
+    public static final int MAX_OPTION_BYTES = 64 * 1024;
 
-  public ForwardDecoderConfig {
-    Objects.requireNonNull(clock, "clock");
-    if (addTagPrefix != null && addTagPrefix.isEmpty()) {
-      throw new IllegalArgumentException("add_tag_prefix: \"\" (expected: a non-empty prefix, or none)");
+    public static final int DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+    public static final int DEFAULT_STREAM_THRESHOLD_BYTES = 1024 * 1024;
+    public static final int DEFAULT_PIECE_BYTES = 512 * 1024;
+    public static final int DEFAULT_MAX_DEPTH = 1000;
+    public static final int DEFAULT_MAX_JSON_MESSAGE_BYTES = 1024 * 1024;
+
+    public ForwardDecoderConfig {
+        Objects.requireNonNull(clock, "clock");
+        if (addTagPrefix != null && addTagPrefix.isEmpty()) {
+            throw new IllegalArgumentException("add_tag_prefix: \"\" (expected: a non-empty prefix, or none)");
+        }
+        if (chunkSizeLimitBytes < 0) {
+            throw new IllegalArgumentException("chunk_size_limit: " + chunkSizeLimitBytes + " (expected: >= 0)");
+        }
+        if (decompressionSizeLimitBytes <= 0) {
+            throw new IllegalArgumentException(
+                    "decompression_size_limit: " + decompressionSizeLimitBytes + " (expected: > 0)");
+        }
+        if (maxEventBytes <= 0
+                || pieceBytes <= 0
+                || streamThresholdBytes <= 0
+                || maxDepth < 4
+                || maxJsonMessageBytes <= 0) {
+            throw new IllegalArgumentException("decoder limits: event " + maxEventBytes + ", piece " + pieceBytes
+                    + ", threshold " + streamThresholdBytes + ", depth " + maxDepth + ", json " + maxJsonMessageBytes
+                    + " (expected: all > 0, depth >= 4)");
+        }
     }
-    if (chunkSizeLimitBytes < 0) {
-      throw new IllegalArgumentException("chunk_size_limit: " + chunkSizeLimitBytes + " (expected: >= 0)");
+
+    /** in_forward's defaults. */
+    public static ForwardDecoderConfig defaults(Clock clock) {
+        return new ForwardDecoderConfig(
+                true,
+                null,
+                null,
+                0,
+                256L * 1024 * 1024,
+                false,
+                DEFAULT_MAX_EVENT_BYTES,
+                DEFAULT_STREAM_THRESHOLD_BYTES,
+                DEFAULT_PIECE_BYTES,
+                DEFAULT_MAX_DEPTH,
+                DEFAULT_MAX_JSON_MESSAGE_BYTES,
+                clock);
     }
-    if (decompressionSizeLimitBytes <= 0) {
-      throw new IllegalArgumentException("decompression_size_limit: " + decompressionSizeLimitBytes + " (expected: > 0)");
+
+    public ForwardDecoderConfig withSkipInvalidEvent(boolean value) {
+        return new ForwardDecoderConfig(
+                value,
+                addTagPrefix,
+                eventMetadataKey,
+                chunkSizeLimitBytes,
+                decompressionSizeLimitBytes,
+                expectHandshake,
+                maxEventBytes,
+                streamThresholdBytes,
+                pieceBytes,
+                maxDepth,
+                maxJsonMessageBytes,
+                clock);
     }
-    if (maxEventBytes <= 0 || pieceBytes <= 0 || streamThresholdBytes <= 0 || maxDepth < 4 || maxJsonMessageBytes <= 0) {
-      throw new IllegalArgumentException("decoder limits: event " + maxEventBytes + ", piece " + pieceBytes
-          + ", threshold " + streamThresholdBytes + ", depth " + maxDepth + ", json " + maxJsonMessageBytes
-          + " (expected: all > 0, depth >= 4)");
+
+    public ForwardDecoderConfig withExpectHandshake(boolean value) {
+        return new ForwardDecoderConfig(
+                skipInvalidEvent,
+                addTagPrefix,
+                eventMetadataKey,
+                chunkSizeLimitBytes,
+                decompressionSizeLimitBytes,
+                value,
+                maxEventBytes,
+                streamThresholdBytes,
+                pieceBytes,
+                maxDepth,
+                maxJsonMessageBytes,
+                clock);
     }
-  }
 
-  /** in_forward's defaults. */
-  public static ForwardDecoderConfig defaults(Clock clock) {
-    return new ForwardDecoderConfig(true, null, null, 0, 256L * 1024 * 1024, false, DEFAULT_MAX_EVENT_BYTES,
-        DEFAULT_STREAM_THRESHOLD_BYTES, DEFAULT_PIECE_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_JSON_MESSAGE_BYTES, clock);
-  }
+    public ForwardDecoderConfig withStreaming(int thresholdBytes, int pieceBytes) {
+        return new ForwardDecoderConfig(
+                skipInvalidEvent,
+                addTagPrefix,
+                eventMetadataKey,
+                chunkSizeLimitBytes,
+                decompressionSizeLimitBytes,
+                expectHandshake,
+                maxEventBytes,
+                thresholdBytes,
+                pieceBytes,
+                maxDepth,
+                maxJsonMessageBytes,
+                clock);
+    }
 
-  public ForwardDecoderConfig withSkipInvalidEvent(boolean value) {
-    return new ForwardDecoderConfig(value, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
-        decompressionSizeLimitBytes, expectHandshake, maxEventBytes, streamThresholdBytes, pieceBytes, maxDepth,
-        maxJsonMessageBytes, clock);
-  }
+    public ForwardDecoderConfig withLimits(
+            long chunkSizeLimitBytes, long decompressionSizeLimitBytes, int maxEventBytes) {
+        return new ForwardDecoderConfig(
+                skipInvalidEvent,
+                addTagPrefix,
+                eventMetadataKey,
+                chunkSizeLimitBytes,
+                decompressionSizeLimitBytes,
+                expectHandshake,
+                maxEventBytes,
+                streamThresholdBytes,
+                pieceBytes,
+                maxDepth,
+                maxJsonMessageBytes,
+                clock);
+    }
 
-  public ForwardDecoderConfig withExpectHandshake(boolean value) {
-    return new ForwardDecoderConfig(skipInvalidEvent, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
-        decompressionSizeLimitBytes, value, maxEventBytes, streamThresholdBytes, pieceBytes, maxDepth,
-        maxJsonMessageBytes, clock);
-  }
-
-  public ForwardDecoderConfig withStreaming(int thresholdBytes, int pieceBytes) {
-    return new ForwardDecoderConfig(skipInvalidEvent, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
-        decompressionSizeLimitBytes, expectHandshake, maxEventBytes, thresholdBytes, pieceBytes, maxDepth,
-        maxJsonMessageBytes, clock);
-  }
-
-  public ForwardDecoderConfig withLimits(long chunkSizeLimitBytes, long decompressionSizeLimitBytes, int maxEventBytes) {
-    return new ForwardDecoderConfig(skipInvalidEvent, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
-        decompressionSizeLimitBytes, expectHandshake, maxEventBytes, streamThresholdBytes, pieceBytes, maxDepth,
-        maxJsonMessageBytes, clock);
-  }
-
-  public ForwardDecoderConfig withTagPrefixAndMetadataKey(String addTagPrefix, String eventMetadataKey) {
-    return new ForwardDecoderConfig(skipInvalidEvent, addTagPrefix, eventMetadataKey, chunkSizeLimitBytes,
-        decompressionSizeLimitBytes, expectHandshake, maxEventBytes, streamThresholdBytes, pieceBytes, maxDepth,
-        maxJsonMessageBytes, clock);
-  }
+    public ForwardDecoderConfig withTagPrefixAndMetadataKey(String addTagPrefix, String eventMetadataKey) {
+        return new ForwardDecoderConfig(
+                skipInvalidEvent,
+                addTagPrefix,
+                eventMetadataKey,
+                chunkSizeLimitBytes,
+                decompressionSizeLimitBytes,
+                expectHandshake,
+                maxEventBytes,
+                streamThresholdBytes,
+                pieceBytes,
+                maxDepth,
+                maxJsonMessageBytes,
+                clock);
+    }
 }

@@ -42,1023 +42,1074 @@ import java.util.Map;
  */
 public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
-  private enum State {
-    FIRST_BYTE, MESSAGE, HANDSHAKE, TAG, MODE, MESSAGE_EVENT, FORWARD_ENTRIES, PACKED_SNIFF, PACKED_ENTRIES,
-    COMPRESSED_ENTRIES, DISCARD_ENTRIES, OPTION, JSON, BAD
-  }
+    private enum State {
+        FIRST_BYTE,
+        MESSAGE,
+        HANDSHAKE,
+        TAG,
+        MODE,
+        MESSAGE_EVENT,
+        FORWARD_ENTRIES,
+        PACKED_SNIFF,
+        PACKED_ENTRIES,
+        COMPRESSED_ENTRIES,
+        DISCARD_ENTRIES,
+        OPTION,
+        JSON,
+        BAD
+    }
 
-  private static final long UNBOUNDED = Long.MAX_VALUE;
-  private static final int DECOMPRESS_STEP = 64 * 1024;
-  private static final int SCAN_NEED_MORE = 0;
-  private static final int SCAN_DONE = 1;
-  private static final int SCAN_SWITCHED = 2;
-  private static final int GZIP_MAGIC = 0x1f8b;
-  private static final int ZSTD_MAGIC = 0x28b52ffd;
+    private static final long UNBOUNDED = Long.MAX_VALUE;
+    private static final int DECOMPRESS_STEP = 64 * 1024;
+    private static final int SCAN_NEED_MORE = 0;
+    private static final int SCAN_DONE = 1;
+    private static final int SCAN_SWITCHED = 2;
+    private static final int GZIP_MAGIC = 0x1f8b;
+    private static final int ZSTD_MAGIC = 0x28b52ffd;
 
-  private final ForwardDecoderConfig config;
-  private final EntryParser parser;
-  private final MsgpackSkipper skipper;
-  private final RecordRewriter rewriter;
-  private final byte[] metadataKey;
-  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-      .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final ForwardDecoderConfig config;
+    private final EntryParser parser;
+    private final MsgpackSkipper skipper;
+    private final RecordRewriter rewriter;
+    private final byte[] metadataKey;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
 
-  private EntriesAccumulator acc;
-  private State state = State.FIRST_BYTE;
-  private boolean handshakePending;
-  private long consumedBytes;
+    private EntriesAccumulator acc;
+    private State state = State.FIRST_BYTE;
+    private boolean handshakePending;
+    private long consumedBytes;
 
-  // the message being decoded
-  private long messageStart;
-  private long arity;
-  private String tag;
-  private ForwardMode mode;
-  private long entriesLeft;
-  private long entriesRemaining;
-  private int runBytes;
-  private int runEvents;
-  private boolean streaming;
-  private long eventCount;
-  private int skippedEvents;
-  private String firstSkipReason;
-  private boolean dropped;
-  private String sniffed;
-  private int scanned;
+    // the message being decoded
+    private long messageStart;
+    private long arity;
+    private String tag;
+    private ForwardMode mode;
+    private long entriesLeft;
+    private long entriesRemaining;
+    private int runBytes;
+    private int runEvents;
+    private boolean streaming;
+    private long eventCount;
+    private int skippedEvents;
+    private String firstSkipReason;
+    private boolean dropped;
+    private String sniffed;
+    private int scanned;
 
-  private EntriesDecompressor decompressor;
-  private GzipDecompressor gzip;
-  private ZstdDecompressor zstd;
-  private ByteBuf plain;
-  private long decompressedBytes;
+    private EntriesDecompressor decompressor;
+    private GzipDecompressor gzip;
+    private ZstdDecompressor zstd;
+    private ByteBuf plain;
+    private long decompressedBytes;
 
-  private JsonRequestParser json;
-  private byte[] lastTagBytes;
-  private String lastTag;
+    private JsonRequestParser json;
+    private byte[] lastTagBytes;
+    private String lastTag;
 
-  public ForwardFrameDecoder(ForwardDecoderConfig config) {
-    this.config = config;
-    this.parser = new EntryParser(config.maxDepth(), config.maxEventBytes());
-    this.skipper = new MsgpackSkipper(config.maxDepth());
-    this.rewriter = new RecordRewriter(config.maxDepth());
-    this.metadataKey = config.eventMetadataKey() == null ? null
-        : config.eventMetadataKey().getBytes(StandardCharsets.UTF_8);
-    this.handshakePending = config.expectHandshake();
-  }
+    public ForwardFrameDecoder(ForwardDecoderConfig config) {
+        this.config = config;
+        this.parser = new EntryParser(config.maxDepth(), config.maxEventBytes());
+        this.skipper = new MsgpackSkipper(config.maxDepth());
+        this.rewriter = new RecordRewriter(config.maxDepth());
+        this.metadataKey = config.eventMetadataKey() == null
+                ? null
+                : config.eventMetadataKey().getBytes(StandardCharsets.UTF_8);
+        this.handshakePending = config.expectHandshake();
+    }
 
-  /**
-   * A message is being received (some of its bytes arrived), or a handshake is under way. Used by
-   * drain: such a connection is given time to finish it.
-   */
-  public boolean isMidMessage() {
-    if (actualReadableBytes() > 0) {
-      return true;
+    /**
+     * A message is being received (some of its bytes arrived), or a handshake is under way. Used by
+     * drain: such a connection is given time to finish it.
+     */
+    public boolean isMidMessage() {
+        if (actualReadableBytes() > 0) {
+            return true;
+        }
+        return switch (state) {
+            case FIRST_BYTE, MESSAGE, BAD -> false;
+            case HANDSHAKE -> scanned > 0;
+            case JSON -> json != null && json.isMidValue();
+            default -> true;
+        };
     }
-    return switch (state) {
-      case FIRST_BYTE, MESSAGE, BAD -> false;
-      case HANDSHAKE -> scanned > 0;
-      case JSON -> json != null && json.isMidValue();
-      default -> true;
-    };
-  }
 
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    acc = new EntriesAccumulator(ctx.alloc());
-  }
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        acc = new EntriesAccumulator(ctx.alloc());
+    }
 
-  @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    try {
-      while (step(ctx, in, out)) {
-        // each step made progress; go on until one needs more bytes
-      }
-    } catch (ForwardProtocolException e) {
-      poison(in);
-      throw e;
-    } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
-      poison(in);
-      throw new ForwardProtocolException(ErrorReason.MALFORMED,
-          "message: " + e.getMessage() + " (expected: a well-formed forward message)", e);
-    } catch (RuntimeException e) {
-      poison(in);
-      throw e;
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        try {
+            while (step(ctx, in, out)) {
+                // each step made progress; go on until one needs more bytes
+            }
+        } catch (ForwardProtocolException e) {
+            poison(in);
+            throw e;
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+            poison(in);
+            throw new ForwardProtocolException(
+                    ErrorReason.MALFORMED,
+                    "message: " + e.getMessage() + " (expected: a well-formed forward message)",
+                    e);
+        } catch (RuntimeException e) {
+            poison(in);
+            throw e;
+        }
     }
-  }
 
-  @Override
-  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    if (in.isReadable()) {
-      decode(ctx, in, out);
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (in.isReadable()) {
+            decode(ctx, in, out);
+        }
+        if (state != State.BAD && (in.isReadable() || isMidMessage())) {
+            long received = consumedBytes - messageStart + in.readableBytes();
+            poison(in);
+            throw new ForwardProtocolException(
+                    ErrorReason.TRUNCATED,
+                    "message: connection ended after " + received + " bytes of it"
+                            + (tag != null ? " (tag " + tag + ")" : "") + " (expected: whole messages)");
+        }
     }
-    if (state != State.BAD && (in.isReadable() || isMidMessage())) {
-      long received = consumedBytes - messageStart + in.readableBytes();
-      poison(in);
-      throw new ForwardProtocolException(ErrorReason.TRUNCATED, "message: connection ended after " + received
-          + " bytes of it" + (tag != null ? " (tag " + tag + ")" : "") + " (expected: whole messages)");
-    }
-  }
 
-  @Override
-  protected void handlerRemoved0(ChannelHandlerContext ctx) {
-    releaseMessage();
-    if (plain != null) {
-      plain.release();
-      plain = null;
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        releaseMessage();
+        if (plain != null) {
+            plain.release();
+            plain = null;
+        }
+        if (gzip != null) {
+            gzip.close();
+        }
+        if (zstd != null) {
+            zstd.close();
+        }
+        if (json != null) {
+            json.close();
+        }
     }
-    if (gzip != null) {
-      gzip.close();
-    }
-    if (zstd != null) {
-      zstd.close();
-    }
-    if (json != null) {
-      json.close();
-    }
-  }
 
-  private boolean step(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    return switch (state) {
-      case FIRST_BYTE -> decodeFirstByte(in);
-      case MESSAGE -> decodeMessageStart(in);
-      case HANDSHAKE -> decodeHandshake(in, out);
-      case TAG -> decodeTag(in);
-      case MODE -> decodeMode(in);
-      case MESSAGE_EVENT, FORWARD_ENTRIES, PACKED_ENTRIES -> decodeEntries(in, out);
-      case PACKED_SNIFF -> decodePackedSniff(in);
-      case COMPRESSED_ENTRIES -> decodeCompressedEntries(ctx, in, out);
-      case DISCARD_ENTRIES -> decodeDiscardEntries(in, out);
-      case OPTION -> decodeOption(in, out);
-      case JSON -> decodeJson(ctx, in, out);
-      case BAD -> {
-        in.skipBytes(in.readableBytes());
-        yield false;
-      }
-    };
-  }
+    private boolean step(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        return switch (state) {
+            case FIRST_BYTE -> decodeFirstByte(in);
+            case MESSAGE -> decodeMessageStart(in);
+            case HANDSHAKE -> decodeHandshake(in, out);
+            case TAG -> decodeTag(in);
+            case MODE -> decodeMode(in);
+            case MESSAGE_EVENT, FORWARD_ENTRIES, PACKED_ENTRIES -> decodeEntries(in, out);
+            case PACKED_SNIFF -> decodePackedSniff(in);
+            case COMPRESSED_ENTRIES -> decodeCompressedEntries(ctx, in, out);
+            case DISCARD_ENTRIES -> decodeDiscardEntries(in, out);
+            case OPTION -> decodeOption(in, out);
+            case JSON -> decodeJson(ctx, in, out);
+            case BAD -> {
+                in.skipBytes(in.readableBytes());
+                yield false;
+            }
+        };
+    }
 
-  // ---------------------------------------------------------------- message framing
+    // ---------------------------------------------------------------- message framing
 
-  private boolean decodeFirstByte(ByteBuf in) {
-    if (!in.isReadable()) {
-      return false;
-    }
-    int b = in.getUnsignedByte(in.readerIndex());
-    if (!config.expectHandshake() && (b == '{' || b == '[')) {
-      json = new JsonRequestParser(config.maxJsonMessageBytes());
-      state = State.JSON;
-    } else {
-      state = State.MESSAGE;
-    }
-    return true;
-  }
-
-  private boolean decodeMessageStart(ByteBuf in) {
-    if (!in.isReadable()) {
-      return false;
-    }
-    startMessage();
-    if (handshakePending) {
-      skipper.begin(1);
-      scanned = 0;
-      state = State.HANDSHAKE;
-      return true;
-    }
-    int index = in.readerIndex();
-    int b = in.getUnsignedByte(index);
-    if (b == Msgpack.NIL) {
-      skipInput(in, 1);
-      return true;
-    }
-    if (!Msgpack.isArray(b)) {
-      throw ForwardProtocolException.malformed("message", Msgpack.typeName(b), "an array, or nil");
-    }
-    int header = Msgpack.headerLength(b);
-    if (in.readableBytes() < header) {
-      return false;
-    }
-    arity = Msgpack.arrayCount(in, index, b);
-    if (arity < 2 || arity > 4) {
-      throw ForwardProtocolException.malformed("message", "array of " + arity,
-          "[tag, time, record, option?] or [tag, entries, option?]");
-    }
-    skipInput(in, header);
-    state = State.TAG;
-    return true;
-  }
-
-  private boolean decodeTag(ByteBuf in) {
-    if (!in.isReadable()) {
-      return false;
-    }
-    int index = in.readerIndex();
-    int b = in.getUnsignedByte(index);
-    if (!Msgpack.isStr(b)) {
-      throw ForwardProtocolException.malformed("tag", Msgpack.typeName(b), "str");
-    }
-    int header = Msgpack.headerLength(b);
-    if (in.readableBytes() < header) {
-      return false;
-    }
-    long length = Msgpack.payloadLength(in, index, b);
-    if (length > ForwardDecoderConfig.MAX_TAG_BYTES) {
-      throw ForwardProtocolException.limit("tag", length + " bytes", "<= " + ForwardDecoderConfig.MAX_TAG_BYTES + " bytes");
-    }
-    if (in.readableBytes() < header + length) {
-      return false;
-    }
-    tag = tagString(in, index + header, (int) length);
-    skipInput(in, header + (int) length);
-    state = State.MODE;
-    return true;
-  }
-
-  private boolean decodeMode(ByteBuf in) {
-    if (!in.isReadable()) {
-      return false;
-    }
-    int index = in.readerIndex();
-    int b = in.getUnsignedByte(index);
-    if (Msgpack.isArray(b) || Msgpack.isStr(b) || Msgpack.isBin(b)) {
-      if (arity > 3) {
-        throw ForwardProtocolException.malformed("message", "array of 4 with " + Msgpack.typeName(b) + " entries",
-            "[tag, entries, option?]");
-      }
-      int header = Msgpack.headerLength(b);
-      if (in.readableBytes() < header) {
-        return false;
-      }
-      if (Msgpack.isArray(b)) {
-        entriesLeft = Msgpack.arrayCount(in, index, b);
-        skipInput(in, header);
-        mode = ForwardMode.FORWARD;
-        parser.reset(false);
-        state = State.FORWARD_ENTRIES;
-      } else {
-        entriesRemaining = Msgpack.payloadLength(in, index, b);
-        skipInput(in, header);
-        mode = ForwardMode.PACKED_FORWARD;
-        if (exceedsChunkSizeLimit(entriesRemaining)) {
-          dropped = true;
-          state = State.DISCARD_ENTRIES;
+    private boolean decodeFirstByte(ByteBuf in) {
+        if (!in.isReadable()) {
+            return false;
+        }
+        int b = in.getUnsignedByte(in.readerIndex());
+        if (!config.expectHandshake() && (b == '{' || b == '[')) {
+            json = new JsonRequestParser(config.maxJsonMessageBytes());
+            state = State.JSON;
         } else {
-          parser.reset(false);
-          state = State.PACKED_SNIFF;
+            state = State.MESSAGE;
         }
-      }
-      return true;
-    }
-    if (arity < 3) {
-      throw ForwardProtocolException.malformed("message", "array of 2 with " + Msgpack.typeName(b) + " entries",
-          "[tag, entries, option?] with entries an array, bin or str");
-    }
-    mode = ForwardMode.MESSAGE;
-    entriesLeft = 1;
-    parser.reset(true);
-    state = State.MESSAGE_EVENT;
-    return true;
-  }
-
-  private boolean decodePackedSniff(ByteBuf in) {
-    int need = (int) Math.min(entriesRemaining, 4);
-    if (in.readableBytes() < need) {
-      return false;
-    }
-    int index = in.readerIndex();
-    if (need >= 2 && in.getUnsignedShort(index) == GZIP_MAGIC) {
-      if (gzip == null) {
-        gzip = new GzipDecompressor();
-      }
-      startDecompression(gzip);
-    } else if (need == 4 && in.getInt(index) == ZSTD_MAGIC) {
-      if (zstd == null) {
-        zstd = new ZstdDecompressor();
-      }
-      startDecompression(zstd);
-    } else {
-      state = State.PACKED_ENTRIES;
-    }
-    return true;
-  }
-
-  private void startDecompression(EntriesDecompressor d) {
-    decompressor = d;
-    d.reset();
-    decompressedBytes = 0;
-    sniffed = d.name();
-    mode = ForwardMode.COMPRESSED_PACKED_FORWARD;
-    state = State.COMPRESSED_ENTRIES;
-  }
-
-  // ---------------------------------------------------------------- entries
-
-  private boolean decodeEntries(ByteBuf in, List<Object> out) {
-    int result = scanEntries(in, true, out);
-    if (result == SCAN_DONE) {
-      finishEntries(in, true, out);
-      return true;
-    }
-    return result == SCAN_SWITCHED;
-  }
-
-  private boolean decodeCompressedEntries(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    while (true) {
-      if (plain != null) {
-        int result = scanEntries(plain, false, out);
-        if (result == SCAN_SWITCHED) {
-          return true;
-        }
-      }
-      if (entriesRemaining == 0 && !decompressor.hasPendingOutput()) {
-        if (!decompressor.isAtEnd()) {
-          throw new ForwardProtocolException(ErrorReason.DECOMPRESSION, "entries: truncated " + decompressor.name()
-              + " data (expected: complete " + decompressor.name() + (sniffed.equals("gzip") ? " members)" : " frames)"));
-        }
-        int left = plain == null ? 0 : plain.readableBytes();
-        if (!parser.isIdle() || runBytes != left) {
-          throw ForwardProtocolException.malformed("entries", "a truncated event at the end of the decompressed entries",
-              "whole events");
-        }
-        finishEntries(plain, false, out);
         return true;
-      }
-      int available = (int) Math.min(in.readableBytes(), entriesRemaining);
-      if (available == 0 && !decompressor.hasPendingOutput()) {
-        return false;
-      }
-      preparePlain(ctx);
-      int before = plain.writerIndex();
-      int used = decompressor.decompress(in, in.readerIndex(), available, plain, DECOMPRESS_STEP);
-      int produced = plain.writerIndex() - before;
-      skipInput(in, used);
-      entriesRemaining -= used;
-      decompressedBytes += produced;
-      if (decompressedBytes > config.decompressionSizeLimitBytes()) {
-        throw new ForwardProtocolException(ErrorReason.DECOMPRESSION, "entries: more than "
-            + config.decompressionSizeLimitBytes() + " bytes decompressed (expected: <= decompression_size_limit "
-            + config.decompressionSizeLimitBytes() + ")");
-      }
-      if (used == 0 && produced == 0) {
-        return false;
-      }
     }
-  }
 
-  /** Makes room for one decompression step after the bytes of {@code plain} not yet consumed. */
-  private void preparePlain(ChannelHandlerContext ctx) {
-    if (plain == null) {
-      plain = ctx.alloc().buffer(2 * DECOMPRESS_STEP);
-      return;
+    private boolean decodeMessageStart(ByteBuf in) {
+        if (!in.isReadable()) {
+            return false;
+        }
+        startMessage();
+        if (handshakePending) {
+            skipper.begin(1);
+            scanned = 0;
+            state = State.HANDSHAKE;
+            return true;
+        }
+        int index = in.readerIndex();
+        int b = in.getUnsignedByte(index);
+        if (b == Msgpack.NIL) {
+            skipInput(in, 1);
+            return true;
+        }
+        if (!Msgpack.isArray(b)) {
+            throw ForwardProtocolException.malformed("message", Msgpack.typeName(b), "an array, or nil");
+        }
+        int header = Msgpack.headerLength(b);
+        if (in.readableBytes() < header) {
+            return false;
+        }
+        arity = Msgpack.arrayCount(in, index, b);
+        if (arity < 2 || arity > 4) {
+            throw ForwardProtocolException.malformed(
+                    "message", "array of " + arity, "[tag, time, record, option?] or [tag, entries, option?]");
+        }
+        skipInput(in, header);
+        state = State.TAG;
+        return true;
     }
-    if (plain.writableBytes() >= DECOMPRESS_STEP) {
-      return;
-    }
-    if (plain.refCnt() == 1) {
-      plain.discardReadBytes();
-      plain.ensureWritable(DECOMPRESS_STEP);
-      return;
-    }
-    // pieces still share this buffer: move the unconsumed tail to a new one
-    ByteBuf moved = ctx.alloc().buffer(Math.max(2 * DECOMPRESS_STEP, plain.readableBytes() + DECOMPRESS_STEP));
-    moved.writeBytes(plain, plain.readerIndex(), plain.readableBytes());
-    plain.release();
-    plain = moved;
-  }
 
-  /**
-   * Validates entries from {@code src} (the input, or decompressed bytes), growing the current run
-   * of verbatim entries, rewriting or skipping the others, and emitting stream pieces.
-   */
-  private int scanEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
-    while (true) {
-      boolean counted = mode == ForwardMode.FORWARD || mode == ForwardMode.MESSAGE;
-      if (counted && entriesLeft == 0) {
-        return SCAN_DONE;
-      }
-      long bytesLeft = mode == ForwardMode.PACKED_FORWARD ? entriesRemaining : UNBOUNDED;
-      if (bytesLeft != UNBOUNDED && runBytes == bytesLeft && parser.isIdle()) {
-        return SCAN_DONE;
-      }
-      int base = src.readerIndex();
-      long available = Math.min(src.readableBytes(), bytesLeft);
-      int entryStart = base + runBytes;
-      int limit = (int) (base + available);
-      long bound = bytesLeft == UNBOUNDED ? UNBOUNDED : base + bytesLeft;
-      int result = parser.parse(src, entryStart, limit, bound);
-      if (result == EntryParser.NEED_MORE) {
-        if (!config.skipInvalidEvent() && parser.invalidReason() != null) {
-          refuse(parser.invalidReason());
+    private boolean decodeTag(ByteBuf in) {
+        if (!in.isReadable()) {
+            return false;
         }
-        if (parser.isDiscarding()) {
-          flushRun(src, srcIsInput);
-          int walked = parser.position();
-          if (walked > 0) {
-            consumeEntries(src, srcIsInput, walked);
-            parser.discarded(walked);
-            continue;
-          }
-          return SCAN_NEED_MORE;
+        int index = in.readerIndex();
+        int b = in.getUnsignedByte(index);
+        if (!Msgpack.isStr(b)) {
+            throw ForwardProtocolException.malformed("tag", Msgpack.typeName(b), "str");
         }
-        if (bytesLeft != UNBOUNDED && available == bytesLeft) {
-          throw ForwardProtocolException.malformed("entries", "a truncated event at the end of the entries",
-              "whole events inside the declared entries length");
+        int header = Msgpack.headerLength(b);
+        if (in.readableBytes() < header) {
+            return false;
         }
-        return SCAN_NEED_MORE;
-      }
-      int length = parser.position();
-      if (result == EntryParser.VALID) {
-        if (parser.isVerbatim()) {
-          runBytes += length;
-          runEvents++;
+        long length = Msgpack.payloadLength(in, index, b);
+        if (length > ForwardDecoderConfig.MAX_TAG_BYTES) {
+            throw ForwardProtocolException.limit(
+                    "tag", length + " bytes", "<= " + ForwardDecoderConfig.MAX_TAG_BYTES + " bytes");
+        }
+        if (in.readableBytes() < header + length) {
+            return false;
+        }
+        tag = tagString(in, index + header, (int) length);
+        skipInput(in, header + (int) length);
+        state = State.MODE;
+        return true;
+    }
+
+    private boolean decodeMode(ByteBuf in) {
+        if (!in.isReadable()) {
+            return false;
+        }
+        int index = in.readerIndex();
+        int b = in.getUnsignedByte(index);
+        if (Msgpack.isArray(b) || Msgpack.isStr(b) || Msgpack.isBin(b)) {
+            if (arity > 3) {
+                throw ForwardProtocolException.malformed(
+                        "message", "array of 4 with " + Msgpack.typeName(b) + " entries", "[tag, entries, option?]");
+            }
+            int header = Msgpack.headerLength(b);
+            if (in.readableBytes() < header) {
+                return false;
+            }
+            if (Msgpack.isArray(b)) {
+                entriesLeft = Msgpack.arrayCount(in, index, b);
+                skipInput(in, header);
+                mode = ForwardMode.FORWARD;
+                parser.reset(false);
+                state = State.FORWARD_ENTRIES;
+            } else {
+                entriesRemaining = Msgpack.payloadLength(in, index, b);
+                skipInput(in, header);
+                mode = ForwardMode.PACKED_FORWARD;
+                if (exceedsChunkSizeLimit(entriesRemaining)) {
+                    dropped = true;
+                    state = State.DISCARD_ENTRIES;
+                } else {
+                    parser.reset(false);
+                    state = State.PACKED_SNIFF;
+                }
+            }
+            return true;
+        }
+        if (arity < 3) {
+            throw ForwardProtocolException.malformed(
+                    "message",
+                    "array of 2 with " + Msgpack.typeName(b) + " entries",
+                    "[tag, entries, option?] with entries an array, bin or str");
+        }
+        mode = ForwardMode.MESSAGE;
+        entriesLeft = 1;
+        parser.reset(true);
+        state = State.MESSAGE_EVENT;
+        return true;
+    }
+
+    private boolean decodePackedSniff(ByteBuf in) {
+        int need = (int) Math.min(entriesRemaining, 4);
+        if (in.readableBytes() < need) {
+            return false;
+        }
+        int index = in.readerIndex();
+        if (need >= 2 && in.getUnsignedShort(index) == GZIP_MAGIC) {
+            if (gzip == null) {
+                gzip = new GzipDecompressor();
+            }
+            startDecompression(gzip);
+        } else if (need == 4 && in.getInt(index) == ZSTD_MAGIC) {
+            if (zstd == null) {
+                zstd = new ZstdDecompressor();
+            }
+            startDecompression(zstd);
         } else {
-          flushRun(src, srcIsInput);
-          writeRewritten(src, src.readerIndex(), length);
-          consumeEntries(src, srcIsInput, length);
+            state = State.PACKED_ENTRIES;
         }
-        eventCount++;
-      } else {
-        if (!config.skipInvalidEvent()) {
-          refuse(parser.invalidReason());
+        return true;
+    }
+
+    private void startDecompression(EntriesDecompressor d) {
+        decompressor = d;
+        d.reset();
+        decompressedBytes = 0;
+        sniffed = d.name();
+        mode = ForwardMode.COMPRESSED_PACKED_FORWARD;
+        state = State.COMPRESSED_ENTRIES;
+    }
+
+    // ---------------------------------------------------------------- entries
+
+    private boolean decodeEntries(ByteBuf in, List<Object> out) {
+        int result = scanEntries(in, true, out);
+        if (result == SCAN_DONE) {
+            finishEntries(in, true, out);
+            return true;
         }
-        flushRun(src, srcIsInput);
-        consumeEntries(src, srcIsInput, length);
-        skippedEvents++;
-        if (firstSkipReason == null) {
-          firstSkipReason = "event " + (eventCount + skippedEvents) + ": " + parser.invalidReason();
+        return result == SCAN_SWITCHED;
+    }
+
+    private boolean decodeCompressedEntries(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (true) {
+            if (plain != null) {
+                int result = scanEntries(plain, false, out);
+                if (result == SCAN_SWITCHED) {
+                    return true;
+                }
+            }
+            if (entriesRemaining == 0 && !decompressor.hasPendingOutput()) {
+                if (!decompressor.isAtEnd()) {
+                    throw new ForwardProtocolException(
+                            ErrorReason.DECOMPRESSION,
+                            "entries: truncated " + decompressor.name() + " data (expected: complete "
+                                    + decompressor.name() + (sniffed.equals("gzip") ? " members)" : " frames)"));
+                }
+                int left = plain == null ? 0 : plain.readableBytes();
+                if (!parser.isIdle() || runBytes != left) {
+                    throw ForwardProtocolException.malformed(
+                            "entries", "a truncated event at the end of the decompressed entries", "whole events");
+                }
+                finishEntries(plain, false, out);
+                return true;
+            }
+            int available = (int) Math.min(in.readableBytes(), entriesRemaining);
+            if (available == 0 && !decompressor.hasPendingOutput()) {
+                return false;
+            }
+            preparePlain(ctx);
+            int before = plain.writerIndex();
+            int used = decompressor.decompress(in, in.readerIndex(), available, plain, DECOMPRESS_STEP);
+            int produced = plain.writerIndex() - before;
+            skipInput(in, used);
+            entriesRemaining -= used;
+            decompressedBytes += produced;
+            if (decompressedBytes > config.decompressionSizeLimitBytes()) {
+                throw new ForwardProtocolException(
+                        ErrorReason.DECOMPRESSION,
+                        "entries: more than "
+                                + config.decompressionSizeLimitBytes()
+                                + " bytes decompressed (expected: <= decompression_size_limit "
+                                + config.decompressionSizeLimitBytes() + ")");
+            }
+            if (used == 0 && produced == 0) {
+                return false;
+            }
         }
-      }
-      parser.reset(mode == ForwardMode.MESSAGE);
-      if (counted) {
-        entriesLeft--;
-      }
-      if (mode == ForwardMode.FORWARD && exceedsChunkSizeLimit(runBytes)) {
-        // the rest of the message is read and dropped
-        src.skipBytes(runBytes);
-        consumedBytes += runBytes;
+    }
+
+    /** Makes room for one decompression step after the bytes of {@code plain} not yet consumed. */
+    private void preparePlain(ChannelHandlerContext ctx) {
+        if (plain == null) {
+            plain = ctx.alloc().buffer(2 * DECOMPRESS_STEP);
+            return;
+        }
+        if (plain.writableBytes() >= DECOMPRESS_STEP) {
+            return;
+        }
+        if (plain.refCnt() == 1) {
+            plain.discardReadBytes();
+            plain.ensureWritable(DECOMPRESS_STEP);
+            return;
+        }
+        // pieces still share this buffer: move the unconsumed tail to a new one
+        ByteBuf moved = ctx.alloc().buffer(Math.max(2 * DECOMPRESS_STEP, plain.readableBytes() + DECOMPRESS_STEP));
+        moved.writeBytes(plain, plain.readerIndex(), plain.readableBytes());
+        plain.release();
+        plain = moved;
+    }
+
+    /**
+     * Validates entries from {@code src} (the input, or decompressed bytes), growing the current run
+     * of verbatim entries, rewriting or skipping the others, and emitting stream pieces.
+     */
+    private int scanEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
+        while (true) {
+            boolean counted = mode == ForwardMode.FORWARD || mode == ForwardMode.MESSAGE;
+            if (counted && entriesLeft == 0) {
+                return SCAN_DONE;
+            }
+            long bytesLeft = mode == ForwardMode.PACKED_FORWARD ? entriesRemaining : UNBOUNDED;
+            if (bytesLeft != UNBOUNDED && runBytes == bytesLeft && parser.isIdle()) {
+                return SCAN_DONE;
+            }
+            int base = src.readerIndex();
+            long available = Math.min(src.readableBytes(), bytesLeft);
+            int entryStart = base + runBytes;
+            int limit = (int) (base + available);
+            long bound = bytesLeft == UNBOUNDED ? UNBOUNDED : base + bytesLeft;
+            int result = parser.parse(src, entryStart, limit, bound);
+            if (result == EntryParser.NEED_MORE) {
+                if (!config.skipInvalidEvent() && parser.invalidReason() != null) {
+                    refuse(parser.invalidReason());
+                }
+                if (parser.isDiscarding()) {
+                    flushRun(src, srcIsInput);
+                    int walked = parser.position();
+                    if (walked > 0) {
+                        consumeEntries(src, srcIsInput, walked);
+                        parser.discarded(walked);
+                        continue;
+                    }
+                    return SCAN_NEED_MORE;
+                }
+                if (bytesLeft != UNBOUNDED && available == bytesLeft) {
+                    throw ForwardProtocolException.malformed(
+                            "entries",
+                            "a truncated event at the end of the entries",
+                            "whole events inside the declared entries length");
+                }
+                return SCAN_NEED_MORE;
+            }
+            int length = parser.position();
+            if (result == EntryParser.VALID) {
+                if (parser.isVerbatim()) {
+                    runBytes += length;
+                    runEvents++;
+                } else {
+                    flushRun(src, srcIsInput);
+                    writeRewritten(src, src.readerIndex(), length);
+                    consumeEntries(src, srcIsInput, length);
+                }
+                eventCount++;
+            } else {
+                if (!config.skipInvalidEvent()) {
+                    refuse(parser.invalidReason());
+                }
+                flushRun(src, srcIsInput);
+                consumeEntries(src, srcIsInput, length);
+                skippedEvents++;
+                if (firstSkipReason == null) {
+                    firstSkipReason = "event " + (eventCount + skippedEvents) + ": " + parser.invalidReason();
+                }
+            }
+            parser.reset(mode == ForwardMode.MESSAGE);
+            if (counted) {
+                entriesLeft--;
+            }
+            if (mode == ForwardMode.FORWARD && exceedsChunkSizeLimit(runBytes)) {
+                // the rest of the message is read and dropped
+                src.skipBytes(runBytes);
+                consumedBytes += runBytes;
+                runBytes = 0;
+                runEvents = 0;
+                acc.release();
+                dropped = true;
+                skipper.begin(entriesLeft);
+                state = State.DISCARD_ENTRIES;
+                return SCAN_SWITCHED;
+            }
+            maybeEmitPiece(src, srcIsInput, out);
+        }
+    }
+
+    private void refuse(String reason) {
+        throw new ForwardProtocolException(
+                ErrorReason.INVALID_EVENT, "event " + (eventCount + skippedEvents + 1) + ": " + reason);
+    }
+
+    private void writeRewritten(ByteBuf src, int entryStart, int length) {
+        ByteBuf out = acc.scratch(length + 16 + (metadataKey == null ? 0 : metadataKey.length + 16));
+        int start = out.writerIndex();
+        out.writeByte(0x92);
+        if (parser.isTimeNow()) {
+            Instant now = config.clock().instant();
+            Msgpack.writeEventTime(out, now.getEpochSecond(), now.getNano());
+        } else {
+            out.writeBytes(src, entryStart + parser.timeStart(), parser.timeEnd() - parser.timeStart());
+        }
+        int recordStart = entryStart + parser.recordStart();
+        int recordEnd = entryStart + length;
+        if (parser.hasMetadata() && metadataKey != null) {
+            rewriter.write(
+                    src,
+                    recordStart,
+                    recordEnd,
+                    List.of(),
+                    metadataKey,
+                    entryStart + parser.metaStart(),
+                    entryStart + parser.metaEnd(),
+                    out);
+        } else {
+            out.writeBytes(src, recordStart, recordEnd - recordStart);
+        }
+        acc.scratchWritten(out.writerIndex() - start);
+    }
+
+    private void flushRun(ByteBuf src, boolean srcIsInput) {
+        if (runBytes == 0) {
+            return;
+        }
+        ByteBuf run = src.readRetainedSlice(runBytes);
+        account(srcIsInput, runBytes);
+        acc.addRun(run, runEvents);
         runBytes = 0;
         runEvents = 0;
-        acc.release();
-        dropped = true;
-        skipper.begin(entriesLeft);
-        state = State.DISCARD_ENTRIES;
-        return SCAN_SWITCHED;
-      }
-      maybeEmitPiece(src, srcIsInput, out);
     }
-  }
 
-  private void refuse(String reason) {
-    throw new ForwardProtocolException(ErrorReason.INVALID_EVENT,
-        "event " + (eventCount + skippedEvents + 1) + ": " + reason);
-  }
+    private void consumeEntries(ByteBuf src, boolean srcIsInput, int bytes) {
+        src.skipBytes(bytes);
+        account(srcIsInput, bytes);
+    }
 
-  private void writeRewritten(ByteBuf src, int entryStart, int length) {
-    ByteBuf out = acc.scratch(length + 16 + (metadataKey == null ? 0 : metadataKey.length + 16));
-    int start = out.writerIndex();
-    out.writeByte(0x92);
-    if (parser.isTimeNow()) {
-      Instant now = config.clock().instant();
-      Msgpack.writeEventTime(out, now.getEpochSecond(), now.getNano());
-    } else {
-      out.writeBytes(src, entryStart + parser.timeStart(), parser.timeEnd() - parser.timeStart());
-    }
-    int recordStart = entryStart + parser.recordStart();
-    int recordEnd = entryStart + length;
-    if (parser.hasMetadata() && metadataKey != null) {
-      rewriter.write(src, recordStart, recordEnd, List.of(), metadataKey, entryStart + parser.metaStart(),
-          entryStart + parser.metaEnd(), out);
-    } else {
-      out.writeBytes(src, recordStart, recordEnd - recordStart);
-    }
-    acc.scratchWritten(out.writerIndex() - start);
-  }
-
-  private void flushRun(ByteBuf src, boolean srcIsInput) {
-    if (runBytes == 0) {
-      return;
-    }
-    ByteBuf run = src.readRetainedSlice(runBytes);
-    account(srcIsInput, runBytes);
-    acc.addRun(run, runEvents);
-    runBytes = 0;
-    runEvents = 0;
-  }
-
-  private void consumeEntries(ByteBuf src, boolean srcIsInput, int bytes) {
-    src.skipBytes(bytes);
-    account(srcIsInput, bytes);
-  }
-
-  private void account(boolean srcIsInput, int bytes) {
-    if (srcIsInput) {
-      consumedBytes += bytes;
-      if (mode == ForwardMode.PACKED_FORWARD) {
-        entriesRemaining -= bytes;
-      }
-    }
-  }
-
-  private void maybeEmitPiece(ByteBuf src, boolean srcIsInput, List<Object> out) {
-    if (mode == ForwardMode.MESSAGE) {
-      return;
-    }
-    long pending = acc.bytes() + runBytes;
-    if (!streaming) {
-      if (pending >= config.streamThresholdBytes()) {
-        streaming = true;
-        out.add(new StreamStart(tag, mode));
-        emitPiece(src, srcIsInput, out);
-      }
-    } else if (pending >= config.pieceBytes()) {
-      emitPiece(src, srcIsInput, out);
-    }
-  }
-
-  private void emitPiece(ByteBuf src, boolean srcIsInput, List<Object> out) {
-    flushRun(src, srcIsInput);
-    int events = acc.events();
-    if (events > 0) {
-      out.add(new StreamPiece(acc.take(), events));
-    }
-  }
-
-  private void finishEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
-    flushRun(src, srcIsInput);
-    long withOption = mode == ForwardMode.MESSAGE ? 4 : 3;
-    if (arity == withOption) {
-      state = State.OPTION;
-    } else {
-      complete(ForwardOption.NONE, out);
-    }
-  }
-
-  private boolean decodeDiscardEntries(ByteBuf in, List<Object> out) {
-    if (mode == ForwardMode.PACKED_FORWARD) {
-      int n = (int) Math.min(in.readableBytes(), entriesRemaining);
-      skipInput(in, n);
-      entriesRemaining -= n;
-      if (entriesRemaining > 0) {
-        return false;
-      }
-    } else {
-      int index = in.readerIndex();
-      int reached = skipper.skip(in, index, in.writerIndex(), UNBOUNDED, 1);
-      skipInput(in, reached - index);
-      if (!skipper.isDone()) {
-        return false;
-      }
-    }
-    finishEntries(in, true, out);
-    return true;
-  }
-
-  private boolean exceedsChunkSizeLimit(long pendingBytes) {
-    return config.chunkSizeLimitBytes() > 0
-        && consumedBytes - messageStart + pendingBytes > config.chunkSizeLimitBytes();
-  }
-
-  // ---------------------------------------------------------------- option and message end
-
-  private boolean decodeOption(ByteBuf in, List<Object> out) {
-    if (!in.isReadable()) {
-      return false;
-    }
-    int index = in.readerIndex();
-    int b = in.getUnsignedByte(index);
-    if (b == Msgpack.NIL) {
-      skipInput(in, 1);
-      complete(ForwardOption.NONE, out);
-      return true;
-    }
-    if (!Msgpack.isMap(b)) {
-      throw ForwardProtocolException.malformed("option", Msgpack.typeName(b), "map");
-    }
-    int max = ForwardDecoderConfig.MAX_OPTION_BYTES;
-    int end = findValueEnd(in, index, max, "option");
-    if (end < 0) {
-      return false;
-    }
-    ForwardOption option = parseOption(in, index, end);
-    skipInput(in, end - index);
-    complete(option, out);
-    return true;
-  }
-
-  /** End of the one value at {@code index} if it is all there, -1 if not yet; at most {@code max} bytes. */
-  private int findValueEnd(ByteBuf in, int index, int max, String field) {
-    skipper.begin(1);
-    int limit = index + Math.min(in.readableBytes(), max);
-    int end = skipper.skip(in, index, limit, (long) index + max, 1);
-    if (skipper.isDone()) {
-      return end;
-    }
-    if (skipper.isOverflow() || in.readableBytes() >= max) {
-      throw ForwardProtocolException.limit(field, "more than " + max + " bytes", "<= " + max + " bytes");
-    }
-    return -1;
-  }
-
-  private ForwardOption parseOption(ByteBuf in, int start, int end) {
-    int b = in.getUnsignedByte(start);
-    long pairs = Msgpack.mapCount(in, start, b);
-    int index = start + Msgpack.headerLength(b);
-    byte[] ackValue = null;
-    byte[] dedupKey = null;
-    long size = -1;
-    String compressed = null;
-    for (long i = 0; i < pairs; i++) {
-      int keyStart = index;
-      index = valueEnd(in, index, end);
-      int valueStart = index;
-      index = valueEnd(in, index, end);
-      int kb = in.getUnsignedByte(keyStart);
-      if (!Msgpack.isStr(kb)) {
-        continue;
-      }
-      int keyHeader = Msgpack.headerLength(kb);
-      String key = in.toString(keyStart + keyHeader, valueStart - keyStart - keyHeader, StandardCharsets.UTF_8);
-      int vb = in.getUnsignedByte(valueStart);
-      switch (key) {
-        case "chunk" -> {
-          ackValue = new byte[index - valueStart];
-          in.getBytes(valueStart, ackValue);
-          if (Msgpack.isStr(vb) || Msgpack.isBin(vb)) {
-            int vh = Msgpack.headerLength(vb);
-            dedupKey = new byte[index - valueStart - vh];
-            in.getBytes(valueStart + vh, dedupKey);
-          } else {
-            dedupKey = ackValue;
-          }
+    private void account(boolean srcIsInput, int bytes) {
+        if (srcIsInput) {
+            consumedBytes += bytes;
+            if (mode == ForwardMode.PACKED_FORWARD) {
+                entriesRemaining -= bytes;
+            }
         }
-        case "size" -> size = Msgpack.isInt(vb) ? Msgpack.readLong(in, valueStart, vb) : -1;
-        case "compressed" -> compressed = Msgpack.isStr(vb)
-            ? in.toString(valueStart + Msgpack.headerLength(vb), index - valueStart - Msgpack.headerLength(vb),
-                StandardCharsets.UTF_8)
-            : "<" + Msgpack.typeName(vb) + ">";
-        default -> {
-          // other options (fluent_signal, eventEntryDataSize...) are ignored, as in_forward does
+    }
+
+    private void maybeEmitPiece(ByteBuf src, boolean srcIsInput, List<Object> out) {
+        if (mode == ForwardMode.MESSAGE) {
+            return;
         }
-      }
+        long pending = acc.bytes() + runBytes;
+        if (!streaming) {
+            if (pending >= config.streamThresholdBytes()) {
+                streaming = true;
+                out.add(new StreamStart(tag, mode));
+                emitPiece(src, srcIsInput, out);
+            }
+        } else if (pending >= config.pieceBytes()) {
+            emitPiece(src, srcIsInput, out);
+        }
     }
-    return ackValue == null && size < 0 && compressed == null ? ForwardOption.NONE
-        : new ForwardOption(ackValue, dedupKey, size, compressed);
-  }
 
-  private int valueEnd(ByteBuf in, int index, int end) {
-    skipper.begin(1);
-    int reached = skipper.skip(in, index, end, end, 1);
-    if (!skipper.isDone()) {
-      throw ForwardProtocolException.malformed("option", "a truncated map", "a complete map");
-    }
-    return reached;
-  }
-
-  private void complete(ForwardOption option, List<Object> out) {
-    long wireBytes = consumedBytes - messageStart;
-    if (!dropped && mode == ForwardMode.MESSAGE && exceedsChunkSizeLimit(0)) {
-      dropped = true;
-    }
-    if (dropped) {
-      acc.release();
-      out.add(new MessageDropped(tag, mode, option, wireBytes, config.chunkSizeLimitBytes()));
-    } else {
-      checkCompression(option);
-      if (streaming) {
+    private void emitPiece(ByteBuf src, boolean srcIsInput, List<Object> out) {
+        flushRun(src, srcIsInput);
         int events = acc.events();
         if (events > 0) {
-          out.add(new StreamPiece(acc.take(), events));
+            out.add(new StreamPiece(acc.take(), events));
         }
-        out.add(new StreamEnd(tag, mode, option, eventCount, wireBytes, skippedEvents, firstSkipReason));
-      } else {
-        int events = acc.events();
-        out.add(new ForwardEvents(tag, acc.take(), events, option, mode, wireBytes, skippedEvents, firstSkipReason));
-      }
     }
-    state = State.MESSAGE;
-  }
 
-  private void checkCompression(ForwardOption option) {
-    String declared = option.compressed();
-    boolean declaresCompression = declared != null && !declared.equals("text");
-    if (declaresCompression && !declared.equals("gzip") && !declared.equals("zstd")) {
-      throw ForwardProtocolException.malformed("compressed", declared, "gzip, zstd or text");
-    }
-    if (mode != ForwardMode.PACKED_FORWARD && mode != ForwardMode.COMPRESSED_PACKED_FORWARD) {
-      return;
-    }
-    if (declaresCompression && !declared.equals(sniffed)) {
-      throw ForwardProtocolException.malformed("compressed", declared,
-          (sniffed == null ? "text, as the entries are plain msgpack" : sniffed + ", as the entries are"));
-    }
-    if (!declaresCompression && sniffed != null) {
-      throw ForwardProtocolException.malformed("compressed", declared == null ? "absent" : declared,
-          sniffed + ", as the entries start with the " + sniffed + " magic bytes");
-    }
-  }
-
-  // ---------------------------------------------------------------- handshake
-
-  private boolean decodeHandshake(ByteBuf in, List<Object> out) {
-    int index = in.readerIndex();
-    int max = ForwardDecoderConfig.MAX_OPTION_BYTES;
-    int limit = index + Math.min(in.readableBytes(), max);
-    int reached = skipper.skip(in, index + scanned, limit, (long) index + max, 0);
-    scanned = reached - index;
-    if (!skipper.isDone()) {
-      if (skipper.isOverflow() || scanned >= max) {
-        throw new ForwardProtocolException(ErrorReason.HANDSHAKE,
-            "ping: more than " + max + " bytes (expected: <= " + max + " bytes)");
-      }
-      return false;
-    }
-    PingRequest ping = parsePing(in, index, reached);
-    skipInput(in, scanned);
-    scanned = 0;
-    handshakePending = false;
-    state = State.MESSAGE;
-    out.add(ping);
-    return true;
-  }
-
-  private static PingRequest parsePing(ByteBuf in, int start, int end) {
-    int b = in.getUnsignedByte(start);
-    if (!Msgpack.isArray(b) || Msgpack.arrayCount(in, start, b) != 6) {
-      return PingRequest.invalid("invalid ping message");
-    }
-    byte[][] fields = new byte[6][];
-    int index = start + Msgpack.headerLength(b);
-    for (int i = 0; i < 6; i++) {
-      int fb = in.getUnsignedByte(index);
-      if (!Msgpack.isStr(fb) && !(i == 2 && Msgpack.isBin(fb))) {
-        return PingRequest.invalid("invalid ping message");
-      }
-      int header = Msgpack.headerLength(fb);
-      int length = (int) Msgpack.payloadLength(in, index, fb);
-      if (index + header + length > end) {
-        return PingRequest.invalid("invalid ping message");
-      }
-      fields[i] = new byte[length];
-      in.getBytes(index + header, fields[i]);
-      index += header + length;
-    }
-    if (!"PING".equals(new String(fields[0], StandardCharsets.UTF_8))) {
-      return PingRequest.invalid("invalid ping message");
-    }
-    return new PingRequest(null, fields[1], fields[2], fields[3], fields[4], fields[5]);
-  }
-
-  // ---------------------------------------------------------------- JSON
-
-  private boolean decodeJson(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    List<Object> values = new ArrayList<>(2);
-    int before = in.readableBytes();
-    json.feed(in, values);
-    consumedBytes += before - in.readableBytes();
-    for (Object value : values) {
-      ForwardEvents events = jsonEvents(ctx, value);
-      if (events != null) {
-        out.add(events);
-      }
-    }
-    return false;
-  }
-
-  private ForwardEvents jsonEvents(ChannelHandlerContext ctx, Object value) {
-    if (value == JsonRequestParser.JsonNull.INSTANCE) {
-      return null;
-    }
-    if (!(value instanceof List<?> message)) {
-      throw ForwardProtocolException.malformed("message", "JSON " + jsonType(value), "a JSON array");
-    }
-    if (message.size() < 2 || message.size() > 4) {
-      throw ForwardProtocolException.malformed("message", "JSON array of " + message.size(),
-          "[tag, time, record, option?] or [tag, entries, option?]");
-    }
-    if (!(message.get(0) instanceof String rawTag)) {
-      throw ForwardProtocolException.malformed("tag", "JSON " + jsonType(message.get(0)), "string");
-    }
-    byte[] tagBytes = rawTag.getBytes(StandardCharsets.UTF_8);
-    if (tagBytes.length > ForwardDecoderConfig.MAX_TAG_BYTES) {
-      throw ForwardProtocolException.limit("tag", tagBytes.length + " bytes", "<= " + ForwardDecoderConfig.MAX_TAG_BYTES + " bytes");
-    }
-    startMessage();
-    tag = config.addTagPrefix() == null ? rawTag : config.addTagPrefix() + "." + rawTag;
-    mode = ForwardMode.JSON;
-    Object second = message.get(1);
-    Object option;
-    ByteBuf entries = ctx.alloc().buffer();
-    int events = 0;
-    try {
-      if (second instanceof List<?> list) {
-        if (message.size() > 3) {
-          throw ForwardProtocolException.malformed("message", "JSON array of 4 with entries", "[tag, entries, option?]");
+    private void finishEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
+        flushRun(src, srcIsInput);
+        long withOption = mode == ForwardMode.MESSAGE ? 4 : 3;
+        if (arity == withOption) {
+            state = State.OPTION;
+        } else {
+            complete(ForwardOption.NONE, out);
         }
-        for (Object entry : list) {
-          if (entry instanceof List<?> pair && pair.size() == 2) {
-            events += jsonEntry(entries, pair.get(0), pair.get(1));
-          } else {
-            skipJson("entry: JSON " + jsonType(entry) + " (expected: [time, record])");
-          }
+    }
+
+    private boolean decodeDiscardEntries(ByteBuf in, List<Object> out) {
+        if (mode == ForwardMode.PACKED_FORWARD) {
+            int n = (int) Math.min(in.readableBytes(), entriesRemaining);
+            skipInput(in, n);
+            entriesRemaining -= n;
+            if (entriesRemaining > 0) {
+                return false;
+            }
+        } else {
+            int index = in.readerIndex();
+            int reached = skipper.skip(in, index, in.writerIndex(), UNBOUNDED, 1);
+            skipInput(in, reached - index);
+            if (!skipper.isDone()) {
+                return false;
+            }
         }
-        option = message.size() == 3 ? message.get(2) : null;
-      } else {
-        if (message.size() < 3) {
-          throw ForwardProtocolException.malformed("message", "JSON array of 2 with " + jsonType(second),
-              "[tag, entries, option?] with entries an array");
+        finishEntries(in, true, out);
+        return true;
+    }
+
+    private boolean exceedsChunkSizeLimit(long pendingBytes) {
+        return config.chunkSizeLimitBytes() > 0
+                && consumedBytes - messageStart + pendingBytes > config.chunkSizeLimitBytes();
+    }
+
+    // ---------------------------------------------------------------- option and message end
+
+    private boolean decodeOption(ByteBuf in, List<Object> out) {
+        if (!in.isReadable()) {
+            return false;
         }
-        events += jsonEntry(entries, second, message.get(2));
-        option = message.size() == 4 ? message.get(3) : null;
-      }
-      return new ForwardEvents(tag, entries, events, jsonOption(option), ForwardMode.JSON, 0, skippedEvents,
-          firstSkipReason);
-    } catch (RuntimeException e) {
-      entries.release();
-      throw e;
-    }
-  }
-
-  private int jsonEntry(ByteBuf out, Object time, Object record) {
-    if (!(record instanceof Map<?, ?>)) {
-      skipJson("record: JSON " + jsonType(record) + " (expected: object)");
-      return 0;
-    }
-    long seconds;
-    int nanos;
-    boolean integer;
-    if (time == null) {
-      seconds = 0;
-      nanos = 0;
-      integer = true;
-    } else if (time instanceof Long l) {
-      seconds = l;
-      nanos = 0;
-      integer = true;
-    } else if (time instanceof Double d && !d.isNaN() && !d.isInfinite()) {
-      seconds = (long) Math.floor(d);
-      nanos = (int) Math.min(999_999_999, Math.round((d - seconds) * 1e9));
-      integer = false;
-      if ((long) d.doubleValue() == 0) {
-        seconds = 0;
-      }
-    } else {
-      skipJson("time: JSON " + jsonType(time) + " (expected: number)");
-      return 0;
-    }
-    Msgpack.writeArrayHeader(out, 2);
-    if (seconds == 0) {
-      Instant now = config.clock().instant();
-      Msgpack.writeEventTime(out, now.getEpochSecond(), now.getNano());
-    } else if (integer) {
-      Msgpack.writeLong(out, seconds);
-    } else {
-      Msgpack.writeEventTime(out, seconds, nanos);
-    }
-    writeJsonValue(out, record, 0);
-    eventCount++;
-    return 1;
-  }
-
-  private void skipJson(String reason) {
-    if (!config.skipInvalidEvent()) {
-      refuse(reason);
-    }
-    skippedEvents++;
-    if (firstSkipReason == null) {
-      firstSkipReason = "event " + (eventCount + skippedEvents) + ": " + reason;
-    }
-  }
-
-  private void writeJsonValue(ByteBuf out, Object value, int depth) {
-    if (depth > config.maxDepth()) {
-      throw ForwardProtocolException.limit("nesting depth", "> " + config.maxDepth(), "<= " + config.maxDepth());
-    }
-    if (value == null) {
-      out.writeByte(Msgpack.NIL);
-    } else if (value instanceof String s) {
-      byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-      Msgpack.writeStrHeader(out, bytes.length);
-      out.writeBytes(bytes);
-    } else if (value instanceof Long l) {
-      Msgpack.writeLong(out, l);
-    } else if (value instanceof Double d) {
-      Msgpack.writeDouble(out, d);
-    } else if (value instanceof Boolean b) {
-      out.writeByte(b ? Msgpack.TRUE : Msgpack.FALSE);
-    } else if (value instanceof Map<?, ?> map) {
-      Msgpack.writeMapHeader(out, map.size());
-      for (Map.Entry<?, ?> e : map.entrySet()) {
-        writeJsonValue(out, e.getKey(), depth + 1);
-        writeJsonValue(out, e.getValue(), depth + 1);
-      }
-    } else if (value instanceof List<?> list) {
-      Msgpack.writeArrayHeader(out, list.size());
-      for (Object o : list) {
-        writeJsonValue(out, o, depth + 1);
-      }
-    } else {
-      throw new IllegalStateException("JSON value of " + value.getClass());
-    }
-  }
-
-  private static ForwardOption jsonOption(Object option) {
-    if (!(option instanceof Map<?, ?> map)) {
-      return ForwardOption.NONE;
-    }
-    Object chunk = map.get("chunk");
-    long size = map.get("size") instanceof Long l ? l : -1;
-    if (chunk == null) {
-      return size < 0 ? ForwardOption.NONE : new ForwardOption(null, null, size, null);
-    }
-    byte[] ackValue = JsonRequestParser.toJson(chunk);
-    byte[] dedupKey = chunk instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : ackValue;
-    return new ForwardOption(ackValue, dedupKey, size, null);
-  }
-
-  private static String jsonType(Object value) {
-    if (value == null || value == JsonRequestParser.JsonNull.INSTANCE) {
-      return "null";
-    } else if (value instanceof String) {
-      return "string";
-    } else if (value instanceof Map<?, ?>) {
-      return "object";
-    } else if (value instanceof List<?>) {
-      return "array";
-    } else if (value instanceof Boolean) {
-      return "boolean";
-    }
-    return "number";
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  private void startMessage() {
-    releaseMessage();
-    messageStart = consumedBytes;
-    arity = 0;
-    tag = null;
-    mode = null;
-    entriesLeft = 0;
-    entriesRemaining = 0;
-    runBytes = 0;
-    runEvents = 0;
-    streaming = false;
-    eventCount = 0;
-    skippedEvents = 0;
-    firstSkipReason = null;
-    dropped = false;
-    sniffed = null;
-    decompressor = null;
-    decompressedBytes = 0;
-  }
-
-  private void releaseMessage() {
-    if (acc != null) {
-      acc.release();
-    }
-  }
-
-  private void skipInput(ByteBuf in, int bytes) {
-    in.skipBytes(bytes);
-    consumedBytes += bytes;
-  }
-
-  private void poison(ByteBuf in) {
-    state = State.BAD;
-    releaseMessage();
-    parser.reset(false);
-    skipper.reset();
-    runBytes = 0;
-    runEvents = 0;
-    if (plain != null) {
-      plain.release();
-      plain = null;
-    }
-    in.skipBytes(in.readableBytes());
-  }
-
-  private String tagString(ByteBuf in, int index, int length) {
-    byte[] last = lastTagBytes;
-    if (last != null && last.length == length) {
-      boolean same = true;
-      for (int i = 0; i < length; i++) {
-        if (in.getByte(index + i) != last[i]) {
-          same = false;
-          break;
+        int index = in.readerIndex();
+        int b = in.getUnsignedByte(index);
+        if (b == Msgpack.NIL) {
+            skipInput(in, 1);
+            complete(ForwardOption.NONE, out);
+            return true;
         }
-      }
-      if (same) {
+        if (!Msgpack.isMap(b)) {
+            throw ForwardProtocolException.malformed("option", Msgpack.typeName(b), "map");
+        }
+        int max = ForwardDecoderConfig.MAX_OPTION_BYTES;
+        int end = findValueEnd(in, index, max, "option");
+        if (end < 0) {
+            return false;
+        }
+        ForwardOption option = parseOption(in, index, end);
+        skipInput(in, end - index);
+        complete(option, out);
+        return true;
+    }
+
+    /** End of the one value at {@code index} if it is all there, -1 if not yet; at most {@code max} bytes. */
+    private int findValueEnd(ByteBuf in, int index, int max, String field) {
+        skipper.begin(1);
+        int limit = index + Math.min(in.readableBytes(), max);
+        int end = skipper.skip(in, index, limit, (long) index + max, 1);
+        if (skipper.isDone()) {
+            return end;
+        }
+        if (skipper.isOverflow() || in.readableBytes() >= max) {
+            throw ForwardProtocolException.limit(field, "more than " + max + " bytes", "<= " + max + " bytes");
+        }
+        return -1;
+    }
+
+    private ForwardOption parseOption(ByteBuf in, int start, int end) {
+        int b = in.getUnsignedByte(start);
+        long pairs = Msgpack.mapCount(in, start, b);
+        int index = start + Msgpack.headerLength(b);
+        byte[] ackValue = null;
+        byte[] dedupKey = null;
+        long size = -1;
+        String compressed = null;
+        for (long i = 0; i < pairs; i++) {
+            int keyStart = index;
+            index = valueEnd(in, index, end);
+            int valueStart = index;
+            index = valueEnd(in, index, end);
+            int kb = in.getUnsignedByte(keyStart);
+            if (!Msgpack.isStr(kb)) {
+                continue;
+            }
+            int keyHeader = Msgpack.headerLength(kb);
+            String key = in.toString(keyStart + keyHeader, valueStart - keyStart - keyHeader, StandardCharsets.UTF_8);
+            int vb = in.getUnsignedByte(valueStart);
+            switch (key) {
+                case "chunk" -> {
+                    ackValue = new byte[index - valueStart];
+                    in.getBytes(valueStart, ackValue);
+                    if (Msgpack.isStr(vb) || Msgpack.isBin(vb)) {
+                        int vh = Msgpack.headerLength(vb);
+                        dedupKey = new byte[index - valueStart - vh];
+                        in.getBytes(valueStart + vh, dedupKey);
+                    } else {
+                        dedupKey = ackValue;
+                    }
+                }
+                case "size" -> size = Msgpack.isInt(vb) ? Msgpack.readLong(in, valueStart, vb) : -1;
+                case "compressed" ->
+                    compressed = Msgpack.isStr(vb)
+                            ? in.toString(
+                                    valueStart + Msgpack.headerLength(vb),
+                                    index - valueStart - Msgpack.headerLength(vb),
+                                    StandardCharsets.UTF_8)
+                            : "<" + Msgpack.typeName(vb) + ">";
+                default -> {
+                    // other options (fluent_signal, eventEntryDataSize...) are ignored, as in_forward does
+                }
+            }
+        }
+        return ackValue == null && size < 0 && compressed == null
+                ? ForwardOption.NONE
+                : new ForwardOption(ackValue, dedupKey, size, compressed);
+    }
+
+    private int valueEnd(ByteBuf in, int index, int end) {
+        skipper.begin(1);
+        int reached = skipper.skip(in, index, end, end, 1);
+        if (!skipper.isDone()) {
+            throw ForwardProtocolException.malformed("option", "a truncated map", "a complete map");
+        }
+        return reached;
+    }
+
+    private void complete(ForwardOption option, List<Object> out) {
+        long wireBytes = consumedBytes - messageStart;
+        if (!dropped && mode == ForwardMode.MESSAGE && exceedsChunkSizeLimit(0)) {
+            dropped = true;
+        }
+        if (dropped) {
+            acc.release();
+            out.add(new MessageDropped(tag, mode, option, wireBytes, config.chunkSizeLimitBytes()));
+        } else {
+            checkCompression(option);
+            if (streaming) {
+                int events = acc.events();
+                if (events > 0) {
+                    out.add(new StreamPiece(acc.take(), events));
+                }
+                out.add(new StreamEnd(tag, mode, option, eventCount, wireBytes, skippedEvents, firstSkipReason));
+            } else {
+                int events = acc.events();
+                out.add(new ForwardEvents(
+                        tag, acc.take(), events, option, mode, wireBytes, skippedEvents, firstSkipReason));
+            }
+        }
+        state = State.MESSAGE;
+    }
+
+    private void checkCompression(ForwardOption option) {
+        String declared = option.compressed();
+        boolean declaresCompression = declared != null && !declared.equals("text");
+        if (declaresCompression && !declared.equals("gzip") && !declared.equals("zstd")) {
+            throw ForwardProtocolException.malformed("compressed", declared, "gzip, zstd or text");
+        }
+        if (mode != ForwardMode.PACKED_FORWARD && mode != ForwardMode.COMPRESSED_PACKED_FORWARD) {
+            return;
+        }
+        if (declaresCompression && !declared.equals(sniffed)) {
+            throw ForwardProtocolException.malformed(
+                    "compressed",
+                    declared,
+                    (sniffed == null ? "text, as the entries are plain msgpack" : sniffed + ", as the entries are"));
+        }
+        if (!declaresCompression && sniffed != null) {
+            throw ForwardProtocolException.malformed(
+                    "compressed",
+                    declared == null ? "absent" : declared,
+                    sniffed + ", as the entries start with the " + sniffed + " magic bytes");
+        }
+    }
+
+    // ---------------------------------------------------------------- handshake
+
+    private boolean decodeHandshake(ByteBuf in, List<Object> out) {
+        int index = in.readerIndex();
+        int max = ForwardDecoderConfig.MAX_OPTION_BYTES;
+        int limit = index + Math.min(in.readableBytes(), max);
+        int reached = skipper.skip(in, index + scanned, limit, (long) index + max, 0);
+        scanned = reached - index;
+        if (!skipper.isDone()) {
+            if (skipper.isOverflow() || scanned >= max) {
+                throw new ForwardProtocolException(
+                        ErrorReason.HANDSHAKE, "ping: more than " + max + " bytes (expected: <= " + max + " bytes)");
+            }
+            return false;
+        }
+        PingRequest ping = parsePing(in, index, reached);
+        skipInput(in, scanned);
+        scanned = 0;
+        handshakePending = false;
+        state = State.MESSAGE;
+        out.add(ping);
+        return true;
+    }
+
+    private static PingRequest parsePing(ByteBuf in, int start, int end) {
+        int b = in.getUnsignedByte(start);
+        if (!Msgpack.isArray(b) || Msgpack.arrayCount(in, start, b) != 6) {
+            return PingRequest.invalid("invalid ping message");
+        }
+        byte[][] fields = new byte[6][];
+        int index = start + Msgpack.headerLength(b);
+        for (int i = 0; i < 6; i++) {
+            int fb = in.getUnsignedByte(index);
+            if (!Msgpack.isStr(fb) && !(i == 2 && Msgpack.isBin(fb))) {
+                return PingRequest.invalid("invalid ping message");
+            }
+            int header = Msgpack.headerLength(fb);
+            int length = (int) Msgpack.payloadLength(in, index, fb);
+            if (index + header + length > end) {
+                return PingRequest.invalid("invalid ping message");
+            }
+            fields[i] = new byte[length];
+            in.getBytes(index + header, fields[i]);
+            index += header + length;
+        }
+        if (!"PING".equals(new String(fields[0], StandardCharsets.UTF_8))) {
+            return PingRequest.invalid("invalid ping message");
+        }
+        return new PingRequest(null, fields[1], fields[2], fields[3], fields[4], fields[5]);
+    }
+
+    // ---------------------------------------------------------------- JSON
+
+    private boolean decodeJson(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        List<Object> values = new ArrayList<>(2);
+        int before = in.readableBytes();
+        json.feed(in, values);
+        consumedBytes += before - in.readableBytes();
+        for (Object value : values) {
+            ForwardEvents events = jsonEvents(ctx, value);
+            if (events != null) {
+                out.add(events);
+            }
+        }
+        return false;
+    }
+
+    private ForwardEvents jsonEvents(ChannelHandlerContext ctx, Object value) {
+        if (value == JsonRequestParser.JsonNull.INSTANCE) {
+            return null;
+        }
+        if (!(value instanceof List<?> message)) {
+            throw ForwardProtocolException.malformed("message", "JSON " + jsonType(value), "a JSON array");
+        }
+        if (message.size() < 2 || message.size() > 4) {
+            throw ForwardProtocolException.malformed(
+                    "message",
+                    "JSON array of " + message.size(),
+                    "[tag, time, record, option?] or [tag, entries, option?]");
+        }
+        if (!(message.get(0) instanceof String rawTag)) {
+            throw ForwardProtocolException.malformed("tag", "JSON " + jsonType(message.get(0)), "string");
+        }
+        byte[] tagBytes = rawTag.getBytes(StandardCharsets.UTF_8);
+        if (tagBytes.length > ForwardDecoderConfig.MAX_TAG_BYTES) {
+            throw ForwardProtocolException.limit(
+                    "tag", tagBytes.length + " bytes", "<= " + ForwardDecoderConfig.MAX_TAG_BYTES + " bytes");
+        }
+        startMessage();
+        tag = config.addTagPrefix() == null ? rawTag : config.addTagPrefix() + "." + rawTag;
+        mode = ForwardMode.JSON;
+        Object second = message.get(1);
+        Object option;
+        ByteBuf entries = ctx.alloc().buffer();
+        int events = 0;
+        try {
+            if (second instanceof List<?> list) {
+                if (message.size() > 3) {
+                    throw ForwardProtocolException.malformed(
+                            "message", "JSON array of 4 with entries", "[tag, entries, option?]");
+                }
+                for (Object entry : list) {
+                    if (entry instanceof List<?> pair && pair.size() == 2) {
+                        events += jsonEntry(entries, pair.get(0), pair.get(1));
+                    } else {
+                        skipJson("entry: JSON " + jsonType(entry) + " (expected: [time, record])");
+                    }
+                }
+                option = message.size() == 3 ? message.get(2) : null;
+            } else {
+                if (message.size() < 3) {
+                    throw ForwardProtocolException.malformed(
+                            "message",
+                            "JSON array of 2 with " + jsonType(second),
+                            "[tag, entries, option?] with entries an array");
+                }
+                events += jsonEntry(entries, second, message.get(2));
+                option = message.size() == 4 ? message.get(3) : null;
+            }
+            return new ForwardEvents(
+                    tag, entries, events, jsonOption(option), ForwardMode.JSON, 0, skippedEvents, firstSkipReason);
+        } catch (RuntimeException e) {
+            entries.release();
+            throw e;
+        }
+    }
+
+    private int jsonEntry(ByteBuf out, Object time, Object record) {
+        if (!(record instanceof Map<?, ?>)) {
+            skipJson("record: JSON " + jsonType(record) + " (expected: object)");
+            return 0;
+        }
+        long seconds;
+        int nanos;
+        boolean integer;
+        if (time == null) {
+            seconds = 0;
+            nanos = 0;
+            integer = true;
+        } else if (time instanceof Long l) {
+            seconds = l;
+            nanos = 0;
+            integer = true;
+        } else if (time instanceof Double d && !d.isNaN() && !d.isInfinite()) {
+            seconds = (long) Math.floor(d);
+            nanos = (int) Math.min(999_999_999, Math.round((d - seconds) * 1e9));
+            integer = false;
+            if ((long) d.doubleValue() == 0) {
+                seconds = 0;
+            }
+        } else {
+            skipJson("time: JSON " + jsonType(time) + " (expected: number)");
+            return 0;
+        }
+        Msgpack.writeArrayHeader(out, 2);
+        if (seconds == 0) {
+            Instant now = config.clock().instant();
+            Msgpack.writeEventTime(out, now.getEpochSecond(), now.getNano());
+        } else if (integer) {
+            Msgpack.writeLong(out, seconds);
+        } else {
+            Msgpack.writeEventTime(out, seconds, nanos);
+        }
+        writeJsonValue(out, record, 0);
+        eventCount++;
+        return 1;
+    }
+
+    private void skipJson(String reason) {
+        if (!config.skipInvalidEvent()) {
+            refuse(reason);
+        }
+        skippedEvents++;
+        if (firstSkipReason == null) {
+            firstSkipReason = "event " + (eventCount + skippedEvents) + ": " + reason;
+        }
+    }
+
+    private void writeJsonValue(ByteBuf out, Object value, int depth) {
+        if (depth > config.maxDepth()) {
+            throw ForwardProtocolException.limit("nesting depth", "> " + config.maxDepth(), "<= " + config.maxDepth());
+        }
+        if (value == null) {
+            out.writeByte(Msgpack.NIL);
+        } else if (value instanceof String s) {
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            Msgpack.writeStrHeader(out, bytes.length);
+            out.writeBytes(bytes);
+        } else if (value instanceof Long l) {
+            Msgpack.writeLong(out, l);
+        } else if (value instanceof Double d) {
+            Msgpack.writeDouble(out, d);
+        } else if (value instanceof Boolean b) {
+            out.writeByte(b ? Msgpack.TRUE : Msgpack.FALSE);
+        } else if (value instanceof Map<?, ?> map) {
+            Msgpack.writeMapHeader(out, map.size());
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                writeJsonValue(out, e.getKey(), depth + 1);
+                writeJsonValue(out, e.getValue(), depth + 1);
+            }
+        } else if (value instanceof List<?> list) {
+            Msgpack.writeArrayHeader(out, list.size());
+            for (Object o : list) {
+                writeJsonValue(out, o, depth + 1);
+            }
+        } else {
+            throw new IllegalStateException("JSON value of " + value.getClass());
+        }
+    }
+
+    private static ForwardOption jsonOption(Object option) {
+        if (!(option instanceof Map<?, ?> map)) {
+            return ForwardOption.NONE;
+        }
+        Object chunk = map.get("chunk");
+        long size = map.get("size") instanceof Long l ? l : -1;
+        if (chunk == null) {
+            return size < 0 ? ForwardOption.NONE : new ForwardOption(null, null, size, null);
+        }
+        byte[] ackValue = JsonRequestParser.toJson(chunk);
+        byte[] dedupKey = chunk instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : ackValue;
+        return new ForwardOption(ackValue, dedupKey, size, null);
+    }
+
+    private static String jsonType(Object value) {
+        if (value == null || value == JsonRequestParser.JsonNull.INSTANCE) {
+            return "null";
+        } else if (value instanceof String) {
+            return "string";
+        } else if (value instanceof Map<?, ?>) {
+            return "object";
+        } else if (value instanceof List<?>) {
+            return "array";
+        } else if (value instanceof Boolean) {
+            return "boolean";
+        }
+        return "number";
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void startMessage() {
+        releaseMessage();
+        messageStart = consumedBytes;
+        arity = 0;
+        tag = null;
+        mode = null;
+        entriesLeft = 0;
+        entriesRemaining = 0;
+        runBytes = 0;
+        runEvents = 0;
+        streaming = false;
+        eventCount = 0;
+        skippedEvents = 0;
+        firstSkipReason = null;
+        dropped = false;
+        sniffed = null;
+        decompressor = null;
+        decompressedBytes = 0;
+    }
+
+    private void releaseMessage() {
+        if (acc != null) {
+            acc.release();
+        }
+    }
+
+    private void skipInput(ByteBuf in, int bytes) {
+        in.skipBytes(bytes);
+        consumedBytes += bytes;
+    }
+
+    private void poison(ByteBuf in) {
+        state = State.BAD;
+        releaseMessage();
+        parser.reset(false);
+        skipper.reset();
+        runBytes = 0;
+        runEvents = 0;
+        if (plain != null) {
+            plain.release();
+            plain = null;
+        }
+        in.skipBytes(in.readableBytes());
+    }
+
+    private String tagString(ByteBuf in, int index, int length) {
+        byte[] last = lastTagBytes;
+        if (last != null && last.length == length) {
+            boolean same = true;
+            for (int i = 0; i < length; i++) {
+                if (in.getByte(index + i) != last[i]) {
+                    same = false;
+                    break;
+                }
+            }
+            if (same) {
+                return lastTag;
+            }
+        }
+        byte[] bytes = new byte[length];
+        in.getBytes(index, bytes);
+        String decoded;
+        try {
+            decoded = utf8.reset().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw ForwardProtocolException.malformed("tag", "invalid UTF-8 (" + e.getMessage() + ")", "a UTF-8 str");
+        }
+        lastTagBytes = bytes;
+        lastTag = config.addTagPrefix() == null ? decoded : config.addTagPrefix() + "." + decoded;
         return lastTag;
-      }
     }
-    byte[] bytes = new byte[length];
-    in.getBytes(index, bytes);
-    String decoded;
-    try {
-      decoded = utf8.reset().decode(ByteBuffer.wrap(bytes)).toString();
-    } catch (CharacterCodingException e) {
-      throw ForwardProtocolException.malformed("tag", "invalid UTF-8 (" + e.getMessage() + ")", "a UTF-8 str");
-    }
-    lastTagBytes = bytes;
-    lastTag = config.addTagPrefix() == null ? decoded : config.addTagPrefix() + "." + decoded;
-    return lastTag;
-  }
 }

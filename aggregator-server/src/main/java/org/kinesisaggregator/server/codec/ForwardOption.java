@@ -11,11 +11,11 @@ package org.kinesisaggregator.server.codec;
  */
 public record ForwardOption(byte[] ackValue, byte[] dedupKey, long sizeHint, String compressed) {
 
-  /** No option, or one without {@code chunk}. */
-  public static final ForwardOption NONE = new ForwardOption(null, null, -1, null);
+    /** No option, or one without {@code chunk}. */
+    public static final ForwardOption NONE = new ForwardOption(null, null, -1, null);
 
-  /** The forwarder asked for an ack. */
-  public boolean wantsAck() {
-    return ackValue != null;
-  }
+    /** The forwarder asked for an ack. */
+    public boolean wantsAck() {
+        return ackValue != null;
+    }
 }

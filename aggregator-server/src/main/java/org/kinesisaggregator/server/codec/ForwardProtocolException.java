@@ -12,31 +12,31 @@ import java.util.Objects;
  * @see <a href="https://github.com/fluent/fluentd/wiki/Forward-Protocol-Specification-v1">Forward Protocol Specification v1</a>
  */
 public class ForwardProtocolException extends DecoderException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final ErrorReason reason;
+    private final ErrorReason reason;
 
-  public ForwardProtocolException(ErrorReason reason, String message) {
-    super(message);
-    this.reason = Objects.requireNonNull(reason, "reason");
-  }
+    public ForwardProtocolException(ErrorReason reason, String message) {
+        super(message);
+        this.reason = Objects.requireNonNull(reason, "reason");
+    }
 
-  public ForwardProtocolException(ErrorReason reason, String message, Throwable cause) {
-    super(message, cause);
-    this.reason = Objects.requireNonNull(reason, "reason");
-  }
+    public ForwardProtocolException(ErrorReason reason, String message, Throwable cause) {
+        super(message, cause);
+        this.reason = Objects.requireNonNull(reason, "reason");
+    }
 
-  /** Why, as a metric tag value. */
-  public ErrorReason reason() {
-    return reason;
-  }
+    /** Why, as a metric tag value. */
+    public ErrorReason reason() {
+        return reason;
+    }
 
-  /** {@code "<field>: <actual> (expected: <rule>)"}. */
-  static ForwardProtocolException malformed(String field, Object actual, String rule) {
-    return new ForwardProtocolException(ErrorReason.MALFORMED, field + ": " + actual + " (expected: " + rule + ")");
-  }
+    /** {@code "<field>: <actual> (expected: <rule>)"}. */
+    static ForwardProtocolException malformed(String field, Object actual, String rule) {
+        return new ForwardProtocolException(ErrorReason.MALFORMED, field + ": " + actual + " (expected: " + rule + ")");
+    }
 
-  static ForwardProtocolException limit(String field, Object actual, String rule) {
-    return new ForwardProtocolException(ErrorReason.LIMIT, field + ": " + actual + " (expected: " + rule + ")");
-  }
+    static ForwardProtocolException limit(String field, Object actual, String rule) {
+        return new ForwardProtocolException(ErrorReason.LIMIT, field + ": " + actual + " (expected: " + rule + ")");
+    }
 }

@@ -13,146 +13,147 @@ import io.netty.buffer.ByteBuf;
  * it will hold). Not thread-safe; one per connection.
  */
 final class MsgpackSkipper {
-  private final long[] remaining;
-  private int depth;
-  private long payloadLeft;
-  private boolean overflow;
+    private final long[] remaining;
+    private int depth;
+    private long payloadLeft;
+    private boolean overflow;
 
-  MsgpackSkipper(int maxDepth) {
-    this.remaining = new long[maxDepth];
-  }
-
-  int maxDepth() {
-    return remaining.length;
-  }
-
-  /** Starts walking over {@code values} consecutive values. */
-  void begin(long values) {
-    depth = 0;
-    payloadLeft = 0;
-    overflow = false;
-    if (values > 0) {
-      remaining[0] = values;
-      depth = 1;
+    MsgpackSkipper(int maxDepth) {
+        this.remaining = new long[maxDepth];
     }
-  }
 
-  /** All values begun have been walked over. */
-  boolean isDone() {
-    return depth == 0 && payloadLeft == 0;
-  }
+    int maxDepth() {
+        return remaining.length;
+    }
 
-  /** The last {@link #skip} stopped because a value declared a length reaching past its bound. */
-  boolean isOverflow() {
-    return overflow;
-  }
-
-  /** Forgets everything (after an error or at a message end). */
-  void reset() {
-    depth = 0;
-    payloadLeft = 0;
-    overflow = false;
-  }
-
-  /**
-   * Walks from {@code index} towards {@code limit} (the end of the readable bytes) and returns the
-   * index reached. A value that would end past {@code bound} (an absolute index, may be beyond
-   * {@code limit}) stops the walk there with {@link #isOverflow()} set.
-   *
-   * @param depthUsed nesting levels already open above these values (for the depth limit)
-   */
-  int skip(ByteBuf buf, int index, int limit, long bound, int depthUsed) {
-    overflow = false;
-    while (true) {
-      if (payloadLeft > 0) {
-        int available = limit - index;
-        if (available < payloadLeft) {
-          payloadLeft -= available;
-          return limit;
-        }
-        index += (int) payloadLeft;
+    /** Starts walking over {@code values} consecutive values. */
+    void begin(long values) {
+        depth = 0;
         payloadLeft = 0;
-        popCompleted();
-      }
-      if (depth == 0 || index >= limit) {
-        return index;
-      }
-      int b = buf.getUnsignedByte(index);
-      if (b <= 0x7f || b >= 0xe0) {
-        // fixint: the commonest value inside records
-        index++;
-        remaining[depth - 1]--;
-        popCompleted();
-        continue;
-      }
-      if ((b & 0xe0) == 0xa0) {
-        int length = b & 0x1f;
-        if (index + 1 + length > bound) {
-          overflow = true;
-          return index;
+        overflow = false;
+        if (values > 0) {
+            remaining[0] = values;
+            depth = 1;
         }
-        index++;
-        remaining[depth - 1]--;
-        if (length > 0) {
-          payloadLeft = length;
-        } else {
-          popCompleted();
-        }
-        continue;
-      }
-      int header = Msgpack.headerLength(b);
-      if (header < 0) {
-        throw ForwardProtocolException.malformed("msgpack", Msgpack.typeName(b), "a valid msgpack format byte");
-      }
-      if (index + header > limit) {
-        if (index + header > bound) {
-          overflow = true;
-        }
-        return index;
-      }
-      long count = Msgpack.arrayCount(buf, index, b);
-      if (count < 0) {
-        count = Msgpack.mapCount(buf, index, b);
-        if (count >= 0) {
-          count *= 2;
-        }
-      }
-      if (count >= 0) {
-        // every element needs at least one byte
-        if (index + header + count > bound) {
-          overflow = true;
-          return index;
-        }
-        index += header;
-        remaining[depth - 1]--;
-        if (count > 0) {
-          if (depth + depthUsed >= remaining.length) {
-            throw ForwardProtocolException.limit("nesting depth", "> " + remaining.length, "<= " + remaining.length);
-          }
-          remaining[depth++] = count;
-        } else {
-          popCompleted();
-        }
-        continue;
-      }
-      long payload = Msgpack.payloadLength(buf, index, b);
-      if (index + header + payload > bound) {
-        overflow = true;
-        return index;
-      }
-      index += header;
-      remaining[depth - 1]--;
-      if (payload > 0) {
-        payloadLeft = payload;
-      } else {
-        popCompleted();
-      }
     }
-  }
 
-  private void popCompleted() {
-    while (depth > 0 && remaining[depth - 1] == 0) {
-      depth--;
+    /** All values begun have been walked over. */
+    boolean isDone() {
+        return depth == 0 && payloadLeft == 0;
     }
-  }
+
+    /** The last {@link #skip} stopped because a value declared a length reaching past its bound. */
+    boolean isOverflow() {
+        return overflow;
+    }
+
+    /** Forgets everything (after an error or at a message end). */
+    void reset() {
+        depth = 0;
+        payloadLeft = 0;
+        overflow = false;
+    }
+
+    /**
+     * Walks from {@code index} towards {@code limit} (the end of the readable bytes) and returns the
+     * index reached. A value that would end past {@code bound} (an absolute index, may be beyond
+     * {@code limit}) stops the walk there with {@link #isOverflow()} set.
+     *
+     * @param depthUsed nesting levels already open above these values (for the depth limit)
+     */
+    int skip(ByteBuf buf, int index, int limit, long bound, int depthUsed) {
+        overflow = false;
+        while (true) {
+            if (payloadLeft > 0) {
+                int available = limit - index;
+                if (available < payloadLeft) {
+                    payloadLeft -= available;
+                    return limit;
+                }
+                index += (int) payloadLeft;
+                payloadLeft = 0;
+                popCompleted();
+            }
+            if (depth == 0 || index >= limit) {
+                return index;
+            }
+            int b = buf.getUnsignedByte(index);
+            if (b <= 0x7f || b >= 0xe0) {
+                // fixint: the commonest value inside records
+                index++;
+                remaining[depth - 1]--;
+                popCompleted();
+                continue;
+            }
+            if ((b & 0xe0) == 0xa0) {
+                int length = b & 0x1f;
+                if (index + 1 + length > bound) {
+                    overflow = true;
+                    return index;
+                }
+                index++;
+                remaining[depth - 1]--;
+                if (length > 0) {
+                    payloadLeft = length;
+                } else {
+                    popCompleted();
+                }
+                continue;
+            }
+            int header = Msgpack.headerLength(b);
+            if (header < 0) {
+                throw ForwardProtocolException.malformed("msgpack", Msgpack.typeName(b), "a valid msgpack format byte");
+            }
+            if (index + header > limit) {
+                if (index + header > bound) {
+                    overflow = true;
+                }
+                return index;
+            }
+            long count = Msgpack.arrayCount(buf, index, b);
+            if (count < 0) {
+                count = Msgpack.mapCount(buf, index, b);
+                if (count >= 0) {
+                    count *= 2;
+                }
+            }
+            if (count >= 0) {
+                // every element needs at least one byte
+                if (index + header + count > bound) {
+                    overflow = true;
+                    return index;
+                }
+                index += header;
+                remaining[depth - 1]--;
+                if (count > 0) {
+                    if (depth + depthUsed >= remaining.length) {
+                        throw ForwardProtocolException.limit(
+                                "nesting depth", "> " + remaining.length, "<= " + remaining.length);
+                    }
+                    remaining[depth++] = count;
+                } else {
+                    popCompleted();
+                }
+                continue;
+            }
+            long payload = Msgpack.payloadLength(buf, index, b);
+            if (index + header + payload > bound) {
+                overflow = true;
+                return index;
+            }
+            index += header;
+            remaining[depth - 1]--;
+            if (payload > 0) {
+                payloadLeft = payload;
+            } else {
+                popCompleted();
+            }
+        }
+    }
+
+    private void popCompleted() {
+        while (depth > 0 && remaining[depth - 1] == 0) {
+            depth--;
+        }
+    }
 }

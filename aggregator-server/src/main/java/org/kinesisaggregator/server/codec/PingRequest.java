@@ -5,14 +5,19 @@ package org.kinesisaggregator.server.codec;
  * shared_key_hexdigest, username, password_hexdigest]}, with each field's raw bytes (digests are
  * computed over bytes). {@code problem} is non-null when the message was not such a PING.
  */
-public record PingRequest(String problem, byte[] hostname, byte[] sharedKeySalt, byte[] sharedKeyHexdigest,
-    byte[] username, byte[] passwordHexdigest) {
+public record PingRequest(
+        String problem,
+        byte[] hostname,
+        byte[] sharedKeySalt,
+        byte[] sharedKeyHexdigest,
+        byte[] username,
+        byte[] passwordHexdigest) {
 
-  static PingRequest invalid(String problem) {
-    return new PingRequest(problem, null, null, null, null, null);
-  }
+    static PingRequest invalid(String problem) {
+        return new PingRequest(problem, null, null, null, null, null);
+    }
 
-  public boolean isWellFormed() {
-    return problem == null;
-  }
+    public boolean isWellFormed() {
+        return problem == null;
+    }
 }

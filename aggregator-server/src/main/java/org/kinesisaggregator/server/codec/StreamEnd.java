@@ -8,5 +8,11 @@ package org.kinesisaggregator.server.codec;
  * @param skippedEvents invalid entries dropped under {@code skip_invalid_event}
  * @param firstSkipReason why the first was invalid, or null
  */
-public record StreamEnd(String tag, ForwardMode mode, ForwardOption option, long eventCount, long wireBytes,
-    int skippedEvents, String firstSkipReason) {}
+public record StreamEnd(
+        String tag,
+        ForwardMode mode,
+        ForwardOption option,
+        long eventCount,
+        long wireBytes,
+        int skippedEvents,
+        String firstSkipReason) {}

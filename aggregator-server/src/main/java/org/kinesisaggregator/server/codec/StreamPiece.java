@@ -8,19 +8,19 @@ import io.netty.buffer.DefaultByteBufHolder;
  * and releases it once the piece's write has completed.
  */
 public final class StreamPiece extends DefaultByteBufHolder {
-  private final int eventCount;
+    private final int eventCount;
 
-  public StreamPiece(ByteBuf entries, int eventCount) {
-    super(entries);
-    this.eventCount = eventCount;
-  }
+    public StreamPiece(ByteBuf entries, int eventCount) {
+        super(entries);
+        this.eventCount = eventCount;
+    }
 
-  public int eventCount() {
-    return eventCount;
-  }
+    public int eventCount() {
+        return eventCount;
+    }
 
-  @Override
-  public String toString() {
-    return "StreamPiece[events=" + eventCount + ", bytes=" + content().readableBytes() + "]";
-  }
+    @Override
+    public String toString() {
+        return "StreamPiece[events=" + eventCount + ", bytes=" + content().readableBytes() + "]";
+    }
 }

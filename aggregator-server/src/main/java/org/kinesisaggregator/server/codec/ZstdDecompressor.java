@@ -12,85 +12,87 @@ import java.nio.ByteBuffer;
  * Not thread-safe; holds native memory until {@link #close()}.
  */
 final class ZstdDecompressor implements EntriesDecompressor {
-  static final int MAX_WINDOW_LOG = 23;
+    static final int MAX_WINDOW_LOG = 23;
 
-  private ZstdDecompressCtx ctx;
-  private boolean frameOpen;
-  private boolean pendingOutput;
-  private int frames;
+    private ZstdDecompressCtx ctx;
+    private boolean frameOpen;
+    private boolean pendingOutput;
+    private int frames;
 
-  @Override
-  public String name() {
-    return "zstd";
-  }
-
-  @Override
-  public int decompress(ByteBuf in, int index, int length, ByteBuf out, int maxOutput) {
-    if (ctx == null) {
-      ctx = new ZstdDecompressCtx();
-      ctx.setLongMax(MAX_WINDOW_LOG);
+    @Override
+    public String name() {
+        return "zstd";
     }
-    ByteBuffer src = in.nioBuffer(index, length);
-    int srcStart = src.position();
-    ByteBuffer dst = out.nioBuffer(out.writerIndex(), maxOutput);
-    int dstStart = dst.position();
-    try {
-      while (true) {
-        int inBefore = src.position();
-        int outBefore = dst.position();
-        boolean frameDone = ctx.decompressByteBufferStream(dst, src);
-        boolean progress = src.position() > inBefore || dst.position() > outBefore;
-        if (frameDone) {
-          frameOpen = false;
-          frames++;
-        } else if (progress) {
-          frameOpen = true;
+
+    @Override
+    public int decompress(ByteBuf in, int index, int length, ByteBuf out, int maxOutput) {
+        if (ctx == null) {
+            ctx = new ZstdDecompressCtx();
+            ctx.setLongMax(MAX_WINDOW_LOG);
         }
-        if (!dst.hasRemaining()) {
-          // the context may hold more output than fitted
-          pendingOutput = !frameDone;
-          break;
+        ByteBuffer src = in.nioBuffer(index, length);
+        int srcStart = src.position();
+        ByteBuffer dst = out.nioBuffer(out.writerIndex(), maxOutput);
+        int dstStart = dst.position();
+        try {
+            while (true) {
+                int inBefore = src.position();
+                int outBefore = dst.position();
+                boolean frameDone = ctx.decompressByteBufferStream(dst, src);
+                boolean progress = src.position() > inBefore || dst.position() > outBefore;
+                if (frameDone) {
+                    frameOpen = false;
+                    frames++;
+                } else if (progress) {
+                    frameOpen = true;
+                }
+                if (!dst.hasRemaining()) {
+                    // the context may hold more output than fitted
+                    pendingOutput = !frameDone;
+                    break;
+                }
+                pendingOutput = false;
+                if (!src.hasRemaining() || !progress && !frameDone) {
+                    break;
+                }
+            }
+        } catch (ZstdException e) {
+            throw new ForwardProtocolException(
+                    ErrorReason.DECOMPRESSION,
+                    "entries: invalid zstd data (" + e.getMessage() + ") (expected: zstd frames)",
+                    e);
         }
+        int produced = dst.position() - dstStart;
+        out.writerIndex(out.writerIndex() + produced);
+        return src.position() - srcStart;
+    }
+
+    @Override
+    public boolean isAtEnd() {
+        return !frameOpen && !pendingOutput && frames > 0;
+    }
+
+    @Override
+    public boolean hasPendingOutput() {
+        return pendingOutput;
+    }
+
+    @Override
+    public void reset() {
+        if (ctx != null) {
+            ctx.reset();
+            ctx.setLongMax(MAX_WINDOW_LOG);
+        }
+        frameOpen = false;
         pendingOutput = false;
-        if (!src.hasRemaining() || !progress && !frameDone) {
-          break;
+        frames = 0;
+    }
+
+    @Override
+    public void close() {
+        if (ctx != null) {
+            ctx.close();
+            ctx = null;
         }
-      }
-    } catch (ZstdException e) {
-      throw new ForwardProtocolException(ErrorReason.DECOMPRESSION,
-          "entries: invalid zstd data (" + e.getMessage() + ") (expected: zstd frames)", e);
     }
-    int produced = dst.position() - dstStart;
-    out.writerIndex(out.writerIndex() + produced);
-    return src.position() - srcStart;
-  }
-
-  @Override
-  public boolean isAtEnd() {
-    return !frameOpen && !pendingOutput && frames > 0;
-  }
-
-  @Override
-  public boolean hasPendingOutput() {
-    return pendingOutput;
-  }
-
-  @Override
-  public void reset() {
-    if (ctx != null) {
-      ctx.reset();
-      ctx.setLongMax(MAX_WINDOW_LOG);
-    }
-    frameOpen = false;
-    pendingOutput = false;
-    frames = 0;
-  }
-
-  @Override
-  public void close() {
-    if (ctx != null) {
-      ctx.close();
-      ctx = null;
-    }
-  }
 }

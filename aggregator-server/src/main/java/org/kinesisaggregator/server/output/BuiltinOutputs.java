@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.conf.ConfElement;
+import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.server.route.FanOutSink;
 
 /**
@@ -14,70 +15,76 @@ import org.kinesisaggregator.server.route.FanOutSink;
  * {@code relabel}. Stateless.
  */
 public final class BuiltinOutputs {
-  private BuiltinOutputs() {}
+    private BuiltinOutputs() {}
 
-  /** Fluentd's out_stdout buffer defaults, used when it has a {@code <buffer>}: tag chunks, flush at shutdown. */
-  public static final OutputDefaults STDOUT = new OutputDefaults(true, 10 * 1024, true, Set.of(), false);
-  /** out_null: unbuffered unless it has a {@code <buffer>}. */
-  public static final OutputDefaults NULL = new OutputDefaults(true, 0, null, Set.of(), false);
-  /** out_file: always buffered; slices files by time itself. */
-  public static final OutputDefaults FILE = new OutputDefaults(false, 0, null, Set.of("time"), true);
+    /** Fluentd's out_stdout buffer defaults, used when it has a {@code <buffer>}: tag chunks, flush at shutdown. */
+    public static final OutputDefaults STDOUT = new OutputDefaults(true, 10 * 1024, true, Set.of(), false);
+    /** out_null: unbuffered unless it has a {@code <buffer>}. */
+    public static final OutputDefaults NULL = new OutputDefaults(true, 0, null, Set.of(), false);
+    /** out_file: always buffered; slices files by time itself. */
+    public static final OutputDefaults FILE = new OutputDefaults(false, 0, null, Set.of("time"), true);
 
-  /** The factories by type, in the order {@code --help} lists them. */
-  public static Map<String, OutputFactory> factories() {
-    Map<String, OutputFactory> m = new LinkedHashMap<>();
-    m.put("stdout", BuiltinOutputs::stdout);
-    m.put("file", BuiltinOutputs::file);
-    m.put("null", (e, ctx) -> ctx.terminal(new NullOutput(), NULL));
-    m.put("copy", BuiltinOutputs::copy);
-    m.put("relabel", BuiltinOutputs::relabel);
-    return m;
-  }
-
-  private static EventSink stdout(ConfElement e, OutputContext ctx) {
-    e.bool("use_logger", true); // Fluentd writes through its logger; we always write to standard output
-    EventFormatter formatter = EventFormatter.fromConf(e, "stdout", ctx.zone());
-    return ctx.terminal(new StdoutOutput(ctx.outputId(), formatter, ctx.stdout()), STDOUT);
-  }
-
-  private static EventSink file(ConfElement e, OutputContext ctx) {
-    FileOutput.Settings settings = FileOutput.settingsFromConf(e, ctx.zone());
-    ctx.note("writes " + settings.pathTemplate() + (settings.append() ? " (append)" : ""));
-    return ctx.terminal(new FileOutput(ctx.outputId(), settings), FILE);
-  }
-
-  private static EventSink copy(ConfElement e, OutputContext ctx) {
-    // copy_mode: every store reads the same immutable bytes, so no_copy/shallow/deep/marshal are the same here.
-    e.choice("copy_mode", "no_copy", List.of("no_copy", "shallow", "deep", "marshal"));
-    e.bool("deep_copy", false);
-    List<ConfElement> stores = e.elements("store");
-    if (stores.isEmpty()) {
-      throw e.error("has no <store> (expected: at least one <store> section)");
+    /** The factories by type, in the order {@code --help} lists them. */
+    public static Map<String, OutputFactory> factories() {
+        Map<String, OutputFactory> m = new LinkedHashMap<>();
+        m.put("stdout", BuiltinOutputs::stdout);
+        m.put("file", BuiltinOutputs::file);
+        m.put("null", (e, ctx) -> ctx.terminal(new NullOutput(), NULL));
+        m.put("copy", BuiltinOutputs::copy);
+        m.put("relabel", BuiltinOutputs::relabel);
+        return m;
     }
-    List<FanOutSink.Member> members = new ArrayList<>();
-    for (ConfElement store : stores) {
-      String flag = store.arg().trim();
-      boolean ignoreError = flag.equals("ignore_error") || store.bool("ignore_error", false);
-      boolean ignoreIfPrevSuccess = flag.equals("ignore_if_prev_success") || store.bool("ignore_if_prev_success", false);
-      if (!flag.isEmpty() && !flag.equals("ignore_error") && !flag.equals("ignore_if_prev_success")) {
-        throw new org.kinesisaggregator.conf.ConfException(store.location(), "<store " + flag
-            + ">: unknown argument (expected: ignore_error or ignore_if_prev_success)");
-      }
-      if (ignoreIfPrevSuccess && members.isEmpty()) {
-        throw new org.kinesisaggregator.conf.ConfException(store.location(),
-            "the first <store> cannot be ignore_if_prev_success (expected: a store before it)");
-      }
-      members.add(new FanOutSink.Member(ctx.child(store), ignoreError, ignoreIfPrevSuccess,
-          store.describe() + " (" + store.location() + ")"));
-    }
-    return new FanOutSink(members);
-  }
 
-  private static EventSink relabel(ConfElement e, OutputContext ctx) {
-    String label = e.string("@label", null);
-    if (label == null) {
-      throw e.missing("@label");
+    private static EventSink stdout(ConfElement e, OutputContext ctx) {
+        e.bool("use_logger", true); // Fluentd writes through its logger; we always write to standard output
+        EventFormatter formatter = EventFormatter.fromConf(e, "stdout", ctx.zone());
+        return ctx.terminal(new StdoutOutput(ctx.outputId(), formatter, ctx.stdout()), STDOUT);
     }
-    return ctx.label(label, e);
-  }
+
+    private static EventSink file(ConfElement e, OutputContext ctx) {
+        FileOutput.Settings settings = FileOutput.settingsFromConf(e, ctx.zone());
+        ctx.note("writes " + settings.pathTemplate() + (settings.append() ? " (append)" : ""));
+        return ctx.terminal(new FileOutput(ctx.outputId(), settings), FILE);
+    }
+
+    private static EventSink copy(ConfElement e, OutputContext ctx) {
+        // copy_mode: every store reads the same immutable bytes, so no_copy/shallow/deep/marshal are the same here.
+        e.choice("copy_mode", "no_copy", List.of("no_copy", "shallow", "deep", "marshal"));
+        e.bool("deep_copy", false);
+        List<ConfElement> stores = e.elements("store");
+        if (stores.isEmpty()) {
+            throw e.error("has no <store> (expected: at least one <store> section)");
+        }
+        List<FanOutSink.Member> members = new ArrayList<>();
+        for (ConfElement store : stores) {
+            String flag = store.arg().trim();
+            boolean ignoreError = flag.equals("ignore_error") || store.bool("ignore_error", false);
+            boolean ignoreIfPrevSuccess =
+                    flag.equals("ignore_if_prev_success") || store.bool("ignore_if_prev_success", false);
+            if (!flag.isEmpty() && !flag.equals("ignore_error") && !flag.equals("ignore_if_prev_success")) {
+                throw new ConfException(
+                        store.location(),
+                        "<store " + flag + ">: unknown argument (expected: ignore_error or ignore_if_prev_success)");
+            }
+            if (ignoreIfPrevSuccess && members.isEmpty()) {
+                throw new ConfException(
+                        store.location(),
+                        "the first <store> cannot be ignore_if_prev_success (expected: a store before it)");
+            }
+            members.add(new FanOutSink.Member(
+                    ctx.child(store),
+                    ignoreError,
+                    ignoreIfPrevSuccess,
+                    store.describe() + " (" + store.location() + ")"));
+        }
+        return new FanOutSink(members);
+    }
+
+    private static EventSink relabel(ConfElement e, OutputContext ctx) {
+        String label = e.string("@label", null);
+        if (label == null) {
+            throw e.missing("@label");
+        }
+        return ctx.label(label, e);
+    }
 }

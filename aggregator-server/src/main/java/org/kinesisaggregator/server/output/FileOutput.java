@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,246 +49,264 @@ import org.kinesisaggregator.conf.ConfElement;
  * <p>Writes run on the output's own thread, one at a time. Thread-safe.
  */
 public final class FileOutput implements Output {
-  /** Fluentd's index placeholder of non-append paths. */
-  static final String INDEX = "_**";
-  private static final Pattern TAG_PLACEHOLDER = Pattern.compile("\\$\\{tag(?:\\[(-?\\d+)])?}");
+    /** Fluentd's index placeholder of non-append paths. */
+    static final String INDEX = "_**";
 
-  private final Settings settings;
-  private final Strftime pathFormat;
-  private final OutputWorker worker;
+    private static final Pattern TAG_PLACEHOLDER = Pattern.compile("\\$\\{tag(?:\\[(-?\\d+)])?}");
 
-  /**
-   * @param pathTemplate the full path with time placeholders, {@code _**} where the index goes
-   *     (non-append) and suffixes, as {@link #pathTemplate} builds it
-   * @param append {@code append}
-   * @param gzip {@code compress gzip}
-   * @param timekey the time slice length, or null for no time part
-   * @param timekeyZone zone of the time slices and path placeholders
-   * @param formatter the {@code <format>}
-   */
-  public record Settings(String pathTemplate, boolean append, boolean gzip, Duration timekey, ZoneId timekeyZone,
-      EventFormatter formatter) {
-    public Settings {
-      Objects.requireNonNull(pathTemplate, "pathTemplate");
-      Objects.requireNonNull(timekeyZone, "timekeyZone");
-      Objects.requireNonNull(formatter, "formatter");
-      if (timekey != null && timekey.getSeconds() <= 0) {
-        throw new IllegalArgumentException("timekey: " + timekey + " (expected: >= 1s)");
-      }
+    private final Settings settings;
+    private final Strftime pathFormat;
+    private final OutputWorker worker;
+
+    /**
+     * @param pathTemplate the full path with time placeholders, {@code _**} where the index goes
+     *     (non-append) and suffixes, as {@link #pathTemplate} builds it
+     * @param append {@code append}
+     * @param gzip {@code compress gzip}
+     * @param timekey the time slice length, or null for no time part
+     * @param timekeyZone zone of the time slices and path placeholders
+     * @param formatter the {@code <format>}
+     */
+    public record Settings(
+            String pathTemplate,
+            boolean append,
+            boolean gzip,
+            Duration timekey,
+            ZoneId timekeyZone,
+            EventFormatter formatter) {
+        public Settings {
+            Objects.requireNonNull(pathTemplate, "pathTemplate");
+            Objects.requireNonNull(timekeyZone, "timekeyZone");
+            Objects.requireNonNull(formatter, "formatter");
+            if (timekey != null && timekey.getSeconds() <= 0) {
+                throw new IllegalArgumentException("timekey: " + timekey + " (expected: >= 1s)");
+            }
+        }
     }
-  }
 
-  public FileOutput(String outputId, Settings settings) {
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.pathFormat = Strftime.compile(settings.pathTemplate());
-    this.worker = new OutputWorker("output-file-" + outputId);
-  }
-
-  /**
-   * Reads an out_file element ({@code path}, {@code append}, {@code add_path_suffix},
-   * {@code path_suffix}, {@code compress}, {@code <format>}, and the time key of its
-   * {@code <buffer>}: the {@code time} chunk key, {@code timekey}, {@code timekey_use_utc},
-   * {@code timekey_zone}).
-   */
-  public static Settings settingsFromConf(ConfElement e, ZoneId defaultZone) {
-    String path = e.requiredString("path");
-    boolean append = e.bool("append", false);
-    boolean addSuffix = e.bool("add_path_suffix", true);
-    String suffix = addSuffix ? e.string("path_suffix", ".log") : "";
-    String compress = e.choice("compress", "text", List.of("text", "gz", "gzip"));
-    boolean gzip = !compress.equals("text");
-    if (e.has("symlink_path")) {
-      throw e.error("symlink_path", "is not supported (expected: no symlink_path)");
+    public FileOutput(String outputId, Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.pathFormat = Strftime.compile(settings.pathTemplate());
+        this.worker = new OutputWorker("output-file-" + outputId);
     }
-    ConfElement buffer = e.element("buffer");
-    Duration timekey = Duration.ofDays(1);
-    ZoneId zone = defaultZone;
-    if (buffer != null) {
-      List<String> keys = ChunkKeySpec.parse(buffer.arg());
-      timekey = keys.contains("time") ? buffer.time("timekey", Duration.ofDays(1)) : null;
-      if (buffer.bool("timekey_use_utc", false)) {
-        zone = java.time.ZoneOffset.UTC;
-      }
-      String tz = buffer.string("timekey_zone", null);
-      if (tz != null) {
+
+    /**
+     * Reads an out_file element ({@code path}, {@code append}, {@code add_path_suffix},
+     * {@code path_suffix}, {@code compress}, {@code <format>}, and the time key of its
+     * {@code <buffer>}: the {@code time} chunk key, {@code timekey}, {@code timekey_use_utc},
+     * {@code timekey_zone}).
+     */
+    public static Settings settingsFromConf(ConfElement e, ZoneId defaultZone) {
+        String path = e.requiredString("path");
+        boolean append = e.bool("append", false);
+        boolean addSuffix = e.bool("add_path_suffix", true);
+        String suffix = addSuffix ? e.string("path_suffix", ".log") : "";
+        String compress = e.choice("compress", "text", List.of("text", "gz", "gzip"));
+        boolean gzip = !compress.equals("text");
+        if (e.has("symlink_path")) {
+            throw e.error("symlink_path", "is not supported (expected: no symlink_path)");
+        }
+        ConfElement buffer = e.element("buffer");
+        Duration timekey = Duration.ofDays(1);
+        ZoneId zone = defaultZone;
+        if (buffer != null) {
+            List<String> keys = ChunkKeySpec.parse(buffer.arg());
+            timekey = keys.contains("time") ? buffer.time("timekey", Duration.ofDays(1)) : null;
+            if (buffer.bool("timekey_use_utc", false)) {
+                zone = ZoneOffset.UTC;
+            }
+            String tz = buffer.string("timekey_zone", null);
+            if (tz != null) {
+                try {
+                    zone = ZoneId.of(tz);
+                } catch (RuntimeException ex) {
+                    throw buffer.error(
+                            "timekey_zone", "\"" + tz + "\" is not a time zone (expected: +09:00 or a region id)");
+                }
+            }
+        }
+        String sliceFormat = e.string("time_slice_format", null); // v0.12: the time part of the name
+        if (sliceFormat != null) {
+            if (buffer != null) {
+                throw e.error(
+                        "time_slice_format", "is a v0.12 parameter (expected: timekey in <buffer> instead, not both)");
+            }
+            try {
+                Strftime f = Strftime.compile(sliceFormat);
+                timekey = f.contains("%S")
+                        ? Duration.ofSeconds(1)
+                        : f.contains("%M")
+                                ? Duration.ofMinutes(1)
+                                : f.contains("%H") ? Duration.ofHours(1) : Duration.ofDays(1);
+            } catch (IllegalArgumentException ex) {
+                throw e.error("time_slice_format", ex.getMessage());
+            }
+        }
+        if (timekey == null && path.contains("*")) {
+            throw e.error("path", "a path with '*' needs the time chunk key (expected: <buffer time> or no <buffer>)");
+        }
+        EventFormatter formatter = EventFormatter.fromConf(e, "out_file", defaultZone);
+        String template;
         try {
-          zone = ZoneId.of(tz);
-        } catch (RuntimeException ex) {
-          throw buffer.error("timekey_zone", "\"" + tz + "\" is not a time zone (expected: +09:00 or a region id)");
+            template = pathTemplate(path, timekey, sliceFormat, append, gzip, suffix);
+        } catch (IllegalArgumentException ex) {
+            throw e.error("path", ex.getMessage());
         }
-      }
+        return new Settings(template, append, gzip, timekey, zone, formatter);
     }
-    String sliceFormat = e.string("time_slice_format", null); // v0.12: the time part of the name
-    if (sliceFormat != null) {
-      if (buffer != null) {
-        throw e.error("time_slice_format", "is a v0.12 parameter (expected: timekey in <buffer> instead, not both)");
-      }
-      try {
-        Strftime f = Strftime.compile(sliceFormat);
-        timekey = f.contains("%S") ? Duration.ofSeconds(1) : f.contains("%M") ? Duration.ofMinutes(1)
-            : f.contains("%H") ? Duration.ofHours(1) : Duration.ofDays(1);
-      } catch (IllegalArgumentException ex) {
-        throw e.error("time_slice_format", ex.getMessage());
-      }
-    }
-    if (timekey == null && path.contains("*")) {
-      throw e.error("path", "a path with '*' needs the time chunk key (expected: <buffer time> or no <buffer>)");
-    }
-    EventFormatter formatter = EventFormatter.fromConf(e, "out_file", defaultZone);
-    String template;
-    try {
-      template = pathTemplate(path, timekey, sliceFormat, append, gzip, suffix);
-    } catch (IllegalArgumentException ex) {
-      throw e.error("path", ex.getMessage());
-    }
-    return new Settings(template, append, gzip, timekey, zone, formatter);
-  }
 
-  /** out_file's path template rules (see the class comment). */
-  static String pathTemplate(String path, Duration timekey, boolean append, boolean gzip, String suffix) {
-    return pathTemplate(path, timekey, null, append, gzip, suffix);
-  }
+    /** out_file's path template rules (see the class comment). */
+    static String pathTemplate(String path, Duration timekey, boolean append, boolean gzip, String suffix) {
+        return pathTemplate(path, timekey, null, append, gzip, suffix);
+    }
 
-  /** As above; {@code sliceFormat} (v0.12 {@code time_slice_format}), when set, is the time part. */
-  static String pathTemplate(String path, Duration timekey, String sliceFormat, boolean append, boolean gzip,
-      String suffix) {
-    String index = append ? "" : INDEX;
-    String gz = gzip ? ".gz" : "";
-    if (timekey == null) {
-      return path + index + suffix + gz;
-    }
-    if (sliceFormat != null && !path.contains("*")) {
-      return path + "." + sliceFormat + index + suffix + gz;
-    }
-    String timePart = sliceFormat != null ? sliceFormat : timeFormatOf(timekey);
-    if (path.contains("*")) {
-      return path.replace("*", timePart + index) + gz;
-    }
-    List<String> needed = Strftime.compile(timePart).pattern().chars().filter(c -> c != '%')
-        .mapToObj(c -> "%" + (char) c).toList();
-    Strftime given = Strftime.compile(path);
-    long present = needed.stream().filter(given::contains).count();
-    if (present == 0) {
-      return path + "." + timePart + index + suffix + gz;
-    }
-    if (present < needed.size()) {
-      throw new IllegalArgumentException("insufficient timestamp placeholders in path (expected: all of "
-          + String.join(" ", needed) + " for timekey " + timekey.toSeconds() + "s)");
-    }
-    return path + index + suffix + gz;
-  }
-
-  static String timeFormatOf(Duration timekey) {
-    long s = timekey.toSeconds();
-    if (s < 60) {
-      return "%Y%m%d%H%M%S";
-    } else if (s < 3600) {
-      return "%Y%m%d%H%M";
-    } else if (s < 86_400) {
-      return "%Y%m%d%H";
-    }
-    return "%Y%m%d";
-  }
-
-  @Override
-  public String type() {
-    return "file";
-  }
-
-  @Override
-  public void start() {
-    worker.start();
-  }
-
-  @Override
-  public CompletableFuture<WriteResult> write(Chunk chunk) {
-    return worker.submit(() -> {
-      Map<String, ByteArrayOutputStream> byPath = new LinkedHashMap<>();
-      try (EventCursor c = chunk.events()) {
-        while (c.next()) {
-          String path = resolve(c.tag(), c.epochSecond());
-          ByteArrayOutputStream out = byPath.computeIfAbsent(path, p -> new ByteArrayOutputStream());
-          settings.formatter().format(c.tag(), c.epochSecond(), c.nanos(), c.record(), out);
+    /** As above; {@code sliceFormat} (v0.12 {@code time_slice_format}), when set, is the time part. */
+    static String pathTemplate(
+            String path, Duration timekey, String sliceFormat, boolean append, boolean gzip, String suffix) {
+        String index = append ? "" : INDEX;
+        String gz = gzip ? ".gz" : "";
+        if (timekey == null) {
+            return path + index + suffix + gz;
         }
-      }
-      for (Map.Entry<String, ByteArrayOutputStream> e : byPath.entrySet()) {
-        writeFile(e.getKey(), e.getValue());
-      }
-      return WriteResult.allDelivered();
-    });
-  }
-
-  /** The path of an event (index placeholder still in it for non-append). */
-  String resolve(String tag, long epochSecond) {
-    long sliceStart = epochSecond;
-    if (settings.timekey() != null) {
-      long key = settings.timekey().toSeconds();
-      long offset = settings.timekeyZone().getRules().getOffset(java.time.Instant.ofEpochSecond(epochSecond))
-          .getTotalSeconds();
-      sliceStart = Math.floorDiv(epochSecond + offset, key) * key - offset;
+        if (sliceFormat != null && !path.contains("*")) {
+            return path + "." + sliceFormat + index + suffix + gz;
+        }
+        String timePart = sliceFormat != null ? sliceFormat : timeFormatOf(timekey);
+        if (path.contains("*")) {
+            return path.replace("*", timePart + index) + gz;
+        }
+        List<String> needed = Strftime.compile(timePart)
+                .pattern()
+                .chars()
+                .filter(c -> c != '%')
+                .mapToObj(c -> "%" + (char) c)
+                .toList();
+        Strftime given = Strftime.compile(path);
+        long present = needed.stream().filter(given::contains).count();
+        if (present == 0) {
+            return path + "." + timePart + index + suffix + gz;
+        }
+        if (present < needed.size()) {
+            throw new IllegalArgumentException("insufficient timestamp placeholders in path (expected: all of "
+                    + String.join(" ", needed) + " for timekey " + timekey.toSeconds() + "s)");
+        }
+        return path + index + suffix + gz;
     }
-    String path = pathFormat.format(sliceStart, 0, settings.timekeyZone());
-    if (path.contains("${tag")) {
-      String[] parts = tag.split("\\.", -1);
-      Matcher m = TAG_PLACEHOLDER.matcher(path);
-      StringBuilder sb = new StringBuilder();
-      while (m.find()) {
-        String value;
-        if (m.group(1) == null) {
-          value = tag;
+
+    static String timeFormatOf(Duration timekey) {
+        long s = timekey.toSeconds();
+        if (s < 60) {
+            return "%Y%m%d%H%M%S";
+        } else if (s < 3600) {
+            return "%Y%m%d%H%M";
+        } else if (s < 86_400) {
+            return "%Y%m%d%H";
+        }
+        return "%Y%m%d";
+    }
+
+    @Override
+    public String type() {
+        return "file";
+    }
+
+    @Override
+    public void start() {
+        worker.start();
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> write(Chunk chunk) {
+        return worker.submit(() -> {
+            Map<String, ByteArrayOutputStream> byPath = new LinkedHashMap<>();
+            try (EventCursor c = chunk.events()) {
+                while (c.next()) {
+                    String path = resolve(c.tag(), c.epochSecond());
+                    ByteArrayOutputStream out = byPath.computeIfAbsent(path, p -> new ByteArrayOutputStream());
+                    settings.formatter().format(c.tag(), c.epochSecond(), c.nanos(), c.record(), out);
+                }
+            }
+            for (Map.Entry<String, ByteArrayOutputStream> e : byPath.entrySet()) {
+                writeFile(e.getKey(), e.getValue());
+            }
+            return WriteResult.allDelivered();
+        });
+    }
+
+    /** The path of an event (index placeholder still in it for non-append). */
+    String resolve(String tag, long epochSecond) {
+        long sliceStart = epochSecond;
+        if (settings.timekey() != null) {
+            long key = settings.timekey().toSeconds();
+            long offset = settings.timekeyZone()
+                    .getRules()
+                    .getOffset(Instant.ofEpochSecond(epochSecond))
+                    .getTotalSeconds();
+            sliceStart = Math.floorDiv(epochSecond + offset, key) * key - offset;
+        }
+        String path = pathFormat.format(sliceStart, 0, settings.timekeyZone());
+        if (path.contains("${tag")) {
+            String[] parts = tag.split("\\.", -1);
+            Matcher m = TAG_PLACEHOLDER.matcher(path);
+            StringBuilder sb = new StringBuilder();
+            while (m.find()) {
+                String value;
+                if (m.group(1) == null) {
+                    value = tag;
+                } else {
+                    int i = Integer.parseInt(m.group(1));
+                    i = i < 0 ? parts.length + i : i;
+                    value = i >= 0 && i < parts.length ? parts[i] : "";
+                }
+                m.appendReplacement(sb, Matcher.quoteReplacement(value.replace('/', '_')));
+            }
+            m.appendTail(sb);
+            path = sb.toString();
+        }
+        return path;
+    }
+
+    private void writeFile(String template, ByteArrayOutputStream bytes) throws IOException {
+        if (settings.append()) {
+            Path path = Path.of(template);
+            createParent(path);
+            try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                copy(bytes, out);
+            }
+            return;
+        }
+        for (int i = 0; ; i++) {
+            Path path = Path.of(template.replace(INDEX, "_" + i));
+            createParent(path);
+            try (OutputStream out =
+                    Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                copy(bytes, out);
+                return;
+            } catch (FileAlreadyExistsException taken) {
+                // next index
+            }
+        }
+    }
+
+    private static void createParent(Path path) throws IOException {
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+    }
+
+    private void copy(ByteArrayOutputStream bytes, OutputStream out) throws IOException {
+        if (settings.gzip()) {
+            GZIPOutputStream gz = new GZIPOutputStream(out);
+            bytes.writeTo(gz);
+            gz.finish();
         } else {
-          int i = Integer.parseInt(m.group(1));
-          i = i < 0 ? parts.length + i : i;
-          value = i >= 0 && i < parts.length ? parts[i] : "";
+            bytes.writeTo(out);
         }
-        m.appendReplacement(sb, Matcher.quoteReplacement(value.replace('/', '_')));
-      }
-      m.appendTail(sb);
-      path = sb.toString();
     }
-    return path;
-  }
 
-  private void writeFile(String template, ByteArrayOutputStream bytes) throws IOException {
-    if (settings.append()) {
-      Path path = Path.of(template);
-      createParent(path);
-      try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-        copy(bytes, out);
-      }
-      return;
+    @Override
+    public void close() {
+        worker.close();
     }
-    for (int i = 0; ; i++) {
-      Path path = Path.of(template.replace(INDEX, "_" + i));
-      createParent(path);
-      try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        copy(bytes, out);
-        return;
-      } catch (FileAlreadyExistsException taken) {
-        // next index
-      }
-    }
-  }
-
-  private static void createParent(Path path) throws IOException {
-    Path parent = path.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-  }
-
-  private void copy(ByteArrayOutputStream bytes, OutputStream out) throws IOException {
-    if (settings.gzip()) {
-      GZIPOutputStream gz = new GZIPOutputStream(out);
-      bytes.writeTo(gz);
-      gz.finish();
-    } else {
-      bytes.writeTo(out);
-    }
-  }
-
-  @Override
-  public void close() {
-    worker.close();
-  }
 }

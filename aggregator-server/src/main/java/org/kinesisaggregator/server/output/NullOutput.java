@@ -7,15 +7,16 @@ import org.kinesisaggregator.buffer.WriteResult;
 
 /** {@code @type null}: every event is delivered nowhere, at once. Stateless; thread-safe. */
 public final class NullOutput implements Output {
-  private static final CompletableFuture<WriteResult> DONE = CompletableFuture.completedFuture(WriteResult.allDelivered());
+    private static final CompletableFuture<WriteResult> DONE =
+            CompletableFuture.completedFuture(WriteResult.allDelivered());
 
-  @Override
-  public String type() {
-    return "null";
-  }
+    @Override
+    public String type() {
+        return "null";
+    }
 
-  @Override
-  public CompletableFuture<WriteResult> write(Chunk chunk) {
-    return DONE;
-  }
+    @Override
+    public CompletableFuture<WriteResult> write(Chunk chunk) {
+        return DONE;
+    }
 }

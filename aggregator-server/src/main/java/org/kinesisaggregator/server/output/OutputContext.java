@@ -1,6 +1,9 @@
 package org.kinesisaggregator.server.output;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.ZoneId;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.Output;
@@ -13,51 +16,51 @@ import org.kinesisaggregator.conf.ConfElement;
  */
 public interface OutputContext {
 
-  /**
-   * The output's id: its {@code @id}, or one derived from the match pattern and the type (see
-   * docs/configuration.md, "Output ids"). Names its buffer directory and its threads.
-   */
-  String outputId();
+    /**
+     * The output's id: its {@code @id}, or one derived from the match pattern and the type (see
+     * docs/configuration.md, "Output ids"). Names its buffer directory and its threads.
+     */
+    String outputId();
 
-  /**
-   * Puts {@code output} behind a buffer built from the element's {@code <buffer>} section or v0.12
-   * {@code buffer_*} parameters (marking them used) and its {@code <secondary>}, or behind a
-   * synchronous adapter when {@code defaults} says so and there is no buffer configuration. The
-   * application starts and closes the output and its buffer.
-   */
-  EventSink terminal(Output output, OutputDefaults defaults);
+    /**
+     * Puts {@code output} behind a buffer built from the element's {@code <buffer>} section or v0.12
+     * {@code buffer_*} parameters (marking them used) and its {@code <secondary>}, or behind a
+     * synchronous adapter when {@code defaults} says so and there is no buffer configuration. The
+     * application starts and closes the output and its buffer.
+     */
+    EventSink terminal(Output output, OutputDefaults defaults);
 
-  /** The sink of a nested output element ({@code <store>} of copy), built by its {@code @type}'s factory. */
-  EventSink child(ConfElement element);
+    /** The sink of a nested output element ({@code <store>} of copy), built by its {@code @type}'s factory. */
+    EventSink child(ConfElement element);
 
-  /** The router of label {@code name} ({@code @label} of relabel); an unknown label is a conf error. */
-  EventSink label(String name, ConfElement referencedFrom);
+    /** The router of label {@code name} ({@code @label} of relabel); an unknown label is a conf error. */
+    EventSink label(String name, ConfElement referencedFrom);
 
-  /** Where {@code stdout} outputs write (the process' standard output; tests pass their own). */
-  OutputStream stdout();
+    /** Where {@code stdout} outputs write (the process' standard output; tests pass their own). */
+    OutputStream stdout();
 
-  /** The machine's zone ({@code localtime}). */
-  ZoneId zone();
+    /** The machine's zone ({@code localtime}). */
+    ZoneId zone();
 
-  /** Where outputs register their meters. */
-  io.micrometer.core.instrument.MeterRegistry registry();
+    /** Where outputs register their meters. */
+    MeterRegistry registry();
 
-  /** The process' clock. */
-  java.time.Clock clock();
+    /** The process' clock. */
+    Clock clock();
 
-  /** This host's name ({@code ${hostname}}, {@code hostname_key}). */
-  String hostname();
+    /** This host's name ({@code ${hostname}}, {@code hostname_key}). */
+    String hostname();
 
-  /** {@code <system> root_dir}, or null: where outputs keep process-local state (e.g. KPL's temp directory). */
-  java.nio.file.Path rootDir();
+    /** {@code <system> root_dir}, or null: where outputs keep process-local state (e.g. KPL's temp directory). */
+    Path rootDir();
 
-  /**
-   * A Fluentd-style conf warning about {@code paramName} of this output's element ("parameter 'x'
-   * in <match …> {@code message}"), e.g. a plugin parameter accepted for compatibility that has no
-   * effect here. Logged at start-up and listed by {@code --dry-run}.
-   */
-  void warn(String paramName, String message);
+    /**
+     * A Fluentd-style conf warning about {@code paramName} of this output's element ("parameter 'x'
+     * in <match …> {@code message}"), e.g. a plugin parameter accepted for compatibility that has no
+     * effect here. Logged at start-up and listed by {@code --dry-run}.
+     */
+    void warn(String paramName, String message);
 
-  /** Records a line for the {@code --dry-run} summary of this output. */
-  void note(String message);
+    /** Records a line for the {@code --dry-run} summary of this output. */
+    void note(String message);
 }

@@ -20,23 +20,27 @@ import java.util.Set;
  *     rather than Fluentd's generic {@code memory}; it is used when a directory is known
  *     ({@code <system> root_dir}), else the buffer stays in memory with a warning
  */
-public record OutputDefaults(boolean syncWithoutBufferSection, long chunkLimitBytes, Boolean flushAtShutdown,
-    Set<String> chunkKeysHandledByOutput, boolean fileBufferByDefault) {
+public record OutputDefaults(
+        boolean syncWithoutBufferSection,
+        long chunkLimitBytes,
+        Boolean flushAtShutdown,
+        Set<String> chunkKeysHandledByOutput,
+        boolean fileBufferByDefault) {
 
-  public OutputDefaults {
-    chunkKeysHandledByOutput = Set.copyOf(chunkKeysHandledByOutput);
-    if (chunkLimitBytes < 0) {
-      throw new IllegalArgumentException("chunkLimitBytes: " + chunkLimitBytes + " (expected: >= 0)");
+    public OutputDefaults {
+        chunkKeysHandledByOutput = Set.copyOf(chunkKeysHandledByOutput);
+        if (chunkLimitBytes < 0) {
+            throw new IllegalArgumentException("chunkLimitBytes: " + chunkLimitBytes + " (expected: >= 0)");
+        }
     }
-  }
 
-  /** Always buffered, the buffer's own defaults. */
-  public static OutputDefaults buffered() {
-    return new OutputDefaults(false, 0, null, Set.of(), false);
-  }
+    /** Always buffered, the buffer's own defaults. */
+    public static OutputDefaults buffered() {
+        return new OutputDefaults(false, 0, null, Set.of(), false);
+    }
 
-  /** Kinesis outputs: always buffered, {@code chunk_limit_size 8m} unless set. */
-  public static OutputDefaults kinesis() {
-    return new OutputDefaults(false, 8L * 1024 * 1024, null, Set.of(), false);
-  }
+    /** Kinesis outputs: always buffered, {@code chunk_limit_size 8m} unless set. */
+    public static OutputDefaults kinesis() {
+        return new OutputDefaults(false, 8L * 1024 * 1024, null, Set.of(), false);
+    }
 }

@@ -19,8 +19,8 @@ import org.kinesisaggregator.conf.ConfElement;
 @FunctionalInterface
 public interface OutputFactory {
 
-  /**
-   * @throws org.kinesisaggregator.conf.ConfException when the element is invalid (file, line, parameter)
-   */
-  EventSink create(ConfElement element, OutputContext context);
+    /**
+     * @throws org.kinesisaggregator.conf.ConfException when the element is invalid (file, line, parameter)
+     */
+    EventSink create(ConfElement element, OutputContext context);
 }

@@ -15,64 +15,66 @@ import org.slf4j.LoggerFactory;
  * in submission order. Created in {@link #start}, stopped in {@link #close} (bounded). Thread-safe.
  */
 final class OutputWorker {
-  private static final Logger log = LoggerFactory.getLogger(OutputWorker.class);
+    private static final Logger log = LoggerFactory.getLogger(OutputWorker.class);
 
-  /** A write to run on the worker. */
-  @FunctionalInterface
-  interface Job {
-    WriteResult run() throws Exception;
-  }
-
-  private final String name;
-  private volatile ExecutorService executor;
-
-  OutputWorker(String name) {
-    this.name = name;
-  }
-
-  synchronized void start() {
-    if (executor == null) {
-      executor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-      });
+    /** A write to run on the worker. */
+    @FunctionalInterface
+    interface Job {
+        WriteResult run() throws Exception;
     }
-  }
 
-  CompletableFuture<WriteResult> submit(Job job) {
-    ExecutorService e = executor;
-    if (e == null) {
-      return CompletableFuture.completedFuture(WriteResult.failed(name + " is not started"));
+    private final String name;
+    private volatile ExecutorService executor;
+
+    OutputWorker(String name) {
+        this.name = name;
     }
-    try {
-      return CompletableFuture.supplyAsync(() -> {
-        try {
-          return job.run();
-        } catch (Exception ex) {
-          log.warn("{}: write failed: {}", name, ex.toString());
-          return WriteResult.failed(ex.toString());
+
+    synchronized void start() {
+        if (executor == null) {
+            executor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            });
         }
-      }, e);
-    } catch (RejectedExecutionException ex) {
-      return CompletableFuture.completedFuture(WriteResult.failed(name + " is closed"));
     }
-  }
 
-  synchronized void close() {
-    ExecutorService e = executor;
-    if (e == null) {
-      return;
+    CompletableFuture<WriteResult> submit(Job job) {
+        ExecutorService e = executor;
+        if (e == null) {
+            return CompletableFuture.completedFuture(WriteResult.failed(name + " is not started"));
+        }
+        try {
+            return CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return job.run();
+                        } catch (Exception ex) {
+                            log.warn("{}: write failed: {}", name, ex.toString());
+                            return WriteResult.failed(ex.toString());
+                        }
+                    },
+                    e);
+        } catch (RejectedExecutionException ex) {
+            return CompletableFuture.completedFuture(WriteResult.failed(name + " is closed"));
+        }
     }
-    e.shutdown();
-    try {
-      if (!e.awaitTermination(10, TimeUnit.SECONDS)) {
-        log.warn("{}: writes still running after 10 s; abandoning them", name);
-        e.shutdownNow();
-      }
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      e.shutdownNow();
+
+    synchronized void close() {
+        ExecutorService e = executor;
+        if (e == null) {
+            return;
+        }
+        e.shutdown();
+        try {
+            if (!e.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("{}: writes still running after 10 s; abandoning them", name);
+                e.shutdownNow();
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            e.shutdownNow();
+        }
     }
-  }
 }

@@ -1,5 +1,6 @@
 package org.kinesisaggregator.server.output;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -7,7 +8,9 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.GZIPOutputStream;
@@ -27,93 +30,98 @@ import org.kinesisaggregator.conf.ConfElement;
  * <p>Writes run on the output's own thread. Thread-safe.
  */
 public final class SecondaryFileOutput implements Output {
-  private final Path directory;
-  private final String basename;
-  private final boolean append;
-  private final boolean gzip;
-  private final OutputWorker worker;
+    private final Path directory;
+    private final String basename;
+    private final boolean append;
+    private final boolean gzip;
+    private final OutputWorker worker;
 
-  public SecondaryFileOutput(String outputId, Path directory, String basename, boolean append, boolean gzip) {
-    this.directory = Objects.requireNonNull(directory, "directory");
-    this.basename = Objects.requireNonNull(basename, "basename");
-    this.append = append;
-    this.gzip = gzip;
-    this.worker = new OutputWorker("output-secondary-" + outputId);
-  }
-
-  /** Reads {@code directory}, {@code basename}, {@code append}, {@code compress}. */
-  public static SecondaryFileOutput fromConf(String outputId, ConfElement e) {
-    Path dir = Path.of(e.requiredString("directory"));
-    String basename = e.string("basename", "dump.bin");
-    if (basename.contains("/")) {
-      throw e.error("basename", "\"" + basename + "\" contains '/' (expected: a file name; put directories in directory)");
+    public SecondaryFileOutput(String outputId, Path directory, String basename, boolean append, boolean gzip) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.basename = Objects.requireNonNull(basename, "basename");
+        this.append = append;
+        this.gzip = gzip;
+        this.worker = new OutputWorker("output-secondary-" + outputId);
     }
-    boolean append = e.bool("append", false);
-    String compress = e.choice("compress", "text", List.of("text", "gz", "gzip"));
-    return new SecondaryFileOutput(outputId, dir, basename, append, !compress.equals("text"));
-  }
 
-  @Override
-  public String type() {
-    return "secondary_file";
-  }
-
-  @Override
-  public void start() {
-    worker.start();
-  }
-
-  @Override
-  public CompletableFuture<WriteResult> write(Chunk chunk) {
-    return worker.submit(() -> {
-      java.util.Map<String, java.io.ByteArrayOutputStream> byName = new java.util.LinkedHashMap<>();
-      try (EventCursor c = chunk.events()) {
-        while (c.next()) {
-          String name = basename.replace("${chunk_id}", chunk.id()).replace("${tag}", c.tag().replace('/', '_'));
-          ByteBuffer entry = c.entry().duplicate();
-          byte[] bytes = new byte[entry.remaining()];
-          entry.get(bytes);
-          byName.computeIfAbsent(name, n -> new java.io.ByteArrayOutputStream()).write(bytes);
+    /** Reads {@code directory}, {@code basename}, {@code append}, {@code compress}. */
+    public static SecondaryFileOutput fromConf(String outputId, ConfElement e) {
+        Path dir = Path.of(e.requiredString("directory"));
+        String basename = e.string("basename", "dump.bin");
+        if (basename.contains("/")) {
+            throw e.error(
+                    "basename",
+                    "\"" + basename + "\" contains '/' (expected: a file name; put directories in directory)");
         }
-      }
-      Files.createDirectories(directory);
-      for (var e : byName.entrySet()) {
-        writeFile(e.getKey() + (gzip ? ".gz" : ""), e.getValue());
-      }
-      return WriteResult.allDelivered();
-    });
-  }
-
-  private void writeFile(String name, java.io.ByteArrayOutputStream bytes) throws IOException {
-    if (append) {
-      try (OutputStream out = Files.newOutputStream(directory.resolve(name), StandardOpenOption.CREATE,
-          StandardOpenOption.APPEND)) {
-        copy(bytes, out);
-      }
-      return;
+        boolean append = e.bool("append", false);
+        String compress = e.choice("compress", "text", List.of("text", "gz", "gzip"));
+        return new SecondaryFileOutput(outputId, dir, basename, append, !compress.equals("text"));
     }
-    for (int i = 0; ; i++) {
-      try (OutputStream out = Files.newOutputStream(directory.resolve(name + "." + i), StandardOpenOption.CREATE_NEW)) {
-        copy(bytes, out);
-        return;
-      } catch (FileAlreadyExistsException taken) {
-        // next index
-      }
-    }
-  }
 
-  private void copy(java.io.ByteArrayOutputStream bytes, OutputStream out) throws IOException {
-    if (gzip) {
-      GZIPOutputStream gz = new GZIPOutputStream(out);
-      bytes.writeTo(gz);
-      gz.finish();
-    } else {
-      bytes.writeTo(out);
+    @Override
+    public String type() {
+        return "secondary_file";
     }
-  }
 
-  @Override
-  public void close() {
-    worker.close();
-  }
+    @Override
+    public void start() {
+        worker.start();
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> write(Chunk chunk) {
+        return worker.submit(() -> {
+            Map<String, ByteArrayOutputStream> byName = new LinkedHashMap<>();
+            try (EventCursor c = chunk.events()) {
+                while (c.next()) {
+                    String name = basename.replace("${chunk_id}", chunk.id())
+                            .replace("${tag}", c.tag().replace('/', '_'));
+                    ByteBuffer entry = c.entry().duplicate();
+                    byte[] bytes = new byte[entry.remaining()];
+                    entry.get(bytes);
+                    byName.computeIfAbsent(name, n -> new ByteArrayOutputStream())
+                            .write(bytes);
+                }
+            }
+            Files.createDirectories(directory);
+            for (var e : byName.entrySet()) {
+                writeFile(e.getKey() + (gzip ? ".gz" : ""), e.getValue());
+            }
+            return WriteResult.allDelivered();
+        });
+    }
+
+    private void writeFile(String name, ByteArrayOutputStream bytes) throws IOException {
+        if (append) {
+            try (OutputStream out = Files.newOutputStream(
+                    directory.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                copy(bytes, out);
+            }
+            return;
+        }
+        for (int i = 0; ; i++) {
+            try (OutputStream out =
+                    Files.newOutputStream(directory.resolve(name + "." + i), StandardOpenOption.CREATE_NEW)) {
+                copy(bytes, out);
+                return;
+            } catch (FileAlreadyExistsException taken) {
+                // next index
+            }
+        }
+    }
+
+    private void copy(ByteArrayOutputStream bytes, OutputStream out) throws IOException {
+        if (gzip) {
+            GZIPOutputStream gz = new GZIPOutputStream(out);
+            bytes.writeTo(gz);
+            gz.finish();
+        } else {
+            bytes.writeTo(out);
+        }
+    }
+
+    @Override
+    public void close() {
+        worker.close();
+    }
 }

@@ -18,49 +18,50 @@ import org.kinesisaggregator.buffer.WriteResult;
  * <p>Thread-safe: writes are serialized on that thread.
  */
 public final class StdoutOutput implements Output {
-  private final EventFormatter formatter;
-  private final OutputStream out;
-  private final OutputWorker worker;
+    private final EventFormatter formatter;
+    private final OutputStream out;
+    private final OutputWorker worker;
 
-  public StdoutOutput(String outputId, EventFormatter formatter, OutputStream out) {
-    this.formatter = Objects.requireNonNull(formatter, "formatter");
-    this.out = Objects.requireNonNull(out, "out");
-    this.worker = new OutputWorker("output-stdout-" + outputId);
-  }
-
-  @Override
-  public String type() {
-    return "stdout";
-  }
-
-  @Override
-  public void start() {
-    worker.start();
-  }
-
-  @Override
-  public CompletableFuture<WriteResult> write(Chunk chunk) {
-    return worker.submit(() -> {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(chunk.sizeBytes() * 2 + 64, 1 << 20));
-      try (EventCursor c = chunk.events()) {
-        while (c.next()) {
-          formatter.format(c.tag(), c.epochSecond(), c.nanos(), c.record(), bytes);
-        }
-      }
-      writeOut(bytes);
-      return WriteResult.allDelivered();
-    });
-  }
-
-  private void writeOut(ByteArrayOutputStream bytes) throws IOException {
-    synchronized (out) {
-      bytes.writeTo(out);
-      out.flush();
+    public StdoutOutput(String outputId, EventFormatter formatter, OutputStream out) {
+        this.formatter = Objects.requireNonNull(formatter, "formatter");
+        this.out = Objects.requireNonNull(out, "out");
+        this.worker = new OutputWorker("output-stdout-" + outputId);
     }
-  }
 
-  @Override
-  public void close() {
-    worker.close();
-  }
+    @Override
+    public String type() {
+        return "stdout";
+    }
+
+    @Override
+    public void start() {
+        worker.start();
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> write(Chunk chunk) {
+        return worker.submit(() -> {
+            ByteArrayOutputStream bytes =
+                    new ByteArrayOutputStream((int) Math.min(chunk.sizeBytes() * 2 + 64, 1 << 20));
+            try (EventCursor c = chunk.events()) {
+                while (c.next()) {
+                    formatter.format(c.tag(), c.epochSecond(), c.nanos(), c.record(), bytes);
+                }
+            }
+            writeOut(bytes);
+            return WriteResult.allDelivered();
+        });
+    }
+
+    private void writeOut(ByteArrayOutputStream bytes) throws IOException {
+        synchronized (out) {
+            bytes.writeTo(out);
+            out.flush();
+        }
+    }
+
+    @Override
+    public void close() {
+        worker.close();
+    }
 }

@@ -32,81 +32,90 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe; never blocks (the output does its I/O on its own thread).
  */
 public final class SyncOutputSink implements EventSink {
-  private static final Logger log = LoggerFactory.getLogger(SyncOutputSink.class);
+    private static final Logger log = LoggerFactory.getLogger(SyncOutputSink.class);
 
-  private final String outputId;
-  private final Output output;
-  private final Clock clock;
-  private final AtomicLong sequence = new AtomicLong();
+    private final String outputId;
+    private final Output output;
+    private final Clock clock;
+    private final AtomicLong sequence = new AtomicLong();
 
-  public SyncOutputSink(String outputId, Output output, Clock clock) {
-    this.outputId = Objects.requireNonNull(outputId, "outputId");
-    this.output = Objects.requireNonNull(output, "output");
-    this.clock = Objects.requireNonNull(clock, "clock");
-  }
-
-  public Output output() {
-    return output;
-  }
-
-  @Override
-  public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
-    if (eventCount == 0) {
-      return CompletableFuture.completedFuture(AppendResult.stored(0));
+    public SyncOutputSink(String outputId, Output output, Clock clock) {
+        this.outputId = Objects.requireNonNull(outputId, "outputId");
+        this.output = Objects.requireNonNull(output, "output");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
-    InMemoryChunk chunk = InMemoryChunk.of(outputId + "-" + sequence.incrementAndGet(), tag, entries.duplicate(),
-        eventCount, clock.instant());
-    CompletableFuture<WriteResult> written;
-    try {
-      written = output.write(chunk);
-    } catch (RuntimeException e) {
-      written = CompletableFuture.failedFuture(e);
+
+    public Output output() {
+        return output;
     }
-    return written.handle((result, error) -> {
-      if (error != null) {
-        throw new CompletionException(new BufferException("output " + outputId + " (" + output.type()
-            + ") failed to write " + eventCount + " events of tag " + tag + ": " + error, error));
-      }
-      int pending = chunk.apply(result);
-      for (Map.Entry<Integer, String> r : result.rejected().entrySet()) {
-        log.warn("Output {} ({}) rejected event {} of tag {} for good: {}", outputId, output.type(), r.getKey(), tag,
-            r.getValue());
-      }
-      if (pending > 0) {
-        throw new CompletionException(new BufferException("output " + outputId + " (" + output.type() + ") delivered "
-            + (eventCount - pending) + " of " + eventCount + " events of tag " + tag + ": " + result.failureReason()
-            + "; the forwarder will re-send"));
-      }
-      return AppendResult.stored(eventCount - result.rejected().size());
-    });
-  }
 
-  @Override
-  public StreamedAppend openStream(String tag) {
-    return new StreamedAppend() {
-      private CompletableFuture<AppendResult> written = CompletableFuture.completedFuture(AppendResult.stored(0));
+    @Override
+    public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
+        if (eventCount == 0) {
+            return CompletableFuture.completedFuture(AppendResult.stored(0));
+        }
+        InMemoryChunk chunk = InMemoryChunk.of(
+                outputId + "-" + sequence.incrementAndGet(), tag, entries.duplicate(), eventCount, clock.instant());
+        CompletableFuture<WriteResult> written;
+        try {
+            written = output.write(chunk);
+        } catch (RuntimeException e) {
+            written = CompletableFuture.failedFuture(e);
+        }
+        return written.handle((result, error) -> {
+            if (error != null) {
+                throw new CompletionException(new BufferException(
+                        "output " + outputId + " (" + output.type() + ") failed to write " + eventCount
+                                + " events of tag " + tag + ": " + error,
+                        error));
+            }
+            int pending = chunk.apply(result);
+            for (Map.Entry<Integer, String> r : result.rejected().entrySet()) {
+                log.warn(
+                        "Output {} ({}) rejected event {} of tag {} for good: {}",
+                        outputId,
+                        output.type(),
+                        r.getKey(),
+                        tag,
+                        r.getValue());
+            }
+            if (pending > 0) {
+                throw new CompletionException(
+                        new BufferException("output " + outputId + " (" + output.type() + ") delivered "
+                                + (eventCount - pending) + " of " + eventCount + " events of tag " + tag + ": "
+                                + result.failureReason()
+                                + "; the forwarder will re-send"));
+            }
+            return AppendResult.stored(eventCount - result.rejected().size());
+        });
+    }
 
-      @Override
-      public CompletableFuture<Void> write(ByteBuffer entries, int eventCount) {
-        CompletableFuture<AppendResult> piece = append(tag, entries, eventCount, null);
-        written = written.thenCombine(piece, AppendResult::and);
-        return piece.thenApply(r -> null);
-      }
+    @Override
+    public StreamedAppend openStream(String tag) {
+        return new StreamedAppend() {
+            private CompletableFuture<AppendResult> written = CompletableFuture.completedFuture(AppendResult.stored(0));
 
-      @Override
-      public CompletableFuture<AppendResult> commit(byte[] dedupKey) {
-        return written;
-      }
+            @Override
+            public CompletableFuture<Void> write(ByteBuffer entries, int eventCount) {
+                CompletableFuture<AppendResult> piece = append(tag, entries, eventCount, null);
+                written = written.thenCombine(piece, AppendResult::and);
+                return piece.thenApply(r -> null);
+            }
 
-      @Override
-      public void abandon() {
-        // pieces were written as they came
-      }
-    };
-  }
+            @Override
+            public CompletableFuture<AppendResult> commit(byte[] dedupKey) {
+                return written;
+            }
 
-  @Override
-  public String toString() {
-    return "SyncOutputSink[" + outputId + " → " + output.type() + "]";
-  }
+            @Override
+            public void abandon() {
+                // pieces were written as they came
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "SyncOutputSink[" + outputId + " → " + output.type() + "]";
+    }
 }

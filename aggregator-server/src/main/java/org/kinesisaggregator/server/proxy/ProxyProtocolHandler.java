@@ -6,7 +6,9 @@ import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 
 /**
  * Takes the one {@link HAProxyMessage} that Netty's {@code HAProxyMessageDecoder} (v1 and v2)
@@ -17,30 +19,30 @@ import java.net.InetSocketAddress;
  */
 public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
 
-  /** The client's address as the PROXY header says; absent without PROXY protocol. */
-  public static final AttributeKey<InetSocketAddress> PEER = AttributeKey.valueOf("forward.proxied.peer");
+    /** The client's address as the PROXY header says; absent without PROXY protocol. */
+    public static final AttributeKey<InetSocketAddress> PEER = AttributeKey.valueOf("forward.proxied.peer");
 
-  /** Fired once the PROXY header has been read; {@code address} is null for LOCAL. */
-  public record ProxiedPeer(InetSocketAddress address) {}
+    /** Fired once the PROXY header has been read; {@code address} is null for LOCAL. */
+    public record ProxiedPeer(InetSocketAddress address) {}
 
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof HAProxyMessage header)) {
-      ctx.fireChannelRead(msg);
-      return;
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HAProxyMessage header)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        InetSocketAddress address = null;
+        try {
+            if (header.command() == HAProxyCommand.PROXY && header.sourceAddress() != null) {
+                address = new InetSocketAddress(InetAddress.getByName(header.sourceAddress()), header.sourcePort());
+                ctx.channel().attr(PEER).set(address);
+            }
+        } catch (UnknownHostException e) {
+            // an IP literal never needs DNS; keep the socket's address
+        } finally {
+            ReferenceCountUtil.release(header);
+        }
+        ctx.fireUserEventTriggered(new ProxiedPeer(address));
+        ctx.pipeline().remove(this);
     }
-    InetSocketAddress address = null;
-    try {
-      if (header.command() == HAProxyCommand.PROXY && header.sourceAddress() != null) {
-        address = new InetSocketAddress(java.net.InetAddress.getByName(header.sourceAddress()), header.sourcePort());
-        ctx.channel().attr(PEER).set(address);
-      }
-    } catch (java.net.UnknownHostException e) {
-      // an IP literal never needs DNS; keep the socket's address
-    } finally {
-      ReferenceCountUtil.release(header);
-    }
-    ctx.fireUserEventTriggered(new ProxiedPeer(address));
-    ctx.pipeline().remove(this);
-  }
 }

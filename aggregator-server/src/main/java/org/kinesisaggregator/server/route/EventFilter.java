@@ -10,16 +10,16 @@ import org.msgpack.value.MapValue;
  */
 public interface EventFilter {
 
-  /** The {@code @type}, for logs. */
-  String type();
+    /** The {@code @type}, for logs. */
+    String type();
 
-  /**
-   * Filters one event.
-   *
-   * @return the record to pass on — the same instance when unchanged (then the original bytes are
-   *     kept, nothing is re-encoded) — or null to drop the event
-   * @throws RuntimeException when the event cannot be filtered; the router sends it to the
-   *     {@code @ERROR} label (or drops it with a warning)
-   */
-  MapValue filter(String tag, long epochSecond, int nanos, MapValue record);
+    /**
+     * Filters one event.
+     *
+     * @return the record to pass on — the same instance when unchanged (then the original bytes are
+     *     kept, nothing is re-encoded) — or null to drop the event
+     * @throws RuntimeException when the event cannot be filtered; the router sends it to the
+     *     {@code @ERROR} label (or drops it with a warning)
+     */
+    MapValue filter(String tag, long epochSecond, int nanos, MapValue record);
 }

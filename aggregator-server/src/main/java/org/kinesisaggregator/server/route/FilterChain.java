@@ -9,6 +9,7 @@ import org.kinesisaggregator.buffer.Frame;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.MessageBufferInput;
 import org.msgpack.value.MapValue;
 import org.msgpack.value.Value;
 
@@ -21,115 +22,125 @@ import org.msgpack.value.Value;
  * <p>Immutable; thread-safe (each call uses its own unpacker and packers).
  */
 public final class FilterChain {
-  private final List<EventFilter> filters;
+    private final List<EventFilter> filters;
 
-  public FilterChain(List<EventFilter> filters) {
-    this.filters = List.copyOf(filters);
-  }
+    public FilterChain(List<EventFilter> filters) {
+        this.filters = List.copyOf(filters);
+    }
 
-  public boolean isEmpty() {
-    return filters.isEmpty();
-  }
+    public boolean isEmpty() {
+        return filters.isEmpty();
+    }
 
-  public List<EventFilter> filters() {
-    return filters;
-  }
+    public List<EventFilter> filters() {
+        return filters;
+    }
 
-  /**
-   * What filtering a frame produced.
-   *
-   * @param entries kept events, in the buffer's entry format
-   * @param eventCount how many
-   * @param droppedCount events a filter dropped
-   * @param errorEntries events a filter failed on, unchanged
-   * @param errorCount how many
-   * @param firstError the first failure, for the log, or null
-   */
-  public record Result(ByteBuffer entries, int eventCount, int droppedCount, ByteBuffer errorEntries, int errorCount,
-      RuntimeException firstError) {
-  }
+    /**
+     * What filtering a frame produced.
+     *
+     * @param entries kept events, in the buffer's entry format
+     * @param eventCount how many
+     * @param droppedCount events a filter dropped
+     * @param errorEntries events a filter failed on, unchanged
+     * @param errorCount how many
+     * @param firstError the first failure, for the log, or null
+     */
+    public record Result(
+            ByteBuffer entries,
+            int eventCount,
+            int droppedCount,
+            ByteBuffer errorEntries,
+            int errorCount,
+            RuntimeException firstError) {}
 
-  /** Filters {@code eventCount} entries of {@code tag}; does not move {@code entries}' position. */
-  public Result apply(String tag, ByteBuffer entries, int eventCount) throws IOException {
-    MessageBufferPacker kept = MessagePack.newDefaultBufferPacker();
-    MessageBufferPacker errors = null;
-    int keptCount = 0;
-    int dropped = 0;
-    int errorCount = 0;
-    RuntimeException firstError = null;
-    MessageUnpacker unpacker = null;
-    try (EventCursor cursor = EventEntries.cursor(List.of(new Frame(tag, entries.duplicate(), eventCount, 0)),
-        i -> false)) {
-      while (cursor.next()) {
-        ByteBuffer recordBytes = cursor.record();
-        org.msgpack.core.buffer.MessageBufferInput input = MsgpackInputs.of(recordBytes);
-        if (unpacker == null) {
-          unpacker = MessagePack.newDefaultUnpacker(input);
-        } else {
-          unpacker.reset(input);
-        }
-        MapValue original = unpacker.unpackValue().asMapValue();
-        MapValue current = original;
-        try {
-          for (EventFilter f : filters) {
-            current = f.filter(tag, cursor.epochSecond(), cursor.nanos(), current);
-            if (current == null) {
-              break;
+    /** Filters {@code eventCount} entries of {@code tag}; does not move {@code entries}' position. */
+    public Result apply(String tag, ByteBuffer entries, int eventCount) throws IOException {
+        MessageBufferPacker kept = MessagePack.newDefaultBufferPacker();
+        MessageBufferPacker errors = null;
+        int keptCount = 0;
+        int dropped = 0;
+        int errorCount = 0;
+        RuntimeException firstError = null;
+        MessageUnpacker unpacker = null;
+        try (EventCursor cursor =
+                EventEntries.cursor(List.of(new Frame(tag, entries.duplicate(), eventCount, 0)), i -> false)) {
+            while (cursor.next()) {
+                ByteBuffer recordBytes = cursor.record();
+                MessageBufferInput input = MsgpackInputs.of(recordBytes);
+                if (unpacker == null) {
+                    unpacker = MessagePack.newDefaultUnpacker(input);
+                } else {
+                    unpacker.reset(input);
+                }
+                MapValue original = unpacker.unpackValue().asMapValue();
+                MapValue current = original;
+                try {
+                    for (EventFilter f : filters) {
+                        current = f.filter(tag, cursor.epochSecond(), cursor.nanos(), current);
+                        if (current == null) {
+                            break;
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    if (errors == null) {
+                        errors = MessagePack.newDefaultBufferPacker();
+                    }
+                    writeRaw(errors, cursor.entry());
+                    errorCount++;
+                    if (firstError == null) {
+                        firstError = e;
+                    }
+                    continue;
+                }
+                if (current == null) {
+                    dropped++;
+                    continue;
+                }
+                keptCount++;
+                if (current == original) {
+                    writeRaw(kept, cursor.entry());
+                } else {
+                    ByteBuffer entry = cursor.entry();
+                    int header = arrayHeaderLength(entry.get(entry.position()));
+                    ByteBuffer time = entry.duplicate();
+                    time.position(entry.position() + header).limit(entry.limit() - recordBytes.remaining());
+                    kept.packArrayHeader(2);
+                    writeRaw(kept, time);
+                    kept.packValue((Value) current);
+                }
             }
-          }
-        } catch (RuntimeException e) {
-          if (errors == null) {
-            errors = MessagePack.newDefaultBufferPacker();
-          }
-          writeRaw(errors, cursor.entry());
-          errorCount++;
-          if (firstError == null) {
-            firstError = e;
-          }
-          continue;
+        } finally {
+            if (unpacker != null) {
+                unpacker.close();
+            }
         }
-        if (current == null) {
-          dropped++;
-          continue;
-        }
-        keptCount++;
-        if (current == original) {
-          writeRaw(kept, cursor.entry());
-        } else {
-          ByteBuffer entry = cursor.entry();
-          int header = arrayHeaderLength(entry.get(entry.position()));
-          ByteBuffer time = entry.duplicate();
-          time.position(entry.position() + header).limit(entry.limit() - recordBytes.remaining());
-          kept.packArrayHeader(2);
-          writeRaw(kept, time);
-          kept.packValue((Value) current);
-        }
-      }
-    } finally {
-      if (unpacker != null) {
-        unpacker.close();
-      }
+        return new Result(
+                ByteBuffer.wrap(kept.toByteArray()),
+                keptCount,
+                dropped,
+                errors == null ? ByteBuffer.allocate(0) : ByteBuffer.wrap(errors.toByteArray()),
+                errorCount,
+                firstError);
     }
-    return new Result(ByteBuffer.wrap(kept.toByteArray()), keptCount, dropped,
-        errors == null ? ByteBuffer.allocate(0) : ByteBuffer.wrap(errors.toByteArray()), errorCount, firstError);
-  }
 
-  private static int arrayHeaderLength(byte first) {
-    int b = first & 0xFF;
-    if ((b & 0xF0) == 0x90) {
-      return 1;
+    private static int arrayHeaderLength(byte first) {
+        int b = first & 0xFF;
+        if ((b & 0xF0) == 0x90) {
+            return 1;
+        }
+        return switch (b) {
+            case 0xDC -> 3;
+            case 0xDD -> 5;
+            default ->
+                throw new IllegalStateException(
+                        "entry: first byte 0x" + Integer.toHexString(b) + " (expected: a msgpack array header)");
+        };
     }
-    return switch (b) {
-      case 0xDC -> 3;
-      case 0xDD -> 5;
-      default -> throw new IllegalStateException("entry: first byte 0x" + Integer.toHexString(b)
-          + " (expected: a msgpack array header)");
-    };
-  }
 
-  private static void writeRaw(MessageBufferPacker packer, ByteBuffer bytes) throws IOException {
-    byte[] copy = new byte[bytes.remaining()];
-    bytes.duplicate().get(copy);
-    packer.writePayload(copy);
-  }
+    private static void writeRaw(MessageBufferPacker packer, ByteBuffer bytes) throws IOException {
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.duplicate().get(copy);
+        packer.writePayload(copy);
+    }
 }

@@ -24,112 +24,119 @@ import org.msgpack.value.MapValue;
  * <p>Immutable; thread-safe.
  */
 public final class GrepFilter implements EventFilter {
-  private final List<Condition> regexps;
-  private final List<Condition> excludes;
+    private final List<Condition> regexps;
+    private final List<Condition> excludes;
 
-  record Condition(RecordKey key, Pattern pattern) {
-    boolean test(MapValue record) {
-      return pattern.matcher(Values.text(key.get(record))).find();
-    }
-  }
-
-  public GrepFilter(List<Condition> regexps, List<Condition> excludes) {
-    this.regexps = List.copyOf(regexps);
-    this.excludes = List.copyOf(excludes);
-  }
-
-  /** Reads a {@code <filter>} element, marking what it reads used. */
-  public static GrepFilter fromConf(ConfElement element) {
-    List<Condition> regexps = new ArrayList<>();
-    List<Condition> excludes = new ArrayList<>();
-    for (String unsupported : List.of("and", "or")) {
-      List<ConfElement> found = element.elements(unsupported);
-      if (!found.isEmpty()) {
-        throw new ConfException(found.get(0).location(), "<" + unsupported + "> in grep is not supported"
-            + " (expected: <regexp> and <exclude> sections, which combine as all-regexps-and-no-exclude)");
-      }
-    }
-    for (ConfElement s : element.elements("regexp")) {
-      regexps.add(section(s));
-    }
-    for (ConfElement s : element.elements("exclude")) {
-      excludes.add(section(s));
-    }
-    for (Map.Entry<String, ConfParam> e : element.params().entrySet()) {
-      String name = e.getKey();
-      if (name.matches("(regexp|exclude)([1-9]|1[0-9]|20)")) {
-        ConfParam p = element.param(name);
-        String[] parts = p.value().trim().split("\\s+", 2);
-        if (parts.length != 2) {
-          throw new ConfException(p.location(), name + ": \"" + p.value() + "\" (expected: a key, a space and a pattern)");
+    record Condition(RecordKey key, Pattern pattern) {
+        boolean test(MapValue record) {
+            return pattern.matcher(Values.text(key.get(record))).find();
         }
-        Condition c = new Condition(key(parts[0], p), pattern(parts[1], p));
-        (name.startsWith("regexp") ? regexps : excludes).add(c);
-      }
     }
-    return new GrepFilter(regexps, excludes);
-  }
 
-  private static Condition section(ConfElement s) {
-    s.markUsed();
-    String key = s.requiredString("key");
-    String pattern = s.requiredString("pattern");
-    return new Condition(key(key, s.param("key")), pattern(pattern, s.param("pattern")));
-  }
-
-  private static RecordKey key(String text, ConfParam p) {
-    try {
-      return RecordKey.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new ConfException(p.location(), p.name() + ": " + e.getMessage(), e);
+    public GrepFilter(List<Condition> regexps, List<Condition> excludes) {
+        this.regexps = List.copyOf(regexps);
+        this.excludes = List.copyOf(excludes);
     }
-  }
 
-  /** {@code /re/flags} or a bare regex, as Fluentd's regexp type reads it. */
-  static Pattern pattern(String text, ConfParam p) {
-    String body = text;
-    int flags = 0;
-    if (text.startsWith("/")) {
-      int close = text.lastIndexOf('/');
-      if (close == 0 || close < text.length() - 3) {
-        throw new ConfException(p.location(), p.name() + ": \"" + text + "\" is not a regexp (expected: /re/ with"
-            + " optional i or m flags, or a bare regex)");
-      }
-      for (char f : text.substring(close + 1).toCharArray()) {
-        switch (f) {
-          case 'i' -> flags |= Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
-          case 'm' -> flags |= Pattern.DOTALL;
-          case 'x' -> flags |= Pattern.COMMENTS;
-          default -> throw new ConfException(p.location(), p.name() + ": unknown regexp flag '" + f
-              + "' (expected: i, m or x)");
+    /** Reads a {@code <filter>} element, marking what it reads used. */
+    public static GrepFilter fromConf(ConfElement element) {
+        List<Condition> regexps = new ArrayList<>();
+        List<Condition> excludes = new ArrayList<>();
+        for (String unsupported : List.of("and", "or")) {
+            List<ConfElement> found = element.elements(unsupported);
+            if (!found.isEmpty()) {
+                throw new ConfException(
+                        found.get(0).location(),
+                        "<" + unsupported + "> in grep is not supported"
+                                + " (expected: <regexp> and <exclude> sections, which combine as all-regexps-and-no-exclude)");
+            }
         }
-      }
-      body = text.substring(1, close);
+        for (ConfElement s : element.elements("regexp")) {
+            regexps.add(section(s));
+        }
+        for (ConfElement s : element.elements("exclude")) {
+            excludes.add(section(s));
+        }
+        for (Map.Entry<String, ConfParam> e : element.params().entrySet()) {
+            String name = e.getKey();
+            if (name.matches("(regexp|exclude)([1-9]|1[0-9]|20)")) {
+                ConfParam p = element.param(name);
+                String[] parts = p.value().trim().split("\\s+", 2);
+                if (parts.length != 2) {
+                    throw new ConfException(
+                            p.location(), name + ": \"" + p.value() + "\" (expected: a key, a space and a pattern)");
+                }
+                Condition c = new Condition(key(parts[0], p), pattern(parts[1], p));
+                (name.startsWith("regexp") ? regexps : excludes).add(c);
+            }
+        }
+        return new GrepFilter(regexps, excludes);
     }
-    try {
-      return Pattern.compile(body, flags);
-    } catch (PatternSyntaxException e) {
-      throw new ConfException(p.location(), p.name() + ": \"" + text + "\" is not a regexp (" + e.getDescription() + ")", e);
-    }
-  }
 
-  @Override
-  public String type() {
-    return "grep";
-  }
+    private static Condition section(ConfElement s) {
+        s.markUsed();
+        String key = s.requiredString("key");
+        String pattern = s.requiredString("pattern");
+        return new Condition(key(key, s.param("key")), pattern(pattern, s.param("pattern")));
+    }
 
-  @Override
-  public MapValue filter(String tag, long epochSecond, int nanos, MapValue record) {
-    for (Condition c : regexps) {
-      if (!c.test(record)) {
-        return null;
-      }
+    private static RecordKey key(String text, ConfParam p) {
+        try {
+            return RecordKey.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfException(p.location(), p.name() + ": " + e.getMessage(), e);
+        }
     }
-    for (Condition c : excludes) {
-      if (c.test(record)) {
-        return null;
-      }
+
+    /** {@code /re/flags} or a bare regex, as Fluentd's regexp type reads it. */
+    static Pattern pattern(String text, ConfParam p) {
+        String body = text;
+        int flags = 0;
+        if (text.startsWith("/")) {
+            int close = text.lastIndexOf('/');
+            if (close == 0 || close < text.length() - 3) {
+                throw new ConfException(
+                        p.location(),
+                        p.name() + ": \"" + text + "\" is not a regexp (expected: /re/ with"
+                                + " optional i or m flags, or a bare regex)");
+            }
+            for (char f : text.substring(close + 1).toCharArray()) {
+                switch (f) {
+                    case 'i' -> flags |= Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
+                    case 'm' -> flags |= Pattern.DOTALL;
+                    case 'x' -> flags |= Pattern.COMMENTS;
+                    default ->
+                        throw new ConfException(
+                                p.location(), p.name() + ": unknown regexp flag '" + f + "' (expected: i, m or x)");
+                }
+            }
+            body = text.substring(1, close);
+        }
+        try {
+            return Pattern.compile(body, flags);
+        } catch (PatternSyntaxException e) {
+            throw new ConfException(
+                    p.location(), p.name() + ": \"" + text + "\" is not a regexp (" + e.getDescription() + ")", e);
+        }
     }
-    return record;
-  }
+
+    @Override
+    public String type() {
+        return "grep";
+    }
+
+    @Override
+    public MapValue filter(String tag, long epochSecond, int nanos, MapValue record) {
+        for (Condition c : regexps) {
+            if (!c.test(record)) {
+                return null;
+            }
+        }
+        for (Condition c : excludes) {
+            if (c.test(record)) {
+                return null;
+            }
+        }
+        return record;
+    }
 }

@@ -10,18 +10,18 @@ import org.msgpack.core.buffer.MessageBufferInput;
  * {@code EventCursor} hands out are neither, so they are copied. Stateless; thread-safe.
  */
 public final class MsgpackInputs {
-  private MsgpackInputs() {}
+    private MsgpackInputs() {}
 
-  /** An input over {@code bytes}' remaining bytes; {@code bytes} is not moved. */
-  public static MessageBufferInput of(ByteBuffer bytes) {
-    if (bytes.hasArray()) {
-      return new ArrayBufferInput(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+    /** An input over {@code bytes}' remaining bytes; {@code bytes} is not moved. */
+    public static MessageBufferInput of(ByteBuffer bytes) {
+        if (bytes.hasArray()) {
+            return new ArrayBufferInput(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+        }
+        if (bytes.isDirect()) {
+            return new ByteBufferInput(bytes.duplicate());
+        }
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.duplicate().get(copy);
+        return new ArrayBufferInput(copy);
     }
-    if (bytes.isDirect()) {
-      return new ByteBufferInput(bytes.duplicate());
-    }
-    byte[] copy = new byte[bytes.remaining()];
-    bytes.duplicate().get(copy);
-    return new ArrayBufferInput(copy);
-  }
 }

@@ -3,60 +3,71 @@ package org.kinesisaggregator.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventSink;
+import org.kinesisaggregator.buffer.Output;
+import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.kinesisaggregator.server.SecuritySettings;
+import org.kinesisaggregator.server.output.OutputDefaults;
 
 /** Assembly errors, unused parameters, forward mapping, Kinesis mapping errors and the lifecycle order. */
 class AggregatorTest {
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  private TestConfs confs;
-  private String f;
+    private TestConfs confs;
+    private String f;
 
-  @BeforeEach
-  void setUp() {
-    confs = new TestConfs(dir);
-    f = confs.conf();
-  }
+    @BeforeEach
+    void setUp() {
+        confs = new TestConfs(dir);
+        f = confs.conf();
+    }
 
-  @Test
-  void unknownTypesListTheKnownOnes() {
-    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type s3\n</match>\n"))
-        .isInstanceOf(ConfException.class)
-        .hasMessage(f + ":2: @type: unknown output type \"s3\" in <match a> (known: stdout, file, null, copy, relabel,"
-            + " kinesis_producer, kinesis_streams_aggregated, kinesis_streams)");
-    assertThatThrownBy(() -> confs.assemble("<source>\n  type tail\n</source>\n"))
-        .hasMessage(f + ":2: type: unknown input type \"tail\" (known: forward, monitor_agent, prometheus)");
-    assertThatThrownBy(() -> confs.assemble("<filter a>\n  @type parser\n</filter>\n"))
-        .hasMessage(f + ":2: @type: unknown filter type \"parser\" (known: grep, record_transformer)");
-    assertThatThrownBy(() -> confs.assemble("<match a>\n</match>\n"))
-        .hasMessage(f + ":1: <match a>: missing required parameter '@type'");
-    assertThatThrownBy(() -> confs.assemble("<matches a>\n</matches>\n"))
-        .hasMessage(f + ":1: unknown directive <matches a> (expected: source, match, filter, label or system)");
-  }
+    @Test
+    void unknownTypesListTheKnownOnes() {
+        assertThatThrownBy(() -> confs.assemble("<match a>\n  @type s3\n</match>\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessage(f
+                        + ":2: @type: unknown output type \"s3\" in <match a> (known: stdout, file, null, copy, relabel,"
+                        + " kinesis_producer, kinesis_streams_aggregated, kinesis_streams)");
+        assertThatThrownBy(() -> confs.assemble("<source>\n  type tail\n</source>\n"))
+                .hasMessage(f + ":2: type: unknown input type \"tail\" (known: forward, monitor_agent, prometheus)");
+        assertThatThrownBy(() -> confs.assemble("<filter a>\n  @type parser\n</filter>\n"))
+                .hasMessage(f + ":2: @type: unknown filter type \"parser\" (known: grep, record_transformer)");
+        assertThatThrownBy(() -> confs.assemble("<match a>\n</match>\n"))
+                .hasMessage(f + ":1: <match a>: missing required parameter '@type'");
+        assertThatThrownBy(() -> confs.assemble("<matches a>\n</matches>\n"))
+                .hasMessage(f + ":1: unknown directive <matches a> (expected: source, match, filter, label or system)");
+    }
 
-  @Test
-  void labelErrors() {
-    assertThatThrownBy(() -> confs.assemble("<source>\n  @type forward\n  @label @NOPE\n</source>\n"))
-        .hasMessage(f + ":3: @label: unknown label @NOPE (defined: @ROOT)");
-    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type relabel\n  @label @X\n</match>\n"))
-        .hasMessage(f + ":3: @label: unknown label @X (defined: @ROOT)");
-    assertThatThrownBy(() -> confs.assemble("<label X>\n</label>\n"))
-        .hasMessage(f + ":1: <label X>: a label name starts with @ (expected: <label @NAME>)");
-    assertThatThrownBy(() -> confs.assemble("<label @A>\n</label>\n<label @A>\n</label>\n"))
-        .hasMessage(f + ":3: <label @A> is defined twice (first at " + f + ":1)");
-    assertThatThrownBy(() -> confs.assemble("""
+    @Test
+    void labelErrors() {
+        assertThatThrownBy(() -> confs.assemble("<source>\n  @type forward\n  @label @NOPE\n</source>\n"))
+                .hasMessage(f + ":3: @label: unknown label @NOPE (defined: @ROOT)");
+        assertThatThrownBy(() -> confs.assemble("<match a>\n  @type relabel\n  @label @X\n</match>\n"))
+                .hasMessage(f + ":3: @label: unknown label @X (defined: @ROOT)");
+        assertThatThrownBy(() -> confs.assemble("<label X>\n</label>\n"))
+                .hasMessage(f + ":1: <label X>: a label name starts with @ (expected: <label @NAME>)");
+        assertThatThrownBy(() -> confs.assemble("<label @A>\n</label>\n<label @A>\n</label>\n"))
+                .hasMessage(f + ":3: <label @A> is defined twice (first at " + f + ":1)");
+        assertThatThrownBy(() -> confs.assemble("""
         <label @A>
           <match **>
             @type relabel
@@ -69,35 +80,38 @@ class AggregatorTest {
             @label @A
           </match>
         </label>
-        """)).hasMessage(f + ":8: relabel cycle: @A → @B → @A (expected: relabel chains that end)");
-  }
+        """))
+                .hasMessage(f + ":8: relabel cycle: @A → @B → @A (expected: relabel chains that end)");
+    }
 
-  @Test
-  void unusedParametersWarnOrFailWithStrict() throws Exception {
-    String conf = "<match a>\n  @type null\n  colour blue\n</match>\n";
-    Aggregator a = confs.assemble(conf);
-    assertThat(a.warnings()).containsExactly(f + ":3: parameter 'colour' in <match a> is not used.");
-    assertThatThrownBy(() -> confs.assemble(conf, Plugins.defaults(), true))
-        .isInstanceOf(ConfException.class)
-        .hasMessage(f + ":3: parameter 'colour' in <match a> is not used.\n(--strict: unused parameters are errors)");
-  }
+    @Test
+    void unusedParametersWarnOrFailWithStrict() throws Exception {
+        String conf = "<match a>\n  @type null\n  colour blue\n</match>\n";
+        Aggregator a = confs.assemble(conf);
+        assertThat(a.warnings()).containsExactly(f + ":3: parameter 'colour' in <match a> is not used.");
+        assertThatThrownBy(() -> confs.assemble(conf, Plugins.defaults(), true))
+                .isInstanceOf(ConfException.class)
+                .hasMessage(f
+                        + ":3: parameter 'colour' in <match a> is not used.\n(--strict: unused parameters are errors)");
+    }
 
-  @Test
-  void duplicateIdsAndBadIds() {
-    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type null\n  @id x\n</match>\n<match b>\n  @type null\n"
-        + "  @id x\n</match>\n")).hasMessageStartingWith(f + ":7: @id: \"x\" is used twice");
-    assertThatThrownBy(() -> confs.assemble("<match a>\n  @type null\n  @id ../x\n</match>\n"))
-        .hasMessageStartingWith(f + ":3: @id: \"../x\" is not a valid id");
-  }
+    @Test
+    void duplicateIdsAndBadIds() {
+        assertThatThrownBy(() -> confs.assemble("<match a>\n  @type null\n  @id x\n</match>\n<match b>\n  @type null\n"
+                        + "  @id x\n</match>\n"))
+                .hasMessageStartingWith(f + ":7: @id: \"x\" is used twice");
+        assertThatThrownBy(() -> confs.assemble("<match a>\n  @type null\n  @id ../x\n</match>\n"))
+                .hasMessageStartingWith(f + ":3: @id: \"../x\" is not a valid id");
+    }
 
-  @Test
-  void forwardSourceMapsOntoForwardSettings() throws Exception {
-    List<ForwardSettings> seen = new ArrayList<>();
-    InputFactory capture = (settings, sink, registry) -> {
-      seen.add(settings);
-      return new ForwardServer(settings, sink, registry);
-    };
-    confs.assemble("""
+    @Test
+    void forwardSourceMapsOntoForwardSettings() throws Exception {
+        List<ForwardSettings> seen = new ArrayList<>();
+        InputFactory capture = (settings, sink, registry) -> {
+            seen.add(settings);
+            return new ForwardServer(settings, sink, registry);
+        };
+        confs.assemble("""
         <system>
           workers 3
         </system>
@@ -136,121 +150,129 @@ class AggregatorTest {
           </security>
         </source>
         """, Plugins.defaults().withInput("forward", capture), true);
-    ForwardSettings s = seen.get(0);
-    assertThat(s.bind()).isEqualTo("127.0.0.1");
-    assertThat(s.port()).isEqualTo(24225);
-    assertThat(s.workers()).isEqualTo(3);
-    assertThat(s.chunkSizeLimitBytes()).isEqualTo(8L << 20);
-    assertThat(s.chunkSizeWarnLimitBytes()).isEqualTo(4L << 20);
-    assertThat(s.skipInvalidEvent()).isFalse();
-    assertThat(s.sourceHostnameKey()).isEqualTo("host");
-    assertThat(s.resolveHostname()).isTrue();
-    assertThat(s.addTagPrefix()).isEqualTo("fwd");
-    assertThat(s.denyKeepalive()).isTrue();
-    assertThat(s.lingerTimeout()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(s.tls().certPath()).isEqualTo(Path.of("/etc/agg/cert.pem"));
-    assertThat(s.tls().clientCertAuth()).isTrue();
-    assertThat(s.tls().minVersion()).isEqualTo("TLSv1_3");
-    assertThat(s.security().selfHostname()).isEqualTo("agg1");
-    assertThat(s.security().users()).containsExactly(new org.kinesisaggregator.server.SecuritySettings.User("alice", "pw"));
-    assertThat(s.security().clients().get(0).network()).isEqualTo("10.0.0.0/8");
-    assertThat(s.security().clients().get(0).users()).containsExactly("alice");
-    assertThat(s.security().allowAnonymousSource()).isFalse();
-  }
-
-  @Test
-  void forwardSettingsErrorsNameTheSection() {
-    assertThatThrownBy(() -> confs.assemble("<source>\n  @type forward\n  <transport tls>\n    cert_path /c\n"
-        + "  </transport>\n</source>\n"))
-        .hasMessage(f + ":3: <transport tls>: missing required parameter 'private_key_path'");
-    assertThatThrownBy(() -> confs.assemble("<source>\n  @type forward\n  port 70000\n</source>\n"))
-        .hasMessage(f + ":3: port: 70000 (expected: 0..65535)");
-  }
-
-  @Test
-  void kinesisOutputsAssembleAndTheirErrorsNameFileLineAndParameter() throws Exception {
-    Aggregator a = confs.assemble("<match k.**>\n  @type kinesis_streams_aggregated\n  stream_name s\n"
-        + "  <kinesis_producer>\n    record_ttl 3000\n  </kinesis_producer>\n</match>\n", Plugins.defaults(), true);
-    assertThat(a.summary()).contains("kinesis_streams_aggregated [id kinesis_streams_aggregated-k.all]")
-        .contains("stream s, aggregation java, partition key random per aggregate");
-    a.close();
-    assertThatThrownBy(() -> confs.assemble("<match k.**>\n  @type kinesis_streams\n  stream_name s\n"
-        + "  <kinesis_producer>\n    record_ttl soon\n  </kinesis_producer>\n</match>\n"))
-        .isInstanceOf(ConfException.class)
-        .hasMessageStartingWith(f + ":5: <kinesis_producer> record_ttl: soon (expected: a non-negative integer");
-    assertThatThrownBy(() -> confs.assemble("<match k.**>\n  @type kinesis_producer\n  stream_name s\n"
-        + "  region Tokyo\n</match>\n"))
-        .hasMessageStartingWith(f + ":4: region: tokyo (expected: a region name like ap-northeast-1)");
-    assertThatThrownBy(() -> confs.assemble("<match k.**>\n  @type kinesis_producer\n  region us-east-1\n</match>\n"))
-        .hasMessage(f + ":1: <match k.**>: missing required parameter 'stream_name'");
-  }
-
-  @Test
-  void startsOutputsThenInputsAndClosesInputsFirst() throws Exception {
-    List<String> order = new ArrayList<>();
-    InputFactory recording = (ForwardSettings s, EventSink sink, io.micrometer.core.instrument.MeterRegistry r) ->
-        new Input() {
-          @Override
-          public String type() {
-            return "forward";
-          }
-
-          @Override
-          public void start() {
-            order.add("input start");
-          }
-
-          @Override
-          public void drain(Duration timeout) {
-            order.add("input drain");
-          }
-
-          @Override
-          public void close() {
-            order.add("input close");
-          }
-        };
-    Plugins plugins = Plugins.defaults().withInput("forward", recording)
-        .withOutput("recording", (e, ctx) -> ctx.terminal(new org.kinesisaggregator.buffer.Output() {
-          @Override
-          public String type() {
-            return "recording";
-          }
-
-          @Override
-          public void start() {
-            order.add("output start");
-          }
-
-          @Override
-          public java.util.concurrent.CompletableFuture<org.kinesisaggregator.buffer.WriteResult> write(
-              org.kinesisaggregator.buffer.Chunk chunk) {
-            return java.util.concurrent.CompletableFuture.completedFuture(
-                org.kinesisaggregator.buffer.WriteResult.allDelivered());
-          }
-
-          @Override
-          public void close() {
-            order.add("output close");
-          }
-        }, org.kinesisaggregator.server.output.OutputDefaults.buffered()));
-    Aggregator a = confs.assemble("<source>\n  @type forward\n</source>\n<match **>\n  @type recording\n</match>\n",
-        plugins, true);
-    a.start();
-    assertThat(a.isReady()).isTrue();
-    a.close();
-    a.close();
-    assertThat(a.isReady()).isFalse();
-    assertThat(order).containsExactly("output start", "input start", "input drain", "input close", "output close");
-  }
-
-  @Test
-  void aFailedStartClosesWhatStarted() throws Exception {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      Aggregator a = confs.assemble("<source>\n  @type forward\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
-          + "\n</source>\n<match **>\n  @type null\n</match>\n");
-      assertThatThrownBy(a::start).isInstanceOf(java.io.IOException.class).hasMessageContaining("Address already in use");
-      assertThat(a.isReady()).isFalse();
+        ForwardSettings s = seen.get(0);
+        assertThat(s.bind()).isEqualTo("127.0.0.1");
+        assertThat(s.port()).isEqualTo(24225);
+        assertThat(s.workers()).isEqualTo(3);
+        assertThat(s.chunkSizeLimitBytes()).isEqualTo(8L << 20);
+        assertThat(s.chunkSizeWarnLimitBytes()).isEqualTo(4L << 20);
+        assertThat(s.skipInvalidEvent()).isFalse();
+        assertThat(s.sourceHostnameKey()).isEqualTo("host");
+        assertThat(s.resolveHostname()).isTrue();
+        assertThat(s.addTagPrefix()).isEqualTo("fwd");
+        assertThat(s.denyKeepalive()).isTrue();
+        assertThat(s.lingerTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(s.tls().certPath()).isEqualTo(Path.of("/etc/agg/cert.pem"));
+        assertThat(s.tls().clientCertAuth()).isTrue();
+        assertThat(s.tls().minVersion()).isEqualTo("TLSv1_3");
+        assertThat(s.security().selfHostname()).isEqualTo("agg1");
+        assertThat(s.security().users()).containsExactly(new SecuritySettings.User("alice", "pw"));
+        assertThat(s.security().clients().get(0).network()).isEqualTo("10.0.0.0/8");
+        assertThat(s.security().clients().get(0).users()).containsExactly("alice");
+        assertThat(s.security().allowAnonymousSource()).isFalse();
     }
-  }
+
+    @Test
+    void forwardSettingsErrorsNameTheSection() {
+        assertThatThrownBy(() -> confs.assemble("<source>\n  @type forward\n  <transport tls>\n    cert_path /c\n"
+                        + "  </transport>\n</source>\n"))
+                .hasMessage(f + ":3: <transport tls>: missing required parameter 'private_key_path'");
+        assertThatThrownBy(() -> confs.assemble("<source>\n  @type forward\n  port 70000\n</source>\n"))
+                .hasMessage(f + ":3: port: 70000 (expected: 0..65535)");
+    }
+
+    @Test
+    void kinesisOutputsAssembleAndTheirErrorsNameFileLineAndParameter() throws Exception {
+        Aggregator a = confs.assemble(
+                "<match k.**>\n  @type kinesis_streams_aggregated\n  stream_name s\n"
+                        + "  <kinesis_producer>\n    record_ttl 3000\n  </kinesis_producer>\n</match>\n",
+                Plugins.defaults(),
+                true);
+        assertThat(a.summary())
+                .contains("kinesis_streams_aggregated [id kinesis_streams_aggregated-k.all]")
+                .contains("stream s, aggregation java, partition key random per aggregate");
+        a.close();
+        assertThatThrownBy(() -> confs.assemble("<match k.**>\n  @type kinesis_streams\n  stream_name s\n"
+                        + "  <kinesis_producer>\n    record_ttl soon\n  </kinesis_producer>\n</match>\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessageStartingWith(
+                        f + ":5: <kinesis_producer> record_ttl: soon (expected: a non-negative integer");
+        assertThatThrownBy(() -> confs.assemble(
+                        "<match k.**>\n  @type kinesis_producer\n  stream_name s\n" + "  region Tokyo\n</match>\n"))
+                .hasMessageStartingWith(f + ":4: region: tokyo (expected: a region name like ap-northeast-1)");
+        assertThatThrownBy(
+                        () -> confs.assemble("<match k.**>\n  @type kinesis_producer\n  region us-east-1\n</match>\n"))
+                .hasMessage(f + ":1: <match k.**>: missing required parameter 'stream_name'");
+    }
+
+    @Test
+    void startsOutputsThenInputsAndClosesInputsFirst() throws Exception {
+        List<String> order = new ArrayList<>();
+        InputFactory recording = (ForwardSettings s, EventSink sink, MeterRegistry r) -> new Input() {
+            @Override
+            public String type() {
+                return "forward";
+            }
+
+            @Override
+            public void start() {
+                order.add("input start");
+            }
+
+            @Override
+            public void drain(Duration timeout) {
+                order.add("input drain");
+            }
+
+            @Override
+            public void close() {
+                order.add("input close");
+            }
+        };
+        Plugins plugins = Plugins.defaults()
+                .withInput("forward", recording)
+                .withOutput(
+                        "recording",
+                        (e, ctx) -> ctx.terminal(
+                                new Output() {
+                                    @Override
+                                    public String type() {
+                                        return "recording";
+                                    }
+
+                                    @Override
+                                    public void start() {
+                                        order.add("output start");
+                                    }
+
+                                    @Override
+                                    public CompletableFuture<WriteResult> write(Chunk chunk) {
+                                        return CompletableFuture.completedFuture(WriteResult.allDelivered());
+                                    }
+
+                                    @Override
+                                    public void close() {
+                                        order.add("output close");
+                                    }
+                                },
+                                OutputDefaults.buffered()));
+        Aggregator a = confs.assemble(
+                "<source>\n  @type forward\n</source>\n<match **>\n  @type recording\n</match>\n", plugins, true);
+        a.start();
+        assertThat(a.isReady()).isTrue();
+        a.close();
+        a.close();
+        assertThat(a.isReady()).isFalse();
+        assertThat(order).containsExactly("output start", "input start", "input drain", "input close", "output close");
+    }
+
+    @Test
+    void aFailedStartClosesWhatStarted() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Aggregator a = confs.assemble("<source>\n  @type forward\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
+                    + "\n</source>\n<match **>\n  @type null\n</match>\n");
+            assertThatThrownBy(a::start).isInstanceOf(IOException.class).hasMessageContaining("Address already in use");
+            assertThat(a.isReady()).isFalse();
+        }
+    }
 }

@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EntryWriter;
 import org.kinesisaggregator.buffer.EventSink;
@@ -21,10 +26,6 @@ import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
 import org.kinesisaggregator.server.route.Router;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Routing through the real {@link Aggregator} on confs with file and stdout outputs: events are
@@ -32,27 +33,27 @@ import org.junit.jupiter.api.io.TempDir;
  * back from the output files.
  */
 class RoutingTest {
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  private TestConfs confs;
-  private Aggregator aggregator;
+    private TestConfs confs;
+    private Aggregator aggregator;
 
-  @BeforeEach
-  void setUp() {
-    confs = new TestConfs(dir);
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (aggregator != null) {
-      aggregator.close();
+    @BeforeEach
+    void setUp() {
+        confs = new TestConfs(dir);
     }
-  }
 
-  /** A file output writing JSON lines to dir/NAME.log. */
-  private static String fileOutput(String pattern, String name) {
-    return """
+    @AfterEach
+    void tearDown() {
+        if (aggregator != null) {
+            aggregator.close();
+        }
+    }
+
+    /** A file output writing JSON lines to dir/NAME.log. */
+    private static String fileOutput(String pattern, String name) {
+        return """
         <match %s>
           @type file
           @id %s
@@ -66,97 +67,100 @@ class RoutingTest {
           </buffer>
         </match>
         """.formatted(pattern, name, name);
-  }
-
-  private static final String SYSTEM = "<system>\n  root_dir ${dir}/data\n</system>\n";
-
-  private Aggregator start(String conf) throws Exception {
-    aggregator = confs.assemble(conf);
-    aggregator.start();
-    return aggregator;
-  }
-
-  private static AppendResult send(EventSink sink, String tag, String... messages) throws Exception {
-    EntryWriter w = new EntryWriter();
-    long t = 1_795_000_000L;
-    for (String m : messages) {
-      Map<String, Object> record = new LinkedHashMap<>();
-      record.put("msg", m);
-      w.add(t++, 123_456_789, record);
     }
-    return sink.append(tag, w.toByteBuffer(), w.eventCount(), null).get(10, SECONDS);
-  }
 
-  private List<String> lines(String name) throws IOException {
-    Path file = dir.resolve("out/" + name + ".log");
-    return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
-  }
+    private static final String SYSTEM = "<system>\n  root_dir ${dir}/data\n</system>\n";
 
-  private void awaitLines(String name, String... expected) {
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lines(name)).containsExactly(expected));
-  }
+    private Aggregator start(String conf) throws Exception {
+        aggregator = confs.assemble(conf);
+        aggregator.start();
+        return aggregator;
+    }
 
-  @Test
-  void firstMatchWinsInFileOrder() throws Exception {
-    start(SYSTEM + fileOutput("app.access", "access") + fileOutput("app.*", "app") + fileOutput("**", "rest"));
-    Router root = aggregator.router(Router.ROOT_LABEL);
-    assertThat(send(root, "app.access", "a1", "a2")).isEqualTo(AppendResult.stored(2));
-    send(root, "app.error", "e1");
-    send(root, "app.access.deep", "d1");
-    send(root, "other", "o1");
-    awaitLines("access", "{\"msg\":\"a1\"}", "{\"msg\":\"a2\"}");
-    awaitLines("app", "{\"msg\":\"e1\"}");
-    awaitLines("rest", "{\"msg\":\"d1\"}", "{\"msg\":\"o1\"}");
-  }
-
-  @Test
-  void bracesAndSeveralPatterns() throws Exception {
-    start(SYSTEM + fileOutput("web.{access,error}.** db.slow", "picked") + fileOutput("**", "rest"));
-    Router root = aggregator.router(Router.ROOT_LABEL);
-    send(root, "web.access", "1");
-    send(root, "web.error.x", "2");
-    send(root, "db.slow", "3");
-    send(root, "web.debug", "4");
-    send(root, "db.slow.x", "5");
-    awaitLines("picked", "{\"msg\":\"1\"}", "{\"msg\":\"2\"}", "{\"msg\":\"3\"}");
-    awaitLines("rest", "{\"msg\":\"4\"}", "{\"msg\":\"5\"}");
-  }
-
-  @Test
-  void unmatchedEventsAreDroppedCountedAndStillAcked() throws Exception {
-    start(SYSTEM + fileOutput("app.**", "app"));
-    Router root = aggregator.router(Router.ROOT_LABEL);
-    assertThat(send(root, "nothing.here", "x", "y")).isEqualTo(AppendResult.stored(0));
-    assertThat(confs.registry.get("router.events.unmatched").tag("label", "@ROOT").counter().count()).isEqualTo(2.0);
-    send(root, "app.ok", "z");
-    awaitLines("app", "{\"msg\":\"z\"}");
-  }
-
-  @Test
-  void sourcesGoToTheirLabelAndRelabelMovesEvents() throws Exception {
-    List<EventSink> sinks = new ArrayList<>();
-    InputFactory capture = (ForwardSettings settings, EventSink sink, io.micrometer.core.instrument.MeterRegistry r) -> {
-      sinks.add(sink);
-      return new Input() {
-        @Override
-        public String type() {
-          return "forward";
+    private static AppendResult send(EventSink sink, String tag, String... messages) throws Exception {
+        EntryWriter w = new EntryWriter();
+        long t = 1_795_000_000L;
+        for (String m : messages) {
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("msg", m);
+            w.add(t++, 123_456_789, record);
         }
+        return sink.append(tag, w.toByteBuffer(), w.eventCount(), null).get(10, SECONDS);
+    }
 
-        @Override
-        public void start() {
-        }
+    private List<String> lines(String name) throws IOException {
+        Path file = dir.resolve("out/" + name + ".log");
+        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+    }
 
-        @Override
-        public void drain(Duration timeout) {
-        }
+    private void awaitLines(String name, String... expected) {
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(lines(name)).containsExactly(expected));
+    }
 
-        @Override
-        public void close() {
-        }
-      };
-    };
-    String conf = SYSTEM + """
+    @Test
+    void firstMatchWinsInFileOrder() throws Exception {
+        start(SYSTEM + fileOutput("app.access", "access") + fileOutput("app.*", "app") + fileOutput("**", "rest"));
+        Router root = aggregator.router(Router.ROOT_LABEL);
+        assertThat(send(root, "app.access", "a1", "a2")).isEqualTo(AppendResult.stored(2));
+        send(root, "app.error", "e1");
+        send(root, "app.access.deep", "d1");
+        send(root, "other", "o1");
+        awaitLines("access", "{\"msg\":\"a1\"}", "{\"msg\":\"a2\"}");
+        awaitLines("app", "{\"msg\":\"e1\"}");
+        awaitLines("rest", "{\"msg\":\"d1\"}", "{\"msg\":\"o1\"}");
+    }
+
+    @Test
+    void bracesAndSeveralPatterns() throws Exception {
+        start(SYSTEM + fileOutput("web.{access,error}.** db.slow", "picked") + fileOutput("**", "rest"));
+        Router root = aggregator.router(Router.ROOT_LABEL);
+        send(root, "web.access", "1");
+        send(root, "web.error.x", "2");
+        send(root, "db.slow", "3");
+        send(root, "web.debug", "4");
+        send(root, "db.slow.x", "5");
+        awaitLines("picked", "{\"msg\":\"1\"}", "{\"msg\":\"2\"}", "{\"msg\":\"3\"}");
+        awaitLines("rest", "{\"msg\":\"4\"}", "{\"msg\":\"5\"}");
+    }
+
+    @Test
+    void unmatchedEventsAreDroppedCountedAndStillAcked() throws Exception {
+        start(SYSTEM + fileOutput("app.**", "app"));
+        Router root = aggregator.router(Router.ROOT_LABEL);
+        assertThat(send(root, "nothing.here", "x", "y")).isEqualTo(AppendResult.stored(0));
+        assertThat(confs.registry
+                        .get("router.events.unmatched")
+                        .tag("label", "@ROOT")
+                        .counter()
+                        .count())
+                .isEqualTo(2.0);
+        send(root, "app.ok", "z");
+        awaitLines("app", "{\"msg\":\"z\"}");
+    }
+
+    @Test
+    void sourcesGoToTheirLabelAndRelabelMovesEvents() throws Exception {
+        List<EventSink> sinks = new ArrayList<>();
+        InputFactory capture = (ForwardSettings settings, EventSink sink, MeterRegistry r) -> {
+            sinks.add(sink);
+            return new Input() {
+                @Override
+                public String type() {
+                    return "forward";
+                }
+
+                @Override
+                public void start() {}
+
+                @Override
+                public void drain(Duration timeout) {}
+
+                @Override
+                public void close() {}
+            };
+        };
+        String conf = SYSTEM + """
         <source>
           @type forward
           port 0
@@ -175,21 +179,22 @@ class RoutingTest {
         """ + fileOutput("**", "in") + """
         </label>
         <label @AUDIT>
-        """ + fileOutput("**", "audit") + "</label>\n";
-    aggregator = confs.assemble(conf, Plugins.defaults().withInput("forward", capture), false);
-    aggregator.start();
-    assertThat(sinks).hasSize(2);
-    send(sinks.get(0), "app.x", "in1");
-    send(sinks.get(0), "audit.login", "au1");
-    send(sinks.get(1), "app.x", "root1");
-    awaitLines("in", "{\"msg\":\"in1\"}");
-    awaitLines("audit", "{\"msg\":\"au1\"}");
-    awaitLines("root", "{\"msg\":\"root1\"}");
-  }
+        """
+                + fileOutput("**", "audit") + "</label>\n";
+        aggregator = confs.assemble(conf, Plugins.defaults().withInput("forward", capture), false);
+        aggregator.start();
+        assertThat(sinks).hasSize(2);
+        send(sinks.get(0), "app.x", "in1");
+        send(sinks.get(0), "audit.login", "au1");
+        send(sinks.get(1), "app.x", "root1");
+        awaitLines("in", "{\"msg\":\"in1\"}");
+        awaitLines("audit", "{\"msg\":\"au1\"}");
+        awaitLines("root", "{\"msg\":\"root1\"}");
+    }
 
-  @Test
-  void copyWritesEveryStoreAndAcksWhenAllDid() throws Exception {
-    start(SYSTEM + """
+    @Test
+    void copyWritesEveryStoreAndAcksWhenAllDid() throws Exception {
+        start(SYSTEM + """
         <match **>
           @type copy
           copy_mode deep
@@ -218,14 +223,14 @@ class RoutingTest {
           </store>
         </match>
         """);
-    assertThat(send(aggregator.router(Router.ROOT_LABEL), "t", "c1", "c2")).isEqualTo(AppendResult.stored(4));
-    awaitLines("one", "{\"msg\":\"c1\"}", "{\"msg\":\"c2\"}");
-    awaitLines("two", "c1", "c2");
-  }
+        assertThat(send(aggregator.router(Router.ROOT_LABEL), "t", "c1", "c2")).isEqualTo(AppendResult.stored(4));
+        awaitLines("one", "{\"msg\":\"c1\"}", "{\"msg\":\"c2\"}");
+        awaitLines("two", "c1", "c2");
+    }
 
-  @Test
-  void filtersApplyBeforeTheirMatchOnly() throws Exception {
-    start(SYSTEM + """
+    @Test
+    void filtersApplyBeforeTheirMatchOnly() throws Exception {
+        start(SYSTEM + """
         <filter app.**>
           @type grep
           <exclude>
@@ -248,17 +253,22 @@ class RoutingTest {
           </record>
         </filter>
         """ + fileOutput("**", "rest"));
-    Router root = aggregator.router(Router.ROOT_LABEL);
-    assertThat(send(root, "app.web", "debug: noise", "kept")).isEqualTo(AppendResult.stored(1));
-    send(root, "other", "o");
-    awaitLines("app", "{\"msg\":\"kept\",\"host\":\"test-host\",\"second_part\":\"web\"}");
-    awaitLines("rest", "{\"msg\":\"o\",\"late\":\"yes\"}");
-    assertThat(confs.registry.get("router.events.filtered").tag("label", "@ROOT").counter().count()).isEqualTo(1.0);
-  }
+        Router root = aggregator.router(Router.ROOT_LABEL);
+        assertThat(send(root, "app.web", "debug: noise", "kept")).isEqualTo(AppendResult.stored(1));
+        send(root, "other", "o");
+        awaitLines("app", "{\"msg\":\"kept\",\"host\":\"test-host\",\"second_part\":\"web\"}");
+        awaitLines("rest", "{\"msg\":\"o\",\"late\":\"yes\"}");
+        assertThat(confs.registry
+                        .get("router.events.filtered")
+                        .tag("label", "@ROOT")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+    }
 
-  @Test
-  void streamsFanOutThroughFiltersAndCommitOnce() throws Exception {
-    start(SYSTEM + """
+    @Test
+    void streamsFanOutThroughFiltersAndCommitOnce() throws Exception {
+        start(SYSTEM + """
         <filter big.**>
           @type grep
           <regexp>
@@ -267,21 +277,21 @@ class RoutingTest {
           </regexp>
         </filter>
         """ + fileOutput("big.**", "big"));
-    Router root = aggregator.router(Router.ROOT_LABEL);
-    StreamedAppend stream = root.openStream("big.file");
-    for (int piece = 0; piece < 3; piece++) {
-      EntryWriter w = new EntryWriter();
-      w.add(1_795_000_000L, 0, Map.of("msg", "keep-" + piece));
-      w.add(1_795_000_000L, 0, Map.of("msg", "drop-" + piece));
-      stream.write(w.toByteBuffer(), w.eventCount()).get(10, SECONDS);
+        Router root = aggregator.router(Router.ROOT_LABEL);
+        StreamedAppend stream = root.openStream("big.file");
+        for (int piece = 0; piece < 3; piece++) {
+            EntryWriter w = new EntryWriter();
+            w.add(1_795_000_000L, 0, Map.of("msg", "keep-" + piece));
+            w.add(1_795_000_000L, 0, Map.of("msg", "drop-" + piece));
+            stream.write(w.toByteBuffer(), w.eventCount()).get(10, SECONDS);
+        }
+        assertThat(stream.commit(null).get(10, SECONDS).storedEvents()).isEqualTo(3);
+        awaitLines("big", "{\"msg\":\"keep-0\"}", "{\"msg\":\"keep-1\"}", "{\"msg\":\"keep-2\"}");
     }
-    assertThat(stream.commit(null).get(10, SECONDS).storedEvents()).isEqualTo(3);
-    awaitLines("big", "{\"msg\":\"keep-0\"}", "{\"msg\":\"keep-1\"}", "{\"msg\":\"keep-2\"}");
-  }
 
-  @Test
-  void streamsFanOutToEveryStoreOfACopy() throws Exception {
-    start(SYSTEM + """
+    @Test
+    void streamsFanOutToEveryStoreOfACopy() throws Exception {
+        start(SYSTEM + """
         <match **>
           @type copy
           <store>
@@ -292,18 +302,18 @@ class RoutingTest {
           </store>
         </match>
         """);
-    StreamedAppend stream = aggregator.router(Router.ROOT_LABEL).openStream("t");
-    for (int piece = 0; piece < 2; piece++) {
-      EntryWriter w = new EntryWriter().add(1_795_000_000L, 0, Map.of("msg", "p" + piece));
-      stream.write(w.toByteBuffer(), w.eventCount()).get(10, SECONDS);
+        StreamedAppend stream = aggregator.router(Router.ROOT_LABEL).openStream("t");
+        for (int piece = 0; piece < 2; piece++) {
+            EntryWriter w = new EntryWriter().add(1_795_000_000L, 0, Map.of("msg", "p" + piece));
+            stream.write(w.toByteBuffer(), w.eventCount()).get(10, SECONDS);
+        }
+        assertThat(stream.commit(null).get(10, SECONDS).storedEvents()).isEqualTo(4);
+        awaitLines("s1", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
+        awaitLines("s2", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
     }
-    assertThat(stream.commit(null).get(10, SECONDS).storedEvents()).isEqualTo(4);
-    awaitLines("s1", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
-    awaitLines("s2", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
-  }
 
-  private static String storeBody(String name) {
-    return """
+    private static String storeBody(String name) {
+        return """
             @type file
             @id %s
             path ${dir}/out/%s
@@ -315,31 +325,34 @@ class RoutingTest {
               flush_mode immediate
             </buffer>
         """.formatted(name, name);
-  }
+    }
 
-  @Test
-  void unbufferedStdoutUsesFluentdsLineFormatAndTheAckWaitsForIt() throws Exception {
-    start("""
+    @Test
+    void unbufferedStdoutUsesFluentdsLineFormatAndTheAckWaitsForIt() throws Exception {
+        start("""
         <match **>
           @type stdout
         </match>
         """);
-    EntryWriter w = new EntryWriter();
-    Map<String, Object> record = new LinkedHashMap<>();
-    record.put("k", "v");
-    record.put("n", 1);
-    w.add(1_795_564_800L, 123_456_789, record);
-    ByteBuffer entries = w.toByteBuffer();
-    AppendResult r = aggregator.router(Router.ROOT_LABEL).append("app.web", entries, 1, null).get(10, SECONDS);
-    assertThat(r).isEqualTo(AppendResult.stored(1));
-    // completed append ⇒ the line is already written
-    assertThat(confs.stdout.toString(StandardCharsets.UTF_8))
-        .isEqualTo("2026-11-25 00:00:00.123456789 +0000 app.web: {\"k\":\"v\",\"n\":1}\n");
-  }
+        EntryWriter w = new EntryWriter();
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("k", "v");
+        record.put("n", 1);
+        w.add(1_795_564_800L, 123_456_789, record);
+        ByteBuffer entries = w.toByteBuffer();
+        AppendResult r = aggregator
+                .router(Router.ROOT_LABEL)
+                .append("app.web", entries, 1, null)
+                .get(10, SECONDS);
+        assertThat(r).isEqualTo(AppendResult.stored(1));
+        // completed append ⇒ the line is already written
+        assertThat(confs.stdout.toString(StandardCharsets.UTF_8))
+                .isEqualTo("2026-11-25 00:00:00.123456789 +0000 app.web: {\"k\":\"v\",\"n\":1}\n");
+    }
 
-  @Test
-  void outFileFormatWithTimeSlicedPaths() throws Exception {
-    start(SYSTEM + """
+    @Test
+    void outFileFormatWithTimeSlicedPaths() throws Exception {
+        start(SYSTEM + """
         <match **>
           @type file
           @id sliced
@@ -356,19 +369,23 @@ class RoutingTest {
           </buffer>
         </match>
         """);
-    EntryWriter w = new EntryWriter();
-    w.add(1_795_564_800L, 0, Map.of("a", 1));      // 2026-11-25 00:00:00 UTC
-    w.add(1_795_568_399L, 0, Map.of("a", 2));      // 00:59:59
-    w.add(1_795_568_400L, 0, Map.of("a", 3));      // 01:00:00
-    aggregator.router(Router.ROOT_LABEL).append("web", w.toByteBuffer(), 3, null).get(10, SECONDS);
-    Path first = dir.resolve("out/sliced/web.2026112500.log");
-    Path second = dir.resolve("out/sliced/web.2026112501.log");
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      assertThat(first).exists();
-      assertThat(second).exists();
-    });
-    assertThat(Files.readAllLines(first)).containsExactly(
-        "2026-11-25T00:00:00+00:00\tweb\t{\"a\":1}", "2026-11-25T00:59:59+00:00\tweb\t{\"a\":2}");
-    assertThat(Files.readAllLines(second)).containsExactly("2026-11-25T01:00:00+00:00\tweb\t{\"a\":3}");
-  }
+        EntryWriter w = new EntryWriter();
+        w.add(1_795_564_800L, 0, Map.of("a", 1)); // 2026-11-25 00:00:00 UTC
+        w.add(1_795_568_399L, 0, Map.of("a", 2)); // 00:59:59
+        w.add(1_795_568_400L, 0, Map.of("a", 3)); // 01:00:00
+        aggregator
+                .router(Router.ROOT_LABEL)
+                .append("web", w.toByteBuffer(), 3, null)
+                .get(10, SECONDS);
+        Path first = dir.resolve("out/sliced/web.2026112500.log");
+        Path second = dir.resolve("out/sliced/web.2026112501.log");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(first).exists();
+            assertThat(second).exists();
+        });
+        assertThat(Files.readAllLines(first))
+                .containsExactly(
+                        "2026-11-25T00:00:00+00:00\tweb\t{\"a\":1}", "2026-11-25T00:59:59+00:00\tweb\t{\"a\":2}");
+        assertThat(Files.readAllLines(second)).containsExactly("2026-11-25T01:00:00+00:00\tweb\t{\"a\":3}");
+    }
 }

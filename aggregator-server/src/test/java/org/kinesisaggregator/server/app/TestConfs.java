@@ -14,38 +14,38 @@ import org.kinesisaggregator.conf.ConfParser;
 
 /** Writes a conf into a directory, parses it like the CLI does, and assembles it. */
 final class TestConfs {
-  final Path dir;
-  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    final Path dir;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
 
-  TestConfs(Path dir) {
-    this.dir = dir;
-  }
+    TestConfs(Path dir) {
+        this.dir = dir;
+    }
 
-  Path write(String name, String text) throws IOException {
-    Path file = dir.resolve(name);
-    Files.writeString(file, text.replace("${dir}", dir.toString()));
-    return file;
-  }
+    Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text.replace("${dir}", dir.toString()));
+        return file;
+    }
 
-  ConfElement parse(String text) throws IOException {
-    return new ConfParser(new ConfEnvironment(Map.<String, String>of()::get, () -> "test-host"))
-        .parse(write("test.conf", text));
-  }
+    ConfElement parse(String text) throws IOException {
+        return new ConfParser(new ConfEnvironment(Map.<String, String>of()::get, () -> "test-host"))
+                .parse(write("test.conf", text));
+    }
 
-  Aggregator.Environment env() {
-    return new Aggregator.Environment(registry, Clock.systemUTC(), ZoneOffset.UTC, "test-host", stdout);
-  }
+    Aggregator.Environment env() {
+        return new Aggregator.Environment(registry, Clock.systemUTC(), ZoneOffset.UTC, "test-host", stdout);
+    }
 
-  Aggregator assemble(String text) throws IOException {
-    return assemble(text, Plugins.defaults(), false);
-  }
+    Aggregator assemble(String text) throws IOException {
+        return assemble(text, Plugins.defaults(), false);
+    }
 
-  Aggregator assemble(String text, Plugins plugins, boolean strict) throws IOException {
-    return Aggregator.assemble(parse(text), plugins, env(), strict);
-  }
+    Aggregator assemble(String text, Plugins plugins, boolean strict) throws IOException {
+        return Aggregator.assemble(parse(text), plugins, env(), strict);
+    }
 
-  String conf() {
-    return dir.resolve("test.conf").toString();
-  }
+    String conf() {
+        return dir.resolve("test.conf").toString();
+    }
 }

@@ -16,28 +16,29 @@ import org.kinesisaggregator.server.ForwardSettings;
  * small heap. Prints {@code PORT <n>}; on end of stdin closes and prints {@code PEAK_HEAP <bytes>}.
  */
 public final class BigMessageServerMain {
-  private BigMessageServerMain() {}
+    private BigMessageServerMain() {}
 
-  public static void main(String[] args) throws Exception {
-    Path dir = Path.of(args[0]);
-    try (FileSink sink = new FileSink(dir)) {
-      ForwardServer server = new ForwardServer(ForwardSettings.defaults("127.0.0.1", 0), sink, new SimpleMeterRegistry());
-      server.start();
-      System.out.println("PORT " + server.localAddress().getPort());
-      System.out.flush();
-      BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-      while (stdin.readLine() != null) {
-        // wait for the test to close stdin
-      }
-      server.close();
-      long peak = 0;
-      for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-        if (pool.getType() == MemoryType.HEAP) {
-          peak += pool.getPeakUsage().getUsed();
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        try (FileSink sink = new FileSink(dir)) {
+            ForwardServer server =
+                    new ForwardServer(ForwardSettings.defaults("127.0.0.1", 0), sink, new SimpleMeterRegistry());
+            server.start();
+            System.out.println("PORT " + server.localAddress().getPort());
+            System.out.flush();
+            BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while (stdin.readLine() != null) {
+                // wait for the test to close stdin
+            }
+            server.close();
+            long peak = 0;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == MemoryType.HEAP) {
+                    peak += pool.getPeakUsage().getUsed();
+                }
+            }
+            System.out.println("PEAK_HEAP " + peak + " ABANDONED " + sink.abandoned.get());
+            System.out.flush();
         }
-      }
-      System.out.println("PEAK_HEAP " + peak + " ABANDONED " + sink.abandoned.get());
-      System.out.flush();
     }
-  }
 }

@@ -28,100 +28,116 @@ import org.komamitsu.fluency.fluentd.FluencyBuilderForFluentd;
 /** Real Java forward clients written by others: fluency (PackedForward with ack, TLS) and fluent-logger-java. */
 @ExtendWith(LeakCheck.class)
 class JavaClientsIT {
-  @TempDir
-  Path dir;
-  private final CollectingSink sink = new CollectingSink();
-  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private ForwardServer server;
+    @TempDir
+    Path dir;
 
-  @AfterEach
-  void stop() {
-    if (server != null) {
-      server.close();
+    private final CollectingSink sink = new CollectingSink();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private ForwardServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        sink.close();
     }
-    sink.close();
-  }
 
-  private ForwardServer start(Settings settings) throws Exception {
-    server = new ForwardServer(settings.build(), sink, registry);
-    server.start();
-    return server;
-  }
-
-  static Map<String, Object> record(Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], kv[i + 1]);
+    private ForwardServer start(Settings settings) throws Exception {
+        server = new ForwardServer(settings.build(), sink, registry);
+        server.start();
+        return server;
     }
-    return m;
-  }
 
-  private List<Event> sendWithFluency(FluencyBuilderForFluentd builder, int count) throws Exception {
-    builder.setAckResponseMode(true);
-    builder.setFlushAttemptIntervalMillis(100);
-    builder.setSenderMaxRetryCount(3);
-    List<Event> expected = new ArrayList<>();
-    Fluency fluency = builder.build("127.0.0.1", server.localAddress().getPort());
-    try {
-      for (int i = 0; i < count; i++) {
-        String tag = i % 2 == 0 ? "fluency.even" : "fluency.odd";
-        Map<String, Object> rec = record("seq", (long) i, "msg", "hello " + i, "nested", record("ok", true, "n", 1.5d));
-        fluency.emit(tag, EventTime.fromEpoch(1_700_000_000L + i, 123_456_789L + i), rec);
-        expected.add(Event.of(tag, 1_700_000_000L + i, 123_456_789 + i, rec));
-      }
-      fluency.flush();
-      assertThat(fluency.waitUntilAllBufferFlushed(20)).isTrue();
-    } finally {
-      fluency.close();
+    static Map<String, Object> record(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
     }
-    return expected;
-  }
 
-  @Test
-  void fluencySendsPackedForwardWithAcks() throws Exception {
-    start(Settings.local());
-    List<Event> expected = sendWithFluency(new FluencyBuilderForFluentd(), 1000);
-    await().atMost(20, SECONDS).until(() -> sink.events().size() >= 1000);
-    assertThat(sink.events()).containsExactlyInAnyOrderElementsOf(expected);
-    assertThat(sink.events().stream().filter(e -> e.tag().equals("fluency.even")).toList())
-        .isEqualTo(expected.stream().filter(e -> e.tag().equals("fluency.even")).toList());
-    assertThat(registry.find("forward.messages").tag("mode", "packed_forward").tag("result", "ok").counter().count())
-        .isGreaterThanOrEqualTo(2);
-    assertThat(registry.find("forward.acks").counter().count()).isGreaterThanOrEqualTo(2);
-    assertThat(sink.dedupKeys()).isNotEmpty();
-  }
-
-  @Test
-  void fluencyOverTls() throws Exception {
-    TestCerts certs = TestCerts.get();
-    certs.write(dir);
-    start(Settings.local().tls(TestCerts.tls(dir, true, "TLSv1_2", false)));
-    FluencyBuilderForFluentd builder = new FluencyBuilderForFluentd();
-    builder.setSslEnabled(true);
-    builder.setSslSocketFactory(certs.clientContext(certs.client, certs.clientKey, "TLS").getSocketFactory());
-    List<Event> expected = sendWithFluency(builder, 50);
-    await().atMost(20, SECONDS).until(() -> sink.events().size() >= 50);
-    assertThat(sink.events()).containsExactlyInAnyOrderElementsOf(expected);
-  }
-
-  @Test
-  void fluentLoggerJavaSendsMessageMode() throws Exception {
-    start(Settings.local());
-    FluentLogger logger = FluentLogger.getLogger("fluent.java", "127.0.0.1", server.localAddress().getPort());
-    List<Event> expected = new ArrayList<>();
-    try {
-      for (int i = 0; i < 20; i++) {
-        Map<String, Object> rec = record("i", (long) i, "text", "line " + i);
-        assertThat(logger.log("app", rec, 1_600_000_000L + i)).isTrue();
-        expected.add(Event.of("fluent.java.app", 1_600_000_000L + i, 0, rec));
-      }
-      logger.flush();
-    } finally {
-      logger.close();
+    private List<Event> sendWithFluency(FluencyBuilderForFluentd builder, int count) throws Exception {
+        builder.setAckResponseMode(true);
+        builder.setFlushAttemptIntervalMillis(100);
+        builder.setSenderMaxRetryCount(3);
+        List<Event> expected = new ArrayList<>();
+        Fluency fluency = builder.build("127.0.0.1", server.localAddress().getPort());
+        try {
+            for (int i = 0; i < count; i++) {
+                String tag = i % 2 == 0 ? "fluency.even" : "fluency.odd";
+                Map<String, Object> rec =
+                        record("seq", (long) i, "msg", "hello " + i, "nested", record("ok", true, "n", 1.5d));
+                fluency.emit(tag, EventTime.fromEpoch(1_700_000_000L + i, 123_456_789L + i), rec);
+                expected.add(Event.of(tag, 1_700_000_000L + i, 123_456_789 + i, rec));
+            }
+            fluency.flush();
+            assertThat(fluency.waitUntilAllBufferFlushed(20)).isTrue();
+        } finally {
+            fluency.close();
+        }
+        return expected;
     }
-    await().atMost(20, SECONDS).until(() -> sink.events().size() >= 20);
-    assertThat(sink.events()).isEqualTo(expected);
-    assertThat(registry.find("forward.messages").tag("mode", "message").tag("result", "ok").counter().count())
-        .isEqualTo(20);
-  }
+
+    @Test
+    void fluencySendsPackedForwardWithAcks() throws Exception {
+        start(Settings.local());
+        List<Event> expected = sendWithFluency(new FluencyBuilderForFluentd(), 1000);
+        await().atMost(20, SECONDS).until(() -> sink.events().size() >= 1000);
+        assertThat(sink.events()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(sink.events().stream()
+                        .filter(e -> e.tag().equals("fluency.even"))
+                        .toList())
+                .isEqualTo(expected.stream()
+                        .filter(e -> e.tag().equals("fluency.even"))
+                        .toList());
+        assertThat(registry.find("forward.messages")
+                        .tag("mode", "packed_forward")
+                        .tag("result", "ok")
+                        .counter()
+                        .count())
+                .isGreaterThanOrEqualTo(2);
+        assertThat(registry.find("forward.acks").counter().count()).isGreaterThanOrEqualTo(2);
+        assertThat(sink.dedupKeys()).isNotEmpty();
+    }
+
+    @Test
+    void fluencyOverTls() throws Exception {
+        TestCerts certs = TestCerts.get();
+        certs.write(dir);
+        start(Settings.local().tls(TestCerts.tls(dir, true, "TLSv1_2", false)));
+        FluencyBuilderForFluentd builder = new FluencyBuilderForFluentd();
+        builder.setSslEnabled(true);
+        builder.setSslSocketFactory(
+                certs.clientContext(certs.client, certs.clientKey, "TLS").getSocketFactory());
+        List<Event> expected = sendWithFluency(builder, 50);
+        await().atMost(20, SECONDS).until(() -> sink.events().size() >= 50);
+        assertThat(sink.events()).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void fluentLoggerJavaSendsMessageMode() throws Exception {
+        start(Settings.local());
+        FluentLogger logger = FluentLogger.getLogger(
+                "fluent.java", "127.0.0.1", server.localAddress().getPort());
+        List<Event> expected = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                Map<String, Object> rec = record("i", (long) i, "text", "line " + i);
+                assertThat(logger.log("app", rec, 1_600_000_000L + i)).isTrue();
+                expected.add(Event.of("fluent.java.app", 1_600_000_000L + i, 0, rec));
+            }
+            logger.flush();
+        } finally {
+            logger.close();
+        }
+        await().atMost(20, SECONDS).until(() -> sink.events().size() >= 20);
+        assertThat(sink.events()).isEqualTo(expected);
+        assertThat(registry.find("forward.messages")
+                        .tag("mode", "message")
+                        .tag("result", "ok")
+                        .counter()
+                        .count())
+                .isEqualTo(20);
+    }
 }

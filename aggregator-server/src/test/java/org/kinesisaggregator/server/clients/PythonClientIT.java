@@ -26,70 +26,72 @@ import org.kinesisaggregator.server.testing.Settings;
 /** Debian's python3-fluent-logger run with /usr/bin/python3: Message mode, EventTime and integer times. */
 @ExtendWith(LeakCheck.class)
 class PythonClientIT {
-  @TempDir
-  Path dir;
-  private final CollectingSink sink = new CollectingSink();
-  private ForwardServer server;
+    @TempDir
+    Path dir;
 
-  @AfterEach
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-    sink.close();
-  }
+    private final CollectingSink sink = new CollectingSink();
+    private ForwardServer server;
 
-  private ChildProcess.Result runPython(boolean nanos, List<Map<String, Object>> events) throws Exception {
-    Map<String, Object> config = new LinkedHashMap<>();
-    config.put("host", "127.0.0.1");
-    config.put("port", server.localAddress().getPort());
-    config.put("tagPrefix", "py");
-    config.put("nanosecondPrecision", nanos);
-    config.put("events", events);
-    Path file = dir.resolve("py-config.json");
-    Files.writeString(file, Json.of(config));
-    Path script = dir.resolve("python_forward_client.py");
-    try (var in = PythonClientIT.class.getResourceAsStream("/clients/python_forward_client.py")) {
-      Files.write(script, in.readAllBytes());
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        sink.close();
     }
-    return ChildProcess.run(List.of("/usr/bin/python3", script.toString(), file.toString()), 60);
-  }
 
-  @Test
-  void eventTimeWithNanosecondsAndIntegerTimes() throws Exception {
-    server = new ForwardServer(Settings.local().build(), sink, new SimpleMeterRegistry());
-    server.start();
-    List<Map<String, Object>> precise = new ArrayList<>();
-    List<Map<String, Object>> seconds = new ArrayList<>();
-    List<Event> expected = new ArrayList<>();
-    double[] fractions = {0.0, 0.25, 0.5, 0.75, 0.125};
-    for (int i = 0; i < 10; i++) {
-      Map<String, Object> record = new LinkedHashMap<>();
-      record.put("i", (long) i);
-      record.put("text", "python " + i);
-      record.put("values", List.of(1L, 2.5d, "x"));
-      Map<String, Object> event = new LinkedHashMap<>();
-      event.put("label", "nanos");
-      event.put("record", record);
-      event.put("time", 1_700_000_000L + i + fractions[i % fractions.length]);
-      precise.add(event);
-      expected.add(Event.of("py.nanos", 1_700_000_000L + i, (int) Math.round(fractions[i % fractions.length] * 1e9), record));
+    private ChildProcess.Result runPython(boolean nanos, List<Map<String, Object>> events) throws Exception {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("host", "127.0.0.1");
+        config.put("port", server.localAddress().getPort());
+        config.put("tagPrefix", "py");
+        config.put("nanosecondPrecision", nanos);
+        config.put("events", events);
+        Path file = dir.resolve("py-config.json");
+        Files.writeString(file, Json.of(config));
+        Path script = dir.resolve("python_forward_client.py");
+        try (var in = PythonClientIT.class.getResourceAsStream("/clients/python_forward_client.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        return ChildProcess.run(List.of("/usr/bin/python3", script.toString(), file.toString()), 60);
     }
-    for (int i = 0; i < 5; i++) {
-      Map<String, Object> record = new LinkedHashMap<>();
-      record.put("j", (long) i);
-      Map<String, Object> event = new LinkedHashMap<>();
-      event.put("label", "seconds");
-      event.put("record", record);
-      event.put("time", 1_600_000_000L + i);
-      seconds.add(event);
-      expected.add(Event.of("py.seconds", 1_600_000_000L + i, 0, record));
+
+    @Test
+    void eventTimeWithNanosecondsAndIntegerTimes() throws Exception {
+        server = new ForwardServer(Settings.local().build(), sink, new SimpleMeterRegistry());
+        server.start();
+        List<Map<String, Object>> precise = new ArrayList<>();
+        List<Map<String, Object>> seconds = new ArrayList<>();
+        List<Event> expected = new ArrayList<>();
+        double[] fractions = {0.0, 0.25, 0.5, 0.75, 0.125};
+        for (int i = 0; i < 10; i++) {
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("i", (long) i);
+            record.put("text", "python " + i);
+            record.put("values", List.of(1L, 2.5d, "x"));
+            Map<String, Object> event = new LinkedHashMap<>();
+            event.put("label", "nanos");
+            event.put("record", record);
+            event.put("time", 1_700_000_000L + i + fractions[i % fractions.length]);
+            precise.add(event);
+            expected.add(Event.of(
+                    "py.nanos", 1_700_000_000L + i, (int) Math.round(fractions[i % fractions.length] * 1e9), record));
+        }
+        for (int i = 0; i < 5; i++) {
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("j", (long) i);
+            Map<String, Object> event = new LinkedHashMap<>();
+            event.put("label", "seconds");
+            event.put("record", record);
+            event.put("time", 1_600_000_000L + i);
+            seconds.add(event);
+            expected.add(Event.of("py.seconds", 1_600_000_000L + i, 0, record));
+        }
+        ChildProcess.Result a = runPython(true, precise);
+        assertThat(a.exitCode()).as(a.stdout() + a.stderr()).isZero();
+        ChildProcess.Result b = runPython(false, seconds);
+        assertThat(b.exitCode()).as(b.stdout() + b.stderr()).isZero();
+        await().atMost(20, TimeUnit.SECONDS).until(() -> sink.events().size() == 15);
+        assertThat(sink.events()).isEqualTo(expected);
     }
-    ChildProcess.Result a = runPython(true, precise);
-    assertThat(a.exitCode()).as(a.stdout() + a.stderr()).isZero();
-    ChildProcess.Result b = runPython(false, seconds);
-    assertThat(b.exitCode()).as(b.stdout() + b.stderr()).isZero();
-    await().atMost(20, TimeUnit.SECONDS).until(() -> sink.events().size() == 15);
-    assertThat(sink.events()).isEqualTo(expected);
-  }
 }

@@ -17,24 +17,25 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class LeakCheck implements AfterAllCallback {
 
-  @Override
-  public void afterAll(ExtensionContext context) throws InterruptedException {
-    for (int round = 0; round < 3; round++) {
-      System.gc();
-      System.runFinalization();
-      for (ByteBufAllocator alloc : new ByteBufAllocator[] {ByteBufAllocator.DEFAULT, PooledByteBufAllocator.DEFAULT,
-          UnpooledByteBufAllocator.DEFAULT}) {
-        for (int i = 0; i < 8; i++) {
-          ByteBuf b = alloc.directBuffer(16);
-          b.release();
-          b = alloc.heapBuffer(16);
-          b.release();
+    @Override
+    public void afterAll(ExtensionContext context) throws InterruptedException {
+        for (int round = 0; round < 3; round++) {
+            System.gc();
+            System.runFinalization();
+            for (ByteBufAllocator alloc : new ByteBufAllocator[] {
+                ByteBufAllocator.DEFAULT, PooledByteBufAllocator.DEFAULT, UnpooledByteBufAllocator.DEFAULT
+            }) {
+                for (int i = 0; i < 8; i++) {
+                    ByteBuf b = alloc.directBuffer(16);
+                    b.release();
+                    b = alloc.heapBuffer(16);
+                    b.release();
+                }
+            }
+            Thread.onSpinWait();
         }
-      }
-      Thread.onSpinWait();
+        assertThat(LogCapture.matching(l -> l.message().contains("LEAK:")))
+                .as("Netty LEAK reports in %s", context.getDisplayName())
+                .isEmpty();
     }
-    assertThat(LogCapture.matching(l -> l.message().contains("LEAK:")))
-        .as("Netty LEAK reports in %s", context.getDisplayName())
-        .isEmpty();
-  }
 }

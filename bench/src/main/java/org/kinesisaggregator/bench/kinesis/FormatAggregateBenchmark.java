@@ -1,6 +1,7 @@
 package org.kinesisaggregator.bench.kinesis;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -44,53 +45,56 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx1g"})
 public class FormatAggregateBenchmark {
-  private static final int EVENTS = 10_000;
+    private static final int EVENTS = 10_000;
 
-  @Param({"json", "msgpack"})
-  public String format;
+    @Param({"json", "msgpack"})
+    public String format;
 
-  @Param({"200", "1000"})
-  public int eventBytes;
+    @Param({"200", "1000"})
+    public int eventBytes;
 
-  private InMemoryChunk chunkTemplate;
-  private java.nio.ByteBuffer entries;
-  private EventFormatter.Workspace workspace;
-  private AggregateBuilder builder;
+    private InMemoryChunk chunkTemplate;
+    private ByteBuffer entries;
+    private EventFormatter.Workspace workspace;
+    private AggregateBuilder builder;
 
-  @Setup
-  public void setUp() {
-    List<Map<String, Object>> records = TestEvents.records(new Random(0), 0, EVENTS, eventBytes);
-    EntryWriter writer = new EntryWriter();
-    for (int i = 0; i < records.size(); i++) {
-      writer.add(1_700_000_000L + i / 1000, (i % 1000) * 1_000_000, records.get(i));
-    }
-    entries = writer.toByteBuffer();
-    FormatSettings settings = FormatSettings.defaults(OutputType.KINESIS_PRODUCER).withTagKey("tag")
-        .withTime(FormatSettings.TimeType.STRING, null, ZoneOffset.UTC)
-        .withFormat(FormatSettings.Format.fromConfName(format), false);
-    workspace = new EventFormatter(settings).newWorkspace();
-    builder = new AggregateBuilder(51_200 - 32);
-  }
-
-  @Benchmark
-  @OperationsPerInvocation(EVENTS)
-  public void formatAndAggregate(Blackhole blackhole) throws IOException, EventFormatException {
-    InMemoryChunk chunk = InMemoryChunk.of("c", "kinesis.access", entries.duplicate(), EVENTS, Instant.EPOCH);
-    String key = "0123456789abcdef0123456789abcdef";
-    try (EventCursor cursor = chunk.events()) {
-      while (cursor.next()) {
-        workspace.load(cursor.record());
-        workspace.format(cursor.tag(), cursor.epochSecond(), cursor.nanos());
-        if (!builder.add(workspace.array(), 0, workspace.length(), key, null)) {
-          blackhole.consume(builder.finish());
-          builder.reset();
-          builder.add(workspace.array(), 0, workspace.length(), key, null);
+    @Setup
+    public void setUp() {
+        List<Map<String, Object>> records = TestEvents.records(new Random(0), 0, EVENTS, eventBytes);
+        EntryWriter writer = new EntryWriter();
+        for (int i = 0; i < records.size(); i++) {
+            writer.add(1_700_000_000L + i / 1000, (i % 1000) * 1_000_000, records.get(i));
         }
-      }
+        entries = writer.toByteBuffer();
+        FormatSettings settings = FormatSettings.defaults(OutputType.KINESIS_PRODUCER)
+                .withTagKey("tag")
+                .withTime(FormatSettings.TimeType.STRING, null, ZoneOffset.UTC)
+                .withFormat(FormatSettings.Format.fromConfName(format), false);
+        workspace = new EventFormatter(settings).newWorkspace();
+        builder = new AggregateBuilder(51_200 - 32);
     }
-    blackhole.consume(builder.finish());
-    builder.reset();
-  }
+
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public void formatAndAggregate(Blackhole blackhole) throws IOException, EventFormatException {
+        InMemoryChunk chunk = InMemoryChunk.of("c", "kinesis.access", entries.duplicate(), EVENTS, Instant.EPOCH);
+        String key = "0123456789abcdef0123456789abcdef";
+        try (EventCursor cursor = chunk.events()) {
+            while (cursor.next()) {
+                workspace.load(cursor.record());
+                workspace.format(cursor.tag(), cursor.epochSecond(), cursor.nanos());
+                if (!builder.add(workspace.array(), 0, workspace.length(), key, null)) {
+                    blackhole.consume(builder.finish());
+                    builder.reset();
+                    builder.add(workspace.array(), 0, workspace.length(), key, null);
+                }
+            }
+        }
+        blackhole.consume(builder.finish());
+        builder.reset();
+    }
 }

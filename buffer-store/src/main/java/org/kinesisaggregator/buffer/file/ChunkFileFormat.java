@@ -25,129 +25,138 @@ import java.util.zip.CRC32C;
  */
 public final class ChunkFileFormat {
 
-  /** "KACK": kinesis-aggregator chunk. */
-  public static final int MAGIC = 0x4B41434B;
+    /** "KACK": kinesis-aggregator chunk. */
+    public static final int MAGIC = 0x4B41434B;
 
-  /** Version of the header and frame layout. Checked on open; a different value is refused. */
-  public static final short FORMAT_VERSION = 1;
+    /** Version of the header and frame layout. Checked on open; a different value is refused. */
+    public static final short FORMAT_VERSION = 1;
 
-  public static final int HEADER_BYTES = 28;
+    public static final int HEADER_BYTES = 28;
 
-  /** {@code u32 length | u32 crc32c}. */
-  public static final int FRAME_PREFIX_BYTES = 8;
+    /** {@code u32 length | u32 crc32c}. */
+    public static final int FRAME_PREFIX_BYTES = 8;
 
-  /** {@code u32 length | u32 crc32c | u32 event count | u16 tag length}. */
-  public static final int FRAME_HEADER_BYTES = 14;
+    /** {@code u32 length | u32 crc32c | u32 event count | u16 tag length}. */
+    public static final int FRAME_HEADER_BYTES = 14;
 
-  public static final int MAX_TAG_BYTES = 0xFFFF;
+    public static final int MAX_TAG_BYTES = 0xFFFF;
 
-  /** File name suffix of a published chunk. */
-  public static final String CHUNK_SUFFIX = ".chunk";
+    /** File name suffix of a published chunk. */
+    public static final String CHUNK_SUFFIX = ".chunk";
 
-  /** File name suffix of a streamed append's private chunk, not yet published. */
-  public static final String PRIVATE_SUFFIX = ".chunk.private";
+    /** File name suffix of a streamed append's private chunk, not yet published. */
+    public static final String PRIVATE_SUFFIX = ".chunk.private";
 
-  private ChunkFileFormat() {}
+    private ChunkFileFormat() {}
 
-  /** {@code <16 hex digits>}, so that names sort like ids. */
-  public static String idToString(long chunkId) {
-    return String.format("%016x", chunkId);
-  }
-
-  /** The id in a chunk file name, or -1 when {@code fileName} is not a chunk file of ours. */
-  public static long idOf(String fileName, String suffix) {
-    if (!fileName.endsWith(suffix) || fileName.length() != 16 + suffix.length()) {
-      return -1;
+    /** {@code <16 hex digits>}, so that names sort like ids. */
+    public static String idToString(long chunkId) {
+        return String.format("%016x", chunkId);
     }
-    try {
-      return Long.parseUnsignedLong(fileName.substring(0, 16), 16);
-    } catch (NumberFormatException e) {
-      return -1;
+
+    /** The id in a chunk file name, or -1 when {@code fileName} is not a chunk file of ours. */
+    public static long idOf(String fileName, String suffix) {
+        if (!fileName.endsWith(suffix) || fileName.length() != 16 + suffix.length()) {
+            return -1;
+        }
+        try {
+            return Long.parseUnsignedLong(fileName.substring(0, 16), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
-  }
 
-  public static String fileName(long chunkId) {
-    return idToString(chunkId) + CHUNK_SUFFIX;
-  }
-
-  public static String privateFileName(long chunkId) {
-    return idToString(chunkId) + PRIVATE_SUFFIX;
-  }
-
-  /** The header of a new chunk file. */
-  public static ByteBuffer encodeHeader(long chunkId, long createdAtEpochMillis) {
-    ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
-    b.putInt(MAGIC).putShort(FORMAT_VERSION).putShort((short) 0).putLong(chunkId).putLong(createdAtEpochMillis);
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, HEADER_BYTES - 4);
-    b.putInt((int) crc.getValue());
-    return b.flip();
-  }
-
-  /** A decoded header. */
-  public record Header(long chunkId, long createdAtEpochMillis) {}
-
-  /**
-   * Decodes a header.
-   *
-   * @throws ChunkFormatException naming what is wrong, when the header is not one of ours
-   */
-  public static Header decodeHeader(ByteBuffer b, String where) throws ChunkFormatException {
-    if (b.remaining() < HEADER_BYTES) {
-      throw new ChunkFormatException(where + ": header: " + b.remaining() + " bytes (expected: " + HEADER_BYTES + ")");
+    public static String fileName(long chunkId) {
+        return idToString(chunkId) + CHUNK_SUFFIX;
     }
-    ByteBuffer h = b.duplicate().order(ByteOrder.BIG_ENDIAN);
-    int start = h.position();
-    int magic = h.getInt();
-    if (magic != MAGIC) {
-      throw new ChunkFormatException(where + ": magic: 0x" + Integer.toHexString(magic)
-          + " (expected: 0x" + Integer.toHexString(MAGIC) + ")");
-    }
-    short version = h.getShort();
-    if (version != FORMAT_VERSION) {
-      throw new ChunkFormatException(where + ": format version: " + version + " (expected: " + FORMAT_VERSION
-          + "); written by another release of kinesis-aggregator");
-    }
-    h.getShort();
-    long id = h.getLong();
-    long createdAt = h.getLong();
-    int storedCrc = h.getInt();
-    CRC32C crc = new CRC32C();
-    ByteBuffer covered = b.duplicate();
-    covered.limit(start + HEADER_BYTES - 4).position(start);
-    crc.update(covered);
-    if ((int) crc.getValue() != storedCrc) {
-      throw new ChunkFormatException(where + ": header crc32c: 0x" + Integer.toHexString((int) crc.getValue())
-          + " (expected: 0x" + Integer.toHexString(storedCrc) + ")");
-    }
-    return new Header(id, createdAt);
-  }
 
-  /** Bytes a frame of this tag and entries takes in the file. */
-  public static long frameBytes(int tagBytes, long entriesBytes) {
-    return FRAME_HEADER_BYTES + tagBytes + entriesBytes;
-  }
-
-  public static byte[] tagBytes(String tag) {
-    byte[] bytes = tag.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length > MAX_TAG_BYTES) {
-      throw new IllegalArgumentException("tag: " + bytes.length + " bytes (expected: <= " + MAX_TAG_BYTES + ")");
+    public static String privateFileName(long chunkId) {
+        return idToString(chunkId) + PRIVATE_SUFFIX;
     }
-    return bytes;
-  }
 
-  /**
-   * The frame header and tag for {@code entries} (whose position and limit are not moved): written
-   * together with the entries in one gathering write.
-   */
-  public static ByteBuffer encodeFrameHeader(byte[] tag, ByteBuffer entries, int eventCount) {
-    ByteBuffer b = ByteBuffer.allocate(FRAME_HEADER_BYTES + tag.length).order(ByteOrder.BIG_ENDIAN);
-    int length = 4 + 2 + tag.length + entries.remaining();
-    b.putInt(length).putInt(0).putInt(eventCount).putShort((short) tag.length).put(tag);
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), FRAME_PREFIX_BYTES, b.position() - FRAME_PREFIX_BYTES);
-    crc.update(entries.duplicate());
-    b.putInt(4, (int) crc.getValue());
-    return b.flip();
-  }
+    /** The header of a new chunk file. */
+    public static ByteBuffer encodeHeader(long chunkId, long createdAtEpochMillis) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        b.putInt(MAGIC)
+                .putShort(FORMAT_VERSION)
+                .putShort((short) 0)
+                .putLong(chunkId)
+                .putLong(createdAtEpochMillis);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, HEADER_BYTES - 4);
+        b.putInt((int) crc.getValue());
+        return b.flip();
+    }
+
+    /** A decoded header. */
+    public record Header(long chunkId, long createdAtEpochMillis) {}
+
+    /**
+     * Decodes a header.
+     *
+     * @throws ChunkFormatException naming what is wrong, when the header is not one of ours
+     */
+    public static Header decodeHeader(ByteBuffer b, String where) throws ChunkFormatException {
+        if (b.remaining() < HEADER_BYTES) {
+            throw new ChunkFormatException(
+                    where + ": header: " + b.remaining() + " bytes (expected: " + HEADER_BYTES + ")");
+        }
+        ByteBuffer h = b.duplicate().order(ByteOrder.BIG_ENDIAN);
+        int start = h.position();
+        int magic = h.getInt();
+        if (magic != MAGIC) {
+            throw new ChunkFormatException(where + ": magic: 0x" + Integer.toHexString(magic) + " (expected: 0x"
+                    + Integer.toHexString(MAGIC) + ")");
+        }
+        short version = h.getShort();
+        if (version != FORMAT_VERSION) {
+            throw new ChunkFormatException(where + ": format version: " + version + " (expected: " + FORMAT_VERSION
+                    + "); written by another release of kinesis-aggregator");
+        }
+        h.getShort();
+        long id = h.getLong();
+        long createdAt = h.getLong();
+        int storedCrc = h.getInt();
+        CRC32C crc = new CRC32C();
+        ByteBuffer covered = b.duplicate();
+        covered.limit(start + HEADER_BYTES - 4).position(start);
+        crc.update(covered);
+        if ((int) crc.getValue() != storedCrc) {
+            throw new ChunkFormatException(where + ": header crc32c: 0x" + Integer.toHexString((int) crc.getValue())
+                    + " (expected: 0x" + Integer.toHexString(storedCrc) + ")");
+        }
+        return new Header(id, createdAt);
+    }
+
+    /** Bytes a frame of this tag and entries takes in the file. */
+    public static long frameBytes(int tagBytes, long entriesBytes) {
+        return FRAME_HEADER_BYTES + tagBytes + entriesBytes;
+    }
+
+    public static byte[] tagBytes(String tag) {
+        byte[] bytes = tag.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_TAG_BYTES) {
+            throw new IllegalArgumentException("tag: " + bytes.length + " bytes (expected: <= " + MAX_TAG_BYTES + ")");
+        }
+        return bytes;
+    }
+
+    /**
+     * The frame header and tag for {@code entries} (whose position and limit are not moved): written
+     * together with the entries in one gathering write.
+     */
+    public static ByteBuffer encodeFrameHeader(byte[] tag, ByteBuffer entries, int eventCount) {
+        ByteBuffer b = ByteBuffer.allocate(FRAME_HEADER_BYTES + tag.length).order(ByteOrder.BIG_ENDIAN);
+        int length = 4 + 2 + tag.length + entries.remaining();
+        b.putInt(length)
+                .putInt(0)
+                .putInt(eventCount)
+                .putShort((short) tag.length)
+                .put(tag);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), FRAME_PREFIX_BYTES, b.position() - FRAME_PREFIX_BYTES);
+        crc.update(entries.duplicate());
+        b.putInt(4, (int) crc.getValue());
+        return b.flip();
+    }
 }

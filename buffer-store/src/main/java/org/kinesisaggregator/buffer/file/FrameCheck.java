@@ -14,18 +14,18 @@ package org.kinesisaggregator.buffer.file;
  */
 public sealed interface FrameCheck {
 
-  /** A good frame of {@code frameBytes} bytes in the file. */
-  record Valid(int eventCount, String tag, long frameBytes) implements FrameCheck {}
+    /** A good frame of {@code frameBytes} bytes in the file. */
+    record Valid(int eventCount, String tag, long frameBytes) implements FrameCheck {}
 
-  /**
-   * A frame that cannot be trusted.
-   *
-   * @param expectedCrc the checksum stored in the frame
-   * @param actualCrc the checksum computed over the frame's bytes (0 when the header is impossible)
-   * @param reason what is wrong, for the log
-   */
-  record Corrupt(int expectedCrc, int actualCrc, String reason) implements FrameCheck {}
+    /**
+     * A frame that cannot be trusted.
+     *
+     * @param expectedCrc the checksum stored in the frame
+     * @param actualCrc the checksum computed over the frame's bytes (0 when the header is impossible)
+     * @param reason what is wrong, for the log
+     */
+    record Corrupt(int expectedCrc, int actualCrc, String reason) implements FrameCheck {}
 
-  /** The file ends {@code missingBytes} bytes before the frame would. */
-  record Truncated(long missingBytes) implements FrameCheck {}
+    /** The file ends {@code missingBytes} bytes before the frame would. */
+    record Truncated(long missingBytes) implements FrameCheck {}
 }

@@ -18,30 +18,30 @@ import org.kinesisaggregator.buffer.WriteResult;
  * <p>Stateless; thread-safe. Called by the flush threads.
  */
 final class BoundedWrite {
-  private final Duration delayedCommitTimeout;
+    private final Duration delayedCommitTimeout;
 
-  BoundedWrite(Duration delayedCommitTimeout) {
-    this.delayedCommitTimeout = delayedCommitTimeout;
-  }
-
-  /** Calls {@code target.write}, bounded by delayed_commit_timeout; null when interrupted. */
-  WriteResult call(Output target, Chunk view) {
-    CompletableFuture<WriteResult> future = null;
-    try {
-      future = target.write(view);
-      WriteResult r = future.get(delayedCommitTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      return r == null ? WriteResult.failed("output " + target.type() + " returned no result") : r;
-    } catch (TimeoutException e) {
-      future.cancel(false);
-      return WriteResult.failed("write to " + target.type() + " did not complete within delayed_commit_timeout "
-          + delayedCommitTimeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (ExecutionException e) {
-      return WriteResult.failed(String.valueOf(e.getCause()));
-    } catch (RuntimeException e) {
-      return WriteResult.failed(e.toString());
+    BoundedWrite(Duration delayedCommitTimeout) {
+        this.delayedCommitTimeout = delayedCommitTimeout;
     }
-  }
+
+    /** Calls {@code target.write}, bounded by delayed_commit_timeout; null when interrupted. */
+    WriteResult call(Output target, Chunk view) {
+        CompletableFuture<WriteResult> future = null;
+        try {
+            future = target.write(view);
+            WriteResult r = future.get(delayedCommitTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return r == null ? WriteResult.failed("output " + target.type() + " returned no result") : r;
+        } catch (TimeoutException e) {
+            future.cancel(false);
+            return WriteResult.failed("write to " + target.type() + " did not complete within delayed_commit_timeout "
+                    + delayedCommitTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            return WriteResult.failed(String.valueOf(e.getCause()));
+        } catch (RuntimeException e) {
+            return WriteResult.failed(e.toString());
+        }
+    }
 }

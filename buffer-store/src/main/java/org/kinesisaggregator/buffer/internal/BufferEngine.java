@@ -49,268 +49,310 @@ import org.slf4j.LoggerFactory;
  * called by the buffer's owner; {@link #close()} and {@link #halt()} are idempotent.
  */
 public final class BufferEngine implements EventBuffer {
-  private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
+    /**
+     * The one log category of the whole engine: every class of this package logs under
+     * {@code org.kinesisaggregator.buffer.internal.BufferEngine}, the name operators' log settings use.
+     */
+    static final Logger ENGINE_LOG = LoggerFactory.getLogger(BufferEngine.class);
 
-  private final String outputId;
-  private final BufferSettings settings;
-  private final Output output;
-  private final Output secondary;
-  private final Clock clock;
-  private final RandomGenerator random;
-  private final ChunkStore store;
-  private final BufferMetrics metrics;
-  private final BufferState state;
-  private final RequestQueue requests;
+    private static final Logger log = ENGINE_LOG;
 
-  private final AtomicBoolean started = new AtomicBoolean();
-  // set by start()
-  private WriterLoop writerLoop;
-  private Thread writer;
-  private final List<Thread> flushers = new ArrayList<>();
+    private final String outputId;
+    private final BufferSettings settings;
+    private final Output output;
+    private final Output secondary;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final ChunkStore store;
+    private final BufferMetrics metrics;
+    private final BufferState state;
+    private final RequestQueue requests;
 
-  BufferEngine(String outputId, BufferSettings settings, Output output, Output secondary, Clock clock,
-      RandomGenerator random, ChunkStore store, MeterRegistry registry) {
-    this.outputId = Objects.requireNonNull(outputId, "outputId");
-    this.settings = Objects.requireNonNull(settings, "settings");
-    this.output = Objects.requireNonNull(output, "output");
-    this.secondary = secondary;
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.random = Objects.requireNonNull(random, "random");
-    this.store = store;
-    this.state = new BufferState(clock);
-    this.requests = new RequestQueue(outputId);
-    this.metrics = new BufferMetrics(registry, outputId, store.type(), this::stats);
-  }
+    private final AtomicBoolean started = new AtomicBoolean();
+    // set by start()
+    private WriterLoop writerLoop;
+    private Thread writer;
+    private final List<Thread> flushers = new ArrayList<>();
 
-  /**
-   * A buffer of {@code settings.type()}: files under {@code settings.path()} with a MapDB ledger,
-   * or the heap. No I/O, no threads until {@link #start()}.
-   */
-  public static BufferEngine create(String outputId, BufferSettings settings, Output output, Output secondary,
-      Clock clock, RandomGenerator random, MeterRegistry registry) {
-    ChunkStore store = settings.type() == BufferSettings.BufferType.FILE
-        ? new FileChunkStore(settings.path(), clock)
-        : new MemoryChunkStore(settings.path());
-    return new BufferEngine(outputId, settings, output, secondary, clock, random, store, registry);
-  }
-
-  // ---------------------------------------------------------------- lifecycle
-
-  @Override
-  public void start() throws IOException {
-    if (!started.compareAndSet(false, true)) {
-      throw new IllegalStateException("buffer of output " + outputId + " already started");
+    BufferEngine(
+            String outputId,
+            BufferSettings settings,
+            Output output,
+            Output secondary,
+            Clock clock,
+            RandomGenerator random,
+            ChunkStore store,
+            MeterRegistry registry) {
+        this.outputId = Objects.requireNonNull(outputId, "outputId");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.output = Objects.requireNonNull(output, "output");
+        this.secondary = secondary;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+        this.store = store;
+        this.state = new BufferState(clock);
+        this.requests = new RequestQueue(outputId);
+        this.metrics = new BufferMetrics(registry, outputId, store.type(), this::stats);
     }
-    List<ChunkStore.Recovered> recovered = store.open(metrics);
-    BufferLedger ledger = new BufferLedger(store.ledger(), outputId);
-    FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state);
-    long now = clock.millis();
-    queueRecovered(recovered, frames);
-    DedupWindow dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
-    dedup.load(now);
 
-    BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());
-    ChunkDisposal disposal = new ChunkDisposal(outputId, settings, output, secondary, clock, store, state, ledger,
-        metrics, requests, boundedWrite);
-    Flusher flusher = new Flusher(outputId, settings, output, secondary, clock, random, state, ledger, metrics,
-        boundedWrite, disposal);
-    OverflowGuard overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);
-    StreamedAppends streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
-    GroupCommit groupCommit = new GroupCommit(outputId, settings, store, state, ledger, metrics, frames, streams,
-        dedup);
-    writerLoop = new WriterLoop(outputId, settings, clock, store, state, requests, ledger, metrics, dedup, frames,
-        overflow, streams, groupCommit);
-
-    writer = new Thread(writerLoop, "buffer-writer-" + outputId);
-    requests.open(writer);
-    writer.setDaemon(true);
-    writer.start();
-    for (int i = 0; i < settings.flushThreadCount(); i++) {
-      Thread t = new Thread(flusher, "buffer-flush-" + outputId + "-" + i);
-      t.setDaemon(true);
-      flushers.add(t);
-      t.start();
+    /**
+     * A buffer of {@code settings.type()}: files under {@code settings.path()} with a MapDB ledger,
+     * or the heap. No I/O, no threads until {@link #start()}.
+     */
+    public static BufferEngine create(
+            String outputId,
+            BufferSettings settings,
+            Output output,
+            Output secondary,
+            Clock clock,
+            RandomGenerator random,
+            MeterRegistry registry) {
+        ChunkStore store = settings.type() == BufferSettings.BufferType.FILE
+                ? new FileChunkStore(settings.path(), clock)
+                : new MemoryChunkStore(settings.path());
+        return new BufferEngine(outputId, settings, output, secondary, clock, random, store, registry);
     }
-    log.info("Buffer of output {} started ({}{}, {} chunks, {} events queued)", outputId, store.type(),
-        settings.path() == null ? "" : " " + settings.path(), recovered.size(), state.pendingEvents);
-  }
 
-  /** The chunks found at start-up are queued with their ledger state; new chunk ids are larger. */
-  private void queueRecovered(List<ChunkStore.Recovered> recovered, FrameWriter frames) {
-    state.lock.lock();
-    try {
-      for (ChunkStore.Recovered r : recovered) {
-        ChunkHandle h = new ChunkHandle(r.chunk(), "");
-        h.state = ChunkState.QUEUED;
-        h.progress = r.record().progress();
-        h.retryCount = r.record().retryCount();
-        h.nextAttemptEpochMillis = r.record().nextAttemptEpochMillis();
-        h.firstFailureEpochMillis = r.record().firstFailureEpochMillis();
-        state.queued.put(h.chunk.id, h);
-        state.totalBytes += h.chunk.dataBytes;
-        state.pendingEvents += h.pendingEvents();
-        frames.noteExisting(h.chunk.id);
-      }
-    } finally {
-      state.lock.unlock();
-    }
-  }
+    // ---------------------------------------------------------------- lifecycle
 
-  @Override
-  public void close() {
-    shutdown(false);
-  }
-
-  /**
-   * Stops like a crash would, for tests: no sealing, no flush at shutdown, in-flight write results
-   * are ignored. What is on disk stays as it is (the ledger gets no further commit).
-   */
-  public void halt() {
-    state.halted = true;
-    shutdown(true);
-  }
-
-  private void shutdown(boolean crash) {
-    if (!requests.close()) {
-      return;
-    }
-    if (!started.get() || writer == null) {
-      metrics.close();
-      return; // never started, or start failed (and closed the store)
-    }
-    long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
-    boolean flushAtShutdown = settings.flushAtShutdown() && !crash;
-    if (flushAtShutdown) {
-      state.lock.lock();
-      try {
-        state.shutdownFlush = true;
-        state.flushWork.signalAll();
-      } finally {
-        state.lock.unlock();
-      }
-    }
-    requests.add(RequestQueue.STOP);
-    join(writer, deadline);
-    if (flushAtShutdown) {
-      state.lock.lock();
-      try {
-        while (state.hasShutdownWork() && System.nanoTime() < deadline) {
-          state.flushWork.awaitNanos(Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
+    @Override
+    public void start() throws IOException {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("buffer of output " + outputId + " already started");
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        state.lock.unlock();
-      }
-    }
-    state.lock.lock();
-    try {
-      state.flushersStopping = true;
-      state.flushWork.signalAll();
-    } finally {
-      state.lock.unlock();
-    }
-    for (Thread t : flushers) {
-      join(t, deadline);
-    }
-    for (Thread t : flushers) {
-      if (t.isAlive()) {
-        t.interrupt();
-        join(t, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
-      }
-    }
-    if (writer.isAlive()) {
-      writer.interrupt();
-      join(writer, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
-    }
-    failLeftoverRequests();
-    BufferStats left = stats();
-    metrics.close();
-    if (!crash) {
-      store.close();
-    } else {
-      closeWithoutCommit();
-    }
-    if ("memory".equals(store.type()) && left.totalEvents() > 0) {
-      log.warn("Buffer of output {} closed with {} undelivered events in memory: they are lost (memory buffer)",
-          outputId, left.totalEvents());
-    } else {
-      log.info("Buffer of output {} closed; {} chunks ({} events) left for the next start", outputId,
-          left.stagedChunks() + left.queuedChunks(), left.totalEvents());
-    }
-  }
+        List<ChunkStore.Recovered> recovered = store.open(metrics);
+        BufferLedger ledger = new BufferLedger(store.ledger(), outputId);
+        FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state);
+        long now = clock.millis();
+        queueRecovered(recovered, frames);
+        DedupWindow dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
+        dedup.load(now);
 
-  private void closeWithoutCommit() {
-    // Close file handles and the lock without the final ledger commit a clean close does.
-    if (store instanceof FileChunkStore f) {
-      f.abort();
-    } else {
-      store.close();
+        BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());
+        ChunkDisposal disposal = new ChunkDisposal(
+                outputId, settings, output, secondary, clock, store, state, ledger, metrics, requests, boundedWrite);
+        Flusher flusher = new Flusher(
+                outputId, settings, output, secondary, clock, random, state, ledger, metrics, boundedWrite, disposal);
+        OverflowGuard overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);
+        StreamedAppends streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
+        GroupCommit groupCommit =
+                new GroupCommit(outputId, settings, store, state, ledger, metrics, frames, streams, dedup);
+        writerLoop = new WriterLoop(
+                outputId,
+                settings,
+                clock,
+                store,
+                state,
+                requests,
+                ledger,
+                metrics,
+                dedup,
+                frames,
+                overflow,
+                streams,
+                groupCommit);
+
+        writer = new Thread(writerLoop, "buffer-writer-" + outputId);
+        requests.open(writer);
+        writer.setDaemon(true);
+        writer.start();
+        for (int i = 0; i < settings.flushThreadCount(); i++) {
+            Thread t = new Thread(flusher, "buffer-flush-" + outputId + "-" + i);
+            t.setDaemon(true);
+            flushers.add(t);
+            t.start();
+        }
+        log.info(
+                "Buffer of output {} started ({}{}, {} chunks, {} events queued)",
+                outputId,
+                store.type(),
+                settings.path() == null ? "" : " " + settings.path(),
+                recovered.size(),
+                state.pendingEvents);
     }
-    state.lock.lock();
-    try {
-      for (ChunkHandle h : state.staged.values()) {
+
+    /** The chunks found at start-up are queued with their ledger state; new chunk ids are larger. */
+    private void queueRecovered(List<ChunkStore.Recovered> recovered, FrameWriter frames) {
+        state.lock.lock();
         try {
-          if (h.chunk instanceof FileStoredChunk) {
-            h.chunk.seal();
-          }
-        } catch (IOException e) {
-          log.debug("halt: {}", e.toString());
+            for (ChunkStore.Recovered r : recovered) {
+                ChunkHandle h = new ChunkHandle(r.chunk(), "");
+                h.state = ChunkState.QUEUED;
+                h.progress = r.record().progress();
+                h.retryCount = r.record().retryCount();
+                h.nextAttemptEpochMillis = r.record().nextAttemptEpochMillis();
+                h.firstFailureEpochMillis = r.record().firstFailureEpochMillis();
+                state.queued.put(h.chunk.id, h);
+                state.totalBytes += h.chunk.dataBytes;
+                state.pendingEvents += h.pendingEvents();
+                frames.noteExisting(h.chunk.id);
+            }
+        } finally {
+            state.lock.unlock();
         }
-      }
-    } finally {
-      state.lock.unlock();
     }
-  }
 
-  private static void join(Thread t, long deadlineNanos) {
-    if (t == null) {
-      return;
+    @Override
+    public void close() {
+        shutdown(false);
     }
-    try {
-      long millis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-      if (millis > 0) {
-        t.join(millis);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+
+    /**
+     * Stops like a crash would, for tests: no sealing, no flush at shutdown, in-flight write results
+     * are ignored. What is on disk stays as it is (the ledger gets no further commit).
+     */
+    public void halt() {
+        state.halted = true;
+        shutdown(true);
     }
-  }
 
-  private void failLeftoverRequests() {
-    BufferException closedEx = new BufferException("buffer of output " + outputId
-        + " closed before the append was stored; the forwarder gets no ack and re-sends it");
-    requests.failAll(closedEx);
-    writerLoop.failBlocked(closedEx);
-  }
-
-  // ---------------------------------------------------------------- appends (any thread)
-
-  @Override
-  public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
-    CompletableFuture<AppendResult> future = new CompletableFuture<>();
-    if (!requests.isAccepting()) {
-      future.completeExceptionally(requests.notAccepting());
-      return future;
+    private void shutdown(boolean crash) {
+        if (!requests.close()) {
+            return;
+        }
+        if (!started.get() || writer == null) {
+            metrics.close();
+            return; // never started, or start failed (and closed the store)
+        }
+        long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+        boolean flushAtShutdown = settings.flushAtShutdown() && !crash;
+        if (flushAtShutdown) {
+            state.lock.lock();
+            try {
+                state.shutdownFlush = true;
+                state.flushWork.signalAll();
+            } finally {
+                state.lock.unlock();
+            }
+        }
+        requests.add(RequestQueue.STOP);
+        join(writer, deadline);
+        if (flushAtShutdown) {
+            state.lock.lock();
+            try {
+                while (state.hasShutdownWork() && System.nanoTime() < deadline) {
+                    state.flushWork.awaitNanos(
+                            Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(50)));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                state.lock.unlock();
+            }
+        }
+        state.lock.lock();
+        try {
+            state.flushersStopping = true;
+            state.flushWork.signalAll();
+        } finally {
+            state.lock.unlock();
+        }
+        for (Thread t : flushers) {
+            join(t, deadline);
+        }
+        for (Thread t : flushers) {
+            if (t.isAlive()) {
+                t.interrupt();
+                join(t, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+            }
+        }
+        if (writer.isAlive()) {
+            writer.interrupt();
+            join(writer, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        }
+        failLeftoverRequests();
+        BufferStats left = stats();
+        metrics.close();
+        if (!crash) {
+            store.close();
+        } else {
+            closeWithoutCommit();
+        }
+        if ("memory".equals(store.type()) && left.totalEvents() > 0) {
+            log.warn(
+                    "Buffer of output {} closed with {} undelivered events in memory: they are lost (memory buffer)",
+                    outputId,
+                    left.totalEvents());
+        } else {
+            log.info(
+                    "Buffer of output {} closed; {} chunks ({} events) left for the next start",
+                    outputId,
+                    left.stagedChunks() + left.queuedChunks(),
+                    left.totalEvents());
+        }
     }
-    requests.enqueue(new AppendRequest(tag, entries, eventCount, dedupKey, future));
-    return future;
-  }
 
-  @Override
-  public StreamedAppend openStream(String tag) {
-    return new Stream(tag, requests);
-  }
+    private void closeWithoutCommit() {
+        // Close file handles and the lock without the final ledger commit a clean close does.
+        if (store instanceof FileChunkStore f) {
+            f.abort();
+        } else {
+            store.close();
+        }
+        state.lock.lock();
+        try {
+            for (ChunkHandle h : state.staged.values()) {
+                try {
+                    if (h.chunk instanceof FileStoredChunk) {
+                        h.chunk.seal();
+                    }
+                } catch (IOException e) {
+                    log.debug("halt: {}", e.toString());
+                }
+            }
+        } finally {
+            state.lock.unlock();
+        }
+    }
 
-  // ---------------------------------------------------------------- stats
+    private static void join(Thread t, long deadlineNanos) {
+        if (t == null) {
+            return;
+        }
+        try {
+            long millis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+            if (millis > 0) {
+                t.join(millis);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
-  @Override
-  public BufferStats stats() {
-    return state.stats();
-  }
+    private void failLeftoverRequests() {
+        BufferException closedEx = new BufferException("buffer of output " + outputId
+                + " closed before the append was stored; the forwarder gets no ack and re-sends it");
+        requests.failAll(closedEx);
+        writerLoop.failBlocked(closedEx);
+    }
 
-  @Override
-  public String toString() {
-    return "BufferEngine[" + outputId + ", " + store.type() + "]";
-  }
+    // ---------------------------------------------------------------- appends (any thread)
+
+    @Override
+    public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
+        CompletableFuture<AppendResult> future = new CompletableFuture<>();
+        if (!requests.isAccepting()) {
+            future.completeExceptionally(requests.notAccepting());
+            return future;
+        }
+        requests.enqueue(new AppendRequest(tag, entries, eventCount, dedupKey, future));
+        return future;
+    }
+
+    @Override
+    public StreamedAppend openStream(String tag) {
+        return new Stream(tag, requests);
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    @Override
+    public BufferStats stats() {
+        return state.stats();
+    }
+
+    @Override
+    public String toString() {
+        return "BufferEngine[" + outputId + ", " + store.type() + "]";
+    }
 }

@@ -5,7 +5,6 @@ import java.util.Map;
 import org.kinesisaggregator.buffer.ledger.ChunkRecord;
 import org.kinesisaggregator.buffer.ledger.Ledger;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The buffer's ledger: every {@link Ledger} call passes through, and two rules for failures are
@@ -16,80 +15,85 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe (the ledger is): the writer and the flush threads share it.
  */
 final class BufferLedger implements Ledger {
-  // the engine's log category, as before the engine was split (operators' log settings name it)
-  private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
+    private static final Logger log = BufferEngine.ENGINE_LOG;
 
-  private final Ledger ledger;
-  private final String outputId;
+    private final Ledger ledger;
+    private final String outputId;
 
-  BufferLedger(Ledger ledger, String outputId) {
-    this.ledger = ledger;
-    this.outputId = outputId;
-  }
-
-  /**
-   * Runs a ledger update whose failure must not stop the buffer: the chunk files are the truth for
-   * content, so a lost ledger update costs at most a re-delivery after a crash. Logged, returns false.
-   */
-  boolean tryUpdate(Runnable update, String what) {
-    try {
-      update.run();
-      return true;
-    } catch (RuntimeException e) {
-      log.error("Buffer of output {}: ledger update failed ({}): {}; continuing (a crash now may re-deliver events)",
-          outputId, what, e.toString());
-      return false;
+    BufferLedger(Ledger ledger, String outputId) {
+        this.ledger = ledger;
+        this.outputId = outputId;
     }
-  }
 
-  /** Puts {@code record} (of {@code h}) and commits; a failure is logged. */
-  void persist(ChunkRecord record, ChunkHandle h) {
-    try {
-      ledger.put(record);
-      ledger.commit();
-    } catch (RuntimeException e) {
-      log.error("Buffer of output {}: recording the progress of chunk {} failed: {}; it may be delivered again",
-          outputId, h.chunk.describe(), e.toString());
+    /**
+     * Runs a ledger update whose failure must not stop the buffer: the chunk files are the truth for
+     * content, so a lost ledger update costs at most a re-delivery after a crash. Logged, returns false.
+     */
+    boolean tryUpdate(Runnable update, String what) {
+        try {
+            update.run();
+            return true;
+        } catch (RuntimeException e) {
+            log.error(
+                    "Buffer of output {}: ledger update failed ({}): {}; continuing (a crash now may re-deliver events)",
+                    outputId,
+                    what,
+                    e.toString());
+            return false;
+        }
     }
-  }
 
-  @Override
-  public Map<Long, ChunkRecord> chunks() {
-    return ledger.chunks();
-  }
+    /** Puts {@code record} (of {@code h}) and commits; a failure is logged. */
+    void persist(ChunkRecord record, ChunkHandle h) {
+        try {
+            ledger.put(record);
+            ledger.commit();
+        } catch (RuntimeException e) {
+            log.error(
+                    "Buffer of output {}: recording the progress of chunk {} failed: {}; it may be delivered again",
+                    outputId,
+                    h.chunk.describe(),
+                    e.toString());
+        }
+    }
 
-  @Override
-  public void put(ChunkRecord record) {
-    ledger.put(record);
-  }
+    @Override
+    public Map<Long, ChunkRecord> chunks() {
+        return ledger.chunks();
+    }
 
-  @Override
-  public void remove(long chunkId) {
-    ledger.remove(chunkId);
-  }
+    @Override
+    public void put(ChunkRecord record) {
+        ledger.put(record);
+    }
 
-  @Override
-  public Map<ByteBuffer, Long> dedupKeys() {
-    return ledger.dedupKeys();
-  }
+    @Override
+    public void remove(long chunkId) {
+        ledger.remove(chunkId);
+    }
 
-  @Override
-  public void putDedupKey(byte[] key, long seenAtEpochMillis) {
-    ledger.putDedupKey(key, seenAtEpochMillis);
-  }
+    @Override
+    public Map<ByteBuffer, Long> dedupKeys() {
+        return ledger.dedupKeys();
+    }
 
-  @Override
-  public void removeDedupKey(byte[] key) {
-    ledger.removeDedupKey(key);
-  }
+    @Override
+    public void putDedupKey(byte[] key, long seenAtEpochMillis) {
+        ledger.putDedupKey(key, seenAtEpochMillis);
+    }
 
-  @Override
-  public void commit() {
-    ledger.commit();
-  }
+    @Override
+    public void removeDedupKey(byte[] key) {
+        ledger.removeDedupKey(key);
+    }
 
-  @Override
-  public void close() {
-    ledger.close();
-  }
+    @Override
+    public void commit() {
+        ledger.commit();
+    }
+
+    @Override
+    public void close() {
+        ledger.close();
+    }
 }

@@ -2,6 +2,7 @@ package org.kinesisaggregator.buffer.internal;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -15,78 +16,113 @@ import org.kinesisaggregator.buffer.BufferStats;
  * <p>Thread-safe (Micrometer meters are).
  */
 public final class BufferMetrics {
-  final Counter appendsStored;
-  final Counter appendsDuplicate;
-  final Counter appendsRefused;
-  final Counter appendBytes;
-  final Counter appendEvents;
-  final Counter fsyncs;
-  final Timer fsyncLatency;
-  final Counter chunksSealed;
-  final Counter flushAttempts;
-  final Counter flushSuccesses;
-  final Counter flushFailures;
-  final Counter retries;
-  final Counter eventsDelivered;
-  final Counter eventsRejected;
-  final Counter chunksDropped;
-  final Counter eventsDropped;
-  final Counter chunksFailed;
-  final Counter eventsFailed;
-  final Counter eventsToSecondary;
-  final Counter recoveryTruncatedBytes;
+    final Counter appendsStored;
+    final Counter appendsDuplicate;
+    final Counter appendsRefused;
+    final Counter appendBytes;
+    final Counter appendEvents;
+    final Counter fsyncs;
+    final Timer fsyncLatency;
+    final Counter chunksSealed;
+    final Counter flushAttempts;
+    final Counter flushSuccesses;
+    final Counter flushFailures;
+    final Counter retries;
+    final Counter eventsDelivered;
+    final Counter eventsRejected;
+    final Counter chunksDropped;
+    final Counter eventsDropped;
+    final Counter chunksFailed;
+    final Counter eventsFailed;
+    final Counter eventsToSecondary;
+    final Counter recoveryTruncatedBytes;
 
-  private final MeterRegistry registry;
-  private final Tags tags;
+    private final MeterRegistry registry;
+    private final Tags tags;
 
-  public BufferMetrics(MeterRegistry registry, String outputId, String type, Supplier<BufferStats> stats) {
-    this.registry = registry;
-    Tags tags = Tags.of("output", outputId, "type", type);
-    this.tags = tags;
-    appendsStored = Counter.builder("buffer.appends").tags(tags).tag("result", "stored")
-        .description("appends accepted").register(registry);
-    appendsDuplicate = Counter.builder("buffer.appends").tags(tags).tag("result", "duplicate")
-        .description("appends acked without storing: dedup key seen within dedup_window").register(registry);
-    appendsRefused = Counter.builder("buffer.appends").tags(tags).tag("result", "refused")
-        .description("appends refused (overflow, too large, I/O error)").register(registry);
-    appendBytes = Counter.builder("buffer.append.bytes").tags(tags).baseUnit("bytes").register(registry);
-    appendEvents = Counter.builder("buffer.append.events").tags(tags).register(registry);
-    fsyncs = Counter.builder("buffer.fsyncs").tags(tags).register(registry);
-    fsyncLatency = Timer.builder("buffer.fsync.latency").tags(tags).register(registry);
-    chunksSealed = Counter.builder("buffer.chunks.sealed").tags(tags).register(registry);
-    flushAttempts = Counter.builder("buffer.flush.attempts").tags(tags).register(registry);
-    flushSuccesses = Counter.builder("buffer.flush.successes").tags(tags).register(registry);
-    flushFailures = Counter.builder("buffer.flush.failures").tags(tags).register(registry);
-    retries = Counter.builder("buffer.retries").tags(tags).register(registry);
-    eventsDelivered = Counter.builder("buffer.events.delivered").tags(tags).register(registry);
-    eventsRejected = Counter.builder("buffer.events.rejected").tags(tags).register(registry);
-    chunksDropped = Counter.builder("buffer.chunks.dropped").tags(tags)
-        .description("chunks dropped by overflow_action drop_oldest_chunk (moved to failed/)").register(registry);
-    eventsDropped = Counter.builder("buffer.events.dropped").tags(tags).register(registry);
-    chunksFailed = Counter.builder("buffer.chunks.failed").tags(tags)
-        .description("chunks (or parts) moved to failed/").register(registry);
-    eventsFailed = Counter.builder("buffer.events.failed").tags(tags).register(registry);
-    eventsToSecondary = Counter.builder("buffer.events.secondary").tags(tags).register(registry);
-    recoveryTruncatedBytes = Counter.builder("buffer.recovery.truncated.bytes").tags(tags).baseUnit("bytes")
-        .register(registry);
-    Gauge.builder("buffer.bytes", stats, s -> s.get().totalBytes()).tags(tags).baseUnit("bytes").register(registry);
-    Gauge.builder("buffer.events", stats, s -> s.get().totalEvents()).tags(tags).register(registry);
-    Gauge.builder("buffer.chunks", stats, s -> s.get().stagedChunks()).tags(tags).tag("state", "staged")
-        .register(registry);
-    Gauge.builder("buffer.chunks", stats, s -> s.get().queuedChunks()).tags(tags).tag("state", "queued")
-        .register(registry);
-    Gauge.builder("buffer.queue.length", stats, s -> s.get().queuedChunks()).tags(tags).register(registry);
-    Gauge.builder("buffer.retry.count", stats, s -> s.get().retryCount()).tags(tags).register(registry);
-    Gauge.builder("buffer.oldest.chunk.age", stats, s -> s.get().oldestChunkAgeMillis() / 1000.0).tags(tags)
-        .baseUnit("seconds").register(registry);
-  }
-
-  /** Removes this buffer's meters (a buffer re-created under the same output id registers fresh ones). */
-  public void close() {
-    for (io.micrometer.core.instrument.Meter m : registry.getMeters()) {
-      if (m.getId().getName().startsWith("buffer.") && m.getId().getTags().containsAll(tags.stream().toList())) {
-        registry.remove(m);
-      }
+    public BufferMetrics(MeterRegistry registry, String outputId, String type, Supplier<BufferStats> stats) {
+        this.registry = registry;
+        Tags tags = Tags.of("output", outputId, "type", type);
+        this.tags = tags;
+        appendsStored = Counter.builder("buffer.appends")
+                .tags(tags)
+                .tag("result", "stored")
+                .description("appends accepted")
+                .register(registry);
+        appendsDuplicate = Counter.builder("buffer.appends")
+                .tags(tags)
+                .tag("result", "duplicate")
+                .description("appends acked without storing: dedup key seen within dedup_window")
+                .register(registry);
+        appendsRefused = Counter.builder("buffer.appends")
+                .tags(tags)
+                .tag("result", "refused")
+                .description("appends refused (overflow, too large, I/O error)")
+                .register(registry);
+        appendBytes = Counter.builder("buffer.append.bytes")
+                .tags(tags)
+                .baseUnit("bytes")
+                .register(registry);
+        appendEvents = Counter.builder("buffer.append.events").tags(tags).register(registry);
+        fsyncs = Counter.builder("buffer.fsyncs").tags(tags).register(registry);
+        fsyncLatency = Timer.builder("buffer.fsync.latency").tags(tags).register(registry);
+        chunksSealed = Counter.builder("buffer.chunks.sealed").tags(tags).register(registry);
+        flushAttempts = Counter.builder("buffer.flush.attempts").tags(tags).register(registry);
+        flushSuccesses = Counter.builder("buffer.flush.successes").tags(tags).register(registry);
+        flushFailures = Counter.builder("buffer.flush.failures").tags(tags).register(registry);
+        retries = Counter.builder("buffer.retries").tags(tags).register(registry);
+        eventsDelivered = Counter.builder("buffer.events.delivered").tags(tags).register(registry);
+        eventsRejected = Counter.builder("buffer.events.rejected").tags(tags).register(registry);
+        chunksDropped = Counter.builder("buffer.chunks.dropped")
+                .tags(tags)
+                .description("chunks dropped by overflow_action drop_oldest_chunk (moved to failed/)")
+                .register(registry);
+        eventsDropped = Counter.builder("buffer.events.dropped").tags(tags).register(registry);
+        chunksFailed = Counter.builder("buffer.chunks.failed")
+                .tags(tags)
+                .description("chunks (or parts) moved to failed/")
+                .register(registry);
+        eventsFailed = Counter.builder("buffer.events.failed").tags(tags).register(registry);
+        eventsToSecondary =
+                Counter.builder("buffer.events.secondary").tags(tags).register(registry);
+        recoveryTruncatedBytes = Counter.builder("buffer.recovery.truncated.bytes")
+                .tags(tags)
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("buffer.bytes", stats, s -> s.get().totalBytes())
+                .tags(tags)
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("buffer.events", stats, s -> s.get().totalEvents())
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("buffer.chunks", stats, s -> s.get().stagedChunks())
+                .tags(tags)
+                .tag("state", "staged")
+                .register(registry);
+        Gauge.builder("buffer.chunks", stats, s -> s.get().queuedChunks())
+                .tags(tags)
+                .tag("state", "queued")
+                .register(registry);
+        Gauge.builder("buffer.queue.length", stats, s -> s.get().queuedChunks())
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("buffer.retry.count", stats, s -> s.get().retryCount())
+                .tags(tags)
+                .register(registry);
+        Gauge.builder("buffer.oldest.chunk.age", stats, s -> s.get().oldestChunkAgeMillis() / 1000.0)
+                .tags(tags)
+                .baseUnit("seconds")
+                .register(registry);
     }
-  }
+
+    /** Removes this buffer's meters (a buffer re-created under the same output id registers fresh ones). */
+    public void close() {
+        for (Meter m : registry.getMeters()) {
+            if (m.getId().getName().startsWith("buffer.")
+                    && m.getId().getTags().containsAll(tags.stream().toList())) {
+                registry.remove(m);
+            }
+        }
+    }
 }

@@ -23,96 +23,101 @@ import org.kinesisaggregator.buffer.BufferStats;
  * record of a chunk being sealed is written under it, before any flush thread can take the chunk.
  */
 final class BufferState {
-  final ReentrantLock lock = new ReentrantLock();
-  /** Signalled when a chunk becomes ready or the flush threads must stop. */
-  final Condition flushWork = lock.newCondition();
-  // guarded by lock
-  final Map<String, ChunkHandle> staged = new LinkedHashMap<>();
-  final TreeMap<Long, ChunkHandle> queued = new TreeMap<>();
-  long totalBytes;
-  long pendingEvents;
-  /** The flush threads return. */
-  boolean flushersStopping;
-  /** flush_at_shutdown: the flush threads take every queued chunk once, whatever its retry time. */
-  boolean shutdownFlush;
+    final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when a chunk becomes ready or the flush threads must stop. */
+    final Condition flushWork = lock.newCondition();
+    // guarded by lock
+    final Map<String, ChunkHandle> staged = new LinkedHashMap<>();
+    final TreeMap<Long, ChunkHandle> queued = new TreeMap<>();
+    long totalBytes;
+    long pendingEvents;
+    /** The flush threads return. */
+    boolean flushersStopping;
+    /** flush_at_shutdown: the flush threads take every queued chunk once, whatever its retry time. */
+    boolean shutdownFlush;
 
-  /** Stopped like a crash (tests): no sealing, write results ignored. Volatile, not guarded. */
-  volatile boolean halted;
+    /** Stopped like a crash (tests): no sealing, write results ignored. Volatile, not guarded. */
+    volatile boolean halted;
 
-  private final Clock clock;
+    private final Clock clock;
 
-  BufferState(Clock clock) {
-    this.clock = clock;
-  }
-
-  /** Adds to the totals (negative values take back), in one section. */
-  void adjustTotals(long bytes, long events) {
-    lock.lock();
-    try {
-      totalBytes += bytes;
-      pendingEvents += events;
-    } finally {
-      lock.unlock();
+    BufferState(Clock clock) {
+        this.clock = clock;
     }
-  }
 
-  ChunkHandle staged(String key) {
-    lock.lock();
-    try {
-      return staged.get(key);
-    } finally {
-      lock.unlock();
+    /** Adds to the totals (negative values take back), in one section. */
+    void adjustTotals(long bytes, long events) {
+        lock.lock();
+        try {
+            totalBytes += bytes;
+            pendingEvents += events;
+        } finally {
+            lock.unlock();
+        }
     }
-  }
 
-  void signalFlushWork() {
-    lock.lock();
-    try {
-      flushWork.signalAll();
-    } finally {
-      lock.unlock();
+    ChunkHandle staged(String key) {
+        lock.lock();
+        try {
+            return staged.get(key);
+        } finally {
+            lock.unlock();
+        }
     }
-  }
 
-  /** A queued chunk left the buffer (purged, or moved to failed/): forget it, free its bytes. */
-  void removeQueued(ChunkHandle h) {
-    lock.lock();
-    try {
-      queued.remove(h.chunk.id);
-      totalBytes -= h.chunk.dataBytes;
-      flushWork.signalAll();
-    } finally {
-      lock.unlock();
+    void signalFlushWork() {
+        lock.lock();
+        try {
+            flushWork.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
-  }
 
-  /** True while a queued chunk is in delivery or not yet tried at shutdown. Caller holds the lock. */
-  boolean hasShutdownWork() {
-    for (ChunkHandle h : queued.values()) {
-      if (h.inFlight || !h.attemptedAtShutdown) {
-        return true;
-      }
+    /** A queued chunk left the buffer (purged, or moved to failed/): forget it, free its bytes. */
+    void removeQueued(ChunkHandle h) {
+        lock.lock();
+        try {
+            queued.remove(h.chunk.id);
+            totalBytes -= h.chunk.dataBytes;
+            flushWork.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
-    return false;
-  }
 
-  BufferStats stats() {
-    lock.lock();
-    try {
-      long now = clock.millis();
-      long oldest = Long.MAX_VALUE;
-      int retries = 0;
-      for (ChunkHandle h : staged.values()) {
-        oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
-      }
-      for (ChunkHandle h : queued.values()) {
-        oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
-        retries = Math.max(retries, h.retryCount);
-      }
-      return new BufferStats(staged.size(), queued.size(), totalBytes, pendingEvents, retries,
-          oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest));
-    } finally {
-      lock.unlock();
+    /** True while a queued chunk is in delivery or not yet tried at shutdown. Caller holds the lock. */
+    boolean hasShutdownWork() {
+        for (ChunkHandle h : queued.values()) {
+            if (h.inFlight || !h.attemptedAtShutdown) {
+                return true;
+            }
+        }
+        return false;
     }
-  }
+
+    BufferStats stats() {
+        lock.lock();
+        try {
+            long now = clock.millis();
+            long oldest = Long.MAX_VALUE;
+            int retries = 0;
+            for (ChunkHandle h : staged.values()) {
+                oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
+            }
+            for (ChunkHandle h : queued.values()) {
+                oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
+                retries = Math.max(retries, h.retryCount);
+            }
+            return new BufferStats(
+                    staged.size(),
+                    queued.size(),
+                    totalBytes,
+                    pendingEvents,
+                    retries,
+                    oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest));
+        } finally {
+            lock.unlock();
+        }
+    }
 }

@@ -2,6 +2,7 @@ package org.kinesisaggregator.buffer.internal;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,7 +15,6 @@ import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.kinesisaggregator.buffer.ledger.ChunkState;
 import org.kinesisaggregator.buffer.ledger.Progress;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Takes chunks and events out of the buffer: purges a chunk whose events are all done, hands
@@ -31,202 +31,257 @@ import org.slf4j.LoggerFactory;
  * changes under {@link BufferState#lock}; the store's failed/ methods are thread-safe.
  */
 final class ChunkDisposal {
-  // the engine's log category, as before the engine was split (operators' log settings name it)
-  private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
+    private static final Logger log = BufferEngine.ENGINE_LOG;
 
-  private final String outputId;
-  private final BufferSettings settings;
-  private final Output output;
-  private final Output secondary;
-  private final Clock clock;
-  private final ChunkStore store;
-  private final BufferState state;
-  private final BufferLedger ledger;
-  private final BufferMetrics metrics;
-  private final RequestQueue requests;
-  private final BoundedWrite boundedWrite;
+    private final String outputId;
+    private final BufferSettings settings;
+    private final Output output;
+    private final Output secondary;
+    private final Clock clock;
+    private final ChunkStore store;
+    private final BufferState state;
+    private final BufferLedger ledger;
+    private final BufferMetrics metrics;
+    private final RequestQueue requests;
+    private final BoundedWrite boundedWrite;
 
-  ChunkDisposal(String outputId, BufferSettings settings, Output output, Output secondary, Clock clock,
-      ChunkStore store, BufferState state, BufferLedger ledger, BufferMetrics metrics, RequestQueue requests,
-      BoundedWrite boundedWrite) {
-    this.outputId = outputId;
-    this.settings = settings;
-    this.output = output;
-    this.secondary = secondary;
-    this.clock = clock;
-    this.store = store;
-    this.state = state;
-    this.ledger = ledger;
-    this.metrics = metrics;
-    this.requests = requests;
-    this.boundedWrite = boundedWrite;
-  }
+    ChunkDisposal(
+            String outputId,
+            BufferSettings settings,
+            Output output,
+            Output secondary,
+            Clock clock,
+            ChunkStore store,
+            BufferState state,
+            BufferLedger ledger,
+            BufferMetrics metrics,
+            RequestQueue requests,
+            BoundedWrite boundedWrite) {
+        this.outputId = outputId;
+        this.settings = settings;
+        this.output = output;
+        this.secondary = secondary;
+        this.clock = clock;
+        this.store = store;
+        this.state = state;
+        this.ledger = ledger;
+        this.metrics = metrics;
+        this.requests = requests;
+        this.boundedWrite = boundedWrite;
+    }
 
-  /** Hands rejected events to the secondary, else failed/. True when they are taken care of. */
-  boolean handleRejected(ChunkHandle h, Map<Integer, String> rejected, boolean wasSecondary) {
-    BitSet keep = new BitSet();
-    rejected.keySet().forEach(keep::set);
-    Progress others = complementOf(keep, h.chunk.eventCount);
-    Chunk subset = h.chunk.view(others, h.retryCount);
-    String first = rejected.values().iterator().next();
-    if (secondary != null && !wasSecondary) {
-      WriteResult r = boundedWrite.call(secondary, subset);
-      if (r == null) {
-        return false;
-      }
-      BitSet stillOpen = new BitSet();
-      Map<Integer, String> reasons = new TreeMap<>();
-      for (Map.Entry<Integer, String> e : rejected.entrySet()) {
-        if (!r.isDelivered(e.getKey())) {
-          stillOpen.set(e.getKey());
-          String why = r.rejected().get(e.getKey());
-          reasons.put(e.getKey(), e.getValue() + (why != null ? "; secondary: " + why
-              : r.failureReason() != null ? "; secondary failed: " + r.failureReason() : ""));
+    /** Hands rejected events to the secondary, else failed/. True when they are taken care of. */
+    boolean handleRejected(ChunkHandle h, Map<Integer, String> rejected, boolean wasSecondary) {
+        BitSet keep = new BitSet();
+        rejected.keySet().forEach(keep::set);
+        Progress others = complementOf(keep, h.chunk.eventCount);
+        Chunk subset = h.chunk.view(others, h.retryCount);
+        String first = rejected.values().iterator().next();
+        if (secondary != null && !wasSecondary) {
+            WriteResult r = boundedWrite.call(secondary, subset);
+            if (r == null) {
+                return false;
+            }
+            BitSet stillOpen = new BitSet();
+            Map<Integer, String> reasons = new TreeMap<>();
+            for (Map.Entry<Integer, String> e : rejected.entrySet()) {
+                if (!r.isDelivered(e.getKey())) {
+                    stillOpen.set(e.getKey());
+                    String why = r.rejected().get(e.getKey());
+                    reasons.put(
+                            e.getKey(),
+                            e.getValue()
+                                    + (why != null
+                                            ? "; secondary: " + why
+                                            : r.failureReason() != null
+                                                    ? "; secondary failed: " + r.failureReason()
+                                                    : ""));
+                }
+            }
+            metrics.eventsToSecondary.increment(rejected.size() - stillOpen.cardinality());
+            if (stillOpen.isEmpty()) {
+                return true;
+            }
+            return toFailed(
+                    h,
+                    complementOf(stillOpen, h.chunk.eventCount),
+                    "rejected by output " + output.type() + " and not taken by secondary " + secondary.type(),
+                    reasons);
         }
-      }
-      metrics.eventsToSecondary.increment(rejected.size() - stillOpen.cardinality());
-      if (stillOpen.isEmpty()) {
-        return true;
-      }
-      return toFailed(h, complementOf(stillOpen, h.chunk.eventCount), "rejected by output " + output.type()
-          + " and not taken by secondary " + secondary.type(), reasons);
+        return toFailed(
+                h,
+                others,
+                "rejected by output " + (wasSecondary ? secondary.type() : output.type()) + ": " + first,
+                rejected);
     }
-    return toFailed(h, others, "rejected by output " + (wasSecondary ? secondary.type() : output.type()) + ": " + first,
-        rejected);
-  }
 
-  private static Progress complementOf(BitSet set, int n) {
-    BitSet c = new BitSet();
-    c.set(0, n);
-    c.andNot(set);
-    return Progress.of(c);
-  }
-
-  private boolean toFailed(ChunkHandle h, Progress doneExceptThese, String reason, Map<Integer, String> reasons) {
-    Chunk subset = h.chunk.view(doneExceptThese, h.retryCount);
-    int events = subset.eventCount() - doneExceptThese.doneCount();
-    if (!store.hasFailedDir()) {
-      log.error("Buffer of output {}: {} events of chunk {} could not be delivered ({}) and a memory buffer without "
-          + "path has no failed/ directory: they are discarded", outputId, events, subset.id(), reason);
-      metrics.eventsFailed.increment(events);
-      return true;
+    private static Progress complementOf(BitSet set, int n) {
+        BitSet c = new BitSet();
+        c.set(0, n);
+        c.andNot(set);
+        return Progress.of(c);
     }
-    try {
-      String where = store.writeToFailed(subset, outputId, reason, reasons);
-      metrics.chunksFailed.increment();
-      metrics.eventsFailed.increment(events);
-      log.warn("Buffer of output {}: {} events of chunk {} moved to {}: {}", outputId, events, subset.id(), where,
-          reason);
-      return true;
-    } catch (IOException | RuntimeException e) {
-      log.error("Buffer of output {}: writing {} events of chunk {} to failed/ failed: {}; they stay in the buffer "
-          + "and are retried", outputId, events, subset.id(), e.toString());
-      return false;
-    }
-  }
 
-  /** Retries ran out: the pending events go to the secondary (if not tried yet) or to failed/. */
-  void giveUp(ChunkHandle h, String reason) {
-    log.error("Buffer of output {}: chunk {} failed {} times since {}; giving up on the output ({})", outputId,
-        ChunkFileFormat.idToString(h.chunk.id), h.retryCount, java.time.Instant.ofEpochMilli(h.firstFailureEpochMillis),
-        reason);
-    if (secondary != null && !h.useSecondary) {
-      Chunk view = h.chunk.view(h.progress, h.retryCount);
-      WriteResult r = boundedWrite.call(secondary, view);
-      if (r != null) {
-        BitSet taken = new BitSet();
-        for (int i = 0; i < h.chunk.eventCount; i++) {
-          if (!h.progress.isDone(i) && r.isDelivered(i)) {
-            taken.set(i);
-          }
+    private boolean toFailed(ChunkHandle h, Progress doneExceptThese, String reason, Map<Integer, String> reasons) {
+        Chunk subset = h.chunk.view(doneExceptThese, h.retryCount);
+        int events = subset.eventCount() - doneExceptThese.doneCount();
+        if (!store.hasFailedDir()) {
+            log.error(
+                    "Buffer of output {}: {} events of chunk {} could not be delivered ({}) and a memory buffer without "
+                            + "path has no failed/ directory: they are discarded",
+                    outputId,
+                    events,
+                    subset.id(),
+                    reason);
+            metrics.eventsFailed.increment(events);
+            return true;
         }
-        metrics.eventsToSecondary.increment(taken.cardinality());
-        metrics.eventsDelivered.increment(taken.cardinality());
-        Progress after = h.progress.with(taken);
-        state.adjustTotals(0, -(after.doneCount() - h.progress.doneCount()));
-        h.progress = after;
-        if (after.isComplete(h.chunk.eventCount)) {
-          purge(h);
-          return;
+        try {
+            String where = store.writeToFailed(subset, outputId, reason, reasons);
+            metrics.chunksFailed.increment();
+            metrics.eventsFailed.increment(events);
+            log.warn(
+                    "Buffer of output {}: {} events of chunk {} moved to {}: {}",
+                    outputId,
+                    events,
+                    subset.id(),
+                    where,
+                    reason);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            log.error(
+                    "Buffer of output {}: writing {} events of chunk {} to failed/ failed: {}; they stay in the buffer "
+                            + "and are retried",
+                    outputId,
+                    events,
+                    subset.id(),
+                    e.toString());
+            return false;
         }
-        reason = reason + "; secondary " + secondary.type() + ": "
-            + (r.failureReason() != null ? r.failureReason() : "did not take every event");
-      }
     }
-    setAside(h, "retries exhausted after " + h.retryCount + " failures: " + reason);
-  }
 
-  /**
-   * Moves the chunk's pending events to failed/ and forgets the chunk. Returns where they went, or
-   * null when they could not be moved: then the chunk stays queued (retried after retry_wait).
-   */
-  String setAside(ChunkHandle h, String reason) {
-    int events = h.pendingEvents();
-    String where;
-    boolean moved = false;
-    try {
-      if (h.progress.isEmpty() && h.state == ChunkState.QUEUED && store.hasFailedDir()) {
-        where = store.moveToFailed(h.chunk, outputId, reason);
-        moved = h.chunk instanceof FileStoredChunk;
-        metrics.chunksFailed.increment();
-        metrics.eventsFailed.increment(events);
-      } else if (toFailed(h, h.progress, reason, Map.of())) {
-        where = "failed/";
-      } else {
-        where = null;
-      }
-    } catch (IOException | RuntimeException e) {
-      log.error("Buffer of output {}: moving chunk {} to failed/ failed: {}; it stays queued", outputId,
-          h.chunk.describe(), e.toString());
-      where = null;
+    /** Retries ran out: the pending events go to the secondary (if not tried yet) or to failed/. */
+    void giveUp(ChunkHandle h, String reason) {
+        log.error(
+                "Buffer of output {}: chunk {} failed {} times since {}; giving up on the output ({})",
+                outputId,
+                ChunkFileFormat.idToString(h.chunk.id),
+                h.retryCount,
+                Instant.ofEpochMilli(h.firstFailureEpochMillis),
+                reason);
+        if (secondary != null && !h.useSecondary) {
+            Chunk view = h.chunk.view(h.progress, h.retryCount);
+            WriteResult r = boundedWrite.call(secondary, view);
+            if (r != null) {
+                BitSet taken = new BitSet();
+                for (int i = 0; i < h.chunk.eventCount; i++) {
+                    if (!h.progress.isDone(i) && r.isDelivered(i)) {
+                        taken.set(i);
+                    }
+                }
+                metrics.eventsToSecondary.increment(taken.cardinality());
+                metrics.eventsDelivered.increment(taken.cardinality());
+                Progress after = h.progress.with(taken);
+                state.adjustTotals(0, -(after.doneCount() - h.progress.doneCount()));
+                h.progress = after;
+                if (after.isComplete(h.chunk.eventCount)) {
+                    purge(h);
+                    return;
+                }
+                reason = reason + "; secondary " + secondary.type() + ": "
+                        + (r.failureReason() != null ? r.failureReason() : "did not take every event");
+            }
+        }
+        setAside(h, "retries exhausted after " + h.retryCount + " failures: " + reason);
     }
-    if (where == null) {
-      h.nextAttemptEpochMillis = clock.millis() + settings.retry().initialWait().toMillis();
-      ledger.persist(h.record(), h);
-      return null;
-    }
-    state.adjustTotals(0, -events);
-    h.progress = Progress.all(h.chunk.eventCount);
-    if (moved) {
-      forget(h);
-    } else {
-      purge(h);
-    }
-    log.warn("Buffer of output {}: {} events of chunk {} set aside in {}: {}", outputId, events,
-        ChunkFileFormat.idToString(h.chunk.id), where, reason);
-    return where;
-  }
 
-  /** The chunk's file was moved to failed/ as it is: drop the ledger record (after the move). */
-  private void forget(ChunkHandle h) {
-    ledger.tryUpdate(() -> {
-      ledger.remove(h.chunk.id);
-      ledger.commit();
-    }, "forget chunk moved to failed/");
-    state.removeQueued(h);
-    if (settings.overflowAction() == OverflowAction.BLOCK) {
-      requests.add(RequestQueue.WAKE);
+    /**
+     * Moves the chunk's pending events to failed/ and forgets the chunk. Returns where they went, or
+     * null when they could not be moved: then the chunk stays queued (retried after retry_wait).
+     */
+    String setAside(ChunkHandle h, String reason) {
+        int events = h.pendingEvents();
+        String where;
+        boolean moved = false;
+        try {
+            if (h.progress.isEmpty() && h.state == ChunkState.QUEUED && store.hasFailedDir()) {
+                where = store.moveToFailed(h.chunk, outputId, reason);
+                moved = h.chunk instanceof FileStoredChunk;
+                metrics.chunksFailed.increment();
+                metrics.eventsFailed.increment(events);
+            } else if (toFailed(h, h.progress, reason, Map.of())) {
+                where = "failed/";
+            } else {
+                where = null;
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error(
+                    "Buffer of output {}: moving chunk {} to failed/ failed: {}; it stays queued",
+                    outputId,
+                    h.chunk.describe(),
+                    e.toString());
+            where = null;
+        }
+        if (where == null) {
+            h.nextAttemptEpochMillis =
+                    clock.millis() + settings.retry().initialWait().toMillis();
+            ledger.persist(h.record(), h);
+            return null;
+        }
+        state.adjustTotals(0, -events);
+        h.progress = Progress.all(h.chunk.eventCount);
+        if (moved) {
+            forget(h);
+        } else {
+            purge(h);
+        }
+        log.warn(
+                "Buffer of output {}: {} events of chunk {} set aside in {}: {}",
+                outputId,
+                events,
+                ChunkFileFormat.idToString(h.chunk.id),
+                where,
+                reason);
+        return where;
     }
-  }
 
-  /** Every event is done: ledger first (DELIVERED, committed), then the file, then the record. */
-  void purge(ChunkHandle h) {
-    // If the ledger cannot record it (disk full), the file is deleted anyway: its events are
-    // delivered, and deleting is what frees the disk. The stale record is dropped at recovery.
-    ledger.tryUpdate(() -> {
-      ledger.put(h.record().withState(ChunkState.DELIVERED));
-      ledger.commit();
-    }, "purge");
-    try {
-      h.chunk.delete();
-    } catch (IOException e) {
-      log.error("Buffer of output {}: deleting delivered chunk {} failed: {}; recovery deletes it", outputId,
-          h.chunk.describe(), e.toString());
+    /** The chunk's file was moved to failed/ as it is: drop the ledger record (after the move). */
+    private void forget(ChunkHandle h) {
+        ledger.tryUpdate(
+                () -> {
+                    ledger.remove(h.chunk.id);
+                    ledger.commit();
+                },
+                "forget chunk moved to failed/");
+        state.removeQueued(h);
+        if (settings.overflowAction() == OverflowAction.BLOCK) {
+            requests.add(RequestQueue.WAKE);
+        }
     }
-    ledger.tryUpdate(() -> ledger.remove(h.chunk.id), "purge");
-    state.removeQueued(h);
-    if (settings.overflowAction() == OverflowAction.BLOCK) {
-      requests.add(RequestQueue.WAKE);
+
+    /** Every event is done: ledger first (DELIVERED, committed), then the file, then the record. */
+    void purge(ChunkHandle h) {
+        // If the ledger cannot record it (disk full), the file is deleted anyway: its events are
+        // delivered, and deleting is what frees the disk. The stale record is dropped at recovery.
+        ledger.tryUpdate(
+                () -> {
+                    ledger.put(h.record().withState(ChunkState.DELIVERED));
+                    ledger.commit();
+                },
+                "purge");
+        try {
+            h.chunk.delete();
+        } catch (IOException e) {
+            log.error(
+                    "Buffer of output {}: deleting delivered chunk {} failed: {}; recovery deletes it",
+                    outputId,
+                    h.chunk.describe(),
+                    e.toString());
+        }
+        ledger.tryUpdate(() -> ledger.remove(h.chunk.id), "purge");
+        state.removeQueued(h);
+        if (settings.overflowAction() == OverflowAction.BLOCK) {
+            requests.add(RequestQueue.WAKE);
+        }
     }
-  }
 }

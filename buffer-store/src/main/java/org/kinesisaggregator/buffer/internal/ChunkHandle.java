@@ -13,29 +13,38 @@ import org.kinesisaggregator.buffer.ledger.Progress;
  * thread) that set {@link #inFlight} until it clears it.
  */
 final class ChunkHandle {
-  final StoredChunk chunk;
-  /** The staged chunk's key ({@code chunk_keys}): the tag, or "" for one staged chunk. */
-  final String key;
-  ChunkState state;
-  Progress progress = Progress.NONE;
-  int retryCount;
-  long nextAttemptEpochMillis;
-  long firstFailureEpochMillis;
-  boolean inFlight;
-  boolean useSecondary;
-  boolean attemptedAtShutdown;
+    final StoredChunk chunk;
+    /** The staged chunk's key ({@code chunk_keys}): the tag, or "" for one staged chunk. */
+    final String key;
 
-  ChunkHandle(StoredChunk chunk, String key) {
-    this.chunk = chunk;
-    this.key = key;
-  }
+    ChunkState state;
+    Progress progress = Progress.NONE;
+    int retryCount;
+    long nextAttemptEpochMillis;
+    long firstFailureEpochMillis;
+    boolean inFlight;
+    boolean useSecondary;
+    boolean attemptedAtShutdown;
 
-  int pendingEvents() {
-    return chunk.eventCount - progress.doneCount();
-  }
+    ChunkHandle(StoredChunk chunk, String key) {
+        this.chunk = chunk;
+        this.key = key;
+    }
 
-  ChunkRecord record() {
-    return new ChunkRecord(chunk.id, state, chunk.createdAtEpochMillis, chunk.dataBytes, chunk.eventCount,
-        retryCount, nextAttemptEpochMillis, firstFailureEpochMillis, progress);
-  }
+    int pendingEvents() {
+        return chunk.eventCount - progress.doneCount();
+    }
+
+    ChunkRecord record() {
+        return new ChunkRecord(
+                chunk.id,
+                state,
+                chunk.createdAtEpochMillis,
+                chunk.dataBytes,
+                chunk.eventCount,
+                retryCount,
+                nextAttemptEpochMillis,
+                firstFailureEpochMillis,
+                progress);
+    }
 }

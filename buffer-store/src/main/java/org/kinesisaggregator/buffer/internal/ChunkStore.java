@@ -2,6 +2,8 @@ package org.kinesisaggregator.buffer.internal;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.ledger.ChunkRecord;
 import org.kinesisaggregator.buffer.ledger.Ledger;
 
@@ -13,36 +15,35 @@ import org.kinesisaggregator.buffer.ledger.Ledger;
  */
 interface ChunkStore extends AutoCloseable {
 
-  /** {@code file} or {@code memory}: the metrics' {@code type} tag. */
-  String type();
+    /** {@code file} or {@code memory}: the metrics' {@code type} tag. */
+    String type();
 
-  /** Locks and opens the store; returns what was recovered, oldest first. */
-  List<Recovered> open(BufferMetrics metrics) throws IOException;
+    /** Locks and opens the store; returns what was recovered, oldest first. */
+    List<Recovered> open(BufferMetrics metrics) throws IOException;
 
-  Ledger ledger();
+    Ledger ledger();
 
-  /** A new, empty chunk. Private chunks (streamed appends) are invisible to recovery until published. */
-  StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) throws IOException;
+    /** A new, empty chunk. Private chunks (streamed appends) are invisible to recovery until published. */
+    StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) throws IOException;
 
-  /** Makes file creations and renames durable (fsync of the directory). */
-  void syncDirectory() throws IOException;
+    /** Makes file creations and renames durable (fsync of the directory). */
+    void syncDirectory() throws IOException;
 
-  /** True when the store can keep what must be set aside ({@code failed/}). */
-  boolean hasFailedDir();
+    /** True when the store can keep what must be set aside ({@code failed/}). */
+    boolean hasFailedDir();
 
-  /** Moves a whole chunk, untouched, to {@code failed/}, with a reason file. */
-  String moveToFailed(StoredChunk chunk, String outputId, String reason) throws IOException;
+    /** Moves a whole chunk, untouched, to {@code failed/}, with a reason file. */
+    String moveToFailed(StoredChunk chunk, String outputId, String reason) throws IOException;
 
-  /**
-   * Writes the events of {@code view} that are not done (in its progress) to a new chunk file in
-   * {@code failed/}, with a reason file; returns the file written, or null when there was nothing.
-   */
-  String writeToFailed(org.kinesisaggregator.buffer.Chunk view, String outputId, String reason,
-      java.util.Map<Integer, String> reasons) throws IOException;
+    /**
+     * Writes the events of {@code view} that are not done (in its progress) to a new chunk file in
+     * {@code failed/}, with a reason file; returns the file written, or null when there was nothing.
+     */
+    String writeToFailed(Chunk view, String outputId, String reason, Map<Integer, String> reasons) throws IOException;
 
-  @Override
-  void close();
+    @Override
+    void close();
 
-  /** A chunk found at start-up, with its ledger record (state queued). */
-  record Recovered(StoredChunk chunk, ChunkRecord record) {}
+    /** A chunk found at start-up, with its ledger record (state queued). */
+    record Recovered(StoredChunk chunk, ChunkRecord record) {}
 }

@@ -13,26 +13,28 @@ import org.kinesisaggregator.buffer.AppendResult;
  * appends to complete once all of that is done. Writer thread only.
  */
 final class CommitBatch {
-  final List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
-  /** Dedup keys remembered for appends acked by this round: forgotten again if the round fails. */
-  final List<byte[]> dedupKeys = new ArrayList<>();
-  final List<AppendResult> results = new ArrayList<>();
-  final Set<StoredChunk> dirty = new LinkedHashSet<>();
-  final List<ChunkHandle> toSeal = new ArrayList<>();
-  final List<PendingPublish> publish = new ArrayList<>();
-  boolean ledgerDirty;
-  boolean newFiles;
-  /** Set while a streamed append's piece is written: its events are not pending until published. */
-  boolean privateWrite;
-  long bytes;
-  long events;
+    final List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+    /** Dedup keys remembered for appends acked by this round: forgotten again if the round fails. */
+    final List<byte[]> dedupKeys = new ArrayList<>();
 
-  /** Completes {@code f} with {@code r} at the end of the round's commit. */
-  void complete(CompletableFuture<AppendResult> f, AppendResult r) {
-    futures.add(f);
-    results.add(r);
-  }
+    final List<AppendResult> results = new ArrayList<>();
+    final Set<StoredChunk> dirty = new LinkedHashSet<>();
+    final List<ChunkHandle> toSeal = new ArrayList<>();
+    final List<PendingPublish> publish = new ArrayList<>();
+    boolean ledgerDirty;
+    boolean newFiles;
+    /** Set while a streamed append's piece is written: its events are not pending until published. */
+    boolean privateWrite;
 
-  /** A streamed append committed in this round, published by the group commit. */
-  record PendingPublish(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
+    long bytes;
+    long events;
+
+    /** Completes {@code f} with {@code r} at the end of the round's commit. */
+    void complete(CompletableFuture<AppendResult> f, AppendResult r) {
+        futures.add(f);
+        results.add(r);
+    }
+
+    /** A streamed append committed in this round, published by the group commit. */
+    record PendingPublish(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
 }

@@ -5,8 +5,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -37,256 +39,306 @@ import org.slf4j.LoggerFactory;
  * are writer-thread only; the failed-chunk methods are thread-safe.
  */
 final class FileChunkStore implements ChunkStore {
-  private static final Logger log = LoggerFactory.getLogger(FileChunkStore.class);
-  static final String LOCK_FILE = "buffer.lock";
+    private static final Logger log = LoggerFactory.getLogger(FileChunkStore.class);
+    static final String LOCK_FILE = "buffer.lock";
 
-  private final Path dir;
-  private final Clock clock;
-  private final FailedChunks failed;
-  private FileChannel lockChannel;
-  private FileLock lock;
-  private MapDbLedger ledger;
+    private final Path dir;
+    private final Clock clock;
+    private final FailedChunks failed;
+    private FileChannel lockChannel;
+    private FileLock lock;
+    private MapDbLedger ledger;
 
-  FileChunkStore(Path dir, Clock clock) {
-    this.dir = dir.toAbsolutePath();
-    this.clock = clock;
-    this.failed = new FailedChunks(this.dir.resolve("failed"));
-  }
-
-  @Override
-  public String type() {
-    return "file";
-  }
-
-  @Override
-  public Ledger ledger() {
-    return ledger;
-  }
-
-  @Override
-  public List<Recovered> open(BufferMetrics metrics) throws IOException {
-    try {
-      Files.createDirectories(dir);
-      lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    } catch (java.nio.file.FileSystemException e) {
-      throw new BufferException("buffer path " + dir + " is not writable (" + e.getMessage()
-          + "); give the user running kinesis-aggregator write access to it, or set <buffer> path elsewhere", e);
+    FileChunkStore(Path dir, Clock clock) {
+        this.dir = dir.toAbsolutePath();
+        this.clock = clock;
+        this.failed = new FailedChunks(this.dir.resolve("failed"));
     }
-    if (!Files.isWritable(dir)) {
-      closeLock();
-      throw new BufferException("buffer path " + dir + " is not writable; give the user running kinesis-aggregator "
-          + "write access to it, or set <buffer> path elsewhere");
-    }
-    try {
-      lock = lockChannel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
-    }
-    if (lock == null) {
-      closeLock();
-      throw new BufferException("buffer dir " + dir + " locked by another process (or another buffer in this one); "
-          + "stop it, or give each output its own <buffer> path");
-    }
-    try {
-      return recover(metrics);
-    } catch (IOException | RuntimeException e) {
-      close();
-      throw e;
-    }
-  }
 
-  private List<Recovered> recover(BufferMetrics metrics) throws IOException {
-    long now = clock.millis();
-    ledger = MapDbLedger.open(dir, now);
-    Map<Long, ChunkRecord> records = ledger.chunks();
-    List<Path> chunkFiles = new ArrayList<>();
-    List<Path> privateFiles = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path f : files) {
-        String name = f.getFileName().toString();
-        if (ChunkFileFormat.idOf(name, ChunkFileFormat.CHUNK_SUFFIX) >= 0) {
-          chunkFiles.add(f);
-        } else if (ChunkFileFormat.idOf(name, ChunkFileFormat.PRIVATE_SUFFIX) >= 0) {
-          privateFiles.add(f);
+    @Override
+    public String type() {
+        return "file";
+    }
+
+    @Override
+    public Ledger ledger() {
+        return ledger;
+    }
+
+    @Override
+    public List<Recovered> open(BufferMetrics metrics) throws IOException {
+        try {
+            Files.createDirectories(dir);
+            lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (FileSystemException e) {
+            throw new BufferException(
+                    "buffer path " + dir + " is not writable (" + e.getMessage()
+                            + "); give the user running kinesis-aggregator write access to it, or set <buffer> path elsewhere",
+                    e);
         }
-      }
-    }
-    // A private file is published when the ledger already lists it (its commit reached the ledger).
-    for (Path f : privateFiles) {
-      long id = ChunkFileFormat.idOf(f.getFileName().toString(), ChunkFileFormat.PRIVATE_SUFFIX);
-      ChunkRecord r = records.get(id);
-      if (r != null && r.state() == ChunkState.QUEUED) {
-        Path target = dir.resolve(ChunkFileFormat.fileName(id));
-        Files.move(f, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        chunkFiles.add(target);
-        log.info("Buffer {}: finished publishing streamed append chunk {}", dir, target.getFileName());
-      } else {
-        Files.delete(f);
-        log.info("Buffer {}: deleted {}, a streamed append that was never committed (never acked)", dir,
-            f.getFileName());
-      }
-    }
-    if (ledger.wasRecreated() && !chunkFiles.isEmpty()) {
-      log.warn("Buffer {}: {}; rebuilding it from {} chunk files: all queued, delivery progress zero "
-          + "(events delivered before may be delivered again; nothing is lost)", dir, ledger.problem(), chunkFiles.size());
-    }
-    chunkFiles.sort(Comparator.comparing(p -> p.getFileName().toString()));
-    TreeMap<Long, Recovered> out = new TreeMap<>();
-    Map<Long, ChunkRecord> unseen = new HashMap<>(records);
-    for (Path f : chunkFiles) {
-      long id = ChunkFileFormat.idOf(f.getFileName().toString(), ChunkFileFormat.CHUNK_SUFFIX);
-      ChunkRecord record = unseen.remove(id);
-      if (record != null && record.state() == ChunkState.DELIVERED) {
-        Files.deleteIfExists(f);
-        ledger.remove(id);
-        log.info("Buffer {}: finished purging delivered chunk {}", dir, f.getFileName());
-        continue;
-      }
-      ChunkRecovery.RecoveryResult result;
-      long size = Files.size(f);
-      try {
-        result = ChunkRecovery.recover(f, true);
-      } catch (ChunkFormatException e) {
-        if (size < ChunkFileFormat.HEADER_BYTES) {
-          // Created but its header never reached the disk: no frame, so no event, can be in it.
-          Files.delete(f);
-          ledger.remove(id);
-          log.warn("Buffer {}: chunk file {} has {} bytes, less than a header (a crash right after it was created): "
-              + "it holds no events; deleted", dir, f.getFileName(), size);
-        } else {
-          String where = failed.moveWhole(FileStoredChunk.sealed(f, id, 0, size, 0), "recovery", e.getMessage());
-          ledger.remove(id);
-          log.error("Buffer {}: chunk file {} has an unreadable header ({}); moved to {} for inspection",
-              dir, f.getFileName(), e.getMessage(), where);
+        if (!Files.isWritable(dir)) {
+            closeLock();
+            throw new BufferException(
+                    "buffer path " + dir + " is not writable; give the user running kinesis-aggregator "
+                            + "write access to it, or set <buffer> path elsewhere");
         }
-        continue;
-      }
-      if (result.truncatedBytes() > 0) {
-        metrics.recoveryTruncatedBytes.increment(result.truncatedBytes());
-      }
-      if (result.header().chunkId() != id) {
-        log.warn("Buffer {}: chunk file {} says its id is {}; using the file name", dir, f.getFileName(),
-            ChunkFileFormat.idToString(result.header().chunkId()));
-      }
-      if (result.eventCount() == 0) {
-        Files.delete(f);
-        ledger.remove(id);
-        log.info("Buffer {}: chunk file {} holds no events; deleted", dir, f.getFileName());
-        continue;
-      }
-      if (result.eventCount() > Integer.MAX_VALUE) {
-        throw new IOException(f + ": " + result.eventCount() + " events (expected: < 2^31)");
-      }
-      int events = (int) result.eventCount();
-      ChunkRecord r;
-      if (record == null) {
-        if (!ledger.wasRecreated()) {
-          log.warn("Buffer {}: chunk file {} is not in the ledger (a crash before its first commit); queued, "
-              + "delivery progress zero", dir, f.getFileName());
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
         }
-        r = new ChunkRecord(id, ChunkState.QUEUED, result.header().createdAtEpochMillis(), result.dataBytes(), events,
-            0, 0, 0, Progress.NONE);
-      } else {
-        if (record.eventCount() > events && record.state() == ChunkState.QUEUED) {
-          log.warn("Buffer {}: chunk file {} holds {} events, the ledger said {}", dir, f.getFileName(), events,
-              record.eventCount());
+        if (lock == null) {
+            closeLock();
+            throw new BufferException(
+                    "buffer dir " + dir + " locked by another process (or another buffer in this one); "
+                            + "stop it, or give each output its own <buffer> path");
         }
-        r = new ChunkRecord(id, ChunkState.QUEUED, result.header().createdAtEpochMillis(), result.dataBytes(), events,
-            record.retryCount(), record.nextAttemptEpochMillis(), record.firstFailureEpochMillis(), record.progress());
-      }
-      ledger.put(r);
-      out.put(id, new Recovered(FileStoredChunk.sealed(f, id, r.createdAtEpochMillis(), r.sizeBytes(), events), r));
+        try {
+            return recover(metrics);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
     }
-    for (ChunkRecord r : unseen.values()) {
-      ledger.remove(r.chunkId());
-      if (r.state() != ChunkState.DELIVERED) {
-        log.warn("Buffer {}: the ledger lists chunk {} ({} events) but its file is missing (set aside to failed/ "
-            + "just before a crash, or removed by hand)",
-            dir, ChunkFileFormat.fileName(r.chunkId()), r.eventCount());
-      }
-    }
-    ledger.commit();
-    if (!out.isEmpty()) {
-      log.info("Buffer {}: recovered {} chunks", dir, out.size());
-    }
-    return new ArrayList<>(out.values());
-  }
 
-  @Override
-  public StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) throws IOException {
-    return FileStoredChunk.create(dir, id, createdAtEpochMillis, isPrivate);
-  }
-
-  @Override
-  public void syncDirectory() throws IOException {
-    fsyncDirectory(dir);
-  }
-
-  static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    }
-  }
-
-  @Override
-  public boolean hasFailedDir() {
-    return true;
-  }
-
-  @Override
-  public String moveToFailed(StoredChunk chunk, String outputId, String reason) throws IOException {
-    return failed.moveWhole((FileStoredChunk) chunk, outputId, reason);
-  }
-
-  @Override
-  public String writeToFailed(Chunk view, String outputId, String reason, Map<Integer, String> reasons)
-      throws IOException {
-    return failed.write(view, outputId, reason, reasons);
-  }
-
-  @Override
-  public void close() {
-    if (ledger != null) {
-      try {
+    private List<Recovered> recover(BufferMetrics metrics) throws IOException {
+        long now = clock.millis();
+        ledger = MapDbLedger.open(dir, now);
+        Map<Long, ChunkRecord> records = ledger.chunks();
+        List<Path> chunkFiles = new ArrayList<>();
+        List<Path> privateFiles = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (ChunkFileFormat.idOf(name, ChunkFileFormat.CHUNK_SUFFIX) >= 0) {
+                    chunkFiles.add(f);
+                } else if (ChunkFileFormat.idOf(name, ChunkFileFormat.PRIVATE_SUFFIX) >= 0) {
+                    privateFiles.add(f);
+                }
+            }
+        }
+        // A private file is published when the ledger already lists it (its commit reached the ledger).
+        for (Path f : privateFiles) {
+            long id = ChunkFileFormat.idOf(f.getFileName().toString(), ChunkFileFormat.PRIVATE_SUFFIX);
+            ChunkRecord r = records.get(id);
+            if (r != null && r.state() == ChunkState.QUEUED) {
+                Path target = dir.resolve(ChunkFileFormat.fileName(id));
+                Files.move(f, target, StandardCopyOption.ATOMIC_MOVE);
+                chunkFiles.add(target);
+                log.info("Buffer {}: finished publishing streamed append chunk {}", dir, target.getFileName());
+            } else {
+                Files.delete(f);
+                log.info(
+                        "Buffer {}: deleted {}, a streamed append that was never committed (never acked)",
+                        dir,
+                        f.getFileName());
+            }
+        }
+        if (ledger.wasRecreated() && !chunkFiles.isEmpty()) {
+            log.warn(
+                    "Buffer {}: {}; rebuilding it from {} chunk files: all queued, delivery progress zero "
+                            + "(events delivered before may be delivered again; nothing is lost)",
+                    dir,
+                    ledger.problem(),
+                    chunkFiles.size());
+        }
+        chunkFiles.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        TreeMap<Long, Recovered> out = new TreeMap<>();
+        Map<Long, ChunkRecord> unseen = new HashMap<>(records);
+        for (Path f : chunkFiles) {
+            long id = ChunkFileFormat.idOf(f.getFileName().toString(), ChunkFileFormat.CHUNK_SUFFIX);
+            ChunkRecord record = unseen.remove(id);
+            if (record != null && record.state() == ChunkState.DELIVERED) {
+                Files.deleteIfExists(f);
+                ledger.remove(id);
+                log.info("Buffer {}: finished purging delivered chunk {}", dir, f.getFileName());
+                continue;
+            }
+            ChunkRecovery.RecoveryResult result;
+            long size = Files.size(f);
+            try {
+                result = ChunkRecovery.recover(f, true);
+            } catch (ChunkFormatException e) {
+                if (size < ChunkFileFormat.HEADER_BYTES) {
+                    // Created but its header never reached the disk: no frame, so no event, can be in it.
+                    Files.delete(f);
+                    ledger.remove(id);
+                    log.warn(
+                            "Buffer {}: chunk file {} has {} bytes, less than a header (a crash right after it was created): "
+                                    + "it holds no events; deleted",
+                            dir,
+                            f.getFileName(),
+                            size);
+                } else {
+                    String where =
+                            failed.moveWhole(FileStoredChunk.sealed(f, id, 0, size, 0), "recovery", e.getMessage());
+                    ledger.remove(id);
+                    log.error(
+                            "Buffer {}: chunk file {} has an unreadable header ({}); moved to {} for inspection",
+                            dir,
+                            f.getFileName(),
+                            e.getMessage(),
+                            where);
+                }
+                continue;
+            }
+            if (result.truncatedBytes() > 0) {
+                metrics.recoveryTruncatedBytes.increment(result.truncatedBytes());
+            }
+            if (result.header().chunkId() != id) {
+                log.warn(
+                        "Buffer {}: chunk file {} says its id is {}; using the file name",
+                        dir,
+                        f.getFileName(),
+                        ChunkFileFormat.idToString(result.header().chunkId()));
+            }
+            if (result.eventCount() == 0) {
+                Files.delete(f);
+                ledger.remove(id);
+                log.info("Buffer {}: chunk file {} holds no events; deleted", dir, f.getFileName());
+                continue;
+            }
+            if (result.eventCount() > Integer.MAX_VALUE) {
+                throw new IOException(f + ": " + result.eventCount() + " events (expected: < 2^31)");
+            }
+            int events = (int) result.eventCount();
+            ChunkRecord r;
+            if (record == null) {
+                if (!ledger.wasRecreated()) {
+                    log.warn(
+                            "Buffer {}: chunk file {} is not in the ledger (a crash before its first commit); queued, "
+                                    + "delivery progress zero",
+                            dir,
+                            f.getFileName());
+                }
+                r = new ChunkRecord(
+                        id,
+                        ChunkState.QUEUED,
+                        result.header().createdAtEpochMillis(),
+                        result.dataBytes(),
+                        events,
+                        0,
+                        0,
+                        0,
+                        Progress.NONE);
+            } else {
+                if (record.eventCount() > events && record.state() == ChunkState.QUEUED) {
+                    log.warn(
+                            "Buffer {}: chunk file {} holds {} events, the ledger said {}",
+                            dir,
+                            f.getFileName(),
+                            events,
+                            record.eventCount());
+                }
+                r = new ChunkRecord(
+                        id,
+                        ChunkState.QUEUED,
+                        result.header().createdAtEpochMillis(),
+                        result.dataBytes(),
+                        events,
+                        record.retryCount(),
+                        record.nextAttemptEpochMillis(),
+                        record.firstFailureEpochMillis(),
+                        record.progress());
+            }
+            ledger.put(r);
+            out.put(
+                    id,
+                    new Recovered(FileStoredChunk.sealed(f, id, r.createdAtEpochMillis(), r.sizeBytes(), events), r));
+        }
+        for (ChunkRecord r : unseen.values()) {
+            ledger.remove(r.chunkId());
+            if (r.state() != ChunkState.DELIVERED) {
+                log.warn(
+                        "Buffer {}: the ledger lists chunk {} ({} events) but its file is missing (set aside to failed/ "
+                                + "just before a crash, or removed by hand)",
+                        dir,
+                        ChunkFileFormat.fileName(r.chunkId()),
+                        r.eventCount());
+            }
+        }
         ledger.commit();
-      } catch (RuntimeException e) {
-        log.warn("Buffer {}: final ledger commit failed: {}", dir, e.toString());
-      }
-      try {
-        ledger.close();
-      } catch (RuntimeException e) {
-        log.warn("Buffer {}: closing the ledger failed: {}", dir, e.toString());
-      }
-      ledger = null;
+        if (!out.isEmpty()) {
+            log.info("Buffer {}: recovered {} chunks", dir, out.size());
+        }
+        return new ArrayList<>(out.values());
     }
-    closeLock();
-  }
 
-  /** Closes without the final ledger commit (tests: a crash). */
-  void abort() {
-    if (ledger != null) {
-      try {
-        ledger.close();
-      } catch (RuntimeException e) {
-        log.debug("Buffer {}: abort: {}", dir, e.toString());
-      }
-      ledger = null;
+    @Override
+    public StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) throws IOException {
+        return FileStoredChunk.create(dir, id, createdAtEpochMillis, isPrivate);
     }
-    closeLock();
-  }
 
-  private void closeLock() {
-    try {
-      if (lock != null) {
-        lock.release();
-      }
-      if (lockChannel != null) {
-        lockChannel.close();
-      }
-    } catch (IOException e) {
-      log.warn("Buffer {}: releasing the lock failed: {}", dir, e.toString());
+    @Override
+    public void syncDirectory() throws IOException {
+        fsyncDirectory(dir);
     }
-    lock = null;
-    lockChannel = null;
-  }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    @Override
+    public boolean hasFailedDir() {
+        return true;
+    }
+
+    @Override
+    public String moveToFailed(StoredChunk chunk, String outputId, String reason) throws IOException {
+        return failed.moveWhole((FileStoredChunk) chunk, outputId, reason);
+    }
+
+    @Override
+    public String writeToFailed(Chunk view, String outputId, String reason, Map<Integer, String> reasons)
+            throws IOException {
+        return failed.write(view, outputId, reason, reasons);
+    }
+
+    @Override
+    public void close() {
+        if (ledger != null) {
+            try {
+                ledger.commit();
+            } catch (RuntimeException e) {
+                log.warn("Buffer {}: final ledger commit failed: {}", dir, e.toString());
+            }
+            try {
+                ledger.close();
+            } catch (RuntimeException e) {
+                log.warn("Buffer {}: closing the ledger failed: {}", dir, e.toString());
+            }
+            ledger = null;
+        }
+        closeLock();
+    }
+
+    /** Closes without the final ledger commit (tests: a crash). */
+    void abort() {
+        if (ledger != null) {
+            try {
+                ledger.close();
+            } catch (RuntimeException e) {
+                log.debug("Buffer {}: abort: {}", dir, e.toString());
+            }
+            ledger = null;
+        }
+        closeLock();
+    }
+
+    private void closeLock() {
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException e) {
+            log.warn("Buffer {}: releasing the lock failed: {}", dir, e.toString());
+        }
+        lock = null;
+        lockChannel = null;
+    }
 }

@@ -24,198 +24,207 @@ import org.kinesisaggregator.buffer.ledger.Progress;
  * bounded amount of heap (the page cache does the rest). Thread-safe: cursors are independent.
  */
 final class FileChunkView implements Chunk {
-  static final long WINDOW_BYTES = 1L << 30;
+    static final long WINDOW_BYTES = 1L << 30;
 
-  private final Path path;
-  private final long id;
-  private final long createdAtEpochMillis;
-  private final long dataBytes;
-  private final int eventCount;
-  private final int retryCount;
-  private final Progress progress;
+    private final Path path;
+    private final long id;
+    private final long createdAtEpochMillis;
+    private final long dataBytes;
+    private final int eventCount;
+    private final int retryCount;
+    private final Progress progress;
 
-  FileChunkView(Path path, long id, long createdAtEpochMillis, long dataBytes, int eventCount, int retryCount,
-      Progress progress) {
-    this.path = path;
-    this.id = id;
-    this.createdAtEpochMillis = createdAtEpochMillis;
-    this.dataBytes = dataBytes;
-    this.eventCount = eventCount;
-    this.retryCount = retryCount;
-    this.progress = progress;
-  }
-
-  @Override
-  public String id() {
-    return ChunkFileFormat.idToString(id);
-  }
-
-  @Override
-  public int eventCount() {
-    return eventCount;
-  }
-
-  @Override
-  public long sizeBytes() {
-    return dataBytes;
-  }
-
-  @Override
-  public Instant createdAt() {
-    return Instant.ofEpochMilli(createdAtEpochMillis);
-  }
-
-  @Override
-  public int retryCount() {
-    return retryCount;
-  }
-
-  @Override
-  public boolean isDone(int index) {
-    return progress.isDone(index);
-  }
-
-  @Override
-  public EventCursor events() throws IOException {
-    FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
-    FrameIterator frames = new FrameIterator(channel);
-    EventCursor cursor = EventEntries.cursor(frames, progress::isDone);
-    return new EventCursor() {
-      @Override
-      public boolean next() throws IOException {
-        try {
-          return cursor.next();
-        } catch (UncheckedIOException e) {
-          throw e.getCause();
-        }
-      }
-
-      @Override
-      public int index() {
-        return cursor.index();
-      }
-
-      @Override
-      public String tag() {
-        return cursor.tag();
-      }
-
-      @Override
-      public long epochSecond() {
-        return cursor.epochSecond();
-      }
-
-      @Override
-      public int nanos() {
-        return cursor.nanos();
-      }
-
-      @Override
-      public ByteBuffer record() {
-        return cursor.record();
-      }
-
-      @Override
-      public ByteBuffer entry() {
-        return cursor.entry();
-      }
-
-      @Override
-      public void close() {
-        cursor.close();
-        frames.close();
-      }
-    };
-  }
-
-  @Override
-  public String toString() {
-    return "FileChunk[" + path + ", events=" + eventCount + ", bytes=" + dataBytes + "]";
-  }
-
-  /** Frames of the file, read from read-only mappings. Not thread-safe. */
-  private final class FrameIterator implements Iterator<Frame> {
-    private final FileChannel channel;
-    private ByteBuffer window;
-    private long windowStart;
-    private long position = ChunkFileFormat.HEADER_BYTES;
-    private final long end = ChunkFileFormat.HEADER_BYTES + dataBytes;
-    private int nextIndex;
-    private byte[] lastTagBytes = new byte[0];
-    private String lastTag = "";
-
-    FrameIterator(FileChannel channel) {
-      this.channel = channel;
+    FileChunkView(
+            Path path,
+            long id,
+            long createdAtEpochMillis,
+            long dataBytes,
+            int eventCount,
+            int retryCount,
+            Progress progress) {
+        this.path = path;
+        this.id = id;
+        this.createdAtEpochMillis = createdAtEpochMillis;
+        this.dataBytes = dataBytes;
+        this.eventCount = eventCount;
+        this.retryCount = retryCount;
+        this.progress = progress;
     }
 
     @Override
-    public boolean hasNext() {
-      if (position >= end) {
-        close();
-        return false;
-      }
-      return true;
+    public String id() {
+        return ChunkFileFormat.idToString(id);
     }
 
     @Override
-    public Frame next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      try {
-        ByteBuffer header = slice(position, ChunkFileFormat.FRAME_HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
-        long length = Integer.toUnsignedLong(header.getInt(0));
-        int events = header.getInt(8);
-        int tagLength = Short.toUnsignedInt(header.getShort(12));
-        long frameBytes = ChunkFileFormat.FRAME_PREFIX_BYTES + length;
-        if (position + frameBytes > end || length < 6 + tagLength) {
-          throw new IOException(path + ": frame at position " + position + " of " + frameBytes
-              + " bytes exceeds the chunk's " + end + " bytes; the chunk file changed after it was sealed");
+    public int eventCount() {
+        return eventCount;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return dataBytes;
+    }
+
+    @Override
+    public Instant createdAt() {
+        return Instant.ofEpochMilli(createdAtEpochMillis);
+    }
+
+    @Override
+    public int retryCount() {
+        return retryCount;
+    }
+
+    @Override
+    public boolean isDone(int index) {
+        return progress.isDone(index);
+    }
+
+    @Override
+    public EventCursor events() throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+        FrameIterator frames = new FrameIterator(channel);
+        EventCursor cursor = EventEntries.cursor(frames, progress::isDone);
+        return new EventCursor() {
+            @Override
+            public boolean next() throws IOException {
+                try {
+                    return cursor.next();
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+            }
+
+            @Override
+            public int index() {
+                return cursor.index();
+            }
+
+            @Override
+            public String tag() {
+                return cursor.tag();
+            }
+
+            @Override
+            public long epochSecond() {
+                return cursor.epochSecond();
+            }
+
+            @Override
+            public int nanos() {
+                return cursor.nanos();
+            }
+
+            @Override
+            public ByteBuffer record() {
+                return cursor.record();
+            }
+
+            @Override
+            public ByteBuffer entry() {
+                return cursor.entry();
+            }
+
+            @Override
+            public void close() {
+                cursor.close();
+                frames.close();
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "FileChunk[" + path + ", events=" + eventCount + ", bytes=" + dataBytes + "]";
+    }
+
+    /** Frames of the file, read from read-only mappings. Not thread-safe. */
+    private final class FrameIterator implements Iterator<Frame> {
+        private final FileChannel channel;
+        private ByteBuffer window;
+        private long windowStart;
+        private long position = ChunkFileFormat.HEADER_BYTES;
+        private final long end = ChunkFileFormat.HEADER_BYTES + dataBytes;
+        private int nextIndex;
+        private byte[] lastTagBytes = new byte[0];
+        private String lastTag = "";
+
+        FrameIterator(FileChannel channel) {
+            this.channel = channel;
         }
-        ByteBuffer frame = slice(position, frameBytes);
-        String tag = tag(frame, tagLength);
-        frame.position(ChunkFileFormat.FRAME_HEADER_BYTES + tagLength);
-        Frame f = new Frame(tag, frame.slice().asReadOnlyBuffer(), events, nextIndex);
-        nextIndex += events;
-        position += frameBytes;
-        return f;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
 
-    private String tag(ByteBuffer frame, int tagLength) {
-      ByteBuffer t = frame.duplicate();
-      t.limit(ChunkFileFormat.FRAME_HEADER_BYTES + tagLength).position(ChunkFileFormat.FRAME_HEADER_BYTES);
-      if (t.remaining() == lastTagBytes.length && t.equals(ByteBuffer.wrap(lastTagBytes))) {
-        return lastTag;
-      }
-      lastTagBytes = new byte[tagLength];
-      t.duplicate().get(lastTagBytes);
-      lastTag = StandardCharsets.UTF_8.decode(t).toString();
-      return lastTag;
-    }
-
-    private ByteBuffer slice(long from, long bytes) throws IOException {
-      if (window == null || from < windowStart || from + bytes > windowStart + window.capacity()) {
-        long length = Math.max(bytes, Math.min(WINDOW_BYTES, end - from));
-        if (length > Integer.MAX_VALUE) {
-          throw new IOException(path + ": frame at position " + from + " is " + bytes + " bytes (expected: < 2 GiB)");
+        @Override
+        public boolean hasNext() {
+            if (position >= end) {
+                close();
+                return false;
+            }
+            return true;
         }
-        window = channel.map(FileChannel.MapMode.READ_ONLY, from, length);
-        windowStart = from;
-      }
-      ByteBuffer s = window.duplicate();
-      s.position((int) (from - windowStart)).limit((int) (from - windowStart + bytes));
-      return s.slice();
-    }
 
-    void close() {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // read-only channel: nothing to lose
-      }
+        @Override
+        public Frame next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            try {
+                ByteBuffer header =
+                        slice(position, ChunkFileFormat.FRAME_HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
+                long length = Integer.toUnsignedLong(header.getInt(0));
+                int events = header.getInt(8);
+                int tagLength = Short.toUnsignedInt(header.getShort(12));
+                long frameBytes = ChunkFileFormat.FRAME_PREFIX_BYTES + length;
+                if (position + frameBytes > end || length < 6 + tagLength) {
+                    throw new IOException(path + ": frame at position " + position + " of " + frameBytes
+                            + " bytes exceeds the chunk's " + end
+                            + " bytes; the chunk file changed after it was sealed");
+                }
+                ByteBuffer frame = slice(position, frameBytes);
+                String tag = tag(frame, tagLength);
+                frame.position(ChunkFileFormat.FRAME_HEADER_BYTES + tagLength);
+                Frame f = new Frame(tag, frame.slice().asReadOnlyBuffer(), events, nextIndex);
+                nextIndex += events;
+                position += frameBytes;
+                return f;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private String tag(ByteBuffer frame, int tagLength) {
+            ByteBuffer t = frame.duplicate();
+            t.limit(ChunkFileFormat.FRAME_HEADER_BYTES + tagLength).position(ChunkFileFormat.FRAME_HEADER_BYTES);
+            if (t.remaining() == lastTagBytes.length && t.equals(ByteBuffer.wrap(lastTagBytes))) {
+                return lastTag;
+            }
+            lastTagBytes = new byte[tagLength];
+            t.duplicate().get(lastTagBytes);
+            lastTag = StandardCharsets.UTF_8.decode(t).toString();
+            return lastTag;
+        }
+
+        private ByteBuffer slice(long from, long bytes) throws IOException {
+            if (window == null || from < windowStart || from + bytes > windowStart + window.capacity()) {
+                long length = Math.max(bytes, Math.min(WINDOW_BYTES, end - from));
+                if (length > Integer.MAX_VALUE) {
+                    throw new IOException(
+                            path + ": frame at position " + from + " is " + bytes + " bytes (expected: < 2 GiB)");
+                }
+                window = channel.map(FileChannel.MapMode.READ_ONLY, from, length);
+                windowStart = from;
+            }
+            ByteBuffer s = window.duplicate();
+            s.position((int) (from - windowStart)).limit((int) (from - windowStart + bytes));
+            return s.slice();
+        }
+
+        void close() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // read-only channel: nothing to lose
+            }
+        }
     }
-  }
 }

@@ -11,6 +11,7 @@ import org.kinesisaggregator.buffer.EventTooLargeException;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.ByteBufferInput;
 
 /**
  * Writes an append's events into chunks as frames: one frame when they fit the target's current
@@ -26,179 +27,184 @@ import org.msgpack.core.MessageUnpacker;
  * <p>Not thread-safe: confined to the writer thread ({@link #noteExisting} runs before it starts).
  */
 final class FrameWriter {
-  /** Where an append's frames go: the staged chunk of its key, or a stream's private chunks. */
-  interface Target {
-    /** The chunk to write to now; one is created when there is none. */
-    StoredChunk current() throws IOException;
+    /** Where an append's frames go: the staged chunk of its key, or a stream's private chunks. */
+    interface Target {
+        /** The chunk to write to now; one is created when there is none. */
+        StoredChunk current() throws IOException;
 
-    /** The chunk to write to now, or null when there is none (nothing is created). */
-    StoredChunk currentIfAny();
+        /** The chunk to write to now, or null when there is none (nothing is created). */
+        StoredChunk currentIfAny();
 
-    /** The current chunk takes no more frames; the next {@link #current()} is a new one. */
-    void rollover();
+        /** The current chunk takes no more frames; the next {@link #current()} is a new one. */
+        void rollover();
 
-    /** True when every append seals its chunk (staged chunks under {@code flush_mode immediate}). */
-    boolean sealsEveryAppend();
-  }
-
-  private final String outputId;
-  private final BufferSettings settings;
-  private final Clock clock;
-  private final ChunkStore store;
-  private final BufferState state;
-  private long lastChunkId;
-
-  FrameWriter(String outputId, BufferSettings settings, Clock clock, ChunkStore store, BufferState state) {
-    this.outputId = outputId;
-    this.settings = settings;
-    this.clock = clock;
-    this.store = store;
-    this.state = state;
-  }
-
-  /** Refuses entries that cannot hold {@code eventCount} events (a bug in the caller). */
-  static void checkEntries(ByteBuffer entries, int eventCount, String tag) {
-    if (eventCount < 0 || entries.remaining() < 2 * eventCount) {
-      throw new BufferException("append of tag " + tag + ": " + eventCount + " events in " + entries.remaining()
-          + " bytes (expected: eventCount >= 0 and at least 2 bytes per event); a bug in the caller");
+        /** True when every append seals its chunk (staged chunks under {@code flush_mode immediate}). */
+        boolean sealsEveryAppend();
     }
-  }
 
-  /** The exception an append fails with when its write failed. */
-  BufferException ioFailure(IOException e) {
-    String where = settings.path() == null ? "memory" : settings.path().toString();
-    return new BufferException("append to buffer " + where + " of output " + outputId + " failed: " + e
-        + "; nothing of it was stored (check free disk space and the disk), the forwarder will re-send", e);
-  }
+    private final String outputId;
+    private final BufferSettings settings;
+    private final Clock clock;
+    private final ChunkStore store;
+    private final BufferState state;
+    private long lastChunkId;
 
-  /** A new chunk for a staged target or a stream ({@code isPrivate}), with the next id. */
-  StoredChunk newChunk(boolean isPrivate) throws IOException {
-    long id = nextChunkId();
-    return store.create(id, clock.millis(), isPrivate);
-  }
+    FrameWriter(String outputId, BufferSettings settings, Clock clock, ChunkStore store, BufferState state) {
+        this.outputId = outputId;
+        this.settings = settings;
+        this.clock = clock;
+        this.store = store;
+        this.state = state;
+    }
 
-  /** A chunk found at start-up: new ids are larger. Called before the writer thread starts. */
-  void noteExisting(long chunkId) {
-    lastChunkId = Math.max(lastChunkId, chunkId);
-  }
-
-  private long nextChunkId() {
-    lastChunkId = Math.max(lastChunkId + 1, clock.millis() << 12);
-    return lastChunkId;
-  }
-
-  private boolean fits(StoredChunk c, long frameBytes, long events) {
-    return c.dataBytes + frameBytes <= settings.chunkLimitBytes()
-        && (settings.chunkLimitRecords() == 0 || c.eventCount + events <= settings.chunkLimitRecords());
-  }
-
-  private boolean fitsEmpty(long frameBytes, long events) {
-    return frameBytes <= settings.chunkLimitBytes()
-        && (settings.chunkLimitRecords() == 0 || events <= settings.chunkLimitRecords());
-  }
-
-  /**
-   * Writes the events as one frame when they fit, else split at event boundaries over as many
-   * chunks as needed. All or nothing: on failure every chunk touched is cut back.
-   */
-  void write(String tag, byte[] tagBytes, ByteBuffer entries, int count, Target target, CommitBatch batch)
-      throws IOException {
-    long frameBytes = ChunkFileFormat.frameBytes(tagBytes.length, entries.remaining());
-    List<Object[]> undo = new ArrayList<>();
-    long bytesBefore = batch.bytes;
-    long eventsBefore = batch.events;
-    try {
-      StoredChunk c = target.current();
-      if (fits(c, frameBytes, count)) {
-        writeFrame(c, tagBytes, entries, count, undo, batch);
-      } else if (fitsEmpty(frameBytes, count)) {
-        if (c.eventCount > 0) {
-          target.rollover();
-          c = target.current();
+    /** Refuses entries that cannot hold {@code eventCount} events (a bug in the caller). */
+    static void checkEntries(ByteBuffer entries, int eventCount, String tag) {
+        if (eventCount < 0 || entries.remaining() < 2 * eventCount) {
+            throw new BufferException("append of tag " + tag + ": " + eventCount + " events in " + entries.remaining()
+                    + " bytes (expected: eventCount >= 0 and at least 2 bytes per event); a bug in the caller");
         }
-        writeFrame(c, tagBytes, entries, count, undo, batch);
-      } else {
-        int[] ends = eventEnds(entries, count, tag);
-        int start = 0;
-        for (int i = 0; i < count; i++) {
-          long one = ChunkFileFormat.frameBytes(tagBytes.length, ends[i] - (i == 0 ? 0 : ends[i - 1]));
-          if (one > settings.chunkLimitBytes()) {
-            throw new EventTooLargeException(tag, one, settings.chunkLimitBytes());
-          }
-        }
-        int i = 0;
-        while (i < count) {
-          c = target.current();
-          int j = i;
-          while (j < count && fits(c, ChunkFileFormat.frameBytes(tagBytes.length, ends[j] - start), j - i + 1L)) {
-            j++;
-          }
-          if (j == i) {
-            target.rollover();
-            continue;
-          }
-          ByteBuffer part = entries.duplicate();
-          part.limit(entries.position() + ends[j - 1]).position(entries.position() + start);
-          writeFrame(c, tagBytes, part.slice(), j - i, undo, batch);
-          start = ends[j - 1];
-          i = j;
-          if (i < count) {
-            target.rollover();
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      for (int k = undo.size() - 1; k >= 0; k--) {
-        StoredChunk c = (StoredChunk) undo.get(k)[0];
+    }
+
+    /** The exception an append fails with when its write failed. */
+    BufferException ioFailure(IOException e) {
+        String where = settings.path() == null ? "memory" : settings.path().toString();
+        return new BufferException(
+                "append to buffer " + where + " of output " + outputId + " failed: " + e
+                        + "; nothing of it was stored (check free disk space and the disk), the forwarder will re-send",
+                e);
+    }
+
+    /** A new chunk for a staged target or a stream ({@code isPrivate}), with the next id. */
+    StoredChunk newChunk(boolean isPrivate) throws IOException {
+        long id = nextChunkId();
+        return store.create(id, clock.millis(), isPrivate);
+    }
+
+    /** A chunk found at start-up: new ids are larger. Called before the writer thread starts. */
+    void noteExisting(long chunkId) {
+        lastChunkId = Math.max(lastChunkId, chunkId);
+    }
+
+    private long nextChunkId() {
+        lastChunkId = Math.max(lastChunkId + 1, clock.millis() << 12);
+        return lastChunkId;
+    }
+
+    private boolean fits(StoredChunk c, long frameBytes, long events) {
+        return c.dataBytes + frameBytes <= settings.chunkLimitBytes()
+                && (settings.chunkLimitRecords() == 0 || c.eventCount + events <= settings.chunkLimitRecords());
+    }
+
+    private boolean fitsEmpty(long frameBytes, long events) {
+        return frameBytes <= settings.chunkLimitBytes()
+                && (settings.chunkLimitRecords() == 0 || events <= settings.chunkLimitRecords());
+    }
+
+    /**
+     * Writes the events as one frame when they fit, else split at event boundaries over as many
+     * chunks as needed. All or nothing: on failure every chunk touched is cut back.
+     */
+    void write(String tag, byte[] tagBytes, ByteBuffer entries, int count, Target target, CommitBatch batch)
+            throws IOException {
+        long frameBytes = ChunkFileFormat.frameBytes(tagBytes.length, entries.remaining());
+        List<Object[]> undo = new ArrayList<>();
+        long bytesBefore = batch.bytes;
+        long eventsBefore = batch.events;
         try {
-          c.truncateTo((Long) undo.get(k)[1], (Integer) undo.get(k)[2]);
-        } catch (IOException cut) {
-          e.addSuppressed(cut);
+            StoredChunk c = target.current();
+            if (fits(c, frameBytes, count)) {
+                writeFrame(c, tagBytes, entries, count, undo, batch);
+            } else if (fitsEmpty(frameBytes, count)) {
+                if (c.eventCount > 0) {
+                    target.rollover();
+                    c = target.current();
+                }
+                writeFrame(c, tagBytes, entries, count, undo, batch);
+            } else {
+                int[] ends = eventEnds(entries, count, tag);
+                int start = 0;
+                for (int i = 0; i < count; i++) {
+                    long one = ChunkFileFormat.frameBytes(tagBytes.length, ends[i] - (i == 0 ? 0 : ends[i - 1]));
+                    if (one > settings.chunkLimitBytes()) {
+                        throw new EventTooLargeException(tag, one, settings.chunkLimitBytes());
+                    }
+                }
+                int i = 0;
+                while (i < count) {
+                    c = target.current();
+                    int j = i;
+                    while (j < count
+                            && fits(c, ChunkFileFormat.frameBytes(tagBytes.length, ends[j] - start), j - i + 1L)) {
+                        j++;
+                    }
+                    if (j == i) {
+                        target.rollover();
+                        continue;
+                    }
+                    ByteBuffer part = entries.duplicate();
+                    part.limit(entries.position() + ends[j - 1]).position(entries.position() + start);
+                    writeFrame(c, tagBytes, part.slice(), j - i, undo, batch);
+                    start = ends[j - 1];
+                    i = j;
+                    if (i < count) {
+                        target.rollover();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            for (int k = undo.size() - 1; k >= 0; k--) {
+                StoredChunk c = (StoredChunk) undo.get(k)[0];
+                try {
+                    c.truncateTo((Long) undo.get(k)[1], (Integer) undo.get(k)[2]);
+                } catch (IOException cut) {
+                    e.addSuppressed(cut);
+                }
+            }
+            state.adjustTotals(-(batch.bytes - bytesBefore), batch.privateWrite ? 0 : -(batch.events - eventsBefore));
+            batch.bytes = bytesBefore;
+            batch.events = eventsBefore;
+            throw e;
         }
-      }
-      state.adjustTotals(-(batch.bytes - bytesBefore), batch.privateWrite ? 0 : -(batch.events - eventsBefore));
-      batch.bytes = bytesBefore;
-      batch.events = eventsBefore;
-      throw e;
-    }
-    // seal what is full, or everything under flush_mode immediate
-    StoredChunk last = target.currentIfAny();
-    if (last != null && (target.sealsEveryAppend() || isFull(last))) {
-      target.rollover();
-    }
-  }
-
-  private boolean isFull(StoredChunk c) {
-    double t = settings.chunkFullThreshold();
-    return c.dataBytes >= settings.chunkLimitBytes() * t
-        || (settings.chunkLimitRecords() > 0 && c.eventCount >= settings.chunkLimitRecords() * t);
-  }
-
-  private void writeFrame(StoredChunk c, byte[] tagBytes, ByteBuffer entries, int count, List<Object[]> undo,
-      CommitBatch batch) throws IOException {
-    undo.add(new Object[] {c, c.dataBytes, c.eventCount});
-    ByteBuffer header = ChunkFileFormat.encodeFrameHeader(tagBytes, entries, count);
-    long before = c.dataBytes;
-    c.append(header, entries, count);
-    long written = c.dataBytes - before;
-    batch.bytes += written;
-    batch.events += count;
-    batch.dirty.add(c);
-    state.adjustTotals(written, batch.privateWrite ? 0 : count);
-  }
-
-  /** Byte offsets (relative to the position) where each of the {@code count} entries ends. */
-  private static int[] eventEnds(ByteBuffer entries, int count, String tag) throws IOException {
-    int[] ends = new int[count];
-    try (MessageUnpacker u = MessagePack.newDefaultUnpacker(new org.msgpack.core.buffer.ByteBufferInput(entries.duplicate()))) {
-      for (int i = 0; i < count; i++) {
-        if (!u.hasNext()) {
-          throw new BufferException("append of tag " + tag + ": entries hold " + i + " events (expected: " + count + ")");
+        // seal what is full, or everything under flush_mode immediate
+        StoredChunk last = target.currentIfAny();
+        if (last != null && (target.sealsEveryAppend() || isFull(last))) {
+            target.rollover();
         }
-        u.skipValue();
-        ends[i] = Math.toIntExact(u.getTotalReadBytes());
-      }
     }
-    return ends;
-  }
+
+    private boolean isFull(StoredChunk c) {
+        double t = settings.chunkFullThreshold();
+        return c.dataBytes >= settings.chunkLimitBytes() * t
+                || (settings.chunkLimitRecords() > 0 && c.eventCount >= settings.chunkLimitRecords() * t);
+    }
+
+    private void writeFrame(
+            StoredChunk c, byte[] tagBytes, ByteBuffer entries, int count, List<Object[]> undo, CommitBatch batch)
+            throws IOException {
+        undo.add(new Object[] {c, c.dataBytes, c.eventCount});
+        ByteBuffer header = ChunkFileFormat.encodeFrameHeader(tagBytes, entries, count);
+        long before = c.dataBytes;
+        c.append(header, entries, count);
+        long written = c.dataBytes - before;
+        batch.bytes += written;
+        batch.events += count;
+        batch.dirty.add(c);
+        state.adjustTotals(written, batch.privateWrite ? 0 : count);
+    }
+
+    /** Byte offsets (relative to the position) where each of the {@code count} entries ends. */
+    private static int[] eventEnds(ByteBuffer entries, int count, String tag) throws IOException {
+        int[] ends = new int[count];
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(new ByteBufferInput(entries.duplicate()))) {
+            for (int i = 0; i < count; i++) {
+                if (!u.hasNext()) {
+                    throw new BufferException(
+                            "append of tag " + tag + ": entries hold " + i + " events (expected: " + count + ")");
+                }
+                u.skipValue();
+                ends[i] = Math.toIntExact(u.getTotalReadBytes());
+            }
+        }
+        return ends;
+    }
 }

@@ -7,7 +7,6 @@ import org.kinesisaggregator.buffer.BufferSettings.AckDurability;
 import org.kinesisaggregator.buffer.internal.CommitBatch.PendingPublish;
 import org.kinesisaggregator.buffer.ledger.ChunkState;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The end of a writer round, in this order: under {@code ack_durability fsync}, one fsync per
@@ -24,113 +23,127 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: confined to the writer thread.
  */
 final class GroupCommit {
-  // the engine's log category, as before the engine was split (operators' log settings name it)
-  private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
+    private static final Logger log = BufferEngine.ENGINE_LOG;
 
-  private final String outputId;
-  private final BufferSettings settings;
-  private final ChunkStore store;
-  private final BufferState state;
-  private final BufferLedger ledger;
-  private final BufferMetrics metrics;
-  private final FrameWriter frames;
-  private final StreamedAppends streams;
-  private final DedupWindow dedup;
+    private final String outputId;
+    private final BufferSettings settings;
+    private final ChunkStore store;
+    private final BufferState state;
+    private final BufferLedger ledger;
+    private final BufferMetrics metrics;
+    private final FrameWriter frames;
+    private final StreamedAppends streams;
+    private final DedupWindow dedup;
 
-  GroupCommit(String outputId, BufferSettings settings, ChunkStore store, BufferState state, BufferLedger ledger,
-      BufferMetrics metrics, FrameWriter frames, StreamedAppends streams, DedupWindow dedup) {
-    this.outputId = outputId;
-    this.settings = settings;
-    this.store = store;
-    this.state = state;
-    this.ledger = ledger;
-    this.metrics = metrics;
-    this.frames = frames;
-    this.streams = streams;
-    this.dedup = dedup;
-  }
+    GroupCommit(
+            String outputId,
+            BufferSettings settings,
+            ChunkStore store,
+            BufferState state,
+            BufferLedger ledger,
+            BufferMetrics metrics,
+            FrameWriter frames,
+            StreamedAppends streams,
+            DedupWindow dedup) {
+        this.outputId = outputId;
+        this.settings = settings;
+        this.store = store;
+        this.state = state;
+        this.ledger = ledger;
+        this.metrics = metrics;
+        this.frames = frames;
+        this.streams = streams;
+        this.dedup = dedup;
+    }
 
-  /** The group commit: sync, seal, publish, ledger commit, then complete the futures. */
-  void commit(CommitBatch batch) {
-    IOException failure = null;
-    boolean fsync = settings.ackDurability() == AckDurability.FSYNC;
-    if (fsync) {
-      for (StoredChunk c : batch.dirty) {
-        if (c.isDirty()) {
-          long t0 = System.nanoTime();
-          try {
-            c.sync();
-          } catch (IOException e) {
-            failure = e;
-            log.error("Buffer of output {}: fsync of {} failed: {}", outputId, c.describe(), e.toString());
-          }
-          metrics.fsyncLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-          metrics.fsyncs.increment();
+    /** The group commit: sync, seal, publish, ledger commit, then complete the futures. */
+    void commit(CommitBatch batch) {
+        IOException failure = null;
+        boolean fsync = settings.ackDurability() == AckDurability.FSYNC;
+        if (fsync) {
+            for (StoredChunk c : batch.dirty) {
+                if (c.isDirty()) {
+                    long t0 = System.nanoTime();
+                    try {
+                        c.sync();
+                    } catch (IOException e) {
+                        failure = e;
+                        log.error("Buffer of output {}: fsync of {} failed: {}", outputId, c.describe(), e.toString());
+                    }
+                    metrics.fsyncLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                    metrics.fsyncs.increment();
+                }
+            }
         }
-      }
-    }
-    try {
-      if (batch.newFiles && fsync) {
-        store.syncDirectory();
-      }
-    } catch (IOException e) {
-      failure = e;
-    }
-    if (failure != null) {
-      // The round's appends are refused (no ack): their forwarders re-send with the same chunk ids,
-      // and those re-sends must be stored, not taken for duplicates of frames that may not be on disk.
-      for (byte[] key : batch.dedupKeys) {
-        dedup.forget(key);
-      }
-    }
-    for (ChunkHandle h : batch.toSeal) {
-      seal(h);
-    }
-    for (PendingPublish p : batch.publish) {
-      streams.publish(p);
-    }
-    if (batch.ledgerDirty || !batch.toSeal.isEmpty()) {
-      // The chunk files (synced above) hold the events: a failed ledger commit does not fail the acks.
-      ledger.tryUpdate(ledger::commit, "group commit");
-    }
-    for (int i = 0; i < batch.futures.size(); i++) {
-      if (failure != null && !batch.results.get(i).isDuplicate()) {
-        metrics.appendsRefused.increment();
-        batch.futures.get(i).completeExceptionally(frames.ioFailure(failure));
-      } else {
-        batch.futures.get(i).complete(batch.results.get(i));
-      }
-    }
-    if (!batch.toSeal.isEmpty()) {
-      state.signalFlushWork();
-    }
-  }
-
-  private void seal(ChunkHandle h) {
-    try {
-      h.chunk.seal();
-    } catch (IOException e) {
-      log.error("Buffer of output {}: sealing {} failed: {}; it is queued as it is", outputId, h.chunk.describe(),
-          e.toString());
-    }
-    state.lock.lock();
-    try {
-      if (h.chunk.eventCount == 0) {
-        state.totalBytes -= h.chunk.dataBytes;
         try {
-          h.chunk.delete();
+            if (batch.newFiles && fsync) {
+                store.syncDirectory();
+            }
         } catch (IOException e) {
-          log.warn("Buffer of output {}: deleting empty chunk {} failed: {}", outputId, h.chunk.describe(), e.toString());
+            failure = e;
         }
-        ledger.tryUpdate(() -> ledger.remove(h.chunk.id), "drop empty chunk");
-        return;
-      }
-      h.state = ChunkState.QUEUED;
-      state.queued.put(h.chunk.id, h);
-      ledger.tryUpdate(() -> ledger.put(h.record()), "seal");
-    } finally {
-      state.lock.unlock();
+        if (failure != null) {
+            // The round's appends are refused (no ack): their forwarders re-send with the same chunk ids,
+            // and those re-sends must be stored, not taken for duplicates of frames that may not be on disk.
+            for (byte[] key : batch.dedupKeys) {
+                dedup.forget(key);
+            }
+        }
+        for (ChunkHandle h : batch.toSeal) {
+            seal(h);
+        }
+        for (PendingPublish p : batch.publish) {
+            streams.publish(p);
+        }
+        if (batch.ledgerDirty || !batch.toSeal.isEmpty()) {
+            // The chunk files (synced above) hold the events: a failed ledger commit does not fail the acks.
+            ledger.tryUpdate(ledger::commit, "group commit");
+        }
+        for (int i = 0; i < batch.futures.size(); i++) {
+            if (failure != null && !batch.results.get(i).isDuplicate()) {
+                metrics.appendsRefused.increment();
+                batch.futures.get(i).completeExceptionally(frames.ioFailure(failure));
+            } else {
+                batch.futures.get(i).complete(batch.results.get(i));
+            }
+        }
+        if (!batch.toSeal.isEmpty()) {
+            state.signalFlushWork();
+        }
     }
-    metrics.chunksSealed.increment();
-  }
+
+    private void seal(ChunkHandle h) {
+        try {
+            h.chunk.seal();
+        } catch (IOException e) {
+            log.error(
+                    "Buffer of output {}: sealing {} failed: {}; it is queued as it is",
+                    outputId,
+                    h.chunk.describe(),
+                    e.toString());
+        }
+        state.lock.lock();
+        try {
+            if (h.chunk.eventCount == 0) {
+                state.totalBytes -= h.chunk.dataBytes;
+                try {
+                    h.chunk.delete();
+                } catch (IOException e) {
+                    log.warn(
+                            "Buffer of output {}: deleting empty chunk {} failed: {}",
+                            outputId,
+                            h.chunk.describe(),
+                            e.toString());
+                }
+                ledger.tryUpdate(() -> ledger.remove(h.chunk.id), "drop empty chunk");
+                return;
+            }
+            h.state = ChunkState.QUEUED;
+            state.queued.put(h.chunk.id, h);
+            ledger.tryUpdate(() -> ledger.put(h.record()), "seal");
+        } finally {
+            state.lock.unlock();
+        }
+        metrics.chunksSealed.increment();
+    }
 }

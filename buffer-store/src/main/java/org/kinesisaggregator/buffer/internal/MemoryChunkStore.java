@@ -7,6 +7,7 @@ import java.util.Map;
 import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.ledger.InMemoryLedger;
 import org.kinesisaggregator.buffer.ledger.Ledger;
+import org.kinesisaggregator.buffer.ledger.Progress;
 
 /**
  * The heap store of {@code @type memory}: nothing survives the process. When the settings give a
@@ -14,55 +15,55 @@ import org.kinesisaggregator.buffer.ledger.Ledger;
  * without one they are logged and counted as failed.
  */
 final class MemoryChunkStore implements ChunkStore {
-  private final InMemoryLedger ledger = new InMemoryLedger();
-  private final FailedChunks failed;
+    private final InMemoryLedger ledger = new InMemoryLedger();
+    private final FailedChunks failed;
 
-  MemoryChunkStore(Path pathOrNull) {
-    this.failed = pathOrNull == null ? null : new FailedChunks(pathOrNull.resolve("failed"));
-  }
-
-  @Override
-  public String type() {
-    return "memory";
-  }
-
-  @Override
-  public List<Recovered> open(BufferMetrics metrics) {
-    return List.of();
-  }
-
-  @Override
-  public Ledger ledger() {
-    return ledger;
-  }
-
-  @Override
-  public StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) {
-    return new MemoryStoredChunk(id, createdAtEpochMillis);
-  }
-
-  @Override
-  public void syncDirectory() {}
-
-  @Override
-  public boolean hasFailedDir() {
-    return failed != null;
-  }
-
-  @Override
-  public String moveToFailed(StoredChunk chunk, String outputId, String reason) throws IOException {
-    return writeToFailed(chunk.view(org.kinesisaggregator.buffer.ledger.Progress.NONE, 0), outputId, reason, Map.of());
-  }
-
-  @Override
-  public String writeToFailed(Chunk view, String outputId, String reason, Map<Integer, String> reasons)
-      throws IOException {
-    if (failed == null) {
-      throw new IOException("memory buffer without path: nowhere to keep failed events");
+    MemoryChunkStore(Path pathOrNull) {
+        this.failed = pathOrNull == null ? null : new FailedChunks(pathOrNull.resolve("failed"));
     }
-    return failed.write(view, outputId, reason, reasons);
-  }
 
-  @Override
-  public void close() {}
+    @Override
+    public String type() {
+        return "memory";
+    }
+
+    @Override
+    public List<Recovered> open(BufferMetrics metrics) {
+        return List.of();
+    }
+
+    @Override
+    public Ledger ledger() {
+        return ledger;
+    }
+
+    @Override
+    public StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) {
+        return new MemoryStoredChunk(id, createdAtEpochMillis);
+    }
+
+    @Override
+    public void syncDirectory() {}
+
+    @Override
+    public boolean hasFailedDir() {
+        return failed != null;
+    }
+
+    @Override
+    public String moveToFailed(StoredChunk chunk, String outputId, String reason) throws IOException {
+        return writeToFailed(chunk.view(Progress.NONE, 0), outputId, reason, Map.of());
+    }
+
+    @Override
+    public String writeToFailed(Chunk view, String outputId, String reason, Map<Integer, String> reasons)
+            throws IOException {
+        if (failed == null) {
+            throw new IOException("memory buffer without path: nowhere to keep failed events");
+        }
+        return failed.write(view, outputId, reason, reasons);
+    }
+
+    @Override
+    public void close() {}
 }

@@ -17,73 +17,74 @@ import org.kinesisaggregator.buffer.ledger.Progress;
  * thread until sealed, then read-only (see {@link StoredChunk}).
  */
 final class MemoryStoredChunk extends StoredChunk {
-  private final List<Frame> frames = new ArrayList<>();
+    private final List<Frame> frames = new ArrayList<>();
 
-  MemoryStoredChunk(long id, long createdAtEpochMillis) {
-    super(id, createdAtEpochMillis, 0, 0);
-  }
-
-  @Override
-  void append(ByteBuffer frameHeader, ByteBuffer entries, int events) {
-    ByteBuffer h = frameHeader.duplicate();
-    h.position(ChunkFileFormat.FRAME_HEADER_BYTES);
-    String tag = StandardCharsets.UTF_8.decode(h).toString();
-    // Direct, so that outputs can read the read-only views EventCursor hands out with msgpack-core
-    // (which reads read-only buffers only when they are direct), as they do for mapped chunk files.
-    ByteBuffer copy = ByteBuffer.allocateDirect(entries.remaining());
-    copy.put(entries.duplicate()).flip();
-    frames.add(new Frame(tag, copy.asReadOnlyBuffer(), events, eventCount));
-    dataBytes += frameHeader.remaining() + entries.remaining();
-    eventCount += events;
-  }
-
-  @Override
-  void truncateTo(long bytes, int events) {
-    while (eventCount > events && !frames.isEmpty()) {
-      Frame last = frames.remove(frames.size() - 1);
-      eventCount -= last.eventCount();
-      dataBytes -= ChunkFileFormat.frameBytes(last.tag().getBytes(StandardCharsets.UTF_8).length,
-          last.entries().remaining());
+    MemoryStoredChunk(long id, long createdAtEpochMillis) {
+        super(id, createdAtEpochMillis, 0, 0);
     }
-  }
 
-  @Override
-  void sync() {}
-
-  @Override
-  boolean isDirty() {
-    return false;
-  }
-
-  @Override
-  void seal() {}
-
-  @Override
-  void publish() {}
-
-  List<Frame> frames() {
-    return frames;
-  }
-
-  @Override
-  Chunk view(Progress progress, int retryCount) {
-    InMemoryChunk chunk = new InMemoryChunk(ChunkFileFormat.idToString(id), List.copyOf(frames),
-        Instant.ofEpochMilli(createdAtEpochMillis));
-    BitSet done = progress.toBitSet();
-    for (int i = done.nextSetBit(0); i >= 0; i = done.nextSetBit(i + 1)) {
-      chunk.markDone(i);
+    @Override
+    void append(ByteBuffer frameHeader, ByteBuffer entries, int events) {
+        ByteBuffer h = frameHeader.duplicate();
+        h.position(ChunkFileFormat.FRAME_HEADER_BYTES);
+        String tag = StandardCharsets.UTF_8.decode(h).toString();
+        // Direct, so that outputs can read the read-only views EventCursor hands out with msgpack-core
+        // (which reads read-only buffers only when they are direct), as they do for mapped chunk files.
+        ByteBuffer copy = ByteBuffer.allocateDirect(entries.remaining());
+        copy.put(entries.duplicate()).flip();
+        frames.add(new Frame(tag, copy.asReadOnlyBuffer(), events, eventCount));
+        dataBytes += frameHeader.remaining() + entries.remaining();
+        eventCount += events;
     }
-    chunk.setRetryCount(retryCount);
-    return chunk;
-  }
 
-  @Override
-  void delete() {
-    frames.clear();
-  }
+    @Override
+    void truncateTo(long bytes, int events) {
+        while (eventCount > events && !frames.isEmpty()) {
+            Frame last = frames.remove(frames.size() - 1);
+            eventCount -= last.eventCount();
+            dataBytes -= ChunkFileFormat.frameBytes(
+                    last.tag().getBytes(StandardCharsets.UTF_8).length,
+                    last.entries().remaining());
+        }
+    }
 
-  @Override
-  String describe() {
-    return "memory chunk " + ChunkFileFormat.idToString(id);
-  }
+    @Override
+    void sync() {}
+
+    @Override
+    boolean isDirty() {
+        return false;
+    }
+
+    @Override
+    void seal() {}
+
+    @Override
+    void publish() {}
+
+    List<Frame> frames() {
+        return frames;
+    }
+
+    @Override
+    Chunk view(Progress progress, int retryCount) {
+        InMemoryChunk chunk = new InMemoryChunk(
+                ChunkFileFormat.idToString(id), List.copyOf(frames), Instant.ofEpochMilli(createdAtEpochMillis));
+        BitSet done = progress.toBitSet();
+        for (int i = done.nextSetBit(0); i >= 0; i = done.nextSetBit(i + 1)) {
+            chunk.markDone(i);
+        }
+        chunk.setRetryCount(retryCount);
+        return chunk;
+    }
+
+    @Override
+    void delete() {
+        frames.clear();
+    }
+
+    @Override
+    String describe() {
+        return "memory chunk " + ChunkFileFormat.idToString(id);
+    }
 }

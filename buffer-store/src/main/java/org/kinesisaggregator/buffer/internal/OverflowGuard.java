@@ -6,7 +6,6 @@ import org.kinesisaggregator.buffer.BufferSettings;
 import org.kinesisaggregator.buffer.BufferStats;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the buffer within {@code total_limit_size} and {@code queue_limit_length} before an append
@@ -18,105 +17,118 @@ import org.slf4j.LoggerFactory;
  * {@link BufferState#lock}; a chunk it drops is marked in flight first, so no flush thread takes it.
  */
 final class OverflowGuard {
-  // the engine's log category, as before the engine was split (operators' log settings name it)
-  private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
+    private static final Logger log = BufferEngine.ENGINE_LOG;
 
-  private final String outputId;
-  private final BufferSettings settings;
-  private final BufferState state;
-  private final BufferMetrics metrics;
-  private final ChunkDisposal disposal;
+    private final String outputId;
+    private final BufferSettings settings;
+    private final BufferState state;
+    private final BufferMetrics metrics;
+    private final ChunkDisposal disposal;
 
-  OverflowGuard(String outputId, BufferSettings settings, BufferState state, BufferMetrics metrics,
-      ChunkDisposal disposal) {
-    this.outputId = outputId;
-    this.settings = settings;
-    this.state = state;
-    this.metrics = metrics;
-    this.disposal = disposal;
-  }
-
-  /**
-   * Makes room for {@code bytes} under {@code overflow_action}: true when there is room, false when
-   * the request must wait (block); throws {@link BufferOverflowException} when it is refused.
-   */
-  boolean makeRoom(long bytes, String tag) throws IOException {
-    if (bytes > settings.totalLimitBytes()) {
-      throw new BufferOverflowException("append of tag " + tag + " is " + bytes + " bytes, more than total_limit_size "
-          + settings.totalLimitBytes() + " of output " + outputId + "; raise total_limit_size or send smaller messages");
+    OverflowGuard(
+            String outputId,
+            BufferSettings settings,
+            BufferState state,
+            BufferMetrics metrics,
+            ChunkDisposal disposal) {
+        this.outputId = outputId;
+        this.settings = settings;
+        this.state = state;
+        this.metrics = metrics;
+        this.disposal = disposal;
     }
-    while (!hasRoom(bytes)) {
-      switch (settings.overflowAction()) {
-        case BLOCK -> {
-          return false;
+
+    /**
+     * Makes room for {@code bytes} under {@code overflow_action}: true when there is room, false when
+     * the request must wait (block); throws {@link BufferOverflowException} when it is refused.
+     */
+    boolean makeRoom(long bytes, String tag) throws IOException {
+        if (bytes > settings.totalLimitBytes()) {
+            throw new BufferOverflowException("append of tag " + tag + " is " + bytes
+                    + " bytes, more than total_limit_size " + settings.totalLimitBytes() + " of output " + outputId
+                    + "; raise total_limit_size or send smaller messages");
         }
-        case DROP_OLDEST_CHUNK -> {
-          if (!dropOldestChunk()) {
-            throw overflow(bytes, tag, "; no queued chunk could be dropped (all in delivery, or moving the oldest "
-                + "to failed/ failed: see the log)");
-          }
+        while (!hasRoom(bytes)) {
+            switch (settings.overflowAction()) {
+                case BLOCK -> {
+                    return false;
+                }
+                case DROP_OLDEST_CHUNK -> {
+                    if (!dropOldestChunk()) {
+                        throw overflow(
+                                bytes,
+                                tag,
+                                "; no queued chunk could be dropped (all in delivery, or moving the oldest "
+                                        + "to failed/ failed: see the log)");
+                    }
+                }
+                default -> throw overflow(bytes, tag, "");
+            }
         }
-        default -> throw overflow(bytes, tag, "");
-      }
+        return true;
     }
-    return true;
-  }
 
-  private BufferOverflowException overflow(long bytes, String tag, String extra) {
-    BufferStats s = state.stats();
-    return new BufferOverflowException("buffer of output " + outputId + " is full (" + s.totalBytes() + " of "
-        + settings.totalLimitBytes() + " bytes, " + s.queuedChunks() + " queued chunks"
-        + (settings.queueLimitLength() > 0 ? " of queue_limit_length " + settings.queueLimitLength() : "")
-        + "): append of " + bytes + " bytes of tag " + tag + " refused (overflow_action throw_exception)" + extra
-        + "; the forwarder gets no ack and re-sends; check that the output delivers");
-  }
-
-  private boolean hasRoom(long bytes) {
-    state.lock.lock();
-    try {
-      if (state.totalBytes + bytes > settings.totalLimitBytes()) {
-        return false;
-      }
-      return settings.queueLimitLength() == 0 || state.queued.size() < settings.queueLimitLength();
-    } finally {
-      state.lock.unlock();
+    private BufferOverflowException overflow(long bytes, String tag, String extra) {
+        BufferStats s = state.stats();
+        return new BufferOverflowException("buffer of output " + outputId + " is full (" + s.totalBytes() + " of "
+                + settings.totalLimitBytes() + " bytes, " + s.queuedChunks() + " queued chunks"
+                + (settings.queueLimitLength() > 0 ? " of queue_limit_length " + settings.queueLimitLength() : "")
+                + "): append of " + bytes + " bytes of tag " + tag + " refused (overflow_action throw_exception)"
+                + extra
+                + "; the forwarder gets no ack and re-sends; check that the output delivers");
     }
-  }
 
-  private boolean dropOldestChunk() throws IOException {
-    ChunkHandle victim = null;
-    state.lock.lock();
-    try {
-      for (ChunkHandle h : state.queued.values()) {
-        if (!h.inFlight) {
-          victim = h;
-          h.inFlight = true;
-          break;
+    private boolean hasRoom(long bytes) {
+        state.lock.lock();
+        try {
+            if (state.totalBytes + bytes > settings.totalLimitBytes()) {
+                return false;
+            }
+            return settings.queueLimitLength() == 0 || state.queued.size() < settings.queueLimitLength();
+        } finally {
+            state.lock.unlock();
         }
-      }
-    } finally {
-      state.lock.unlock();
     }
-    if (victim == null) {
-      return false;
+
+    private boolean dropOldestChunk() throws IOException {
+        ChunkHandle victim = null;
+        state.lock.lock();
+        try {
+            for (ChunkHandle h : state.queued.values()) {
+                if (!h.inFlight) {
+                    victim = h;
+                    h.inFlight = true;
+                    break;
+                }
+            }
+        } finally {
+            state.lock.unlock();
+        }
+        if (victim == null) {
+            return false;
+        }
+        int events = victim.pendingEvents();
+        String where = disposal.setAside(victim, "dropped by overflow_action drop_oldest_chunk: buffer full");
+        if (where == null) {
+            // kept: it stays queued, for the flush threads to take again
+            state.lock.lock();
+            try {
+                victim.inFlight = false;
+                state.flushWork.signalAll();
+            } finally {
+                state.lock.unlock();
+            }
+            return false;
+        }
+        metrics.chunksDropped.increment();
+        metrics.eventsDropped.increment(events);
+        log.warn(
+                "Buffer of output {} full: dropped the oldest chunk {} ({} events, overflow_action drop_oldest_chunk); "
+                        + "kept in {}",
+                outputId,
+                ChunkFileFormat.idToString(victim.chunk.id),
+                events,
+                where);
+        return true;
     }
-    int events = victim.pendingEvents();
-    String where = disposal.setAside(victim, "dropped by overflow_action drop_oldest_chunk: buffer full");
-    if (where == null) {
-      // kept: it stays queued, for the flush threads to take again
-      state.lock.lock();
-      try {
-        victim.inFlight = false;
-        state.flushWork.signalAll();
-      } finally {
-        state.lock.unlock();
-      }
-      return false;
-    }
-    metrics.chunksDropped.increment();
-    metrics.eventsDropped.increment(events);
-    log.warn("Buffer of output {} full: dropped the oldest chunk {} ({} events, overflow_action drop_oldest_chunk); "
-        + "kept in {}", outputId, ChunkFileFormat.idToString(victim.chunk.id), events, where);
-    return true;
-  }
 }

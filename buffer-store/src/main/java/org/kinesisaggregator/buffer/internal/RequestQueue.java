@@ -21,101 +21,101 @@ import org.kinesisaggregator.buffer.BufferException;
  * <p>Thread-safe. The gate opens once ({@link #open}, before the writer starts) and closes once.
  */
 final class RequestQueue {
-  /** The writer thread finishes its round and stops. */
-  static final Object STOP = new Object();
-  /** Wakes the writer thread: room freed, blocked appends may go on. */
-  static final Object WAKE = new Object();
+    /** The writer thread finishes its round and stops. */
+    static final Object STOP = new Object();
+    /** Wakes the writer thread: room freed, blocked appends may go on. */
+    static final Object WAKE = new Object();
 
-  private final String outputId;
-  private final LinkedBlockingQueue<Object> requests = new LinkedBlockingQueue<>();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile boolean accepting;
-  private Thread writer;
+    private final String outputId;
+    private final LinkedBlockingQueue<Object> requests = new LinkedBlockingQueue<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean accepting;
+    private Thread writer;
 
-  RequestQueue(String outputId) {
-    this.outputId = outputId;
-  }
-
-  /** Opens the gate; {@code writer} will take the requests. Called once, before the writer starts. */
-  void open(Thread writer) {
-    accepting = true;
-    this.writer = writer;
-  }
-
-  boolean isAccepting() {
-    return accepting;
-  }
-
-  /** The writer thread failed: requests are refused from now on. */
-  void stopAccepting() {
-    accepting = false;
-  }
-
-  /** Closes the gate. True for the one call that closed it. */
-  boolean close() {
-    if (!closed.compareAndSet(false, true)) {
-      return false;
+    RequestQueue(String outputId) {
+        this.outputId = outputId;
     }
-    accepting = false;
-    return true;
-  }
 
-  /** Adds a caller's request; fails it at once when the buffer is closed and no writer is left. */
-  void enqueue(Object r) {
-    requests.add(r);
-    if ((closed.get() || !accepting) && !writerAlive() && requests.remove(r)) {
-      fail(r, notAccepting());
+    /** Opens the gate; {@code writer} will take the requests. Called once, before the writer starts. */
+    void open(Thread writer) {
+        accepting = true;
+        this.writer = writer;
     }
-  }
 
-  /** Adds {@link #STOP}, {@link #WAKE} or an abandon, which need no answer. */
-  void add(Object r) {
-    requests.add(r);
-  }
-
-  Object poll(long timeoutMillis) throws InterruptedException {
-    return requests.poll(timeoutMillis, TimeUnit.MILLISECONDS);
-  }
-
-  Object poll() {
-    return requests.poll();
-  }
-
-  /** Fails every request still queued with {@code e}. */
-  void failAll(Throwable e) {
-    Object r;
-    while ((r = requests.poll()) != null) {
-      fail(r, e);
+    boolean isAccepting() {
+        return accepting;
     }
-  }
 
-  BufferException notAccepting() {
-    return new BufferException("buffer of output " + outputId + " is " + (closed.get() ? "closed" : "not started")
-        + "; the append was not stored");
-  }
-
-  /** Completes the request's future exceptionally (requests without one are dropped). */
-  static void fail(Object r, Throwable e) {
-    if (r instanceof AppendRequest a) {
-      a.future.completeExceptionally(e);
-    } else if (r instanceof PieceRequest p) {
-      p.future.completeExceptionally(e);
-    } else if (r instanceof CommitRequest c) {
-      c.future.completeExceptionally(e);
+    /** The writer thread failed: requests are refused from now on. */
+    void stopAccepting() {
+        accepting = false;
     }
-  }
 
-  private boolean writerAlive() {
-    Thread w = writer;
-    return w != null && w.isAlive();
-  }
+    /** Closes the gate. True for the one call that closed it. */
+    boolean close() {
+        if (!closed.compareAndSet(false, true)) {
+            return false;
+        }
+        accepting = false;
+        return true;
+    }
 
-  record AppendRequest(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey,
-      CompletableFuture<AppendResult> future) {}
+    /** Adds a caller's request; fails it at once when the buffer is closed and no writer is left. */
+    void enqueue(Object r) {
+        requests.add(r);
+        if ((closed.get() || !accepting) && !writerAlive() && requests.remove(r)) {
+            fail(r, notAccepting());
+        }
+    }
 
-  record PieceRequest(Stream stream, ByteBuffer entries, int eventCount, CompletableFuture<Void> future) {}
+    /** Adds {@link #STOP}, {@link #WAKE} or an abandon, which need no answer. */
+    void add(Object r) {
+        requests.add(r);
+    }
 
-  record CommitRequest(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
+    Object poll(long timeoutMillis) throws InterruptedException {
+        return requests.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
 
-  record AbandonRequest(Stream stream) {}
+    Object poll() {
+        return requests.poll();
+    }
+
+    /** Fails every request still queued with {@code e}. */
+    void failAll(Throwable e) {
+        Object r;
+        while ((r = requests.poll()) != null) {
+            fail(r, e);
+        }
+    }
+
+    BufferException notAccepting() {
+        return new BufferException("buffer of output " + outputId + " is " + (closed.get() ? "closed" : "not started")
+                + "; the append was not stored");
+    }
+
+    /** Completes the request's future exceptionally (requests without one are dropped). */
+    static void fail(Object r, Throwable e) {
+        if (r instanceof AppendRequest a) {
+            a.future.completeExceptionally(e);
+        } else if (r instanceof PieceRequest p) {
+            p.future.completeExceptionally(e);
+        } else if (r instanceof CommitRequest c) {
+            c.future.completeExceptionally(e);
+        }
+    }
+
+    private boolean writerAlive() {
+        Thread w = writer;
+        return w != null && w.isAlive();
+    }
+
+    record AppendRequest(
+            String tag, ByteBuffer entries, int eventCount, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
+
+    record PieceRequest(Stream stream, ByteBuffer entries, int eventCount, CompletableFuture<Void> future) {}
+
+    record CommitRequest(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
+
+    record AbandonRequest(Stream stream) {}
 }

@@ -14,45 +14,45 @@ import org.kinesisaggregator.buffer.ledger.Progress;
  * are volatile so that {@code stats()} can read them from any thread.
  */
 public abstract class StoredChunk {
-  final long id;
-  final long createdAtEpochMillis;
-  volatile long dataBytes;
-  volatile int eventCount;
+    final long id;
+    final long createdAtEpochMillis;
+    volatile long dataBytes;
+    volatile int eventCount;
 
-  StoredChunk(long id, long createdAtEpochMillis, long dataBytes, int eventCount) {
-    this.id = id;
-    this.createdAtEpochMillis = createdAtEpochMillis;
-    this.dataBytes = dataBytes;
-    this.eventCount = eventCount;
-  }
+    StoredChunk(long id, long createdAtEpochMillis, long dataBytes, int eventCount) {
+        this.id = id;
+        this.createdAtEpochMillis = createdAtEpochMillis;
+        this.dataBytes = dataBytes;
+        this.eventCount = eventCount;
+    }
 
-  /**
-   * Appends one frame: the encoded frame header with tag, then the entries. On failure nothing of
-   * the frame remains (the file is cut back) and the exception is rethrown.
-   */
-  abstract void append(ByteBuffer frameHeader, ByteBuffer entries, int events) throws IOException;
+    /**
+     * Appends one frame: the encoded frame header with tag, then the entries. On failure nothing of
+     * the frame remains (the file is cut back) and the exception is rethrown.
+     */
+    abstract void append(ByteBuffer frameHeader, ByteBuffer entries, int events) throws IOException;
 
-  /** Cuts the chunk back to an earlier size (rolling back an append that failed half way). */
-  abstract void truncateTo(long bytes, int events) throws IOException;
+    /** Cuts the chunk back to an earlier size (rolling back an append that failed half way). */
+    abstract void truncateTo(long bytes, int events) throws IOException;
 
-  /** Makes every append so far durable (fsync); a no-op when nothing changed. */
-  abstract void sync() throws IOException;
+    /** Makes every append so far durable (fsync); a no-op when nothing changed. */
+    abstract void sync() throws IOException;
 
-  /** True when appends happened since the last {@link #sync}. */
-  abstract boolean isDirty();
+    /** True when appends happened since the last {@link #sync}. */
+    abstract boolean isDirty();
 
-  /** No more appends: syncs and releases the write handle. Idempotent. */
-  abstract void seal() throws IOException;
+    /** No more appends: syncs and releases the write handle. Idempotent. */
+    abstract void seal() throws IOException;
 
-  /** Makes a streamed append's private chunk a normal one (rename). */
-  abstract void publish() throws IOException;
+    /** Makes a streamed append's private chunk a normal one (rename). */
+    abstract void publish() throws IOException;
 
-  /** A read view for an output; the events done in {@code progress} are skipped. */
-  abstract Chunk view(Progress progress, int retryCount);
+    /** A read view for an output; the events done in {@code progress} are skipped. */
+    abstract Chunk view(Progress progress, int retryCount);
 
-  /** Removes the content. Idempotent. */
-  abstract void delete() throws IOException;
+    /** Removes the content. Idempotent. */
+    abstract void delete() throws IOException;
 
-  /** For logs: the file, or "memory chunk X". */
-  abstract String describe();
+    /** For logs: the file, or "memory chunk X". */
+    abstract String describe();
 }

@@ -17,61 +17,63 @@ import org.kinesisaggregator.buffer.StreamedAppend;
  * writer thread only.
  */
 final class Stream implements StreamedAppend {
-  final String tag;
-  private final RequestQueue requests;
-  private final AtomicBoolean finished = new AtomicBoolean();
-  private final AtomicBoolean abandonRequested = new AtomicBoolean();
-  // writer thread
-  final List<StoredChunk> privates = new ArrayList<>();
-  StoredChunk current;
-  long bytes;
-  long events;
-  boolean abandoned;
+    final String tag;
+    private final RequestQueue requests;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicBoolean abandonRequested = new AtomicBoolean();
+    // writer thread
+    final List<StoredChunk> privates = new ArrayList<>();
+    StoredChunk current;
+    long bytes;
+    long events;
+    boolean abandoned;
 
-  Stream(String tag, RequestQueue requests) {
-    this.tag = tag;
-    this.requests = requests;
-  }
+    Stream(String tag, RequestQueue requests) {
+        this.tag = tag;
+        this.requests = requests;
+    }
 
-  @Override
-  public CompletableFuture<Void> write(ByteBuffer entries, int eventCount) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    if (!requests.isAccepting()) {
-      f.completeExceptionally(requests.notAccepting());
-    } else if (finished.get() || abandonRequested.get()) {
-      f.completeExceptionally(new IllegalStateException("stream of tag " + tag + " already committed or abandoned"));
-    } else {
-      requests.enqueue(new RequestQueue.PieceRequest(this, entries, eventCount, f));
+    @Override
+    public CompletableFuture<Void> write(ByteBuffer entries, int eventCount) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        if (!requests.isAccepting()) {
+            f.completeExceptionally(requests.notAccepting());
+        } else if (finished.get() || abandonRequested.get()) {
+            f.completeExceptionally(
+                    new IllegalStateException("stream of tag " + tag + " already committed or abandoned"));
+        } else {
+            requests.enqueue(new RequestQueue.PieceRequest(this, entries, eventCount, f));
+        }
+        return f;
     }
-    return f;
-  }
 
-  @Override
-  public CompletableFuture<AppendResult> commit(byte[] dedupKey) {
-    CompletableFuture<AppendResult> f = new CompletableFuture<>();
-    if (!requests.isAccepting()) {
-      f.completeExceptionally(requests.notAccepting());
-      abandon();
-    } else if (abandonRequested.get() || !finished.compareAndSet(false, true)) {
-      f.completeExceptionally(new IllegalStateException("stream of tag " + tag + " already committed or abandoned"));
-    } else {
-      requests.enqueue(new RequestQueue.CommitRequest(this, dedupKey == null ? null : dedupKey.clone(), f));
+    @Override
+    public CompletableFuture<AppendResult> commit(byte[] dedupKey) {
+        CompletableFuture<AppendResult> f = new CompletableFuture<>();
+        if (!requests.isAccepting()) {
+            f.completeExceptionally(requests.notAccepting());
+            abandon();
+        } else if (abandonRequested.get() || !finished.compareAndSet(false, true)) {
+            f.completeExceptionally(
+                    new IllegalStateException("stream of tag " + tag + " already committed or abandoned"));
+        } else {
+            requests.enqueue(new RequestQueue.CommitRequest(this, dedupKey == null ? null : dedupKey.clone(), f));
+        }
+        return f;
     }
-    return f;
-  }
 
-  /**
-   * Drops what was written. After {@link #commit} it does nothing: the commit is the point of no
-   * return (otherwise the writer would delete private files the commit is about to publish and
-   * count their bytes off twice).
-   */
-  @Override
-  public void abandon() {
-    if (finished.get()) {
-      return;
+    /**
+     * Drops what was written. After {@link #commit} it does nothing: the commit is the point of no
+     * return (otherwise the writer would delete private files the commit is about to publish and
+     * count their bytes off twice).
+     */
+    @Override
+    public void abandon() {
+        if (finished.get()) {
+            return;
+        }
+        if (abandonRequested.compareAndSet(false, true)) {
+            requests.add(new RequestQueue.AbandonRequest(this));
+        }
     }
-    if (abandonRequested.compareAndSet(false, true)) {
-      requests.add(new RequestQueue.AbandonRequest(this));
-    }
-  }
 }

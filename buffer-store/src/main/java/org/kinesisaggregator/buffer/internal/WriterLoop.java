@@ -16,7 +16,6 @@ import org.kinesisaggregator.buffer.internal.RequestQueue.CommitRequest;
 import org.kinesisaggregator.buffer.internal.RequestQueue.PieceRequest;
 import org.kinesisaggregator.buffer.ledger.ChunkState;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The writer thread ({@code buffer-writer-<output>}). Each round it takes what the
@@ -33,271 +32,285 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: {@link #run} is the writer thread; {@link #failBlocked} runs after it ended.
  */
 final class WriterLoop implements Runnable {
-  // the engine's log category, as before the engine was split (operators' log settings name it)
-  private static final Logger log = LoggerFactory.getLogger(BufferEngine.class);
-  private static final int MAX_REQUESTS_PER_BATCH = 100_000;
-  private static final long MAX_BYTES_PER_BATCH = 256L * 1024 * 1024;
+    private static final Logger log = BufferEngine.ENGINE_LOG;
+    private static final int MAX_REQUESTS_PER_BATCH = 100_000;
+    private static final long MAX_BYTES_PER_BATCH = 256L * 1024 * 1024;
 
-  private final String outputId;
-  private final BufferSettings settings;
-  private final Clock clock;
-  private final ChunkStore store;
-  private final BufferState state;
-  private final RequestQueue requests;
-  private final BufferLedger ledger;
-  private final BufferMetrics metrics;
-  private final DedupWindow dedup;
-  private final FrameWriter frames;
-  private final OverflowGuard overflow;
-  private final StreamedAppends streams;
-  private final GroupCommit groupCommit;
-  private final ArrayDeque<Object> blocked = new ArrayDeque<>();
+    private final String outputId;
+    private final BufferSettings settings;
+    private final Clock clock;
+    private final ChunkStore store;
+    private final BufferState state;
+    private final RequestQueue requests;
+    private final BufferLedger ledger;
+    private final BufferMetrics metrics;
+    private final DedupWindow dedup;
+    private final FrameWriter frames;
+    private final OverflowGuard overflow;
+    private final StreamedAppends streams;
+    private final GroupCommit groupCommit;
+    private final ArrayDeque<Object> blocked = new ArrayDeque<>();
 
-  WriterLoop(String outputId, BufferSettings settings, Clock clock, ChunkStore store, BufferState state,
-      RequestQueue requests, BufferLedger ledger, BufferMetrics metrics, DedupWindow dedup, FrameWriter frames,
-      OverflowGuard overflow, StreamedAppends streams, GroupCommit groupCommit) {
-    this.outputId = outputId;
-    this.settings = settings;
-    this.clock = clock;
-    this.store = store;
-    this.state = state;
-    this.requests = requests;
-    this.ledger = ledger;
-    this.metrics = metrics;
-    this.dedup = dedup;
-    this.frames = frames;
-    this.overflow = overflow;
-    this.streams = streams;
-    this.groupCommit = groupCommit;
-  }
-
-  /** The writer thread's loop: rounds until {@link RequestQueue#STOP} (or an unexpected failure). */
-  @Override
-  public void run() {
-    boolean stopping = false;
-    try {
-      while (!stopping) {
-        Object r = requests.poll(writerWaitMillis());
-        CommitBatch batch = new CommitBatch();
-        int n = 0;
-        while (r != null) {
-          if (r == RequestQueue.STOP) {
-            stopping = true;
-            break;
-          }
-          if (r != RequestQueue.WAKE) {
-            handle(r, batch);
-          }
-          if (++n >= MAX_REQUESTS_PER_BATCH || batch.bytes >= MAX_BYTES_PER_BATCH) {
-            break;
-          }
-          r = requests.poll();
-        }
-        try {
-          retryBlocked(batch);
-          if (!state.halted) {
-            sealDue(batch, stopping);
-          }
-          dedup.expire();
-        } catch (RuntimeException e) {
-          log.error("Buffer of output {}: writer round failed: {}; continuing", outputId, e.toString(), e);
-        }
-        groupCommit.commit(batch);
-      }
-      BufferException closing = new BufferException("buffer of output " + outputId
-          + " is closing; the append was not stored and gets no ack");
-      failBlocked(closing);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable t) {
-      log.error("Buffer of output {}: writer thread failed; appends are refused from now on", outputId, t);
-      requests.stopAccepting();
-      BufferException dead = new BufferException("buffer of output " + outputId + ": writer thread failed (" + t
-          + "); see the log, then restart", t);
-      failBlocked(dead);
-      requests.failAll(dead);
-    }
-  }
-
-  private long writerWaitMillis() {
-    long wait = settings.flushThreadInterval().toMillis();
-    if (settings.flushMode() != FlushMode.LAZY && settings.flushMode() != FlushMode.IMMEDIATE) {
-      wait = Math.min(wait, settings.flushInterval().toMillis());
-    }
-    return Math.max(1, wait);
-  }
-
-  private void handle(Object r, CommitBatch batch) {
-    if (r instanceof AbandonRequest a) {
-      streams.abandon(a.stream());
-      return;
-    }
-    if (!blocked.isEmpty()) {
-      blocked.add(r);
-      return;
-    }
-    if (!process(r, batch)) {
-      blocked.add(r);
-    }
-  }
-
-  private void retryBlocked(CommitBatch batch) {
-    while (!blocked.isEmpty()) {
-      if (!process(blocked.peek(), batch)) {
-        return;
-      }
-      blocked.poll();
-    }
-  }
-
-  /** Returns false when the request must wait for room (overflow_action block). */
-  private boolean process(Object r, CommitBatch batch) {
-    if (r instanceof AppendRequest a) {
-      return processAppend(a, batch);
-    } else if (r instanceof PieceRequest p) {
-      return streams.processPiece(p, batch);
-    } else if (r instanceof CommitRequest c) {
-      streams.processCommit(c, batch);
-    }
-    return true;
-  }
-
-  private boolean processAppend(AppendRequest a, CommitBatch batch) {
-    try {
-      if (dedup.isDuplicate(a.dedupKey())) {
-        metrics.appendsDuplicate.increment();
-        batch.complete(a.future(), AppendResult.duplicate());
-        return true;
-      }
-      if (a.eventCount() == 0) {
-        // nothing to store: an empty frame would read as an impossible one at recovery
-        batch.complete(a.future(), AppendResult.stored(0));
-        return true;
-      }
-      FrameWriter.checkEntries(a.entries(), a.eventCount(), a.tag());
-      byte[] tagBytes = ChunkFileFormat.tagBytes(a.tag());
-      long bytes = ChunkFileFormat.frameBytes(tagBytes.length, a.entries().remaining());
-      if (!overflow.makeRoom(bytes, a.tag())) {
-        return false;
-      }
-      String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag() : "";
-      StagedTarget target = new StagedTarget(key, batch);
-      frames.write(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch);
-      if (a.dedupKey() != null) {
-        batch.ledgerDirty |= dedup.remember(a.dedupKey());
-      }
-      metrics.appendsStored.increment();
-      metrics.appendBytes.increment(a.entries().remaining());
-      metrics.appendEvents.increment(a.eventCount());
-      AppendResult result = AppendResult.stored(a.eventCount());
-      if (settings.ackDurability() == AckDurability.WRITE || "memory".equals(store.type())) {
-        a.future().complete(result);
-      } else {
-        batch.complete(a.future(), result);
-        if (a.dedupKey() != null) {
-          batch.dedupKeys.add(a.dedupKey());
-        }
-      }
-    } catch (BufferException e) {
-      metrics.appendsRefused.increment();
-      a.future().completeExceptionally(e);
-    } catch (IOException e) {
-      metrics.appendsRefused.increment();
-      a.future().completeExceptionally(frames.ioFailure(e));
-    } catch (RuntimeException e) {
-      metrics.appendsRefused.increment();
-      a.future().completeExceptionally(new BufferException("append of tag " + a.tag() + " to output " + outputId
-          + " refused: " + e.getMessage(), e));
-    }
-    return true;
-  }
-
-  /** The staged chunk of a key ({@code chunk_keys}) as the target of an append; created when missing. */
-  private final class StagedTarget implements FrameWriter.Target {
-    private final String key;
-    private final CommitBatch batch;
-
-    StagedTarget(String key, CommitBatch batch) {
-      this.key = key;
-      this.batch = batch;
+    WriterLoop(
+            String outputId,
+            BufferSettings settings,
+            Clock clock,
+            ChunkStore store,
+            BufferState state,
+            RequestQueue requests,
+            BufferLedger ledger,
+            BufferMetrics metrics,
+            DedupWindow dedup,
+            FrameWriter frames,
+            OverflowGuard overflow,
+            StreamedAppends streams,
+            GroupCommit groupCommit) {
+        this.outputId = outputId;
+        this.settings = settings;
+        this.clock = clock;
+        this.store = store;
+        this.state = state;
+        this.requests = requests;
+        this.ledger = ledger;
+        this.metrics = metrics;
+        this.dedup = dedup;
+        this.frames = frames;
+        this.overflow = overflow;
+        this.streams = streams;
+        this.groupCommit = groupCommit;
     }
 
+    /** The writer thread's loop: rounds until {@link RequestQueue#STOP} (or an unexpected failure). */
     @Override
-    public StoredChunk current() throws IOException {
-      ChunkHandle h = state.staged(key);
-      if (h == null) {
-        StoredChunk chunk = frames.newChunk(false);
-        h = new ChunkHandle(chunk, key);
-        h.state = ChunkState.STAGED;
-        ChunkHandle created = h;
-        ledger.tryUpdate(() -> ledger.put(created.record()), "new chunk");
-        batch.ledgerDirty = true;
-        batch.newFiles = true;
+    public void run() {
+        boolean stopping = false;
+        try {
+            while (!stopping) {
+                Object r = requests.poll(writerWaitMillis());
+                CommitBatch batch = new CommitBatch();
+                int n = 0;
+                while (r != null) {
+                    if (r == RequestQueue.STOP) {
+                        stopping = true;
+                        break;
+                    }
+                    if (r != RequestQueue.WAKE) {
+                        handle(r, batch);
+                    }
+                    if (++n >= MAX_REQUESTS_PER_BATCH || batch.bytes >= MAX_BYTES_PER_BATCH) {
+                        break;
+                    }
+                    r = requests.poll();
+                }
+                try {
+                    retryBlocked(batch);
+                    if (!state.halted) {
+                        sealDue(batch, stopping);
+                    }
+                    dedup.expire();
+                } catch (RuntimeException e) {
+                    log.error("Buffer of output {}: writer round failed: {}; continuing", outputId, e.toString(), e);
+                }
+                groupCommit.commit(batch);
+            }
+            BufferException closing = new BufferException(
+                    "buffer of output " + outputId + " is closing; the append was not stored and gets no ack");
+            failBlocked(closing);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            log.error("Buffer of output {}: writer thread failed; appends are refused from now on", outputId, t);
+            requests.stopAccepting();
+            BufferException dead = new BufferException(
+                    "buffer of output " + outputId + ": writer thread failed (" + t + "); see the log, then restart",
+                    t);
+            failBlocked(dead);
+            requests.failAll(dead);
+        }
+    }
+
+    private long writerWaitMillis() {
+        long wait = settings.flushThreadInterval().toMillis();
+        if (settings.flushMode() != FlushMode.LAZY && settings.flushMode() != FlushMode.IMMEDIATE) {
+            wait = Math.min(wait, settings.flushInterval().toMillis());
+        }
+        return Math.max(1, wait);
+    }
+
+    private void handle(Object r, CommitBatch batch) {
+        if (r instanceof AbandonRequest a) {
+            streams.abandon(a.stream());
+            return;
+        }
+        if (!blocked.isEmpty()) {
+            blocked.add(r);
+            return;
+        }
+        if (!process(r, batch)) {
+            blocked.add(r);
+        }
+    }
+
+    private void retryBlocked(CommitBatch batch) {
+        while (!blocked.isEmpty()) {
+            if (!process(blocked.peek(), batch)) {
+                return;
+            }
+            blocked.poll();
+        }
+    }
+
+    /** Returns false when the request must wait for room (overflow_action block). */
+    private boolean process(Object r, CommitBatch batch) {
+        if (r instanceof AppendRequest a) {
+            return processAppend(a, batch);
+        } else if (r instanceof PieceRequest p) {
+            return streams.processPiece(p, batch);
+        } else if (r instanceof CommitRequest c) {
+            streams.processCommit(c, batch);
+        }
+        return true;
+    }
+
+    private boolean processAppend(AppendRequest a, CommitBatch batch) {
+        try {
+            if (dedup.isDuplicate(a.dedupKey())) {
+                metrics.appendsDuplicate.increment();
+                batch.complete(a.future(), AppendResult.duplicate());
+                return true;
+            }
+            if (a.eventCount() == 0) {
+                // nothing to store: an empty frame would read as an impossible one at recovery
+                batch.complete(a.future(), AppendResult.stored(0));
+                return true;
+            }
+            FrameWriter.checkEntries(a.entries(), a.eventCount(), a.tag());
+            byte[] tagBytes = ChunkFileFormat.tagBytes(a.tag());
+            long bytes = ChunkFileFormat.frameBytes(tagBytes.length, a.entries().remaining());
+            if (!overflow.makeRoom(bytes, a.tag())) {
+                return false;
+            }
+            String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag() : "";
+            StagedTarget target = new StagedTarget(key, batch);
+            frames.write(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch);
+            if (a.dedupKey() != null) {
+                batch.ledgerDirty |= dedup.remember(a.dedupKey());
+            }
+            metrics.appendsStored.increment();
+            metrics.appendBytes.increment(a.entries().remaining());
+            metrics.appendEvents.increment(a.eventCount());
+            AppendResult result = AppendResult.stored(a.eventCount());
+            if (settings.ackDurability() == AckDurability.WRITE || "memory".equals(store.type())) {
+                a.future().complete(result);
+            } else {
+                batch.complete(a.future(), result);
+                if (a.dedupKey() != null) {
+                    batch.dedupKeys.add(a.dedupKey());
+                }
+            }
+        } catch (BufferException e) {
+            metrics.appendsRefused.increment();
+            a.future().completeExceptionally(e);
+        } catch (IOException e) {
+            metrics.appendsRefused.increment();
+            a.future().completeExceptionally(frames.ioFailure(e));
+        } catch (RuntimeException e) {
+            metrics.appendsRefused.increment();
+            a.future()
+                    .completeExceptionally(new BufferException(
+                            "append of tag " + a.tag() + " to output " + outputId + " refused: " + e.getMessage(), e));
+        }
+        return true;
+    }
+
+    /** The staged chunk of a key ({@code chunk_keys}) as the target of an append; created when missing. */
+    private final class StagedTarget implements FrameWriter.Target {
+        private final String key;
+        private final CommitBatch batch;
+
+        StagedTarget(String key, CommitBatch batch) {
+            this.key = key;
+            this.batch = batch;
+        }
+
+        @Override
+        public StoredChunk current() throws IOException {
+            ChunkHandle h = state.staged(key);
+            if (h == null) {
+                StoredChunk chunk = frames.newChunk(false);
+                h = new ChunkHandle(chunk, key);
+                h.state = ChunkState.STAGED;
+                ChunkHandle created = h;
+                ledger.tryUpdate(() -> ledger.put(created.record()), "new chunk");
+                batch.ledgerDirty = true;
+                batch.newFiles = true;
+                state.lock.lock();
+                try {
+                    state.staged.put(key, h);
+                } finally {
+                    state.lock.unlock();
+                }
+            }
+            return h.chunk;
+        }
+
+        @Override
+        public StoredChunk currentIfAny() {
+            ChunkHandle h = state.staged(key);
+            return h == null ? null : h.chunk;
+        }
+
+        @Override
+        public boolean sealsEveryAppend() {
+            return settings.flushMode() == FlushMode.IMMEDIATE;
+        }
+
+        @Override
+        public void rollover() {
+            state.lock.lock();
+            try {
+                ChunkHandle h = state.staged.remove(key);
+                if (h != null) {
+                    batch.toSeal.add(h);
+                }
+            } finally {
+                state.lock.unlock();
+            }
+        }
+    }
+
+    /** Seals staged chunks whose flush_interval has passed (and all of them at shutdown). */
+    private void sealDue(CommitBatch batch, boolean stopping) {
+        long now = clock.millis();
+        boolean byInterval = settings.flushMode() == FlushMode.INTERVAL || settings.flushMode() == FlushMode.DEFAULT;
         state.lock.lock();
         try {
-          state.staged.put(key, h);
+            Iterator<ChunkHandle> it = state.staged.values().iterator();
+            while (it.hasNext()) {
+                ChunkHandle h = it.next();
+                boolean due = byInterval
+                        && now - h.chunk.createdAtEpochMillis
+                                >= settings.flushInterval().toMillis()
+                        && (settings.queuedChunksLimitCount() == 0
+                                || state.queued.size() + batch.toSeal.size() < settings.queuedChunksLimitCount());
+                if ((stopping && settings.flushAtShutdown()) || (due && h.chunk.eventCount > 0)) {
+                    it.remove();
+                    batch.toSeal.add(h);
+                }
+            }
         } finally {
-          state.lock.unlock();
+            state.lock.unlock();
         }
-      }
-      return h.chunk;
     }
 
-    @Override
-    public StoredChunk currentIfAny() {
-      ChunkHandle h = state.staged(key);
-      return h == null ? null : h.chunk;
-    }
-
-    @Override
-    public boolean sealsEveryAppend() {
-      return settings.flushMode() == FlushMode.IMMEDIATE;
-    }
-
-    @Override
-    public void rollover() {
-      state.lock.lock();
-      try {
-        ChunkHandle h = state.staged.remove(key);
-        if (h != null) {
-          batch.toSeal.add(h);
+    /**
+     * Fails the appends still waiting for room. Called by {@code close()} once the writer thread
+     * has ended (or, bounded by the shutdown timeout, was interrupted).
+     */
+    void failBlocked(Throwable e) {
+        Object r;
+        while ((r = blocked.poll()) != null) {
+            RequestQueue.fail(r, e);
         }
-      } finally {
-        state.lock.unlock();
-      }
     }
-  }
-
-  /** Seals staged chunks whose flush_interval has passed (and all of them at shutdown). */
-  private void sealDue(CommitBatch batch, boolean stopping) {
-    long now = clock.millis();
-    boolean byInterval = settings.flushMode() == FlushMode.INTERVAL || settings.flushMode() == FlushMode.DEFAULT;
-    state.lock.lock();
-    try {
-      Iterator<ChunkHandle> it = state.staged.values().iterator();
-      while (it.hasNext()) {
-        ChunkHandle h = it.next();
-        boolean due = byInterval && now - h.chunk.createdAtEpochMillis >= settings.flushInterval().toMillis()
-            && (settings.queuedChunksLimitCount() == 0
-                || state.queued.size() + batch.toSeal.size() < settings.queuedChunksLimitCount());
-        if ((stopping && settings.flushAtShutdown()) || (due && h.chunk.eventCount > 0)) {
-          it.remove();
-          batch.toSeal.add(h);
-        }
-      }
-    } finally {
-      state.lock.unlock();
-    }
-  }
-
-  /**
-   * Fails the appends still waiting for room. Called by {@code close()} once the writer thread
-   * has ended (or, bounded by the shutdown timeout, was interrupted).
-   */
-  void failBlocked(Throwable e) {
-    Object r;
-    while ((r = blocked.poll()) != null) {
-      RequestQueue.fail(r, e);
-    }
-  }
 }

@@ -26,55 +26,79 @@ import java.util.Objects;
  * @param firstFailureEpochMillis when the first write failed (0 = none failed), for {@code retry_timeout}
  * @param progress which events are done
  */
-public record ChunkRecord(long chunkId, ChunkState state, long createdAtEpochMillis, long sizeBytes, int eventCount,
-    int retryCount, long nextAttemptEpochMillis, long firstFailureEpochMillis, Progress progress) {
+public record ChunkRecord(
+        long chunkId,
+        ChunkState state,
+        long createdAtEpochMillis,
+        long sizeBytes,
+        int eventCount,
+        int retryCount,
+        long nextAttemptEpochMillis,
+        long firstFailureEpochMillis,
+        Progress progress) {
 
-  public static final int RECORD_FORMAT_VERSION = 1;
+    public static final int RECORD_FORMAT_VERSION = 1;
 
-  public ChunkRecord {
-    Objects.requireNonNull(state, "state");
-    Objects.requireNonNull(progress, "progress");
-  }
-
-  public ChunkRecord withState(ChunkState s) {
-    return new ChunkRecord(chunkId, s, createdAtEpochMillis, sizeBytes, eventCount, retryCount,
-        nextAttemptEpochMillis, firstFailureEpochMillis, progress);
-  }
-
-  public byte[] encode() {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 8 * progress.rangeCount());
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeByte(RECORD_FORMAT_VERSION);
-      out.writeByte(state.code);
-      out.writeLong(createdAtEpochMillis);
-      out.writeLong(sizeBytes);
-      out.writeInt(eventCount);
-      out.writeInt(retryCount);
-      out.writeLong(nextAttemptEpochMillis);
-      out.writeLong(firstFailureEpochMillis);
-      progress.writeTo(out);
-      out.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    public ChunkRecord {
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(progress, "progress");
     }
-  }
 
-  public static ChunkRecord decode(long chunkId, byte[] bytes) throws IOException {
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-    int version = in.readUnsignedByte();
-    if (version != RECORD_FORMAT_VERSION) {
-      throw new IOException("ledger record of chunk " + Long.toHexString(chunkId) + ": format version " + version
-          + " (expected: " + RECORD_FORMAT_VERSION + ")");
+    public ChunkRecord withState(ChunkState s) {
+        return new ChunkRecord(
+                chunkId,
+                s,
+                createdAtEpochMillis,
+                sizeBytes,
+                eventCount,
+                retryCount,
+                nextAttemptEpochMillis,
+                firstFailureEpochMillis,
+                progress);
     }
-    ChunkState state;
-    try {
-      state = ChunkState.ofCode(in.readUnsignedByte());
-    } catch (IllegalArgumentException e) {
-      throw new IOException("ledger record of chunk " + Long.toHexString(chunkId) + ": " + e.getMessage(), e);
+
+    public byte[] encode() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 8 * progress.rangeCount());
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeByte(RECORD_FORMAT_VERSION);
+            out.writeByte(state.code);
+            out.writeLong(createdAtEpochMillis);
+            out.writeLong(sizeBytes);
+            out.writeInt(eventCount);
+            out.writeInt(retryCount);
+            out.writeLong(nextAttemptEpochMillis);
+            out.writeLong(firstFailureEpochMillis);
+            progress.writeTo(out);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-    return new ChunkRecord(chunkId, state, in.readLong(), in.readLong(), in.readInt(), in.readInt(), in.readLong(),
-        in.readLong(), Progress.readFrom(in));
-  }
+
+    public static ChunkRecord decode(long chunkId, byte[] bytes) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        int version = in.readUnsignedByte();
+        if (version != RECORD_FORMAT_VERSION) {
+            throw new IOException("ledger record of chunk " + Long.toHexString(chunkId) + ": format version " + version
+                    + " (expected: " + RECORD_FORMAT_VERSION + ")");
+        }
+        ChunkState state;
+        try {
+            state = ChunkState.ofCode(in.readUnsignedByte());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("ledger record of chunk " + Long.toHexString(chunkId) + ": " + e.getMessage(), e);
+        }
+        return new ChunkRecord(
+                chunkId,
+                state,
+                in.readLong(),
+                in.readLong(),
+                in.readInt(),
+                in.readInt(),
+                in.readLong(),
+                in.readLong(),
+                Progress.readFrom(in));
+    }
 }

@@ -13,23 +13,23 @@ import java.util.Map;
  */
 public interface Ledger extends AutoCloseable {
 
-  /** A copy of every chunk record. */
-  Map<Long, ChunkRecord> chunks();
+    /** A copy of every chunk record. */
+    Map<Long, ChunkRecord> chunks();
 
-  void put(ChunkRecord record);
+    void put(ChunkRecord record);
 
-  void remove(long chunkId);
+    void remove(long chunkId);
 
-  /** A copy of every dedup key (read-only buffers) and when it was seen. */
-  Map<ByteBuffer, Long> dedupKeys();
+    /** A copy of every dedup key (read-only buffers) and when it was seen. */
+    Map<ByteBuffer, Long> dedupKeys();
 
-  void putDedupKey(byte[] key, long seenAtEpochMillis);
+    void putDedupKey(byte[] key, long seenAtEpochMillis);
 
-  void removeDedupKey(byte[] key);
+    void removeDedupKey(byte[] key);
 
-  /** Makes every change since the last commit durable. */
-  void commit();
+    /** Makes every change since the last commit durable. */
+    void commit();
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

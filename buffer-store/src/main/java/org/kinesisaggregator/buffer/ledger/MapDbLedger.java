@@ -38,211 +38,228 @@ import org.slf4j.LoggerFactory;
  * so commits are serialized anyway).
  */
 public final class MapDbLedger implements Ledger {
-  private static final Logger log = LoggerFactory.getLogger(MapDbLedger.class);
+    private static final Logger log = LoggerFactory.getLogger(MapDbLedger.class);
 
-  public static final int LEDGER_FORMAT_VERSION = 1;
-  public static final String FILE_NAME = "ledger.db";
+    public static final int LEDGER_FORMAT_VERSION = 1;
+    public static final String FILE_NAME = "ledger.db";
 
-  private final Path file;
-  private DB db;
-  private HTreeMap<Long, byte[]> chunks;
-  private HTreeMap<byte[], Long> dedup;
-  private final boolean recreated;
-  private final String problem;
-  /** Set when an operation failed (e.g. disk full): the next operation reopens the ledger first. */
-  private boolean broken;
+    private final Path file;
+    private DB db;
+    private HTreeMap<Long, byte[]> chunks;
+    private HTreeMap<byte[], Long> dedup;
+    private final boolean recreated;
+    private final String problem;
+    /** Set when an operation failed (e.g. disk full): the next operation reopens the ledger first. */
+    private boolean broken;
 
-  private MapDbLedger(Path file, DB db, HTreeMap<Long, byte[]> chunks, HTreeMap<byte[], Long> dedup, boolean recreated,
-      String problem) {
-    this.file = file;
-    this.db = db;
-    this.chunks = chunks;
-    this.dedup = dedup;
-    this.recreated = recreated;
-    this.problem = problem;
-  }
-
-  /**
-   * Opens {@code dir/ledger.db}, creating it when missing, and moving it aside and creating a new
-   * one when it cannot be read.
-   */
-  public static MapDbLedger open(Path dir, long nowEpochMillis) throws IOException {
-    Path file = dir.resolve(FILE_NAME);
-    boolean existed = Files.exists(file);
-    if (!existed) {
-      return openOrThrow(file, true, "ledger " + file + " missing");
+    private MapDbLedger(
+            Path file,
+            DB db,
+            HTreeMap<Long, byte[]> chunks,
+            HTreeMap<byte[], Long> dedup,
+            boolean recreated,
+            String problem) {
+        this.file = file;
+        this.db = db;
+        this.chunks = chunks;
+        this.dedup = dedup;
+        this.recreated = recreated;
+        this.problem = problem;
     }
-    try {
-      MapDbLedger ledger = openOrThrow(file, false, null);
-      ledger.readBackAll();
-      return ledger;
-    } catch (IOException | RuntimeException | Error e) {
-      if (e instanceof VirtualMachineError vme) {
-        throw vme;
-      }
-      Path aside = dir.resolve("ledger.corrupt-" + nowEpochMillis);
-      Files.createDirectories(aside);
-      List<Path> moved = new ArrayList<>();
-      try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, FILE_NAME + "*")) {
-        for (Path f : files) {
-          moved.add(Files.move(f, aside.resolve(f.getFileName())));
+
+    /**
+     * Opens {@code dir/ledger.db}, creating it when missing, and moving it aside and creating a new
+     * one when it cannot be read.
+     */
+    public static MapDbLedger open(Path dir, long nowEpochMillis) throws IOException {
+        Path file = dir.resolve(FILE_NAME);
+        boolean existed = Files.exists(file);
+        if (!existed) {
+            return openOrThrow(file, true, "ledger " + file + " missing");
         }
-      }
-      log.error("Ledger {} is unreadable ({}); moved it to {} and rebuilding it from the chunk files "
-          + "(all chunks queued, delivery progress lost: duplicates possible, nothing lost)", file, e.toString(), aside);
-      return openOrThrow(file, true, "ledger " + file + " unreadable (" + e + "), moved to " + aside);
+        try {
+            MapDbLedger ledger = openOrThrow(file, false, null);
+            ledger.readBackAll();
+            return ledger;
+        } catch (IOException | RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError vme) {
+                throw vme;
+            }
+            Path aside = dir.resolve("ledger.corrupt-" + nowEpochMillis);
+            Files.createDirectories(aside);
+            List<Path> moved = new ArrayList<>();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, FILE_NAME + "*")) {
+                for (Path f : files) {
+                    moved.add(Files.move(f, aside.resolve(f.getFileName())));
+                }
+            }
+            log.error(
+                    "Ledger {} is unreadable ({}); moved it to {} and rebuilding it from the chunk files "
+                            + "(all chunks queued, delivery progress lost: duplicates possible, nothing lost)",
+                    file,
+                    e.toString(),
+                    aside);
+            return openOrThrow(file, true, "ledger " + file + " unreadable (" + e + "), moved to " + aside);
+        }
     }
-  }
 
-  private static MapDbLedger openOrThrow(Path file, boolean created, String problem) throws IOException {
-    // No MapDB file lock: buffer.lock already guards the directory, and a broken ledger is reopened in-process.
-    DB db = DBMaker.fileDB(file.toFile()).transactionEnable().fileChannelEnable().fileLockDisable().make();
-    try {
-      Atomic.Integer format = db.atomicInteger("format").createOrOpen();
-      if (created) {
-        format.set(LEDGER_FORMAT_VERSION);
-        db.commit();
-      } else if (format.get() != LEDGER_FORMAT_VERSION) {
-        throw new IOException("ledger " + file + ": format version " + format.get() + " (expected: "
-            + LEDGER_FORMAT_VERSION + ")");
-      }
-      HTreeMap<Long, byte[]> chunks = db.hashMap("chunks", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
-      HTreeMap<byte[], Long> dedup = db.hashMap("dedup", Serializer.BYTE_ARRAY, Serializer.LONG).createOrOpen();
-      db.commit();
-      return new MapDbLedger(file, db, chunks, dedup, created, problem);
-    } catch (IOException | RuntimeException | Error e) {
-      try {
-        db.close();
-      } catch (RuntimeException closing) {
-        e.addSuppressed(closing);
-      }
-      throw e;
+    private static MapDbLedger openOrThrow(Path file, boolean created, String problem) throws IOException {
+        // No MapDB file lock: buffer.lock already guards the directory, and a broken ledger is reopened in-process.
+        DB db = DBMaker.fileDB(file.toFile())
+                .transactionEnable()
+                .fileChannelEnable()
+                .fileLockDisable()
+                .make();
+        try {
+            Atomic.Integer format = db.atomicInteger("format").createOrOpen();
+            if (created) {
+                format.set(LEDGER_FORMAT_VERSION);
+                db.commit();
+            } else if (format.get() != LEDGER_FORMAT_VERSION) {
+                throw new IOException("ledger " + file + ": format version " + format.get() + " (expected: "
+                        + LEDGER_FORMAT_VERSION + ")");
+            }
+            HTreeMap<Long, byte[]> chunks =
+                    db.hashMap("chunks", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
+            HTreeMap<byte[], Long> dedup =
+                    db.hashMap("dedup", Serializer.BYTE_ARRAY, Serializer.LONG).createOrOpen();
+            db.commit();
+            return new MapDbLedger(file, db, chunks, dedup, created, problem);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                db.close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
     }
-  }
 
-  private void readBackAll() throws IOException {
-    for (Map.Entry<Long, byte[]> e : chunks.getEntries()) {
-      ChunkRecord.decode(e.getKey(), e.getValue());
+    private void readBackAll() throws IOException {
+        for (Map.Entry<Long, byte[]> e : chunks.getEntries()) {
+            ChunkRecord.decode(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<byte[], Long> e : dedup.getEntries()) {
+            e.getValue().longValue();
+        }
     }
-    for (Map.Entry<byte[], Long> e : dedup.getEntries()) {
-      e.getValue().longValue();
+
+    /** True when there was no readable ledger: the caller rebuilds it from the chunk files. */
+    public boolean wasRecreated() {
+        return recreated;
     }
-  }
 
-  /** True when there was no readable ledger: the caller rebuilds it from the chunk files. */
-  public boolean wasRecreated() {
-    return recreated;
-  }
-
-  /** Why the ledger was recreated (missing, or unreadable and moved where), or null. */
-  public String problem() {
-    return problem;
-  }
-
-  /**
-   * After a failed operation (a full disk makes MapDB's write-ahead log fail half way), the store
-   * object is dropped, not closed (its locks may be inconsistent), and the ledger is reopened from
-   * its last commit: changes since then are lost, which at worst re-delivers events.
-   */
-  private void ensureOpen() {
-    if (!broken) {
-      return;
+    /** Why the ledger was recreated (missing, or unreadable and moved where), or null. */
+    public String problem() {
+        return problem;
     }
-    try {
-      MapDbLedger fresh = openOrThrow(file, false, null);
-      db = fresh.db;
-      chunks = fresh.chunks;
-      dedup = fresh.dedup;
-      broken = false;
-      log.warn("Ledger {} reopened after a failure; changes since its last commit were lost (may cause duplicates)",
-          file);
-    } catch (IOException | RuntimeException e) {
-      throw new IllegalStateException("ledger " + file + " cannot be reopened (" + e + "); check free disk space", e);
-    }
-  }
 
-  private RuntimeException failed(RuntimeException e) {
-    broken = true;
-    return e;
-  }
-
-  @Override
-  public synchronized Map<Long, ChunkRecord> chunks() {
-    ensureOpen();
-    Map<Long, ChunkRecord> out = new HashMap<>();
-    for (Map.Entry<Long, byte[]> e : chunks.getEntries()) {
-      try {
-        out.put(e.getKey(), ChunkRecord.decode(e.getKey(), e.getValue()));
-      } catch (IOException ex) {
-        throw new IllegalStateException(ex.getMessage(), ex);
-      }
+    /**
+     * After a failed operation (a full disk makes MapDB's write-ahead log fail half way), the store
+     * object is dropped, not closed (its locks may be inconsistent), and the ledger is reopened from
+     * its last commit: changes since then are lost, which at worst re-delivers events.
+     */
+    private void ensureOpen() {
+        if (!broken) {
+            return;
+        }
+        try {
+            MapDbLedger fresh = openOrThrow(file, false, null);
+            db = fresh.db;
+            chunks = fresh.chunks;
+            dedup = fresh.dedup;
+            broken = false;
+            log.warn(
+                    "Ledger {} reopened after a failure; changes since its last commit were lost (may cause duplicates)",
+                    file);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(
+                    "ledger " + file + " cannot be reopened (" + e + "); check free disk space", e);
+        }
     }
-    return out;
-  }
 
-  @Override
-  public synchronized void put(ChunkRecord record) {
-    ensureOpen();
-    try {
-      chunks.put(record.chunkId(), record.encode());
-    } catch (RuntimeException e) {
-      throw failed(e);
+    private RuntimeException failed(RuntimeException e) {
+        broken = true;
+        return e;
     }
-  }
 
-  @Override
-  public synchronized void remove(long chunkId) {
-    ensureOpen();
-    try {
-      chunks.remove(chunkId);
-    } catch (RuntimeException e) {
-      throw failed(e);
+    @Override
+    public synchronized Map<Long, ChunkRecord> chunks() {
+        ensureOpen();
+        Map<Long, ChunkRecord> out = new HashMap<>();
+        for (Map.Entry<Long, byte[]> e : chunks.getEntries()) {
+            try {
+                out.put(e.getKey(), ChunkRecord.decode(e.getKey(), e.getValue()));
+            } catch (IOException ex) {
+                throw new IllegalStateException(ex.getMessage(), ex);
+            }
+        }
+        return out;
     }
-  }
 
-  @Override
-  public synchronized Map<ByteBuffer, Long> dedupKeys() {
-    Map<ByteBuffer, Long> out = new HashMap<>();
-    for (Map.Entry<byte[], Long> e : dedup.getEntries()) {
-      out.put(ByteBuffer.wrap(e.getKey()).asReadOnlyBuffer(), e.getValue());
+    @Override
+    public synchronized void put(ChunkRecord record) {
+        ensureOpen();
+        try {
+            chunks.put(record.chunkId(), record.encode());
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
     }
-    return out;
-  }
 
-  @Override
-  public synchronized void putDedupKey(byte[] key, long seenAtEpochMillis) {
-    ensureOpen();
-    try {
-      dedup.put(key, seenAtEpochMillis);
-    } catch (RuntimeException e) {
-      throw failed(e);
+    @Override
+    public synchronized void remove(long chunkId) {
+        ensureOpen();
+        try {
+            chunks.remove(chunkId);
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
     }
-  }
 
-  @Override
-  public synchronized void removeDedupKey(byte[] key) {
-    ensureOpen();
-    try {
-      dedup.remove(key);
-    } catch (RuntimeException e) {
-      throw failed(e);
+    @Override
+    public synchronized Map<ByteBuffer, Long> dedupKeys() {
+        Map<ByteBuffer, Long> out = new HashMap<>();
+        for (Map.Entry<byte[], Long> e : dedup.getEntries()) {
+            out.put(ByteBuffer.wrap(e.getKey()).asReadOnlyBuffer(), e.getValue());
+        }
+        return out;
     }
-  }
 
-  @Override
-  public synchronized void commit() {
-    ensureOpen();
-    try {
-      db.commit();
-    } catch (RuntimeException e) {
-      throw failed(e);
+    @Override
+    public synchronized void putDedupKey(byte[] key, long seenAtEpochMillis) {
+        ensureOpen();
+        try {
+            dedup.put(key, seenAtEpochMillis);
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
     }
-  }
 
-  @Override
-  public synchronized void close() {
-    if (!broken && !db.isClosed()) {
-      db.close();
+    @Override
+    public synchronized void removeDedupKey(byte[] key) {
+        ensureOpen();
+        try {
+            dedup.remove(key);
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
     }
-  }
+
+    @Override
+    public synchronized void commit() {
+        ensureOpen();
+        try {
+            db.commit();
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!broken && !db.isClosed()) {
+            db.close();
+        }
+    }
 }

@@ -28,40 +28,40 @@ package org.kinesisaggregator.kinesis.aggregation;
  */
 public final class AggregationFormat {
 
-  /** The format revision implemented here (KPL's only one so far). */
-  public static final int FORMAT_VERSION = 1;
+    /** The format revision implemented here (KPL's only one so far). */
+    public static final int FORMAT_VERSION = 1;
 
-  /** The four bytes every aggregated record starts with. */
-  public static final byte[] MAGIC = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2};
+    /** The four bytes every aggregated record starts with. */
+    public static final byte[] MAGIC = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2};
 
-  /** Length of the MD5 digest that ends an aggregated record. */
-  public static final int DIGEST_LENGTH = 16;
+    /** Length of the MD5 digest that ends an aggregated record. */
+    public static final int DIGEST_LENGTH = 16;
 
-  /** Magic plus digest: the bytes an aggregate adds around its protobuf message. */
-  public static final int FRAMING_BYTES = MAGIC.length + DIGEST_LENGTH;
+    /** Magic plus digest: the bytes an aggregate adds around its protobuf message. */
+    public static final int FRAMING_BYTES = MAGIC.length + DIGEST_LENGTH;
 
-  // AggregatedRecord fields
-  static final int FIELD_PARTITION_KEY_TABLE = 1;
-  static final int FIELD_EXPLICIT_HASH_KEY_TABLE = 2;
-  static final int FIELD_RECORDS = 3;
-  // Record fields
-  static final int FIELD_PARTITION_KEY_INDEX = 1;
-  static final int FIELD_EXPLICIT_HASH_KEY_INDEX = 2;
-  static final int FIELD_DATA = 3;
-  static final int FIELD_TAGS = 4;
+    // AggregatedRecord fields
+    static final int FIELD_PARTITION_KEY_TABLE = 1;
+    static final int FIELD_EXPLICIT_HASH_KEY_TABLE = 2;
+    static final int FIELD_RECORDS = 3;
+    // Record fields
+    static final int FIELD_PARTITION_KEY_INDEX = 1;
+    static final int FIELD_EXPLICIT_HASH_KEY_INDEX = 2;
+    static final int FIELD_DATA = 3;
+    static final int FIELD_TAGS = 4;
 
-  private AggregationFormat() {}
+    private AggregationFormat() {}
 
-  /** True when {@code data} starts with {@link #MAGIC} and is long enough to hold a digest. */
-  public static boolean isAggregated(byte[] data, int offset, int length) {
-    if (length < FRAMING_BYTES) {
-      return false;
+    /** True when {@code data} starts with {@link #MAGIC} and is long enough to hold a digest. */
+    public static boolean isAggregated(byte[] data, int offset, int length) {
+        if (length < FRAMING_BYTES) {
+            return false;
+        }
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (data[offset + i] != MAGIC[i]) {
+                return false;
+            }
+        }
+        return true;
     }
-    for (int i = 0; i < MAGIC.length; i++) {
-      if (data[offset + i] != MAGIC[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
 }

@@ -6,13 +6,13 @@ package org.kinesisaggregator.kinesis.format;
  * reason: it would fail the same way on every retry.
  */
 public final class EventFormatException extends Exception {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public EventFormatException(String message) {
-    super(message);
-  }
+    public EventFormatException(String message) {
+        super(message);
+    }
 
-  public EventFormatException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public EventFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -50,598 +50,627 @@ import org.msgpack.value.ValueType;
  * which is not thread-safe: one per writing thread.
  */
 public final class EventFormatter {
-  /** Deepest map/array nesting accepted in a record. */
-  public static final int MAX_DEPTH = 256;
+    /** Deepest map/array nesting accepted in a record. */
+    public static final int MAX_DEPTH = 256;
 
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
-      .build();
+    private static final JsonFactory JSON =
+            JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
 
-  private final FormatSettings settings;
-  private final byte[][] injectedKeys;
-  private final byte[] messageKey;
-  private final byte[] dataKey;
+    private final FormatSettings settings;
+    private final byte[][] injectedKeys;
+    private final byte[] messageKey;
+    private final byte[] dataKey;
 
-  public EventFormatter(FormatSettings settings) {
-    this.settings = Objects.requireNonNull(settings, "settings");
-    byte[][] keys = new byte[3][];
-    keys[INJECT_HOSTNAME] = utf8(settings.hostnameKey());
-    keys[INJECT_TAG] = utf8(settings.tagKey());
-    keys[INJECT_TIME] = utf8(settings.timeKey());
-    this.injectedKeys = keys;
-    this.messageKey = utf8(settings.messageKey());
-    this.dataKey = utf8(settings.dataKey());
-  }
-
-  private static final int NAME_CACHE_SLOTS = 512;
-
-  // Injection order is Fluentd's (inject.rb): hostname, tag, time.
-  private static final int INJECT_HOSTNAME = 0;
-  private static final int INJECT_TAG = 1;
-  private static final int INJECT_TIME = 2;
-
-  public FormatSettings settings() {
-    return settings;
-  }
-
-  /** A new workspace for one thread. */
-  public Workspace newWorkspace() {
-    return new Workspace();
-  }
-
-  private static byte[] utf8(String s) {
-    return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /**
-   * One thread's buffers: load an event's record, read fields of it, format it. The formatted bytes
-   * are valid until the next {@link #format}. Not thread-safe.
-   */
-  public final class Workspace {
-    private byte[] record = new byte[4096];
-    private int recordLength;
-    private final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
-    private final MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(input);
-    private final GrowableBytes out = new GrowableBytes(4096);
-    private final GrowableBytes compressed = new GrowableBytes(1024);
-    private final MessagePacker packer = MessagePack.newDefaultPacker(out);
-    private final StrftimeFormatter timeFormatter = StrftimeFormatter.of(settings.timeFormat(), settings.timeZone());
-    private final Deflater deflater = settings.compression() == FormatSettings.Compression.NONE ? null
-        : new Deflater(Deflater.DEFAULT_COMPRESSION, settings.compression() == FormatSettings.Compression.GZIP);
-    private final CRC32 crc = new CRC32();
-    private final byte[] deflateChunk = new byte[8192];
-    private JsonGenerator json;
-    private GrowableBytes result = out;
-    // Field names repeat from event to event: keep their quoted UTF-8 form (direct-mapped cache).
-    private final byte[][] nameKeys = new byte[NAME_CACHE_SLOTS][];
-    private final SerializedString[] names = new SerializedString[NAME_CACHE_SLOTS];
-
-    private Workspace() {
-      json = newGenerator();
+    public EventFormatter(FormatSettings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        byte[][] keys = new byte[3][];
+        keys[INJECT_HOSTNAME] = utf8(settings.hostnameKey());
+        keys[INJECT_TAG] = utf8(settings.tagKey());
+        keys[INJECT_TIME] = utf8(settings.timeKey());
+        this.injectedKeys = keys;
+        this.messageKey = utf8(settings.messageKey());
+        this.dataKey = utf8(settings.dataKey());
     }
 
-    /** Copies {@code recordBytes} (one msgpack map, e.g. {@code EventCursor.record()}) in. */
-    public void load(ByteBuffer recordBytes) {
-      int length = recordBytes.remaining();
-      if (length > record.length) {
-        record = new byte[Math.max(length, record.length * 2)];
-      }
-      recordBytes.duplicate().get(record, 0, length);
-      recordLength = length;
+    private static final int NAME_CACHE_SLOTS = 512;
+
+    // Injection order is Fluentd's (inject.rb): hostname, tag, time.
+    private static final int INJECT_HOSTNAME = 0;
+    private static final int INJECT_TAG = 1;
+    private static final int INJECT_TIME = 2;
+
+    public FormatSettings settings() {
+        return settings;
     }
 
-    /** Loads a record from an array (tests, benchmarks). */
-    public void load(byte[] recordBytes, int offset, int length) {
-      load(ByteBuffer.wrap(recordBytes, offset, length));
+    /** A new workspace for one thread. */
+    public Workspace newWorkspace() {
+        return new Workspace();
+    }
+
+    private static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }
 
     /**
-     * The loaded record's top-level field {@code keyUtf8} as text (str/bin decoded as UTF-8,
-     * numbers and booleans as text, maps and arrays as JSON), or null when absent or nil.
+     * One thread's buffers: load an event's record, read fields of it, format it. The formatted bytes
+     * are valid until the next {@link #format}. Not thread-safe.
      */
-    public String field(byte[] keyUtf8) throws EventFormatException {
-      try {
-        if (!seekField(keyUtf8)) {
-          return null;
+    public final class Workspace {
+        private byte[] record = new byte[4096];
+        private int recordLength;
+        private final ArrayBufferInput input = new ArrayBufferInput(new byte[0]);
+        private final MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(input);
+        private final GrowableBytes out = new GrowableBytes(4096);
+        private final GrowableBytes compressed = new GrowableBytes(1024);
+        private final MessagePacker packer = MessagePack.newDefaultPacker(out);
+        private final StrftimeFormatter timeFormatter =
+                StrftimeFormatter.of(settings.timeFormat(), settings.timeZone());
+        private final Deflater deflater = settings.compression() == FormatSettings.Compression.NONE
+                ? null
+                : new Deflater(Deflater.DEFAULT_COMPRESSION, settings.compression() == FormatSettings.Compression.GZIP);
+        private final CRC32 crc = new CRC32();
+        private final byte[] deflateChunk = new byte[8192];
+        private JsonGenerator json;
+        private GrowableBytes result = out;
+        // Field names repeat from event to event: keep their quoted UTF-8 form (direct-mapped cache).
+        private final byte[][] nameKeys = new byte[NAME_CACHE_SLOTS][];
+        private final SerializedString[] names = new SerializedString[NAME_CACHE_SLOTS];
+
+        private Workspace() {
+            json = newGenerator();
         }
-        MessageFormat format = unpacker.getNextFormat();
-        return switch (format.getValueType()) {
-          case NIL -> null;
-          case STRING, BINARY -> {
-            int length = format.getValueType() == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
+
+        /** Copies {@code recordBytes} (one msgpack map, e.g. {@code EventCursor.record()}) in. */
+        public void load(ByteBuffer recordBytes) {
+            int length = recordBytes.remaining();
+            if (length > record.length) {
+                record = new byte[Math.max(length, record.length * 2)];
+            }
+            recordBytes.duplicate().get(record, 0, length);
+            recordLength = length;
+        }
+
+        /** Loads a record from an array (tests, benchmarks). */
+        public void load(byte[] recordBytes, int offset, int length) {
+            load(ByteBuffer.wrap(recordBytes, offset, length));
+        }
+
+        /**
+         * The loaded record's top-level field {@code keyUtf8} as text (str/bin decoded as UTF-8,
+         * numbers and booleans as text, maps and arrays as JSON), or null when absent or nil.
+         */
+        public String field(byte[] keyUtf8) throws EventFormatException {
+            try {
+                if (!seekField(keyUtf8)) {
+                    return null;
+                }
+                MessageFormat format = unpacker.getNextFormat();
+                return switch (format.getValueType()) {
+                    case NIL -> null;
+                    case STRING, BINARY -> {
+                        int length = format.getValueType() == ValueType.STRING
+                                ? unpacker.unpackRawStringHeader()
+                                : unpacker.unpackBinaryHeader();
+                        int at = position();
+                        unpacker.readPayloadAsReference(length);
+                        yield new String(record, at, length, StandardCharsets.UTF_8);
+                    }
+                    default -> {
+                        out.reset();
+                        writeScalarOrJson();
+                        yield new String(out.array(), 0, out.length(), StandardCharsets.UTF_8);
+                    }
+                };
+            } catch (IOException | RuntimeException e) {
+                resetAfterError();
+                throw new EventFormatException(
+                        "record: unreadable msgpack while reading field " + new String(keyUtf8, StandardCharsets.UTF_8)
+                                + " (" + e.getMessage() + ")",
+                        e);
+            }
+        }
+
+        /**
+         * Formats the loaded record of an event with this tag and time. Afterwards {@link #array()}
+         * holds {@link #length()} bytes of user record data.
+         */
+        public void format(String tag, long epochSecond, int nanos) throws EventFormatException {
+            out.reset();
+            result = out;
+            try {
+                resetInput();
+                if (unpacker.getNextFormat().getValueType() != ValueType.MAP) {
+                    throw new EventFormatException(
+                            "record: " + unpacker.getNextFormat() + " (expected: a msgpack map)");
+                }
+                if (settings.dataKey() != null) {
+                    if (!seekField(dataKey)) {
+                        throw new EventFormatException("data_key " + settings.dataKey()
+                                + ": missing in the record (expected: a field to send)");
+                    }
+                    if (unpacker.getNextFormat().getValueType() == ValueType.NIL) {
+                        throw new EventFormatException(
+                                "data_key " + settings.dataKey() + ": nil in the record (expected: a value to send)");
+                    }
+                    writeRawField();
+                } else {
+                    switch (settings.format()) {
+                        case JSON -> {
+                            writeJsonRecord(tag, epochSecond, nanos);
+                            json.flush();
+                            newline();
+                        }
+                        case MSGPACK -> writeMsgpackRecord(tag, epochSecond, nanos);
+                        case SINGLE_VALUE -> {
+                            if (seekField(messageKey)
+                                    && unpacker.getNextFormat().getValueType() != ValueType.NIL) {
+                                writeRawField();
+                            }
+                            newline();
+                        }
+                    }
+                }
+                if (deflater != null) {
+                    compress();
+                }
+            } catch (EventFormatException e) {
+                resetAfterError();
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                resetAfterError();
+                throw new EventFormatException("record: unreadable msgpack (" + e.getMessage() + ")", e);
+            }
+        }
+
+        /** The formatted bytes (valid up to {@link #length()}). */
+        public byte[] array() {
+            return result.array();
+        }
+
+        /** How many formatted bytes {@link #array()} holds. */
+        public int length() {
+            return result.length();
+        }
+
+        /** A copy of the formatted bytes. */
+        public byte[] toByteArray() {
+            return result.toByteArray();
+        }
+
+        private JsonGenerator newGenerator() {
+            try {
+                JsonGenerator generator = JSON.createGenerator(out);
+                generator.setRootValueSeparator(null);
+                return generator;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a JSON generator over memory", e);
+            }
+        }
+
+        private void resetAfterError() {
+            json = newGenerator();
+            out.reset();
+            result = out;
+        }
+
+        private void resetInput() throws IOException {
+            input.reset(record, 0, recordLength);
+            unpacker.reset(input);
+        }
+
+        private int position() {
+            return (int) unpacker.getTotalReadBytes();
+        }
+
+        private void newline() {
+            if (settings.appendNewline()) {
+                out.write('\n');
+            }
+        }
+
+        /** Positions the unpacker on the value of top-level key {@code key}; false when absent. */
+        private boolean seekField(byte[] key) throws IOException {
+            resetInput();
+            if (unpacker.getNextFormat().getValueType() != ValueType.MAP) {
+                return false;
+            }
+            int entries = unpacker.unpackMapHeader();
+            for (int i = 0; i < entries; i++) {
+                if (keyEquals(key)) {
+                    return true;
+                }
+                unpacker.skipValue();
+            }
+            return false;
+        }
+
+        /** Reads the next key; true when it is a str/bin equal to {@code key}. */
+        private boolean keyEquals(byte[] key) throws IOException {
+            ValueType type = unpacker.getNextFormat().getValueType();
+            if (type != ValueType.STRING && type != ValueType.BINARY) {
+                unpacker.skipValue();
+                return false;
+            }
+            int length = type == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
             int at = position();
             unpacker.readPayloadAsReference(length);
-            yield new String(record, at, length, StandardCharsets.UTF_8);
-          }
-          default -> {
-            out.reset();
-            writeScalarOrJson();
-            yield new String(out.array(), 0, out.length(), StandardCharsets.UTF_8);
-          }
-        };
-      } catch (IOException | RuntimeException e) {
-        resetAfterError();
-        throw new EventFormatException("record: unreadable msgpack while reading field "
-            + new String(keyUtf8, StandardCharsets.UTF_8) + " (" + e.getMessage() + ")", e);
-      }
-    }
-
-    /**
-     * Formats the loaded record of an event with this tag and time. Afterwards {@link #array()}
-     * holds {@link #length()} bytes of user record data.
-     */
-    public void format(String tag, long epochSecond, int nanos) throws EventFormatException {
-      out.reset();
-      result = out;
-      try {
-        resetInput();
-        if (unpacker.getNextFormat().getValueType() != ValueType.MAP) {
-          throw new EventFormatException("record: " + unpacker.getNextFormat() + " (expected: a msgpack map)");
+            return length == key.length && Arrays.equals(record, at, at + length, key, 0, length);
         }
-        if (settings.dataKey() != null) {
-          if (!seekField(dataKey)) {
-            throw new EventFormatException("data_key " + settings.dataKey() + ": missing in the record (expected: a field to send)");
-          }
-          if (unpacker.getNextFormat().getValueType() == ValueType.NIL) {
-            throw new EventFormatException("data_key " + settings.dataKey() + ": nil in the record (expected: a value to send)");
-          }
-          writeRawField();
-        } else {
-          switch (settings.format()) {
-            case JSON -> {
-              writeJsonRecord(tag, epochSecond, nanos);
-              json.flush();
-              newline();
+
+        /** Index of the injected key equal to record[at, at + length), or -1. */
+        private int injectedKeyIndex(int at, int length) {
+            for (int i = 0; i < injectedKeys.length; i++) {
+                byte[] key = injectedKeys[i];
+                if (key != null && key.length == length && Arrays.equals(record, at, at + length, key, 0, length)) {
+                    return i;
+                }
             }
-            case MSGPACK -> writeMsgpackRecord(tag, epochSecond, nanos);
-            case SINGLE_VALUE -> {
-              if (seekField(messageKey) && unpacker.getNextFormat().getValueType() != ValueType.NIL) {
-                writeRawField();
-              }
-              newline();
+            return -1;
+        }
+
+        // ---- json
+
+        private void writeJsonRecord(String tag, long epochSecond, int nanos) throws IOException, EventFormatException {
+            int entries = unpacker.unpackMapHeader();
+            boolean[] injected = new boolean[injectedKeys.length];
+            json.writeStartObject();
+            for (int i = 0; i < entries; i++) {
+                ValueType keyType = unpacker.getNextFormat().getValueType();
+                int index = -1;
+                if (keyType == ValueType.STRING || keyType == ValueType.BINARY) {
+                    int length = keyType == ValueType.STRING
+                            ? unpacker.unpackRawStringHeader()
+                            : unpacker.unpackBinaryHeader();
+                    int at = position();
+                    unpacker.readPayloadAsReference(length);
+                    index = injectedKeyIndex(at, length);
+                    writeFieldName(keyType, at, length);
+                } else {
+                    json.writeFieldName(nonStringKey());
+                }
+                if (index >= 0 && !injected[index]) {
+                    injected[index] = true;
+                    unpacker.skipValue();
+                    writeInjectedJson(index, tag, epochSecond, nanos);
+                } else {
+                    writeJsonValue(1);
+                }
             }
-          }
+            for (int i = 0; i < injectedKeys.length; i++) {
+                if (injectedKeys[i] != null && !injected[i]) {
+                    json.writeFieldName(injectedName(i));
+                    writeInjectedJson(i, tag, epochSecond, nanos);
+                }
+            }
+            json.writeEndObject();
         }
-        if (deflater != null) {
-          compress();
+
+        private String injectedName(int index) {
+            return switch (index) {
+                case INJECT_HOSTNAME -> settings.hostnameKey();
+                case INJECT_TAG -> settings.tagKey();
+                default -> settings.timeKey();
+            };
         }
-      } catch (EventFormatException e) {
-        resetAfterError();
-        throw e;
-      } catch (IOException | RuntimeException e) {
-        resetAfterError();
-        throw new EventFormatException("record: unreadable msgpack (" + e.getMessage() + ")", e);
-      }
-    }
 
-    /** The formatted bytes (valid up to {@link #length()}). */
-    public byte[] array() {
-      return result.array();
-    }
-
-    /** How many formatted bytes {@link #array()} holds. */
-    public int length() {
-      return result.length();
-    }
-
-    /** A copy of the formatted bytes. */
-    public byte[] toByteArray() {
-      return result.toByteArray();
-    }
-
-    private JsonGenerator newGenerator() {
-      try {
-        JsonGenerator generator = JSON.createGenerator(out);
-        generator.setRootValueSeparator(null);
-        return generator;
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create a JSON generator over memory", e);
-      }
-    }
-
-    private void resetAfterError() {
-      json = newGenerator();
-      out.reset();
-      result = out;
-    }
-
-    private void resetInput() throws IOException {
-      input.reset(record, 0, recordLength);
-      unpacker.reset(input);
-    }
-
-    private int position() {
-      return (int) unpacker.getTotalReadBytes();
-    }
-
-    private void newline() {
-      if (settings.appendNewline()) {
-        out.write('\n');
-      }
-    }
-
-    /** Positions the unpacker on the value of top-level key {@code key}; false when absent. */
-    private boolean seekField(byte[] key) throws IOException {
-      resetInput();
-      if (unpacker.getNextFormat().getValueType() != ValueType.MAP) {
-        return false;
-      }
-      int entries = unpacker.unpackMapHeader();
-      for (int i = 0; i < entries; i++) {
-        if (keyEquals(key)) {
-          return true;
+        private void writeInjectedJson(int index, String tag, long epochSecond, int nanos) throws IOException {
+            switch (index) {
+                case INJECT_HOSTNAME -> json.writeString(settings.hostname());
+                case INJECT_TAG -> json.writeString(tag);
+                default -> {
+                    switch (settings.timeType()) {
+                        case STRING -> json.writeString(timeFormatter.format(epochSecond, nanos));
+                        case UNIXTIME -> json.writeNumber(epochSecond);
+                        case FLOAT -> json.writeNumber(floatTime(epochSecond, nanos));
+                    }
+                }
+            }
         }
-        unpacker.skipValue();
-      }
-      return false;
-    }
 
-    /** Reads the next key; true when it is a str/bin equal to {@code key}. */
-    private boolean keyEquals(byte[] key) throws IOException {
-      ValueType type = unpacker.getNextFormat().getValueType();
-      if (type != ValueType.STRING && type != ValueType.BINARY) {
-        unpacker.skipValue();
-        return false;
-      }
-      int length = type == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
-      int at = position();
-      unpacker.readPayloadAsReference(length);
-      return length == key.length && Arrays.equals(record, at, at + length, key, 0, length);
-    }
-
-    /** Index of the injected key equal to record[at, at + length), or -1. */
-    private int injectedKeyIndex(int at, int length) {
-      for (int i = 0; i < injectedKeys.length; i++) {
-        byte[] key = injectedKeys[i];
-        if (key != null && key.length == length && Arrays.equals(record, at, at + length, key, 0, length)) {
-          return i;
+        /** Writes record[at, at + length) as a field name, through the name cache when it is UTF-8 text. */
+        private void writeFieldName(ValueType type, int at, int length) throws IOException {
+            if (length > 64 || (type == ValueType.BINARY && !Utf8Check.isValid(record, at, at + length))) {
+                json.writeFieldName(keyText(type, at, length));
+                return;
+            }
+            int hash = 0x811c9dc5;
+            for (int i = at; i < at + length; i++) {
+                hash = (hash ^ record[i]) * 0x01000193;
+            }
+            int slot = (hash ^ (hash >>> 16)) & (NAME_CACHE_SLOTS - 1);
+            byte[] cached = nameKeys[slot];
+            if (cached == null
+                    || cached.length != length
+                    || !Arrays.equals(cached, 0, length, record, at, at + length)) {
+                nameKeys[slot] = Arrays.copyOfRange(record, at, at + length);
+                names[slot] = new SerializedString(new String(record, at, length, StandardCharsets.UTF_8));
+            }
+            json.writeFieldName(names[slot]);
         }
-      }
-      return -1;
-    }
 
-    // ---- json
-
-    private void writeJsonRecord(String tag, long epochSecond, int nanos) throws IOException, EventFormatException {
-      int entries = unpacker.unpackMapHeader();
-      boolean[] injected = new boolean[injectedKeys.length];
-      json.writeStartObject();
-      for (int i = 0; i < entries; i++) {
-        ValueType keyType = unpacker.getNextFormat().getValueType();
-        int index = -1;
-        if (keyType == ValueType.STRING || keyType == ValueType.BINARY) {
-          int length = keyType == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
-          int at = position();
-          unpacker.readPayloadAsReference(length);
-          index = injectedKeyIndex(at, length);
-          writeFieldName(keyType, at, length);
-        } else {
-          json.writeFieldName(nonStringKey());
+        private String keyText(ValueType type, int at, int length) {
+            if (type == ValueType.BINARY && !Utf8Check.isValid(record, at, at + length)) {
+                return Base64.getEncoder().encodeToString(Arrays.copyOfRange(record, at, at + length));
+            }
+            return new String(record, at, length, StandardCharsets.UTF_8);
         }
-        if (index >= 0 && !injected[index]) {
-          injected[index] = true;
-          unpacker.skipValue();
-          writeInjectedJson(index, tag, epochSecond, nanos);
-        } else {
-          writeJsonValue(1);
+
+        private String nonStringKey() throws IOException {
+            MessageFormat format = unpacker.getNextFormat();
+            if (format.getValueType() == ValueType.NIL) {
+                unpacker.unpackNil();
+                return "";
+            }
+            return unpacker.unpackValue().toJson();
         }
-      }
-      for (int i = 0; i < injectedKeys.length; i++) {
-        if (injectedKeys[i] != null && !injected[i]) {
-          json.writeFieldName(injectedName(i));
-          writeInjectedJson(i, tag, epochSecond, nanos);
+
+        private void writeJsonValue(int depth) throws IOException, EventFormatException {
+            MessageFormat format = unpacker.getNextFormat();
+            switch (format.getValueType()) {
+                case NIL -> {
+                    unpacker.unpackNil();
+                    json.writeNull();
+                }
+                case BOOLEAN -> json.writeBoolean(unpacker.unpackBoolean());
+                case INTEGER -> {
+                    if (format == MessageFormat.UINT64) {
+                        BigInteger value = unpacker.unpackBigInteger();
+                        if (value.bitLength() < 64) {
+                            json.writeNumber(value.longValue());
+                        } else {
+                            json.writeNumber(value);
+                        }
+                    } else {
+                        json.writeNumber(unpacker.unpackLong());
+                    }
+                }
+                case FLOAT -> {
+                    if (format == MessageFormat.FLOAT32) {
+                        float value = unpacker.unpackFloat();
+                        if (Float.isFinite(value)) {
+                            json.writeNumber(value);
+                        } else {
+                            json.writeNull();
+                        }
+                    } else {
+                        double value = unpacker.unpackDouble();
+                        if (Double.isFinite(value)) {
+                            json.writeNumber(value);
+                        } else {
+                            json.writeNull();
+                        }
+                    }
+                }
+                case STRING -> {
+                    int length = unpacker.unpackRawStringHeader();
+                    int at = position();
+                    unpacker.readPayloadAsReference(length);
+                    if (Utf8Check.isValid(record, at, at + length)) {
+                        json.writeUTF8String(record, at, length);
+                    } else {
+                        json.writeString(new String(record, at, length, StandardCharsets.UTF_8));
+                    }
+                }
+                case BINARY -> {
+                    int length = unpacker.unpackBinaryHeader();
+                    int at = position();
+                    unpacker.readPayloadAsReference(length);
+                    if (Utf8Check.isValid(record, at, at + length)) {
+                        json.writeUTF8String(record, at, length);
+                    } else {
+                        json.writeString(
+                                Base64.getEncoder().encodeToString(Arrays.copyOfRange(record, at, at + length)));
+                    }
+                }
+                case ARRAY -> {
+                    checkDepth(depth);
+                    int size = unpacker.unpackArrayHeader();
+                    json.writeStartArray();
+                    for (int i = 0; i < size; i++) {
+                        writeJsonValue(depth + 1);
+                    }
+                    json.writeEndArray();
+                }
+                case MAP -> {
+                    checkDepth(depth);
+                    int size = unpacker.unpackMapHeader();
+                    json.writeStartObject();
+                    for (int i = 0; i < size; i++) {
+                        ValueType keyType = unpacker.getNextFormat().getValueType();
+                        if (keyType == ValueType.STRING || keyType == ValueType.BINARY) {
+                            int length = keyType == ValueType.STRING
+                                    ? unpacker.unpackRawStringHeader()
+                                    : unpacker.unpackBinaryHeader();
+                            int at = position();
+                            unpacker.readPayloadAsReference(length);
+                            writeFieldName(keyType, at, length);
+                        } else {
+                            json.writeFieldName(nonStringKey());
+                        }
+                        writeJsonValue(depth + 1);
+                    }
+                    json.writeEndObject();
+                }
+                case EXTENSION -> {
+                    ExtensionTypeHeader header = unpacker.unpackExtensionTypeHeader();
+                    int at = position();
+                    unpacker.readPayloadAsReference(header.getLength());
+                    if (header.getType() == 0 && header.getLength() == 8) {
+                        long seconds = ((record[at] & 0xFFL) << 24)
+                                | ((record[at + 1] & 0xFFL) << 16)
+                                | ((record[at + 2] & 0xFFL) << 8)
+                                | (record[at + 3] & 0xFFL);
+                        json.writeNumber(seconds);
+                    } else {
+                        json.writeString(Base64.getEncoder()
+                                .encodeToString(Arrays.copyOfRange(record, at, at + header.getLength())));
+                    }
+                }
+            }
         }
-      }
-      json.writeEndObject();
-    }
 
-    private String injectedName(int index) {
-      return switch (index) {
-        case INJECT_HOSTNAME -> settings.hostnameKey();
-        case INJECT_TAG -> settings.tagKey();
-        default -> settings.timeKey();
-      };
-    }
-
-    private void writeInjectedJson(int index, String tag, long epochSecond, int nanos) throws IOException {
-      switch (index) {
-        case INJECT_HOSTNAME -> json.writeString(settings.hostname());
-        case INJECT_TAG -> json.writeString(tag);
-        default -> {
-          switch (settings.timeType()) {
-            case STRING -> json.writeString(timeFormatter.format(epochSecond, nanos));
-            case UNIXTIME -> json.writeNumber(epochSecond);
-            case FLOAT -> json.writeNumber(floatTime(epochSecond, nanos));
-          }
+        private void checkDepth(int depth) throws EventFormatException {
+            if (depth >= MAX_DEPTH) {
+                throw new EventFormatException(
+                        "record: nesting deeper than " + MAX_DEPTH + " levels (expected: at most " + MAX_DEPTH + ")");
+            }
         }
-      }
-    }
 
-    /** Writes record[at, at + length) as a field name, through the name cache when it is UTF-8 text. */
-    private void writeFieldName(ValueType type, int at, int length) throws IOException {
-      if (length > 64 || (type == ValueType.BINARY && !Utf8Check.isValid(record, at, at + length))) {
-        json.writeFieldName(keyText(type, at, length));
-        return;
-      }
-      int hash = 0x811c9dc5;
-      for (int i = at; i < at + length; i++) {
-        hash = (hash ^ record[i]) * 0x01000193;
-      }
-      int slot = (hash ^ (hash >>> 16)) & (NAME_CACHE_SLOTS - 1);
-      byte[] cached = nameKeys[slot];
-      if (cached == null || cached.length != length || !Arrays.equals(cached, 0, length, record, at, at + length)) {
-        nameKeys[slot] = Arrays.copyOfRange(record, at, at + length);
-        names[slot] = new SerializedString(new String(record, at, length, StandardCharsets.UTF_8));
-      }
-      json.writeFieldName(names[slot]);
-    }
-
-    private String keyText(ValueType type, int at, int length) {
-      if (type == ValueType.BINARY && !Utf8Check.isValid(record, at, at + length)) {
-        return Base64.getEncoder().encodeToString(Arrays.copyOfRange(record, at, at + length));
-      }
-      return new String(record, at, length, StandardCharsets.UTF_8);
-    }
-
-    private String nonStringKey() throws IOException {
-      MessageFormat format = unpacker.getNextFormat();
-      if (format.getValueType() == ValueType.NIL) {
-        unpacker.unpackNil();
-        return "";
-      }
-      return unpacker.unpackValue().toJson();
-    }
-
-    private void writeJsonValue(int depth) throws IOException, EventFormatException {
-      MessageFormat format = unpacker.getNextFormat();
-      switch (format.getValueType()) {
-        case NIL -> {
-          unpacker.unpackNil();
-          json.writeNull();
+        /** A scalar as text, a map or array as JSON (into {@link #out}). */
+        private void writeScalarOrJson() throws IOException, EventFormatException {
+            MessageFormat format = unpacker.getNextFormat();
+            switch (format.getValueType()) {
+                case BOOLEAN -> ascii(unpacker.unpackBoolean() ? "true" : "false");
+                case INTEGER ->
+                    ascii(
+                            format == MessageFormat.UINT64
+                                    ? unpacker.unpackBigInteger().toString()
+                                    : Long.toString(unpacker.unpackLong()));
+                case FLOAT ->
+                    ascii(
+                            format == MessageFormat.FLOAT32
+                                    ? Float.toString(unpacker.unpackFloat())
+                                    : Double.toString(unpacker.unpackDouble()));
+                default -> {
+                    writeJsonValue(1);
+                    json.flush();
+                }
+            }
         }
-        case BOOLEAN -> json.writeBoolean(unpacker.unpackBoolean());
-        case INTEGER -> {
-          if (format == MessageFormat.UINT64) {
-            BigInteger value = unpacker.unpackBigInteger();
-            if (value.bitLength() < 64) {
-              json.writeNumber(value.longValue());
+
+        private void ascii(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                out.write(text.charAt(i));
+            }
+        }
+
+        /** The value at the unpacker, as single_value / data_key send it. */
+        private void writeRawField() throws IOException, EventFormatException {
+            ValueType type = unpacker.getNextFormat().getValueType();
+            if (type == ValueType.STRING || type == ValueType.BINARY) {
+                int length =
+                        type == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
+                int at = position();
+                unpacker.readPayloadAsReference(length);
+                out.write(record, at, length);
+            } else if (type == ValueType.NIL) {
+                unpacker.unpackNil();
             } else {
-              json.writeNumber(value);
+                writeScalarOrJson();
             }
-          } else {
-            json.writeNumber(unpacker.unpackLong());
-          }
         }
-        case FLOAT -> {
-          if (format == MessageFormat.FLOAT32) {
-            float value = unpacker.unpackFloat();
-            if (Float.isFinite(value)) {
-              json.writeNumber(value);
-            } else {
-              json.writeNull();
+
+        // ---- msgpack
+
+        private void writeMsgpackRecord(String tag, long epochSecond, int nanos) throws IOException {
+            if (!settings.injects()) {
+                out.write(record, 0, recordLength);
+                return;
             }
-          } else {
-            double value = unpacker.unpackDouble();
-            if (Double.isFinite(value)) {
-              json.writeNumber(value);
-            } else {
-              json.writeNull();
+            int entries = unpacker.unpackMapHeader();
+            boolean[] present = new boolean[injectedKeys.length];
+            int added = 0;
+            for (int i = 0; i < entries; i++) {
+                int index = keyIndexAtUnpacker();
+                if (index >= 0) {
+                    present[index] = true;
+                }
+                unpacker.skipValue();
             }
-          }
-        }
-        case STRING -> {
-          int length = unpacker.unpackRawStringHeader();
-          int at = position();
-          unpacker.readPayloadAsReference(length);
-          if (Utf8Check.isValid(record, at, at + length)) {
-            json.writeUTF8String(record, at, length);
-          } else {
-            json.writeString(new String(record, at, length, StandardCharsets.UTF_8));
-          }
-        }
-        case BINARY -> {
-          int length = unpacker.unpackBinaryHeader();
-          int at = position();
-          unpacker.readPayloadAsReference(length);
-          if (Utf8Check.isValid(record, at, at + length)) {
-            json.writeUTF8String(record, at, length);
-          } else {
-            json.writeString(Base64.getEncoder().encodeToString(Arrays.copyOfRange(record, at, at + length)));
-          }
-        }
-        case ARRAY -> {
-          checkDepth(depth);
-          int size = unpacker.unpackArrayHeader();
-          json.writeStartArray();
-          for (int i = 0; i < size; i++) {
-            writeJsonValue(depth + 1);
-          }
-          json.writeEndArray();
-        }
-        case MAP -> {
-          checkDepth(depth);
-          int size = unpacker.unpackMapHeader();
-          json.writeStartObject();
-          for (int i = 0; i < size; i++) {
-            ValueType keyType = unpacker.getNextFormat().getValueType();
-            if (keyType == ValueType.STRING || keyType == ValueType.BINARY) {
-              int length = keyType == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
-              int at = position();
-              unpacker.readPayloadAsReference(length);
-              writeFieldName(keyType, at, length);
-            } else {
-              json.writeFieldName(nonStringKey());
+            for (int i = 0; i < injectedKeys.length; i++) {
+                if (injectedKeys[i] != null && !present[i]) {
+                    added++;
+                }
             }
-            writeJsonValue(depth + 1);
-          }
-          json.writeEndObject();
+            resetInput();
+            unpacker.unpackMapHeader();
+            packer.clear();
+            packer.packMapHeader(entries + added);
+            boolean[] injected = new boolean[injectedKeys.length];
+            for (int i = 0; i < entries; i++) {
+                int keyStart = position();
+                int index = keyIndexAtUnpacker();
+                int keyEnd = position();
+                packer.writePayload(record, keyStart, keyEnd - keyStart);
+                int valueStart = position();
+                unpacker.skipValue();
+                if (index >= 0 && !injected[index]) {
+                    injected[index] = true;
+                    packInjected(index, tag, epochSecond, nanos);
+                } else {
+                    packer.writePayload(record, valueStart, position() - valueStart);
+                }
+            }
+            for (int i = 0; i < injectedKeys.length; i++) {
+                if (injectedKeys[i] != null && !present[i]) {
+                    packer.packString(injectedName(i));
+                    packInjected(i, tag, epochSecond, nanos);
+                }
+            }
+            packer.flush();
         }
-        case EXTENSION -> {
-          ExtensionTypeHeader header = unpacker.unpackExtensionTypeHeader();
-          int at = position();
-          unpacker.readPayloadAsReference(header.getLength());
-          if (header.getType() == 0 && header.getLength() == 8) {
-            long seconds = ((record[at] & 0xFFL) << 24) | ((record[at + 1] & 0xFFL) << 16)
-                | ((record[at + 2] & 0xFFL) << 8) | (record[at + 3] & 0xFFL);
-            json.writeNumber(seconds);
-          } else {
-            json.writeString(Base64.getEncoder().encodeToString(Arrays.copyOfRange(record, at, at + header.getLength())));
-          }
+
+        private int keyIndexAtUnpacker() throws IOException {
+            ValueType type = unpacker.getNextFormat().getValueType();
+            if (type != ValueType.STRING && type != ValueType.BINARY) {
+                unpacker.skipValue();
+                return -1;
+            }
+            int length = type == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
+            int at = position();
+            unpacker.readPayloadAsReference(length);
+            return injectedKeyIndex(at, length);
         }
-      }
-    }
 
-    private void checkDepth(int depth) throws EventFormatException {
-      if (depth >= MAX_DEPTH) {
-        throw new EventFormatException("record: nesting deeper than " + MAX_DEPTH + " levels (expected: at most " + MAX_DEPTH + ")");
-      }
-    }
-
-    /** A scalar as text, a map or array as JSON (into {@link #out}). */
-    private void writeScalarOrJson() throws IOException, EventFormatException {
-      MessageFormat format = unpacker.getNextFormat();
-      switch (format.getValueType()) {
-        case BOOLEAN -> ascii(unpacker.unpackBoolean() ? "true" : "false");
-        case INTEGER -> ascii(format == MessageFormat.UINT64 ? unpacker.unpackBigInteger().toString() : Long.toString(unpacker.unpackLong()));
-        case FLOAT -> ascii(format == MessageFormat.FLOAT32 ? Float.toString(unpacker.unpackFloat()) : Double.toString(unpacker.unpackDouble()));
-        default -> {
-          writeJsonValue(1);
-          json.flush();
+        private void packInjected(int index, String tag, long epochSecond, int nanos) throws IOException {
+            switch (index) {
+                case INJECT_HOSTNAME -> packer.packString(settings.hostname());
+                case INJECT_TAG -> packer.packString(tag);
+                default -> {
+                    switch (settings.timeType()) {
+                        case STRING -> packer.packString(timeFormatter.format(epochSecond, nanos));
+                        case UNIXTIME -> packer.packLong(epochSecond);
+                        case FLOAT -> packer.packDouble(floatTime(epochSecond, nanos));
+                    }
+                }
+            }
         }
-      }
-    }
 
-    private void ascii(String text) {
-      for (int i = 0; i < text.length(); i++) {
-        out.write(text.charAt(i));
-      }
-    }
+        // ---- compression
 
-    /** The value at the unpacker, as single_value / data_key send it. */
-    private void writeRawField() throws IOException, EventFormatException {
-      ValueType type = unpacker.getNextFormat().getValueType();
-      if (type == ValueType.STRING || type == ValueType.BINARY) {
-        int length = type == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
-        int at = position();
-        unpacker.readPayloadAsReference(length);
-        out.write(record, at, length);
-      } else if (type == ValueType.NIL) {
-        unpacker.unpackNil();
-      } else {
-        writeScalarOrJson();
-      }
-    }
-
-    // ---- msgpack
-
-    private void writeMsgpackRecord(String tag, long epochSecond, int nanos) throws IOException {
-      if (!settings.injects()) {
-        out.write(record, 0, recordLength);
-        return;
-      }
-      int entries = unpacker.unpackMapHeader();
-      boolean[] present = new boolean[injectedKeys.length];
-      int added = 0;
-      for (int i = 0; i < entries; i++) {
-        int index = keyIndexAtUnpacker();
-        if (index >= 0) {
-          present[index] = true;
+        private void compress() {
+            compressed.reset();
+            deflater.reset();
+            boolean gzip = settings.compression() == FormatSettings.Compression.GZIP;
+            if (gzip) {
+                compressed.write(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff}, 0, 10);
+                crc.reset();
+                crc.update(out.array(), 0, out.length());
+            }
+            deflater.setInput(out.array(), 0, out.length());
+            deflater.finish();
+            while (!deflater.finished()) {
+                int n = deflater.deflate(deflateChunk);
+                compressed.write(deflateChunk, 0, n);
+            }
+            if (gzip) {
+                writeIntLe(compressed, (int) crc.getValue());
+                writeIntLe(compressed, out.length());
+            }
+            result = compressed;
         }
-        unpacker.skipValue();
-      }
-      for (int i = 0; i < injectedKeys.length; i++) {
-        if (injectedKeys[i] != null && !present[i]) {
-          added++;
+
+        private static void writeIntLe(GrowableBytes sink, int value) {
+            sink.write(value);
+            sink.write(value >>> 8);
+            sink.write(value >>> 16);
+            sink.write(value >>> 24);
         }
-      }
-      resetInput();
-      unpacker.unpackMapHeader();
-      packer.clear();
-      packer.packMapHeader(entries + added);
-      boolean[] injected = new boolean[injectedKeys.length];
-      for (int i = 0; i < entries; i++) {
-        int keyStart = position();
-        int index = keyIndexAtUnpacker();
-        int keyEnd = position();
-        packer.writePayload(record, keyStart, keyEnd - keyStart);
-        int valueStart = position();
-        unpacker.skipValue();
-        if (index >= 0 && !injected[index]) {
-          injected[index] = true;
-          packInjected(index, tag, epochSecond, nanos);
-        } else {
-          packer.writePayload(record, valueStart, position() - valueStart);
-        }
-      }
-      for (int i = 0; i < injectedKeys.length; i++) {
-        if (injectedKeys[i] != null && !present[i]) {
-          packer.packString(injectedName(i));
-          packInjected(i, tag, epochSecond, nanos);
-        }
-      }
-      packer.flush();
     }
 
-    private int keyIndexAtUnpacker() throws IOException {
-      ValueType type = unpacker.getNextFormat().getValueType();
-      if (type != ValueType.STRING && type != ValueType.BINARY) {
-        unpacker.skipValue();
-        return -1;
-      }
-      int length = type == ValueType.STRING ? unpacker.unpackRawStringHeader() : unpacker.unpackBinaryHeader();
-      int at = position();
-      unpacker.readPayloadAsReference(length);
-      return injectedKeyIndex(at, length);
+    /** Fluentd's float time: {@code time.to_r.truncate(6).to_f}, correctly rounded. */
+    static double floatTime(long epochSecond, int nanos) {
+        return BigDecimal.valueOf(epochSecond * 1_000_000L + nanos / 1000, 6).doubleValue();
     }
-
-    private void packInjected(int index, String tag, long epochSecond, int nanos) throws IOException {
-      switch (index) {
-        case INJECT_HOSTNAME -> packer.packString(settings.hostname());
-        case INJECT_TAG -> packer.packString(tag);
-        default -> {
-          switch (settings.timeType()) {
-            case STRING -> packer.packString(timeFormatter.format(epochSecond, nanos));
-            case UNIXTIME -> packer.packLong(epochSecond);
-            case FLOAT -> packer.packDouble(floatTime(epochSecond, nanos));
-          }
-        }
-      }
-    }
-
-    // ---- compression
-
-    private void compress() {
-      compressed.reset();
-      deflater.reset();
-      boolean gzip = settings.compression() == FormatSettings.Compression.GZIP;
-      if (gzip) {
-        compressed.write(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff}, 0, 10);
-        crc.reset();
-        crc.update(out.array(), 0, out.length());
-      }
-      deflater.setInput(out.array(), 0, out.length());
-      deflater.finish();
-      while (!deflater.finished()) {
-        int n = deflater.deflate(deflateChunk);
-        compressed.write(deflateChunk, 0, n);
-      }
-      if (gzip) {
-        writeIntLe(compressed, (int) crc.getValue());
-        writeIntLe(compressed, out.length());
-      }
-      result = compressed;
-    }
-
-    private static void writeIntLe(GrowableBytes sink, int value) {
-      sink.write(value);
-      sink.write(value >>> 8);
-      sink.write(value >>> 16);
-      sink.write(value >>> 24);
-    }
-  }
-
-  /** Fluentd's float time: {@code time.to_r.truncate(6).to_f}, correctly rounded. */
-  static double floatTime(long epochSecond, int nanos) {
-    return BigDecimal.valueOf(epochSecond * 1_000_000L + nanos / 1000, 6).doubleValue();
-  }
 }

@@ -34,125 +34,192 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe.
  */
 public final class KinesisMetrics {
-  static final int MAX_STREAMS = 1000;
-  private static final Set<String> KNOWN_ERRORS = Set.of(
-      "Expired", "ProvisionedThroughputExceededException", "ResourceNotFoundException", "InternalFailure",
-      "ServiceUnavailable", "KMSThrottlingException", "KMSAccessDeniedException", "KMSDisabledException",
-      "KMSNotFoundException", "KMSInvalidStateException", "AccessDeniedException", "InvalidArgumentException",
-      "RequestTimeout", "DaemonFailure", "ProducerUnavailable", "ShardMismatch", "StreamNotFound", "StreamUnavailable",
-      "Closed", "Interrupted", "TimedOut", "Unexpected");
-  private static final Set<String> KNOWN_REASONS = Set.of("too_large", "format", "stream_name");
+    static final int MAX_STREAMS = 1000;
+    private static final Set<String> KNOWN_ERRORS = Set.of(
+            "Expired",
+            "ProvisionedThroughputExceededException",
+            "ResourceNotFoundException",
+            "InternalFailure",
+            "ServiceUnavailable",
+            "KMSThrottlingException",
+            "KMSAccessDeniedException",
+            "KMSDisabledException",
+            "KMSNotFoundException",
+            "KMSInvalidStateException",
+            "AccessDeniedException",
+            "InvalidArgumentException",
+            "RequestTimeout",
+            "DaemonFailure",
+            "ProducerUnavailable",
+            "ShardMismatch",
+            "StreamNotFound",
+            "StreamUnavailable",
+            "Closed",
+            "Interrupted",
+            "TimedOut",
+            "Unexpected");
+    private static final Set<String> KNOWN_REASONS = Set.of("too_large", "format", "stream_name");
 
-  private final MeterRegistry registry;
-  private final String output;
-  private final ConcurrentHashMap<String, StreamMeters> streams = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    private final String output;
+    private final ConcurrentHashMap<String, StreamMeters> streams = new ConcurrentHashMap<>();
 
-  /**
-   * @param output the output's type name ({@code output} tag)
-   */
-  public KinesisMetrics(MeterRegistry registry, String output) {
-    this.registry = registry;
-    this.output = output;
-  }
-
-  public MeterRegistry registry() {
-    return registry;
-  }
-
-  /** The meters of {@code stream} (capped: beyond {@value #MAX_STREAMS} streams, {@code other}). */
-  public StreamMeters stream(String stream) {
-    StreamMeters meters = streams.get(stream);
-    if (meters != null) {
-      return meters;
-    }
-    String tag = streams.size() >= MAX_STREAMS ? "other" : stream;
-    return streams.computeIfAbsent(tag, StreamMeters::new);
-  }
-
-  /** Counts one DescribeStreamSummary outcome. */
-  public void streamCheck(String result) {
-    Counter.builder("kinesis.stream.checks").tag("output", output).tag("result", result).register(registry).increment();
-  }
-
-  /** Maps an error code onto the bounded tag set. */
-  static String errorTag(String code) {
-    return code != null && KNOWN_ERRORS.contains(code) ? code : "other";
-  }
-
-  /** Meters of one stream. */
-  public final class StreamMeters {
-    private final String stream;
-    private final Counter userRecordsPut;
-    private final Counter recordsPut;
-    private final Counter bytesPut;
-    private final DistributionSummary ratio;
-    private final DistributionSummary recordSize;
-    private final Timer latency;
-    private final Counter shardMisses;
-    private final ConcurrentHashMap<String, Counter> userFailed = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Counter> recordsFailed = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Counter> rejected = new ConcurrentHashMap<>();
-
-    private StreamMeters(String stream) {
-      this.stream = stream;
-      userRecordsPut = Counter.builder("kinesis.user.records.put").description("Events delivered to Kinesis")
-          .tag("output", output).tag("stream", stream).register(registry);
-      recordsPut = Counter.builder("kinesis.records.put").description("Kinesis records delivered")
-          .tag("output", output).tag("stream", stream).register(registry);
-      bytesPut = Counter.builder("kinesis.bytes.put").baseUnit("bytes")
-          .description("Data plus partition key of delivered Kinesis records")
-          .tag("output", output).tag("stream", stream).register(registry);
-      ratio = DistributionSummary.builder("kinesis.aggregation.ratio")
-          .description("User records per delivered Kinesis record").tag("output", output).tag("stream", stream)
-          .register(registry);
-      recordSize = DistributionSummary.builder("kinesis.record.size").baseUnit("bytes")
-          .description("Size of delivered Kinesis records (data plus partition key)")
-          .tag("output", output).tag("stream", stream).register(registry);
-      latency = Timer.builder("kinesis.put.latency").description("From hand-off to KPL until its result")
-          .tag("output", output).tag("stream", stream).register(registry);
-      shardMisses = Counter.builder("kinesis.shard.prediction.misses")
-          .description("Aggregates that landed on another shard than predicted")
-          .tag("output", output).tag("stream", stream).register(registry);
+    /**
+     * @param output the output's type name ({@code output} tag)
+     */
+    public KinesisMetrics(MeterRegistry registry, String output) {
+        this.registry = registry;
+        this.output = output;
     }
 
-    /** A Kinesis record of {@code userRecords} events and {@code bytes} (data + key) was delivered. */
-    public void delivered(int userRecords, int bytes, long latencyNanos) {
-      userRecordsPut.increment(userRecords);
-      recordsPut.increment();
-      bytesPut.increment(bytes);
-      ratio.record(userRecords);
-      recordSize.record(bytes);
-      latency.record(latencyNanos, TimeUnit.NANOSECONDS);
+    public MeterRegistry registry() {
+        return registry;
     }
 
-    /** A Kinesis record of {@code userRecords} events failed with {@code errorCode}. */
-    public void failed(int userRecords, String errorCode, long latencyNanos) {
-      String tag = errorTag(errorCode);
-      userFailed.computeIfAbsent(tag, t -> Counter.builder("kinesis.user.records.failed")
-          .tag("output", output).tag("stream", stream).tag("error", t).register(registry)).increment(userRecords);
-      recordsFailed.computeIfAbsent(tag, t -> Counter.builder("kinesis.records.failed")
-          .tag("output", output).tag("stream", stream).tag("error", t).register(registry)).increment();
-      if (latencyNanos > 0) {
-        latency.record(latencyNanos, TimeUnit.NANOSECONDS);
-      }
+    /** The meters of {@code stream} (capped: beyond {@value #MAX_STREAMS} streams, {@code other}). */
+    public StreamMeters stream(String stream) {
+        StreamMeters meters = streams.get(stream);
+        if (meters != null) {
+            return meters;
+        }
+        String tag = streams.size() >= MAX_STREAMS ? "other" : stream;
+        return streams.computeIfAbsent(tag, StreamMeters::new);
     }
 
-    /** Events failed before reaching KPL (e.g. the stream is known missing). */
-    public void failedBeforeSend(int userRecords, String errorCode) {
-      String tag = errorTag(errorCode);
-      userFailed.computeIfAbsent(tag, t -> Counter.builder("kinesis.user.records.failed")
-          .tag("output", output).tag("stream", stream).tag("error", t).register(registry)).increment(userRecords);
+    /** Counts one DescribeStreamSummary outcome. */
+    public void streamCheck(String result) {
+        Counter.builder("kinesis.stream.checks")
+                .tag("output", output)
+                .tag("result", result)
+                .register(registry)
+                .increment();
     }
 
-    /** One event rejected for good. */
-    public void rejected(String reason) {
-      String tag = KNOWN_REASONS.contains(reason) ? reason : "other";
-      rejected.computeIfAbsent(tag, t -> Counter.builder("kinesis.user.records.rejected")
-          .tag("output", output).tag("stream", stream).tag("reason", t).register(registry)).increment();
+    /** Maps an error code onto the bounded tag set. */
+    static String errorTag(String code) {
+        return code != null && KNOWN_ERRORS.contains(code) ? code : "other";
     }
 
-    public void shardMiss() {
-      shardMisses.increment();
+    /** Meters of one stream. */
+    public final class StreamMeters {
+        private final String stream;
+        private final Counter userRecordsPut;
+        private final Counter recordsPut;
+        private final Counter bytesPut;
+        private final DistributionSummary ratio;
+        private final DistributionSummary recordSize;
+        private final Timer latency;
+        private final Counter shardMisses;
+        private final ConcurrentHashMap<String, Counter> userFailed = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<String, Counter> recordsFailed = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<String, Counter> rejected = new ConcurrentHashMap<>();
+
+        private StreamMeters(String stream) {
+            this.stream = stream;
+            userRecordsPut = Counter.builder("kinesis.user.records.put")
+                    .description("Events delivered to Kinesis")
+                    .tag("output", output)
+                    .tag("stream", stream)
+                    .register(registry);
+            recordsPut = Counter.builder("kinesis.records.put")
+                    .description("Kinesis records delivered")
+                    .tag("output", output)
+                    .tag("stream", stream)
+                    .register(registry);
+            bytesPut = Counter.builder("kinesis.bytes.put")
+                    .baseUnit("bytes")
+                    .description("Data plus partition key of delivered Kinesis records")
+                    .tag("output", output)
+                    .tag("stream", stream)
+                    .register(registry);
+            ratio = DistributionSummary.builder("kinesis.aggregation.ratio")
+                    .description("User records per delivered Kinesis record")
+                    .tag("output", output)
+                    .tag("stream", stream)
+                    .register(registry);
+            recordSize = DistributionSummary.builder("kinesis.record.size")
+                    .baseUnit("bytes")
+                    .description("Size of delivered Kinesis records (data plus partition key)")
+                    .tag("output", output)
+                    .tag("stream", stream)
+                    .register(registry);
+            latency = Timer.builder("kinesis.put.latency")
+                    .description("From hand-off to KPL until its result")
+                    .tag("output", output)
+                    .tag("stream", stream)
+                    .register(registry);
+            shardMisses = Counter.builder("kinesis.shard.prediction.misses")
+                    .description("Aggregates that landed on another shard than predicted")
+                    .tag("output", output)
+                    .tag("stream", stream)
+                    .register(registry);
+        }
+
+        /** A Kinesis record of {@code userRecords} events and {@code bytes} (data + key) was delivered. */
+        public void delivered(int userRecords, int bytes, long latencyNanos) {
+            userRecordsPut.increment(userRecords);
+            recordsPut.increment();
+            bytesPut.increment(bytes);
+            ratio.record(userRecords);
+            recordSize.record(bytes);
+            latency.record(latencyNanos, TimeUnit.NANOSECONDS);
+        }
+
+        /** A Kinesis record of {@code userRecords} events failed with {@code errorCode}. */
+        public void failed(int userRecords, String errorCode, long latencyNanos) {
+            String tag = errorTag(errorCode);
+            userFailed
+                    .computeIfAbsent(
+                            tag,
+                            t -> Counter.builder("kinesis.user.records.failed")
+                                    .tag("output", output)
+                                    .tag("stream", stream)
+                                    .tag("error", t)
+                                    .register(registry))
+                    .increment(userRecords);
+            recordsFailed
+                    .computeIfAbsent(
+                            tag,
+                            t -> Counter.builder("kinesis.records.failed")
+                                    .tag("output", output)
+                                    .tag("stream", stream)
+                                    .tag("error", t)
+                                    .register(registry))
+                    .increment();
+            if (latencyNanos > 0) {
+                latency.record(latencyNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /** Events failed before reaching KPL (e.g. the stream is known missing). */
+        public void failedBeforeSend(int userRecords, String errorCode) {
+            String tag = errorTag(errorCode);
+            userFailed
+                    .computeIfAbsent(
+                            tag,
+                            t -> Counter.builder("kinesis.user.records.failed")
+                                    .tag("output", output)
+                                    .tag("stream", stream)
+                                    .tag("error", t)
+                                    .register(registry))
+                    .increment(userRecords);
+        }
+
+        /** One event rejected for good. */
+        public void rejected(String reason) {
+            String tag = KNOWN_REASONS.contains(reason) ? reason : "other";
+            rejected.computeIfAbsent(
+                            tag,
+                            t -> Counter.builder("kinesis.user.records.rejected")
+                                    .tag("output", output)
+                                    .tag("stream", stream)
+                                    .tag("reason", t)
+                                    .register(registry))
+                    .increment();
+        }
+
+        public void shardMiss() {
+            shardMisses.increment();
+        }
     }
-  }
 }

@@ -5,5 +5,5 @@ package org.kinesisaggregator.kinesis.tail;
  *
  * @param data its bytes (owned by this record)
  */
-public record KinesisRecord(String shardId, String sequenceNumber, String partitionKey, String explicitHashKey,
-    byte[] data) {}
+public record KinesisRecord(
+        String shardId, String sequenceNumber, String partitionKey, String explicitHashKey, byte[] data) {}

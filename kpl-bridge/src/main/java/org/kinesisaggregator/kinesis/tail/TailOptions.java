@@ -22,115 +22,142 @@ import org.kinesisaggregator.kinesis.CredentialsSettings;
  * @param output what each line holds
  */
 public record TailOptions(
-    String stream,
-    String region,
-    URI endpoint,
-    boolean verifyCertificate,
-    CredentialsSettings credentials,
-    StartPosition from,
-    long count,
-    boolean follow,
-    Duration pollInterval,
-    OutputFormat output) {
+        String stream,
+        String region,
+        URI endpoint,
+        boolean verifyCertificate,
+        CredentialsSettings credentials,
+        StartPosition from,
+        long count,
+        boolean follow,
+        Duration pollInterval,
+        OutputFormat output) {
 
-  /** {@code --from}. */
-  public enum StartPosition {
-    TRIM_HORIZON("trim_horizon"), LATEST("latest");
+    /** {@code --from}. */
+    public enum StartPosition {
+        TRIM_HORIZON("trim_horizon"),
+        LATEST("latest");
 
-    private final String confName;
+        private final String confName;
 
-    StartPosition(String confName) {
-      this.confName = confName;
-    }
-
-    public String confName() {
-      return confName;
-    }
-
-    public static StartPosition fromConfName(String name) {
-      for (StartPosition p : values()) {
-        if (p.confName.equalsIgnoreCase(name)) {
-          return p;
+        StartPosition(String confName) {
+            this.confName = confName;
         }
-      }
-      throw new IllegalArgumentException("--from: " + name + " (expected: trim_horizon or latest)");
-    }
-  }
 
-  /** One line per user record. */
-  public enum OutputFormat {
+        public String confName() {
+            return confName;
+        }
+
+        public static StartPosition fromConfName(String name) {
+            for (StartPosition p : values()) {
+                if (p.confName.equalsIgnoreCase(name)) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("--from: " + name + " (expected: trim_horizon or latest)");
+        }
+    }
+
+    /** One line per user record. */
+    public enum OutputFormat {
+        /**
+         * The record's data itself when it is JSON (a trailing newline dropped); otherwise
+         * {@code {"data": "<text>"}} for UTF-8 text or {@code {"data_base64": "..."}} for bytes.
+         */
+        DATA,
+        /**
+         * An envelope: {@code {"shard_id", "sequence_number", "sub_sequence_number", "partition_key",
+         * "explicit_hash_key", "aggregated", "data"}} with data embedded as above.
+         */
+        RECORD
+    }
+
+    public TailOptions {
+        if (stream == null || stream.isBlank()) {
+            throw new IllegalArgumentException("--stream: missing (expected: a stream name)");
+        }
+        Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(from, "from");
+        if (count < 0) {
+            throw new IllegalArgumentException("--count: " + count + " (expected: >= 0)");
+        }
+        Objects.requireNonNull(pollInterval, "pollInterval");
+        Objects.requireNonNull(output, "output");
+        if (endpoint != null && !"https".equals(endpoint.getScheme()) && !"http".equals(endpoint.getScheme())) {
+            throw new IllegalArgumentException("--endpoint: " + endpoint + " (expected: https://host:port)");
+        }
+    }
+
     /**
-     * The record's data itself when it is JSON (a trailing newline dropped); otherwise
-     * {@code {"data": "<text>"}} for UTF-8 text or {@code {"data_base64": "..."}} for bytes.
+     * The CLI's defaults for {@code stream}: AWS, default credentials, from trim_horizon, no count
+     * limit, following, data lines. Certificate checks are off for an endpoint on loopback.
      */
-    DATA,
-    /**
-     * An envelope: {@code {"shard_id", "sequence_number", "sub_sequence_number", "partition_key",
-     * "explicit_hash_key", "aggregated", "data"}} with data embedded as above.
-     */
-    RECORD
-  }
-
-  public TailOptions {
-    if (stream == null || stream.isBlank()) {
-      throw new IllegalArgumentException("--stream: missing (expected: a stream name)");
+    public static TailOptions defaults(String stream) {
+        return new TailOptions(
+                stream,
+                null,
+                null,
+                true,
+                CredentialsSettings.defaultChain(),
+                StartPosition.TRIM_HORIZON,
+                0,
+                true,
+                Duration.ofSeconds(1),
+                OutputFormat.DATA);
     }
-    Objects.requireNonNull(credentials, "credentials");
-    Objects.requireNonNull(from, "from");
-    if (count < 0) {
-      throw new IllegalArgumentException("--count: " + count + " (expected: >= 0)");
+
+    public TailOptions withEndpoint(URI value) {
+        boolean loopback =
+                value != null && ("127.0.0.1".equals(value.getHost()) || "localhost".equals(value.getHost()));
+        return new TailOptions(
+                stream,
+                region,
+                value,
+                !loopback && verifyCertificate,
+                credentials,
+                from,
+                count,
+                follow,
+                pollInterval,
+                output);
     }
-    Objects.requireNonNull(pollInterval, "pollInterval");
-    Objects.requireNonNull(output, "output");
-    if (endpoint != null && !"https".equals(endpoint.getScheme()) && !"http".equals(endpoint.getScheme())) {
-      throw new IllegalArgumentException("--endpoint: " + endpoint + " (expected: https://host:port)");
+
+    public TailOptions withRegion(String value) {
+        return new TailOptions(
+                stream, value, endpoint, verifyCertificate, credentials, from, count, follow, pollInterval, output);
     }
-  }
 
-  /**
-   * The CLI's defaults for {@code stream}: AWS, default credentials, from trim_horizon, no count
-   * limit, following, data lines. Certificate checks are off for an endpoint on loopback.
-   */
-  public static TailOptions defaults(String stream) {
-    return new TailOptions(stream, null, null, true, CredentialsSettings.defaultChain(), StartPosition.TRIM_HORIZON, 0,
-        true, Duration.ofSeconds(1), OutputFormat.DATA);
-  }
+    public TailOptions withVerifyCertificate(boolean value) {
+        return new TailOptions(stream, region, endpoint, value, credentials, from, count, follow, pollInterval, output);
+    }
 
-  public TailOptions withEndpoint(URI value) {
-    boolean loopback = value != null && ("127.0.0.1".equals(value.getHost()) || "localhost".equals(value.getHost()));
-    return new TailOptions(stream, region, value, !loopback && verifyCertificate, credentials, from, count, follow,
-        pollInterval, output);
-  }
+    public TailOptions withCredentials(CredentialsSettings value) {
+        return new TailOptions(
+                stream, region, endpoint, verifyCertificate, value, from, count, follow, pollInterval, output);
+    }
 
-  public TailOptions withRegion(String value) {
-    return new TailOptions(stream, value, endpoint, verifyCertificate, credentials, from, count, follow, pollInterval, output);
-  }
+    public TailOptions withFrom(StartPosition value) {
+        return new TailOptions(
+                stream, region, endpoint, verifyCertificate, credentials, value, count, follow, pollInterval, output);
+    }
 
-  public TailOptions withVerifyCertificate(boolean value) {
-    return new TailOptions(stream, region, endpoint, value, credentials, from, count, follow, pollInterval, output);
-  }
+    public TailOptions withCount(long value) {
+        return new TailOptions(
+                stream, region, endpoint, verifyCertificate, credentials, from, value, follow, pollInterval, output);
+    }
 
-  public TailOptions withCredentials(CredentialsSettings value) {
-    return new TailOptions(stream, region, endpoint, verifyCertificate, value, from, count, follow, pollInterval, output);
-  }
+    public TailOptions withFollow(boolean value) {
+        return new TailOptions(
+                stream, region, endpoint, verifyCertificate, credentials, from, count, value, pollInterval, output);
+    }
 
-  public TailOptions withFrom(StartPosition value) {
-    return new TailOptions(stream, region, endpoint, verifyCertificate, credentials, value, count, follow, pollInterval, output);
-  }
+    public TailOptions withPollInterval(Duration value) {
+        return new TailOptions(
+                stream, region, endpoint, verifyCertificate, credentials, from, count, follow, value, output);
+    }
 
-  public TailOptions withCount(long value) {
-    return new TailOptions(stream, region, endpoint, verifyCertificate, credentials, from, value, follow, pollInterval, output);
-  }
-
-  public TailOptions withFollow(boolean value) {
-    return new TailOptions(stream, region, endpoint, verifyCertificate, credentials, from, count, value, pollInterval, output);
-  }
-
-  public TailOptions withPollInterval(Duration value) {
-    return new TailOptions(stream, region, endpoint, verifyCertificate, credentials, from, count, follow, value, output);
-  }
-
-  public TailOptions withOutput(OutputFormat value) {
-    return new TailOptions(stream, region, endpoint, verifyCertificate, credentials, from, count, follow, pollInterval, value);
-  }
+    public TailOptions withOutput(OutputFormat value) {
+        return new TailOptions(
+                stream, region, endpoint, verifyCertificate, credentials, from, count, follow, pollInterval, value);
+    }
 }

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.kinesisaggregator.kinesis.testing.TestSeed;
 import software.amazon.kinesis.producer.protobuf.Messages;
 
 /**
@@ -20,181 +21,197 @@ import software.amazon.kinesis.producer.protobuf.Messages;
  */
 class AggregateBuilderTest {
 
-  private record Input(String partitionKey, String hashKey, byte[] data) {}
+    private record Input(String partitionKey, String hashKey, byte[] data) {}
 
-  @Test
-  void roundTripsThroughOurReaderAndKplsGeneratedParser() throws Exception {
-    long seed = org.kinesisaggregator.kinesis.testing.TestSeed.create("AggregateBuilderTest.roundTrips");
-    Random random = new Random(seed);
-    for (int round = 0; round < 50; round++) {
-      AggregateBuilder builder = new AggregateBuilder(20 + random.nextInt(100_000));
-      List<Input> added = new ArrayList<>();
-      while (true) {
-        Input input = randomInput(random);
-        int before = builder.sizeBytes();
-        int increment = builder.sizeIncrement(input.data.length, input.partitionKey, input.hashKey);
-        boolean accepted = builder.add(input.data, 0, input.data.length, input.partitionKey, input.hashKey);
-        assertThat(accepted).as("seed %d", seed).isEqualTo(before + increment <= builder.maxBytes());
-        if (!accepted) {
-          assertThat(builder.sizeBytes()).isEqualTo(before);
-          break;
+    @Test
+    void roundTripsThroughOurReaderAndKplsGeneratedParser() throws Exception {
+        long seed = TestSeed.create("AggregateBuilderTest.roundTrips");
+        Random random = new Random(seed);
+        for (int round = 0; round < 50; round++) {
+            AggregateBuilder builder = new AggregateBuilder(20 + random.nextInt(100_000));
+            List<Input> added = new ArrayList<>();
+            while (true) {
+                Input input = randomInput(random);
+                int before = builder.sizeBytes();
+                int increment = builder.sizeIncrement(input.data.length, input.partitionKey, input.hashKey);
+                boolean accepted = builder.add(input.data, 0, input.data.length, input.partitionKey, input.hashKey);
+                assertThat(accepted).as("seed %d", seed).isEqualTo(before + increment <= builder.maxBytes());
+                if (!accepted) {
+                    assertThat(builder.sizeBytes()).isEqualTo(before);
+                    break;
+                }
+                assertThat(builder.sizeBytes()).isEqualTo(before + increment);
+                added.add(input);
+            }
+            if (added.isEmpty()) {
+                continue;
+            }
+            byte[] aggregate = builder.finish();
+            assertThat(aggregate.length)
+                    .as("seed %d", seed)
+                    .isEqualTo(builder.sizeBytes())
+                    .isLessThanOrEqualTo(builder.maxBytes());
+
+            List<UserRecord> ours = Deaggregator.deaggregate(aggregate, "outer", null);
+            assertThat(ours).hasSize(added.size());
+            for (int i = 0; i < added.size(); i++) {
+                assertThat(ours.get(i).partitionKey()).isEqualTo(added.get(i).partitionKey);
+                assertThat(ours.get(i).explicitHashKey()).isEqualTo(added.get(i).hashKey);
+                assertThat(ours.get(i).data()).isEqualTo(added.get(i).data);
+                assertThat(ours.get(i).subSequenceNumber()).isEqualTo(i);
+                assertThat(ours.get(i).aggregated()).isTrue();
+            }
+
+            Messages.AggregatedRecord generated =
+                    Messages.AggregatedRecord.parseFrom(ByteString.copyFrom(aggregate, 4, aggregate.length - 20));
+            byte[] digest =
+                    MessageDigest.getInstance("MD5").digest(Arrays.copyOfRange(aggregate, 4, aggregate.length - 16));
+            assertThat(Arrays.copyOfRange(aggregate, aggregate.length - 16, aggregate.length))
+                    .isEqualTo(digest);
+            assertThat(generated.getRecordsCount()).isEqualTo(added.size());
+            for (int i = 0; i < added.size(); i++) {
+                Messages.Record record = generated.getRecords(i);
+                assertThat(generated.getPartitionKeyTable((int) record.getPartitionKeyIndex()))
+                        .isEqualTo(added.get(i).partitionKey);
+                if (added.get(i).hashKey == null) {
+                    assertThat(record.hasExplicitHashKeyIndex()).isFalse();
+                } else {
+                    assertThat(generated.getExplicitHashKeyTable((int) record.getExplicitHashKeyIndex()))
+                            .isEqualTo(added.get(i).hashKey);
+                }
+                assertThat(record.getData().toByteArray()).isEqualTo(added.get(i).data);
+            }
+            builder.reset();
+            assertThat(builder.isEmpty()).isTrue();
+            assertThat(builder.sizeBytes()).isEqualTo(AggregationFormat.FRAMING_BYTES);
         }
-        assertThat(builder.sizeBytes()).isEqualTo(before + increment);
-        added.add(input);
-      }
-      if (added.isEmpty()) {
-        continue;
-      }
-      byte[] aggregate = builder.finish();
-      assertThat(aggregate.length).as("seed %d", seed).isEqualTo(builder.sizeBytes()).isLessThanOrEqualTo(builder.maxBytes());
-
-      List<UserRecord> ours = Deaggregator.deaggregate(aggregate, "outer", null);
-      assertThat(ours).hasSize(added.size());
-      for (int i = 0; i < added.size(); i++) {
-        assertThat(ours.get(i).partitionKey()).isEqualTo(added.get(i).partitionKey);
-        assertThat(ours.get(i).explicitHashKey()).isEqualTo(added.get(i).hashKey);
-        assertThat(ours.get(i).data()).isEqualTo(added.get(i).data);
-        assertThat(ours.get(i).subSequenceNumber()).isEqualTo(i);
-        assertThat(ours.get(i).aggregated()).isTrue();
-      }
-
-      Messages.AggregatedRecord generated = Messages.AggregatedRecord.parseFrom(
-          ByteString.copyFrom(aggregate, 4, aggregate.length - 20));
-      byte[] digest = MessageDigest.getInstance("MD5").digest(Arrays.copyOfRange(aggregate, 4, aggregate.length - 16));
-      assertThat(Arrays.copyOfRange(aggregate, aggregate.length - 16, aggregate.length)).isEqualTo(digest);
-      assertThat(generated.getRecordsCount()).isEqualTo(added.size());
-      for (int i = 0; i < added.size(); i++) {
-        Messages.Record record = generated.getRecords(i);
-        assertThat(generated.getPartitionKeyTable((int) record.getPartitionKeyIndex())).isEqualTo(added.get(i).partitionKey);
-        if (added.get(i).hashKey == null) {
-          assertThat(record.hasExplicitHashKeyIndex()).isFalse();
-        } else {
-          assertThat(generated.getExplicitHashKeyTable((int) record.getExplicitHashKeyIndex())).isEqualTo(added.get(i).hashKey);
-        }
-        assertThat(record.getData().toByteArray()).isEqualTo(added.get(i).data);
-      }
-      builder.reset();
-      assertThat(builder.isEmpty()).isTrue();
-      assertThat(builder.sizeBytes()).isEqualTo(AggregationFormat.FRAMING_BYTES);
     }
-  }
 
-  @Test
-  void readsAggregatesWrittenByKplsGeneratedClasses() throws Exception {
-    Messages.AggregatedRecord message = Messages.AggregatedRecord.newBuilder()
-        .addPartitionKeyTable("k0").addPartitionKeyTable("k1")
-        .addExplicitHashKeyTable("12345")
-        .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(1).setData(ByteString.copyFromUtf8("one")))
-        .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(0).setExplicitHashKeyIndex(0)
-            .setData(ByteString.copyFromUtf8("two"))
-            .addTags(Messages.Tag.newBuilder().setKey("t").setValue("v")))
-        .build();
-    byte[] aggregate = frame(message.toByteArray());
+    @Test
+    void readsAggregatesWrittenByKplsGeneratedClasses() throws Exception {
+        Messages.AggregatedRecord message = Messages.AggregatedRecord.newBuilder()
+                .addPartitionKeyTable("k0")
+                .addPartitionKeyTable("k1")
+                .addExplicitHashKeyTable("12345")
+                .addRecords(
+                        Messages.Record.newBuilder().setPartitionKeyIndex(1).setData(ByteString.copyFromUtf8("one")))
+                .addRecords(Messages.Record.newBuilder()
+                        .setPartitionKeyIndex(0)
+                        .setExplicitHashKeyIndex(0)
+                        .setData(ByteString.copyFromUtf8("two"))
+                        .addTags(Messages.Tag.newBuilder().setKey("t").setValue("v")))
+                .build();
+        byte[] aggregate = frame(message.toByteArray());
 
-    List<UserRecord> records = Deaggregator.deaggregate(aggregate, "outer", null);
+        List<UserRecord> records = Deaggregator.deaggregate(aggregate, "outer", null);
 
-    assertThat(records).containsExactly(
-        new UserRecord("k1", null, "one".getBytes(StandardCharsets.UTF_8), 0, true),
-        new UserRecord("k0", "12345", "two".getBytes(StandardCharsets.UTF_8), 1, true));
-  }
+        assertThat(records)
+                .containsExactly(
+                        new UserRecord("k1", null, "one".getBytes(StandardCharsets.UTF_8), 0, true),
+                        new UserRecord("k0", "12345", "two".getBytes(StandardCharsets.UTF_8), 1, true));
+    }
 
-  @Test
-  void plainRecordsPassThroughAsOneUserRecord() throws Exception {
-    byte[] plain = "{\"not\":\"aggregated\"}".getBytes(StandardCharsets.UTF_8);
-    assertThat(Deaggregator.deaggregate(plain, "pk", "7"))
-        .containsExactly(new UserRecord("pk", "7", plain, 0, false));
-    byte[] shortWithMagic = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2, 1};
-    assertThat(Deaggregator.deaggregate(shortWithMagic, "pk", null)).singleElement()
-        .extracting(UserRecord::aggregated).isEqualTo(false);
-  }
+    @Test
+    void plainRecordsPassThroughAsOneUserRecord() throws Exception {
+        byte[] plain = "{\"not\":\"aggregated\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(Deaggregator.deaggregate(plain, "pk", "7"))
+                .containsExactly(new UserRecord("pk", "7", plain, 0, false));
+        byte[] shortWithMagic = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2, 1};
+        assertThat(Deaggregator.deaggregate(shortWithMagic, "pk", null))
+                .singleElement()
+                .extracting(UserRecord::aggregated)
+                .isEqualTo(false);
+    }
 
-  @Test
-  void badMagicIsPlainDataNotAnAggregate() throws Exception {
-    byte[] aggregate = oneRecordAggregate();
-    aggregate[0] = 0x00;
-    assertThat(Deaggregator.deaggregate(aggregate, "pk", null)).singleElement()
-        .satisfies(r -> {
-          assertThat(r.aggregated()).isFalse();
-          assertThat(r.data()).isEqualTo(aggregate);
-        });
-  }
+    @Test
+    void badMagicIsPlainDataNotAnAggregate() throws Exception {
+        byte[] aggregate = oneRecordAggregate();
+        aggregate[0] = 0x00;
+        assertThat(Deaggregator.deaggregate(aggregate, "pk", null))
+                .singleElement()
+                .satisfies(r -> {
+                    assertThat(r.aggregated()).isFalse();
+                    assertThat(r.data()).isEqualTo(aggregate);
+                });
+    }
 
-  @Test
-  void badDigestIsRejectedWithBothDigests() {
-    byte[] aggregate = oneRecordAggregate();
-    aggregate[aggregate.length - 1] ^= 0x01;
-    assertThatThrownBy(() -> Deaggregator.deaggregate(aggregate, "pk", null))
-        .isInstanceOf(AggregateFormatException.class)
-        .hasMessageStartingWith("md5: ")
-        .hasMessageContaining("(expected: ");
-  }
+    @Test
+    void badDigestIsRejectedWithBothDigests() {
+        byte[] aggregate = oneRecordAggregate();
+        aggregate[aggregate.length - 1] ^= 0x01;
+        assertThatThrownBy(() -> Deaggregator.deaggregate(aggregate, "pk", null))
+                .isInstanceOf(AggregateFormatException.class)
+                .hasMessageStartingWith("md5: ")
+                .hasMessageContaining("(expected: ");
+    }
 
-  @Test
-  void corruptedMessageWithRecomputedDigestIsRejected() {
-    byte[] aggregate = oneRecordAggregate();
-    byte[] message = Arrays.copyOfRange(aggregate, 4, aggregate.length - 16);
-    byte[] truncated = Arrays.copyOf(message, message.length - 3);
-    assertThatThrownBy(() -> Deaggregator.deaggregate(frame(truncated), "pk", null))
-        .isInstanceOf(AggregateFormatException.class)
-        .hasMessageStartingWith("message: ");
-  }
+    @Test
+    void corruptedMessageWithRecomputedDigestIsRejected() {
+        byte[] aggregate = oneRecordAggregate();
+        byte[] message = Arrays.copyOfRange(aggregate, 4, aggregate.length - 16);
+        byte[] truncated = Arrays.copyOf(message, message.length - 3);
+        assertThatThrownBy(() -> Deaggregator.deaggregate(frame(truncated), "pk", null))
+                .isInstanceOf(AggregateFormatException.class)
+                .hasMessageStartingWith("message: ");
+    }
 
-  @Test
-  void keyIndexOutsideTheTableIsRejected() {
-    Messages.AggregatedRecord message = Messages.AggregatedRecord.newBuilder()
-        .addPartitionKeyTable("only")
-        .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(3).setData(ByteString.copyFromUtf8("x")))
-        .build();
-    assertThatThrownBy(() -> Deaggregator.deaggregate(frame(message.toByteArray()), "pk", null))
-        .isInstanceOf(AggregateFormatException.class)
-        .hasMessage("records[0].partition_key_index: 3 (expected: < 1, the partition key table size)");
-  }
+    @Test
+    void keyIndexOutsideTheTableIsRejected() {
+        Messages.AggregatedRecord message = Messages.AggregatedRecord.newBuilder()
+                .addPartitionKeyTable("only")
+                .addRecords(Messages.Record.newBuilder().setPartitionKeyIndex(3).setData(ByteString.copyFromUtf8("x")))
+                .build();
+        assertThatThrownBy(() -> Deaggregator.deaggregate(frame(message.toByteArray()), "pk", null))
+                .isInstanceOf(AggregateFormatException.class)
+                .hasMessage("records[0].partition_key_index: 3 (expected: < 1, the partition key table size)");
+    }
 
-  @Test
-  void refusesWhatDoesNotFitAndReportsExactSizes() {
-    AggregateBuilder builder = new AggregateBuilder(100);
-    byte[] data = new byte[40];
-    assertThat(builder.add(data, 0, 40, "key", null)).isTrue();
-    assertThat(builder.add(data, 0, 40, "key", null)).isFalse();
-    assertThat(builder.recordCount()).isEqualTo(1);
-    assertThat(builder.finish()).hasSize(builder.sizeBytes());
-    assertThat(builder.firstPartitionKey()).isEqualTo("key");
-    assertThatThrownBy(() -> new AggregateBuilder(10)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxBytes: 10 (expected: >= 28)");
-    assertThatThrownBy(() -> new AggregateBuilder(1000).finish()).isInstanceOf(IllegalStateException.class);
-  }
+    @Test
+    void refusesWhatDoesNotFitAndReportsExactSizes() {
+        AggregateBuilder builder = new AggregateBuilder(100);
+        byte[] data = new byte[40];
+        assertThat(builder.add(data, 0, 40, "key", null)).isTrue();
+        assertThat(builder.add(data, 0, 40, "key", null)).isFalse();
+        assertThat(builder.recordCount()).isEqualTo(1);
+        assertThat(builder.finish()).hasSize(builder.sizeBytes());
+        assertThat(builder.firstPartitionKey()).isEqualTo("key");
+        assertThatThrownBy(() -> new AggregateBuilder(10))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxBytes: 10 (expected: >= 28)");
+        assertThatThrownBy(() -> new AggregateBuilder(1000).finish()).isInstanceOf(IllegalStateException.class);
+    }
 
-  private static byte[] oneRecordAggregate() {
-    AggregateBuilder builder = new AggregateBuilder(1000);
-    byte[] data = "hello".getBytes(StandardCharsets.UTF_8);
-    builder.add(data, 0, data.length, "pk", null);
-    return builder.finish();
-  }
+    private static byte[] oneRecordAggregate() {
+        AggregateBuilder builder = new AggregateBuilder(1000);
+        byte[] data = "hello".getBytes(StandardCharsets.UTF_8);
+        builder.add(data, 0, data.length, "pk", null);
+        return builder.finish();
+    }
 
-  private static byte[] frame(byte[] message) throws Exception {
-    byte[] digest = MessageDigest.getInstance("MD5").digest(message);
-    byte[] out = new byte[4 + message.length + 16];
-    System.arraycopy(AggregationFormat.MAGIC, 0, out, 0, 4);
-    System.arraycopy(message, 0, out, 4, message.length);
-    System.arraycopy(digest, 0, out, 4 + message.length, 16);
-    return out;
-  }
+    private static byte[] frame(byte[] message) throws Exception {
+        byte[] digest = MessageDigest.getInstance("MD5").digest(message);
+        byte[] out = new byte[4 + message.length + 16];
+        System.arraycopy(AggregationFormat.MAGIC, 0, out, 0, 4);
+        System.arraycopy(message, 0, out, 4, message.length);
+        System.arraycopy(digest, 0, out, 4 + message.length, 16);
+        return out;
+    }
 
-  private static Input randomInput(Random random) {
-    String partitionKey = switch (random.nextInt(3)) {
-      case 0 -> "fixed";
-      case 1 -> "k" + random.nextInt(20);
-      default -> "ключ-" + random.nextInt(5) + "-\uD83D\uDE00";
-    };
-    String hashKey = random.nextInt(4) == 0 ? Long.toUnsignedString(random.nextLong()) : null;
-    int length = switch (random.nextInt(4)) {
-      case 0 -> 0;
-      case 1 -> random.nextInt(16);
-      case 2 -> random.nextInt(300);
-      default -> random.nextInt(20_000);
-    };
-    byte[] data = new byte[length];
-    random.nextBytes(data);
-    return new Input(partitionKey, hashKey, data);
-  }
+    private static Input randomInput(Random random) {
+        String partitionKey = switch (random.nextInt(3)) {
+            case 0 -> "fixed";
+            case 1 -> "k" + random.nextInt(20);
+            default -> "ключ-" + random.nextInt(5) + "-\uD83D\uDE00";
+        };
+        String hashKey = random.nextInt(4) == 0 ? Long.toUnsignedString(random.nextLong()) : null;
+        int length = switch (random.nextInt(4)) {
+            case 0 -> 0;
+            case 1 -> random.nextInt(16);
+            case 2 -> random.nextInt(300);
+            default -> random.nextInt(20_000);
+        };
+        byte[] data = new byte[length];
+        random.nextBytes(data);
+        return new Input(partitionKey, hashKey, data);
+    }
 }

@@ -7,36 +7,42 @@ import org.junit.jupiter.api.Test;
 
 class StreamNameTemplateTest {
 
-  @Test
-  void resolvesTagPlaceholdersAsFluentdDoes() {
-    assertThat(StreamNameTemplate.parse("logs").resolve("any.tag")).isEqualTo("logs");
-    assertThat(StreamNameTemplate.parse("logs").isStatic()).isTrue();
-    StreamNameTemplate whole = StreamNameTemplate.parse("${tag}-stream");
-    assertThat(whole.isStatic()).isFalse();
-    assertThat(whole.resolve("app.access")).isEqualTo("app.access-stream");
-    assertThat(StreamNameTemplate.parse("${tag[1]}").resolve("kinesis.access.web")).isEqualTo("access");
-    assertThat(StreamNameTemplate.parse("${tag[-1]}_${tag[0]}").resolve("kinesis.access.web")).isEqualTo("web_kinesis");
-  }
+    @Test
+    void resolvesTagPlaceholdersAsFluentdDoes() {
+        assertThat(StreamNameTemplate.parse("logs").resolve("any.tag")).isEqualTo("logs");
+        assertThat(StreamNameTemplate.parse("logs").isStatic()).isTrue();
+        StreamNameTemplate whole = StreamNameTemplate.parse("${tag}-stream");
+        assertThat(whole.isStatic()).isFalse();
+        assertThat(whole.resolve("app.access")).isEqualTo("app.access-stream");
+        assertThat(StreamNameTemplate.parse("${tag[1]}").resolve("kinesis.access.web"))
+                .isEqualTo("access");
+        assertThat(StreamNameTemplate.parse("${tag[-1]}_${tag[0]}").resolve("kinesis.access.web"))
+                .isEqualTo("web_kinesis");
+    }
 
-  @Test
-  void tagsThatMakeNoStreamNameAreExplained() {
-    StreamNameTemplate template = StreamNameTemplate.parse("s-${tag[2]}");
-    assertThat(template.resolve("a.b")).isNull();
-    assertThat(template.whyInvalid("a.b")).isEqualTo(
-        "stream_name s-${tag[2]}: tag a.b has no such part (expected: a tag with enough dot-separated parts)");
-    StreamNameTemplate whole = StreamNameTemplate.parse("${tag}");
-    assertThat(whole.resolve("a b")).isNull();
-    assertThat(whole.whyInvalid("a b")).isEqualTo("stream_name ${tag}: tag a b makes \"a b\" (expected: 1..128 of [a-zA-Z0-9_.-])");
-    assertThat(whole.resolve("x".repeat(129))).isNull();
-  }
+    @Test
+    void tagsThatMakeNoStreamNameAreExplained() {
+        StreamNameTemplate template = StreamNameTemplate.parse("s-${tag[2]}");
+        assertThat(template.resolve("a.b")).isNull();
+        assertThat(template.whyInvalid("a.b"))
+                .isEqualTo(
+                        "stream_name s-${tag[2]}: tag a.b has no such part (expected: a tag with enough dot-separated parts)");
+        StreamNameTemplate whole = StreamNameTemplate.parse("${tag}");
+        assertThat(whole.resolve("a b")).isNull();
+        assertThat(whole.whyInvalid("a b"))
+                .isEqualTo("stream_name ${tag}: tag a b makes \"a b\" (expected: 1..128 of [a-zA-Z0-9_.-])");
+        assertThat(whole.resolve("x".repeat(129))).isNull();
+    }
 
-  @Test
-  void refusesOtherPlaceholders() {
-    assertThatThrownBy(() -> StreamNameTemplate.parse("${$.kubernetes.ns}"))
-        .hasMessage("stream_name: ${$.kubernetes.ns} (expected: a stream name of [a-zA-Z0-9_.-] with ${tag} or ${tag[N]} placeholders only)");
-    assertThatThrownBy(() -> StreamNameTemplate.parse("logs-%Y")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> StreamNameTemplate.parse("")).hasMessage("stream_name: \"\" (expected: a stream name)");
-    assertThatThrownBy(() -> StreamNameTemplate.parse("y".repeat(129)))
-        .hasMessageEndingWith("(expected: 1..128 of [a-zA-Z0-9_.-])");
-  }
+    @Test
+    void refusesOtherPlaceholders() {
+        assertThatThrownBy(() -> StreamNameTemplate.parse("${$.kubernetes.ns}"))
+                .hasMessage(
+                        "stream_name: ${$.kubernetes.ns} (expected: a stream name of [a-zA-Z0-9_.-] with ${tag} or ${tag[N]} placeholders only)");
+        assertThatThrownBy(() -> StreamNameTemplate.parse("logs-%Y")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> StreamNameTemplate.parse(""))
+                .hasMessage("stream_name: \"\" (expected: a stream name)");
+        assertThatThrownBy(() -> StreamNameTemplate.parse("y".repeat(129)))
+                .hasMessageEndingWith("(expected: 1..128 of [a-zA-Z0-9_.-])");
+    }
 }
