@@ -13,7 +13,7 @@ lock="$root/tools/node/package-lock.json"
 stamp="$root/tools/node/node_modules/.installed-lock"
 if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
   log "npm ci in tools/node"
-  (cd "$root/tools/node" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$root/tools/node" && npm ci --no-audit --no-fund --loglevel=error) >&2
   cp "$lock" "$stamp"
 fi
 

@@ -57,7 +57,8 @@ start() {
   fi
   if [ ! -d "$root/tools/node/node_modules/kinesalite" ]; then
     log "npm ci in tools/node"
-    (cd "$root/tools/node" && npm ci --no-audit --no-fund --loglevel=error)
+    # npm's report goes to stderr: stdout carries only the endpoint (callers capture it)
+    (cd "$root/tools/node" && npm ci --no-audit --no-fund --loglevel=error) >&2
   fi
   ensure_cert
   rm -f "$dir/listening"

@@ -47,7 +47,8 @@ final class TailCommand implements Callable<Integer> {
     @Option(
             names = "--from",
             defaultValue = "trim_horizon",
-            description = "trim_horizon or latest (default: ${DEFAULT-VALUE}).")
+            description = "trim_horizon, latest, or an ISO-8601 instant: records that arrived at or after it"
+                    + " (default: ${DEFAULT-VALUE}).")
     String from;
 
     @Option(names = "--count", defaultValue = "0", description = "Stop after N user records (default: no limit).")

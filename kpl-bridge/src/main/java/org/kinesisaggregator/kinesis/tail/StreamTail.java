@@ -308,9 +308,26 @@ public final class StreamTail implements AutoCloseable {
                 caughtUp.put(shard.shardId(), false);
             }
         }
+        if (first) {
+            // scripts wait for this line before they send (with --from latest, earlier records are not shown)
+            log.info("Reading stream {}: {} shards from {}", options.stream(), shards.size(), describe(options.from()));
+        }
+    }
+
+    private static String describe(TailOptions.StartPosition from) {
+        return from instanceof TailOptions.StartPosition.AtTimestamp at
+                ? at.instant().toString()
+                : ((TailOptions.StartPosition.Named) from).confName();
     }
 
     private String iterator(String shardId, TailOptions.StartPosition from) {
+        if (from instanceof TailOptions.StartPosition.AtTimestamp at) {
+            return client.getShardIterator(r -> r.streamName(options.stream())
+                            .shardId(shardId)
+                            .shardIteratorType(ShardIteratorType.AT_TIMESTAMP)
+                            .timestamp(at.instant()))
+                    .shardIterator();
+        }
         ShardIteratorType type =
                 from == TailOptions.StartPosition.LATEST ? ShardIteratorType.LATEST : ShardIteratorType.TRIM_HORIZON;
         return client.getShardIterator(

@@ -2,6 +2,9 @@ package org.kinesisaggregator.kinesis.tail;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Objects;
 import org.kinesisaggregator.kinesis.CredentialsSettings;
 
@@ -14,7 +17,7 @@ import org.kinesisaggregator.kinesis.CredentialsSettings;
  * @param verifyCertificate false trusts any certificate (the CLI turns it off when an endpoint on
  *     127.0.0.1/localhost is given; {@code --no-verify-certificate} elsewhere)
  * @param credentials where credentials come from (default chain, or static for the emulator)
- * @param from {@code --from trim_horizon|latest}
+ * @param from {@code --from trim_horizon|latest|INSTANT}
  * @param count {@code --count N}: stop after N user records; 0 = no limit
  * @param follow keep polling at the end of the stream ({@code tail -f}); false stops once every
  *     shard is caught up
@@ -33,28 +36,43 @@ public record TailOptions(
         Duration pollInterval,
         OutputFormat output) {
 
-    /** {@code --from}. */
-    public enum StartPosition {
-        TRIM_HORIZON("trim_horizon"),
-        LATEST("latest");
+    /**
+     * {@code --from}: {@code trim_horizon}, {@code latest}, or an ISO-8601 instant (records that arrived at or
+     * after it, Kinesis's {@code AT_TIMESTAMP}).
+     */
+    public sealed interface StartPosition {
+        StartPosition TRIM_HORIZON = new Named("trim_horizon");
+        StartPosition LATEST = new Named("latest");
 
-        private final String confName;
+        /** {@code trim_horizon} or {@code latest}. */
+        record Named(String confName) implements StartPosition {}
 
-        StartPosition(String confName) {
-            this.confName = confName;
-        }
-
-        public String confName() {
-            return confName;
-        }
-
-        public static StartPosition fromConfName(String name) {
-            for (StartPosition p : values()) {
-                if (p.confName.equalsIgnoreCase(name)) {
-                    return p;
-                }
+        /** Records that arrived at or after {@code instant}. */
+        record AtTimestamp(Instant instant) implements StartPosition {
+            public AtTimestamp {
+                Objects.requireNonNull(instant, "instant");
             }
-            throw new IllegalArgumentException("--from: " + name + " (expected: trim_horizon or latest)");
+        }
+
+        static StartPosition at(Instant instant) {
+            return new AtTimestamp(instant);
+        }
+
+        static StartPosition fromConfName(String name) {
+            if (TRIM_HORIZON.equals(new Named(name.toLowerCase(Locale.ROOT)))) {
+                return TRIM_HORIZON;
+            }
+            if (LATEST.equals(new Named(name.toLowerCase(Locale.ROOT)))) {
+                return LATEST;
+            }
+            try {
+                return at(Instant.parse(name));
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException(
+                        "--from: " + name + " (expected: trim_horizon, latest or an ISO-8601 instant such as"
+                                + " 2026-12-01T10:00:00Z)",
+                        e);
+            }
         }
     }
 

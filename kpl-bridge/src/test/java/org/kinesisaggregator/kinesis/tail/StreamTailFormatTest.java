@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.kinesisaggregator.kinesis.aggregation.UserRecord;
 import org.kinesisaggregator.kinesis.testing.LocalKinesis;
@@ -49,7 +50,13 @@ class StreamTailFormatTest {
     void optionsAreValidated() {
         assertThatThrownBy(() -> TailOptions.defaults(" ")).hasMessage("--stream: missing (expected: a stream name)");
         assertThatThrownBy(() -> TailOptions.StartPosition.fromConfName("earliest"))
-                .hasMessage("--from: earliest (expected: trim_horizon or latest)");
+                .hasMessage("--from: earliest (expected: trim_horizon, latest or an ISO-8601 instant such as"
+                        + " 2026-12-01T10:00:00Z)");
+        assertThat(TailOptions.StartPosition.fromConfName("LATEST")).isEqualTo(TailOptions.StartPosition.LATEST);
+        assertThat(TailOptions.StartPosition.fromConfName("trim_horizon"))
+                .isEqualTo(TailOptions.StartPosition.TRIM_HORIZON);
+        assertThat(TailOptions.StartPosition.fromConfName("2026-12-01T10:00:00Z"))
+                .isEqualTo(TailOptions.StartPosition.at(Instant.parse("2026-12-01T10:00:00Z")));
         assertThat(TailOptions.defaults("s")
                         .withEndpoint(URI.create("https://127.0.0.1:4567"))
                         .verifyCertificate())
