@@ -13,6 +13,10 @@ import org.kinesisaggregator.buffer.BufferStats;
  * The buffer's meters, all tagged {@code output=<output id>} and {@code type=file|memory} (bounded:
  * one set per configured output). Names are dotted lowercase; see docs/buffer.md for the list.
  *
+ * <p>Gauges hold their {@code stats} supplier strongly: Micrometer keeps a gauge's target weakly by
+ * default, and a supplier that only the gauge references is collected, after which the gauge reads
+ * NaN on /metrics.
+ *
  * <p>Thread-safe (Micrometer meters are).
  */
 public final class BufferMetrics {
@@ -92,27 +96,34 @@ public final class BufferMetrics {
         Gauge.builder("buffer.bytes", stats, s -> s.get().totalBytes())
                 .tags(tags)
                 .baseUnit("bytes")
+                .strongReference(true)
                 .register(registry);
         Gauge.builder("buffer.events", stats, s -> s.get().totalEvents())
                 .tags(tags)
+                .strongReference(true)
                 .register(registry);
         Gauge.builder("buffer.chunks", stats, s -> s.get().stagedChunks())
                 .tags(tags)
                 .tag("state", "staged")
+                .strongReference(true)
                 .register(registry);
         Gauge.builder("buffer.chunks", stats, s -> s.get().queuedChunks())
                 .tags(tags)
                 .tag("state", "queued")
+                .strongReference(true)
                 .register(registry);
         Gauge.builder("buffer.queue.length", stats, s -> s.get().queuedChunks())
                 .tags(tags)
+                .strongReference(true)
                 .register(registry);
         Gauge.builder("buffer.retry.count", stats, s -> s.get().retryCount())
                 .tags(tags)
+                .strongReference(true)
                 .register(registry);
         Gauge.builder("buffer.oldest.chunk.age", stats, s -> s.get().oldestChunkAgeMillis() / 1000.0)
                 .tags(tags)
                 .baseUnit("seconds")
+                .strongReference(true)
                 .register(registry);
     }
 
