@@ -55,7 +55,10 @@ import software.amazon.kinesis.producer.UserRecordResult;
  * {@code fixed_partition_key}) serves an aggregate and all records in it; with one, events are
  * grouped by predicted shard (ListShards, MD5 of the key); an aggregate that lands elsewhere than
  * predicted (the stream was resharded) has its events reported failed so they are re-sent under a
- * fresh map. An event too big to share an aggregate goes as a plain record of its own.
+ * fresh map. With {@code explicit_hash_key}, an aggregate goes under a partition key whose MD5 falls
+ * in the shard of its explicit hash key ({@link RoutingKeys}): KPL sends records without their
+ * explicit hash key until it has discovered the stream, and both routes must agree. An event too big
+ * to share an aggregate goes as a plain record of its own.
  *
  * <p><b>Back-pressure.</b> Bytes handed to the KPL producer and not yet settled are bounded per
  * producer ({@code max_in_flight_size}): {@link #write} waits for room on the calling flush thread.
