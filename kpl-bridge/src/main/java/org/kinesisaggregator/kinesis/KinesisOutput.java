@@ -32,6 +32,7 @@ import org.kinesisaggregator.kinesis.format.EventFormatter;
 import org.kinesisaggregator.kinesis.internal.AwsClients;
 import org.kinesisaggregator.kinesis.internal.HashKeys;
 import org.kinesisaggregator.kinesis.internal.KinesisMetrics;
+import org.kinesisaggregator.kinesis.internal.RoutingKeys;
 import org.kinesisaggregator.kinesis.internal.ShardMap;
 import org.kinesisaggregator.kinesis.internal.StreamNameTemplate;
 import org.slf4j.Logger;
@@ -54,7 +55,10 @@ import software.amazon.kinesis.producer.UserRecordResult;
  * {@code fixed_partition_key}) serves an aggregate and all records in it; with one, events are
  * grouped by predicted shard (ListShards, MD5 of the key); an aggregate that lands elsewhere than
  * predicted (the stream was resharded) has its events reported failed so they are re-sent under a
- * fresh map. An event too big to share an aggregate goes as a plain record of its own.
+ * fresh map. With {@code explicit_hash_key}, an aggregate goes under a partition key whose MD5 falls
+ * in the shard of its explicit hash key ({@link RoutingKeys}): KPL sends records without their
+ * explicit hash key until it has discovered the stream, and both routes must agree. An event too big
+ * to share an aggregate goes as a plain record of its own.
  *
  * <p><b>Back-pressure.</b> Bytes handed to the KPL producer and not yet settled are bounded per
  * producer ({@code max_in_flight_size}): {@link #write} waits for room on the calling flush thread.
@@ -84,6 +88,7 @@ public final class KinesisOutput implements Output {
     private final ConcurrentLinkedQueue<EventFormatter.Workspace> workspaces = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<AggregateBuilder> builders = new ConcurrentLinkedQueue<>();
     private final Set<WriteTracker> activeWrites = ConcurrentHashMap.newKeySet();
+    private final RoutingKeys routingKeys = new RoutingKeys();
 
     private volatile boolean started;
     private volatile boolean closed;
@@ -452,6 +457,7 @@ public final class KinesisOutput implements Output {
             Object group;
             String recordKey;
             String predictedShard = null;
+            ShardMap map = null;
             if (!keyedGrouping || autoDistribution) {
                 group = hashKey != null ? new GroupKey(stream, "h:") : stream;
                 OpenAggregate current = open.get(group);
@@ -461,7 +467,7 @@ public final class KinesisOutput implements Output {
             } else {
                 recordKey = partitionKey != null ? partitionKey : randomKey();
                 if (settings.partitionGrouping() == KinesisOutputSettings.PartitionGrouping.SHARD) {
-                    ShardMap map = shardMaps.get(stream);
+                    map = shardMaps.get(stream);
                     if (map != null && map.shardCount() > 0) {
                         if (hashKey == null || !hashKeys.parseExplicitHashKey(hashKey)) {
                             hashKeys.hashPartitionKey(recordKey);
@@ -476,25 +482,40 @@ public final class KinesisOutput implements Output {
                         ? new GroupKey(stream, (hashKey != null ? "h:" : "k:") + predictedShard)
                         : new GroupKey(stream, hashKey != null ? "h:" + hashKey : "k:" + recordKey);
             }
+            boolean routeByHashKey = hashKey != null && keyedGrouping && !autoDistribution;
             OpenAggregate aggregate = open.get(group);
             if (aggregate == null) {
-                if (!fitsAlone(length, recordKey, hashKey)) {
-                    sendPlain(stream, index, data, length, recordKey, hashKey);
+                String key = routeByHashKey ? routingKey(hashKey, map, predictedShard) : recordKey;
+                if (!fitsAlone(length, recordKey, hashKey, key)) {
+                    sendPlain(
+                            stream,
+                            index,
+                            data,
+                            length,
+                            plainKey(routeByHashKey, recordKey, partitionKey, hashKey, map),
+                            hashKey);
                     return;
                 }
-                aggregate = openAggregate(group, stream, recordKey, hashKey, predictedShard);
+                aggregate = openAggregate(group, stream, key, hashKey, predictedShard);
             }
             if (aggregate.count >= settings.aggregationMaxRecords()
                     || !aggregate.builder.add(data, 0, length, recordKey, hashKey)) {
-                if (!fitsAlone(length, recordKey, hashKey)) {
-                    sendPlain(stream, index, data, length, recordKey, hashKey);
+                String key = routeByHashKey ? routingKey(hashKey, map, predictedShard) : null;
+                if (!fitsAlone(length, recordKey, hashKey, key != null ? key : recordKey)) {
+                    sendPlain(
+                            stream,
+                            index,
+                            data,
+                            length,
+                            plainKey(routeByHashKey, recordKey, partitionKey, hashKey, map),
+                            hashKey);
                     return;
                 }
                 send(open.remove(group));
                 if ((!keyedGrouping || autoDistribution) && partitionKey == null) {
                     recordKey = randomKey();
                 }
-                aggregate = openAggregate(group, stream, recordKey, hashKey, predictedShard);
+                aggregate = openAggregate(group, stream, key != null ? key : recordKey, hashKey, predictedShard);
                 if (!aggregate.builder.add(data, 0, length, recordKey, hashKey)) {
                     throw new IllegalStateException("an event that fits an empty aggregate did not fit one");
                 }
@@ -502,9 +523,36 @@ public final class KinesisOutput implements Output {
             aggregate.track(index, recordKey, hashKey);
         }
 
-        /** Whether the record fits an aggregate of its own under the size limit. */
-        private boolean fitsAlone(int length, String recordKey, String hashKey) {
-            return AggregateBuilder.sizeOfOne(length, recordKey, hashKey) + utf8Length(recordKey)
+        /**
+         * The partition key of a Kinesis record sent with explicit hash key {@code hashKey}: one whose
+         * MD5 falls in the same shard ({@link RoutingKeys}), so that the record lands there even when
+         * KPL sends it without its explicit hash key (before it has discovered the stream). With a
+         * shard map, in the predicted shard; without one, as near the hash key as 12 bits go.
+         */
+        private String routingKey(String hashKey, ShardMap map, String predictedShard) {
+            if (!hashKeys.parseExplicitHashKey(hashKey)) {
+                throw new IllegalStateException("explicit hash key checked at format time is invalid: " + hashKey);
+            }
+            long high = hashKeys.high();
+            String shard = predictedShard;
+            if (map != null && shard == null) {
+                shard = map.shardFor(high, hashKeys.low());
+            }
+            return map != null ? routingKeys.inShard(map, shard, high, hashKeys) : routingKeys.near(high, hashKeys);
+        }
+
+        /**
+         * A plain record's partition key: its own (it is what readers see as the event's key), unless
+         * it had none and a random one stood in: then, with an explicit hash key, a routing key.
+         */
+        private String plainKey(
+                boolean routeByHashKey, String recordKey, String partitionKey, String hashKey, ShardMap map) {
+            return routeByHashKey && partitionKey == null ? routingKey(hashKey, map, null) : recordKey;
+        }
+
+        /** Whether the record fits an aggregate of its own, sent under {@code aggregateKey}, under the size limit. */
+        private boolean fitsAlone(int length, String recordKey, String hashKey, String aggregateKey) {
+            return AggregateBuilder.sizeOfOne(length, recordKey, hashKey) + utf8Length(aggregateKey)
                     <= settings.aggregationMaxBytes();
         }
 
