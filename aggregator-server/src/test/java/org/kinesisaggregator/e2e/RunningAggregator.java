@@ -3,6 +3,7 @@ package org.kinesisaggregator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
@@ -183,6 +184,11 @@ final class RunningAggregator implements AutoCloseable {
         return registry.find(name).counters().stream()
                 .mapToDouble(Counter::count)
                 .sum();
+    }
+
+    /** A gauge's value summed over all its tags, 0 when absent. */
+    double gauge(String name) {
+        return registry.find(name).gauges().stream().mapToDouble(Gauge::value).sum();
     }
 
     private static long number(String json, Pattern field) {
