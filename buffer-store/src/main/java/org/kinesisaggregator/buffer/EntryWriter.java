@@ -45,6 +45,19 @@ public final class EntryWriter {
         }
     }
 
+    /** Appends {@code [seconds, record]} with a float time. */
+    public EntryWriter addFloatTime(double seconds, Map<String, ?> record) {
+        try {
+            packer.packArrayHeader(2);
+            packer.packDouble(seconds);
+            packValue(record);
+            eventCount++;
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public int eventCount() {
         return eventCount;
     }

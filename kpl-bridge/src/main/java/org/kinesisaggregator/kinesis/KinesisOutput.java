@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventCursor;
+import org.kinesisaggregator.buffer.EventFormatting;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.kinesis.aggregation.AggregateBuilder;
@@ -48,7 +49,9 @@ import software.amazon.kinesis.producer.UserRecordResult;
  * <p><b>Per event.</b> The stream comes from {@code stream_name} and the event's tag; a stream known
  * missing fails the event at once (retried later). The formatted data plus its partition key must
  * fit {@code max_record_size} (1 MiB): otherwise the event is rejected with a log line naming tag,
- * size and limit. Unformattable events are rejected too. Everything else goes to KPL.
+ * size and limit. Unformattable events (a time outside {@code EventTimes}' range, a record the
+ * format cannot handle) are rejected too, alone ({@link EventFormatting}). Everything else goes to
+ * KPL.
  *
  * <p><b>Aggregates.</b> Every user record in an aggregate maps to the shard the aggregate lands on
  * (KCL drops the others): without a {@code partition_key} field, one random key (or
@@ -274,30 +277,16 @@ public final class KinesisOutput implements Output {
             tracker.fail(index, state.detail());
             return;
         }
-        workspace.load(event.record());
-        String partitionKey;
-        String hashKey = null;
-        try {
-            partitionKey = partitionKeyField != null
-                    ? normalizePartitionKey(workspace.field(partitionKeyField))
-                    : settings.fixedPartitionKey();
-            if (hashKeyField != null) {
-                hashKey = workspace.field(hashKeyField);
-                if (hashKey != null && !HashKeys.isExplicitHashKey(hashKey)) {
-                    throw new EventFormatException("explicit_hash_key " + settings.explicitHashKey() + ": " + hashKey
-                            + " (expected: an integer in 0..2^128-1)");
-                }
-                if (hashKey != null) {
-                    hashKey = hashKey.trim();
-                }
-            }
-            workspace.format(tag, event.epochSecond(), event.nanos());
-        } catch (EventFormatException e) {
-            log.warn("Rejected event: {} (tag={}, index={})", e.getMessage(), tag, index);
+        EventKeys keys = new EventKeys();
+        String unformattable = EventFormatting.tryFormat(event, e -> formatEvent(e, workspace, keys));
+        if (unformattable != null) {
+            log.warn("Rejected event: {} (tag={}, index={})", unformattable, tag, index);
             metrics.stream(stream).rejected("format");
-            tracker.reject(index, e.getMessage());
+            tracker.reject(index, unformattable);
             return;
         }
+        String partitionKey = keys.partitionKey;
+        String hashKey = keys.hashKey;
         int dataBytes = workspace.length();
         int keyBytes = partitionKey == null ? RANDOM_KEY_CHARS : utf8Length(partitionKey);
         if ((long) dataBytes + keyBytes > settings.maxRecordBytes()) {
@@ -315,6 +304,33 @@ public final class KinesisOutput implements Output {
             return;
         }
         batcher.add(stream, state.autoDistribution(), index, workspace.array(), dataBytes, partitionKey, hashKey);
+    }
+
+    /** The keys of one formatted event. */
+    private static final class EventKeys {
+        String partitionKey;
+        String hashKey;
+    }
+
+    /**
+     * Formats the cursor's event into {@code workspace} and finds its keys; throws when the event
+     * cannot be sent (e.g. an explicit hash key that is no number, a {@code data_key} it lacks).
+     */
+    private void formatEvent(EventCursor event, EventFormatter.Workspace workspace, EventKeys keys)
+            throws EventFormatException {
+        workspace.load(event.record());
+        keys.partitionKey = partitionKeyField != null
+                ? normalizePartitionKey(workspace.field(partitionKeyField))
+                : settings.fixedPartitionKey();
+        if (hashKeyField != null) {
+            String hashKey = workspace.field(hashKeyField);
+            if (hashKey != null && !HashKeys.isExplicitHashKey(hashKey)) {
+                throw new EventFormatException("explicit_hash_key " + settings.explicitHashKey() + ": " + hashKey
+                        + " (expected: an integer in 0..2^128-1)");
+            }
+            keys.hashKey = hashKey == null ? null : hashKey.trim();
+        }
+        workspace.format(event.tag(), event.epochSecond(), event.nanos());
     }
 
     /** Kinesis takes 1..256 characters; empty means "none" (random), longer is cut at 256. */

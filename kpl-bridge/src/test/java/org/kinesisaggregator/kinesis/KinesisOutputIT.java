@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,8 +26,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kinesisaggregator.buffer.EntryWriter;
 import org.kinesisaggregator.buffer.InMemoryChunk;
 import org.kinesisaggregator.buffer.WriteResult;
+import org.kinesisaggregator.kinesis.FormatSettings.Format;
+import org.kinesisaggregator.kinesis.FormatSettings.TimeType;
 import org.kinesisaggregator.kinesis.tail.KinesisRecord;
 import org.kinesisaggregator.kinesis.tail.StreamTail;
 import org.kinesisaggregator.kinesis.tail.TailOptions;
@@ -324,6 +329,76 @@ class KinesisOutputIT {
                 .filteredOn(r -> !r.record().aggregated())
                 .singleElement()
                 .satisfies(r -> assertThat(r.record().data().length).isGreaterThan(600 * 1024));
+    }
+
+    /**
+     * Issue 12 finding 1: a chunk buffered with times no output can represent (1e300, -2^63, an
+     * EventTime with 2^32-1 nanoseconds) among good events, in the three output types and the
+     * json (strftime time), msgpack (float time) and single_value formats: the good events are
+     * delivered, the poisoned ones rejected alone with the reason.
+     */
+    @Test
+    void eventsWithTimesOutsideTheRangeAreRejectedAloneInEveryTypeAndFormat() throws Exception {
+        EntryWriter w = new EntryWriter();
+        for (int i = 0; i < 7; i++) {
+            Map<String, Object> record = Map.of("seq", i, "message", "m" + i);
+            switch (i) {
+                case 1 -> w.addFloatTime(1e300, record);
+                case 3 -> w.addIntegerTime(Long.MIN_VALUE, record);
+                case 5 -> w.add(1_700_000_000L + i, -1, record);
+                default -> w.add(1_700_000_000L + i, 0, record);
+            }
+        }
+        Map<String, FormatSettings> streams = new LinkedHashMap<>();
+        streams.put(
+                "poison-json",
+                FormatSettings.defaults(OutputType.KINESIS_PRODUCER)
+                        .withTimeKey("time")
+                        .withTime(TimeType.STRING, "%Y-%m-%dT%H:%M:%S.%N%z", ZoneOffset.UTC));
+        streams.put(
+                "poison-msgpack",
+                FormatSettings.defaults(OutputType.KINESIS_STREAMS_AGGREGATED)
+                        .withFormat(Format.MSGPACK, false)
+                        .withTimeKey("time")
+                        .withTime(TimeType.FLOAT, null, ZoneOffset.UTC));
+        streams.put(
+                "poison-single",
+                FormatSettings.defaults(OutputType.KINESIS_STREAMS).withFormat(Format.SINGLE_VALUE, true));
+        List<OutputType> types =
+                List.of(OutputType.KINESIS_PRODUCER, OutputType.KINESIS_STREAMS_AGGREGATED, OutputType.KINESIS_STREAMS);
+        String range = "(expected: 0..4294967295 seconds since the epoch, 1970..2106)";
+        int t = 0;
+        try (ProducerPool pool = new ProducerPool()) {
+            for (Map.Entry<String, FormatSettings> e : streams.entrySet()) {
+                kinesis.createStream(e.getKey(), 1);
+                KinesisOutputSettings settings = kinesis.configure(
+                                KinesisOutputSettings.builder(types.get(t++), e.getKey()))
+                        .format(e.getValue())
+                        .kplTempDirectory(temp.resolve("kpl"))
+                        .build();
+                SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                WriteResult result;
+                try (KinesisOutput output = new KinesisOutput(settings, pool, new KinesisHealth(), registry)) {
+                    output.start();
+                    InMemoryChunk chunk = InMemoryChunk.of("c", "app", w.toByteBuffer(), w.eventCount(), Instant.EPOCH);
+                    result = output.write(chunk).get(2, TimeUnit.MINUTES);
+                }
+                assertThat(result.failureReason()).as(e.getKey()).isNull();
+                assertThat(result.delivered().stream()).as(e.getKey()).containsExactly(0, 2, 4, 6);
+                assertThat(result.rejected())
+                        .as(e.getKey())
+                        .containsExactly(
+                                Map.entry(1, "time: 9223372036854775807 seconds " + range),
+                                Map.entry(3, "time: -9223372036854775808 seconds " + range),
+                                Map.entry(5, "time: 4294967295 nanoseconds (expected: 0..999999999)"));
+                assertThat(registry.get("kinesis.user.records.rejected")
+                                .tag("reason", "format")
+                                .counter()
+                                .count())
+                        .isEqualTo(3);
+                assertThat(readAll(e.getKey())).as(e.getKey()).hasSize(4);
+            }
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.kinesisaggregator.server.codec;
 
 import io.netty.buffer.ByteBuf;
+import org.kinesisaggregator.buffer.EventTimes;
 
 /**
  * Validates one event entry {@code [time, record]} as its bytes arrive, resumably, and records
@@ -9,7 +10,8 @@ import io.netty.buffer.ByteBuf;
  *
  * <p>Rules (those of in_forward): {@code time} is an integer, a float or an EventTime (ext type 0
  * of exactly 8 bytes; any other length of ext type 0 is a protocol error); {@code nil} or a time
- * whose integer part is 0 means "now"; Fluent Bit's {@code [time, metadata]} pair is accepted in
+ * whose integer part is 0 means "now"; any other time must be in {@link EventTimes}' range (what
+ * every output can represent), else the entry is invalid; Fluent Bit's {@code [time, metadata]} pair is accepted in
  * place of the time. {@code record} is a map. Anything else makes the entry invalid: it is walked
  * over to its end and reported with a reason, so that it can be skipped. An entry that grows past
  * the largest event the decoder holds is reported {@link #isTooLarge() too large} and walked over
@@ -319,7 +321,8 @@ final class EntryParser {
 
     /**
      * Length of a complete time value at {@code index}, 0 when incomplete, -1 when it is no valid
-     * time (with {@link #invalidReason} set). Sets {@link #timeIsNow}.
+     * time (with {@link #invalidReason} set). Sets {@link #timeIsNow}. A time outside
+     * {@link EventTimes the range every output can represent} is not valid; 0 ("now") is.
      */
     private int timeLength(ByteBuf buf, int index, int limit, int b) {
         if (b <= 0x7f) {
@@ -327,8 +330,7 @@ final class EntryParser {
             return 1;
         }
         if (b >= 0xe0) {
-            timeIsNow = false;
-            return 1;
+            return integerTime(b - 0x100, 1);
         }
         int header = Msgpack.headerLength(b);
         if (header < 0) {
@@ -341,35 +343,37 @@ final class EntryParser {
             case Msgpack.NIL:
                 timeIsNow = true;
                 return 1;
-            case Msgpack.UINT8, Msgpack.INT8:
-                timeIsNow = buf.getByte(index + 1) == 0;
-                return header;
-            case Msgpack.UINT16, Msgpack.INT16:
-                timeIsNow = buf.getShort(index + 1) == 0;
-                return header;
-            case Msgpack.UINT32, Msgpack.INT32:
-                timeIsNow = buf.getInt(index + 1) == 0;
-                return header;
+            case Msgpack.UINT8:
+                return integerTime(buf.getUnsignedByte(index + 1), header);
+            case Msgpack.INT8:
+                return integerTime(buf.getByte(index + 1), header);
+            case Msgpack.UINT16:
+                return integerTime(buf.getUnsignedShort(index + 1), header);
+            case Msgpack.INT16:
+                return integerTime(buf.getShort(index + 1), header);
+            case Msgpack.UINT32:
+                return integerTime(buf.getUnsignedInt(index + 1), header);
+            case Msgpack.INT32:
+                return integerTime(buf.getInt(index + 1), header);
             case Msgpack.INT64:
-                timeIsNow = buf.getLong(index + 1) == 0;
-                return header;
+                return integerTime(buf.getLong(index + 1), header);
             case Msgpack.UINT64: {
                 long v = buf.getLong(index + 1);
                 if (v < 0) {
                     invalidReason =
-                            "time: integer " + Long.toUnsignedString(v) + " (expected: seconds since the epoch)";
+                            "time: integer " + Long.toUnsignedString(v) + " (expected: " + EventTimes.RANGE + ")";
                     return -1;
                 }
-                timeIsNow = v == 0;
-                return header;
+                return integerTime(v, header);
             }
             case Msgpack.FLOAT32, Msgpack.FLOAT64: {
                 double v = b == Msgpack.FLOAT32 ? buf.getFloat(index + 1) : buf.getDouble(index + 1);
-                if (Double.isNaN(v) || Double.isInfinite(v)) {
-                    invalidReason = "time: float " + v + " (expected: seconds since the epoch)";
+                // in_forward's "now" is a time whose integer part is 0: -1 < v < 1
+                timeIsNow = v > -1.0 && v < 1.0;
+                if (!timeIsNow && !EventTimes.isRepresentable(v)) {
+                    invalidReason = "time: float " + v + " (expected: " + EventTimes.RANGE + ")";
                     return -1;
                 }
-                timeIsNow = (long) v == 0;
                 return header;
             }
             default:
@@ -388,10 +392,26 @@ final class EntryParser {
             if (index + header + 8 > limit) {
                 return 0;
             }
+            // the seconds are an unsigned 32-bit integer: all in the range; the nanoseconds may not be
             timeIsNow = buf.getInt(index + header) == 0;
+            long nanos = buf.getUnsignedInt(index + header + 4);
+            if (!timeIsNow && nanos > EventTimes.MAX_NANOS) {
+                invalidReason = "time: EventTime nanoseconds " + nanos + " (expected: 0.." + EventTimes.MAX_NANOS + ")";
+                return -1;
+            }
             return header + 8;
         }
         invalidReason = "time: " + Msgpack.typeName(b) + " (expected: integer, float or EventTime)";
         return -1;
+    }
+
+    /** An integer time of {@code length} bytes: 0 is "now"; else it must be in the range. */
+    private int integerTime(long seconds, int length) {
+        timeIsNow = seconds == 0;
+        if (seconds < EventTimes.MIN_EPOCH_SECOND || seconds > EventTimes.MAX_EPOCH_SECOND) {
+            invalidReason = "time: integer " + seconds + " (expected: " + EventTimes.RANGE + ")";
+            return -1;
+        }
+        return length;
     }
 }

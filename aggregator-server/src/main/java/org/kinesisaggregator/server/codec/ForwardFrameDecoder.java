@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.kinesisaggregator.buffer.EventTimes;
 
 /**
  * Streaming decoder of the Fluentd forward protocol v1: an explicit state machine over the
@@ -940,16 +941,25 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             nanos = 0;
             integer = true;
         } else if (time instanceof Long l) {
+            if (l != 0 && !EventTimes.isRepresentable(l, 0)) {
+                skipJson("time: integer " + l + " (expected: " + EventTimes.RANGE + ")");
+                return 0;
+            }
             seconds = l;
             nanos = 0;
             integer = true;
         } else if (time instanceof Double d && !d.isNaN() && !d.isInfinite()) {
-            seconds = (long) Math.floor(d);
-            nanos = (int) Math.min(999_999_999, Math.round((d - seconds) * 1e9));
-            integer = false;
             if ((long) d.doubleValue() == 0) {
                 seconds = 0;
+                nanos = 0;
+            } else if (!EventTimes.isRepresentable(d)) {
+                skipJson("time: float " + d + " (expected: " + EventTimes.RANGE + ")");
+                return 0;
+            } else {
+                seconds = (long) Math.floor(d);
+                nanos = (int) Math.min(EventTimes.MAX_NANOS, Math.round((d - seconds) * 1e9));
             }
+            integer = false;
         } else {
             skipJson("time: JSON " + jsonType(time) + " (expected: number)");
             return 0;

@@ -20,7 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 import org.kinesisaggregator.buffer.Chunk;
-import org.kinesisaggregator.buffer.EventCursor;
+import org.kinesisaggregator.buffer.EventFormatting;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfElement;
@@ -45,6 +45,9 @@ import org.kinesisaggregator.conf.ConfElement;
  *   <li>The time slice of an event is its time floored to the time key in {@code timekey_zone}
  *       (or UTC with {@code timekey_use_utc true}; default: the machine's zone).
  * </ul>
+ *
+ * <p>An event that cannot be formatted (its time, its record) is rejected alone, with the reason
+ * ({@link EventFormatting}); the rest of the chunk is written.
  *
  * <p>Writes run on the output's own thread, one at a time. Thread-safe.
  */
@@ -219,17 +222,17 @@ public final class FileOutput implements Output {
     public CompletableFuture<WriteResult> write(Chunk chunk) {
         return worker.submit(() -> {
             Map<String, ByteArrayOutputStream> byPath = new LinkedHashMap<>();
-            try (EventCursor c = chunk.events()) {
-                while (c.next()) {
-                    String path = resolve(c.tag(), c.epochSecond());
-                    ByteArrayOutputStream out = byPath.computeIfAbsent(path, p -> new ByteArrayOutputStream());
-                    settings.formatter().format(c.tag(), c.epochSecond(), c.nanos(), c.record(), out);
-                }
-            }
+            ByteArrayOutputStream scratch = new ByteArrayOutputStream();
+            EventFormatting formatting = EventFormatting.formatEach(chunk, c -> {
+                String path = resolve(c.tag(), c.epochSecond());
+                scratch.reset();
+                settings.formatter().format(c.tag(), c.epochSecond(), c.nanos(), c.record(), scratch);
+                scratch.writeTo(byPath.computeIfAbsent(path, p -> new ByteArrayOutputStream()));
+            });
             for (Map.Entry<String, ByteArrayOutputStream> e : byPath.entrySet()) {
                 writeFile(e.getKey(), e.getValue());
             }
-            return WriteResult.allDelivered();
+            return formatting.delivered();
         });
     }
 

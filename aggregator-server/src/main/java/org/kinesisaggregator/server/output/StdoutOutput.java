@@ -6,14 +6,15 @@ import java.io.OutputStream;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.kinesisaggregator.buffer.Chunk;
-import org.kinesisaggregator.buffer.EventCursor;
+import org.kinesisaggregator.buffer.EventFormatting;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 
 /**
  * {@code @type stdout}: each event as a line on the process' standard output, in Fluentd's
  * out_stdout format by default ({@code 2026-11-25 12:00:00.123456789 +0000 tag: {"k":"v"}}). A
- * chunk is formatted whole and written with one call, then flushed, on the output's own thread.
+ * chunk is formatted whole and written with one call, then flushed, on the output's own thread. An
+ * event that cannot be formatted is rejected alone, with the reason ({@link EventFormatting}).
  *
  * <p>Thread-safe: writes are serialized on that thread.
  */
@@ -43,13 +44,14 @@ public final class StdoutOutput implements Output {
         return worker.submit(() -> {
             ByteArrayOutputStream bytes =
                     new ByteArrayOutputStream((int) Math.min(chunk.sizeBytes() * 2 + 64, 1 << 20));
-            try (EventCursor c = chunk.events()) {
-                while (c.next()) {
-                    formatter.format(c.tag(), c.epochSecond(), c.nanos(), c.record(), bytes);
-                }
-            }
+            ByteArrayOutputStream scratch = new ByteArrayOutputStream();
+            EventFormatting formatting = EventFormatting.formatEach(chunk, c -> {
+                scratch.reset();
+                formatter.format(c.tag(), c.epochSecond(), c.nanos(), c.record(), scratch);
+                scratch.writeTo(bytes);
+            });
             writeOut(bytes);
-            return WriteResult.allDelivered();
+            return formatting.delivered();
         });
     }
 

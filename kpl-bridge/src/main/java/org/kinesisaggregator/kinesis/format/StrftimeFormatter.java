@@ -61,9 +61,11 @@ public final class StrftimeFormatter {
     /** The text of the instant {@code epochSecond} + {@code nanos}. */
     public String format(long epochSecond, int nanos) {
         if (epochSecond != cachedSecond) {
+            // computed before the cache moves: a second java.time cannot hold throws and caches nothing
+            ZonedDateTime time = ZonedDateTime.ofInstant(Instant.ofEpochSecond(epochSecond), zone);
+            cachedText = usesFraction ? null : render(time, epochSecond, 0);
+            cachedTime = time;
             cachedSecond = epochSecond;
-            cachedTime = ZonedDateTime.ofInstant(Instant.ofEpochSecond(epochSecond), zone);
-            cachedText = usesFraction ? null : render(cachedTime, epochSecond, 0);
         }
         return usesFraction ? render(cachedTime, epochSecond, nanos) : cachedText;
     }
