@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -398,7 +397,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         log.warn(
                 "Dropped a message from {} larger than chunk_size_limit, no ack sent (tag={}, size={}, limit={})",
                 peer,
-                dropped.tag(),
+                LogSafe.escape(dropped.tag()),
                 dropped.wireBytes(),
                 dropped.limitBytes());
         afterMessage();
@@ -418,15 +417,15 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                     "Skipped {} invalid event(s) from {} (tag={}, skip_invalid_event true): {}",
                     skipped,
                     peer,
-                    tag,
-                    skipReason);
+                    LogSafe.escape(tag),
+                    LogSafe.escape(skipReason));
         }
         long warnLimit = deps.settings().chunkSizeWarnLimitBytes();
         if (warnLimit > 0 && wireBytes > warnLimit) {
             log.warn(
                     "Message from {} is larger than chunk_size_warn_limit (tag={}, size={}, limit={})",
                     peer,
-                    tag,
+                    LogSafe.escape(tag),
                     wireBytes,
                     warnLimit);
         }
@@ -436,7 +435,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                     peer,
                     option.sizeHint(),
                     events + skipped,
-                    tag,
+                    LogSafe.escape(tag),
                     mode.tag());
         }
     }
@@ -463,8 +462,8 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                         + "forwarder retries: {}",
                 events,
                 peer,
-                tag,
-                cause.toString());
+                LogSafe.escape(tag),
+                LogSafe.escape(cause.toString()));
         failed = true;
         closeWhenSettled = true;
         updateReading();
@@ -489,7 +488,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         InetAddress address = peerAddress == null ? null : peerAddress.getAddress();
         HandshakeAuthenticator.Outcome outcome = deps.auth().check(ping, address, challenge);
         ChannelFuture written = write(Unpooled.wrappedBuffer(outcome.pong()));
-        String hostname = ping.hostname() == null ? "?" : new String(ping.hostname(), StandardCharsets.UTF_8);
+        String hostname = ping.hostname() == null ? "?" : LogSafe.escape(ping.hostname());
         if (outcome.success()) {
             established = true;
             log.debug("Handshake with {} (client hostname {}) succeeded", peer, hostname);
@@ -497,11 +496,16 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         }
         deps.metrics().handshakeFailure();
         deps.metrics().error(ErrorReason.HANDSHAKE);
-        log.warn(
-                "Handshake with {} failed (client hostname {}): {}; sent the failure PONG and closing the connection",
-                peer,
-                hostname,
-                outcome.reason());
+        long notLogged = deps.logThrottle().admit(handshakeKey());
+        if (notLogged >= 0) {
+            log.warn(
+                    "Handshake with {} failed (client hostname {}): {}; sent the failure PONG and closing the "
+                            + "connection{}",
+                    peer,
+                    hostname,
+                    LogSafe.escape(outcome.reason()),
+                    notLoggedNote(notLogged, "handshake failure(s) from this address"));
+        }
         failed = true;
         updateReading();
         written.addListener(ChannelFutureListener.CLOSE);
@@ -528,12 +532,12 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                     "Closing forward connection from {}: PROXY protocol header: {} (expected: a PROXY v1 or v2 header, "
                             + "proxy_protocol is on)",
                     peer,
-                    root.getMessage());
+                    LogSafe.escape(root.getMessage()));
             failed = true;
             ctx.close();
         } else if (root instanceof IOException) {
             if (!(root instanceof ClosedChannelException)) {
-                log.debug("Forward connection from {} failed: {}", peer, root.toString());
+                log.debug("Forward connection from {} failed: {}", peer, LogSafe.escape(root.toString()));
                 deps.metrics().error(ErrorReason.IO);
             }
             failed = true;
@@ -554,18 +558,25 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                         "Refused a message from {} (skip_invalid_event false): {}; no ack sent, closing "
                                 + "the connection",
                         peer,
-                        e.getMessage());
+                        LogSafe.escape(e.getMessage()));
             case TRUNCATED ->
                 log.warn(
                         "Forward connection from {} ended in the middle of a message; nothing of it was "
                                 + "stored or acked: {}",
                         peer,
-                        e.getMessage());
+                        LogSafe.escape(e.getMessage()));
             case HANDSHAKE -> {
                 deps.metrics().handshakeFailure();
-                log.warn("Closing forward connection from {}: {}", peer, e.getMessage());
+                long notLogged = deps.logThrottle().admit(handshakeKey());
+                if (notLogged >= 0) {
+                    log.warn(
+                            "Closing forward connection from {}: {}{}",
+                            peer,
+                            LogSafe.escape(e.getMessage()),
+                            notLoggedNote(notLogged, "handshake failure(s) from this address"));
+                }
             }
-            default -> log.warn("Closing forward connection from {}: {}", peer, e.getMessage());
+            default -> log.warn("Closing forward connection from {}: {}", peer, LogSafe.escape(e.getMessage()));
         }
         failed = true;
         if (stream != null) {
@@ -596,7 +607,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             log.warn(
                     "TLS handshake with {} failed, closing the connection: {}",
                     peer,
-                    cause == null ? "unknown" : cause.getMessage());
+                    cause == null ? "unknown" : LogSafe.escape(String.valueOf(cause.getMessage())));
         }
     }
 
@@ -673,7 +684,11 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         try {
             st.append.abandon();
         } catch (RuntimeException e) {
-            log.warn("Abandoning a streamed append from {} failed (tag={}): {}", peer, st.tag, e.toString());
+            log.warn(
+                    "Abandoning a streamed append from {} failed (tag={}): {}",
+                    peer,
+                    LogSafe.escape(st.tag),
+                    LogSafe.escape(e.toString()));
         }
     }
 
@@ -741,7 +756,25 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     private void setPeer(InetSocketAddress address) {
         peerAddress = address;
         peer = address.getAddress() == null
-                ? address.getHostString() + ":" + address.getPort()
+                ? LogSafe.escape(address.getHostString()) + ":" + address.getPort()
                 : address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+
+    /** The throttle key of handshake failures: the peer's address without the port (one per client host). */
+    private String handshakeKey() {
+        String host = peerAddress == null
+                ? peer
+                : peerAddress.getAddress() == null
+                        ? peerAddress.getHostString()
+                        : peerAddress.getAddress().getHostAddress();
+        return "handshake " + host;
+    }
+
+    /** {@code ""}, or {@code " (N more WHAT since the last such line, not logged: one line per 60 s)"}. */
+    private String notLoggedNote(long notLogged, String what) {
+        return notLogged <= 0
+                ? ""
+                : " (" + notLogged + " more " + what + " since the last such line, not logged: one line per "
+                        + deps.logThrottle().interval().toSeconds() + " s)";
     }
 }

@@ -56,6 +56,11 @@ import org.slf4j.LoggerFactory;
 public final class ForwardServer implements Input {
     private static final Logger log = LoggerFactory.getLogger(ForwardServer.class);
 
+    /** Lines a peer can repeat (failed handshakes, refusals, timeouts) are logged at most once per key per this. */
+    static final Duration LOG_INTERVAL = Duration.ofSeconds(60);
+    /** Most keys (client addresses, reasons) whose log lines are throttled separately. */
+    private static final int LOG_THROTTLE_KEYS = 4096;
+
     /**
      * Internal sizes, with defaults that bound memory per connection (see docs/forward-protocol.md).
      *
@@ -181,7 +186,14 @@ public final class ForwardServer implements Input {
             // pipeline
             metrics = new ForwardMetrics(registry, settings.port());
             IngestContext deps = new IngestContext(
-                    settings, sink, metrics, auth, resolver, tuning.maxInFlightAppends(), tuning.maxInFlightBytes());
+                    settings,
+                    sink,
+                    metrics,
+                    auth,
+                    resolver,
+                    tuning.maxInFlightAppends(),
+                    tuning.maxInFlightBytes(),
+                    new LogThrottle(LOG_INTERVAL, LOG_THROTTLE_KEYS, clock));
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(serverClass)
