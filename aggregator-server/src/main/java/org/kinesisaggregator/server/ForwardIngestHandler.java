@@ -184,7 +184,10 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                 prepareInjection();
             }
         } else if (evt instanceof SslHandshakeCompletionEvent handshake) {
-            if (!handshake.isSuccess()) {
+            if (!handshake.isSuccess() && handshake.cause() instanceof ClosedChannelException) {
+                // the peer closed before a handshake (an NLB health check: connect + close): as on the plain port
+                log.debug("Forward connection from {} closed before the TLS handshake", peer);
+            } else if (!handshake.isSuccess()) {
                 tlsFailed(handshake.cause());
             } else {
                 log.debug("TLS session established with {}", peer);
@@ -607,7 +610,9 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             log.warn(
                     "TLS handshake with {} failed, closing the connection: {}",
                     peer,
-                    cause == null ? "unknown" : LogSafe.escape(String.valueOf(cause.getMessage())));
+                    cause == null
+                            ? "unknown"
+                            : LogSafe.escape(cause.getMessage() != null ? cause.getMessage() : cause.toString()));
         }
     }
 
