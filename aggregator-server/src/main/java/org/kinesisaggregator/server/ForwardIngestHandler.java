@@ -192,6 +192,8 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             } else {
                 log.debug("TLS session established with {}", peer);
             }
+        } else if (evt instanceof ConnectionGuard.Timeout timeout) {
+            timedOut(timeout);
         } else if (evt instanceof ChannelInputShutdownEvent) {
             // the forwarder half-closed: answer what it sent, then close
             closeWhenSettled = true;
@@ -613,6 +615,63 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                     cause == null
                             ? "unknown"
                             : LogSafe.escape(cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+        }
+    }
+
+    // ---------------------------------------------------------------- connection limits
+
+    /** Nothing in flight to the sink, nothing held, no streamed message open: closing loses no work. */
+    boolean isSettled() {
+        return inFlight == 0 && waiting.isEmpty() && stream == null && uncommitted.isEmpty();
+    }
+
+    /** A streamed message is being received (its end has not come yet). */
+    boolean isReceivingStream() {
+        return stream != null;
+    }
+
+    private void timedOut(ConnectionGuard.Timeout timeout) {
+        ConnectionGuard.Limit limit = timeout.limit();
+        deps.metrics().limited(limit);
+        long notLogged = deps.logThrottle().admit(limit.tag());
+        String why = switch (limit) {
+            case IDLE_TIMEOUT -> "no message and no traffic";
+            case MESSAGE_TIMEOUT ->
+                "a message in progress delivered less than " + ConnectionLimits.PROGRESS_BYTES / 1024
+                        + " KiB; nothing of it was stored or acked";
+            case UNREAD_ACK_TIMEOUT ->
+                "the peer does not read its acks, over the write buffer's bound; the events acked so far "
+                        + "are stored, the acks not yet sent are dropped and the forwarder re-sends";
+            case MAX_CONNECTIONS -> "too many connections";
+        };
+        if (notLogged >= 0) {
+            String line = "Closing forward connection from {}: {} {} s ({}){}";
+            Object[] args = {
+                peer,
+                limit.tag(),
+                timeout.after().toMillis() / 1000.0,
+                why,
+                notLoggedNote(notLogged, "connection(s) closed by " + limit.tag())
+            };
+            if (limit == ConnectionGuard.Limit.IDLE_TIMEOUT) {
+                log.info(line, args);
+            } else {
+                log.warn(line, args);
+            }
+        }
+        failed = true;
+        if (limit == ConnectionGuard.Limit.MESSAGE_TIMEOUT) {
+            if (stream != null) {
+                abandon(stream);
+                uncommitted.remove(stream);
+                stream = null;
+            }
+            // the messages before this one still get their acks; then close
+            closeWhenSettled = true;
+            updateReading();
+            maybeClose();
+        } else {
+            ctx.close();
         }
     }
 
