@@ -41,7 +41,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.kinesisaggregator.buffer.BufferStats;
 import org.kinesisaggregator.server.Input;
-import org.kinesisaggregator.server.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -159,10 +158,10 @@ public final class AdminServer implements Input {
             } catch (RuntimeException | IOException e) {
                 log.warn(
                         "Admin request {} {} from {} failed: {}",
-                        LogSafe.escape(request.method().name()),
-                        LogSafe.escape(request.uri()),
+                        request.method(),
+                        request.uri(),
                         ctx.channel().remoteAddress(),
-                        LogSafe.escape(e.toString()));
+                        e.toString());
                 response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error\n");
             }
             boolean keepAlive = HttpUtil.isKeepAlive(request);
