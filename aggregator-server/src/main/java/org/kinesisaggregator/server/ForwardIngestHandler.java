@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLException;
 import org.kinesisaggregator.buffer.AppendResult;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.server.codec.AckEncoder;
 import org.kinesisaggregator.server.codec.ErrorReason;

@@ -11,10 +11,10 @@ import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.InMemoryChunk;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.buffer.WriteResult;
-import org.kinesisaggregator.server.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

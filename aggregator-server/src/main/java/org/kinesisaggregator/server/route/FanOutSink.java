@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EventSink;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.StreamedAppend;
-import org.kinesisaggregator.server.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -12,8 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EventSink;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.StreamedAppend;
-import org.kinesisaggregator.server.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package org.kinesisaggregator.server;
+package org.kinesisaggregator.buffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
