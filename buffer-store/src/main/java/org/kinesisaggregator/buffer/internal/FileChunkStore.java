@@ -45,14 +45,21 @@ final class FileChunkStore implements ChunkStore {
     private final Path dir;
     private final Clock clock;
     private final FailedChunks failed;
+    private final ChunkChannels channels;
     private FileChannel lockChannel;
     private FileLock lock;
     private MapDbLedger ledger;
 
     FileChunkStore(Path dir, Clock clock) {
+        this(dir, clock, ChunkChannels.DEFAULT);
+    }
+
+    /** With {@code channels} opening the chunk files' write channels (tests inject failing ones). */
+    FileChunkStore(Path dir, Clock clock, ChunkChannels channels) {
         this.dir = dir.toAbsolutePath();
         this.clock = clock;
         this.failed = new FailedChunks(this.dir.resolve("failed"));
+        this.channels = channels;
     }
 
     @Override
@@ -266,7 +273,7 @@ final class FileChunkStore implements ChunkStore {
 
     @Override
     public StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) throws IOException {
-        return FileStoredChunk.create(dir, id, createdAtEpochMillis, isPrivate);
+        return FileStoredChunk.create(dir, id, createdAtEpochMillis, isPrivate, channels);
     }
 
     @Override
