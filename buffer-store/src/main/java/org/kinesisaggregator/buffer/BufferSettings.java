@@ -32,6 +32,9 @@ import java.util.Objects;
  * @param overflowAction {@code overflow_action}
  * @param retry the {@code retry_*} parameters
  * @param dedupWindow how long forwarder chunk ids are remembered ({@code dedup_window}), zero disables
+ * @param dedupMemoryLimitBytes {@code dedup_memory_limit}: the most heap the dedup keys of the window
+ *     may take (about 32 bytes per key); when more messages arrive within {@code dedup_window} than
+ *     fit, the oldest keys are evicted first and the effective window shrinks (logged, gauged)
  * @param shutdownTimeout how long {@link EventBuffer#close()} may take
  */
 public record BufferSettings(
@@ -55,6 +58,7 @@ public record BufferSettings(
         OverflowAction overflowAction,
         RetrySettings retry,
         Duration dedupWindow,
+        long dedupMemoryLimitBytes,
         Duration shutdownTimeout) {
 
     /** Where a buffer keeps its chunks. */
@@ -94,6 +98,10 @@ public record BufferSettings(
 
     public static final long MIB = 1024L * 1024L;
     public static final long GIB = 1024L * MIB;
+    /** The smallest {@code dedup_memory_limit}: 1 KiB (32 keys). */
+    public static final long MIN_DEDUP_MEMORY_LIMIT_BYTES = 1024;
+    /** The largest {@code dedup_memory_limit}: 16 GiB (the key table's arrays stay below 2^31 elements). */
+    public static final long MAX_DEDUP_MEMORY_LIMIT_BYTES = 16 * GIB;
 
     public BufferSettings {
         Objects.requireNonNull(type, "type");
@@ -124,6 +132,12 @@ public record BufferSettings(
         Objects.requireNonNull(overflowAction, "overflowAction");
         Objects.requireNonNull(retry, "retry");
         checkNotNegative(dedupWindow, "dedup_window");
+        if (dedupMemoryLimitBytes < MIN_DEDUP_MEMORY_LIMIT_BYTES
+                || dedupMemoryLimitBytes > MAX_DEDUP_MEMORY_LIMIT_BYTES) {
+            throw new IllegalArgumentException("dedup_memory_limit: " + dedupMemoryLimitBytes + " (expected: >= "
+                    + MIN_DEDUP_MEMORY_LIMIT_BYTES + " and <= " + MAX_DEDUP_MEMORY_LIMIT_BYTES
+                    + " bytes; about 32 bytes per key)");
+        }
         checkPositive(shutdownTimeout, "shutdown_timeout");
     }
 
@@ -152,6 +166,7 @@ public record BufferSettings(
         b.overflowAction = overflowAction;
         b.retry = retry;
         b.dedupWindow = dedupWindow;
+        b.dedupMemoryLimitBytes = dedupMemoryLimitBytes;
         b.shutdownTimeout = shutdownTimeout;
         return b;
     }
@@ -204,6 +219,7 @@ public record BufferSettings(
         private OverflowAction overflowAction = OverflowAction.THROW_EXCEPTION;
         private RetrySettings retry = RetrySettings.defaults();
         private Duration dedupWindow = Duration.ofMinutes(10);
+        private long dedupMemoryLimitBytes = 32 * MIB;
         private Duration shutdownTimeout = Duration.ofSeconds(30);
 
         private Builder(BufferType type, Path path) {
@@ -306,6 +322,11 @@ public record BufferSettings(
             return this;
         }
 
+        public Builder dedupMemoryLimitBytes(long v) {
+            this.dedupMemoryLimitBytes = v;
+            return this;
+        }
+
         public Builder shutdownTimeout(Duration v) {
             this.shutdownTimeout = v;
             return this;
@@ -333,6 +354,7 @@ public record BufferSettings(
                     overflowAction,
                     retry,
                     dedupWindow,
+                    dedupMemoryLimitBytes,
                     shutdownTimeout);
         }
     }

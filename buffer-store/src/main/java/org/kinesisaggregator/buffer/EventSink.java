@@ -33,9 +33,10 @@ public interface EventSink {
      * @param tag the event tag (after any {@code add_tag_prefix})
      * @param entries msgpack entries, see the class comment for ownership
      * @param eventCount number of entries in {@code entries}
-     * @param dedupKey the forwarder's {@code option.chunk} id bytes, or {@code null}; an append
-     *     whose key was seen within {@code dedup_window} is not stored again and completes with
-     *     {@link AppendResult#duplicate()}
+     * @param dedupKey the forwarder's {@code option.chunk} id bytes, or {@code null} (an empty id
+     *     counts as none); a true re-send, the same id with the same tag and the same entries
+     *     stored within {@code dedup_window}, is not stored again and completes with
+     *     {@link AppendResult#duplicate()}; anything else is stored
      */
     CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey);
 

@@ -24,8 +24,9 @@ public interface StreamedAppend {
     /**
      * Publishes everything written, atomically: after the returned future completes normally the
      * events are durable and will be delivered; if it completes exceptionally nothing of this append
-     * is delivered. A {@code dedupKey} seen within the dedup window discards the pieces and completes
-     * with {@link AppendResult#duplicate()}.
+     * is delivered. A true re-send ({@code dedupKey}, the tag and all the pieces' entries the same as
+     * an append stored within the dedup window, however it was cut into pieces) discards the
+     * pieces and completes with {@link AppendResult#duplicate()}; a null or empty key never dedups.
      */
     CompletableFuture<AppendResult> commit(byte[] dedupKey);
 

@@ -78,7 +78,9 @@
  * <h2>Ledger structure</h2>
  * {@code chunks}: chunk id → {@link org.kinesisaggregator.buffer.ledger.ChunkRecord} (state,
  * created-at, bytes, events, retry count, next attempt, first failure, progress ranges);
- * {@code dedup}: forwarder chunk id → seen-at millis, kept {@code dedup_window}. The chunk files
+ * {@code dedup}: dedup key (128-bit digest of forwarder chunk id, tag and entries) → seen-at
+ * millis, kept {@code dedup_window} and at most as many as {@code dedup_memory_limit} holds in
+ * memory (oldest evicted first). The chunk files
  * are the truth for content: at start every file is re-validated; a torn or corrupt tail is cut, a
  * corrupt region in the middle is cut out and the valid frames after it are kept (resync at the
  * next position where a whole frame validates: header, crc32c and entries; progress reset),

@@ -60,17 +60,14 @@ public final class CrashChild {
                             s.commit(null).whenComplete((r, e) -> ack(ackOut, inFlight, first, count, e, "stream"));
                         } else {
                             byte[] key = kind == 1 ? ("k" + first).getBytes() : null;
-                            buffer.append(
-                                            "tag." + (count % 3),
-                                            Events.entries(first, count, 50 + random.nextInt(400)),
-                                            count,
-                                            key)
+                            int pad = 50 + random.nextInt(400);
+                            buffer.append("tag." + (count % 3), Events.entries(first, count, pad), count, key)
                                     .whenComplete((r, e) ->
                                             ack(ackOut, inFlight, first, count, e, key == null ? "plain" : "keyed"));
                             if (key != null) {
                                 inFlight.acquire();
                                 // a re-send after a "lost ack": must not be stored twice
-                                buffer.append("tag.x", Events.entries(first, count, 10), count, key)
+                                buffer.append("tag." + (count % 3), Events.entries(first, count, pad), count, key)
                                         .whenComplete((r, e) -> {
                                             inFlight.release();
                                             if (e == null && !r.isDuplicate()) {

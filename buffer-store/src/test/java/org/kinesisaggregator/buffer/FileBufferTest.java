@@ -495,8 +495,11 @@ class FileBufferTest {
         dropped.abandon();
         await().atMost(WAIT).until(() -> files("*.chunk.private").isEmpty());
         StreamedAppend dup = b.openStream("big");
-        dup.write(Events.entries(0, 10, 50), 10).get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 10; i++) {
+            dup.write(Events.entries(i * 10L, 10, 50), 10).get(10, TimeUnit.SECONDS);
+        }
         assertThat(dup.commit("k1".getBytes()).get(10, TimeUnit.SECONDS).isDuplicate())
+                .as("a true re-send: same id, tag and pieces")
                 .isTrue();
         await().atMost(WAIT).until(() -> b.stats().totalBytes() == 0);
         assertThat(out.delivered()).hasSize(100);

@@ -171,6 +171,14 @@ public final class BufferConf {
         b.delayedCommitTimeout(src.time("delayed_commit_timeout", base.delayedCommitTimeout()));
         b.overflowAction(overflow(src, base.overflowAction()));
         b.dedupWindow(src.time("dedup_window", base.dedupWindow()));
+        long dedupMemory = src.size("dedup_memory_limit", base.dedupMemoryLimitBytes());
+        if (dedupMemory < BufferSettings.MIN_DEDUP_MEMORY_LIMIT_BYTES
+                || dedupMemory > BufferSettings.MAX_DEDUP_MEMORY_LIMIT_BYTES) {
+            throw src.error(
+                    "dedup_memory_limit",
+                    dedupMemory + " bytes (expected: 1k to 16g; about 32 bytes per remembered message)");
+        }
+        b.dedupMemoryLimitBytes(dedupMemory);
         if (buffer != null) {
             String compress = buffer.choice("compress", "text", List.of("text", "gzip"));
             if (!compress.equals("text")) {

@@ -718,12 +718,12 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                 case "chunk" -> {
                     ackValue = new byte[index - valueStart];
                     in.getBytes(valueStart, ackValue);
-                    if (Msgpack.isStr(vb) || Msgpack.isBin(vb)) {
-                        int vh = Msgpack.headerLength(vb);
+                    // only a non-empty str/bin id dedups: "", nil or a number is acked but always stored
+                    int vh = Msgpack.headerLength(vb);
+                    dedupKey = null;
+                    if ((Msgpack.isStr(vb) || Msgpack.isBin(vb)) && index - valueStart - vh > 0) {
                         dedupKey = new byte[index - valueStart - vh];
                         in.getBytes(valueStart + vh, dedupKey);
-                    } else {
-                        dedupKey = ackValue;
                     }
                 }
                 case "size" -> size = Msgpack.isInt(vb) ? Msgpack.readLong(in, valueStart, vb) : -1;
@@ -1030,7 +1030,8 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             return size < 0 ? ForwardOption.NONE : new ForwardOption(null, null, size, null);
         }
         byte[] ackValue = JsonRequestParser.toJson(chunk);
-        byte[] dedupKey = chunk instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : ackValue;
+        // only a non-empty string id dedups: "", null or a number is acked but always stored
+        byte[] dedupKey = chunk instanceof String s && !s.isEmpty() ? s.getBytes(StandardCharsets.UTF_8) : null;
         return new ForwardOption(ackValue, dedupKey, size, null);
     }
 

@@ -5,7 +5,9 @@ package org.kinesisaggregator.server.codec;
  *
  * @param ackValue the {@code chunk} value exactly as it was encoded on the wire (msgpack bytes, or
  *     JSON text on a JSON connection), echoed in {@code {"ack": ...}}; null when no ack is wanted
- * @param dedupKey the chunk id bytes (the str/bin payload), the buffer's dedup key; null without chunk
+ * @param dedupKey the chunk id bytes (the str/bin payload) that the buffer's dedup key is made of
+ *     (with the tag and the entries); null without a chunk, and for an empty id or one that is not
+ *     a str/bin (nil, a number): those are acked but never taken for a re-send
  * @param sizeHint the {@code size} option, or -1; a hint only, never trusted
  * @param compressed the {@code compressed} option, or null
  */

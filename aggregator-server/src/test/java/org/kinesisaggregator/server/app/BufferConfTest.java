@@ -145,6 +145,7 @@ class BufferConfTest {
             retry_randomize false
             ack_durability write
             dedup_window 5m
+            dedup_memory_limit 64m
           </buffer>
         </match>
         """, plugins, true);
@@ -164,6 +165,7 @@ class BufferConfTest {
         assertThat(s.retry().randomize()).isFalse();
         assertThat(s.ackDurability()).isEqualTo(BufferSettings.AckDurability.WRITE);
         assertThat(s.dedupWindow()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(s.dedupMemoryLimitBytes()).isEqualTo(64L * 1024 * 1024);
         assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(5));
     }
 
@@ -205,6 +207,13 @@ class BufferConfTest {
                         plugins,
                         false))
                 .hasMessage(f + ":4: @type: \"disk\" is not a buffer type" + " (expected: file or memory)");
+        assertThatThrownBy(() -> confs.assemble(
+                        "<match a>\n  @type kinesis_like\n  <buffer>\n    dedup_memory_limit 100\n"
+                                + "  </buffer>\n</match>\n",
+                        plugins,
+                        false))
+                .hasMessage(f + ":4: dedup_memory_limit: 100 bytes (expected: 1k to 16g; about 32 bytes per"
+                        + " remembered message)");
     }
 
     @Test

@@ -111,6 +111,23 @@ class ForwardFrameDecoderTest {
     }
 
     @Test
+    void anEmptyOrNonStringChunkIdIsAckedButGivesNoDedupKey() {
+        for (Object chunk : new Object[] {"", new byte[0], 7L}) {
+            Whole whole = (Whole) decode(CONFIG, Mp.message("t", 1L, rec(), map("chunk", chunk)))
+                    .get(0);
+            assertThat(whole.option().ackValue()).as("chunk %s", chunk).isEqualTo(pack(chunk));
+            assertThat(whole.option().dedupKey()).as("chunk %s", chunk).isNull();
+        }
+        byte[] nilChunk = concat(
+                new byte[] {(byte) 0x94}, pack("t", 1L, rec()), new byte[] {(byte) 0x81}, pack("chunk"), new byte[] {
+                    (byte) 0xc0
+                });
+        Whole nil = (Whole) decode(CONFIG, nilChunk).get(0);
+        assertThat(nil.option().ackValue()).isEqualTo(new byte[] {(byte) 0xc0});
+        assertThat(nil.option().dedupKey()).isNull();
+    }
+
+    @Test
     void chunkIdIsEchoedWithItsOwnMsgpackType() {
         byte[] binId = {1, 2, 3, (byte) 0xff};
         Whole bin = (Whole)

@@ -125,8 +125,10 @@ public final class BufferEngine implements EventBuffer {
         FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state);
         long now = clock.millis();
         queueRecovered(recovered, frames);
-        DedupWindow dedup = new DedupWindow(settings.dedupWindow(), clock, ledger);
+        DedupWindow dedup = new DedupWindow(
+                outputId, settings.dedupWindow(), settings.dedupMemoryLimitBytes(), clock, ledger, metrics);
         dedup.load(now);
+        metrics.registerDedup(dedup);
 
         BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());
         ChunkDisposal disposal = new ChunkDisposal(

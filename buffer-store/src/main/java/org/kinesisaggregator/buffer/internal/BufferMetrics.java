@@ -22,6 +22,8 @@ import org.kinesisaggregator.buffer.BufferStats;
 public final class BufferMetrics {
     final Counter appendsStored;
     final Counter appendsDuplicate;
+    final Counter dedupHits;
+    final Counter dedupEvictions;
     final Counter appendsRefused;
     final Counter appendBytes;
     final Counter appendEvents;
@@ -59,6 +61,14 @@ public final class BufferMetrics {
                 .tags(tags)
                 .tag("result", "duplicate")
                 .description("appends acked without storing: dedup key seen within dedup_window")
+                .register(registry);
+        dedupHits = Counter.builder("buffer.dedup.hits")
+                .tags(tags)
+                .description("re-sends (same chunk id, tag and entries within dedup_window) acked without storing")
+                .register(registry);
+        dedupEvictions = Counter.builder("buffer.dedup.evictions")
+                .tags(tags)
+                .description("dedup keys evicted inside dedup_window because dedup_memory_limit was full")
                 .register(registry);
         appendsRefused = Counter.builder("buffer.appends")
                 .tags(tags)
@@ -135,6 +145,23 @@ public final class BufferMetrics {
                 .tags(tags)
                 .baseUnit("seconds")
                 .strongReference(true)
+                .register(registry);
+    }
+
+    /** The dedup window's gauges; registered once it exists (at start). */
+    void registerDedup(DedupWindow dedup) {
+        Gauge.builder("buffer.dedup.window.effective", dedup, DedupWindow::effectiveWindowSeconds)
+                .tags(tags)
+                .baseUnit("seconds")
+                .description("how far back re-sends are detected: dedup_window, less when dedup_memory_limit is full")
+                .register(registry);
+        Gauge.builder("buffer.dedup.keys", dedup, DedupWindow::keys)
+                .tags(tags)
+                .description("dedup keys held")
+                .register(registry);
+        Gauge.builder("buffer.dedup.capacity", dedup, DedupWindow::capacity)
+                .tags(tags)
+                .description("dedup keys dedup_memory_limit holds")
                 .register(registry);
     }
 

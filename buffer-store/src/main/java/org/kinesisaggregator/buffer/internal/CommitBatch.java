@@ -15,7 +15,7 @@ import org.kinesisaggregator.buffer.AppendResult;
 final class CommitBatch {
     final List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
     /** Dedup keys remembered for appends acked by this round: forgotten again if the round fails. */
-    final List<byte[]> dedupKeys = new ArrayList<>();
+    final List<DedupKey> dedupKeys = new ArrayList<>();
 
     final List<AppendResult> results = new ArrayList<>();
     final Set<StoredChunk> dirty = new LinkedHashSet<>();
@@ -36,5 +36,5 @@ final class CommitBatch {
     }
 
     /** A streamed append committed in this round, published by the group commit. */
-    record PendingPublish(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
+    record PendingPublish(Stream stream, DedupKey dedupKey, CompletableFuture<AppendResult> future) {}
 }

@@ -94,7 +94,7 @@ final class GroupCommit {
         if (failure != null) {
             // The round's appends are refused (no ack): their forwarders re-send with the same chunk ids,
             // and those re-sends must be stored, not taken for duplicates of frames that may not be on disk.
-            for (byte[] key : batch.dedupKeys) {
+            for (DedupKey key : batch.dedupKeys) {
                 dedup.forget(key);
             }
             for (StoredChunk c : failedSyncs) {

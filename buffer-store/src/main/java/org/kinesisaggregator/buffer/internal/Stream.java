@@ -27,6 +27,8 @@ final class Stream implements StreamedAppend {
     long bytes;
     long events;
     boolean abandoned;
+    /** The digest of the pieces written so far (null when dedup is off): a re-send's key covers them all. */
+    DedupKey.Digest digest;
 
     Stream(String tag, RequestQueue requests) {
         this.tag = tag;

@@ -125,6 +125,12 @@ final class StreamedAppends {
             }
             s.bytes += batch.bytes - before;
             s.events += p.eventCount();
+            if (s.digest == null) {
+                s.digest = dedup.newDigest();
+            }
+            if (s.digest != null) {
+                s.digest.update(p.entries(), p.eventCount());
+            }
             metrics.appendBytes.increment(p.entries().remaining());
             p.future().complete(null);
         } catch (BufferException e) {
@@ -146,18 +152,21 @@ final class StreamedAppends {
             c.future().completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
             return;
         }
-        if (dedup.isDuplicate(c.dedupKey())) {
+        DedupKey.Digest digest = s.digest != null ? s.digest : dedup.newDigest();
+        DedupKey key = digest == null ? null : digest.finish(c.dedupKey(), s.tag);
+        if (dedup.isDuplicate(key)) {
             discard(s);
+            dedup.hit(key);
             metrics.appendsDuplicate.increment();
             batch.complete(c.future(), AppendResult.duplicate());
             return;
         }
-        if (c.dedupKey() != null) {
-            batch.ledgerDirty |= dedup.remember(c.dedupKey());
+        if (key != null) {
+            batch.ledgerDirty |= dedup.remember(key);
         }
         metrics.appendsStored.increment();
         metrics.appendEvents.increment(s.events);
-        batch.publish.add(new PendingPublish(s, c.dedupKey(), c.future()));
+        batch.publish.add(new PendingPublish(s, key, c.future()));
     }
 
     /** Publishes a committed stream (called by the group commit) and completes its future. */

@@ -174,7 +174,9 @@ final class WriterLoop implements Runnable {
 
     private boolean processAppend(AppendRequest a, CommitBatch batch) {
         try {
-            if (dedup.isDuplicate(a.dedupKey())) {
+            DedupKey dedupKey = dedup.keyOf(a.dedupKey(), a.tag(), a.entries(), a.eventCount());
+            if (dedup.isDuplicate(dedupKey)) {
+                dedup.hit(dedupKey);
                 metrics.appendsDuplicate.increment();
                 batch.complete(a.future(), AppendResult.duplicate());
                 return true;
@@ -193,8 +195,8 @@ final class WriterLoop implements Runnable {
             String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag() : "";
             StagedTarget target = new StagedTarget(key, batch);
             frames.write(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch);
-            if (a.dedupKey() != null) {
-                batch.ledgerDirty |= dedup.remember(a.dedupKey());
+            if (dedupKey != null) {
+                batch.ledgerDirty |= dedup.remember(dedupKey);
             }
             metrics.appendsStored.increment();
             metrics.appendBytes.increment(a.entries().remaining());
@@ -204,8 +206,8 @@ final class WriterLoop implements Runnable {
                 a.future().complete(result);
             } else {
                 batch.complete(a.future(), result);
-                if (a.dedupKey() != null) {
-                    batch.dedupKeys.add(a.dedupKey());
+                if (dedupKey != null) {
+                    batch.dedupKeys.add(dedupKey);
                 }
             }
         } catch (BufferException e) {

@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 
 /**
- * The buffer's bookkeeping: one {@link ChunkRecord} per chunk, and the recently seen forwarder
- * chunk ids (dedup keys) with when they were seen. Changes become durable at {@link #commit()}
+ * The buffer's bookkeeping: one {@link ChunkRecord} per chunk, and the dedup keys (digests of
+ * recently stored forwarder chunk ids, tags and entries) with when they were seen. Changes become durable at {@link #commit()}
  * (all changes made since the previous commit, by any thread, together).
  *
  * <p>The chunk files are the truth for content; the ledger is the truth for state, retry timing

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code chunks}: chunk id (i64) → {@link ChunkRecord#encode()} bytes;
- *   <li>{@code dedup}: forwarder chunk id bytes → seen-at epoch millis (i64);
+ *   <li>{@code dedup}: dedup key (16 bytes: the 128-bit digest of chunk id, tag and entries, see
+ *       the buffer's {@code DedupKey}) → seen-at epoch millis (i64). Older releases stored raw
+ *       chunk ids here (same serializers); the buffer drops keys that are not 16 bytes long at start;
  *   <li>{@code format}: {@link #LEDGER_FORMAT_VERSION}.
  * </ul>
  *
