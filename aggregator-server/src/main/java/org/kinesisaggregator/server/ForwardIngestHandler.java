@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.LogSafe;
@@ -56,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * settled, so the forwarder retries. Acks may go out in another order than the messages came.
  * Reading stops (TCP back-pressure) while more than {@link IngestContext#maxInFlightAppends()}
  * appends/pieces or {@link IngestContext#maxInFlightBytes()} bytes are waiting for the sink, while
- * the peer does not read our acks, and while the peer's hostname is being resolved.
+ * the peer does not read our acks, while the peer's hostname is being resolved, and while the
+ * decoder has a backlog (it stopped at its slice bound, see {@link ForwardFrameDecoder}); the backlog
+ * is resumed one slice per pass of the event loop, and only while nothing else holds reading.
  *
  * <p><b>Ownership.</b> It owns every decoded message it receives and releases the entries when the
  * sink's future completes (on the event loop, or right away if the loop is gone).
@@ -97,6 +100,8 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     private List<RecordRewriter.Pair> injectedPairs;
     private RecordRewriter rewriter;
     private ChannelFuture lastWrite;
+    private ForwardFrameDecoder decoder;
+    private boolean resumeScheduled;
 
     /** One streamed message on its way into a {@link StreamedAppend}. */
     private static final class StreamState {
@@ -207,6 +212,13 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         updateReading();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // the decoder may have stopped at its slice bound during this read
+        updateReading();
+        ctx.fireChannelReadComplete();
     }
 
     // ---------------------------------------------------------------- messages
@@ -691,17 +703,54 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         if (!active) {
             return;
         }
-        boolean pause = !ready && !awaitingProxy
+        boolean held = !ready && !awaitingProxy
                 || failed
                 || closeWhenSettled
                 || !waiting.isEmpty()
                 || inFlight >= deps.maxInFlightAppends()
                 || inFlightBytes >= deps.maxInFlightBytes()
                 || !ctx.channel().isWritable();
+        boolean backlog = decoderHasBacklog();
+        boolean pause = held || backlog;
         if (pause != readPaused) {
             readPaused = pause;
             ctx.channel().config().setAutoRead(!pause);
         }
+        if (backlog && !held && !resumeScheduled) {
+            scheduleResume();
+        }
+    }
+
+    private boolean decoderHasBacklog() {
+        if (decoder == null) {
+            decoder = ctx.pipeline().get(ForwardFrameDecoder.class);
+        }
+        return decoder != null && decoder.hasBacklog();
+    }
+
+    /**
+     * The decoder's next slice, on a later pass of the loop. schedule(), not execute(): Netty runs
+     * tasks that execute() adds while it runs tasks in the same batch (for up to a second), so a
+     * task that re-submits itself would hold the loop; a scheduled task is picked up only after
+     * the loop has polled its sockets again, which gives every other channel its turn in between.
+     */
+    private void scheduleResume() {
+        resumeScheduled = true;
+        try {
+            ctx.executor().schedule(this::resumeDecoder, 0, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            resumeScheduled = false;
+        }
+    }
+
+    private void resumeDecoder() {
+        resumeScheduled = false;
+        if (!active) {
+            return;
+        }
+        // fires what the slice decoded into channelRead (and a failure into exceptionCaught)
+        decoder.resume();
+        updateReading();
     }
 
     private void checkDrain() {

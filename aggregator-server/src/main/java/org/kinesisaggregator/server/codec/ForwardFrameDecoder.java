@@ -2,7 +2,9 @@ package org.kinesisaggregator.server.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -31,6 +33,15 @@ import org.kinesisaggregator.buffer.EventTimes;
  * CompressedPackedForward entries (gzip members, zstd frames; recognised by their magic bytes and
  * checked against the {@code compressed} option, which comes after them) are decompressed in
  * bounded steps.
+ *
+ * <p><b>Slices.</b> One turn (a read from the socket, or a {@link #resume()}) decompresses, and so
+ * scans, at most {@link #DECOMPRESSION_SLICE_BYTES} bytes. When the bound is
+ * reached with work left the decoder <i>yields</i>: it keeps the rest of the input, decodes nothing
+ * more until {@link #resume()} is called, and {@link #hasBacklog()} says so. The owner of the read
+ * gate (the ingest handler) stops reading from the socket while there is a backlog and calls
+ * {@link #resume()} from a later pass of the event loop, after the loop has served its other
+ * channels. A deflate bomb therefore costs its event loop one slice per pass, not seconds, and what
+ * it inflates reaches the sink in pieces under the handler's back-pressure instead of piling up.
  *
  * <p>Any violation throws {@link ForwardProtocolException}; the decoder then discards everything
  * until the connection closes (no re-synchronisation; the pipeline's last handler logs and closes).
@@ -62,6 +73,14 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     private static final long UNBOUNDED = Long.MAX_VALUE;
     private static final int DECOMPRESS_STEP = 64 * 1024;
+
+    /**
+     * Most bytes one turn decompresses (and so scans): about a millisecond of one core. Small enough
+     * that a connection inflating a bomb delays its loop's other channels by little per pass, big
+     * enough that an honest compressed stream needs few passes per MiB.
+     */
+    public static final int DECOMPRESSION_SLICE_BYTES = 256 * 1024;
+
     private static final int SCAN_NEED_MORE = 0;
     private static final int SCAN_DONE = 1;
     private static final int SCAN_SWITCHED = 2;
@@ -69,6 +88,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private static final int ZSTD_MAGIC = 0x28b52ffd;
 
     private final ForwardDecoderConfig config;
+    private final int sliceBytes;
     private final EntryParser parser;
     private final MsgpackSkipper skipper;
     private final RecordRewriter rewriter;
@@ -110,8 +130,23 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private byte[] lastTagBytes;
     private String lastTag;
 
+    // slices: what this turn may still decompress, and whether the decoder yielded with work left
+    private ChannelHandlerContext ctx;
+    private long sliceBytesLeft;
+    private boolean yielded;
+    private boolean inputShutdownPending;
+
     public ForwardFrameDecoder(ForwardDecoderConfig config) {
+        this(config, DECOMPRESSION_SLICE_BYTES);
+    }
+
+    /** With another slice bound than {@link #DECOMPRESSION_SLICE_BYTES} (tests). */
+    ForwardFrameDecoder(ForwardDecoderConfig config, int sliceBytes) {
+        if (sliceBytes <= 0) {
+            throw new IllegalArgumentException("sliceBytes: " + sliceBytes + " (expected: > 0)");
+        }
         this.config = config;
+        this.sliceBytes = sliceBytes;
         this.parser = new EntryParser(config.maxDepth(), config.maxEventBytes());
         this.skipper = new MsgpackSkipper(config.maxDepth());
         this.rewriter = new RecordRewriter(config.maxDepth());
@@ -119,6 +154,87 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                 ? null
                 : config.eventMetadataKey().getBytes(StandardCharsets.UTF_8);
         this.handshakePending = config.expectHandshake();
+        this.sliceBytesLeft = sliceBytes;
+    }
+
+    /** Bytes the message being decoded has decompressed to so far (0 if it is not compressed). */
+    long decompressedBytes() {
+        return decompressedBytes;
+    }
+
+    /**
+     * The decoder stopped at the slice bound with input left to decode: it decodes nothing more
+     * until {@link #resume()}, and reading more from the socket should wait.
+     */
+    public boolean hasBacklog() {
+        return yielded && state != State.BAD;
+    }
+
+    /**
+     * Decodes the next slice of the backlog and fires what it decodes down the pipeline (and then
+     * the exception, if the input turns out bad). A no-op without a backlog. Call it on the
+     * channel's event loop, from a later pass than the turn that yielded.
+     */
+    public void resume() {
+        if (!hasBacklog() || ctx == null || ctx.isRemoved()) {
+            return;
+        }
+        yielded = false;
+        sliceBytesLeft = sliceBytes;
+        List<Object> out = new ArrayList<>(4);
+        RuntimeException failure = null;
+        try {
+            decode(ctx, internalBuffer(), out);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (Object msg : out) {
+            ctx.fireChannelRead(msg);
+        }
+        if (failure != null) {
+            ctx.fireExceptionCaught(failure instanceof DecoderException ? failure : new DecoderException(failure));
+            return;
+        }
+        discardSomeReadBytes();
+        if (!yielded && inputShutdownPending) {
+            // the peer half-closed while the backlog waited: now run the end of input
+            inputShutdownPending = false;
+            try {
+                super.userEventTriggered(ctx, ChannelInputShutdownEvent.INSTANCE);
+            } catch (Exception e) {
+                ctx.fireExceptionCaught(e);
+            }
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (!yielded) {
+            sliceBytesLeft = sliceBytes;
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (hasBacklog() && !ctx.channel().config().isAutoRead()) {
+            // not the ctx.read() that ByteToMessageDecoder issues for an incomplete message: the
+            // backlog is decoded first, and the read gate downstream decides when to read again
+            discardSomeReadBytes();
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ChannelInputShutdownEvent && hasBacklog()) {
+            // decode what the peer sent before its half-close first; resume() passes the event on
+            inputShutdownPending = true;
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     /**
@@ -139,11 +255,16 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         acc = new EntriesAccumulator(ctx.alloc());
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (yielded) {
+            // the rest waits for resume(); ByteToMessageDecoder stops calling as nothing is consumed
+            return;
+        }
         try {
             while (step(ctx, in, out)) {
                 // each step made progress; go on until one needs more bytes
@@ -410,20 +531,28 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             if (available == 0 && !decompressor.hasPendingOutput()) {
                 return false;
             }
+            if (sliceBytesLeft <= 0) {
+                // this turn's slice is spent: let the event loop serve its other channels first
+                yielded = true;
+                return false;
+            }
+            long limit = config.decompressionSizeLimitBytes();
+            // never inflate more than one byte past the limit, nor past this turn's slice
+            int step = (int) Math.min(DECOMPRESS_STEP, Math.min(sliceBytesLeft, limit - decompressedBytes + 1));
             preparePlain(ctx);
             int before = plain.writerIndex();
-            int used = decompressor.decompress(in, in.readerIndex(), available, plain, DECOMPRESS_STEP);
+            int used = decompressor.decompress(in, in.readerIndex(), available, plain, step);
             int produced = plain.writerIndex() - before;
             skipInput(in, used);
             entriesRemaining -= used;
             decompressedBytes += produced;
-            if (decompressedBytes > config.decompressionSizeLimitBytes()) {
+            sliceBytesLeft -= produced;
+            if (decompressedBytes > limit) {
                 throw new ForwardProtocolException(
                         ErrorReason.DECOMPRESSION,
-                        "entries: more than "
-                                + config.decompressionSizeLimitBytes()
-                                + " bytes decompressed (expected: <= decompression_size_limit "
-                                + config.decompressionSizeLimitBytes() + ")");
+                        "entries: more than decompression_size_limit " + limit + " bytes (" + decompressedBytes
+                                + " decompressed so far, from " + (consumedBytes - messageStart)
+                                + " bytes on the wire) (expected: <= " + limit + " bytes decompressed)");
             }
             if (used == 0 && produced == 0) {
                 return false;
@@ -1085,6 +1214,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     private void poison(ByteBuf in) {
         state = State.BAD;
+        yielded = false;
         releaseMessage();
         parser.reset(false);
         skipper.reset();

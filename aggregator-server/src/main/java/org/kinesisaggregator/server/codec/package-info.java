@@ -16,6 +16,8 @@
  *   <li>No allocation follows a declared length before the bytes arrive; every state bounds what
  *       it buffers (tag 64 KiB, option and handshake 64 KiB, JSON request 1 MiB, one event,
  *       decompression steps of 64 KiB, stream pieces of about 512 KiB).</li>
+ *   <li>One decode turn inflates (and scans) at most 256 KiB; with work left the decoder yields
+ *       and the ingest handler resumes it one slice per pass of the event loop, reads paused.</li>
  *   <li>After a {@link org.kinesisaggregator.server.codec.ForwardProtocolException} the decoder
  *       discards everything until the connection closes.</li>
  * </ul>

@@ -12,7 +12,8 @@ import org.kinesisaggregator.server.testing.Event;
 
 /**
  * Runs a {@link ForwardFrameDecoder} on an {@link EmbeddedChannel}, feeds it bytes split as told,
- * and turns what it emits into plain values (releasing every buffer).
+ * resumes it while it has a backlog (as the ingest handler does), and turns what it emits into plain
+ * values (releasing every buffer).
  */
 final class DecoderHarness implements AutoCloseable {
 
@@ -73,6 +74,17 @@ final class DecoderHarness implements AutoCloseable {
             buf.writeBytes(bytes, from, to - from);
             channel.writeInbound(buf);
             drain();
+            resumeBacklog();
+        }
+    }
+
+    /** Resumes the decoder until it has no backlog (the ingest handler does this on the loop). */
+    private void resumeBacklog() {
+        ForwardFrameDecoder decoder = channel.pipeline().get(ForwardFrameDecoder.class);
+        while (decoder != null && decoder.hasBacklog()) {
+            decoder.resume();
+            drain();
+            channel.checkException();
         }
     }
 

@@ -356,8 +356,7 @@ class ForwardFrameDecoderBadInputTest {
         ForwardProtocolException e = failure(config, Mp.packed("t", bomb, map("compressed", "gzip")));
         assertThat(e.reason()).isEqualTo(ErrorReason.DECOMPRESSION);
         assertThat(e.getMessage())
-                .isEqualTo(
-                        "entries: more than 1048576 bytes decompressed (expected: <= decompression_size_limit 1048576)");
+                .startsWith("entries: more than decompression_size_limit 1048576 bytes (1048577 decompressed so far,");
     }
 
     @Test
