@@ -1,6 +1,7 @@
 package org.kinesisaggregator.buffer;
 
 import java.io.IOException;
+import java.util.List;
 
 /**
  * A buffer in front of one {@link Output}: appends become durable chunks, flush threads deliver
@@ -18,6 +19,14 @@ public interface EventBuffer extends EventSink, AutoCloseable {
 
     /** A consistent-enough snapshot for metrics, health and {@code /api/plugins.json}. Never blocks on I/O. */
     BufferStats stats();
+
+    /**
+     * Why this buffer cannot take appends now (e.g. its disk is full or read-only: appends are refused until
+     * one is stored again), for {@code /health/ready}. Empty when healthy. Never blocks on I/O; thread-safe.
+     */
+    default List<String> healthProblems() {
+        return List.of();
+    }
 
     /** Bounded in time (the settings' shutdown timeout); idempotent; never throws. */
     @Override

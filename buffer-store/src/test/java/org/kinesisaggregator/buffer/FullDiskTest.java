@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -106,6 +107,11 @@ class FullDiskTest {
                 .hasMessageContaining("No space left on device")
                 .hasMessageContaining("nothing of it was stored");
         assertThat(acked).isNotEmpty();
+        assertThat(b.healthProblems())
+                .as("/health/ready says why")
+                .singleElement(InstanceOfAssertFactories.STRING)
+                .contains("appends refused since")
+                .contains("No space left on device");
         // space frees when the output recovers and delivered chunks are deleted
         out.succeed();
         // keep moving the clock: a write in flight when the output recovered schedules its retry later
@@ -125,6 +131,9 @@ class FullDiskTest {
                 return false;
             }
         });
+        assertThat(b.healthProblems())
+                .as("healthy again once an append is stored")
+                .isEmpty();
         fx.clock.advance(Duration.ofSeconds(61));
         await().atMost(Duration.ofSeconds(30)).until(() -> out.delivered().contains(next + 1));
         // and a restart on the same disk finds a consistent buffer

@@ -152,8 +152,8 @@ public final class Aggregator implements AutoCloseable {
     }
 
     /**
-     * Why this node should not get traffic now: starting, draining, or an output's health problem
-     * (e.g. a missing Kinesis stream). Empty when ready. Thread-safe; {@code /health/ready} calls it.
+     * Why this node should not get traffic now: starting, draining, an output's health problem
+     * (e.g. a missing Kinesis stream) or a buffer's (its disk refuses appends). Empty when ready. Thread-safe; {@code /health/ready} calls it.
      */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
@@ -167,6 +167,11 @@ public final class Aggregator implements AutoCloseable {
         for (Named<Output> o : outputs) {
             for (String problem : o.component().healthProblems()) {
                 problems.add("output " + o.name() + ": " + problem);
+            }
+        }
+        for (Named<EventBuffer> b : buffers) {
+            for (String problem : b.component().healthProblems()) {
+                problems.add("buffer of " + b.name() + ": " + problem);
             }
         }
         return problems;

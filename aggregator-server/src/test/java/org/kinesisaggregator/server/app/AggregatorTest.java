@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +18,14 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kinesisaggregator.buffer.AppendResult;
+import org.kinesisaggregator.buffer.BufferStats;
+import org.kinesisaggregator.buffer.Buffers;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.EventBuffer;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.Output;
+import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.server.ForwardServer;
@@ -273,6 +281,57 @@ class AggregatorTest {
                     + "\n</source>\n<match **>\n  @type null\n</match>\n");
             assertThatThrownBy(a::start).isInstanceOf(IOException.class).hasMessageContaining("Address already in use");
             assertThat(a.isReady()).isFalse();
+        }
+    }
+
+    @Test
+    void aBufferThatRefusesAppendsMakesTheNodeNotReadyAndSaysWhy() throws Exception {
+        BufferFactory failingDisk = (id, settings, output, secondary) -> new EventBuffer() {
+            private final EventBuffer real =
+                    Buffers.create(id, settings, output, secondary, Clock.systemUTC(), new SimpleMeterRegistry());
+
+            @Override
+            public void start() throws IOException {
+                real.start();
+            }
+
+            @Override
+            public BufferStats stats() {
+                return real.stats();
+            }
+
+            @Override
+            public List<String> healthProblems() {
+                return List.of(
+                        "appends refused since 2026-12-01T00:00:00Z: java.io.IOException: Read-only file system");
+            }
+
+            @Override
+            public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int count, byte[] key) {
+                return real.append(tag, entries, count, key);
+            }
+
+            @Override
+            public StreamedAppend openStream(String tag) {
+                return real.openStream(tag);
+            }
+
+            @Override
+            public void close() {
+                real.close();
+            }
+        };
+        Aggregator app = confs.assemble(
+                "<match a.**>\n  @type null\n  @id sink\n  <buffer>\n    @type memory\n  </buffer>\n</match>\n",
+                Plugins.defaults().withBufferFactory(failingDisk),
+                true);
+        try {
+            app.start();
+            assertThat(app.problems())
+                    .containsExactly("buffer of sink: appends refused since 2026-12-01T00:00:00Z:"
+                            + " java.io.IOException: Read-only file system");
+        } finally {
+            app.close();
         }
     }
 }

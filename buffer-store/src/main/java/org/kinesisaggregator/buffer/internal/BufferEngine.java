@@ -67,6 +67,7 @@ public final class BufferEngine implements EventBuffer {
     private final BufferMetrics metrics;
     private final BufferState state;
     private final RequestQueue requests;
+    private final StorageHealth storage;
 
     private final AtomicBoolean started = new AtomicBoolean();
     // set by start()
@@ -92,6 +93,7 @@ public final class BufferEngine implements EventBuffer {
         this.store = store;
         this.state = new BufferState(clock);
         this.requests = new RequestQueue(outputId);
+        this.storage = new StorageHealth(clock);
         this.metrics = new BufferMetrics(registry, outputId, store.type(), this::stats);
     }
 
@@ -122,7 +124,7 @@ public final class BufferEngine implements EventBuffer {
         }
         List<ChunkStore.Recovered> recovered = store.open(metrics);
         BufferLedger ledger = new BufferLedger(store.ledger(), outputId);
-        FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state);
+        FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state, storage);
         long now = clock.millis();
         queueRecovered(recovered, frames);
         DedupWindow dedup = new DedupWindow(
@@ -351,6 +353,11 @@ public final class BufferEngine implements EventBuffer {
     @Override
     public BufferStats stats() {
         return state.stats();
+    }
+
+    @Override
+    public List<String> healthProblems() {
+        return storage.problems();
     }
 
     @Override

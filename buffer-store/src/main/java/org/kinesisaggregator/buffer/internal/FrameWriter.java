@@ -49,14 +49,22 @@ final class FrameWriter {
     private final Clock clock;
     private final ChunkStore store;
     private final BufferState state;
+    private final StorageHealth health;
     private long lastChunkId;
 
-    FrameWriter(String outputId, BufferSettings settings, Clock clock, ChunkStore store, BufferState state) {
+    FrameWriter(
+            String outputId,
+            BufferSettings settings,
+            Clock clock,
+            ChunkStore store,
+            BufferState state,
+            StorageHealth health) {
         this.outputId = outputId;
         this.settings = settings;
         this.clock = clock;
         this.store = store;
         this.state = state;
+        this.health = health;
     }
 
     /** Refuses entries that cannot hold {@code eventCount} events (a bug in the caller). */
@@ -69,11 +77,17 @@ final class FrameWriter {
 
     /** The exception an append fails with when its write failed. */
     BufferException ioFailure(IOException e) {
+        health.failed(e.toString());
         String where = settings.path() == null ? "memory" : settings.path().toString();
         return new BufferException(
                 "append to buffer " + where + " of output " + outputId + " failed: " + e
                         + "; nothing of it was stored (check free disk space and the disk), the forwarder will re-send",
                 e);
+    }
+
+    /** An append reached the storage (its futures complete normally): the storage is healthy again. */
+    void stored() {
+        health.stored();
     }
 
     /** A new chunk for a staged target or a stream ({@code isPrivate}), with the next id. */

@@ -111,6 +111,9 @@ final class GroupCommit {
             // The chunk files (synced above) hold the events: a failed ledger commit does not fail the acks.
             ledger.tryUpdate(ledger::commit, "group commit");
         }
+        if (failure == null && !batch.futures.isEmpty()) {
+            frames.stored();
+        }
         for (int i = 0; i < batch.futures.size(); i++) {
             if (failure != null && !batch.results.get(i).isDuplicate()) {
                 metrics.appendsRefused.increment();

@@ -203,6 +203,7 @@ final class StreamedAppends {
                 state.lock.unlock();
             }
             s.privates.clear();
+            frames.stored();
             p.future().complete(AppendResult.stored(s.events));
         } catch (IOException | RuntimeException e) {
             log.error(

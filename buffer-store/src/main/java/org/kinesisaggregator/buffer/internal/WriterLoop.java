@@ -203,6 +203,7 @@ final class WriterLoop implements Runnable {
             metrics.appendEvents.increment(a.eventCount());
             AppendResult result = AppendResult.stored(a.eventCount());
             if (settings.ackDurability() == AckDurability.WRITE || "memory".equals(store.type())) {
+                frames.stored();
                 a.future().complete(result);
             } else {
                 batch.complete(a.future(), result);

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,10 +115,17 @@ class FsyncFailureTest {
                 .hasMessageContaining("nothing of it was stored");
         assertThat(disk.isArmed()).as("the fault was tripped").isFalse();
         assertThat(fx.counter("buffer.fsync.failures")).isEqualTo(1);
+        assertThat(engine.healthProblems())
+                .as("/health/ready says why while the disk refuses appends")
+                .singleElement(InstanceOfAssertFactories.STRING)
+                .contains("appends refused since");
 
         // later appends succeed, into a new chunk: not at the remembered offset past the shrunk file
         assertThat(append(30, 10)).isEqualTo(AppendResult.stored(10));
         acked.addAll(ids(30, 40));
+        assertThat(engine.healthProblems())
+                .as("healthy again once an append is stored")
+                .isEmpty();
         assertThat(append(40, 10)).isEqualTo(AppendResult.stored(10));
         acked.addAll(ids(40, 50));
         await().atMost(WAIT).until(() -> out.delivered().containsAll(ids(0, 20)));
