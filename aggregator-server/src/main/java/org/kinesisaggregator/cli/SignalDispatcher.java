@@ -24,6 +24,9 @@ final class SignalDispatcher {
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "signals");
         t.setDaemon(true);
+        // Created from the JVM's signal handler thread, whose context class loader is null: MapDB (a
+        // reload opens ledgers) and other libraries need the application's.
+        t.setContextClassLoader(SignalDispatcher.class.getClassLoader());
         return t;
     });
     private final AtomicBoolean flushQueued = new AtomicBoolean();
