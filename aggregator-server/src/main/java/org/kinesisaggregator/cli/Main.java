@@ -37,6 +37,11 @@ import picocli.CommandLine.Option;
  * {@value #INVALID_CONF} an invalid conf (syntax, unknown type, bad value, unused parameter with
  * {@code --strict}).
  *
+ * <p>Signals (installed by {@link #main} only, see {@link SignalDispatcher}): SIGUSR1 flushes every
+ * buffer now, SIGHUP and SIGUSR2 reload the conf (the {@link Supervisor}); SIGTERM and SIGINT close
+ * it through the shutdown hook. Exit code {@value #RUNTIME_FAILURE} also when a reload left nothing
+ * running (neither the new nor the previous conf could start).
+ *
  * <p>Not thread-safe; one per process (tests run it in-process through {@link #execute}).
  */
 @Command(
