@@ -12,16 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.kinesisaggregator.conf.ConfElement;
-import org.kinesisaggregator.conf.ConfEnvironment;
+import java.util.function.Supplier;
 import org.kinesisaggregator.conf.ConfException;
-import org.kinesisaggregator.conf.ConfParser;
 import org.kinesisaggregator.server.app.Aggregator;
+import org.kinesisaggregator.server.app.LoadedConf;
 import org.kinesisaggregator.server.app.Plugins;
+import org.kinesisaggregator.server.app.Supervisor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -38,6 +36,11 @@ import picocli.CommandLine.Option;
  * runtime failure (start-up or I/O), {@value #USAGE} a usage error (bad or missing options),
  * {@value #INVALID_CONF} an invalid conf (syntax, unknown type, bad value, unused parameter with
  * {@code --strict}).
+ *
+ * <p>Signals (installed by {@link #main} only, see {@link SignalDispatcher}): SIGUSR1 flushes every
+ * buffer now, SIGHUP and SIGUSR2 reload the conf (the {@link Supervisor}); SIGTERM and SIGINT close
+ * it through the shutdown hook. Exit code {@value #RUNTIME_FAILURE} also when a reload left nothing
+ * running (neither the new nor the previous conf could start).
  *
  * <p>Not thread-safe; one per process (tests run it in-process through {@link #execute}).
  */
@@ -88,16 +91,18 @@ public final class Main implements Callable<Integer> {
 
     private final Plugins plugins;
     private final OutputStream stdoutSink;
+    private final boolean installSignals;
     private PrintWriter out;
     private PrintWriter err;
 
-    private Main(Plugins plugins, OutputStream stdoutSink) {
+    private Main(Plugins plugins, OutputStream stdoutSink, boolean installSignals) {
         this.plugins = plugins;
         this.stdoutSink = stdoutSink;
+        this.installSignals = installSignals;
     }
 
     public static void main(String[] args) {
-        int code = execute(args, Plugins.defaults(), System.out, System.err);
+        int code = execute(args, Plugins.defaults(), System.out, System.err, true);
         System.exit(code);
     }
 
@@ -108,7 +113,16 @@ public final class Main implements Callable<Integer> {
      * @param err where errors go (logs go to Logback's console appender, standard error)
      */
     public static int execute(String[] args, Plugins plugins, PrintStream out, PrintStream err) {
-        Main main = new Main(plugins, out);
+        return execute(args, plugins, out, err, false);
+    }
+
+    /**
+     * @param installSignals handle SIGUSR1, SIGUSR2 and SIGHUP (the process' {@link #main}; not tests
+     *     that run the command in-process)
+     */
+    private static int execute(
+            String[] args, Plugins plugins, PrintStream out, PrintStream err, boolean installSignals) {
+        Main main = new Main(plugins, out, installSignals);
         CommandLine cl = new CommandLine(main);
         cl.addSubcommand("tail", new TailCommand(out));
         PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
@@ -135,38 +149,22 @@ public final class Main implements Callable<Integer> {
             err.println("kinesis-aggregator: " + config + ": no such file");
             return USAGE;
         }
-        Aggregator aggregator;
-        MeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Clock clock = Clock.systemUTC();
-        Plugins wired = wire(plugins, registry, clock);
+        Plugins wired = wire(plugins, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), clock);
+        // Each application (the first, and each one a reload starts) gets its own registry: its meters
+        // start from zero, as after a restart, and a discarded conf leaves none behind.
+        Supplier<Aggregator.Environment> environments =
+                () -> LoadedConf.environment(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), clock, stdoutSink);
+        LoadedConf loaded;
         try {
-            ConfParser parser = new ConfParser(ConfEnvironment.system());
-            ConfElement root = parser.parse(config);
-            List<String> parseWarnings = parser.warnings();
-            parseWarnings.forEach(w -> log.warn("{}", w));
-            if (strict && !parseWarnings.isEmpty()) {
-                throw new ConfException(
-                        null, String.join("\n", parseWarnings) + "\n(--strict: conf warnings are errors)");
-            }
-            ConfEnvironment env = ConfEnvironment.system();
-            aggregator = Aggregator.assemble(
-                    root,
-                    wired,
-                    new Aggregator.Environment(
-                            registry,
-                            clock,
-                            ZoneId.systemDefault(),
-                            env.hostname().get(),
-                            stdoutSink),
-                    strict);
-            if (!levelFromFlags && aggregator.system().logLevel() != null) {
-                applyLevel(aggregator.system().logLevel());
+            loaded = LoadedConf.load(config, wired, environments.get(), strict);
+            if (!levelFromFlags && loaded.aggregator().system().logLevel() != null) {
+                applyLevel(loaded.aggregator().system().logLevel());
             }
             if (dryRun) {
                 out.println("conf " + config + ": valid");
-                out.print(aggregator.summary());
-                List<String> warnings = new ArrayList<>(parseWarnings);
-                warnings.addAll(aggregator.warnings());
+                out.print(loaded.aggregator().summary());
+                List<String> warnings = loaded.warnings();
                 if (!warnings.isEmpty()) {
                     out.println("warnings: " + warnings.size());
                     warnings.forEach(w -> out.println("  " + w));
@@ -178,10 +176,15 @@ public final class Main implements Callable<Integer> {
             err.println("kinesis-aggregator: invalid conf: " + ex.getMessage());
             return INVALID_CONF;
         }
-        Thread hook = new Thread(aggregator::close, "shutdown");
+        Supervisor supervisor = new Supervisor(loaded, wired, environments, strict, started -> {
+            if (!levelFromFlags && started.system().logLevel() != null) {
+                applyLevel(started.system().logLevel());
+            }
+        });
+        Thread hook = new Thread(supervisor::close, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            aggregator.start();
+            supervisor.start();
         } catch (ConfException ex) {
             err.println("kinesis-aggregator: invalid conf: " + ex.getMessage());
             removeHook(hook);
@@ -191,13 +194,16 @@ public final class Main implements Callable<Integer> {
             removeHook(hook);
             return RUNTIME_FAILURE;
         }
+        if (installSignals) {
+            new SignalDispatcher(supervisor).install();
+        }
         try {
-            aggregator.awaitClosed();
+            supervisor.awaitClosed();
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            aggregator.close();
+            supervisor.close();
         }
-        return OK;
+        return supervisor.hasFailed() ? RUNTIME_FAILURE : OK;
     }
 
     /** Connects the factories that need the process' registry and clock; what the caller set (tests) is kept. */

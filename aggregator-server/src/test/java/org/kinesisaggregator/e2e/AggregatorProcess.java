@@ -39,8 +39,22 @@ final class AggregatorProcess implements AutoCloseable {
     }
 
     static AggregatorProcess start(Path conf, Path log) throws IOException {
+        return start(conf, log, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, Path)}, through {@code setsid}: the JVM leads a process group of its own
+     * (its pid is the group id), as a service manager's unit or a terminal's job would, so that a
+     * test can signal the whole group ({@link #signalGroup}).
+     */
+    static AggregatorProcess startInOwnProcessGroup(Path conf, Path log) throws IOException {
+        return start(conf, log, List.of("setsid"));
+    }
+
+    private static AggregatorProcess start(Path conf, Path log, List<String> prefix) throws IOException {
         Path root = ChildProcess.projectRoot();
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m",
                 "--add-opens",
@@ -129,6 +143,26 @@ final class AggregatorProcess implements AutoCloseable {
         assertThat(process.waitFor(30, TimeUnit.SECONDS))
                 .as("killed aggregator exited")
                 .isTrue();
+    }
+
+    /**
+     * {@code kill -SIGNAL -PGID}: the signal to every process of the group this process leads (see
+     * {@link #startInOwnProcessGroup}), as systemd's default {@code KillMode=control-group} does.
+     */
+    void signalGroup(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, "--", "-" + process.pid())
+                .redirectErrorStream(true)
+                .start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).as("kill -%s -%d", signal, process.pid()).isZero();
+    }
+
+    /** Waits for the exit and returns the status. */
+    int awaitExit(Duration atMost) throws InterruptedException {
+        assertThat(process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS))
+                .as("aggregator exited")
+                .isTrue();
+        return process.exitValue();
     }
 
     /** SIGTERM, then the exit status (143 after a clean shutdown through the hook). */

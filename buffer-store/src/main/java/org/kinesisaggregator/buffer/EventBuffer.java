@@ -2,6 +2,7 @@ package org.kinesisaggregator.buffer;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A buffer in front of one {@link Output}: appends become durable chunks, flush threads deliver
@@ -16,6 +17,16 @@ public interface EventBuffer extends EventSink, AutoCloseable {
 
     /** Opens and locks the buffer directory, recovers what is on disk, starts the flush threads. */
     void start() throws IOException;
+
+    /**
+     * Fluentd's {@code flush_buffers} (SIGUSR1): seals every staged chunk that holds events, whatever
+     * its {@code flush_interval}, and wakes the flush threads. Chunks waiting for a retry keep their
+     * retry time (their backoff is not reset). Never blocks.
+     *
+     * @return completes with the number of chunks sealed once they are queued; exceptionally when the
+     *     buffer is not running
+     */
+    CompletableFuture<Integer> flushNow();
 
     /** A consistent-enough snapshot for metrics, health and {@code /api/plugins.json}. Never blocks on I/O. */
     BufferStats stats();

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.kinesisaggregator.kinesis.internal.AwsClients;
+import org.kinesisaggregator.kinesis.internal.DaemonLauncher;
 import org.kinesisaggregator.kinesis.internal.InFlightWindow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -343,6 +344,14 @@ final class ManagedProducer {
                         e);
             }
             config.setTempDirectory(key.tempDirectory().toAbsolutePath().toString());
+        }
+        if (key.kpl().get(KplSettings.Option.NATIVE_EXECUTABLE) == null) {
+            // The daemon in its own process group: a SIGTERM to the JVM's whole group must not stop it
+            // before the drain has flushed through it (see DaemonLauncher).
+            String launcher = DaemonLauncher.ownSessionLauncher(key.tempDirectory());
+            if (launcher != null) {
+                config.setNativeExecutable(launcher);
+            }
         }
         // We track what is outstanding ourselves; KPL's tracker costs a linear removal per record.
         config.setEnableOldestFutureTracker(false);

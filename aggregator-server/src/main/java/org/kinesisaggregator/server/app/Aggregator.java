@@ -16,8 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.kinesisaggregator.admin.AdminServer;
 import org.kinesisaggregator.admin.AdminSettings;
@@ -94,6 +97,7 @@ public final class Aggregator implements AutoCloseable {
     private boolean closed;
     private int startedInputs;
     private volatile boolean ready;
+    private volatile boolean skipDrainDelay;
 
     private Aggregator(Assembler a) {
         this.system = a.system;
@@ -225,6 +229,54 @@ public final class Aggregator implements AutoCloseable {
         log.info("Ready");
     }
 
+    /**
+     * SIGUSR1 (Fluentd's flush_buffers): every buffer seals its staged chunks and its flush threads
+     * deliver them now; chunks waiting for a retry keep their retry time. Waits at most
+     * {@code timeout} for the buffers to have sealed (not for the delivery); logs what was sealed.
+     *
+     * @param why for the log, e.g. {@code SIGUSR1}
+     * @return the number of chunks sealed
+     */
+    public int flushBuffers(String why, Duration timeout) {
+        log.info("Flushing all buffers ({}): {} buffers", why, buffers.size());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<CompletableFuture<Integer>> sealed = new ArrayList<>();
+        for (Named<EventBuffer> b : buffers) {
+            sealed.add(b.component().flushNow());
+        }
+        int total = 0;
+        for (int i = 0; i < buffers.size(); i++) {
+            String name = buffers.get(i).name();
+            try {
+                int n = sealed.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                total += n;
+                log.info("Flushing buffer of {} ({}): {} staged chunks sealed and queued", name, why, n);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.warn("Flushing buffer of {} ({}): interrupted", name, why);
+            } catch (ExecutionException e) {
+                log.warn(
+                        "Flushing buffer of {} ({}) failed: {}",
+                        name,
+                        why,
+                        e.getCause().toString());
+            } catch (TimeoutException e) {
+                log.warn("Flushing buffer of {} ({}): not sealed within {}; it goes on", name, why, timeout);
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Closes as {@link #close()} does but without {@code drain_delay} (a conf reload): not ready, the
+     * inputs drain and close (their connections too), the buffers close (their chunks stay on disk;
+     * {@code flush_at_shutdown} applies), then the outputs. Idempotent; never throws.
+     */
+    public void closeForReload() {
+        skipDrainDelay = true;
+        close();
+    }
+
     /** Bounded, ordered, idempotent; never throws. */
     @Override
     public void close() {
@@ -238,7 +290,7 @@ public final class Aggregator implements AutoCloseable {
         boolean wasReady = ready;
         ready = false;
         try {
-            if (wasReady && !system.drainDelay().isZero()) {
+            if (!skipDrainDelay && wasReady && !system.drainDelay().isZero()) {
                 log.info("Shutting down: not ready, still serving for drain_delay {}", system.drainDelay());
                 waitQuietly(system.drainDelay());
             }

@@ -301,6 +301,11 @@ class AggregatorTest {
             }
 
             @Override
+            public CompletableFuture<Integer> flushNow() {
+                return real.flushNow();
+            }
+
+            @Override
             public List<String> healthProblems() {
                 return List.of(
                         "appends refused since 2026-12-01T00:00:00Z: java.io.IOException: Read-only file system");

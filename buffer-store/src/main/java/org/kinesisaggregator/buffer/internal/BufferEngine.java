@@ -344,6 +344,17 @@ public final class BufferEngine implements EventBuffer {
     }
 
     @Override
+    public CompletableFuture<Integer> flushNow() {
+        CompletableFuture<Integer> future = new CompletableFuture<>();
+        if (!requests.isAccepting()) {
+            future.completeExceptionally(requests.notAccepting());
+            return future;
+        }
+        requests.enqueue(new RequestQueue.FlushRequest(future));
+        return future;
+    }
+
+    @Override
     public StreamedAppend openStream(String tag) {
         return new Stream(tag, requests);
     }

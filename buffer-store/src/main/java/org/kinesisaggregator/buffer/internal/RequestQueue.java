@@ -102,6 +102,8 @@ final class RequestQueue {
             p.future.completeExceptionally(e);
         } else if (r instanceof CommitRequest c) {
             c.future.completeExceptionally(e);
+        } else if (r instanceof FlushRequest f) {
+            f.future.completeExceptionally(e);
         }
     }
 
@@ -118,4 +120,7 @@ final class RequestQueue {
     record CommitRequest(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
 
     record AbandonRequest(Stream stream) {}
+
+    /** {@code flushNow()}: seal every staged chunk this round; completes with how many were sealed. */
+    record FlushRequest(CompletableFuture<Integer> future) {}
 }

@@ -3,7 +3,9 @@ package org.kinesisaggregator.buffer.internal;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.BufferSettings;
@@ -13,6 +15,7 @@ import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.kinesisaggregator.buffer.internal.RequestQueue.AbandonRequest;
 import org.kinesisaggregator.buffer.internal.RequestQueue.AppendRequest;
 import org.kinesisaggregator.buffer.internal.RequestQueue.CommitRequest;
+import org.kinesisaggregator.buffer.internal.RequestQueue.FlushRequest;
 import org.kinesisaggregator.buffer.internal.RequestQueue.PieceRequest;
 import org.kinesisaggregator.buffer.ledger.ChunkState;
 import org.slf4j.Logger;
@@ -88,13 +91,16 @@ final class WriterLoop implements Runnable {
             while (!stopping) {
                 Object r = requests.poll(writerWaitMillis());
                 CommitBatch batch = new CommitBatch();
+                List<FlushRequest> flushes = new ArrayList<>(0);
                 int n = 0;
                 while (r != null) {
                     if (r == RequestQueue.STOP) {
                         stopping = true;
                         break;
                     }
-                    if (r != RequestQueue.WAKE) {
+                    if (r instanceof FlushRequest f) {
+                        flushes.add(f);
+                    } else if (r != RequestQueue.WAKE) {
                         handle(r, batch);
                     }
                     if (++n >= MAX_REQUESTS_PER_BATCH || batch.bytes >= MAX_BYTES_PER_BATCH) {
@@ -111,7 +117,11 @@ final class WriterLoop implements Runnable {
                 } catch (RuntimeException e) {
                     log.error("Buffer of output {}: writer round failed: {}; continuing", outputId, e.toString(), e);
                 }
+                int forced = flushes.isEmpty() ? 0 : sealAll(batch);
                 groupCommit.commit(batch);
+                for (FlushRequest f : flushes) {
+                    f.future().complete(forced);
+                }
             }
             BufferException closing = new BufferException(
                     "buffer of output " + outputId + " is closing; the append was not stored and gets no ack");
@@ -304,6 +314,29 @@ final class WriterLoop implements Runnable {
         } finally {
             state.lock.unlock();
         }
+    }
+
+    /**
+     * {@code flushNow()}: seals every staged chunk that holds events, whatever its age and the queue
+     * limits. Returns how many it added to the round's seals.
+     */
+    private int sealAll(CommitBatch batch) {
+        int sealed = 0;
+        state.lock.lock();
+        try {
+            Iterator<ChunkHandle> it = state.staged.values().iterator();
+            while (it.hasNext()) {
+                ChunkHandle h = it.next();
+                if (h.chunk.eventCount > 0) {
+                    it.remove();
+                    batch.toSeal.add(h);
+                    sealed++;
+                }
+            }
+        } finally {
+            state.lock.unlock();
+        }
+        return sealed;
     }
 
     /**

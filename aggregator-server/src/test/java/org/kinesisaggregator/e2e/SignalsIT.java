@@ -1,0 +1,240 @@
+package org.kinesisaggregator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kinesisaggregator.server.testing.ChildProcess;
+
+/**
+ * Fluentd's signals on the process the shipped launcher ({@code bin/kinesis-aggregator}) starts:
+ * SIGUSR1 flushes a staged chunk long before its 1 h {@code flush_interval}; SIGHUP and SIGUSR2
+ * reload the conf (a valid changed one takes effect, an invalid one is logged and the old routes
+ * keep working); the process stays alive through all of them and HotSpot writes no hs_err file.
+ */
+class SignalsIT {
+    private static final Pattern ID = Pattern.compile("\"id\":(\\d+)");
+
+    @TempDir
+    Path dir;
+
+    private Process process;
+    private Path log;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private String conf(int port, String... ids) {
+        StringBuilder sb = new StringBuilder("""
+        <system>
+          shutdown_timeout 10s
+        </system>
+        <source>
+          @type forward
+          bind 127.0.0.1
+          port %d
+        </source>
+        """.formatted(port));
+        for (String id : ids) {
+            sb.append("""
+            <match %s.**>
+              @type file
+              @id %s
+              path %s/out-%s/%s
+              <buffer>
+                @type file
+                path %s/buf-%s
+                flush_interval 1h
+              </buffer>
+            </match>
+            """.formatted(id, id, dir, id, id, dir, id));
+        }
+        return sb.toString();
+    }
+
+    private void start(Path conf) throws IOException {
+        Path root = ChildProcess.projectRoot();
+        log = dir.resolve("aggregator.log");
+        ProcessBuilder pb = new ProcessBuilder(
+                        "sh",
+                        root.resolve("aggregator-server/src/dist/bin/kinesis-aggregator")
+                                .toString(),
+                        "-c",
+                        conf.toString())
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve("aggregator.stdout").toFile())
+                .redirectError(log.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("KINESIS_AGGREGATOR_CLASSPATH", System.getProperty("java.class.path"));
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put(
+                "JAVA_OPTS",
+                "-Xmx256m -Dlogback.configurationFile="
+                        + root.resolve("aggregator-server/src/main/resources/logback.xml"));
+        process = pb.start();
+        awaitLog("] Aggregator: Ready");
+    }
+
+    private String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    private void awaitLog(String text) {
+        await("log line '" + text + "' (log " + log + ")")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> log().contains(text) || !process.isAlive());
+        assertThat(process.isAlive())
+                .as("aggregator alive; log:%n%s", (Object) logQuietly())
+                .isTrue();
+    }
+
+    private String logQuietly() {
+        try {
+            return log();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).as("kill -%s", name).isZero();
+    }
+
+    /** The ids the file output of {@code id} wrote. */
+    private Set<Long> written(String id) throws IOException {
+        Set<Long> ids = new TreeSet<>();
+        Path out = dir.resolve("out-" + id);
+        if (!Files.isDirectory(out)) {
+            return ids;
+        }
+        try (Stream<Path> files = Files.list(out)) {
+            for (Path f : files.toList()) {
+                Matcher m = ID.matcher(Files.readString(f, StandardCharsets.UTF_8));
+                while (m.find()) {
+                    ids.add(Long.parseLong(m.group(1)));
+                }
+            }
+        }
+        return ids;
+    }
+
+    private void assertNoHsErr() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("hs_err")))
+                    .as("HotSpot crash files")
+                    .isEmpty();
+        }
+    }
+
+    private static Set<Long> send(AckedSender sender, String tag, int events, long seed) {
+        AckedSender.RunResult r = sender.run(tag, new Random(seed), 10, events, () -> true);
+        assertThat(r.failedBatches())
+                .as("batches without ack (%s)", r.lastError())
+                .isZero();
+        return new TreeSet<>(sender.acked());
+    }
+
+    @Test
+    void usr1FlushesAStagedChunkLongBeforeFlushInterval() throws Exception {
+        int port = freePort();
+        Path conf = dir.resolve("agg.conf");
+        Files.writeString(conf, conf(port, "app"));
+        start(conf);
+        Set<Long> acked = send(new AckedSender("127.0.0.1", port, 0), "app.x", 50, 1);
+        assertThat(acked).hasSize(50);
+        assertThat(written("app"))
+                .as("nothing written before the signal (flush_interval 1h)")
+                .isEmpty();
+
+        signal("USR1");
+
+        await("the acked events in the output file after SIGUSR1")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> written("app").equals(acked) || !process.isAlive());
+        assertThat(process.isAlive()).as("alive after SIGUSR1; log:%n%s", log()).isTrue();
+        assertThat(written("app")).isEqualTo(acked);
+        assertThat(log()).contains("Flushing all buffers (SIGUSR1)");
+        assertNoHsErr();
+        process.destroy();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(143);
+    }
+
+    @Test
+    void hupAndUsr2ReloadTheConfAndABadConfKeepsTheOldRoutes() throws Exception {
+        int port = freePort();
+        Path conf = dir.resolve("agg.conf");
+        Files.writeString(conf, conf(port, "app"));
+        start(conf);
+        AckedSender sender = new AckedSender("127.0.0.1", port, 0);
+        Set<Long> app = send(sender, "app.x", 20, 1);
+
+        // A valid changed conf (a new route for web.**), by SIGHUP.
+        Files.writeString(conf, conf(port, "app", "web"));
+        signal("HUP");
+        awaitLog("Reload (SIGHUP): the new conf runs");
+        AckedSender webSender = new AckedSender("127.0.0.1", port, 1000);
+        Set<Long> web = send(webSender, "web.x", 20, 2);
+        signal("USR1");
+        await("web events through the new route")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> written("web").equals(web) || !process.isAlive());
+        assertThat(written("web")).isEqualTo(web);
+        assertThat(written("app"))
+                .as("acked before the reload: on disk, then delivered")
+                .isEqualTo(app);
+
+        // An invalid conf, by SIGUSR2: logged with file:line and the parameter, the routes stay.
+        Files.writeString(conf, conf(port, "app", "web").replace("flush_interval 1h", "flush_interval soon"));
+        signal("USR2");
+        awaitLog("Reload (SIGUSR2): invalid conf");
+        assertThat(log())
+                .containsPattern("\\[ERROR\\].*Reload \\(SIGUSR2\\): invalid conf .*agg\\.conf:\\d+: .*flush_interval");
+        AckedSender later = new AckedSender("127.0.0.1", port, 2000);
+        Set<Long> more = send(later, "web.y", 10, 3);
+        signal("USR1");
+        await("web events through the old routes after the bad conf")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> written("web").containsAll(more) || !process.isAlive());
+        assertThat(process.isAlive())
+                .as("alive after HUP, USR2, USR1; log:%n%s", log())
+                .isTrue();
+        assertNoHsErr();
+        process.destroy();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(143);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
