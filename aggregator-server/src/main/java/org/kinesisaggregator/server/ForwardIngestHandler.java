@@ -597,12 +597,19 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             default -> log.warn("Closing forward connection from {}: {}", peer, LogSafe.escape(e.getMessage()));
         }
         failed = true;
+        abandonCurrentAndCloseWhenSettled();
+    }
+
+    /**
+     * Drops the message in progress (nothing of it was stored or is acked) and closes the connection once
+     * the acks of the messages before it have gone out.
+     */
+    private void abandonCurrentAndCloseWhenSettled() {
         if (stream != null) {
             abandon(stream);
             uncommitted.remove(stream);
             stream = null;
         }
-        // acks of the messages before the bad one still go out; then close
         closeWhenSettled = true;
         updateReading();
         maybeClose();
@@ -674,15 +681,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         }
         failed = true;
         if (limit == ConnectionGuard.Limit.MESSAGE_TIMEOUT) {
-            if (stream != null) {
-                abandon(stream);
-                uncommitted.remove(stream);
-                stream = null;
-            }
-            // the messages before this one still get their acks; then close
-            closeWhenSettled = true;
-            updateReading();
-            maybeClose();
+            abandonCurrentAndCloseWhenSettled();
         } else {
             ctx.close();
         }
