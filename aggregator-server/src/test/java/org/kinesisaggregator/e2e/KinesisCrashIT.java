@@ -32,6 +32,7 @@ class KinesisCrashIT {
     private static final String STREAM = "crash";
     /** kill -9 rounds: 3 in CI; {@code -Dcrash.rounds=20} for the longer run docs/reliability.md records. */
     private static final int ROUNDS = Integer.getInteger("crash.rounds", 3);
+
     private static final int DURING_OUTAGE = 500;
 
     @TempDir
