@@ -40,6 +40,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.kinesisaggregator.buffer.BufferStats;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.server.Input;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -158,10 +159,10 @@ public final class AdminServer implements Input {
             } catch (RuntimeException | IOException e) {
                 log.warn(
                         "Admin request {} {} from {} failed: {}",
-                        request.method(),
-                        request.uri(),
+                        LogSafe.escape(request.method().name()),
+                        LogSafe.escape(request.uri()),
                         ctx.channel().remoteAddress(),
-                        e.toString());
+                        LogSafe.escape(e.toString()));
                 response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error\n");
             }
             boolean keepAlive = HttpUtil.isKeepAlive(request);

@@ -6,15 +6,20 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.kinesisaggregator.server.codec.ForwardDecoderConfig;
 import org.kinesisaggregator.server.codec.ForwardFrameDecoder;
 import org.kinesisaggregator.server.proxy.ProxyHeaderGuard;
 import org.kinesisaggregator.server.proxy.ProxyProtocolHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place that states the order of a forward connection's pipeline:
  *
  * <pre>
+ *   limits         ConnectionGuard           (idle_timeout, message_timeout, unread_ack_timeout: first, sees raw bytes)
  *   proxy-guard    ProxyHeaderGuard          (proxy_protocol only: refuses at once what cannot be a PROXY header)
  *   proxy-decoder  HAProxyMessageDecoder     (proxy_protocol only: the PROXY v1/v2 header comes first, in clear)
  *   proxy          ProxyProtocolHandler      (records the client's address, removes itself)
@@ -23,13 +28,18 @@ import org.kinesisaggregator.server.proxy.ProxyProtocolHandler;
  *   ingest         ForwardIngestHandler      (handshake, append, ack, back-pressure, errors)
  * </pre>
  *
- * Handlers are created per channel (none is shared: each holds per-connection state).
+ * Handlers are created per channel (none is shared: each holds per-connection state). A connection
+ * beyond {@code max_connections} gets no pipeline: it is counted, logged (once per interval) and
+ * closed at once. Thread-safe: initChannel runs on the channels' event loops.
  */
 final class ForwardChannelInitializer extends ChannelInitializer<Channel> {
+    private static final Logger log = LoggerFactory.getLogger(ForwardServer.class);
+
     private final IngestContext deps;
     private final ForwardDecoderConfig decoderConfig;
     private final SslContext sslContext;
     private final ChannelGroup channels;
+    private final AtomicInteger open = new AtomicInteger();
 
     ForwardChannelInitializer(
             IngestContext deps, ForwardDecoderConfig decoderConfig, SslContext sslContext, ChannelGroup channels) {
@@ -41,8 +51,18 @@ final class ForwardChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
+        ConnectionLimits limits = deps.settings().limits();
+        if (open.incrementAndGet() > limits.maxConnections() && limits.maxConnections() > 0) {
+            open.decrementAndGet();
+            refuse(ch, limits.maxConnections());
+            return;
+        }
+        ch.closeFuture().addListener(f -> open.decrementAndGet());
         channels.add(ch);
         ChannelPipeline p = ch.pipeline();
+        if (ConnectionGuard.isNeeded(limits)) {
+            p.addLast("limits", new ConnectionGuard(limits));
+        }
         if (deps.settings().proxyProtocol()) {
             p.addLast("proxy-guard", new ProxyHeaderGuard());
             p.addLast("proxy-decoder", new HAProxyMessageDecoder(true));
@@ -53,5 +73,23 @@ final class ForwardChannelInitializer extends ChannelInitializer<Channel> {
         }
         p.addLast("decoder", new ForwardFrameDecoder(decoderConfig));
         p.addLast("ingest", new ForwardIngestHandler(deps));
+    }
+
+    private void refuse(Channel ch, int max) {
+        deps.metrics().limited(ConnectionGuard.Limit.MAX_CONNECTIONS);
+        long notLogged = deps.logThrottle().admit(ConnectionGuard.Limit.MAX_CONNECTIONS.tag());
+        if (notLogged >= 0) {
+            log.warn(
+                    "Refused a forward connection from {}: max_connections {} reached{}",
+                    ch.remoteAddress() instanceof InetSocketAddress a
+                            ? a.getAddress().getHostAddress() + ":" + a.getPort()
+                            : String.valueOf(ch.remoteAddress()),
+                    max,
+                    notLogged > 0
+                            ? " (" + notLogged + " more refused since the last such line, not logged: one line per "
+                                    + deps.logThrottle().interval().toSeconds() + " s)"
+                            : "");
+        }
+        ch.close();
     }
 }

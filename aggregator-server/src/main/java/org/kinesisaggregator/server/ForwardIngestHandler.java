@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +24,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLException;
 import org.kinesisaggregator.buffer.AppendResult;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.server.codec.AckEncoder;
 import org.kinesisaggregator.server.codec.ErrorReason;
@@ -185,11 +185,16 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                 prepareInjection();
             }
         } else if (evt instanceof SslHandshakeCompletionEvent handshake) {
-            if (!handshake.isSuccess()) {
+            if (!handshake.isSuccess() && handshake.cause() instanceof ClosedChannelException) {
+                // the peer closed before a handshake (an NLB health check: connect + close): as on the plain port
+                log.debug("Forward connection from {} closed before the TLS handshake", peer);
+            } else if (!handshake.isSuccess()) {
                 tlsFailed(handshake.cause());
             } else {
                 log.debug("TLS session established with {}", peer);
             }
+        } else if (evt instanceof ConnectionGuard.Timeout timeout) {
+            timedOut(timeout);
         } else if (evt instanceof ChannelInputShutdownEvent) {
             // the forwarder half-closed: answer what it sent, then close
             closeWhenSettled = true;
@@ -398,7 +403,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         log.warn(
                 "Dropped a message from {} larger than chunk_size_limit, no ack sent (tag={}, size={}, limit={})",
                 peer,
-                dropped.tag(),
+                LogSafe.escape(dropped.tag()),
                 dropped.wireBytes(),
                 dropped.limitBytes());
         afterMessage();
@@ -418,15 +423,15 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                     "Skipped {} invalid event(s) from {} (tag={}, skip_invalid_event true): {}",
                     skipped,
                     peer,
-                    tag,
-                    skipReason);
+                    LogSafe.escape(tag),
+                    LogSafe.escape(skipReason));
         }
         long warnLimit = deps.settings().chunkSizeWarnLimitBytes();
         if (warnLimit > 0 && wireBytes > warnLimit) {
             log.warn(
                     "Message from {} is larger than chunk_size_warn_limit (tag={}, size={}, limit={})",
                     peer,
-                    tag,
+                    LogSafe.escape(tag),
                     wireBytes,
                     warnLimit);
         }
@@ -436,7 +441,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                     peer,
                     option.sizeHint(),
                     events + skipped,
-                    tag,
+                    LogSafe.escape(tag),
                     mode.tag());
         }
     }
@@ -463,8 +468,8 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                         + "forwarder retries: {}",
                 events,
                 peer,
-                tag,
-                cause.toString());
+                LogSafe.escape(tag),
+                LogSafe.escape(cause.toString()));
         failed = true;
         closeWhenSettled = true;
         updateReading();
@@ -489,7 +494,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         InetAddress address = peerAddress == null ? null : peerAddress.getAddress();
         HandshakeAuthenticator.Outcome outcome = deps.auth().check(ping, address, challenge);
         ChannelFuture written = write(Unpooled.wrappedBuffer(outcome.pong()));
-        String hostname = ping.hostname() == null ? "?" : new String(ping.hostname(), StandardCharsets.UTF_8);
+        String hostname = ping.hostname() == null ? "?" : LogSafe.escape(ping.hostname());
         if (outcome.success()) {
             established = true;
             log.debug("Handshake with {} (client hostname {}) succeeded", peer, hostname);
@@ -497,11 +502,16 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         }
         deps.metrics().handshakeFailure();
         deps.metrics().error(ErrorReason.HANDSHAKE);
-        log.warn(
-                "Handshake with {} failed (client hostname {}): {}; sent the failure PONG and closing the connection",
-                peer,
-                hostname,
-                outcome.reason());
+        long notLogged = deps.logThrottle().admit(handshakeKey());
+        if (notLogged >= 0) {
+            log.warn(
+                    "Handshake with {} failed (client hostname {}): {}; sent the failure PONG and closing the "
+                            + "connection{}",
+                    peer,
+                    hostname,
+                    LogSafe.escape(outcome.reason()),
+                    notLoggedNote(notLogged, "handshake failure(s) from this address"));
+        }
         failed = true;
         updateReading();
         written.addListener(ChannelFutureListener.CLOSE);
@@ -528,12 +538,12 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                     "Closing forward connection from {}: PROXY protocol header: {} (expected: a PROXY v1 or v2 header, "
                             + "proxy_protocol is on)",
                     peer,
-                    root.getMessage());
+                    LogSafe.escape(root.getMessage()));
             failed = true;
             ctx.close();
         } else if (root instanceof IOException) {
             if (!(root instanceof ClosedChannelException)) {
-                log.debug("Forward connection from {} failed: {}", peer, root.toString());
+                log.debug("Forward connection from {} failed: {}", peer, LogSafe.escape(root.toString()));
                 deps.metrics().error(ErrorReason.IO);
             }
             failed = true;
@@ -554,18 +564,25 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                         "Refused a message from {} (skip_invalid_event false): {}; no ack sent, closing "
                                 + "the connection",
                         peer,
-                        e.getMessage());
+                        LogSafe.escape(e.getMessage()));
             case TRUNCATED ->
                 log.warn(
                         "Forward connection from {} ended in the middle of a message; nothing of it was "
                                 + "stored or acked: {}",
                         peer,
-                        e.getMessage());
+                        LogSafe.escape(e.getMessage()));
             case HANDSHAKE -> {
                 deps.metrics().handshakeFailure();
-                log.warn("Closing forward connection from {}: {}", peer, e.getMessage());
+                long notLogged = deps.logThrottle().admit(handshakeKey());
+                if (notLogged >= 0) {
+                    log.warn(
+                            "Closing forward connection from {}: {}{}",
+                            peer,
+                            LogSafe.escape(e.getMessage()),
+                            notLoggedNote(notLogged, "handshake failure(s) from this address"));
+                }
             }
-            default -> log.warn("Closing forward connection from {}: {}", peer, e.getMessage());
+            default -> log.warn("Closing forward connection from {}: {}", peer, LogSafe.escape(e.getMessage()));
         }
         failed = true;
         if (stream != null) {
@@ -596,7 +613,66 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             log.warn(
                     "TLS handshake with {} failed, closing the connection: {}",
                     peer,
-                    cause == null ? "unknown" : cause.getMessage());
+                    cause == null
+                            ? "unknown"
+                            : LogSafe.escape(cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+        }
+    }
+
+    // ---------------------------------------------------------------- connection limits
+
+    /** Nothing in flight to the sink, nothing held, no streamed message open: closing loses no work. */
+    boolean isSettled() {
+        return inFlight == 0 && waiting.isEmpty() && stream == null && uncommitted.isEmpty();
+    }
+
+    /** A streamed message is being received (its end has not come yet). */
+    boolean isReceivingStream() {
+        return stream != null;
+    }
+
+    private void timedOut(ConnectionGuard.Timeout timeout) {
+        ConnectionGuard.Limit limit = timeout.limit();
+        deps.metrics().limited(limit);
+        long notLogged = deps.logThrottle().admit(limit.tag());
+        String why = switch (limit) {
+            case IDLE_TIMEOUT -> "no message and no traffic";
+            case MESSAGE_TIMEOUT ->
+                "a message in progress delivered less than " + ConnectionLimits.PROGRESS_BYTES / 1024
+                        + " KiB; nothing of it was stored or acked";
+            case UNREAD_ACK_TIMEOUT ->
+                "the peer does not read its acks, over the write buffer's bound; the events acked so far "
+                        + "are stored, the acks not yet sent are dropped and the forwarder re-sends";
+            case MAX_CONNECTIONS -> "too many connections";
+        };
+        if (notLogged >= 0) {
+            String line = "Closing forward connection from {}: {} {} s ({}){}";
+            Object[] args = {
+                peer,
+                limit.tag(),
+                timeout.after().toMillis() / 1000.0,
+                why,
+                notLoggedNote(notLogged, "connection(s) closed by " + limit.tag())
+            };
+            if (limit == ConnectionGuard.Limit.IDLE_TIMEOUT) {
+                log.info(line, args);
+            } else {
+                log.warn(line, args);
+            }
+        }
+        failed = true;
+        if (limit == ConnectionGuard.Limit.MESSAGE_TIMEOUT) {
+            if (stream != null) {
+                abandon(stream);
+                uncommitted.remove(stream);
+                stream = null;
+            }
+            // the messages before this one still get their acks; then close
+            closeWhenSettled = true;
+            updateReading();
+            maybeClose();
+        } else {
+            ctx.close();
         }
     }
 
@@ -673,7 +749,11 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         try {
             st.append.abandon();
         } catch (RuntimeException e) {
-            log.warn("Abandoning a streamed append from {} failed (tag={}): {}", peer, st.tag, e.toString());
+            log.warn(
+                    "Abandoning a streamed append from {} failed (tag={}): {}",
+                    peer,
+                    LogSafe.escape(st.tag),
+                    LogSafe.escape(e.toString()));
         }
     }
 
@@ -741,7 +821,25 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     private void setPeer(InetSocketAddress address) {
         peerAddress = address;
         peer = address.getAddress() == null
-                ? address.getHostString() + ":" + address.getPort()
+                ? LogSafe.escape(address.getHostString()) + ":" + address.getPort()
                 : address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+
+    /** The throttle key of handshake failures: the peer's address without the port (one per client host). */
+    private String handshakeKey() {
+        String host = peerAddress == null
+                ? peer
+                : peerAddress.getAddress() == null
+                        ? peerAddress.getHostString()
+                        : peerAddress.getAddress().getHostAddress();
+        return "handshake " + host;
+    }
+
+    /** {@code ""}, or {@code " (N more WHAT since the last such line, not logged: one line per 60 s)"}. */
+    private String notLoggedNote(long notLogged, String what) {
+        return notLogged <= 0
+                ? ""
+                : " (" + notLogged + " more " + what + " since the last such line, not logged: one line per "
+                        + deps.logThrottle().interval().toSeconds() + " s)";
     }
 }

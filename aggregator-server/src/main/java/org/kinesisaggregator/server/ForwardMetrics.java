@@ -24,6 +24,9 @@ import org.kinesisaggregator.server.codec.ForwardMode;
  *   <li>{@code forward.bytes}: bytes of messages received (compressed size when compressed)</li>
  *   <li>{@code forward.acks}, {@code forward.handshake.failures}, {@code forward.heartbeats}</li>
  *   <li>{@code forward.errors{reason}}: reason from {@link ErrorReason}</li>
+ *   <li>{@code forward.connections.refused{reason}} ({@code max_connections}) and
+ *       {@code forward.connections.timed.out{reason}} ({@code idle_timeout}, {@code message_timeout},
+ *       {@code unread_ack_timeout}): connections cut by a {@link ConnectionLimits} limit</li>
  * </ul>
  */
 public final class ForwardMetrics {
@@ -50,6 +53,7 @@ public final class ForwardMetrics {
     private final Counter acks;
     private final Counter handshakeFailures;
     private final Counter heartbeats;
+    private final Map<ConnectionGuard.Limit, Counter> limited = new EnumMap<>(ConnectionGuard.Limit.class);
 
     public ForwardMetrics(MeterRegistry registry, int port) {
         Tags tags = Tags.of("port", Integer.toString(port));
@@ -105,6 +109,19 @@ public final class ForwardMetrics {
                 .tags(tags)
                 .description("Failed HELO/PING/PONG handshakes")
                 .register(registry);
+        for (ConnectionGuard.Limit limit : ConnectionGuard.Limit.values()) {
+            boolean refusal = limit == ConnectionGuard.Limit.MAX_CONNECTIONS;
+            limited.put(
+                    limit,
+                    Counter.builder(refusal ? "forward.connections.refused" : "forward.connections.timed.out")
+                            .tags(tags)
+                            .tag("reason", limit.tag())
+                            .description(
+                                    refusal
+                                            ? "Connections refused at accept (max_connections)"
+                                            : "Connections closed by a timeout")
+                            .register(registry));
+        }
         heartbeats = Counter.builder("forward.heartbeats")
                 .tags(tags)
                 .description("UDP heartbeats answered")
@@ -147,6 +164,10 @@ public final class ForwardMetrics {
 
     void handshakeFailure() {
         handshakeFailures.increment();
+    }
+
+    void limited(ConnectionGuard.Limit limit) {
+        limited.get(limit).increment();
     }
 
     Counter heartbeats() {

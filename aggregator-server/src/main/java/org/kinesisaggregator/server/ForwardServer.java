@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -56,6 +55,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ForwardServer implements Input {
     private static final Logger log = LoggerFactory.getLogger(ForwardServer.class);
+
+    /** Lines a peer can repeat (failed handshakes, refusals, timeouts) are logged at most once per key per this. */
+    static final Duration LOG_INTERVAL = Duration.ofSeconds(60);
+    /** Most keys (client addresses, reasons) whose log lines are throttled separately. */
+    private static final int LOG_THROTTLE_KEYS = 4096;
 
     /**
      * Internal sizes, with defaults that bound memory per connection (see docs/forward-protocol.md).
@@ -178,8 +182,18 @@ public final class ForwardServer implements Input {
                     ForwardDecoderConfig.DEFAULT_MAX_DEPTH,
                     ForwardDecoderConfig.DEFAULT_MAX_JSON_MESSAGE_BYTES,
                     clock);
-            // the metrics carry the configured port; with port 0 (tests) the bound one
-            MetricsHolder holder = new MetricsHolder();
+            // everything a connection needs exists before the port accepts: no connection can meet a half-built
+            // pipeline
+            metrics = new ForwardMetrics(registry, settings.port());
+            IngestContext deps = new IngestContext(
+                    settings,
+                    sink,
+                    metrics,
+                    auth,
+                    resolver,
+                    tuning.maxInFlightAppends(),
+                    tuning.maxInFlightBytes(),
+                    new LogThrottle(LOG_INTERVAL, LOG_THROTTLE_KEYS, clock));
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(serverClass)
@@ -189,12 +203,7 @@ public final class ForwardServer implements Input {
                     .childOption(ChannelOption.SO_KEEPALIVE, settings.sendKeepalivePacket())
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 256 * 1024))
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            holder.initializer.initChannel(ch);
-                        }
-                    });
+                    .childHandler(new ForwardChannelInitializer(deps, decoderConfig, ssl, connections));
             if (!settings.lingerTimeout().isZero()) {
                 bootstrap.childOption(ChannelOption.SO_LINGER, (int)
                         Math.min(Integer.MAX_VALUE, settings.lingerTimeout().toSeconds()));
@@ -202,10 +211,6 @@ public final class ForwardServer implements Input {
             serverChannel =
                     bootstrap.bind(settings.bind(), settings.port()).sync().channel();
             InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-            metrics = new ForwardMetrics(registry, settings.port() != 0 ? settings.port() : bound.getPort());
-            IngestContext deps = new IngestContext(
-                    settings, sink, metrics, auth, resolver, tuning.maxInFlightAppends(), tuning.maxInFlightBytes());
-            holder.initializer = new ForwardChannelInitializer(deps, decoderConfig, ssl, connections);
             heartbeatChannel = new Bootstrap()
                     .group(workers)
                     .channel(datagramClass)
@@ -227,11 +232,6 @@ public final class ForwardServer implements Input {
             close();
             throw e;
         }
-    }
-
-    /** Lets the pipeline be completed once the metrics (which need the bound port) exist. */
-    private static final class MetricsHolder {
-        volatile ForwardChannelInitializer initializer;
     }
 
     /** The bound TCP address (also the UDP heartbeat port). */

@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param proxyProtocol {@code proxy_protocol}: expect a PROXY protocol v1/v2 header (NLB IP targets)
  * @param tls {@code <transport tls>}, or null for plain TCP
  * @param security {@code <security>}, or null for no handshake
+ * @param limits {@code idle_timeout}, {@code message_timeout}, {@code max_connections},
+ *     {@code unread_ack_timeout} (ours)
  */
 public record ForwardSettings(
         String bind,
@@ -45,13 +47,15 @@ public record ForwardSettings(
         String eventMetadataKey,
         boolean proxyProtocol,
         TlsSettings tls,
-        SecuritySettings security) {
+        SecuritySettings security,
+        ConnectionLimits limits) {
 
     public static final int DEFAULT_PORT = 24224;
     public static final long DEFAULT_DECOMPRESSION_SIZE_LIMIT_BYTES = 256L * 1024 * 1024;
 
     public ForwardSettings {
         Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(limits, "limits");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
@@ -95,6 +99,7 @@ public record ForwardSettings(
                 null,
                 false,
                 null,
-                null);
+                null,
+                ConnectionLimits.DEFAULT);
     }
 }

@@ -13,6 +13,7 @@ import org.kinesisaggregator.server.security.HandshakeAuthenticator;
  *     before it stops reading
  * @param maxInFlightBytes bytes of entries one connection may leave waiting for the sink before it
  *     stops reading
+ * @param logThrottle thins the log lines a peer can repeat at will (once per key per interval)
  */
 record IngestContext(
         ForwardSettings settings,
@@ -21,4 +22,5 @@ record IngestContext(
         HandshakeAuthenticator auth,
         Executor resolver,
         int maxInFlightAppends,
-        long maxInFlightBytes) {}
+        long maxInFlightBytes,
+        LogThrottle logThrottle) {}

@@ -23,6 +23,12 @@
  *   <li>Bad input closes only its own connection, with one log line naming the peer and the
  *       reason ({@code "<field>: <actual> (expected: <rule>)"}) and a
  *       {@code forward.errors{reason}} count; the decoder never re-synchronises mid-stream.</li>
+ *   <li>No client holds resources for ever or stalls another: {@code idle_timeout},
+ *       {@code message_timeout}, {@code max_connections} and {@code unread_ack_timeout}
+ *       ({@link org.kinesisaggregator.server.ConnectionLimits}, enforced by {@code ConnectionGuard}
+ *       on the connection's own loop). Every peer-supplied string is escaped before it reaches a
+ *       log line ({@link org.kinesisaggregator.server.LogSafe}); lines a peer can repeat are
+ *       logged once per key per 60 s and always counted.</li>
  *   <li>Metric tags are bounded ({@code port}, {@code mode}, {@code result}, {@code reason}):
  *       never peer addresses, event tags or chunk ids.</li>
  * </ul>

@@ -8,6 +8,7 @@ import static org.kinesisaggregator.server.testing.Mp.map;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -108,6 +109,36 @@ class TlsTest {
                         .count())
                 .isEqualTo(1);
         assertThat(sink.events()).isEmpty();
+    }
+
+    /** What an NLB health check does on a TLS port: connect, then close without a byte. */
+    @Test
+    void aConnectAndCloseWithoutTlsLogsNoWarningAsOnThePlainPort() throws Exception {
+        start(false, "TLSv1_2", false);
+        LogCapture.clear();
+        for (int i = 0; i < 3; i++) {
+            try (Socket probe = new Socket()) {
+                probe.connect(server.localAddress(), 5000);
+            }
+        }
+        await().atMost(10, TimeUnit.SECONDS)
+                .until(() ->
+                        registry.find("forward.connections.total").counter().count() == 3
+                                && server.activeConnections() == 0);
+        assertThat(LogCapture.matching(
+                        l -> l.level().equals("WARN") || l.level().equals("ERROR")))
+                .isEmpty();
+        assertThat(registry.find("forward.errors")
+                        .tag("reason", "tls")
+                        .counter()
+                        .count())
+                .isZero();
+        // a real TLS client still works afterwards
+        try (SSLSocket socket = connect(certs.clientContext(null, null, "TLS"))) {
+            socket.getOutputStream().write(Mp.message("after", 1L, map(), map("chunk", "h")));
+            byte[] expected = ForwardServerTest.ack("h");
+            assertThat(socket.getInputStream().readNBytes(expected.length)).isEqualTo(expected);
+        }
     }
 
     @Test

@@ -22,7 +22,13 @@
  *       chunks; an append larger than {@code chunk_limit_size} is split at event boundaries, all or
  *       nothing.
  *   <li>An append that completed exceptionally leaves nothing that will be delivered (a failed
- *       write is cut back; a streamed append is invisible until its commit).
+ *       write is cut back; a streamed append is invisible until its commit), except the frames of
+ *       a round refused for another chunk's failed fsync (duplicates of the re-send, never losses).
+ *   <li>A failed fsync is never retried and trusted: when a chunk file's fsync fails, or the file
+ *       is shorter than written after one (fstat), its tail since the last successful fsync counts
+ *       as lost; the round's appends are refused, the chunk is cut back to its synced length and
+ *       sealed, and new appends go to a new chunk, never past a hole. A file found shorter than
+ *       what was synced before is re-validated and sealed with what the disk kept.
  *   <li>Chunks are deleted whole, only once every event in them is done, and the ledger records
  *       that first (Vector disk_v2: "we only delete entire data files").
  *   <li>Memory is bounded: appends are written from the caller's buffer, streamed appends go to
@@ -38,6 +44,7 @@
  *   ledger.db, ledger.db.wal.*  MapDB ledger, transactions on (see ledger.MapDbLedger)
  *   &lt;16 hex id&gt;.chunk         a chunk: header + frames (see file.ChunkFileFormat)
  *   &lt;16 hex id&gt;.chunk.private a streamed append not yet committed
+ *   &lt;16 hex id&gt;.chunk.resync  a copy written while recovery cuts a corrupt region out
  *   failed/&lt;id&gt;.chunk, .reason  events set aside, same format, and why
  *   ledger.corrupt-&lt;millis&gt;/  an unreadable ledger moved aside at start-up
  * </pre>
@@ -72,7 +79,9 @@
  * {@code chunks}: chunk id → {@link org.kinesisaggregator.buffer.ledger.ChunkRecord} (state,
  * created-at, bytes, events, retry count, next attempt, first failure, progress ranges);
  * {@code dedup}: forwarder chunk id → seen-at millis, kept {@code dedup_window}. The chunk files
- * are the truth for content: at start every file is re-validated and cut at its first bad frame,
+ * are the truth for content: at start every file is re-validated; a torn or corrupt tail is cut, a
+ * corrupt region in the middle is cut out and the valid frames after it are kept (resync at the
+ * next position where a whole frame validates: header, crc32c and entries; progress reset),
  * records without files are dropped, files without records are queued with no progress, and a
  * missing or unreadable ledger is rebuilt from the files (all queued, progress zero).
  *

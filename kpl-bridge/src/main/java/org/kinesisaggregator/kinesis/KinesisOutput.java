@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventCursor;
 import org.kinesisaggregator.buffer.EventFormatting;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.kinesis.aggregation.AggregateBuilder;
@@ -263,7 +264,7 @@ public final class KinesisOutput implements Output {
         String stream = streamName.resolve(tag);
         if (stream == null) {
             String reason = streamName.whyInvalid(tag);
-            log.warn("Rejected event: {} (tag={}, index={})", reason, tag, index);
+            log.warn("Rejected event: {} (tag={}, index={})", LogSafe.escape(reason), LogSafe.escape(tag), index);
             metrics.stream("none").rejected("stream_name");
             tracker.reject(index, reason);
             return;
@@ -280,7 +281,8 @@ public final class KinesisOutput implements Output {
         EventKeys keys = new EventKeys();
         String unformattable = EventFormatting.tryFormat(event, e -> formatEvent(e, workspace, keys));
         if (unformattable != null) {
-            log.warn("Rejected event: {} (tag={}, index={})", unformattable, tag, index);
+            log.warn(
+                    "Rejected event: {} (tag={}, index={})", LogSafe.escape(unformattable), LogSafe.escape(tag), index);
             metrics.stream(stream).rejected("format");
             tracker.reject(index, unformattable);
             return;

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
+import org.kinesisaggregator.server.ConnectionLimits;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.SecuritySettings;
 import org.kinesisaggregator.server.TlsSettings;
@@ -23,6 +24,7 @@ public final class ForwardConf {
         TlsSettings tls = tls(source);
         SecuritySettings security = security(source.element("security"));
         String sourceHostnameKey = source.string("source_hostname_key", d.sourceHostnameKey());
+        ConnectionLimits limits = limits(source, d.limits());
         try {
             return new ForwardSettings(
                     bind,
@@ -42,10 +44,20 @@ public final class ForwardConf {
                     source.string("event_metadata_key", d.eventMetadataKey()),
                     source.bool("proxy_protocol", d.proxyProtocol()),
                     tls,
-                    security);
+                    security,
+                    limits);
         } catch (IllegalArgumentException e) {
             throw source.error("invalid forward source: " + e.getMessage());
         }
+    }
+
+    /** Ours (in_forward has none): times are never negative in conf syntax; 0 turns a limit off. */
+    private static ConnectionLimits limits(ConfElement source, ConnectionLimits d) {
+        return new ConnectionLimits(
+                source.time("idle_timeout", d.idleTimeout()),
+                source.time("message_timeout", d.messageTimeout()),
+                source.integer("max_connections", d.maxConnections(), 0, Integer.MAX_VALUE),
+                source.time("unread_ack_timeout", d.unreadAckTimeout()));
     }
 
     private static TlsSettings tls(ConfElement source) {

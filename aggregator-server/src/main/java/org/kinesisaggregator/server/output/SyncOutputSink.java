@@ -11,6 +11,7 @@ import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.InMemoryChunk;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.buffer.WriteResult;
@@ -66,7 +67,7 @@ public final class SyncOutputSink implements EventSink {
             if (error != null) {
                 throw new CompletionException(new BufferException(
                         "output " + outputId + " (" + output.type() + ") failed to write " + eventCount
-                                + " events of tag " + tag + ": " + error,
+                                + " events of tag " + LogSafe.escape(tag) + ": " + error,
                         error));
             }
             int pending = chunk.apply(result);
@@ -76,15 +77,15 @@ public final class SyncOutputSink implements EventSink {
                         outputId,
                         output.type(),
                         r.getKey(),
-                        tag,
-                        r.getValue());
+                        LogSafe.escape(tag),
+                        LogSafe.escape(r.getValue()));
             }
             if (pending > 0) {
-                throw new CompletionException(
-                        new BufferException("output " + outputId + " (" + output.type() + ") delivered "
-                                + (eventCount - pending) + " of " + eventCount + " events of tag " + tag + ": "
-                                + result.failureReason()
-                                + "; the forwarder will re-send"));
+                throw new CompletionException(new BufferException("output " + outputId + " (" + output.type()
+                        + ") delivered "
+                        + (eventCount - pending) + " of " + eventCount + " events of tag " + LogSafe.escape(tag) + ": "
+                        + result.failureReason()
+                        + "; the forwarder will re-send"));
             }
             return AppendResult.stored(eventCount - result.rejected().size());
         });

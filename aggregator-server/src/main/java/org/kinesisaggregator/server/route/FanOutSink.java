@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EventSink;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +92,11 @@ public final class FanOutSink implements EventSink {
             return f;
         }
         return f.exceptionally(e -> {
-            log.warn("Ignored a failure of {} for tag {} (ignore_error): {}", m.description(), tag, String.valueOf(e));
+            log.warn(
+                    "Ignored a failure of {} for tag {} (ignore_error): {}",
+                    m.description(),
+                    LogSafe.escape(tag),
+                    LogSafe.escape(String.valueOf(e)));
             return AppendResult.stored(0);
         });
     }
@@ -150,8 +155,8 @@ public final class FanOutSink implements EventSink {
                         log.warn(
                                 "Ignored a failure of {} for tag {} (ignore_error): {}",
                                 m.description(),
-                                tag,
-                                String.valueOf(e));
+                                LogSafe.escape(tag),
+                                LogSafe.escape(String.valueOf(e)));
                         dead[index] = true;
                         s.abandon();
                         return null;

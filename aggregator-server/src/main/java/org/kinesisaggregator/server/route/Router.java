@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EventSink;
+import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -188,9 +189,9 @@ public final class Router implements EventSink {
             log.debug(
                     "Sending {} events of tag {} to {}: {}",
                     filtered.errorCount(),
-                    tag,
+                    LogSafe.escape(tag),
                     ERROR_LABEL,
-                    String.valueOf(filtered.firstError()));
+                    LogSafe.escape(String.valueOf(filtered.firstError())));
             return appendTo(sink, tag, filtered.errorEntries(), filtered.errorCount(), null);
         }
         long n = errorDropCount.incrementAndGet();
@@ -199,9 +200,9 @@ public final class Router implements EventSink {
                     "Dropped {} events of tag {} in label {}: a filter failed ({}); add a <label @ERROR> to keep them"
                             + " (occurrence {})",
                     filtered.errorCount(),
-                    tag,
+                    LogSafe.escape(tag),
                     label,
-                    String.valueOf(filtered.firstError()),
+                    LogSafe.escape(String.valueOf(filtered.firstError())),
                     n);
         }
         return CompletableFuture.completedFuture(AppendResult.stored(0));
@@ -213,7 +214,7 @@ public final class Router implements EventSink {
         if (shouldLog(n)) {
             log.warn(
                     "no patterns matched (tag={}, label={}, events={}, occurrence {}); events dropped and acked",
-                    tag,
+                    LogSafe.escape(tag),
                     label,
                     eventCount,
                     n);

@@ -1,6 +1,7 @@
 package org.kinesisaggregator.server.testing;
 
 import java.time.Duration;
+import org.kinesisaggregator.server.ConnectionLimits;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.SecuritySettings;
 import org.kinesisaggregator.server.TlsSettings;
@@ -24,6 +25,7 @@ public final class Settings {
     private boolean proxyProtocol;
     private TlsSettings tls;
     private SecuritySettings security;
+    private ConnectionLimits limits = ConnectionLimits.DEFAULT;
 
     public static Settings local() {
         return new Settings();
@@ -104,6 +106,16 @@ public final class Settings {
         return this;
     }
 
+    public Settings port(int v) {
+        port = v;
+        return this;
+    }
+
+    public Settings limits(ConnectionLimits v) {
+        limits = v;
+        return this;
+    }
+
     public ForwardSettings build() {
         return new ForwardSettings(
                 bind,
@@ -123,6 +135,7 @@ public final class Settings {
                 eventMetadataKey,
                 proxyProtocol,
                 tls,
-                security);
+                security,
+                limits);
     }
 }

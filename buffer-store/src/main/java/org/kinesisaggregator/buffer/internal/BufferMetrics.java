@@ -26,6 +26,7 @@ public final class BufferMetrics {
     final Counter appendBytes;
     final Counter appendEvents;
     final Counter fsyncs;
+    final Counter fsyncFailures;
     final Timer fsyncLatency;
     final Counter chunksSealed;
     final Counter flushAttempts;
@@ -40,6 +41,7 @@ public final class BufferMetrics {
     final Counter eventsFailed;
     final Counter eventsToSecondary;
     final Counter recoveryTruncatedBytes;
+    final Counter recoverySkippedBytes;
 
     private final MeterRegistry registry;
     private final Tags tags;
@@ -69,6 +71,10 @@ public final class BufferMetrics {
                 .register(registry);
         appendEvents = Counter.builder("buffer.append.events").tags(tags).register(registry);
         fsyncs = Counter.builder("buffer.fsyncs").tags(tags).register(registry);
+        fsyncFailures = Counter.builder("buffer.fsync.failures")
+                .tags(tags)
+                .description("chunk fsyncs that failed or left the file shorter than written; each seals its chunk")
+                .register(registry);
         fsyncLatency = Timer.builder("buffer.fsync.latency").tags(tags).register(registry);
         chunksSealed = Counter.builder("buffer.chunks.sealed").tags(tags).register(registry);
         flushAttempts = Counter.builder("buffer.flush.attempts").tags(tags).register(registry);
@@ -92,6 +98,11 @@ public final class BufferMetrics {
         recoveryTruncatedBytes = Counter.builder("buffer.recovery.truncated.bytes")
                 .tags(tags)
                 .baseUnit("bytes")
+                .register(registry);
+        recoverySkippedBytes = Counter.builder("buffer.recovery.skipped.bytes")
+                .tags(tags)
+                .baseUnit("bytes")
+                .description("corrupt bytes in the middle of chunk files skipped by recovery (later frames kept)")
                 .register(registry);
         Gauge.builder("buffer.bytes", stats, s -> s.get().totalBytes())
                 .tags(tags)

@@ -45,14 +45,21 @@ final class FileChunkStore implements ChunkStore {
     private final Path dir;
     private final Clock clock;
     private final FailedChunks failed;
+    private final ChunkChannels channels;
     private FileChannel lockChannel;
     private FileLock lock;
     private MapDbLedger ledger;
 
     FileChunkStore(Path dir, Clock clock) {
+        this(dir, clock, ChunkChannels.DEFAULT);
+    }
+
+    /** With {@code channels} opening the chunk files' write channels (tests inject failing ones). */
+    FileChunkStore(Path dir, Clock clock, ChunkChannels channels) {
         this.dir = dir.toAbsolutePath();
         this.clock = clock;
         this.failed = new FailedChunks(this.dir.resolve("failed"));
+        this.channels = channels;
     }
 
     @Override
@@ -114,6 +121,11 @@ final class FileChunkStore implements ChunkStore {
                     chunkFiles.add(f);
                 } else if (ChunkFileFormat.idOf(name, ChunkFileFormat.PRIVATE_SUFFIX) >= 0) {
                     privateFiles.add(f);
+                } else if (ChunkFileFormat.idOf(name, ChunkFileFormat.CHUNK_SUFFIX + ChunkRecovery.RESYNC_SUFFIX)
+                        >= 0) {
+                    // a crash while recovery cut a corrupt region out: the chunk file itself is untouched
+                    Files.delete(f);
+                    log.info("Buffer {}: deleted {}, an unfinished copy of a repaired chunk file", dir, name);
                 }
             }
         }
@@ -185,6 +197,9 @@ final class FileChunkStore implements ChunkStore {
             if (result.truncatedBytes() > 0) {
                 metrics.recoveryTruncatedBytes.increment(result.truncatedBytes());
             }
+            if (result.skippedBytes() > 0) {
+                metrics.recoverySkippedBytes.increment(result.skippedBytes());
+            }
             if (result.header().chunkId() != id) {
                 log.warn(
                         "Buffer {}: chunk file {} says its id is {}; using the file name",
@@ -230,6 +245,17 @@ final class FileChunkStore implements ChunkStore {
                             events,
                             record.eventCount());
                 }
+                Progress progress = record.progress();
+                if (result.skippedBytes() > 0 && !progress.equals(Progress.NONE)) {
+                    // the events after a skipped region moved down: the recorded indices no longer match
+                    log.warn(
+                            "Buffer {}: chunk file {} had {} corrupt bytes cut out; its delivery progress is reset "
+                                    + "(events delivered before may be delivered again; nothing is lost)",
+                            dir,
+                            f.getFileName(),
+                            result.skippedBytes());
+                    progress = Progress.NONE;
+                }
                 r = new ChunkRecord(
                         id,
                         ChunkState.QUEUED,
@@ -239,7 +265,7 @@ final class FileChunkStore implements ChunkStore {
                         record.retryCount(),
                         record.nextAttemptEpochMillis(),
                         record.firstFailureEpochMillis(),
-                        record.progress());
+                        progress);
             }
             ledger.put(r);
             out.put(
@@ -266,7 +292,7 @@ final class FileChunkStore implements ChunkStore {
 
     @Override
     public StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) throws IOException {
-        return FileStoredChunk.create(dir, id, createdAtEpochMillis, isPrivate);
+        return FileStoredChunk.create(dir, id, createdAtEpochMillis, isPrivate, channels);
     }
 
     @Override

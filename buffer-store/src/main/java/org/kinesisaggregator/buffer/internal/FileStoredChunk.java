@@ -6,21 +6,34 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
+import org.kinesisaggregator.buffer.file.ChunkRecovery;
 import org.kinesisaggregator.buffer.ledger.Progress;
 
 /**
  * A chunk file {@code <path>/<16 hex id>.chunk} (or {@code .chunk.private} for a streamed
  * append not yet published): the header, then one frame per append, each written by one gathering
  * write at the end of the file. Writer thread until sealed (see {@link StoredChunk}).
+ *
+ * <p>Invariant: the file's first {@code HEADER_BYTES + syncedBytes} bytes are what the last
+ * successful fsync made durable. An fsync that fails, or a file found shorter than the writer
+ * wrote (a cheap fstat after each fsync, and before the first append after one), never counts as
+ * a sync: the file system may have dropped the pages not yet written back and report success
+ * next time (Linux after a failed writeback), so the caller cuts the chunk back to
+ * {@code syncedBytes} ({@link #cutToSynced}) and seals it instead of appending past a hole.
  */
 final class FileStoredChunk extends StoredChunk {
     private final Path dir;
     private Path path;
     private FileChannel channel;
     private boolean dirty;
+    /** Data bytes and events made durable by the last successful {@link #sync}. */
+    private long syncedBytes;
+
+    private int syncedEvents;
+    /** The file was found shorter than what was synced: it takes no more appends. */
+    private boolean tailLost;
 
     private FileStoredChunk(
             Path dir,
@@ -34,12 +47,16 @@ final class FileStoredChunk extends StoredChunk {
         this.dir = dir;
         this.path = path;
         this.channel = channel;
+        this.syncedBytes = dataBytes;
+        this.syncedEvents = eventCount;
     }
 
     /** Creates a new chunk file (header written, not yet synced). */
-    static FileStoredChunk create(Path dir, long id, long createdAtEpochMillis, boolean isPrivate) throws IOException {
+    static FileStoredChunk create(
+            Path dir, long id, long createdAtEpochMillis, boolean isPrivate, ChunkChannels channels)
+            throws IOException {
         Path path = dir.resolve(isPrivate ? ChunkFileFormat.privateFileName(id) : ChunkFileFormat.fileName(id));
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel channel = channels.openNew(path);
         try {
             ByteBuffer header = ChunkFileFormat.encodeHeader(id, createdAtEpochMillis);
             while (header.hasRemaining()) {
@@ -73,6 +90,18 @@ final class FileStoredChunk extends StoredChunk {
         long position = ChunkFileFormat.HEADER_BYTES + dataBytes;
         ByteBuffer[] buffers = {frameHeader.duplicate(), entries.duplicate()};
         long total = buffers[0].remaining() + buffers[1].remaining();
+        if (tailLost) {
+            throw new IOException(path + ": lost data on the disk earlier; it takes no more appends");
+        }
+        if (!dirty) {
+            // first append since a sync: the file must still be as long as what was synced
+            long size = channel.size();
+            if (size < position) {
+                tailLost = true;
+                throw new IOException(path + ": " + size + " bytes on disk, shorter than the " + position
+                        + " bytes written and synced; the file system lost data (check the disk)");
+            }
+        }
         try {
             channel.position(position);
             long written = 0;
@@ -108,7 +137,56 @@ final class FileStoredChunk extends StoredChunk {
     void sync() throws IOException {
         if (dirty && channel != null) {
             channel.force(false);
+            long expected = ChunkFileFormat.HEADER_BYTES + dataBytes;
+            long size = channel.size();
+            if (size < expected) {
+                throw new IOException(path + ": " + size + " bytes after fsync (expected: " + expected
+                        + "); the file system dropped writes that were not yet synced");
+            }
             dirty = false;
+            syncedBytes = dataBytes;
+            syncedEvents = eventCount;
+        }
+    }
+
+    @Override
+    long unsyncedBytes() {
+        return dataBytes - syncedBytes;
+    }
+
+    @Override
+    int unsyncedEvents() {
+        return eventCount - syncedEvents;
+    }
+
+    @Override
+    boolean hasLostTail() {
+        return tailLost;
+    }
+
+    @Override
+    void revalidate() throws IOException {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+        ChunkRecovery.RecoveryResult r = ChunkRecovery.recover(path, true);
+        dataBytes = r.dataBytes();
+        eventCount = Math.toIntExact(r.eventCount());
+        syncedBytes = dataBytes;
+        syncedEvents = eventCount;
+        dirty = false;
+    }
+
+    @Override
+    void cutToSynced() throws IOException {
+        // in memory first: views and the ledger record never reach past the synced length, even if
+        // the truncate below fails
+        dataBytes = syncedBytes;
+        eventCount = syncedEvents;
+        dirty = true;
+        if (channel != null && !tailLost) {
+            channel.truncate(ChunkFileFormat.HEADER_BYTES + syncedBytes);
         }
     }
 

@@ -12,6 +12,7 @@ import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.core.buffer.ByteBufferInput;
+import org.slf4j.Logger;
 
 /**
  * Writes an append's events into chunks as frames: one frame when they fit the target's current
@@ -27,6 +28,7 @@ import org.msgpack.core.buffer.ByteBufferInput;
  * <p>Not thread-safe: confined to the writer thread ({@link #noteExisting} runs before it starts).
  */
 final class FrameWriter {
+    private static final Logger log = BufferEngine.ENGINE_LOG;
     /** Where an append's frames go: the staged chunk of its key, or a stream's private chunks. */
     interface Target {
         /** The chunk to write to now; one is created when there is none. */
@@ -163,6 +165,10 @@ final class FrameWriter {
             state.adjustTotals(-(batch.bytes - bytesBefore), batch.privateWrite ? 0 : -(batch.events - eventsBefore));
             batch.bytes = bytesBefore;
             batch.events = eventsBefore;
+            StoredChunk current = target.currentIfAny();
+            if (current != null && current.hasLostTail()) {
+                sealWhatTheDiskKept(current, target, e);
+            }
             throw e;
         }
         // seal what is full, or everything under flush_mode immediate
@@ -170,6 +176,31 @@ final class FrameWriter {
         if (last != null && (target.sealsEveryAppend() || isFull(last))) {
             target.rollover();
         }
+    }
+
+    /**
+     * The chunk file is shorter than what was synced: the disk lost data. The chunk is re-validated
+     * (counters and totals set to the frames that are still whole), sealed, and later appends go
+     * to a new chunk instead of past the hole.
+     */
+    private void sealWhatTheDiskKept(StoredChunk c, Target target, Exception e) {
+        long bytes = c.dataBytes;
+        int events = c.eventCount;
+        try {
+            c.revalidate();
+        } catch (IOException | RuntimeException revalidation) {
+            e.addSuppressed(revalidation);
+        }
+        state.adjustTotals(c.dataBytes - bytes, c.eventCount - events);
+        log.error(
+                "Buffer of output {}: {}; {} events of it that were synced (and acked) are lost on the disk; "
+                        + "it is sealed with the {} events that validate, new appends go to a new chunk. "
+                        + "Check the disk (kernel log, SMART).",
+                outputId,
+                e.getMessage(),
+                events - c.eventCount,
+                c.eventCount);
+        target.rollover();
     }
 
     private boolean isFull(StoredChunk c) {

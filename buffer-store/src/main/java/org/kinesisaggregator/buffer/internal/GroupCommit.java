@@ -1,6 +1,9 @@
 package org.kinesisaggregator.buffer.internal;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.kinesisaggregator.buffer.BufferSettings;
 import org.kinesisaggregator.buffer.BufferSettings.AckDurability;
@@ -14,6 +17,10 @@ import org.slf4j.Logger;
  * → queued, ledger record written under the lock); publishing the streamed appends committed in
  * the round; one ledger commit; and only then the appends' futures complete (exceptionally when
  * an fsync failed). One fsync thus serves every append of the round, across all connections.
+ *
+ * <p>A failed fsync is never retried and trusted (PostgreSQL's rule since 2018): the chunk whose
+ * fsync failed is cut back to its last successful sync and sealed, and the round's appends are
+ * refused.
  *
  * <p>Invariant: an append is acked only after the frames holding it reached the configured
  * durability point; a failed ledger commit does not fail the acks (the synced chunk files hold
@@ -59,6 +66,7 @@ final class GroupCommit {
     /** The group commit: sync, seal, publish, ledger commit, then complete the futures. */
     void commit(CommitBatch batch) {
         IOException failure = null;
+        List<StoredChunk> failedSyncs = new ArrayList<>();
         boolean fsync = settings.ackDurability() == AckDurability.FSYNC;
         if (fsync) {
             for (StoredChunk c : batch.dirty) {
@@ -68,7 +76,8 @@ final class GroupCommit {
                         c.sync();
                     } catch (IOException e) {
                         failure = e;
-                        log.error("Buffer of output {}: fsync of {} failed: {}", outputId, c.describe(), e.toString());
+                        failedSyncs.add(c);
+                        metrics.fsyncFailures.increment();
                     }
                     metrics.fsyncLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                     metrics.fsyncs.increment();
@@ -87,6 +96,9 @@ final class GroupCommit {
             // and those re-sends must be stored, not taken for duplicates of frames that may not be on disk.
             for (byte[] key : batch.dedupKeys) {
                 dedup.forget(key);
+            }
+            for (StoredChunk c : failedSyncs) {
+                sealWithWhatWasSynced(c, batch, failure);
             }
         }
         for (ChunkHandle h : batch.toSeal) {
@@ -110,6 +122,59 @@ final class GroupCommit {
         if (!batch.toSeal.isEmpty()) {
             state.signalFlushWork();
         }
+    }
+
+    /**
+     * A failed fsync (or a file found shorter after one) loses the chunk's unsynced tail: Linux may
+     * have dropped those pages and report success on the next fsync, so nothing after the last
+     * successful sync is trusted. The chunk is cut back to its synced length and sealed (in this
+     * commit); the round's appends are refused by the caller, and later appends go to a new chunk
+     * instead of landing past a hole.
+     */
+    private void sealWithWhatWasSynced(StoredChunk c, CommitBatch batch, IOException failure) {
+        long lostBytes = c.unsyncedBytes();
+        int lostEvents = c.unsyncedEvents();
+        String cut = "cut back";
+        try {
+            c.cutToSynced();
+        } catch (IOException e) {
+            cut = "could not be cut back (" + e + "; recovery re-validates it)";
+        }
+        state.adjustTotals(-lostBytes, -lostEvents);
+        ChunkHandle handle = null;
+        for (ChunkHandle h : batch.toSeal) {
+            if (h.chunk == c) {
+                handle = h;
+            }
+        }
+        if (handle == null) {
+            state.lock.lock();
+            try {
+                Iterator<ChunkHandle> it = state.staged.values().iterator();
+                while (it.hasNext()) {
+                    ChunkHandle h = it.next();
+                    if (h.chunk == c) {
+                        it.remove();
+                        batch.toSeal.add(h);
+                    }
+                }
+            } finally {
+                state.lock.unlock();
+            }
+        }
+        log.error(
+                "Buffer of output {}: fsync of {} failed: {}; its {} unsynced bytes ({} events) count as lost: "
+                        + "the {} appends of this round are refused (no ack, the forwarders re-send), the chunk is {} "
+                        + "and sealed with the {} bytes synced before, new appends go to a new chunk. Check the disk "
+                        + "(kernel log, SMART) and free space.",
+                outputId,
+                c.describe(),
+                failure.toString(),
+                lostBytes,
+                lostEvents,
+                batch.futures.size(),
+                cut,
+                c.dataBytes);
     }
 
     private void seal(ChunkHandle h) {

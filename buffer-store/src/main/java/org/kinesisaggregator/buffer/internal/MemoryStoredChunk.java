@@ -57,6 +57,27 @@ final class MemoryStoredChunk extends StoredChunk {
     }
 
     @Override
+    long unsyncedBytes() {
+        return 0;
+    }
+
+    @Override
+    int unsyncedEvents() {
+        return 0;
+    }
+
+    @Override
+    boolean hasLostTail() {
+        return false;
+    }
+
+    @Override
+    void cutToSynced() {}
+
+    @Override
+    void revalidate() {}
+
+    @Override
     void seal() {}
 
     @Override

@@ -41,6 +41,29 @@ public abstract class StoredChunk {
     /** True when appends happened since the last {@link #sync}. */
     abstract boolean isDirty();
 
+    /** Data bytes appended since the last successful {@link #sync} (0 for memory chunks). */
+    abstract long unsyncedBytes();
+
+    /** Events appended since the last successful {@link #sync} (0 for memory chunks). */
+    abstract int unsyncedEvents();
+
+    /** True when the file was found shorter than what was synced: the chunk takes no more appends. */
+    abstract boolean hasLostTail();
+
+    /**
+     * After the file was found shorter than what was synced ({@link #hasLostTail}): closes the
+     * write handle, re-validates the frames on disk as recovery does and sets the counters to what
+     * validates. The chunk takes no more appends; the caller seals it.
+     */
+    abstract void revalidate() throws IOException;
+
+    /**
+     * After a failed fsync: what was appended since the last successful sync counts as lost. The
+     * chunk (counters first, then the file) is cut back to the synced length; the caller seals it.
+     * Throws when the file could not be cut (the counters are cut all the same).
+     */
+    abstract void cutToSynced() throws IOException;
+
     /** No more appends: syncs and releases the write handle. Idempotent. */
     abstract void seal() throws IOException;
 

@@ -1,0 +1,180 @@
+package org.kinesisaggregator.buffer.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.kinesisaggregator.buffer.AppendResult;
+import org.kinesisaggregator.buffer.BufferException;
+import org.kinesisaggregator.buffer.BufferSettings;
+import org.kinesisaggregator.buffer.BufferSettings.BufferType;
+import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
+import org.kinesisaggregator.buffer.internal.FaultyChunkChannels.Fault;
+import org.kinesisaggregator.buffer.testing.Events;
+import org.kinesisaggregator.buffer.testing.Fixture;
+import org.kinesisaggregator.buffer.testing.RecordingOutput;
+
+/**
+ * A failed fsync is never retried and trusted (issue 12). Linux fails one fsync with EIO after a
+ * failed writeback, drops the dirty pages, and may report success on the next one; the file is
+ * then shorter than the writer thinks. The round's appends must be refused, the chunk sealed with
+ * what was synced, later appends must go to a new chunk (not past a hole), and after a restart
+ * every acked event is delivered and no refused one.
+ */
+class FsyncFailureTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private final Fixture fx = new Fixture();
+    private final RecordingOutput out = new RecordingOutput();
+    private final FaultyChunkChannels disk = new FaultyChunkChannels();
+    private BufferEngine engine;
+
+    @AfterEach
+    void tearDown() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private BufferSettings settings() {
+        // chunks stay staged (flush_interval 1h): only a seal by the fsync failure queues one
+        return Fixture.settings(BufferType.FILE, dir.resolve("buf"))
+                .flushMode(FlushMode.INTERVAL)
+                .flushInterval(Duration.ofHours(1))
+                .flushAtShutdown(false)
+                .build();
+    }
+
+    private void start(ChunkChannels channels) throws Exception {
+        BufferSettings settings = settings();
+        engine = new BufferEngine(
+                "test",
+                settings,
+                out,
+                null,
+                fx.clock,
+                new SplittableRandom(1),
+                new FileChunkStore(settings.path(), fx.clock, channels),
+                fx.registry);
+        engine.start();
+    }
+
+    private AppendResult append(long firstId, int count) throws Exception {
+        return engine.append("t", Events.entries(firstId, count, 40), count, null)
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    private static List<Long> ids(long from, long to) {
+        return LongStream.range(from, to).boxed().toList();
+    }
+
+    private long chunkFiles() throws Exception {
+        try (Stream<Path> s = Files.list(dir.resolve("buf"))) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".chunk")).count();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Fault.class,
+            names = {"FAIL", "DROP_AND_FAIL", "DROP_AND_SUCCEED"})
+    void theRoundOfAFailedFsyncIsRefusedTheChunkSealedAndLaterAppendsGoToANewChunk(Fault fault) throws Exception {
+        start(disk);
+        List<Long> acked = new ArrayList<>();
+        assertThat(append(0, 10)).isEqualTo(AppendResult.stored(10));
+        acked.addAll(ids(0, 10));
+        assertThat(append(10, 10)).isEqualTo(AppendResult.stored(10));
+        acked.addAll(ids(10, 20));
+
+        disk.arm(fault);
+        assertThatThrownBy(() -> append(20, 10))
+                .as("the append of the round whose fsync failed (%s) gets no ack", fault)
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(BufferException.class)
+                .hasMessageContaining("nothing of it was stored");
+        assertThat(disk.isArmed()).as("the fault was tripped").isFalse();
+        assertThat(fx.counter("buffer.fsync.failures")).isEqualTo(1);
+
+        // later appends succeed, into a new chunk: not at the remembered offset past the shrunk file
+        assertThat(append(30, 10)).isEqualTo(AppendResult.stored(10));
+        acked.addAll(ids(30, 40));
+        assertThat(append(40, 10)).isEqualTo(AppendResult.stored(10));
+        acked.addAll(ids(40, 50));
+        await().atMost(WAIT).until(() -> out.delivered().containsAll(ids(0, 20)));
+        assertThat(chunkFiles())
+                .as("the sealed chunk was delivered; the new one is staged")
+                .isEqualTo(1);
+        engine.close();
+        engine = null;
+
+        // restart on a healthy disk: recovery queues the staged chunk
+        start(ChunkChannels.DEFAULT);
+        await().atMost(WAIT).until(() -> out.delivered().containsAll(acked));
+        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
+        assertThat(out.delivered())
+                .as("every acked event delivered once, no refused one")
+                .containsExactlyInAnyOrderElementsOf(acked);
+        assertThat(fx.counter("buffer.recovery.truncated.bytes")).isZero();
+    }
+
+    @Test
+    void aChunkFileFoundShorterBetweenRoundsTakesNoMoreAppends() throws Exception {
+        start(ChunkChannels.DEFAULT);
+        assertThat(append(0, 10)).isEqualTo(AppendResult.stored(10));
+        Path chunk = onlyChunkFile();
+        long endOfFirst = Files.size(chunk);
+        assertThat(append(10, 10)).isEqualTo(AppendResult.stored(10));
+
+        // the disk loses the second frame after it was synced and acked (nothing can bring it back)
+        try (FileChannel ch = FileChannel.open(chunk, StandardOpenOption.WRITE)) {
+            ch.truncate(endOfFirst);
+        }
+        // the writer finds the file shorter than it wrote: no append past the hole
+        assertThatThrownBy(() -> append(20, 10))
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(BufferException.class)
+                .hasMessageContaining("shorter than the");
+        assertThat(Files.size(chunk)).isEqualTo(endOfFirst);
+        assertThat(append(30, 10)).isEqualTo(AppendResult.stored(10));
+        engine.close();
+        engine = null;
+
+        start(ChunkChannels.DEFAULT);
+        List<Long> expected = new ArrayList<>(ids(0, 10));
+        expected.addAll(ids(30, 40));
+        await().atMost(WAIT).until(() -> out.delivered().containsAll(expected));
+        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
+        assertThat(out.delivered())
+                .as("what the disk kept and the append after the refused one; not the refused one")
+                .containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    private Path onlyChunkFile() throws Exception {
+        try (Stream<Path> s = Files.list(dir.resolve("buf"))) {
+            List<Path> files =
+                    s.filter(p -> p.getFileName().toString().endsWith(".chunk")).toList();
+            assertThat(files).hasSize(1);
+            return files.get(0);
+        }
+    }
+}
