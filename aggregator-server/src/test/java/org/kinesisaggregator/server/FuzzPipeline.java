@@ -14,6 +14,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -73,7 +74,14 @@ final class FuzzPipeline implements AutoCloseable {
 
     FuzzPipeline(ForwardDecoderConfig config, HandshakeAuthenticator auth, ForwardSettings settings) {
         IngestContext deps = new IngestContext(
-                settings, sink, new ForwardMetrics(new SimpleMeterRegistry(), 24224), auth, null, 64, 64L << 20);
+                settings,
+                sink,
+                new ForwardMetrics(new SimpleMeterRegistry(), 24224),
+                auth,
+                null,
+                64,
+                64L << 20,
+                new LogThrottle(Duration.ofMinutes(1), 16, CLOCK));
         channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
         channel.pipeline().addLast("decoder", new ForwardFrameDecoder(config));
