@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 seconds=${1:-30}
-targets=ForwardDecoderFuzzTest,CompressedEntriesFuzzTest,HandshakeFuzzTest,ConfParserFuzzTest
+targets=${FUZZ_TARGETS:-ForwardDecoderFuzzTest,CompressedEntriesFuzzTest,HandshakeFuzzTest,ConfParserFuzzTest}
 stamp=$(mktemp)
 trap 'rm -f "$stamp"' EXIT
 echo "fuzz.sh: fuzzing each of ${targets//,/ } for ${seconds}s"

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.Stream;
 
 /**
@@ -614,7 +615,7 @@ public final class ConfParser {
                 parseFileInto(pattern, display(pattern), into, at);
                 return;
             }
-            List<Path> matches = glob(pattern, at);
+            List<Path> matches = glob(pattern, target, at);
             if (matches.isEmpty()) {
                 warnings.add(at + ": @include " + target + " matched no file");
             }
@@ -633,12 +634,21 @@ public final class ConfParser {
             return included.toString();
         }
 
-        private List<Path> glob(Path pattern, ConfLocation at) {
+        private List<Path> glob(Path pattern, String target, ConfLocation at) {
             Path base = globBase(pattern);
             if (!Files.isDirectory(base)) {
                 return List.of();
             }
-            PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+            PathMatcher matcher;
+            try {
+                matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+            } catch (PatternSyntaxException e) {
+                throw new ConfException(
+                        at,
+                        "@include " + target + ": not a valid glob (" + e.getDescription()
+                                + ") (expected: a path, or a glob with balanced { } and [ ])",
+                        e);
+            }
             int depth = pattern.toString().contains("**")
                     ? Integer.MAX_VALUE
                     : pattern.getNameCount() - base.getNameCount();

@@ -350,4 +350,13 @@ class ConfParserTest {
         assertThatThrownBy(() -> e.hash("map", null))
                 .hasMessage(file() + ":3: map: \"a-b\" is not a hash (expected: k1:v1,k2:v2; no ':' in \"a-b\")");
     }
+
+    /** Found by ConfParserFuzzTest (corpus input include-unbalanced-brace-glob): the JDK's glob syntax error escaped. */
+    @Test
+    void includeOfAMalformedGlobIsAConfErrorWithItsLocation() {
+        assertThatThrownBy(() -> parse("<system>\n</system>\n@include x{a,b.conf\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessageStartingWith(file() + ":3: @include x{a,b.conf: not a valid glob")
+                .hasMessageContaining("expected:");
+    }
 }
