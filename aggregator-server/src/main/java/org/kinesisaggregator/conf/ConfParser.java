@@ -15,6 +15,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayDeque;
@@ -607,7 +608,16 @@ public final class ConfParser {
                 }
                 target = target.substring("file://".length());
             }
-            Path pattern = baseDir.resolve(target).normalize();
+            Path pattern;
+            try {
+                pattern = baseDir.resolve(target).normalize();
+            } catch (InvalidPathException e) {
+                throw new ConfException(
+                        at,
+                        "@include " + target + ": not a valid path (" + e.getReason()
+                                + ") (expected: a path or a glob)",
+                        e);
+            }
             if (!hasGlob(target)) {
                 if (!Files.isRegularFile(pattern)) {
                     throw new ConfException(at, "@include " + target + ": no such file " + pattern);

@@ -359,4 +359,12 @@ class ConfParserTest {
                 .hasMessageStartingWith(file() + ":3: @include x{a,b.conf: not a valid glob")
                 .hasMessageContaining("expected:");
     }
+
+    /** Found by ConfParserFuzzTest (corpus input include-path-with-nul): InvalidPathException escaped. */
+    @Test
+    void includeOfAPathWithANulIsAConfErrorWithItsLocation() {
+        assertThatThrownBy(() -> parse("@include a\u0000b.conf\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessageStartingWith(file() + ":1: @include a\u0000b.conf: not a valid path");
+    }
 }
