@@ -15,6 +15,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayDeque;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.Stream;
 
 /**
@@ -606,7 +608,16 @@ public final class ConfParser {
                 }
                 target = target.substring("file://".length());
             }
-            Path pattern = baseDir.resolve(target).normalize();
+            Path pattern;
+            try {
+                pattern = baseDir.resolve(target).normalize();
+            } catch (InvalidPathException e) {
+                throw new ConfException(
+                        at,
+                        "@include " + target + ": not a valid path (" + e.getReason()
+                                + ") (expected: a path or a glob)",
+                        e);
+            }
             if (!hasGlob(target)) {
                 if (!Files.isRegularFile(pattern)) {
                     throw new ConfException(at, "@include " + target + ": no such file " + pattern);
@@ -614,7 +625,7 @@ public final class ConfParser {
                 parseFileInto(pattern, display(pattern), into, at);
                 return;
             }
-            List<Path> matches = glob(pattern, at);
+            List<Path> matches = glob(pattern, target, at);
             if (matches.isEmpty()) {
                 warnings.add(at + ": @include " + target + " matched no file");
             }
@@ -633,12 +644,21 @@ public final class ConfParser {
             return included.toString();
         }
 
-        private List<Path> glob(Path pattern, ConfLocation at) {
+        private List<Path> glob(Path pattern, String target, ConfLocation at) {
             Path base = globBase(pattern);
             if (!Files.isDirectory(base)) {
                 return List.of();
             }
-            PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+            PathMatcher matcher;
+            try {
+                matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+            } catch (PatternSyntaxException e) {
+                throw new ConfException(
+                        at,
+                        "@include " + target + ": not a valid glob (" + e.getDescription()
+                                + ") (expected: a path, or a glob with balanced { } and [ ])",
+                        e);
+            }
             int depth = pattern.toString().contains("**")
                     ? Integer.MAX_VALUE
                     : pattern.getNameCount() - base.getNameCount();

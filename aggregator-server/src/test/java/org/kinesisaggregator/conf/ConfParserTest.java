@@ -350,4 +350,21 @@ class ConfParserTest {
         assertThatThrownBy(() -> e.hash("map", null))
                 .hasMessage(file() + ":3: map: \"a-b\" is not a hash (expected: k1:v1,k2:v2; no ':' in \"a-b\")");
     }
+
+    /** Found by ConfParserFuzzTest (corpus input include-unbalanced-brace-glob): the JDK's glob syntax error escaped. */
+    @Test
+    void includeOfAMalformedGlobIsAConfErrorWithItsLocation() {
+        assertThatThrownBy(() -> parse("<system>\n</system>\n@include x{a,b.conf\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessageStartingWith(file() + ":3: @include x{a,b.conf: not a valid glob")
+                .hasMessageContaining("expected:");
+    }
+
+    /** Found by ConfParserFuzzTest (corpus input include-path-with-nul): InvalidPathException escaped. */
+    @Test
+    void includeOfAPathWithANulIsAConfErrorWithItsLocation() {
+        assertThatThrownBy(() -> parse("@include a\u0000b.conf\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessageStartingWith(file() + ":1: @include a\u0000b.conf: not a valid path");
+    }
 }
