@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -31,6 +32,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -94,7 +96,7 @@ public final class AdminServer implements Input {
     }
 
     @Override
-    public synchronized void start() throws InterruptedException {
+    public synchronized void start() throws InterruptedException, BindException {
         if (group != null) {
             throw new IllegalStateException("admin server already started");
         }
@@ -113,9 +115,17 @@ public final class AdminServer implements Input {
                     }
                 });
         try {
-            serverChannel =
-                    bootstrap.bind(settings.bind(), settings.port()).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+            ChannelFuture bind =
+                    bootstrap.bind(settings.bind(), settings.port()).await();
+            if (!bind.isSuccess()) {
+                // epoll reports a taken port as a plain native I/O error: say it is a bind failure
+                BindException e = new BindException("TCP " + settings.bind() + ":" + settings.port() + ": "
+                        + bind.cause().getMessage());
+                e.initCause(bind.cause());
+                throw e;
+            }
+            serverChannel = bind.channel();
+        } catch (RuntimeException | InterruptedException | BindException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             group = null;
             throw e;

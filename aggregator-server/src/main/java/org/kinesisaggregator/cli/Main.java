@@ -161,6 +161,8 @@ public final class Main implements Callable<Integer> {
             if (!levelFromFlags && loaded.aggregator().system().logLevel() != null) {
                 applyLevel(loaded.aggregator().system().logLevel());
             }
+            // files it reads, directories it writes, ports it binds: a conf that passes --dry-run starts
+            loaded.aggregator().checkEnvironment();
             if (dryRun) {
                 out.println("conf " + config + ": valid");
                 out.print(loaded.aggregator().summary());

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -24,6 +25,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,6 +62,22 @@ public final class ForwardServer implements Input {
     static final Duration LOG_INTERVAL = Duration.ofSeconds(60);
     /** Most keys (client addresses, reasons) whose log lines are throttled separately. */
     private static final int LOG_THROTTLE_KEYS = 4096;
+
+    /**
+     * The channel of a bind, or a {@link BindException} naming what could not be bound (epoll reports a
+     * taken port as a plain native I/O error; the conf layer names the {@code port} parameter for a
+     * BindException).
+     */
+    private Channel bound(ChannelFuture bind, String what, int port) throws BindException, InterruptedException {
+        bind.await();
+        if (!bind.isSuccess()) {
+            BindException e = new BindException(what + " " + settings.bind() + ":" + port + ": "
+                    + bind.cause().getMessage());
+            e.initCause(bind.cause());
+            throw e;
+        }
+        return bind.channel();
+    }
 
     /**
      * Internal sizes, with defaults that bound memory per connection (see docs/forward-protocol.md).
@@ -208,16 +226,16 @@ public final class ForwardServer implements Input {
                 bootstrap.childOption(ChannelOption.SO_LINGER, (int)
                         Math.min(Integer.MAX_VALUE, settings.lingerTimeout().toSeconds()));
             }
-            serverChannel =
-                    bootstrap.bind(settings.bind(), settings.port()).sync().channel();
+            serverChannel = bound(bootstrap.bind(settings.bind(), settings.port()), "TCP", settings.port());
             InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-            heartbeatChannel = new Bootstrap()
-                    .group(workers)
-                    .channel(datagramClass)
-                    .handler(new HeartbeatHandler(metrics.heartbeats()))
-                    .bind(settings.bind(), bound.getPort())
-                    .sync()
-                    .channel();
+            heartbeatChannel = bound(
+                    new Bootstrap()
+                            .group(workers)
+                            .channel(datagramClass)
+                            .handler(new HeartbeatHandler(metrics.heartbeats()))
+                            .bind(settings.bind(), bound.getPort()),
+                    "UDP",
+                    bound.getPort());
             log.info(
                     "Forward input listening on {}:{} (tcp{}{}{} and udp heartbeat; {} worker loops, {})",
                     bound.getAddress().getHostAddress(),

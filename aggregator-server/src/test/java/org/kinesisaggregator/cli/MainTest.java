@@ -105,14 +105,46 @@ class MainTest {
     }
 
     @Test
-    void aStartUpFailureExitsWith1() throws IOException {
-        // the port is taken: the forward server cannot bind
+    void aPortInUseIsAConfErrorNamingFileLineAndPortAtStartAndInDryRun() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Path c = conf("<source>\n  @type forward\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
+            int port = taken.getLocalPort();
+            Path c = conf("<source>\n  @type forward\n  bind 127.0.0.1\n  port " + port
                     + "\n</source>\n<match **>\n  @type null\n</match>\n");
-            assertThat(run("-c", c.toString())).isEqualTo(Main.RUNTIME_FAILURE);
-            assertThat(err()).contains("start-up failed").contains("Address already in use");
+            String expected = "kinesis-aggregator: invalid conf: " + c + ":4: port: 127.0.0.1:" + port
+                    + " cannot be bound for TCP: ";
+            assertThat(run("-c", c.toString(), "--dry-run")).isEqualTo(Main.INVALID_CONF);
+            assertThat(err())
+                    .startsWith(expected)
+                    .contains("(expected: a free port; stop the process that holds it, or change port or bind)");
+            assertThat(out()).doesNotContain("valid");
+            err.reset();
+            assertThat(run("-c", c.toString())).isEqualTo(Main.INVALID_CONF);
+            assertThat(err()).startsWith(expected);
         }
+    }
+
+    @Test
+    void aMissingTlsKeyIsAConfErrorNamingFileLineAndParameterInDryRun() throws IOException {
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "not checked here\n");
+        Path c = conf("<source>\n  @type forward\n  bind 127.0.0.1\n  port 0\n  <transport tls>\n"
+                + "    cert_path " + cert + "\n    private_key_path /etc/nonexistent/server.key\n"
+                + "  </transport>\n</source>\n<match **>\n  @type null\n</match>\n");
+        assertThat(run("-c", c.toString(), "--dry-run")).isEqualTo(Main.INVALID_CONF);
+        assertThat(err())
+                .isEqualTo("kinesis-aggregator: invalid conf: " + c + ":7: private_key_path:"
+                        + " /etc/nonexistent/server.key: no such file (expected: a readable file; fix the path or"
+                        + " create the file)\n");
+    }
+
+    @Test
+    void anUnwritableBufferPathIsAConfErrorNamingFileLineAndParameterInDryRun() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Path c = conf("<match **>\n  @type file\n  path ${dir}/out\n  <buffer>\n    @type file\n" + "    path " + file
+                + "/buffer\n  </buffer>\n</match>\n");
+        assertThat(run("-c", c.toString(), "--dry-run")).isEqualTo(Main.INVALID_CONF);
+        assertThat(err())
+                .startsWith("kinesis-aggregator: invalid conf: " + c + ":6: path: " + file + "/buffer")
+                .contains("cannot be created or written by this user (" + file + " is not a writable directory");
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,6 +33,7 @@ import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
+import org.kinesisaggregator.conf.ConfLocation;
 import org.kinesisaggregator.conf.ConfParam;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
@@ -84,6 +86,9 @@ public final class Aggregator implements AutoCloseable {
 
     private record Named<T>(String name, T component) {}
 
+    /** Where an input's port is set in the conf, to name it when the bind fails. */
+    private record BindSite(ConfLocation location, String bind, int port) {}
+
     private final SystemSettings system;
     private final Map<String, Router> routers;
     private final List<Named<Output>> outputs;
@@ -92,6 +97,8 @@ public final class Aggregator implements AutoCloseable {
     private final List<PluginInfo> pluginInfos;
     private final List<String> warnings;
     private final String summary;
+    private final EnvironmentChecks environment;
+    private final Map<Input, BindSite> bindSites;
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private boolean started;
     private boolean closed;
@@ -108,6 +115,8 @@ public final class Aggregator implements AutoCloseable {
         this.pluginInfos = List.copyOf(a.pluginInfos);
         this.warnings = List.copyOf(a.warnings);
         this.summary = a.summary();
+        this.environment = a.environment;
+        this.bindSites = a.bindSites;
         a.self.set(this);
     }
 
@@ -196,6 +205,17 @@ public final class Aggregator implements AutoCloseable {
     }
 
     /**
+     * Checks what the conf names outside itself before a start (and for {@code --dry-run}): TLS files are
+     * readable, file buffer directories can be written, the ports are free. Not for a reload: the running
+     * application holds its own ports.
+     *
+     * @throws ConfException naming file:line, the parameter and what to do, for the first check that fails
+     */
+    public void checkEnvironment() {
+        environment.runAll();
+    }
+
+    /**
      * Starts outputs, buffers, then inputs. On a failure, closes what started and rethrows.
      *
      * @throws ConfException when an output type of the conf is not in this build
@@ -216,7 +236,15 @@ public final class Aggregator implements AutoCloseable {
                 log.info("Started buffer of {}", b.name());
             }
             for (Named<Input> i : inputs) {
-                i.component().start();
+                try {
+                    i.component().start();
+                } catch (Exception e) {
+                    BindSite site = bindSites.get(i.component());
+                    ConfException named = site == null
+                            ? null
+                            : EnvironmentChecks.bindFailure(site.location(), site.bind(), site.port(), e);
+                    throw named != null ? named : e;
+                }
                 startedInputs++;
                 log.info("Started input {}", i.name());
             }
@@ -362,6 +390,8 @@ public final class Aggregator implements AutoCloseable {
         private final List<Named<Output>> outputs = new ArrayList<>();
         private final List<Named<EventBuffer>> buffers = new ArrayList<>();
         private final List<Named<Input>> inputs = new ArrayList<>();
+        private final EnvironmentChecks environment = new EnvironmentChecks();
+        private final Map<Input, BindSite> bindSites = new IdentityHashMap<>();
         private final List<PluginInfo> pluginInfos = new ArrayList<>();
         private final AtomicReference<Aggregator> self = new AtomicReference<>();
         private int filterCount;
@@ -564,8 +594,11 @@ public final class Aggregator implements AutoCloseable {
                                 ? List.of("starting")
                                 : self.get().problems(),
                         () -> self.get() == null ? List.of() : self.get().plugins());
-                String name = type + " " + admin.bind() + ":" + admin.port();
+                String adminBind = admin.bind();
+                int adminPort = admin.port();
+                String name = type + " " + adminBind + ":" + adminPort;
                 inputs.add(new Named<>(name, input));
+                bind(input, e, adminBind, adminPort, false);
                 pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
                 sourceLines.add("  " + name + " (/health/live, /health/ready, /metrics, /api/plugins.json) ("
                         + e.location() + ")");
@@ -588,10 +621,25 @@ public final class Aggregator implements AutoCloseable {
             Input input = factory.create(settings, router, env.registry());
             String name = type + " " + settings.bind() + ":" + settings.port();
             inputs.add(new Named<>(name, input));
+            bind(input, e, settings.bind(), settings.port(), true);
+            ConfElement transport = e.element("transport");
+            if (settings.tls() != null && transport != null) {
+                environment.readableFile(transport, "cert_path");
+                environment.readableFile(transport, "private_key_path");
+                environment.readableFile(transport, "ca_path");
+            }
             pluginInfos.add(new PluginInfo(
                     e.string("@id", "in_" + type + "_" + settings.port()), "input", type, PluginConfig.of(e), null));
             sourceLines.add("  " + name + (settings.tls() != null ? " tls" : "")
                     + (settings.security() != null ? " security" : "") + " → " + label + " (" + e.location() + ")");
+        }
+
+        /** Notes where {@code input}'s port is set: checked before start, and named if the bind fails. */
+        private void bind(Input input, ConfElement source, String bindAddress, int port, boolean udpToo) {
+            ConfParam portParam = source.params().get("port");
+            ConfLocation location = portParam != null ? portParam.location() : source.location();
+            environment.freePort(location, bindAddress, port, udpToo);
+            bindSites.put(input, new BindSite(location, bindAddress, port));
         }
 
         private void checkRelabelCycles() {
@@ -696,6 +744,10 @@ public final class Aggregator implements AutoCloseable {
                 Output secondary = sec == null ? null : secondary(sec, outputId);
                 if (secondary != null) {
                     outputs.add(new Named<>(outputId + "-secondary", secondary));
+                }
+                if (mapped.settings().type() == BufferSettings.BufferType.FILE) {
+                    environment.writableDirectory(
+                            mapped.pathLocation(), "path", mapped.settings().path());
                 }
                 EventBuffer buffer = bufferFactory.create(outputId, mapped.settings(), output, secondary);
                 buffers.add(new Named<>(outputId, buffer));

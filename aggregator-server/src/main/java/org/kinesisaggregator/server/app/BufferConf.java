@@ -11,6 +11,7 @@ import org.kinesisaggregator.buffer.BufferSettings.BufferType;
 import org.kinesisaggregator.buffer.RetrySettings;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
+import org.kinesisaggregator.conf.ConfLocation;
 import org.kinesisaggregator.conf.ConfParam;
 import org.kinesisaggregator.conf.ConfValues;
 import org.kinesisaggregator.server.output.ChunkKeySpec;
@@ -43,7 +44,11 @@ public final class BufferConf {
             Map.entry("flush_at_shutdown", "flush_at_shutdown"));
 
     /** What the mapping produced. */
-    public record Mapped(BufferSettings settings, String description) {}
+    /**
+     * @param pathLocation where the buffer's directory is set ({@code path} in {@code <buffer>}, v0.12
+     *     {@code buffer_path}), or the output's own location when it comes from {@code root_dir}
+     */
+    public record Mapped(BufferSettings settings, String description, ConfLocation pathLocation) {}
 
     /**
      * @return the settings, or null when the output runs unbuffered (its defaults say so and there is
@@ -210,7 +215,7 @@ public final class BufferConf {
         } catch (IllegalArgumentException e) {
             throw (buffer != null ? buffer : output).error(e.getMessage());
         }
-        return new Mapped(settings, describe(settings));
+        return new Mapped(settings, describe(settings), src.location("path"));
     }
 
     private static BufferSettings.OverflowAction overflow(Source src, BufferSettings.OverflowAction dflt) {
@@ -347,7 +352,7 @@ public final class BufferConf {
             return e.error(f == null ? name : f.getValue(), message);
         }
 
-        Object location(String name) {
+        ConfLocation location(String name) {
             Map.Entry<ConfElement, String> f = find(name);
             return f == null
                     ? output.location()

@@ -279,7 +279,9 @@ class AggregatorTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Aggregator a = confs.assemble("<source>\n  @type forward\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
                     + "\n</source>\n<match **>\n  @type null\n</match>\n");
-            assertThatThrownBy(a::start).isInstanceOf(IOException.class).hasMessageContaining("Address already in use");
+            assertThatThrownBy(a::start)
+                    .isInstanceOf(ConfException.class)
+                    .hasMessageContaining("Address already in use");
             assertThat(a.isReady()).isFalse();
         }
     }
@@ -337,6 +339,18 @@ class AggregatorTest {
                             + " java.io.IOException: Read-only file system");
         } finally {
             app.close();
+        }
+    }
+
+    @Test
+    void aPortTakenAfterTheChecksIsStillAConfErrorAtThePortsLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Aggregator app = confs.assemble("<source>\n  @type forward\n  bind 127.0.0.1\n  port "
+                    + taken.getLocalPort() + "\n</source>\n<match **>\n  @type null\n</match>\n");
+            assertThatThrownBy(app::start)
+                    .isInstanceOf(ConfException.class)
+                    .hasMessageStartingWith(f + ":4: port: 127.0.0.1:" + taken.getLocalPort() + " cannot be bound")
+                    .hasMessageContaining("stop the process that holds it, or change port or bind");
         }
     }
 }
