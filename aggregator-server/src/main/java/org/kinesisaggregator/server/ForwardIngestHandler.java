@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -64,10 +65,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>State.</b> The lifecycle is one {@link ConnectionState} (open, draining, closing once settled,
  * failed, closed; the transitions are methods of the enum); the handshake is pending while
  * {@code pendingChallenge} is set; the source keys are ready, awaiting the PROXY header, or resolving
- * the hostname.
+ * the hostname. Reading is a {@link ReadGate}: {@code updateReading()} sets its reasons from that
+ * state, the messages held, the appends in flight, the channel's writability and the decoder's
+ * backlog, all at once, so the gate opens only when none holds; a backlog that is the only reason is
+ * resumed by a scheduled task.
  *
  * <p><b>Ownership.</b> It owns every decoded message it receives and releases the entries when the
- * sink's future completes (on the event loop, or right away if the loop is gone).
+ * sink's future completes (on the event loop, or right away if the loop is gone). It owns the
+ * channel's auto-read, through its read gate; no other handler of the pipeline changes it.
  *
  * <p><b>Threads.</b> One instance per channel; every field is confined to the channel's event loop.
  * Sink futures complete on any thread and hop back to the loop. Never blocks.
@@ -92,7 +97,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     private HandshakeAuthenticator.Challenge pendingChallenge;
 
     private SourceKeys sourceKeys = SourceKeys.READY;
-    private boolean readPaused;
+    private ReadGate gate;
     private boolean tlsFailureLogged;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private int inFlight;
@@ -142,6 +147,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         state = state.activate();
+        gate = new ReadGate(ctx.channel());
         deps.metrics().connectionOpened();
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress address) {
             setPeer(address);
@@ -713,23 +719,32 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         updateReading();
     }
 
+    /** Sets the read gate's reasons from the state of the connection, then resumes a lone decoder backlog. */
     private void updateReading() {
         if (!state.isActive()) {
             return;
         }
-        boolean held = sourceKeys == SourceKeys.RESOLVING_HOSTNAME
-                || state.stopsReading()
-                || !waiting.isEmpty()
-                || inFlight >= deps.maxInFlightAppends()
-                || inFlightBytes >= deps.maxInFlightBytes()
-                || !ctx.channel().isWritable();
-        boolean backlog = decoderHasBacklog();
-        boolean pause = held || backlog;
-        if (pause != readPaused) {
-            readPaused = pause;
-            ctx.channel().config().setAutoRead(!pause);
+        EnumSet<ReadGate.Reason> reasons = EnumSet.noneOf(ReadGate.Reason.class);
+        if (sourceKeys == SourceKeys.RESOLVING_HOSTNAME) {
+            reasons.add(ReadGate.Reason.RESOLVING_HOSTNAME);
         }
-        if (backlog && !held && !resumeScheduled) {
+        if (state.stopsReading()) {
+            reasons.add(ReadGate.Reason.CLOSING);
+        }
+        if (!waiting.isEmpty()) {
+            reasons.add(ReadGate.Reason.HELD_MESSAGES);
+        }
+        if (inFlight >= deps.maxInFlightAppends() || inFlightBytes >= deps.maxInFlightBytes()) {
+            reasons.add(ReadGate.Reason.IN_FLIGHT_LIMIT);
+        }
+        if (!ctx.channel().isWritable()) {
+            reasons.add(ReadGate.Reason.UNREAD_ACKS);
+        }
+        if (decoderHasBacklog()) {
+            reasons.add(ReadGate.Reason.DECODER_BACKLOG);
+        }
+        gate.update(reasons);
+        if (gate.isPausedOnlyBy(ReadGate.Reason.DECODER_BACKLOG) && !resumeScheduled) {
             scheduleResume();
         }
     }
