@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -61,8 +62,17 @@ import org.slf4j.LoggerFactory;
  * decoder has a backlog (it stopped at its slice bound, see {@link ForwardFrameDecoder}); the backlog
  * is resumed one slice per pass of the event loop, and only while nothing else holds reading.
  *
+ * <p><b>State.</b> The lifecycle is one {@link ConnectionState} (open, draining, closing once settled,
+ * failed, closed; the transitions are methods of the enum); the handshake is pending while
+ * {@code pendingChallenge} is set; the source keys are ready, awaiting the PROXY header, or resolving
+ * the hostname. Reading is a {@link ReadGate}: {@code updateReading()} sets its reasons from that
+ * state, the messages held, the appends in flight, the channel's writability and the decoder's
+ * backlog, all at once, so the gate opens only when none holds; a backlog that is the only reason is
+ * resumed by a scheduled task.
+ *
  * <p><b>Ownership.</b> It owns every decoded message it receives and releases the entries when the
- * sink's future completes (on the event loop, or right away if the loop is gone).
+ * sink's future completes (on the event loop, or right away if the loop is gone). It owns the
+ * channel's auto-read, through its read gate; no other handler of the pipeline changes it.
  *
  * <p><b>Threads.</b> One instance per channel; every field is confined to the channel's event loop.
  * Sink futures complete on any thread and hop back to the loop. Never blocks.
@@ -82,15 +92,12 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private InetSocketAddress peerAddress;
     private String peer = "?";
-    private boolean active;
-    private HandshakeAuthenticator.Challenge challenge;
-    private boolean established;
-    private boolean failed;
-    private boolean draining;
-    private boolean closeWhenSettled;
-    private boolean readPaused;
-    private boolean ready = true;
-    private boolean awaitingProxy;
+    private ConnectionState state = ConnectionState.NEW;
+    /** The HELO's challenge while the handshake is pending; {@code null} once established (or without auth). */
+    private HandshakeAuthenticator.Challenge pendingChallenge;
+
+    private SourceKeys sourceKeys = SourceKeys.READY;
+    private ReadGate gate;
     private boolean tlsFailureLogged;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private int inFlight;
@@ -102,6 +109,16 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     private ChannelFuture lastWrite;
     private ForwardFrameDecoder decoder;
     private boolean resumeScheduled;
+
+    /** Whether the {@code source_address_key} / {@code source_hostname_key} values are known. */
+    private enum SourceKeys {
+        /** Known (or not configured): messages are dispatched. */
+        READY,
+        /** {@code proxy_protocol}: messages are held until the PROXY header names the peer; reading goes on. */
+        AWAITING_PROXY_HEADER,
+        /** The peer's hostname is being resolved: messages are held and reading is paused. */
+        RESOLVING_HOSTNAME
+    }
 
     /** One streamed message on its way into a {@link StreamedAppend}. */
     private static final class StreamState {
@@ -129,22 +146,20 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        active = true;
+        state = state.activate();
+        gate = new ReadGate(ctx.channel());
         deps.metrics().connectionOpened();
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress address) {
             setPeer(address);
         }
         if (deps.auth() != null) {
-            challenge = deps.auth().challenge();
-            write(Unpooled.wrappedBuffer(challenge.helo()));
-        } else {
-            established = true;
+            pendingChallenge = deps.auth().challenge();
+            write(Unpooled.wrappedBuffer(pendingChallenge.helo()));
         }
         if (needsInjection()) {
             if (deps.settings().proxyProtocol()) {
                 // keep reading until the PROXY header names the peer; hold decoded messages until then
-                ready = false;
-                awaitingProxy = true;
+                sourceKeys = SourceKeys.AWAITING_PROXY_HEADER;
             } else {
                 prepareInjection();
             }
@@ -155,10 +170,10 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (!active) {
+        if (!state.isActive()) {
             return;
         }
-        active = false;
+        state = state.close();
         deps.metrics().connectionClosed();
         if (stream != null) {
             stream = null;
@@ -179,13 +194,16 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == DRAIN) {
-            draining = true;
-            checkDrain();
+            if (state.isActive()) {
+                state = state.drain();
+                if (drainCanFinish()) {
+                    state = state.closeWhenSettled();
+                }
+            }
         } else if (evt instanceof ProxyProtocolHandler.ProxiedPeer proxied) {
             if (proxied.address() != null) {
                 setPeer(proxied.address());
             }
-            awaitingProxy = false;
             if (needsInjection()) {
                 prepareInjection();
             }
@@ -202,7 +220,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             timedOut(timeout);
         } else if (evt instanceof ChannelInputShutdownEvent) {
             // the forwarder half-closed: answer what it sent, then close
-            closeWhenSettled = true;
+            state = state.closeWhenSettled();
         }
         updateReading();
         maybeClose();
@@ -235,13 +253,15 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean canDispatch() {
-        return failed
-                || !active
-                || ready && inFlight < deps.maxInFlightAppends() && inFlightBytes < deps.maxInFlightBytes();
+        return state.isFailed()
+                || !state.isActive()
+                || sourceKeys == SourceKeys.READY
+                        && inFlight < deps.maxInFlightAppends()
+                        && inFlightBytes < deps.maxInFlightBytes();
     }
 
     private void dispatch(Object msg) {
-        if (failed || !active) {
+        if (state.isFailed() || !state.isActive()) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -249,7 +269,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             onPing(ping);
             return;
         }
-        if (!established) {
+        if (pendingChallenge != null) {
             ReferenceCountUtil.release(msg);
             protocolFailure(new ForwardProtocolException(
                     ErrorReason.HANDSHAKE, "message: events before the handshake (expected: PING)"));
@@ -465,7 +485,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                         result.isDuplicate() ? ForwardMetrics.Result.DUPLICATE : ForwardMetrics.Result.OK,
                         wireBytes);
         deps.metrics().events(result.storedEvents());
-        if (option.wantsAck() && active) {
+        if (option.wantsAck() && state.isActive()) {
             deps.metrics().ack();
             write(AckEncoder.encode(ctx.alloc(), option, mode == ForwardMode.JSON));
         }
@@ -482,16 +502,17 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                 peer,
                 LogSafe.escape(tag),
                 LogSafe.escape(cause.toString()));
-        failed = true;
-        closeWhenSettled = true;
+        state = state.fail().closeWhenSettled();
         updateReading();
     }
 
     private void afterMessage() {
         if (deps.settings().denyKeepalive()) {
-            closeWhenSettled = true;
+            state = state.closeWhenSettled();
         }
-        checkDrain();
+        if (state == ConnectionState.DRAINING && drainCanFinish()) {
+            state = state.closeWhenSettled();
+        }
         updateReading();
         maybeClose();
     }
@@ -499,16 +520,16 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- handshake
 
     private void onPing(PingRequest ping) {
-        if (established || deps.auth() == null) {
+        if (pendingChallenge == null) {
             protocolFailure(new ForwardProtocolException(ErrorReason.HANDSHAKE, "ping: unexpected (expected: events)"));
             return;
         }
         InetAddress address = peerAddress == null ? null : peerAddress.getAddress();
-        HandshakeAuthenticator.Outcome outcome = deps.auth().check(ping, address, challenge);
+        HandshakeAuthenticator.Outcome outcome = deps.auth().check(ping, address, pendingChallenge);
         ChannelFuture written = write(Unpooled.wrappedBuffer(outcome.pong()));
         String hostname = ping.hostname() == null ? "?" : LogSafe.escape(ping.hostname());
         if (outcome.success()) {
-            established = true;
+            pendingChallenge = null;
             log.debug("Handshake with {} (client hostname {}) succeeded", peer, hostname);
             return;
         }
@@ -524,7 +545,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                     LogSafe.escape(outcome.reason()),
                     notLoggedNote(notLogged, "handshake failure(s) from this address"));
         }
-        failed = true;
+        state = state.fail();
         updateReading();
         written.addListener(ChannelFutureListener.CLOSE);
     }
@@ -551,19 +572,19 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                             + "proxy_protocol is on)",
                     peer,
                     LogSafe.escape(root.getMessage()));
-            failed = true;
+            state = state.fail();
             ctx.close();
         } else if (root instanceof IOException) {
             if (!(root instanceof ClosedChannelException)) {
                 log.debug("Forward connection from {} failed: {}", peer, LogSafe.escape(root.toString()));
                 deps.metrics().error(ErrorReason.IO);
             }
-            failed = true;
+            state = state.fail();
             ctx.close();
         } else {
             log.error("Unexpected error on the forward connection from {}; closing it", peer, cause);
             deps.metrics().error(ErrorReason.MALFORMED);
-            failed = true;
+            state = state.fail();
             ctx.close();
         }
     }
@@ -596,7 +617,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             }
             default -> log.warn("Closing forward connection from {}: {}", peer, LogSafe.escape(e.getMessage()));
         }
-        failed = true;
+        state = state.fail();
         abandonCurrentAndCloseWhenSettled();
     }
 
@@ -610,7 +631,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             uncommitted.remove(stream);
             stream = null;
         }
-        closeWhenSettled = true;
+        state = state.closeWhenSettled();
         updateReading();
         maybeClose();
     }
@@ -620,7 +641,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         tlsFailureLogged = true;
-        failed = true;
+        state = state.fail();
         deps.metrics().error(ErrorReason.TLS);
         if (cause instanceof NotSslRecordException
                 || cause != null && cause.getCause() instanceof NotSslRecordException) {
@@ -679,7 +700,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                 log.warn(line, args);
             }
         }
-        failed = true;
+        state = state.fail();
         if (limit == ConnectionGuard.Limit.MESSAGE_TIMEOUT) {
             abandonCurrentAndCloseWhenSettled();
         } else {
@@ -698,24 +719,32 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         updateReading();
     }
 
+    /** Sets the read gate's reasons from the state of the connection, then resumes a lone decoder backlog. */
     private void updateReading() {
-        if (!active) {
+        if (!state.isActive()) {
             return;
         }
-        boolean held = !ready && !awaitingProxy
-                || failed
-                || closeWhenSettled
-                || !waiting.isEmpty()
-                || inFlight >= deps.maxInFlightAppends()
-                || inFlightBytes >= deps.maxInFlightBytes()
-                || !ctx.channel().isWritable();
-        boolean backlog = decoderHasBacklog();
-        boolean pause = held || backlog;
-        if (pause != readPaused) {
-            readPaused = pause;
-            ctx.channel().config().setAutoRead(!pause);
+        EnumSet<ReadGate.Reason> reasons = EnumSet.noneOf(ReadGate.Reason.class);
+        if (sourceKeys == SourceKeys.RESOLVING_HOSTNAME) {
+            reasons.add(ReadGate.Reason.RESOLVING_HOSTNAME);
         }
-        if (backlog && !held && !resumeScheduled) {
+        if (state.stopsReading()) {
+            reasons.add(ReadGate.Reason.CLOSING);
+        }
+        if (!waiting.isEmpty()) {
+            reasons.add(ReadGate.Reason.HELD_MESSAGES);
+        }
+        if (inFlight >= deps.maxInFlightAppends() || inFlightBytes >= deps.maxInFlightBytes()) {
+            reasons.add(ReadGate.Reason.IN_FLIGHT_LIMIT);
+        }
+        if (!ctx.channel().isWritable()) {
+            reasons.add(ReadGate.Reason.UNREAD_ACKS);
+        }
+        if (decoderHasBacklog()) {
+            reasons.add(ReadGate.Reason.DECODER_BACKLOG);
+        }
+        gate.update(reasons);
+        if (gate.isPausedOnlyBy(ReadGate.Reason.DECODER_BACKLOG) && !resumeScheduled) {
             scheduleResume();
         }
     }
@@ -744,7 +773,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
 
     private void resumeDecoder() {
         resumeScheduled = false;
-        if (!active) {
+        if (!state.isActive()) {
             return;
         }
         // fires what the slice decoded into channelRead (and a failure into exceptionCaught)
@@ -752,10 +781,9 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         updateReading();
     }
 
-    private void checkDrain() {
-        if (draining && stream == null && waiting.isEmpty() && !decoderMidMessage()) {
-            closeWhenSettled = true;
-        }
+    /** A drain may close now: no message is half received or held. */
+    private boolean drainCanFinish() {
+        return stream == null && waiting.isEmpty() && !decoderMidMessage();
     }
 
     private boolean decoderMidMessage() {
@@ -764,7 +792,10 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void maybeClose() {
-        if (!closeWhenSettled || inFlight > 0 || !active || !waiting.isEmpty() && !failed) {
+        if (!state.closesWhenSettled()
+                || inFlight > 0
+                || !state.isActive()
+                || !waiting.isEmpty() && !state.isFailed()) {
             return;
         }
         if (lastWrite != null && !lastWrite.isDone()) {
@@ -828,11 +859,11 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         rewriter = new RecordRewriter(ForwardDecoderConfig.DEFAULT_MAX_DEPTH);
         if (settings.sourceHostnameKey() == null) {
             injectedPairs = pairs;
-            ready = true;
+            sourceKeys = SourceKeys.READY;
             drainWaiting();
             return;
         }
-        ready = false;
+        sourceKeys = SourceKeys.RESOLVING_HOSTNAME;
         updateReading();
         CompletableFuture.supplyAsync(address::getHostName, deps.resolver())
                 .whenComplete((name, error) -> onLoop(
@@ -840,7 +871,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                             pairs.add(RecordRewriter.Pair.ofString(
                                     settings.sourceHostnameKey(), name != null ? name : address.getHostAddress()));
                             injectedPairs = pairs;
-                            ready = true;
+                            sourceKeys = SourceKeys.READY;
                             drainWaiting();
                             updateReading();
                             maybeClose();

@@ -7,7 +7,7 @@
  * {@link org.kinesisaggregator.server.ForwardChannelInitializer} is the one place stating it:
  * optional PROXY header handling, optional TLS, then
  * {@link org.kinesisaggregator.server.codec.ForwardFrameDecoder} (bytes → validated entries) and
- * {@code ForwardIngestHandler} (handshake, append, ack, back-pressure, errors).
+ * {@code ForwardIngestHandler} (handshake, append, ack, back-pressure, errors; see "Connection state").
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -31,6 +31,28 @@
  *       logged once per key per 60 s and always counted.</li>
  *   <li>Metric tags are bounded ({@code port}, {@code mode}, {@code result}, {@code reason}):
  *       never peer addresses, event tags or chunk ids.</li>
+ * </ul>
+ *
+ * <h2>Connection state</h2>
+ * {@code ForwardIngestHandler} keeps a connection's state in three explicit places:
+ * <ul>
+ *   <li>{@code ConnectionState}, the lifecycle: {@code NEW} → {@code OPEN} (reading, dispatching,
+ *       acking) → {@code DRAINING} (a drain came: reading until the message in progress ends) →
+ *       {@code CLOSE_WHEN_SETTLED} (drained, half-closed or {@code deny_keepalive}: reading stops,
+ *       held messages are still appended and acked, then the channel closes) or
+ *       {@code FAILED_CLOSE_WHEN_SETTLED} (a bad message, a failed append, a message timeout: held
+ *       messages are dropped unacked, the acks in flight go out, then the channel closes) or
+ *       {@code FAILED} (TLS, PROXY, I/O, handshake or limit failures whose own path closes the
+ *       channel) → {@code CLOSED}. One method per transition, each checking its source states.</li>
+ *   <li>The handshake: pending while the HELO's challenge is kept; it may complete in any active
+ *       state (held messages include the PING).</li>
+ *   <li>{@code ReadGate}, the socket's reading: paused while any named reason holds —
+ *       {@code RESOLVING_HOSTNAME} ({@code source_hostname_key}), {@code CLOSING} (failed or closing
+ *       once settled), {@code HELD_MESSAGES}, {@code IN_FLIGHT_LIMIT}, {@code UNREAD_ACKS} (channel
+ *       not writable), {@code DECODER_BACKLOG} (the decoder stopped at its slice bound; resumed one
+ *       slice per pass of the loop while it is the only reason). Auto-read is switched exactly when
+ *       the set becomes empty or non-empty; the ingest handler is its only writer, and
+ *       {@code ConnectionGuard} and the decoder only read it.</li>
  * </ul>
  *
  * <h2>Threads</h2>
