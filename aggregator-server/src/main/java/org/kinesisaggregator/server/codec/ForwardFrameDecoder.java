@@ -91,6 +91,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private final int sliceBytes;
     private final EntryParser parser;
     private final MsgpackSkipper skipper;
+    private final OptionParser optionParser;
     private final RecordRewriter rewriter;
     private final byte[] metadataKey;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8
@@ -149,6 +150,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         this.sliceBytes = sliceBytes;
         this.parser = new EntryParser(config.maxDepth(), config.maxEventBytes());
         this.skipper = new MsgpackSkipper(config.maxDepth());
+        this.optionParser = new OptionParser(skipper);
         this.rewriter = new RecordRewriter(config.maxDepth());
         this.metadataKey = config.eventMetadataKey() == null
                 ? null
@@ -785,101 +787,13 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     // ---------------------------------------------------------------- option and message end
 
     private boolean decodeOption(ByteBuf in, List<Object> out) {
-        if (!in.isReadable()) {
+        OptionParser.Parsed parsed = optionParser.parse(in, in.readerIndex());
+        if (parsed == null) {
             return false;
         }
-        int index = in.readerIndex();
-        int b = in.getUnsignedByte(index);
-        if (b == Msgpack.NIL) {
-            skipInput(in, 1);
-            complete(ForwardOption.NONE, out);
-            return true;
-        }
-        if (!Msgpack.isMap(b)) {
-            throw ForwardProtocolException.malformed("option", Msgpack.typeName(b), "map");
-        }
-        int max = ForwardDecoderConfig.MAX_OPTION_BYTES;
-        int end = findValueEnd(in, index, max, "option");
-        if (end < 0) {
-            return false;
-        }
-        ForwardOption option = parseOption(in, index, end);
-        skipInput(in, end - index);
-        complete(option, out);
+        skipInput(in, parsed.length());
+        complete(parsed.option(), out);
         return true;
-    }
-
-    /** End of the one value at {@code index} if it is all there, -1 if not yet; at most {@code max} bytes. */
-    private int findValueEnd(ByteBuf in, int index, int max, String field) {
-        skipper.begin(1);
-        int limit = index + Math.min(in.readableBytes(), max);
-        int end = skipper.skip(in, index, limit, (long) index + max, 1);
-        if (skipper.isDone()) {
-            return end;
-        }
-        if (skipper.isOverflow() || in.readableBytes() >= max) {
-            throw ForwardProtocolException.limit(field, "more than " + max + " bytes", "<= " + max + " bytes");
-        }
-        return -1;
-    }
-
-    private ForwardOption parseOption(ByteBuf in, int start, int end) {
-        int b = in.getUnsignedByte(start);
-        long pairs = Msgpack.mapCount(in, start, b);
-        int index = start + Msgpack.headerLength(b);
-        byte[] ackValue = null;
-        byte[] dedupKey = null;
-        long size = -1;
-        String compressed = null;
-        for (long i = 0; i < pairs; i++) {
-            int keyStart = index;
-            index = valueEnd(in, index, end);
-            int valueStart = index;
-            index = valueEnd(in, index, end);
-            int kb = in.getUnsignedByte(keyStart);
-            if (!Msgpack.isStr(kb)) {
-                continue;
-            }
-            int keyHeader = Msgpack.headerLength(kb);
-            String key = in.toString(keyStart + keyHeader, valueStart - keyStart - keyHeader, StandardCharsets.UTF_8);
-            int vb = in.getUnsignedByte(valueStart);
-            switch (key) {
-                case "chunk" -> {
-                    ackValue = new byte[index - valueStart];
-                    in.getBytes(valueStart, ackValue);
-                    // only a non-empty str/bin id dedups: "", nil or a number is acked but always stored
-                    int vh = Msgpack.headerLength(vb);
-                    dedupKey = null;
-                    if ((Msgpack.isStr(vb) || Msgpack.isBin(vb)) && index - valueStart - vh > 0) {
-                        dedupKey = new byte[index - valueStart - vh];
-                        in.getBytes(valueStart + vh, dedupKey);
-                    }
-                }
-                case "size" -> size = Msgpack.isInt(vb) ? Msgpack.readLong(in, valueStart, vb) : -1;
-                case "compressed" ->
-                    compressed = Msgpack.isStr(vb)
-                            ? in.toString(
-                                    valueStart + Msgpack.headerLength(vb),
-                                    index - valueStart - Msgpack.headerLength(vb),
-                                    StandardCharsets.UTF_8)
-                            : "<" + Msgpack.typeName(vb) + ">";
-                default -> {
-                    // other options (fluent_signal, eventEntryDataSize...) are ignored, as in_forward does
-                }
-            }
-        }
-        return ackValue == null && size < 0 && compressed == null
-                ? ForwardOption.NONE
-                : new ForwardOption(ackValue, dedupKey, size, compressed);
-    }
-
-    private int valueEnd(ByteBuf in, int index, int end) {
-        skipper.begin(1);
-        int reached = skipper.skip(in, index, end, end, 1);
-        if (!skipper.isDone()) {
-            throw ForwardProtocolException.malformed("option", "a truncated map", "a complete map");
-        }
-        return reached;
     }
 
     private void complete(ForwardOption option, List<Object> out) {
