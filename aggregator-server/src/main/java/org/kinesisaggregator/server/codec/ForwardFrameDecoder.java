@@ -859,40 +859,13 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             }
             return false;
         }
-        PingRequest ping = parsePing(in, index, reached);
+        PingRequest ping = PingParser.parse(in, index, reached);
         skipInput(in, scanned);
         scanned = 0;
         handshakePending = false;
         state = State.MESSAGE;
         out.add(ping);
         return true;
-    }
-
-    private static PingRequest parsePing(ByteBuf in, int start, int end) {
-        int b = in.getUnsignedByte(start);
-        if (!Msgpack.isArray(b) || Msgpack.arrayCount(in, start, b) != 6) {
-            return PingRequest.invalid("invalid ping message");
-        }
-        byte[][] fields = new byte[6][];
-        int index = start + Msgpack.headerLength(b);
-        for (int i = 0; i < 6; i++) {
-            int fb = in.getUnsignedByte(index);
-            if (!Msgpack.isStr(fb) && !(i == 2 && Msgpack.isBin(fb))) {
-                return PingRequest.invalid("invalid ping message");
-            }
-            int header = Msgpack.headerLength(fb);
-            int length = (int) Msgpack.payloadLength(in, index, fb);
-            if (index + header + length > end) {
-                return PingRequest.invalid("invalid ping message");
-            }
-            fields[i] = new byte[length];
-            in.getBytes(index + header, fields[i]);
-            index += header + length;
-        }
-        if (!"PING".equals(new String(fields[0], StandardCharsets.UTF_8))) {
-            return PingRequest.invalid("invalid ping message");
-        }
-        return new PingRequest(null, fields[1], fields[2], fields[3], fields[4], fields[5]);
     }
 
     // ---------------------------------------------------------------- JSON
