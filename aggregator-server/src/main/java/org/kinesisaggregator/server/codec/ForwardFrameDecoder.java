@@ -43,6 +43,13 @@ import org.kinesisaggregator.buffer.EventTimes;
  * channels. A deflate bomb therefore costs its event loop one slice per pass, not seconds, and what
  * it inflates reaches the sink in pieces under the handler's back-pressure instead of piling up.
  *
+ * <p><b>State.</b> What belongs to the message being decoded (its tag, mode, counters, the run of
+ * verbatim entries, its decompressor) is one {@link MessageInProgress}, created at the message's
+ * first byte and dropped once it is emitted; the decoder itself keeps only what spans messages
+ * (the state, the connection's byte count, the accumulator, the decompressors and their output
+ * buffer, the slice bookkeeping). The option map and the handshake PING are read by the stateless
+ * {@link OptionParser} and {@link PingParser}.
+ *
  * <p>Any violation throws {@link ForwardProtocolException}; the decoder then discards everything
  * until the connection closes (no re-synchronisation; the pipeline's last handler logs and closes).
  * Nothing is allocated from a declared length before the bytes arrive, and every state bounds what
@@ -104,28 +111,12 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private boolean handshakePending;
     private long consumedBytes;
 
-    // the message being decoded
-    private long messageStart;
-    private long arity;
-    private String tag;
-    private ForwardMode mode;
-    private long entriesLeft;
-    private long entriesRemaining;
-    private int runBytes;
-    private int runEvents;
-    private boolean streaming;
-    private long eventCount;
-    private int skippedEvents;
-    private String firstSkipReason;
-    private boolean dropped;
-    private String sniffed;
-    private int scanned;
+    // the message being decoded (null between messages)
+    private MessageInProgress msg;
 
-    private EntriesDecompressor decompressor;
     private GzipDecompressor gzip;
     private ZstdDecompressor zstd;
     private ByteBuf plain;
-    private long decompressedBytes;
 
     private JsonRequestParser json;
     private byte[] lastTagBytes;
@@ -159,9 +150,12 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         this.sliceBytesLeft = sliceBytes;
     }
 
-    /** Bytes the message being decoded has decompressed to so far (0 if it is not compressed). */
+    /**
+     * Bytes the message being decoded (or the one that failed) has decompressed to so far; 0 if it
+     * is not compressed or between messages.
+     */
     long decompressedBytes() {
-        return decompressedBytes;
+        return msg == null ? 0 : msg.decompressedBytes;
     }
 
     /**
@@ -249,7 +243,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         }
         return switch (state) {
             case FIRST_BYTE, MESSAGE, BAD -> false;
-            case HANDSHAKE -> scanned > 0;
+            case HANDSHAKE -> msg.scanned > 0;
             case JSON -> json != null && json.isMidValue();
             default -> true;
         };
@@ -292,7 +286,9 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             decode(ctx, in, out);
         }
         if (state != State.BAD && (in.isReadable() || isMidMessage())) {
-            long received = consumedBytes - messageStart + in.readableBytes();
+            // between messages only on a JSON connection before its first request: count from the start
+            long received = consumedBytes - (msg == null ? 0 : msg.start) + in.readableBytes();
+            String tag = msg == null ? null : msg.tag;
             poison(in);
             throw new ForwardProtocolException(
                     ErrorReason.TRUNCATED,
@@ -362,7 +358,6 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         startMessage();
         if (handshakePending) {
             skipper.begin(1);
-            scanned = 0;
             state = State.HANDSHAKE;
             return true;
         }
@@ -370,6 +365,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         int b = in.getUnsignedByte(index);
         if (b == Msgpack.NIL) {
             skipInput(in, 1);
+            msg = null;
             return true;
         }
         if (!Msgpack.isArray(b)) {
@@ -379,10 +375,10 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < header) {
             return false;
         }
-        arity = Msgpack.arrayCount(in, index, b);
-        if (arity < 2 || arity > 4) {
+        msg.arity = Msgpack.arrayCount(in, index, b);
+        if (msg.arity < 2 || msg.arity > 4) {
             throw ForwardProtocolException.malformed(
-                    "message", "array of " + arity, "[tag, time, record, option?] or [tag, entries, option?]");
+                    "message", "array of " + msg.arity, "[tag, time, record, option?] or [tag, entries, option?]");
         }
         skipInput(in, header);
         state = State.TAG;
@@ -410,7 +406,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < header + length) {
             return false;
         }
-        tag = tagString(in, index + header, (int) length);
+        msg.tag = tagString(in, index + header, (int) length);
         skipInput(in, header + (int) length);
         state = State.MODE;
         return true;
@@ -423,7 +419,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         int index = in.readerIndex();
         int b = in.getUnsignedByte(index);
         if (Msgpack.isArray(b) || Msgpack.isStr(b) || Msgpack.isBin(b)) {
-            if (arity > 3) {
+            if (msg.arity > 3) {
                 throw ForwardProtocolException.malformed(
                         "message", "array of 4 with " + Msgpack.typeName(b) + " entries", "[tag, entries, option?]");
             }
@@ -432,17 +428,17 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                 return false;
             }
             if (Msgpack.isArray(b)) {
-                entriesLeft = Msgpack.arrayCount(in, index, b);
+                msg.entriesLeft = Msgpack.arrayCount(in, index, b);
                 skipInput(in, header);
-                mode = ForwardMode.FORWARD;
+                msg.mode = ForwardMode.FORWARD;
                 parser.reset(false);
                 state = State.FORWARD_ENTRIES;
             } else {
-                entriesRemaining = Msgpack.payloadLength(in, index, b);
+                msg.entriesRemaining = Msgpack.payloadLength(in, index, b);
                 skipInput(in, header);
-                mode = ForwardMode.PACKED_FORWARD;
-                if (exceedsChunkSizeLimit(entriesRemaining)) {
-                    dropped = true;
+                msg.mode = ForwardMode.PACKED_FORWARD;
+                if (exceedsChunkSizeLimit(msg.entriesRemaining)) {
+                    msg.dropped = true;
                     state = State.DISCARD_ENTRIES;
                 } else {
                     parser.reset(false);
@@ -451,21 +447,21 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             }
             return true;
         }
-        if (arity < 3) {
+        if (msg.arity < 3) {
             throw ForwardProtocolException.malformed(
                     "message",
                     "array of 2 with " + Msgpack.typeName(b) + " entries",
                     "[tag, entries, option?] with entries an array, bin or str");
         }
-        mode = ForwardMode.MESSAGE;
-        entriesLeft = 1;
+        msg.mode = ForwardMode.MESSAGE;
+        msg.entriesLeft = 1;
         parser.reset(true);
         state = State.MESSAGE_EVENT;
         return true;
     }
 
     private boolean decodePackedSniff(ByteBuf in) {
-        int need = (int) Math.min(entriesRemaining, 4);
+        int need = (int) Math.min(msg.entriesRemaining, 4);
         if (in.readableBytes() < need) {
             return false;
         }
@@ -487,11 +483,11 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     }
 
     private void startDecompression(EntriesDecompressor d) {
-        decompressor = d;
+        msg.decompressor = d;
         d.reset();
-        decompressedBytes = 0;
-        sniffed = d.name();
-        mode = ForwardMode.COMPRESSED_PACKED_FORWARD;
+        msg.decompressedBytes = 0;
+        msg.sniffed = d.name();
+        msg.mode = ForwardMode.COMPRESSED_PACKED_FORWARD;
         state = State.COMPRESSED_ENTRIES;
     }
 
@@ -514,23 +510,24 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                     return true;
                 }
             }
-            if (entriesRemaining == 0 && !decompressor.hasPendingOutput()) {
-                if (!decompressor.isAtEnd()) {
+            if (msg.entriesRemaining == 0 && !msg.decompressor.hasPendingOutput()) {
+                if (!msg.decompressor.isAtEnd()) {
                     throw new ForwardProtocolException(
                             ErrorReason.DECOMPRESSION,
-                            "entries: truncated " + decompressor.name() + " data (expected: complete "
-                                    + decompressor.name() + (sniffed.equals("gzip") ? " members)" : " frames)"));
+                            "entries: truncated " + msg.decompressor.name() + " data (expected: complete "
+                                    + msg.decompressor.name()
+                                    + (msg.sniffed.equals("gzip") ? " members)" : " frames)"));
                 }
                 int left = plain == null ? 0 : plain.readableBytes();
-                if (!parser.isIdle() || runBytes != left) {
+                if (!parser.isIdle() || msg.runBytes != left) {
                     throw ForwardProtocolException.malformed(
                             "entries", "a truncated event at the end of the decompressed entries", "whole events");
                 }
                 finishEntries(plain, false, out);
                 return true;
             }
-            int available = (int) Math.min(in.readableBytes(), entriesRemaining);
-            if (available == 0 && !decompressor.hasPendingOutput()) {
+            int available = (int) Math.min(in.readableBytes(), msg.entriesRemaining);
+            if (available == 0 && !msg.decompressor.hasPendingOutput()) {
                 return false;
             }
             if (sliceBytesLeft <= 0) {
@@ -540,20 +537,20 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             }
             long limit = config.decompressionSizeLimitBytes();
             // never inflate more than one byte past the limit, nor past this turn's slice
-            int step = (int) Math.min(DECOMPRESS_STEP, Math.min(sliceBytesLeft, limit - decompressedBytes + 1));
+            int step = (int) Math.min(DECOMPRESS_STEP, Math.min(sliceBytesLeft, limit - msg.decompressedBytes + 1));
             preparePlain(ctx);
             int before = plain.writerIndex();
-            int used = decompressor.decompress(in, in.readerIndex(), available, plain, step);
+            int used = msg.decompressor.decompress(in, in.readerIndex(), available, plain, step);
             int produced = plain.writerIndex() - before;
             skipInput(in, used);
-            entriesRemaining -= used;
-            decompressedBytes += produced;
+            msg.entriesRemaining -= used;
+            msg.decompressedBytes += produced;
             sliceBytesLeft -= produced;
-            if (decompressedBytes > limit) {
+            if (msg.decompressedBytes > limit) {
                 throw new ForwardProtocolException(
                         ErrorReason.DECOMPRESSION,
-                        "entries: more than decompression_size_limit " + limit + " bytes (" + decompressedBytes
-                                + " decompressed so far, from " + (consumedBytes - messageStart)
+                        "entries: more than decompression_size_limit " + limit + " bytes (" + msg.decompressedBytes
+                                + " decompressed so far, from " + (consumedBytes - msg.start)
                                 + " bytes on the wire) (expected: <= " + limit + " bytes decompressed)");
             }
             if (used == 0 && produced == 0) {
@@ -589,17 +586,17 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
      */
     private int scanEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
         while (true) {
-            boolean counted = mode == ForwardMode.FORWARD || mode == ForwardMode.MESSAGE;
-            if (counted && entriesLeft == 0) {
+            boolean counted = msg.mode == ForwardMode.FORWARD || msg.mode == ForwardMode.MESSAGE;
+            if (counted && msg.entriesLeft == 0) {
                 return SCAN_DONE;
             }
-            long bytesLeft = mode == ForwardMode.PACKED_FORWARD ? entriesRemaining : UNBOUNDED;
-            if (bytesLeft != UNBOUNDED && runBytes == bytesLeft && parser.isIdle()) {
+            long bytesLeft = msg.mode == ForwardMode.PACKED_FORWARD ? msg.entriesRemaining : UNBOUNDED;
+            if (bytesLeft != UNBOUNDED && msg.runBytes == bytesLeft && parser.isIdle()) {
                 return SCAN_DONE;
             }
             int base = src.readerIndex();
             long available = Math.min(src.readableBytes(), bytesLeft);
-            int entryStart = base + runBytes;
+            int entryStart = base + msg.runBytes;
             int limit = (int) (base + available);
             long bound = bytesLeft == UNBOUNDED ? UNBOUNDED : base + bytesLeft;
             int result = parser.parse(src, entryStart, limit, bound);
@@ -628,38 +625,39 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             int length = parser.position();
             if (result == EntryParser.VALID) {
                 if (parser.isVerbatim()) {
-                    runBytes += length;
-                    runEvents++;
+                    msg.runBytes += length;
+                    msg.runEvents++;
                 } else {
                     flushRun(src, srcIsInput);
                     writeRewritten(src, src.readerIndex(), length);
                     consumeEntries(src, srcIsInput, length);
                 }
-                eventCount++;
+                msg.eventCount++;
             } else {
                 if (!config.skipInvalidEvent()) {
                     refuse(parser.invalidReason());
                 }
                 flushRun(src, srcIsInput);
                 consumeEntries(src, srcIsInput, length);
-                skippedEvents++;
-                if (firstSkipReason == null) {
-                    firstSkipReason = "event " + (eventCount + skippedEvents) + ": " + parser.invalidReason();
+                msg.skippedEvents++;
+                if (msg.firstSkipReason == null) {
+                    msg.firstSkipReason =
+                            "event " + (msg.eventCount + msg.skippedEvents) + ": " + parser.invalidReason();
                 }
             }
-            parser.reset(mode == ForwardMode.MESSAGE);
+            parser.reset(msg.mode == ForwardMode.MESSAGE);
             if (counted) {
-                entriesLeft--;
+                msg.entriesLeft--;
             }
-            if (mode == ForwardMode.FORWARD && exceedsChunkSizeLimit(runBytes)) {
+            if (msg.mode == ForwardMode.FORWARD && exceedsChunkSizeLimit(msg.runBytes)) {
                 // the rest of the message is read and dropped
-                src.skipBytes(runBytes);
-                consumedBytes += runBytes;
-                runBytes = 0;
-                runEvents = 0;
+                src.skipBytes(msg.runBytes);
+                consumedBytes += msg.runBytes;
+                msg.runBytes = 0;
+                msg.runEvents = 0;
                 acc.release();
-                dropped = true;
-                skipper.begin(entriesLeft);
+                msg.dropped = true;
+                skipper.begin(msg.entriesLeft);
                 state = State.DISCARD_ENTRIES;
                 return SCAN_SWITCHED;
             }
@@ -669,7 +667,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     private void refuse(String reason) {
         throw new ForwardProtocolException(
-                ErrorReason.INVALID_EVENT, "event " + (eventCount + skippedEvents + 1) + ": " + reason);
+                ErrorReason.INVALID_EVENT, "event " + (msg.eventCount + msg.skippedEvents + 1) + ": " + reason);
     }
 
     private void writeRewritten(ByteBuf src, int entryStart, int length) {
@@ -701,14 +699,14 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     }
 
     private void flushRun(ByteBuf src, boolean srcIsInput) {
-        if (runBytes == 0) {
+        if (msg.runBytes == 0) {
             return;
         }
-        ByteBuf run = src.readRetainedSlice(runBytes);
-        account(srcIsInput, runBytes);
-        acc.addRun(run, runEvents);
-        runBytes = 0;
-        runEvents = 0;
+        ByteBuf run = src.readRetainedSlice(msg.runBytes);
+        account(srcIsInput, msg.runBytes);
+        acc.addRun(run, msg.runEvents);
+        msg.runBytes = 0;
+        msg.runEvents = 0;
     }
 
     private void consumeEntries(ByteBuf src, boolean srcIsInput, int bytes) {
@@ -719,21 +717,21 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private void account(boolean srcIsInput, int bytes) {
         if (srcIsInput) {
             consumedBytes += bytes;
-            if (mode == ForwardMode.PACKED_FORWARD) {
-                entriesRemaining -= bytes;
+            if (msg.mode == ForwardMode.PACKED_FORWARD) {
+                msg.entriesRemaining -= bytes;
             }
         }
     }
 
     private void maybeEmitPiece(ByteBuf src, boolean srcIsInput, List<Object> out) {
-        if (mode == ForwardMode.MESSAGE) {
+        if (msg.mode == ForwardMode.MESSAGE) {
             return;
         }
-        long pending = acc.bytes() + runBytes;
-        if (!streaming) {
+        long pending = acc.bytes() + msg.runBytes;
+        if (!msg.streaming) {
             if (pending >= config.streamThresholdBytes()) {
-                streaming = true;
-                out.add(new StreamStart(tag, mode));
+                msg.streaming = true;
+                out.add(new StreamStart(msg.tag, msg.mode));
                 emitPiece(src, srcIsInput, out);
             }
         } else if (pending >= config.pieceBytes()) {
@@ -751,8 +749,8 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     private void finishEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
         flushRun(src, srcIsInput);
-        long withOption = mode == ForwardMode.MESSAGE ? 4 : 3;
-        if (arity == withOption) {
+        long withOption = msg.mode == ForwardMode.MESSAGE ? 4 : 3;
+        if (msg.arity == withOption) {
             state = State.OPTION;
         } else {
             complete(ForwardOption.NONE, out);
@@ -760,11 +758,11 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     }
 
     private boolean decodeDiscardEntries(ByteBuf in, List<Object> out) {
-        if (mode == ForwardMode.PACKED_FORWARD) {
-            int n = (int) Math.min(in.readableBytes(), entriesRemaining);
+        if (msg.mode == ForwardMode.PACKED_FORWARD) {
+            int n = (int) Math.min(in.readableBytes(), msg.entriesRemaining);
             skipInput(in, n);
-            entriesRemaining -= n;
-            if (entriesRemaining > 0) {
+            msg.entriesRemaining -= n;
+            if (msg.entriesRemaining > 0) {
                 return false;
             }
         } else {
@@ -781,7 +779,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     private boolean exceedsChunkSizeLimit(long pendingBytes) {
         return config.chunkSizeLimitBytes() > 0
-                && consumedBytes - messageStart + pendingBytes > config.chunkSizeLimitBytes();
+                && consumedBytes - msg.start + pendingBytes > config.chunkSizeLimitBytes();
     }
 
     // ---------------------------------------------------------------- option and message end
@@ -797,27 +795,36 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     }
 
     private void complete(ForwardOption option, List<Object> out) {
-        long wireBytes = consumedBytes - messageStart;
-        if (!dropped && mode == ForwardMode.MESSAGE && exceedsChunkSizeLimit(0)) {
-            dropped = true;
+        long wireBytes = consumedBytes - msg.start;
+        if (!msg.dropped && msg.mode == ForwardMode.MESSAGE && exceedsChunkSizeLimit(0)) {
+            msg.dropped = true;
         }
-        if (dropped) {
+        if (msg.dropped) {
             acc.release();
-            out.add(new MessageDropped(tag, mode, option, wireBytes, config.chunkSizeLimitBytes()));
+            out.add(new MessageDropped(msg.tag, msg.mode, option, wireBytes, config.chunkSizeLimitBytes()));
         } else {
             checkCompression(option);
-            if (streaming) {
+            if (msg.streaming) {
                 int events = acc.events();
                 if (events > 0) {
                     out.add(new StreamPiece(acc.take(), events));
                 }
-                out.add(new StreamEnd(tag, mode, option, eventCount, wireBytes, skippedEvents, firstSkipReason));
+                out.add(new StreamEnd(
+                        msg.tag, msg.mode, option, msg.eventCount, wireBytes, msg.skippedEvents, msg.firstSkipReason));
             } else {
                 int events = acc.events();
                 out.add(new ForwardEvents(
-                        tag, acc.take(), events, option, mode, wireBytes, skippedEvents, firstSkipReason));
+                        msg.tag,
+                        acc.take(),
+                        events,
+                        option,
+                        msg.mode,
+                        wireBytes,
+                        msg.skippedEvents,
+                        msg.firstSkipReason));
             }
         }
+        msg = null;
         state = State.MESSAGE;
     }
 
@@ -827,20 +834,22 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         if (declaresCompression && !declared.equals("gzip") && !declared.equals("zstd")) {
             throw ForwardProtocolException.malformed("compressed", declared, "gzip, zstd or text");
         }
-        if (mode != ForwardMode.PACKED_FORWARD && mode != ForwardMode.COMPRESSED_PACKED_FORWARD) {
+        if (msg.mode != ForwardMode.PACKED_FORWARD && msg.mode != ForwardMode.COMPRESSED_PACKED_FORWARD) {
             return;
         }
-        if (declaresCompression && !declared.equals(sniffed)) {
+        if (declaresCompression && !declared.equals(msg.sniffed)) {
             throw ForwardProtocolException.malformed(
                     "compressed",
                     declared,
-                    (sniffed == null ? "text, as the entries are plain msgpack" : sniffed + ", as the entries are"));
+                    (msg.sniffed == null
+                            ? "text, as the entries are plain msgpack"
+                            : msg.sniffed + ", as the entries are"));
         }
-        if (!declaresCompression && sniffed != null) {
+        if (!declaresCompression && msg.sniffed != null) {
             throw ForwardProtocolException.malformed(
                     "compressed",
                     declared == null ? "absent" : declared,
-                    sniffed + ", as the entries start with the " + sniffed + " magic bytes");
+                    msg.sniffed + ", as the entries start with the " + msg.sniffed + " magic bytes");
         }
     }
 
@@ -850,18 +859,18 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         int index = in.readerIndex();
         int max = ForwardDecoderConfig.MAX_OPTION_BYTES;
         int limit = index + Math.min(in.readableBytes(), max);
-        int reached = skipper.skip(in, index + scanned, limit, (long) index + max, 0);
-        scanned = reached - index;
+        int reached = skipper.skip(in, index + msg.scanned, limit, (long) index + max, 0);
+        msg.scanned = reached - index;
         if (!skipper.isDone()) {
-            if (skipper.isOverflow() || scanned >= max) {
+            if (skipper.isOverflow() || msg.scanned >= max) {
                 throw new ForwardProtocolException(
                         ErrorReason.HANDSHAKE, "ping: more than " + max + " bytes (expected: <= " + max + " bytes)");
             }
             return false;
         }
         PingRequest ping = PingParser.parse(in, index, reached);
-        skipInput(in, scanned);
-        scanned = 0;
+        skipInput(in, msg.scanned);
+        msg = null;
         handshakePending = false;
         state = State.MESSAGE;
         out.add(ping);
@@ -906,8 +915,8 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                     "tag", tagBytes.length + " bytes", "<= " + ForwardDecoderConfig.MAX_TAG_BYTES + " bytes");
         }
         startMessage();
-        tag = config.addTagPrefix() == null ? rawTag : config.addTagPrefix() + "." + rawTag;
-        mode = ForwardMode.JSON;
+        msg.tag = config.addTagPrefix() == null ? rawTag : config.addTagPrefix() + "." + rawTag;
+        msg.mode = ForwardMode.JSON;
         Object second = message.get(1);
         Object option;
         ByteBuf entries = ctx.alloc().buffer();
@@ -937,7 +946,14 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                 option = message.size() == 4 ? message.get(3) : null;
             }
             return new ForwardEvents(
-                    tag, entries, events, jsonOption(option), ForwardMode.JSON, 0, skippedEvents, firstSkipReason);
+                    msg.tag,
+                    entries,
+                    events,
+                    jsonOption(option),
+                    ForwardMode.JSON,
+                    0,
+                    msg.skippedEvents,
+                    msg.firstSkipReason);
         } catch (RuntimeException e) {
             entries.release();
             throw e;
@@ -990,7 +1006,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             Msgpack.writeEventTime(out, seconds, nanos);
         }
         writeJsonValue(out, record, 0);
-        eventCount++;
+        msg.eventCount++;
         return 1;
     }
 
@@ -998,9 +1014,9 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         if (!config.skipInvalidEvent()) {
             refuse(reason);
         }
-        skippedEvents++;
-        if (firstSkipReason == null) {
-            firstSkipReason = "event " + (eventCount + skippedEvents) + ": " + reason;
+        msg.skippedEvents++;
+        if (msg.firstSkipReason == null) {
+            msg.firstSkipReason = "event " + (msg.eventCount + msg.skippedEvents) + ": " + reason;
         }
     }
 
@@ -1070,22 +1086,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     private void startMessage() {
         releaseMessage();
-        messageStart = consumedBytes;
-        arity = 0;
-        tag = null;
-        mode = null;
-        entriesLeft = 0;
-        entriesRemaining = 0;
-        runBytes = 0;
-        runEvents = 0;
-        streaming = false;
-        eventCount = 0;
-        skippedEvents = 0;
-        firstSkipReason = null;
-        dropped = false;
-        sniffed = null;
-        decompressor = null;
-        decompressedBytes = 0;
+        msg = new MessageInProgress(consumedBytes);
     }
 
     private void releaseMessage() {
@@ -1105,8 +1106,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         releaseMessage();
         parser.reset(false);
         skipper.reset();
-        runBytes = 0;
-        runEvents = 0;
+        // msg is kept (its counters only) for decodeLast's message and decompressedBytes()
         if (plain != null) {
             plain.release();
             plain = null;

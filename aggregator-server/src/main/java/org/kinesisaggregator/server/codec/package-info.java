@@ -6,6 +6,22 @@
  * {@link org.kinesisaggregator.server.codec.PingRequest}), the ack encoder and
  * {@link org.kinesisaggregator.server.codec.ForwardProtocolException}.
  *
+ * <h2>Pieces of the decoder</h2>
+ * <ul>
+ *   <li>{@code ForwardFrameDecoder}: the state machine over the connection's bytes (one state per
+ *       element of a message), the slices, the end of input.</li>
+ *   <li>{@code MessageInProgress}: everything about the one message being decoded, created at its
+ *       first byte and dropped when it is emitted.</li>
+ *   <li>{@code OptionParser} (the {@code option} map into a
+ *       {@link org.kinesisaggregator.server.codec.ForwardOption}, with the dedup-key rule) and
+ *       {@code PingParser} (the handshake PING into a
+ *       {@link org.kinesisaggregator.server.codec.PingRequest}): stateless, given bytes, unit-tested
+ *       on their own.</li>
+ *   <li>{@code EntryParser} (one event), {@code MsgpackSkipper} (walks values), {@code RecordRewriter},
+ *       {@code EntriesAccumulator}, {@code GzipDecompressor} / {@code ZstdDecompressor}, and
+ *       {@code JsonRequestParser} (JSON-framed requests).</li>
+ * </ul>
+ *
  * <h2>Invariants</h2>
  * <ul>
  *   <li>Entries leave the decoder in the buffer's entry format ({@code [time, record]} arrays
