@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.kinesisaggregator.buffer.EventTimes;
 
 /**
  * Streaming decoder of the Fluentd forward protocol v1: an explicit state machine over the
@@ -24,8 +22,9 @@ import org.kinesisaggregator.buffer.EventTimes;
  * {@link StreamPiece}s and {@link StreamEnd} (a message whose entries exceed
  * {@link ForwardDecoderConfig#streamThresholdBytes()}: only the incomplete tail event is held in
  * memory), {@link MessageDropped} ({@code chunk_size_limit}), {@link PingRequest} (the first message
- * when a handshake is expected). A msgpack {@code nil} message is a no-op. JSON-framed requests
- * are detected by the connection's first byte ({@code {} or {@code [}).
+ * when a handshake is expected). A msgpack {@code nil} message is a no-op. The connection's first
+ * byte decides its protocol: {@code {} or {@code [} (without a handshake) hands every byte to a
+ * {@link JsonForwardDecoder}, anything else is msgpack, decoded here.
  *
  * <p>Entries are validated by {@link EntryParser} and kept exactly as received (PackedForward runs
  * are retained slices of the input); only entries whose time is nil/0, Fluent Bit
@@ -118,7 +117,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private ZstdDecompressor zstd;
     private ByteBuf plain;
 
-    private JsonRequestParser json;
+    private JsonForwardDecoder json;
     private byte[] lastTagBytes;
     private String lastTag;
 
@@ -286,9 +285,15 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             decode(ctx, in, out);
         }
         if (state != State.BAD && (in.isReadable() || isMidMessage())) {
-            // between messages only on a JSON connection before its first request: count from the start
-            long received = consumedBytes - (msg == null ? 0 : msg.start) + in.readableBytes();
-            String tag = msg == null ? null : msg.tag;
+            long received;
+            String tag;
+            if (state == State.JSON) {
+                received = json.bytesSinceLastRequest() + in.readableBytes();
+                tag = json.lastRequestTag();
+            } else {
+                received = consumedBytes - msg.start + in.readableBytes();
+                tag = msg.tag;
+            }
             poison(in);
             throw new ForwardProtocolException(
                     ErrorReason.TRUNCATED,
@@ -327,7 +332,10 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             case COMPRESSED_ENTRIES -> decodeCompressedEntries(ctx, in, out);
             case DISCARD_ENTRIES -> decodeDiscardEntries(in, out);
             case OPTION -> decodeOption(in, out);
-            case JSON -> decodeJson(ctx, in, out);
+            case JSON -> {
+                json.decode(ctx.alloc(), in, out);
+                yield false;
+            }
             case BAD -> {
                 in.skipBytes(in.readableBytes());
                 yield false;
@@ -343,7 +351,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         }
         int b = in.getUnsignedByte(in.readerIndex());
         if (!config.expectHandshake() && (b == '{' || b == '[')) {
-            json = new JsonRequestParser(config.maxJsonMessageBytes());
+            json = new JsonForwardDecoder(config);
             state = State.JSON;
         } else {
             state = State.MESSAGE;
@@ -875,211 +883,6 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         state = State.MESSAGE;
         out.add(ping);
         return true;
-    }
-
-    // ---------------------------------------------------------------- JSON
-
-    private boolean decodeJson(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        List<Object> values = new ArrayList<>(2);
-        int before = in.readableBytes();
-        json.feed(in, values);
-        consumedBytes += before - in.readableBytes();
-        for (Object value : values) {
-            ForwardEvents events = jsonEvents(ctx, value);
-            if (events != null) {
-                out.add(events);
-            }
-        }
-        return false;
-    }
-
-    private ForwardEvents jsonEvents(ChannelHandlerContext ctx, Object value) {
-        if (value == JsonRequestParser.JsonNull.INSTANCE) {
-            return null;
-        }
-        if (!(value instanceof List<?> message)) {
-            throw ForwardProtocolException.malformed("message", "JSON " + jsonType(value), "a JSON array");
-        }
-        if (message.size() < 2 || message.size() > 4) {
-            throw ForwardProtocolException.malformed(
-                    "message",
-                    "JSON array of " + message.size(),
-                    "[tag, time, record, option?] or [tag, entries, option?]");
-        }
-        if (!(message.get(0) instanceof String rawTag)) {
-            throw ForwardProtocolException.malformed("tag", "JSON " + jsonType(message.get(0)), "string");
-        }
-        byte[] tagBytes = rawTag.getBytes(StandardCharsets.UTF_8);
-        if (tagBytes.length > ForwardDecoderConfig.MAX_TAG_BYTES) {
-            throw ForwardProtocolException.limit(
-                    "tag", tagBytes.length + " bytes", "<= " + ForwardDecoderConfig.MAX_TAG_BYTES + " bytes");
-        }
-        startMessage();
-        msg.tag = config.addTagPrefix() == null ? rawTag : config.addTagPrefix() + "." + rawTag;
-        msg.mode = ForwardMode.JSON;
-        Object second = message.get(1);
-        Object option;
-        ByteBuf entries = ctx.alloc().buffer();
-        int events = 0;
-        try {
-            if (second instanceof List<?> list) {
-                if (message.size() > 3) {
-                    throw ForwardProtocolException.malformed(
-                            "message", "JSON array of 4 with entries", "[tag, entries, option?]");
-                }
-                for (Object entry : list) {
-                    if (entry instanceof List<?> pair && pair.size() == 2) {
-                        events += jsonEntry(entries, pair.get(0), pair.get(1));
-                    } else {
-                        skipJson("entry: JSON " + jsonType(entry) + " (expected: [time, record])");
-                    }
-                }
-                option = message.size() == 3 ? message.get(2) : null;
-            } else {
-                if (message.size() < 3) {
-                    throw ForwardProtocolException.malformed(
-                            "message",
-                            "JSON array of 2 with " + jsonType(second),
-                            "[tag, entries, option?] with entries an array");
-                }
-                events += jsonEntry(entries, second, message.get(2));
-                option = message.size() == 4 ? message.get(3) : null;
-            }
-            return new ForwardEvents(
-                    msg.tag,
-                    entries,
-                    events,
-                    jsonOption(option),
-                    ForwardMode.JSON,
-                    0,
-                    msg.skippedEvents,
-                    msg.firstSkipReason);
-        } catch (RuntimeException e) {
-            entries.release();
-            throw e;
-        }
-    }
-
-    private int jsonEntry(ByteBuf out, Object time, Object record) {
-        if (!(record instanceof Map<?, ?>)) {
-            skipJson("record: JSON " + jsonType(record) + " (expected: object)");
-            return 0;
-        }
-        long seconds;
-        int nanos;
-        boolean integer;
-        if (time == null) {
-            seconds = 0;
-            nanos = 0;
-            integer = true;
-        } else if (time instanceof Long l) {
-            if (l != 0 && !EventTimes.isRepresentable(l, 0)) {
-                skipJson("time: integer " + l + " (expected: " + EventTimes.RANGE + ")");
-                return 0;
-            }
-            seconds = l;
-            nanos = 0;
-            integer = true;
-        } else if (time instanceof Double d && !d.isNaN() && !d.isInfinite()) {
-            if ((long) d.doubleValue() == 0) {
-                seconds = 0;
-                nanos = 0;
-            } else if (!EventTimes.isRepresentable(d)) {
-                skipJson("time: float " + d + " (expected: " + EventTimes.RANGE + ")");
-                return 0;
-            } else {
-                seconds = (long) Math.floor(d);
-                nanos = (int) Math.min(EventTimes.MAX_NANOS, Math.round((d - seconds) * 1e9));
-            }
-            integer = false;
-        } else {
-            skipJson("time: JSON " + jsonType(time) + " (expected: number)");
-            return 0;
-        }
-        Msgpack.writeArrayHeader(out, 2);
-        if (seconds == 0) {
-            Instant now = config.clock().instant();
-            Msgpack.writeEventTime(out, now.getEpochSecond(), now.getNano());
-        } else if (integer) {
-            Msgpack.writeLong(out, seconds);
-        } else {
-            Msgpack.writeEventTime(out, seconds, nanos);
-        }
-        writeJsonValue(out, record, 0);
-        msg.eventCount++;
-        return 1;
-    }
-
-    private void skipJson(String reason) {
-        if (!config.skipInvalidEvent()) {
-            refuse(reason);
-        }
-        msg.skippedEvents++;
-        if (msg.firstSkipReason == null) {
-            msg.firstSkipReason = "event " + (msg.eventCount + msg.skippedEvents) + ": " + reason;
-        }
-    }
-
-    private void writeJsonValue(ByteBuf out, Object value, int depth) {
-        if (depth > config.maxDepth()) {
-            throw ForwardProtocolException.limit("nesting depth", "> " + config.maxDepth(), "<= " + config.maxDepth());
-        }
-        if (value == null) {
-            out.writeByte(Msgpack.NIL);
-        } else if (value instanceof String s) {
-            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-            Msgpack.writeStrHeader(out, bytes.length);
-            out.writeBytes(bytes);
-        } else if (value instanceof Long l) {
-            Msgpack.writeLong(out, l);
-        } else if (value instanceof Double d) {
-            Msgpack.writeDouble(out, d);
-        } else if (value instanceof Boolean b) {
-            out.writeByte(b ? Msgpack.TRUE : Msgpack.FALSE);
-        } else if (value instanceof Map<?, ?> map) {
-            Msgpack.writeMapHeader(out, map.size());
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                writeJsonValue(out, e.getKey(), depth + 1);
-                writeJsonValue(out, e.getValue(), depth + 1);
-            }
-        } else if (value instanceof List<?> list) {
-            Msgpack.writeArrayHeader(out, list.size());
-            for (Object o : list) {
-                writeJsonValue(out, o, depth + 1);
-            }
-        } else {
-            throw new IllegalStateException("JSON value of " + value.getClass());
-        }
-    }
-
-    private static ForwardOption jsonOption(Object option) {
-        if (!(option instanceof Map<?, ?> map)) {
-            return ForwardOption.NONE;
-        }
-        Object chunk = map.get("chunk");
-        long size = map.get("size") instanceof Long l ? l : -1;
-        if (chunk == null) {
-            return size < 0 ? ForwardOption.NONE : new ForwardOption(null, null, size, null);
-        }
-        byte[] ackValue = JsonRequestParser.toJson(chunk);
-        // only a non-empty string id dedups: "", null or a number is acked but always stored
-        byte[] dedupKey = chunk instanceof String s && !s.isEmpty() ? s.getBytes(StandardCharsets.UTF_8) : null;
-        return new ForwardOption(ackValue, dedupKey, size, null);
-    }
-
-    private static String jsonType(Object value) {
-        if (value == null || value == JsonRequestParser.JsonNull.INSTANCE) {
-            return "null";
-        } else if (value instanceof String) {
-            return "string";
-        } else if (value instanceof Map<?, ?>) {
-            return "object";
-        } else if (value instanceof List<?>) {
-            return "array";
-        } else if (value instanceof Boolean) {
-            return "boolean";
-        }
-        return "number";
     }
 
     // ---------------------------------------------------------------- helpers

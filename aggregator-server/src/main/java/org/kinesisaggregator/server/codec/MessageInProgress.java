@@ -3,8 +3,9 @@ package org.kinesisaggregator.server.codec;
 /**
  * What {@link ForwardFrameDecoder} knows about the one message it is decoding: created when the
  * message's first byte is seen and dropped when it has been emitted, so nothing of a message can
- * leak into the next one and nothing is reset by hand. A message is one of: a forward message
- * (from its array header to its option), the handshake PING, or one JSON request.
+ * leak into the next one and nothing is reset by hand. A message is a msgpack forward message
+ * (from its array header to its option) or the handshake PING; a JSON connection's requests are
+ * {@link JsonForwardDecoder}'s.
  *
  * <p>Holds counters and references only, never a buffer: the bytes of the message's entries are
  * in the decoder's {@link EntriesAccumulator} (released at the message's end or on an error) and
@@ -15,7 +16,7 @@ final class MessageInProgress {
     /** Bytes of the connection consumed before this message's first byte. */
     final long start;
 
-    /** Elements of the message array (2 to 4); 0 for a PING or a JSON request. */
+    /** Elements of the message array (2 to 4); 0 for a PING. */
     long arity;
 
     /** The tag, with {@code add_tag_prefix} applied; null until read. */
