@@ -110,7 +110,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private boolean handshakePending;
     private long consumedBytes;
 
-    // the message being decoded (null between messages)
+    // the message being decoded: null between messages, kept after an error (decodeLast reads it)
     private MessageInProgress msg;
 
     private GzipDecompressor gzip;
