@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.kinesisaggregator.buffer.EventTimes;
 
 /**
  * Streaming decoder of the Fluentd forward protocol v1: an explicit state machine over the
@@ -24,8 +22,9 @@ import org.kinesisaggregator.buffer.EventTimes;
  * {@link StreamPiece}s and {@link StreamEnd} (a message whose entries exceed
  * {@link ForwardDecoderConfig#streamThresholdBytes()}: only the incomplete tail event is held in
  * memory), {@link MessageDropped} ({@code chunk_size_limit}), {@link PingRequest} (the first message
- * when a handshake is expected). A msgpack {@code nil} message is a no-op. JSON-framed requests
- * are detected by the connection's first byte ({@code {} or {@code [}).
+ * when a handshake is expected). A msgpack {@code nil} message is a no-op. The connection's first
+ * byte decides its protocol: {@code {} or {@code [} (without a handshake) hands every byte to a
+ * {@link JsonForwardDecoder}, anything else is msgpack, decoded here.
  *
  * <p>Entries are validated by {@link EntryParser} and kept exactly as received (PackedForward runs
  * are retained slices of the input); only entries whose time is nil/0, Fluent Bit
@@ -42,6 +41,13 @@ import org.kinesisaggregator.buffer.EventTimes;
  * {@link #resume()} from a later pass of the event loop, after the loop has served its other
  * channels. A deflate bomb therefore costs its event loop one slice per pass, not seconds, and what
  * it inflates reaches the sink in pieces under the handler's back-pressure instead of piling up.
+ *
+ * <p><b>State.</b> What belongs to the message being decoded (its tag, mode, counters, the run of
+ * verbatim entries, its decompressor) is one {@link MessageInProgress}, created at the message's
+ * first byte and dropped once it is emitted; the decoder itself keeps only what spans messages
+ * (the state, the connection's byte count, the accumulator, the decompressors and their output
+ * buffer, the slice bookkeeping). The option map and the handshake PING are read by the stateless
+ * {@link OptionParser} and {@link PingParser}.
  *
  * <p>Any violation throws {@link ForwardProtocolException}; the decoder then discards everything
  * until the connection closes (no re-synchronisation; the pipeline's last handler logs and closes).
@@ -91,6 +97,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private final int sliceBytes;
     private final EntryParser parser;
     private final MsgpackSkipper skipper;
+    private final OptionParser optionParser;
     private final RecordRewriter rewriter;
     private final byte[] metadataKey;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8
@@ -103,30 +110,14 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private boolean handshakePending;
     private long consumedBytes;
 
-    // the message being decoded
-    private long messageStart;
-    private long arity;
-    private String tag;
-    private ForwardMode mode;
-    private long entriesLeft;
-    private long entriesRemaining;
-    private int runBytes;
-    private int runEvents;
-    private boolean streaming;
-    private long eventCount;
-    private int skippedEvents;
-    private String firstSkipReason;
-    private boolean dropped;
-    private String sniffed;
-    private int scanned;
+    // the message being decoded: null between messages, kept after an error (decodeLast reads it)
+    private MessageInProgress msg;
 
-    private EntriesDecompressor decompressor;
     private GzipDecompressor gzip;
     private ZstdDecompressor zstd;
     private ByteBuf plain;
-    private long decompressedBytes;
 
-    private JsonRequestParser json;
+    private JsonForwardDecoder json;
     private byte[] lastTagBytes;
     private String lastTag;
 
@@ -149,6 +140,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         this.sliceBytes = sliceBytes;
         this.parser = new EntryParser(config.maxDepth(), config.maxEventBytes());
         this.skipper = new MsgpackSkipper(config.maxDepth());
+        this.optionParser = new OptionParser(skipper);
         this.rewriter = new RecordRewriter(config.maxDepth());
         this.metadataKey = config.eventMetadataKey() == null
                 ? null
@@ -157,9 +149,12 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         this.sliceBytesLeft = sliceBytes;
     }
 
-    /** Bytes the message being decoded has decompressed to so far (0 if it is not compressed). */
+    /**
+     * Bytes the message being decoded (or the one that failed) has decompressed to so far; 0 if it
+     * is not compressed or between messages.
+     */
     long decompressedBytes() {
-        return decompressedBytes;
+        return msg == null ? 0 : msg.decompressedBytes;
     }
 
     /**
@@ -247,7 +242,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         }
         return switch (state) {
             case FIRST_BYTE, MESSAGE, BAD -> false;
-            case HANDSHAKE -> scanned > 0;
+            case HANDSHAKE -> msg.scanned > 0;
             case JSON -> json != null && json.isMidValue();
             default -> true;
         };
@@ -290,7 +285,15 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             decode(ctx, in, out);
         }
         if (state != State.BAD && (in.isReadable() || isMidMessage())) {
-            long received = consumedBytes - messageStart + in.readableBytes();
+            long received;
+            String tag;
+            if (state == State.JSON) {
+                received = json.bytesSinceLastRequest() + in.readableBytes();
+                tag = json.lastRequestTag();
+            } else {
+                received = consumedBytes - msg.start + in.readableBytes();
+                tag = msg.tag;
+            }
             poison(in);
             throw new ForwardProtocolException(
                     ErrorReason.TRUNCATED,
@@ -329,7 +332,10 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             case COMPRESSED_ENTRIES -> decodeCompressedEntries(ctx, in, out);
             case DISCARD_ENTRIES -> decodeDiscardEntries(in, out);
             case OPTION -> decodeOption(in, out);
-            case JSON -> decodeJson(ctx, in, out);
+            case JSON -> {
+                json.decode(ctx.alloc(), in, out);
+                yield false;
+            }
             case BAD -> {
                 in.skipBytes(in.readableBytes());
                 yield false;
@@ -345,7 +351,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         }
         int b = in.getUnsignedByte(in.readerIndex());
         if (!config.expectHandshake() && (b == '{' || b == '[')) {
-            json = new JsonRequestParser(config.maxJsonMessageBytes());
+            json = new JsonForwardDecoder(config);
             state = State.JSON;
         } else {
             state = State.MESSAGE;
@@ -360,7 +366,6 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         startMessage();
         if (handshakePending) {
             skipper.begin(1);
-            scanned = 0;
             state = State.HANDSHAKE;
             return true;
         }
@@ -368,6 +373,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         int b = in.getUnsignedByte(index);
         if (b == Msgpack.NIL) {
             skipInput(in, 1);
+            msg = null;
             return true;
         }
         if (!Msgpack.isArray(b)) {
@@ -377,10 +383,10 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < header) {
             return false;
         }
-        arity = Msgpack.arrayCount(in, index, b);
-        if (arity < 2 || arity > 4) {
+        msg.arity = Msgpack.arrayCount(in, index, b);
+        if (msg.arity < 2 || msg.arity > 4) {
             throw ForwardProtocolException.malformed(
-                    "message", "array of " + arity, "[tag, time, record, option?] or [tag, entries, option?]");
+                    "message", "array of " + msg.arity, "[tag, time, record, option?] or [tag, entries, option?]");
         }
         skipInput(in, header);
         state = State.TAG;
@@ -408,7 +414,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < header + length) {
             return false;
         }
-        tag = tagString(in, index + header, (int) length);
+        msg.tag = tagString(in, index + header, (int) length);
         skipInput(in, header + (int) length);
         state = State.MODE;
         return true;
@@ -421,7 +427,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         int index = in.readerIndex();
         int b = in.getUnsignedByte(index);
         if (Msgpack.isArray(b) || Msgpack.isStr(b) || Msgpack.isBin(b)) {
-            if (arity > 3) {
+            if (msg.arity > 3) {
                 throw ForwardProtocolException.malformed(
                         "message", "array of 4 with " + Msgpack.typeName(b) + " entries", "[tag, entries, option?]");
             }
@@ -430,17 +436,17 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                 return false;
             }
             if (Msgpack.isArray(b)) {
-                entriesLeft = Msgpack.arrayCount(in, index, b);
+                msg.entriesLeft = Msgpack.arrayCount(in, index, b);
                 skipInput(in, header);
-                mode = ForwardMode.FORWARD;
+                msg.mode = ForwardMode.FORWARD;
                 parser.reset(false);
                 state = State.FORWARD_ENTRIES;
             } else {
-                entriesRemaining = Msgpack.payloadLength(in, index, b);
+                msg.entriesRemaining = Msgpack.payloadLength(in, index, b);
                 skipInput(in, header);
-                mode = ForwardMode.PACKED_FORWARD;
-                if (exceedsChunkSizeLimit(entriesRemaining)) {
-                    dropped = true;
+                msg.mode = ForwardMode.PACKED_FORWARD;
+                if (exceedsChunkSizeLimit(msg.entriesRemaining)) {
+                    msg.dropped = true;
                     state = State.DISCARD_ENTRIES;
                 } else {
                     parser.reset(false);
@@ -449,21 +455,21 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             }
             return true;
         }
-        if (arity < 3) {
+        if (msg.arity < 3) {
             throw ForwardProtocolException.malformed(
                     "message",
                     "array of 2 with " + Msgpack.typeName(b) + " entries",
                     "[tag, entries, option?] with entries an array, bin or str");
         }
-        mode = ForwardMode.MESSAGE;
-        entriesLeft = 1;
+        msg.mode = ForwardMode.MESSAGE;
+        msg.entriesLeft = 1;
         parser.reset(true);
         state = State.MESSAGE_EVENT;
         return true;
     }
 
     private boolean decodePackedSniff(ByteBuf in) {
-        int need = (int) Math.min(entriesRemaining, 4);
+        int need = (int) Math.min(msg.entriesRemaining, 4);
         if (in.readableBytes() < need) {
             return false;
         }
@@ -485,11 +491,11 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     }
 
     private void startDecompression(EntriesDecompressor d) {
-        decompressor = d;
+        msg.decompressor = d;
         d.reset();
-        decompressedBytes = 0;
-        sniffed = d.name();
-        mode = ForwardMode.COMPRESSED_PACKED_FORWARD;
+        msg.decompressedBytes = 0;
+        msg.sniffed = d.name();
+        msg.mode = ForwardMode.COMPRESSED_PACKED_FORWARD;
         state = State.COMPRESSED_ENTRIES;
     }
 
@@ -512,23 +518,24 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                     return true;
                 }
             }
-            if (entriesRemaining == 0 && !decompressor.hasPendingOutput()) {
-                if (!decompressor.isAtEnd()) {
+            if (msg.entriesRemaining == 0 && !msg.decompressor.hasPendingOutput()) {
+                if (!msg.decompressor.isAtEnd()) {
                     throw new ForwardProtocolException(
                             ErrorReason.DECOMPRESSION,
-                            "entries: truncated " + decompressor.name() + " data (expected: complete "
-                                    + decompressor.name() + (sniffed.equals("gzip") ? " members)" : " frames)"));
+                            "entries: truncated " + msg.decompressor.name() + " data (expected: complete "
+                                    + msg.decompressor.name()
+                                    + (msg.sniffed.equals("gzip") ? " members)" : " frames)"));
                 }
                 int left = plain == null ? 0 : plain.readableBytes();
-                if (!parser.isIdle() || runBytes != left) {
+                if (!parser.isIdle() || msg.runBytes != left) {
                     throw ForwardProtocolException.malformed(
                             "entries", "a truncated event at the end of the decompressed entries", "whole events");
                 }
                 finishEntries(plain, false, out);
                 return true;
             }
-            int available = (int) Math.min(in.readableBytes(), entriesRemaining);
-            if (available == 0 && !decompressor.hasPendingOutput()) {
+            int available = (int) Math.min(in.readableBytes(), msg.entriesRemaining);
+            if (available == 0 && !msg.decompressor.hasPendingOutput()) {
                 return false;
             }
             if (sliceBytesLeft <= 0) {
@@ -538,20 +545,20 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             }
             long limit = config.decompressionSizeLimitBytes();
             // never inflate more than one byte past the limit, nor past this turn's slice
-            int step = (int) Math.min(DECOMPRESS_STEP, Math.min(sliceBytesLeft, limit - decompressedBytes + 1));
+            int step = (int) Math.min(DECOMPRESS_STEP, Math.min(sliceBytesLeft, limit - msg.decompressedBytes + 1));
             preparePlain(ctx);
             int before = plain.writerIndex();
-            int used = decompressor.decompress(in, in.readerIndex(), available, plain, step);
+            int used = msg.decompressor.decompress(in, in.readerIndex(), available, plain, step);
             int produced = plain.writerIndex() - before;
             skipInput(in, used);
-            entriesRemaining -= used;
-            decompressedBytes += produced;
+            msg.entriesRemaining -= used;
+            msg.decompressedBytes += produced;
             sliceBytesLeft -= produced;
-            if (decompressedBytes > limit) {
+            if (msg.decompressedBytes > limit) {
                 throw new ForwardProtocolException(
                         ErrorReason.DECOMPRESSION,
-                        "entries: more than decompression_size_limit " + limit + " bytes (" + decompressedBytes
-                                + " decompressed so far, from " + (consumedBytes - messageStart)
+                        "entries: more than decompression_size_limit " + limit + " bytes (" + msg.decompressedBytes
+                                + " decompressed so far, from " + (consumedBytes - msg.start)
                                 + " bytes on the wire) (expected: <= " + limit + " bytes decompressed)");
             }
             if (used == 0 && produced == 0) {
@@ -587,17 +594,17 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
      */
     private int scanEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
         while (true) {
-            boolean counted = mode == ForwardMode.FORWARD || mode == ForwardMode.MESSAGE;
-            if (counted && entriesLeft == 0) {
+            boolean counted = msg.mode == ForwardMode.FORWARD || msg.mode == ForwardMode.MESSAGE;
+            if (counted && msg.entriesLeft == 0) {
                 return SCAN_DONE;
             }
-            long bytesLeft = mode == ForwardMode.PACKED_FORWARD ? entriesRemaining : UNBOUNDED;
-            if (bytesLeft != UNBOUNDED && runBytes == bytesLeft && parser.isIdle()) {
+            long bytesLeft = msg.mode == ForwardMode.PACKED_FORWARD ? msg.entriesRemaining : UNBOUNDED;
+            if (bytesLeft != UNBOUNDED && msg.runBytes == bytesLeft && parser.isIdle()) {
                 return SCAN_DONE;
             }
             int base = src.readerIndex();
             long available = Math.min(src.readableBytes(), bytesLeft);
-            int entryStart = base + runBytes;
+            int entryStart = base + msg.runBytes;
             int limit = (int) (base + available);
             long bound = bytesLeft == UNBOUNDED ? UNBOUNDED : base + bytesLeft;
             int result = parser.parse(src, entryStart, limit, bound);
@@ -626,38 +633,39 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             int length = parser.position();
             if (result == EntryParser.VALID) {
                 if (parser.isVerbatim()) {
-                    runBytes += length;
-                    runEvents++;
+                    msg.runBytes += length;
+                    msg.runEvents++;
                 } else {
                     flushRun(src, srcIsInput);
                     writeRewritten(src, src.readerIndex(), length);
                     consumeEntries(src, srcIsInput, length);
                 }
-                eventCount++;
+                msg.eventCount++;
             } else {
                 if (!config.skipInvalidEvent()) {
                     refuse(parser.invalidReason());
                 }
                 flushRun(src, srcIsInput);
                 consumeEntries(src, srcIsInput, length);
-                skippedEvents++;
-                if (firstSkipReason == null) {
-                    firstSkipReason = "event " + (eventCount + skippedEvents) + ": " + parser.invalidReason();
+                msg.skippedEvents++;
+                if (msg.firstSkipReason == null) {
+                    msg.firstSkipReason =
+                            "event " + (msg.eventCount + msg.skippedEvents) + ": " + parser.invalidReason();
                 }
             }
-            parser.reset(mode == ForwardMode.MESSAGE);
+            parser.reset(msg.mode == ForwardMode.MESSAGE);
             if (counted) {
-                entriesLeft--;
+                msg.entriesLeft--;
             }
-            if (mode == ForwardMode.FORWARD && exceedsChunkSizeLimit(runBytes)) {
+            if (msg.mode == ForwardMode.FORWARD && exceedsChunkSizeLimit(msg.runBytes)) {
                 // the rest of the message is read and dropped
-                src.skipBytes(runBytes);
-                consumedBytes += runBytes;
-                runBytes = 0;
-                runEvents = 0;
+                src.skipBytes(msg.runBytes);
+                consumedBytes += msg.runBytes;
+                msg.runBytes = 0;
+                msg.runEvents = 0;
                 acc.release();
-                dropped = true;
-                skipper.begin(entriesLeft);
+                msg.dropped = true;
+                skipper.begin(msg.entriesLeft);
                 state = State.DISCARD_ENTRIES;
                 return SCAN_SWITCHED;
             }
@@ -667,7 +675,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     private void refuse(String reason) {
         throw new ForwardProtocolException(
-                ErrorReason.INVALID_EVENT, "event " + (eventCount + skippedEvents + 1) + ": " + reason);
+                ErrorReason.INVALID_EVENT, "event " + (msg.eventCount + msg.skippedEvents + 1) + ": " + reason);
     }
 
     private void writeRewritten(ByteBuf src, int entryStart, int length) {
@@ -699,14 +707,14 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     }
 
     private void flushRun(ByteBuf src, boolean srcIsInput) {
-        if (runBytes == 0) {
+        if (msg.runBytes == 0) {
             return;
         }
-        ByteBuf run = src.readRetainedSlice(runBytes);
-        account(srcIsInput, runBytes);
-        acc.addRun(run, runEvents);
-        runBytes = 0;
-        runEvents = 0;
+        ByteBuf run = src.readRetainedSlice(msg.runBytes);
+        account(srcIsInput, msg.runBytes);
+        acc.addRun(run, msg.runEvents);
+        msg.runBytes = 0;
+        msg.runEvents = 0;
     }
 
     private void consumeEntries(ByteBuf src, boolean srcIsInput, int bytes) {
@@ -717,21 +725,21 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private void account(boolean srcIsInput, int bytes) {
         if (srcIsInput) {
             consumedBytes += bytes;
-            if (mode == ForwardMode.PACKED_FORWARD) {
-                entriesRemaining -= bytes;
+            if (msg.mode == ForwardMode.PACKED_FORWARD) {
+                msg.entriesRemaining -= bytes;
             }
         }
     }
 
     private void maybeEmitPiece(ByteBuf src, boolean srcIsInput, List<Object> out) {
-        if (mode == ForwardMode.MESSAGE) {
+        if (msg.mode == ForwardMode.MESSAGE) {
             return;
         }
-        long pending = acc.bytes() + runBytes;
-        if (!streaming) {
+        long pending = acc.bytes() + msg.runBytes;
+        if (!msg.streaming) {
             if (pending >= config.streamThresholdBytes()) {
-                streaming = true;
-                out.add(new StreamStart(tag, mode));
+                msg.streaming = true;
+                out.add(new StreamStart(msg.tag, msg.mode));
                 emitPiece(src, srcIsInput, out);
             }
         } else if (pending >= config.pieceBytes()) {
@@ -749,8 +757,8 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     private void finishEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
         flushRun(src, srcIsInput);
-        long withOption = mode == ForwardMode.MESSAGE ? 4 : 3;
-        if (arity == withOption) {
+        long withOption = msg.mode == ForwardMode.MESSAGE ? 4 : 3;
+        if (msg.arity == withOption) {
             state = State.OPTION;
         } else {
             complete(ForwardOption.NONE, out);
@@ -758,11 +766,11 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     }
 
     private boolean decodeDiscardEntries(ByteBuf in, List<Object> out) {
-        if (mode == ForwardMode.PACKED_FORWARD) {
-            int n = (int) Math.min(in.readableBytes(), entriesRemaining);
+        if (msg.mode == ForwardMode.PACKED_FORWARD) {
+            int n = (int) Math.min(in.readableBytes(), msg.entriesRemaining);
             skipInput(in, n);
-            entriesRemaining -= n;
-            if (entriesRemaining > 0) {
+            msg.entriesRemaining -= n;
+            if (msg.entriesRemaining > 0) {
                 return false;
             }
         } else {
@@ -779,131 +787,52 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
 
     private boolean exceedsChunkSizeLimit(long pendingBytes) {
         return config.chunkSizeLimitBytes() > 0
-                && consumedBytes - messageStart + pendingBytes > config.chunkSizeLimitBytes();
+                && consumedBytes - msg.start + pendingBytes > config.chunkSizeLimitBytes();
     }
 
     // ---------------------------------------------------------------- option and message end
 
     private boolean decodeOption(ByteBuf in, List<Object> out) {
-        if (!in.isReadable()) {
+        OptionParser.Parsed parsed = optionParser.parse(in, in.readerIndex());
+        if (parsed == null) {
             return false;
         }
-        int index = in.readerIndex();
-        int b = in.getUnsignedByte(index);
-        if (b == Msgpack.NIL) {
-            skipInput(in, 1);
-            complete(ForwardOption.NONE, out);
-            return true;
-        }
-        if (!Msgpack.isMap(b)) {
-            throw ForwardProtocolException.malformed("option", Msgpack.typeName(b), "map");
-        }
-        int max = ForwardDecoderConfig.MAX_OPTION_BYTES;
-        int end = findValueEnd(in, index, max, "option");
-        if (end < 0) {
-            return false;
-        }
-        ForwardOption option = parseOption(in, index, end);
-        skipInput(in, end - index);
-        complete(option, out);
+        skipInput(in, parsed.length());
+        complete(parsed.option(), out);
         return true;
     }
 
-    /** End of the one value at {@code index} if it is all there, -1 if not yet; at most {@code max} bytes. */
-    private int findValueEnd(ByteBuf in, int index, int max, String field) {
-        skipper.begin(1);
-        int limit = index + Math.min(in.readableBytes(), max);
-        int end = skipper.skip(in, index, limit, (long) index + max, 1);
-        if (skipper.isDone()) {
-            return end;
-        }
-        if (skipper.isOverflow() || in.readableBytes() >= max) {
-            throw ForwardProtocolException.limit(field, "more than " + max + " bytes", "<= " + max + " bytes");
-        }
-        return -1;
-    }
-
-    private ForwardOption parseOption(ByteBuf in, int start, int end) {
-        int b = in.getUnsignedByte(start);
-        long pairs = Msgpack.mapCount(in, start, b);
-        int index = start + Msgpack.headerLength(b);
-        byte[] ackValue = null;
-        byte[] dedupKey = null;
-        long size = -1;
-        String compressed = null;
-        for (long i = 0; i < pairs; i++) {
-            int keyStart = index;
-            index = valueEnd(in, index, end);
-            int valueStart = index;
-            index = valueEnd(in, index, end);
-            int kb = in.getUnsignedByte(keyStart);
-            if (!Msgpack.isStr(kb)) {
-                continue;
-            }
-            int keyHeader = Msgpack.headerLength(kb);
-            String key = in.toString(keyStart + keyHeader, valueStart - keyStart - keyHeader, StandardCharsets.UTF_8);
-            int vb = in.getUnsignedByte(valueStart);
-            switch (key) {
-                case "chunk" -> {
-                    ackValue = new byte[index - valueStart];
-                    in.getBytes(valueStart, ackValue);
-                    // only a non-empty str/bin id dedups: "", nil or a number is acked but always stored
-                    int vh = Msgpack.headerLength(vb);
-                    dedupKey = null;
-                    if ((Msgpack.isStr(vb) || Msgpack.isBin(vb)) && index - valueStart - vh > 0) {
-                        dedupKey = new byte[index - valueStart - vh];
-                        in.getBytes(valueStart + vh, dedupKey);
-                    }
-                }
-                case "size" -> size = Msgpack.isInt(vb) ? Msgpack.readLong(in, valueStart, vb) : -1;
-                case "compressed" ->
-                    compressed = Msgpack.isStr(vb)
-                            ? in.toString(
-                                    valueStart + Msgpack.headerLength(vb),
-                                    index - valueStart - Msgpack.headerLength(vb),
-                                    StandardCharsets.UTF_8)
-                            : "<" + Msgpack.typeName(vb) + ">";
-                default -> {
-                    // other options (fluent_signal, eventEntryDataSize...) are ignored, as in_forward does
-                }
-            }
-        }
-        return ackValue == null && size < 0 && compressed == null
-                ? ForwardOption.NONE
-                : new ForwardOption(ackValue, dedupKey, size, compressed);
-    }
-
-    private int valueEnd(ByteBuf in, int index, int end) {
-        skipper.begin(1);
-        int reached = skipper.skip(in, index, end, end, 1);
-        if (!skipper.isDone()) {
-            throw ForwardProtocolException.malformed("option", "a truncated map", "a complete map");
-        }
-        return reached;
-    }
-
     private void complete(ForwardOption option, List<Object> out) {
-        long wireBytes = consumedBytes - messageStart;
-        if (!dropped && mode == ForwardMode.MESSAGE && exceedsChunkSizeLimit(0)) {
-            dropped = true;
+        long wireBytes = consumedBytes - msg.start;
+        if (!msg.dropped && msg.mode == ForwardMode.MESSAGE && exceedsChunkSizeLimit(0)) {
+            msg.dropped = true;
         }
-        if (dropped) {
+        if (msg.dropped) {
             acc.release();
-            out.add(new MessageDropped(tag, mode, option, wireBytes, config.chunkSizeLimitBytes()));
+            out.add(new MessageDropped(msg.tag, msg.mode, option, wireBytes, config.chunkSizeLimitBytes()));
         } else {
             checkCompression(option);
-            if (streaming) {
+            if (msg.streaming) {
                 int events = acc.events();
                 if (events > 0) {
                     out.add(new StreamPiece(acc.take(), events));
                 }
-                out.add(new StreamEnd(tag, mode, option, eventCount, wireBytes, skippedEvents, firstSkipReason));
+                out.add(new StreamEnd(
+                        msg.tag, msg.mode, option, msg.eventCount, wireBytes, msg.skippedEvents, msg.firstSkipReason));
             } else {
                 int events = acc.events();
                 out.add(new ForwardEvents(
-                        tag, acc.take(), events, option, mode, wireBytes, skippedEvents, firstSkipReason));
+                        msg.tag,
+                        acc.take(),
+                        events,
+                        option,
+                        msg.mode,
+                        wireBytes,
+                        msg.skippedEvents,
+                        msg.firstSkipReason));
             }
         }
+        msg = null;
         state = State.MESSAGE;
     }
 
@@ -913,20 +842,22 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         if (declaresCompression && !declared.equals("gzip") && !declared.equals("zstd")) {
             throw ForwardProtocolException.malformed("compressed", declared, "gzip, zstd or text");
         }
-        if (mode != ForwardMode.PACKED_FORWARD && mode != ForwardMode.COMPRESSED_PACKED_FORWARD) {
+        if (msg.mode != ForwardMode.PACKED_FORWARD && msg.mode != ForwardMode.COMPRESSED_PACKED_FORWARD) {
             return;
         }
-        if (declaresCompression && !declared.equals(sniffed)) {
+        if (declaresCompression && !declared.equals(msg.sniffed)) {
             throw ForwardProtocolException.malformed(
                     "compressed",
                     declared,
-                    (sniffed == null ? "text, as the entries are plain msgpack" : sniffed + ", as the entries are"));
+                    (msg.sniffed == null
+                            ? "text, as the entries are plain msgpack"
+                            : msg.sniffed + ", as the entries are"));
         }
-        if (!declaresCompression && sniffed != null) {
+        if (!declaresCompression && msg.sniffed != null) {
             throw ForwardProtocolException.malformed(
                     "compressed",
                     declared == null ? "absent" : declared,
-                    sniffed + ", as the entries start with the " + sniffed + " magic bytes");
+                    msg.sniffed + ", as the entries start with the " + msg.sniffed + " magic bytes");
         }
     }
 
@@ -936,269 +867,29 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         int index = in.readerIndex();
         int max = ForwardDecoderConfig.MAX_OPTION_BYTES;
         int limit = index + Math.min(in.readableBytes(), max);
-        int reached = skipper.skip(in, index + scanned, limit, (long) index + max, 0);
-        scanned = reached - index;
+        int reached = skipper.skip(in, index + msg.scanned, limit, (long) index + max, 0);
+        msg.scanned = reached - index;
         if (!skipper.isDone()) {
-            if (skipper.isOverflow() || scanned >= max) {
+            if (skipper.isOverflow() || msg.scanned >= max) {
                 throw new ForwardProtocolException(
                         ErrorReason.HANDSHAKE, "ping: more than " + max + " bytes (expected: <= " + max + " bytes)");
             }
             return false;
         }
-        PingRequest ping = parsePing(in, index, reached);
-        skipInput(in, scanned);
-        scanned = 0;
+        PingRequest ping = PingParser.parse(in, index, reached);
+        skipInput(in, msg.scanned);
+        msg = null;
         handshakePending = false;
         state = State.MESSAGE;
         out.add(ping);
         return true;
     }
 
-    private static PingRequest parsePing(ByteBuf in, int start, int end) {
-        int b = in.getUnsignedByte(start);
-        if (!Msgpack.isArray(b) || Msgpack.arrayCount(in, start, b) != 6) {
-            return PingRequest.invalid("invalid ping message");
-        }
-        byte[][] fields = new byte[6][];
-        int index = start + Msgpack.headerLength(b);
-        for (int i = 0; i < 6; i++) {
-            int fb = in.getUnsignedByte(index);
-            if (!Msgpack.isStr(fb) && !(i == 2 && Msgpack.isBin(fb))) {
-                return PingRequest.invalid("invalid ping message");
-            }
-            int header = Msgpack.headerLength(fb);
-            int length = (int) Msgpack.payloadLength(in, index, fb);
-            if (index + header + length > end) {
-                return PingRequest.invalid("invalid ping message");
-            }
-            fields[i] = new byte[length];
-            in.getBytes(index + header, fields[i]);
-            index += header + length;
-        }
-        if (!"PING".equals(new String(fields[0], StandardCharsets.UTF_8))) {
-            return PingRequest.invalid("invalid ping message");
-        }
-        return new PingRequest(null, fields[1], fields[2], fields[3], fields[4], fields[5]);
-    }
-
-    // ---------------------------------------------------------------- JSON
-
-    private boolean decodeJson(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        List<Object> values = new ArrayList<>(2);
-        int before = in.readableBytes();
-        json.feed(in, values);
-        consumedBytes += before - in.readableBytes();
-        for (Object value : values) {
-            ForwardEvents events = jsonEvents(ctx, value);
-            if (events != null) {
-                out.add(events);
-            }
-        }
-        return false;
-    }
-
-    private ForwardEvents jsonEvents(ChannelHandlerContext ctx, Object value) {
-        if (value == JsonRequestParser.JsonNull.INSTANCE) {
-            return null;
-        }
-        if (!(value instanceof List<?> message)) {
-            throw ForwardProtocolException.malformed("message", "JSON " + jsonType(value), "a JSON array");
-        }
-        if (message.size() < 2 || message.size() > 4) {
-            throw ForwardProtocolException.malformed(
-                    "message",
-                    "JSON array of " + message.size(),
-                    "[tag, time, record, option?] or [tag, entries, option?]");
-        }
-        if (!(message.get(0) instanceof String rawTag)) {
-            throw ForwardProtocolException.malformed("tag", "JSON " + jsonType(message.get(0)), "string");
-        }
-        byte[] tagBytes = rawTag.getBytes(StandardCharsets.UTF_8);
-        if (tagBytes.length > ForwardDecoderConfig.MAX_TAG_BYTES) {
-            throw ForwardProtocolException.limit(
-                    "tag", tagBytes.length + " bytes", "<= " + ForwardDecoderConfig.MAX_TAG_BYTES + " bytes");
-        }
-        startMessage();
-        tag = config.addTagPrefix() == null ? rawTag : config.addTagPrefix() + "." + rawTag;
-        mode = ForwardMode.JSON;
-        Object second = message.get(1);
-        Object option;
-        ByteBuf entries = ctx.alloc().buffer();
-        int events = 0;
-        try {
-            if (second instanceof List<?> list) {
-                if (message.size() > 3) {
-                    throw ForwardProtocolException.malformed(
-                            "message", "JSON array of 4 with entries", "[tag, entries, option?]");
-                }
-                for (Object entry : list) {
-                    if (entry instanceof List<?> pair && pair.size() == 2) {
-                        events += jsonEntry(entries, pair.get(0), pair.get(1));
-                    } else {
-                        skipJson("entry: JSON " + jsonType(entry) + " (expected: [time, record])");
-                    }
-                }
-                option = message.size() == 3 ? message.get(2) : null;
-            } else {
-                if (message.size() < 3) {
-                    throw ForwardProtocolException.malformed(
-                            "message",
-                            "JSON array of 2 with " + jsonType(second),
-                            "[tag, entries, option?] with entries an array");
-                }
-                events += jsonEntry(entries, second, message.get(2));
-                option = message.size() == 4 ? message.get(3) : null;
-            }
-            return new ForwardEvents(
-                    tag, entries, events, jsonOption(option), ForwardMode.JSON, 0, skippedEvents, firstSkipReason);
-        } catch (RuntimeException e) {
-            entries.release();
-            throw e;
-        }
-    }
-
-    private int jsonEntry(ByteBuf out, Object time, Object record) {
-        if (!(record instanceof Map<?, ?>)) {
-            skipJson("record: JSON " + jsonType(record) + " (expected: object)");
-            return 0;
-        }
-        long seconds;
-        int nanos;
-        boolean integer;
-        if (time == null) {
-            seconds = 0;
-            nanos = 0;
-            integer = true;
-        } else if (time instanceof Long l) {
-            if (l != 0 && !EventTimes.isRepresentable(l, 0)) {
-                skipJson("time: integer " + l + " (expected: " + EventTimes.RANGE + ")");
-                return 0;
-            }
-            seconds = l;
-            nanos = 0;
-            integer = true;
-        } else if (time instanceof Double d && !d.isNaN() && !d.isInfinite()) {
-            if ((long) d.doubleValue() == 0) {
-                seconds = 0;
-                nanos = 0;
-            } else if (!EventTimes.isRepresentable(d)) {
-                skipJson("time: float " + d + " (expected: " + EventTimes.RANGE + ")");
-                return 0;
-            } else {
-                seconds = (long) Math.floor(d);
-                nanos = (int) Math.min(EventTimes.MAX_NANOS, Math.round((d - seconds) * 1e9));
-            }
-            integer = false;
-        } else {
-            skipJson("time: JSON " + jsonType(time) + " (expected: number)");
-            return 0;
-        }
-        Msgpack.writeArrayHeader(out, 2);
-        if (seconds == 0) {
-            Instant now = config.clock().instant();
-            Msgpack.writeEventTime(out, now.getEpochSecond(), now.getNano());
-        } else if (integer) {
-            Msgpack.writeLong(out, seconds);
-        } else {
-            Msgpack.writeEventTime(out, seconds, nanos);
-        }
-        writeJsonValue(out, record, 0);
-        eventCount++;
-        return 1;
-    }
-
-    private void skipJson(String reason) {
-        if (!config.skipInvalidEvent()) {
-            refuse(reason);
-        }
-        skippedEvents++;
-        if (firstSkipReason == null) {
-            firstSkipReason = "event " + (eventCount + skippedEvents) + ": " + reason;
-        }
-    }
-
-    private void writeJsonValue(ByteBuf out, Object value, int depth) {
-        if (depth > config.maxDepth()) {
-            throw ForwardProtocolException.limit("nesting depth", "> " + config.maxDepth(), "<= " + config.maxDepth());
-        }
-        if (value == null) {
-            out.writeByte(Msgpack.NIL);
-        } else if (value instanceof String s) {
-            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-            Msgpack.writeStrHeader(out, bytes.length);
-            out.writeBytes(bytes);
-        } else if (value instanceof Long l) {
-            Msgpack.writeLong(out, l);
-        } else if (value instanceof Double d) {
-            Msgpack.writeDouble(out, d);
-        } else if (value instanceof Boolean b) {
-            out.writeByte(b ? Msgpack.TRUE : Msgpack.FALSE);
-        } else if (value instanceof Map<?, ?> map) {
-            Msgpack.writeMapHeader(out, map.size());
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                writeJsonValue(out, e.getKey(), depth + 1);
-                writeJsonValue(out, e.getValue(), depth + 1);
-            }
-        } else if (value instanceof List<?> list) {
-            Msgpack.writeArrayHeader(out, list.size());
-            for (Object o : list) {
-                writeJsonValue(out, o, depth + 1);
-            }
-        } else {
-            throw new IllegalStateException("JSON value of " + value.getClass());
-        }
-    }
-
-    private static ForwardOption jsonOption(Object option) {
-        if (!(option instanceof Map<?, ?> map)) {
-            return ForwardOption.NONE;
-        }
-        Object chunk = map.get("chunk");
-        long size = map.get("size") instanceof Long l ? l : -1;
-        if (chunk == null) {
-            return size < 0 ? ForwardOption.NONE : new ForwardOption(null, null, size, null);
-        }
-        byte[] ackValue = JsonRequestParser.toJson(chunk);
-        // only a non-empty string id dedups: "", null or a number is acked but always stored
-        byte[] dedupKey = chunk instanceof String s && !s.isEmpty() ? s.getBytes(StandardCharsets.UTF_8) : null;
-        return new ForwardOption(ackValue, dedupKey, size, null);
-    }
-
-    private static String jsonType(Object value) {
-        if (value == null || value == JsonRequestParser.JsonNull.INSTANCE) {
-            return "null";
-        } else if (value instanceof String) {
-            return "string";
-        } else if (value instanceof Map<?, ?>) {
-            return "object";
-        } else if (value instanceof List<?>) {
-            return "array";
-        } else if (value instanceof Boolean) {
-            return "boolean";
-        }
-        return "number";
-    }
-
     // ---------------------------------------------------------------- helpers
 
     private void startMessage() {
         releaseMessage();
-        messageStart = consumedBytes;
-        arity = 0;
-        tag = null;
-        mode = null;
-        entriesLeft = 0;
-        entriesRemaining = 0;
-        runBytes = 0;
-        runEvents = 0;
-        streaming = false;
-        eventCount = 0;
-        skippedEvents = 0;
-        firstSkipReason = null;
-        dropped = false;
-        sniffed = null;
-        decompressor = null;
-        decompressedBytes = 0;
+        msg = new MessageInProgress(consumedBytes);
     }
 
     private void releaseMessage() {
@@ -1218,8 +909,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         releaseMessage();
         parser.reset(false);
         skipper.reset();
-        runBytes = 0;
-        runEvents = 0;
+        // msg is kept (its counters only) for decodeLast's message and decompressedBytes()
         if (plain != null) {
             plain.release();
             plain = null;

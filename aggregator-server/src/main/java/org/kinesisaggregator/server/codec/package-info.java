@@ -6,6 +6,25 @@
  * {@link org.kinesisaggregator.server.codec.PingRequest}), the ack encoder and
  * {@link org.kinesisaggregator.server.codec.ForwardProtocolException}.
  *
+ * <h2>Pieces of the decoder</h2>
+ * <ul>
+ *   <li>{@code ForwardFrameDecoder}: the Netty handler; sniffs the first byte (msgpack or JSON),
+ *       runs the msgpack state machine over the connection's bytes (one state per element of a
+ *       message), the slices, the end of input.</li>
+ *   <li>{@code MessageInProgress}: everything about the one message being decoded, created at its
+ *       first byte and dropped when it is emitted.</li>
+ *   <li>{@code OptionParser} (the {@code option} map into a
+ *       {@link org.kinesisaggregator.server.codec.ForwardOption}, with the dedup-key rule) and
+ *       {@code PingParser} (the handshake PING into a
+ *       {@link org.kinesisaggregator.server.codec.PingRequest}): stateless, given bytes, unit-tested
+ *       on their own.</li>
+ *   <li>{@code EntryParser} (one event), {@code MsgpackSkipper} (walks values), {@code RecordRewriter},
+ *       {@code EntriesAccumulator}, {@code GzipDecompressor} / {@code ZstdDecompressor}.</li>
+ *   <li>{@code JsonForwardDecoder}: a connection whose first byte is {@code {} or {@code [} is
+ *       JSON-framed; the frame decoder hands all its bytes to this, which turns each request
+ *       ({@code JsonRequestParser} parses the values) into the same events msgpack gives.</li>
+ * </ul>
+ *
  * <h2>Invariants</h2>
  * <ul>
  *   <li>Entries leave the decoder in the buffer's entry format ({@code [time, record]} arrays
