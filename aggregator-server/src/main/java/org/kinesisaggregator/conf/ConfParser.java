@@ -14,20 +14,24 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import java.util.stream.Stream;
 
 /**
  * Reads Fluentd v1 conf syntax into a {@link ConfElement} tree (see {@code docs/configuration.md},
@@ -662,16 +666,58 @@ public final class ConfParser {
             int depth = pattern.toString().contains("**")
                     ? Integer.MAX_VALUE
                     : pattern.getNameCount() - base.getNameCount();
-            try (Stream<Path> files = Files.walk(base, depth)) {
-                return files.filter(Files::isRegularFile)
-                        .filter(matcher::matches)
-                        .sorted()
-                        .toList();
+            List<Path> matches = new ArrayList<>();
+            long[] visited = {0};
+            try {
+                Files.walkFileTree(base, EnumSet.noneOf(FileVisitOption.class), depth, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                        return count();
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                        if (attrs.isRegularFile() && matcher.matches(f)) {
+                            matches.add(f);
+                        }
+                        return count();
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path f, IOException e) {
+                        // as Fluentd's Dir.glob: what cannot be read is skipped, and said
+                        warnings.add(at + ": @include " + target + ": skipped " + f + " (" + e + ")");
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult postVisitDirectory(Path d, IOException e) {
+                        if (e != null) {
+                            warnings.add(at + ": @include " + target + ": skipped the rest of " + d + " (" + e + ")");
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    private FileVisitResult count() {
+                        if (++visited[0] > MAX_GLOB_ENTRIES) {
+                            throw new ConfException(
+                                    at,
+                                    "@include " + target + ": the glob walks more than " + MAX_GLOB_ENTRIES
+                                            + " entries under " + base + " (expected: a narrower glob)");
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
             } catch (IOException e) {
                 throw new ConfException(at, "@include " + pattern + ": " + e, e);
             }
+            matches.sort(null);
+            return matches;
         }
     }
+
+    /** How many directory entries one {@code @include} glob may walk (a glob such as {@code /**} would walk the disk). */
+    static final int MAX_GLOB_ENTRIES = 100_000;
 
     private static boolean hasGlob(String s) {
         return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('{') >= 0;

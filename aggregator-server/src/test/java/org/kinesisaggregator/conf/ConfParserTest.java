@@ -367,4 +367,25 @@ class ConfParserTest {
                 .isInstanceOf(ConfException.class)
                 .hasMessageStartingWith(file() + ":1: @include a\u0000b.conf: not a valid path");
     }
+
+    /**
+     * Found by the fuzzer (ConfParserFuzzTest input include-glob-over-proc): a glob over a tree with an unreadable
+     * directory threw UncheckedIOException (AccessDeniedException on /proc/1/task/1/fdinfo) out of the parser.
+     * Unreadable entries are skipped with a warning, as Fluentd's Dir.glob does, and a glob that walks too much
+     * is a conf error at its line.
+     */
+    @Test
+    void anIncludeGlobOverUnreadableOrHugeTreesIsAWarningOrAConfErrorNeverAnException() throws IOException {
+        ConfParser parser = new ConfParser(env);
+        Path conf = write("test.conf", "@include /proc/**/no-such-include.conf\n");
+        try {
+            parser.parse(conf);
+            assertThat(parser.warnings())
+                    .anySatisfy(w -> assertThat(w).startsWith(file() + ":1: @include /proc/**/no-such-include.conf"));
+        } catch (ConfException e) {
+            assertThat(e)
+                    .hasMessageStartingWith(file() + ":1: @include /proc/**/no-such-include.conf: the glob walks more"
+                            + " than " + ConfParser.MAX_GLOB_ENTRIES + " entries under /proc");
+        }
+    }
 }
