@@ -17,7 +17,6 @@ import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,9 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EventSink;
-import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.testing.Bombs;
 import org.kinesisaggregator.server.testing.CollectingSink;
@@ -38,6 +35,7 @@ import org.kinesisaggregator.server.testing.LogCapture;
 import org.kinesisaggregator.server.testing.Mp;
 import org.kinesisaggregator.server.testing.RawClient;
 import org.kinesisaggregator.server.testing.Settings;
+import org.kinesisaggregator.server.testing.TagPrefixSink;
 
 /**
  * Isolation from decompression bombs on real sockets: with {@code workers 1} every connection shares
@@ -148,18 +146,7 @@ class GzipBombIsolationIT {
                 CollectingSink goodSink = new CollectingSink()) {
             // the bombs' pieces go to files, the good client's events to memory: each sink has its
             // own writer thread, so that what is measured is the shared event loop, not a shared disk
-            EventSink byTag = new EventSink() {
-                @Override
-                public CompletableFuture<AppendResult> append(
-                        String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
-                    return (tag.startsWith("bomb") ? sink : goodSink).append(tag, entries, eventCount, dedupKey);
-                }
-
-                @Override
-                public StreamedAppend openStream(String tag) {
-                    return (tag.startsWith("bomb") ? sink : goodSink).openStream(tag);
-                }
-            };
+            EventSink byTag = new TagPrefixSink("bomb", sink, goodSink);
             ForwardServer server = new ForwardServer(
                     Settings.local().workers(1).decompressionSizeLimit(LIMIT).build(),
                     byTag,

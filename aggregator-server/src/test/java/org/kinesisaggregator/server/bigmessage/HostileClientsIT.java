@@ -8,24 +8,21 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
-import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EventSink;
-import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Mp;
 import org.kinesisaggregator.server.testing.RawClient;
 import org.kinesisaggregator.server.testing.Settings;
+import org.kinesisaggregator.server.testing.TagPrefixSink;
 
 /**
  * Hostile and broken clients all at once against one server with its default limits: 2,000 idle
@@ -47,18 +44,7 @@ class HostileClientsIT {
     void idleSlowlorisAndDeafClientsCostAWellBehavedClientNothing() throws Exception {
         CollectingSink sink = new CollectingSink();
         CollectingSink deafSink = new CollectingSink();
-        EventSink byTag = new EventSink() {
-            @Override
-            public CompletableFuture<AppendResult> append(
-                    String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
-                return (tag.startsWith("deaf") ? deafSink : sink).append(tag, entries, eventCount, dedupKey);
-            }
-
-            @Override
-            public StreamedAppend openStream(String tag) {
-                return (tag.startsWith("deaf") ? deafSink : sink).openStream(tag);
-            }
-        };
+        EventSink byTag = new TagPrefixSink("deaf", deafSink, sink);
         ForwardServer server = new ForwardServer(Settings.local().build(), byTag, new SimpleMeterRegistry());
         server.start();
         InetSocketAddress address = server.localAddress();
