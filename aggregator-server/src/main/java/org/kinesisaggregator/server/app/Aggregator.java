@@ -10,7 +10,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -86,9 +85,6 @@ public final class Aggregator implements AutoCloseable {
 
     private record Named<T>(String name, T component) {}
 
-    /** Where an input's port is set in the conf, to name it when the bind fails. */
-    private record BindSite(ConfLocation location, String bind, int port) {}
-
     private final SystemSettings system;
     private final Map<String, Router> routers;
     private final List<Named<Output>> outputs;
@@ -98,7 +94,6 @@ public final class Aggregator implements AutoCloseable {
     private final List<String> warnings;
     private final String summary;
     private final EnvironmentChecks environment;
-    private final Map<Input, BindSite> bindSites;
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private boolean started;
     private boolean closed;
@@ -116,7 +111,6 @@ public final class Aggregator implements AutoCloseable {
         this.warnings = List.copyOf(a.warnings);
         this.summary = a.summary();
         this.environment = a.environment;
-        this.bindSites = a.bindSites;
         a.self.set(this);
     }
 
@@ -239,10 +233,7 @@ public final class Aggregator implements AutoCloseable {
                 try {
                     i.component().start();
                 } catch (Exception e) {
-                    BindSite site = bindSites.get(i.component());
-                    ConfException named = site == null
-                            ? null
-                            : EnvironmentChecks.bindFailure(site.location(), site.bind(), site.port(), e);
+                    ConfException named = environment.bindFailure(i.component(), e);
                     throw named != null ? named : e;
                 }
                 startedInputs++;
@@ -391,7 +382,6 @@ public final class Aggregator implements AutoCloseable {
         private final List<Named<EventBuffer>> buffers = new ArrayList<>();
         private final List<Named<Input>> inputs = new ArrayList<>();
         private final EnvironmentChecks environment = new EnvironmentChecks();
-        private final Map<Input, BindSite> bindSites = new IdentityHashMap<>();
         private final List<PluginInfo> pluginInfos = new ArrayList<>();
         private final AtomicReference<Aggregator> self = new AtomicReference<>();
         private int filterCount;
@@ -638,8 +628,7 @@ public final class Aggregator implements AutoCloseable {
         private void bind(Input input, ConfElement source, String bindAddress, int port, boolean udpToo) {
             ConfParam portParam = source.params().get("port");
             ConfLocation location = portParam != null ? portParam.location() : source.location();
-            environment.freePort(location, bindAddress, port, udpToo);
-            bindSites.put(input, new BindSite(location, bindAddress, port));
+            environment.freePort(input, location, bindAddress, port, udpToo);
         }
 
         private void checkRelabelCycles() {

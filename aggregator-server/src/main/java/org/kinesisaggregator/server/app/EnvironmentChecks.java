@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfLocation;
@@ -33,7 +35,11 @@ final class EnvironmentChecks {
         void run();
     }
 
+    /** Where an input's port is set in the conf. */
+    private record BindSite(ConfLocation location, String bind, int port) {}
+
     private final List<Check> checks = new ArrayList<>();
+    private final Map<Object, BindSite> bindSites = new IdentityHashMap<>();
 
     /** Every check, in conf order; the first failure is thrown. */
     void runAll() {
@@ -85,8 +91,12 @@ final class EnvironmentChecks {
         });
     }
 
-    /** {@code bind}:{@code port} is free for TCP (and UDP, for the forward input's heartbeat); port 0 is not checked. */
-    void freePort(ConfLocation location, String bind, int port, boolean udpToo) {
+    /**
+     * {@code bind}:{@code port} of {@code input} is free for TCP (and UDP, for the forward input's heartbeat);
+     * port 0 is not checked. The port's location is kept to name it if the input's own bind fails later.
+     */
+    void freePort(Object input, ConfLocation location, String bind, int port, boolean udpToo) {
+        bindSites.put(input, new BindSite(location, bind, port));
         if (port == 0) {
             return;
         }
@@ -108,13 +118,17 @@ final class EnvironmentChecks {
     }
 
     /**
-     * The start-up failure {@code e} of an input bound to {@code bind}:{@code port} as a conf error at the
-     * port's location when it is a bind failure, else null.
+     * The start-up failure {@code e} of {@code input} as a conf error at its port's location when it is a bind
+     * failure of an input registered with {@link #freePort}, else null.
      */
-    static ConfException bindFailure(ConfLocation location, String bind, int port, Throwable e) {
+    ConfException bindFailure(Object input, Throwable e) {
+        BindSite site = bindSites.get(input);
+        if (site == null) {
+            return null;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof BindException) {
-                return portTaken(location, bind, port, "TCP or UDP", t);
+                return portTaken(site.location(), site.bind(), site.port(), "TCP or UDP", t);
             }
         }
         return null;
