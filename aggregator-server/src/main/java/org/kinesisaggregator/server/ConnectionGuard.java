@@ -8,7 +8,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import org.kinesisaggregator.server.codec.ForwardFrameDecoder;
+import org.kinesisaggregator.server.codec.ForwardDecoder;
 
 /**
  * The timeouts of one forward connection ({@link ConnectionLimits}), in the pipeline as Netty's
@@ -137,7 +137,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
             return;
         }
         long now = System.nanoTime();
-        ForwardFrameDecoder decoder = ctx.pipeline().get(ForwardFrameDecoder.class);
+        ForwardDecoder decoder = ctx.pipeline().get(ForwardDecoder.class);
         ForwardIngestHandler ingest = ctx.pipeline().get(ForwardIngestHandler.class);
         boolean midMessage = decoder != null && decoder.isMidMessage() || ingest != null && ingest.isReceivingStream();
         boolean settled = ingest == null || ingest.isSettled();

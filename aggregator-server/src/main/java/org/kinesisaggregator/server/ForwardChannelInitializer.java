@@ -9,7 +9,7 @@ import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.kinesisaggregator.server.codec.ForwardDecoderConfig;
-import org.kinesisaggregator.server.codec.ForwardFrameDecoder;
+import org.kinesisaggregator.server.codec.ProtocolSniffer;
 import org.kinesisaggregator.server.proxy.ProxyHeaderGuard;
 import org.kinesisaggregator.server.proxy.ProxyProtocolHandler;
 import org.slf4j.Logger;
@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *   proxy-decoder  HAProxyMessageDecoder     (proxy_protocol only: the PROXY v1/v2 header comes first, in clear)
  *   proxy          ProxyProtocolHandler      (records the client's address, removes itself)
  *   tls            SslHandler                (&lt;transport tls&gt; only)
- *   decoder        ForwardFrameDecoder       (bytes → ForwardEvents / stream pieces / PING)
+ *   decoder        ProtocolSniffer           (the first byte: replaces itself with MsgpackForwardDecoder or
+ *                                            JsonForwardDecoder; bytes → ForwardEvents / stream pieces / PING)
  *   ingest         ForwardIngestHandler      (handshake, append, ack, back-pressure, errors)
  * </pre>
  *
@@ -71,7 +72,7 @@ final class ForwardChannelInitializer extends ChannelInitializer<Channel> {
         if (sslContext != null) {
             p.addLast("tls", sslContext.newHandler(ch.alloc()));
         }
-        p.addLast("decoder", new ForwardFrameDecoder(decoderConfig));
+        p.addLast("decoder", new ProtocolSniffer(decoderConfig));
         p.addLast("ingest", new ForwardIngestHandler(deps));
     }
 

@@ -30,14 +30,15 @@ import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.server.codec.AckEncoder;
 import org.kinesisaggregator.server.codec.ErrorReason;
+import org.kinesisaggregator.server.codec.ForwardDecoder;
 import org.kinesisaggregator.server.codec.ForwardDecoderConfig;
 import org.kinesisaggregator.server.codec.ForwardEvents;
-import org.kinesisaggregator.server.codec.ForwardFrameDecoder;
 import org.kinesisaggregator.server.codec.ForwardMode;
 import org.kinesisaggregator.server.codec.ForwardOption;
 import org.kinesisaggregator.server.codec.ForwardProtocolException;
 import org.kinesisaggregator.server.codec.MessageDropped;
 import org.kinesisaggregator.server.codec.PingRequest;
+import org.kinesisaggregator.server.codec.ProtocolSniffer;
 import org.kinesisaggregator.server.codec.RecordRewriter;
 import org.kinesisaggregator.server.codec.StreamEnd;
 import org.kinesisaggregator.server.codec.StreamPiece;
@@ -59,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * Reading stops (TCP back-pressure) while more than {@link IngestContext#maxInFlightAppends()}
  * appends/pieces or {@link IngestContext#maxInFlightBytes()} bytes are waiting for the sink, while
  * the peer does not read our acks, while the peer's hostname is being resolved, and while the
- * decoder has a backlog (it stopped at its slice bound, see {@link ForwardFrameDecoder}); the backlog
+ * decoder has a backlog (it stopped at its slice bound, see {@link ForwardDecoder}); the backlog
  * is resumed one slice per pass of the event loop, and only while nothing else holds reading.
  *
  * <p><b>State.</b> The lifecycle is one {@link ConnectionState} (open, draining, closing once settled,
@@ -107,7 +108,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     private List<RecordRewriter.Pair> injectedPairs;
     private RecordRewriter rewriter;
     private ChannelFuture lastWrite;
-    private ForwardFrameDecoder decoder;
+    private ForwardDecoder decoder;
     private boolean resumeScheduled;
 
     /** Whether the {@code source_address_key} / {@code source_hostname_key} values are known. */
@@ -750,8 +751,9 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean decoderHasBacklog() {
-        if (decoder == null) {
-            decoder = ctx.pipeline().get(ForwardFrameDecoder.class);
+        if (decoder == null || decoder instanceof ProtocolSniffer) {
+            // the sniffer replaces itself with the protocol's decoder at the first byte
+            decoder = ctx.pipeline().get(ForwardDecoder.class);
         }
         return decoder != null && decoder.hasBacklog();
     }
@@ -787,7 +789,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean decoderMidMessage() {
-        ForwardFrameDecoder decoder = ctx.pipeline().get(ForwardFrameDecoder.class);
+        ForwardDecoder decoder = ctx.pipeline().get(ForwardDecoder.class);
         return decoder != null && decoder.isMidMessage();
     }
 

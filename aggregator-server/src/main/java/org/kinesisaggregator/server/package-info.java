@@ -6,7 +6,7 @@
  * <h2>Pipeline</h2>
  * {@link org.kinesisaggregator.server.ForwardChannelInitializer} is the one place stating it:
  * optional PROXY header handling, optional TLS, then
- * {@link org.kinesisaggregator.server.codec.ForwardFrameDecoder} (bytes → validated entries) and
+ * {@link org.kinesisaggregator.server.codec.ForwardDecoder} (bytes → validated entries) and
  * {@code ForwardIngestHandler} (handshake, append, ack, back-pressure, errors; see "Connection state").
  *
  * <h2>Invariants</h2>

@@ -39,4 +39,30 @@ public class ForwardProtocolException extends DecoderException {
     static ForwardProtocolException limit(String field, Object actual, String rule) {
         return new ForwardProtocolException(ErrorReason.LIMIT, field + ": " + actual + " (expected: " + rule + ")");
     }
+
+    /**
+     * What a decoder throws for {@code e}, thrown while decoding: a protocol error stays as it is;
+     * an index or argument error of a buffer read means a malformed message; anything else is a bug
+     * and is passed on unchanged.
+     */
+    static RuntimeException of(RuntimeException e) {
+        if (e instanceof ForwardProtocolException) {
+            return e;
+        }
+        if (e instanceof IndexOutOfBoundsException || e instanceof IllegalArgumentException) {
+            return new ForwardProtocolException(
+                    ErrorReason.MALFORMED,
+                    "message: " + e.getMessage() + " (expected: a well-formed forward message)",
+                    e);
+        }
+        return e;
+    }
+
+    /** The connection ended after {@code received} bytes of a message (of {@code tag}, if known). */
+    static ForwardProtocolException truncated(long received, String tag) {
+        return new ForwardProtocolException(
+                ErrorReason.TRUNCATED,
+                "message: connection ended after " + received + " bytes of it"
+                        + (tag != null ? " (tag " + tag + ")" : "") + " (expected: whole messages)");
+    }
 }

@@ -2,6 +2,8 @@ package org.kinesisaggregator.server.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,22 +13,25 @@ import org.kinesisaggregator.buffer.EventTimes;
 
 /**
  * The JSON-framed side of the forward protocol, as {@code in_forward} accepts it on a connection
- * whose first byte is {@code {} or {@code [}: each JSON request (a Message
- * {@code [tag, time, record, option?]} or Forward {@code [tag, [[time, record], ...], option?]})
- * becomes one {@link ForwardEvents} in the buffer's entry format, with the same rules as msgpack
- * input: a time outside {@link EventTimes#RANGE} or a record that is not an object is an invalid
- * event ({@code skip_invalid_event}), nil/0 times are "now", only a non-empty string {@code chunk}
- * gives a dedup key, nesting is bounded. A JSON {@code null} request is a no-op.
+ * whose first byte is {@code {} or {@code [} ({@link ProtocolSniffer} installs this decoder then):
+ * each JSON request (a Message {@code [tag, time, record, option?]} or Forward
+ * {@code [tag, [[time, record], ...], option?]}) becomes one {@link ForwardEvents} in the buffer's
+ * entry format, with the same rules as msgpack input: a time outside {@link EventTimes#RANGE} or a
+ * record that is not an object is an invalid event ({@code skip_invalid_event}), nil/0 times are
+ * "now", only a non-empty string {@code chunk} gives a dedup key, nesting is bounded. A JSON
+ * {@code null} request is a no-op.
  *
- * <p>{@link ForwardFrameDecoder} sniffs the connection's first byte and hands every byte of a
- * JSON connection to this; the values themselves are parsed by {@link JsonRequestParser}, which
- * bounds one request to {@link ForwardDecoderConfig#maxJsonMessageBytes()}. Any violation throws
- * {@link ForwardProtocolException} (the frame decoder then discards the rest of the connection).
+ * <p>The values themselves are parsed by {@link JsonRequestParser}, which bounds one request to
+ * {@link ForwardDecoderConfig#maxJsonMessageBytes()}. Any violation throws
+ * {@link ForwardProtocolException}; the decoder then discards everything until the connection
+ * closes (the pipeline's error handling logs and closes). A connection that ends inside a request
+ * fails with {@link ErrorReason#TRUNCATED}. JSON is never sliced: one request is bounded in size,
+ * so {@link #hasBacklog()} is always false.
  *
- * <p>Owns its parser (close it with the channel). Not thread-safe; one per connection, confined
- * to its event loop.
+ * <p>Owns its parser (closed when the handler is removed). Not thread-safe; one per connection,
+ * confined to its event loop.
  */
-final class JsonForwardDecoder implements AutoCloseable {
+public final class JsonForwardDecoder extends ByteToMessageDecoder implements ForwardDecoder {
 
     /** The request being converted: its tag and event counts. */
     private static final class Request {
@@ -43,21 +48,70 @@ final class JsonForwardDecoder implements AutoCloseable {
     private final ForwardDecoderConfig config;
     private final JsonRequestParser parser;
     private long consumedBytes;
+    private boolean failed;
     // where the last request started being converted (bytes fed by then) and its tag: the end of
     // input reports a truncated request from these
     private long lastRequestStart;
     private String lastRequestTag;
 
-    JsonForwardDecoder(ForwardDecoderConfig config) {
+    public JsonForwardDecoder(ForwardDecoderConfig config) {
         this.config = config;
         this.parser = new JsonRequestParser(config.maxJsonMessageBytes());
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        try {
+            convert(ctx.alloc(), in, out);
+        } catch (RuntimeException e) {
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            throw ForwardProtocolException.of(e);
+        }
+    }
+
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (in.isReadable()) {
+            decode(ctx, in, out);
+        }
+        if (!failed && (in.isReadable() || parser.isMidValue())) {
+            long received = consumedBytes - lastRequestStart + in.readableBytes();
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            throw ForwardProtocolException.truncated(received, lastRequestTag);
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        parser.close();
+    }
+
+    @Override
+    public boolean hasBacklog() {
+        return false;
+    }
+
+    @Override
+    public void resume() {
+        // never yields: one request is bounded by max_json_message_bytes
+    }
+
+    @Override
+    public boolean isMidMessage() {
+        return !failed && (actualReadableBytes() > 0 || parser.isMidValue());
     }
 
     /**
      * Consumes all readable bytes of {@code in} and adds a {@link ForwardEvents} to {@code out} for
      * each request they complete; buffers come from {@code alloc} and are owned by the receiver.
      */
-    void decode(ByteBufAllocator alloc, ByteBuf in, List<Object> out) {
+    private void convert(ByteBufAllocator alloc, ByteBuf in, List<Object> out) {
         List<Object> values = new ArrayList<>(2);
         int before = in.readableBytes();
         parser.feed(in, values);
@@ -68,26 +122,6 @@ final class JsonForwardDecoder implements AutoCloseable {
                 out.add(events);
             }
         }
-    }
-
-    /** Some bytes of a request have arrived, not all of it. */
-    boolean isMidValue() {
-        return parser.isMidValue();
-    }
-
-    /** Bytes fed since the last request began to be converted (since the first byte before that). */
-    long bytesSinceLastRequest() {
-        return consumedBytes - lastRequestStart;
-    }
-
-    /** The tag of the last request converted, or null before the first. */
-    String lastRequestTag() {
-        return lastRequestTag;
-    }
-
-    @Override
-    public void close() {
-        parser.close();
     }
 
     private ForwardEvents jsonEvents(ByteBufAllocator alloc, Object value) {

@@ -1,7 +1,7 @@
 package org.kinesisaggregator.server.codec;
 
 /**
- * What {@link ForwardFrameDecoder} knows about the one message it is decoding: created when the
+ * What {@link MsgpackForwardDecoder} knows about the one message it is decoding: created when the
  * message's first byte is seen and dropped when it has been emitted, so nothing of a message can
  * leak into the next one and nothing is reset by hand. A message is a msgpack forward message
  * (from its array header to its option) or the handshake PING; a JSON connection's requests are

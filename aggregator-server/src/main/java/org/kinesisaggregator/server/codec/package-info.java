@@ -1,6 +1,9 @@
 /**
- * The Fluentd forward protocol v1 codec: {@link org.kinesisaggregator.server.codec.ForwardFrameDecoder}
- * and what it emits ({@link org.kinesisaggregator.server.codec.ForwardEvents},
+ * The Fluentd forward protocol v1 codec: the connection's decoder
+ * ({@link org.kinesisaggregator.server.codec.ProtocolSniffer}, which installs
+ * {@link org.kinesisaggregator.server.codec.MsgpackForwardDecoder} or
+ * {@link org.kinesisaggregator.server.codec.JsonForwardDecoder}; the rest of the pipeline sees any of
+ * them as a {@link org.kinesisaggregator.server.codec.ForwardDecoder}) and what it emits ({@link org.kinesisaggregator.server.codec.ForwardEvents},
  * {@link org.kinesisaggregator.server.codec.StreamStart} / {@link org.kinesisaggregator.server.codec.StreamPiece}
  * / {@link org.kinesisaggregator.server.codec.StreamEnd}, {@link org.kinesisaggregator.server.codec.MessageDropped},
  * {@link org.kinesisaggregator.server.codec.PingRequest}), the ack encoder and
@@ -8,9 +11,17 @@
  *
  * <h2>Pieces of the decoder</h2>
  * <ul>
- *   <li>{@code ForwardFrameDecoder}: the Netty handler; sniffs the first byte (msgpack or JSON),
- *       runs the msgpack state machine over the connection's bytes (one state per element of a
- *       message), the slices, the end of input.</li>
+ *   <li>{@code ProtocolSniffer}: port unification; the first byte decides msgpack or JSON, and
+ *       it replaces itself with that decoder, which receives every byte from the first on.</li>
+ *   <li>{@code MsgpackForwardDecoder}: the msgpack state machine over the connection's bytes (one
+ *       state per element of a message: array header, tag, mode, entries, option; and the
+ *       handshake PING), the slices, the end of input.</li>
+ *   <li>{@code EntriesScanner}: validates entries from one source of bytes, keeps runs verbatim,
+ *       rewrites the few that need it, emits stream pieces. One per source: the decoder's input,
+ *       and the decompressed entries of {@code CompressedEntriesReader}.</li>
+ *   <li>{@code CompressedEntriesReader}: CompressedPackedForward; sniffs gzip/zstd magic bytes,
+ *       owns the decompressors and the plain buffer, inflates in bounded steps charged to the
+ *       turn's slice.</li>
  *   <li>{@code MessageInProgress}: everything about the one message being decoded, created at its
  *       first byte and dropped when it is emitted.</li>
  *   <li>{@code OptionParser} (the {@code option} map into a
@@ -21,8 +32,8 @@
  *   <li>{@code EntryParser} (one event), {@code MsgpackSkipper} (walks values), {@code RecordRewriter},
  *       {@code EntriesAccumulator}, {@code GzipDecompressor} / {@code ZstdDecompressor}.</li>
  *   <li>{@code JsonForwardDecoder}: a connection whose first byte is {@code {} or {@code [} is
- *       JSON-framed; the frame decoder hands all its bytes to this, which turns each request
- *       ({@code JsonRequestParser} parses the values) into the same events msgpack gives.</li>
+ *       JSON-framed; this decoder turns each request ({@code JsonRequestParser} parses the values)
+ *       into the same events msgpack gives.</li>
  * </ul>
  *
  * <h2>Invariants</h2>

@@ -11,7 +11,8 @@ import java.util.List;
 import org.kinesisaggregator.server.testing.Event;
 
 /**
- * Runs a {@link ForwardFrameDecoder} on an {@link EmbeddedChannel}, feeds it bytes split as told,
+ * Runs a connection's decoder ({@link ProtocolSniffer}, which installs the msgpack or JSON one) on an
+ * {@link EmbeddedChannel}, feeds it bytes split as told,
  * resumes it while it has a backlog (as the ingest handler does), and turns what it emits into plain
  * values (releasing every buffer).
  */
@@ -52,7 +53,7 @@ final class DecoderHarness implements AutoCloseable {
     DecoderHarness(ForwardDecoderConfig config, ByteBufAllocator alloc) {
         channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
-        channel.pipeline().addLast(new ForwardFrameDecoder(config));
+        channel.pipeline().addLast("decoder", new ProtocolSniffer(config));
     }
 
     /** Feeds {@code bytes} in parts cut at {@code cuts} (ascending offsets) and collects results. */
@@ -80,7 +81,7 @@ final class DecoderHarness implements AutoCloseable {
 
     /** Resumes the decoder until it has no backlog (the ingest handler does this on the loop). */
     private void resumeBacklog() {
-        ForwardFrameDecoder decoder = channel.pipeline().get(ForwardFrameDecoder.class);
+        ForwardDecoder decoder = channel.pipeline().get(ForwardDecoder.class);
         while (decoder != null && decoder.hasBacklog()) {
             decoder.resume();
             drain();

@@ -108,7 +108,7 @@ class MessageInProgressTest {
         byte[] a = Mp.packed("a", entries(1L, map("k", "v")), map("chunk", "1"));
         byte[] b = Mp.packed("b", Mp.gzip(entries(2L, map("k", "w"))), map("compressed", "gzip"));
         byte[] c = Mp.message("c", 3L, map("k", "x"), null);
-        ForwardFrameDecoder decoder = new ForwardFrameDecoder(CONFIG);
+        MsgpackForwardDecoder decoder = new MsgpackForwardDecoder(CONFIG);
         EmbeddedChannel channel = new EmbeddedChannel(decoder);
         try {
             List<Long> wireBytes = new ArrayList<>();

@@ -10,28 +10,27 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Streaming decoder of the Fluentd forward protocol v1: an explicit state machine over the
- * cumulated input that copes with any split point and any number of messages per read.
+ * Streaming decoder of the Fluentd forward protocol v1 in msgpack: an explicit state machine over
+ * the cumulated input that copes with any split point and any number of messages per read.
+ * {@link ProtocolSniffer} installs it when a connection's first byte is not JSON.
  *
  * <p>Emits, in order: {@link ForwardEvents} (a whole message), or {@link StreamStart},
  * {@link StreamPiece}s and {@link StreamEnd} (a message whose entries exceed
  * {@link ForwardDecoderConfig#streamThresholdBytes()}: only the incomplete tail event is held in
  * memory), {@link MessageDropped} ({@code chunk_size_limit}), {@link PingRequest} (the first message
- * when a handshake is expected). A msgpack {@code nil} message is a no-op. The connection's first
- * byte decides its protocol: {@code {} or {@code [} (without a handshake) hands every byte to a
- * {@link JsonForwardDecoder}, anything else is msgpack, decoded here.
+ * when a handshake is expected). A msgpack {@code nil} message is a no-op.
  *
- * <p>Entries are validated by {@link EntryParser} and kept exactly as received (PackedForward runs
- * are retained slices of the input); only entries whose time is nil/0, Fluent Bit
+ * <p>This class frames messages (array header, tag, mode, option) and the handshake PING. Entries
+ * are scanned by an {@link EntriesScanner} of the input and kept exactly as received (PackedForward
+ * runs are retained slices of the input); only entries whose time is nil/0, Fluent Bit
  * {@code [[time, metadata], record]} entries and Message-mode events are re-encoded.
  * CompressedPackedForward entries (gzip members, zstd frames; recognised by their magic bytes and
- * checked against the {@code compressed} option, which comes after them) are decompressed in
- * bounded steps.
+ * checked against the {@code compressed} option, which comes after them) are inflated in bounded
+ * steps and scanned by the {@link CompressedEntriesReader}.
  *
  * <p><b>Slices.</b> One turn (a read from the socket, or a {@link #resume()}) decompresses, and so
  * scans, at most {@link #DECOMPRESSION_SLICE_BYTES} bytes. When the bound is
@@ -45,8 +44,8 @@ import java.util.List;
  * <p><b>State.</b> What belongs to the message being decoded (its tag, mode, counters, the run of
  * verbatim entries, its decompressor) is one {@link MessageInProgress}, created at the message's
  * first byte and dropped once it is emitted; the decoder itself keeps only what spans messages
- * (the state, the connection's byte count, the accumulator, the decompressors and their output
- * buffer, the slice bookkeeping). The option map and the handshake PING are read by the stateless
+ * (the state, the connection's byte count, the accumulator, the compressed-entries reader, the
+ * slice bookkeeping). The option map and the handshake PING are read by the stateless
  * {@link OptionParser} and {@link PingParser}.
  *
  * <p>Any violation throws {@link ForwardProtocolException}; the decoder then discards everything
@@ -58,10 +57,9 @@ import java.util.List;
  *
  * @see <a href="https://github.com/fluent/fluentd/wiki/Forward-Protocol-Specification-v1">Forward Protocol Specification v1</a>
  */
-public final class ForwardFrameDecoder extends ByteToMessageDecoder {
+public final class MsgpackForwardDecoder extends ByteToMessageDecoder implements ForwardDecoder {
 
     private enum State {
-        FIRST_BYTE,
         MESSAGE,
         HANDSHAKE,
         TAG,
@@ -73,12 +71,10 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         COMPRESSED_ENTRIES,
         DISCARD_ENTRIES,
         OPTION,
-        JSON,
         BAD
     }
 
     private static final long UNBOUNDED = Long.MAX_VALUE;
-    private static final int DECOMPRESS_STEP = 64 * 1024;
 
     /**
      * Most bytes one turn decompresses (and so scans): about a millisecond of one core. Small enough
@@ -87,12 +83,6 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
      */
     public static final int DECOMPRESSION_SLICE_BYTES = 256 * 1024;
 
-    private static final int SCAN_NEED_MORE = 0;
-    private static final int SCAN_DONE = 1;
-    private static final int SCAN_SWITCHED = 2;
-    private static final int GZIP_MAGIC = 0x1f8b;
-    private static final int ZSTD_MAGIC = 0x28b52ffd;
-
     private final ForwardDecoderConfig config;
     private final int sliceBytes;
     private final EntryParser parser;
@@ -100,39 +90,36 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     private final OptionParser optionParser;
     private final RecordRewriter rewriter;
     private final byte[] metadataKey;
+    private final CompressedEntriesReader.Slice slice = new CompressedEntriesReader.Slice();
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
 
     private EntriesAccumulator acc;
-    private State state = State.FIRST_BYTE;
+    private EntriesScanner inputScanner;
+    private CompressedEntriesReader compressed;
+    private State state = State.MESSAGE;
     private boolean handshakePending;
     private long consumedBytes;
 
     // the message being decoded: null between messages, kept after an error (decodeLast reads it)
     private MessageInProgress msg;
 
-    private GzipDecompressor gzip;
-    private ZstdDecompressor zstd;
-    private ByteBuf plain;
-
-    private JsonForwardDecoder json;
     private byte[] lastTagBytes;
     private String lastTag;
 
     // slices: what this turn may still decompress, and whether the decoder yielded with work left
     private ChannelHandlerContext ctx;
-    private long sliceBytesLeft;
     private boolean yielded;
     private boolean inputShutdownPending;
 
-    public ForwardFrameDecoder(ForwardDecoderConfig config) {
+    public MsgpackForwardDecoder(ForwardDecoderConfig config) {
         this(config, DECOMPRESSION_SLICE_BYTES);
     }
 
     /** With another slice bound than {@link #DECOMPRESSION_SLICE_BYTES} (tests). */
-    ForwardFrameDecoder(ForwardDecoderConfig config, int sliceBytes) {
+    MsgpackForwardDecoder(ForwardDecoderConfig config, int sliceBytes) {
         if (sliceBytes <= 0) {
             throw new IllegalArgumentException("sliceBytes: " + sliceBytes + " (expected: > 0)");
         }
@@ -146,7 +133,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                 ? null
                 : config.eventMetadataKey().getBytes(StandardCharsets.UTF_8);
         this.handshakePending = config.expectHandshake();
-        this.sliceBytesLeft = sliceBytes;
+        this.slice.bytesLeft = sliceBytes;
     }
 
     /**
@@ -157,25 +144,18 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         return msg == null ? 0 : msg.decompressedBytes;
     }
 
-    /**
-     * The decoder stopped at the slice bound with input left to decode: it decodes nothing more
-     * until {@link #resume()}, and reading more from the socket should wait.
-     */
+    @Override
     public boolean hasBacklog() {
         return yielded && state != State.BAD;
     }
 
-    /**
-     * Decodes the next slice of the backlog and fires what it decodes down the pipeline (and then
-     * the exception, if the input turns out bad). A no-op without a backlog. Call it on the
-     * channel's event loop, from a later pass than the turn that yielded.
-     */
+    @Override
     public void resume() {
         if (!hasBacklog() || ctx == null || ctx.isRemoved()) {
             return;
         }
         yielded = false;
-        sliceBytesLeft = sliceBytes;
+        slice.bytesLeft = sliceBytes;
         List<Object> out = new ArrayList<>(4);
         RuntimeException failure = null;
         try {
@@ -205,7 +185,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (!yielded) {
-            sliceBytesLeft = sliceBytes;
+            slice.bytesLeft = sliceBytes;
         }
         super.channelRead(ctx, msg);
     }
@@ -232,18 +212,14 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         super.userEventTriggered(ctx, evt);
     }
 
-    /**
-     * A message is being received (some of its bytes arrived), or a handshake is under way. Used by
-     * drain: such a connection is given time to finish it.
-     */
+    @Override
     public boolean isMidMessage() {
         if (actualReadableBytes() > 0) {
             return true;
         }
         return switch (state) {
-            case FIRST_BYTE, MESSAGE, BAD -> false;
+            case MESSAGE, BAD -> false;
             case HANDSHAKE -> msg.scanned > 0;
-            case JSON -> json != null && json.isMidValue();
             default -> true;
         };
     }
@@ -252,6 +228,18 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         acc = new EntriesAccumulator(ctx.alloc());
+        inputScanner = new EntriesScanner(
+                config, parser, acc, rewriter, metadataKey, this::inputEntriesConsumed, this::exceedsChunkSizeLimit);
+        compressed = new CompressedEntriesReader(
+                config,
+                parser,
+                acc,
+                rewriter,
+                metadataKey,
+                ctx.alloc(),
+                slice,
+                n -> consumedBytes += n,
+                () -> consumedBytes);
     }
 
     @Override
@@ -264,18 +252,9 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             while (step(ctx, in, out)) {
                 // each step made progress; go on until one needs more bytes
             }
-        } catch (ForwardProtocolException e) {
-            poison(in);
-            throw e;
-        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
-            poison(in);
-            throw new ForwardProtocolException(
-                    ErrorReason.MALFORMED,
-                    "message: " + e.getMessage() + " (expected: a well-formed forward message)",
-                    e);
         } catch (RuntimeException e) {
             poison(in);
-            throw e;
+            throw ForwardProtocolException.of(e);
         }
     }
 
@@ -285,57 +264,32 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
             decode(ctx, in, out);
         }
         if (state != State.BAD && (in.isReadable() || isMidMessage())) {
-            long received;
-            String tag;
-            if (state == State.JSON) {
-                received = json.bytesSinceLastRequest() + in.readableBytes();
-                tag = json.lastRequestTag();
-            } else {
-                received = consumedBytes - msg.start + in.readableBytes();
-                tag = msg.tag;
-            }
+            long received = consumedBytes - msg.start + in.readableBytes();
+            String tag = msg.tag;
             poison(in);
-            throw new ForwardProtocolException(
-                    ErrorReason.TRUNCATED,
-                    "message: connection ended after " + received + " bytes of it"
-                            + (tag != null ? " (tag " + tag + ")" : "") + " (expected: whole messages)");
+            throw ForwardProtocolException.truncated(received, tag);
         }
     }
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
         releaseMessage();
-        if (plain != null) {
-            plain.release();
-            plain = null;
-        }
-        if (gzip != null) {
-            gzip.close();
-        }
-        if (zstd != null) {
-            zstd.close();
-        }
-        if (json != null) {
-            json.close();
+        if (compressed != null) {
+            compressed.close();
         }
     }
 
     private boolean step(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         return switch (state) {
-            case FIRST_BYTE -> decodeFirstByte(in);
             case MESSAGE -> decodeMessageStart(in);
             case HANDSHAKE -> decodeHandshake(in, out);
             case TAG -> decodeTag(in);
             case MODE -> decodeMode(in);
             case MESSAGE_EVENT, FORWARD_ENTRIES, PACKED_ENTRIES -> decodeEntries(in, out);
             case PACKED_SNIFF -> decodePackedSniff(in);
-            case COMPRESSED_ENTRIES -> decodeCompressedEntries(ctx, in, out);
+            case COMPRESSED_ENTRIES -> decodeCompressedEntries(in, out);
             case DISCARD_ENTRIES -> decodeDiscardEntries(in, out);
             case OPTION -> decodeOption(in, out);
-            case JSON -> {
-                json.decode(ctx.alloc(), in, out);
-                yield false;
-            }
             case BAD -> {
                 in.skipBytes(in.readableBytes());
                 yield false;
@@ -344,20 +298,6 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     }
 
     // ---------------------------------------------------------------- message framing
-
-    private boolean decodeFirstByte(ByteBuf in) {
-        if (!in.isReadable()) {
-            return false;
-        }
-        int b = in.getUnsignedByte(in.readerIndex());
-        if (!config.expectHandshake() && (b == '{' || b == '[')) {
-            json = new JsonForwardDecoder(config);
-            state = State.JSON;
-        } else {
-            state = State.MESSAGE;
-        }
-        return true;
-    }
 
     private boolean decodeMessageStart(ByteBuf in) {
         if (!in.isReadable()) {
@@ -469,294 +409,60 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
     }
 
     private boolean decodePackedSniff(ByteBuf in) {
-        int need = (int) Math.min(msg.entriesRemaining, 4);
-        if (in.readableBytes() < need) {
-            return false;
-        }
-        int index = in.readerIndex();
-        if (need >= 2 && in.getUnsignedShort(index) == GZIP_MAGIC) {
-            if (gzip == null) {
-                gzip = new GzipDecompressor();
+        switch (compressed.sniff(in, msg)) {
+            case NEED_MORE -> {
+                return false;
             }
-            startDecompression(gzip);
-        } else if (need == 4 && in.getInt(index) == ZSTD_MAGIC) {
-            if (zstd == null) {
-                zstd = new ZstdDecompressor();
-            }
-            startDecompression(zstd);
-        } else {
-            state = State.PACKED_ENTRIES;
+            case COMPRESSED -> state = State.COMPRESSED_ENTRIES;
+            case PLAIN -> state = State.PACKED_ENTRIES;
         }
         return true;
-    }
-
-    private void startDecompression(EntriesDecompressor d) {
-        msg.decompressor = d;
-        d.reset();
-        msg.decompressedBytes = 0;
-        msg.sniffed = d.name();
-        msg.mode = ForwardMode.COMPRESSED_PACKED_FORWARD;
-        state = State.COMPRESSED_ENTRIES;
     }
 
     // ---------------------------------------------------------------- entries
 
     private boolean decodeEntries(ByteBuf in, List<Object> out) {
-        int result = scanEntries(in, true, out);
-        if (result == SCAN_DONE) {
-            finishEntries(in, true, out);
-            return true;
-        }
-        return result == SCAN_SWITCHED;
-    }
-
-    private boolean decodeCompressedEntries(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (true) {
-            if (plain != null) {
-                int result = scanEntries(plain, false, out);
-                if (result == SCAN_SWITCHED) {
-                    return true;
-                }
+        return switch (inputScanner.scan(in, msg, out)) {
+            case NEED_MORE -> false;
+            case DONE -> {
+                inputScanner.flushRun(in, msg);
+                finishEntries(out);
+                yield true;
             }
-            if (msg.entriesRemaining == 0 && !msg.decompressor.hasPendingOutput()) {
-                if (!msg.decompressor.isAtEnd()) {
-                    throw new ForwardProtocolException(
-                            ErrorReason.DECOMPRESSION,
-                            "entries: truncated " + msg.decompressor.name() + " data (expected: complete "
-                                    + msg.decompressor.name()
-                                    + (msg.sniffed.equals("gzip") ? " members)" : " frames)"));
-                }
-                int left = plain == null ? 0 : plain.readableBytes();
-                if (!parser.isIdle() || msg.runBytes != left) {
-                    throw ForwardProtocolException.malformed(
-                            "entries", "a truncated event at the end of the decompressed entries", "whole events");
-                }
-                finishEntries(plain, false, out);
-                return true;
-            }
-            int available = (int) Math.min(in.readableBytes(), msg.entriesRemaining);
-            if (available == 0 && !msg.decompressor.hasPendingOutput()) {
-                return false;
-            }
-            if (sliceBytesLeft <= 0) {
-                // this turn's slice is spent: let the event loop serve its other channels first
-                yielded = true;
-                return false;
-            }
-            long limit = config.decompressionSizeLimitBytes();
-            // never inflate more than one byte past the limit, nor past this turn's slice
-            int step = (int) Math.min(DECOMPRESS_STEP, Math.min(sliceBytesLeft, limit - msg.decompressedBytes + 1));
-            preparePlain(ctx);
-            int before = plain.writerIndex();
-            int used = msg.decompressor.decompress(in, in.readerIndex(), available, plain, step);
-            int produced = plain.writerIndex() - before;
-            skipInput(in, used);
-            msg.entriesRemaining -= used;
-            msg.decompressedBytes += produced;
-            sliceBytesLeft -= produced;
-            if (msg.decompressedBytes > limit) {
-                throw new ForwardProtocolException(
-                        ErrorReason.DECOMPRESSION,
-                        "entries: more than decompression_size_limit " + limit + " bytes (" + msg.decompressedBytes
-                                + " decompressed so far, from " + (consumedBytes - msg.start)
-                                + " bytes on the wire) (expected: <= " + limit + " bytes decompressed)");
-            }
-            if (used == 0 && produced == 0) {
-                return false;
-            }
-        }
-    }
-
-    /** Makes room for one decompression step after the bytes of {@code plain} not yet consumed. */
-    private void preparePlain(ChannelHandlerContext ctx) {
-        if (plain == null) {
-            plain = ctx.alloc().buffer(2 * DECOMPRESS_STEP);
-            return;
-        }
-        if (plain.writableBytes() >= DECOMPRESS_STEP) {
-            return;
-        }
-        if (plain.refCnt() == 1) {
-            plain.discardReadBytes();
-            plain.ensureWritable(DECOMPRESS_STEP);
-            return;
-        }
-        // pieces still share this buffer: move the unconsumed tail to a new one
-        ByteBuf moved = ctx.alloc().buffer(Math.max(2 * DECOMPRESS_STEP, plain.readableBytes() + DECOMPRESS_STEP));
-        moved.writeBytes(plain, plain.readerIndex(), plain.readableBytes());
-        plain.release();
-        plain = moved;
-    }
-
-    /**
-     * Validates entries from {@code src} (the input, or decompressed bytes), growing the current run
-     * of verbatim entries, rewriting or skipping the others, and emitting stream pieces.
-     */
-    private int scanEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
-        while (true) {
-            boolean counted = msg.mode == ForwardMode.FORWARD || msg.mode == ForwardMode.MESSAGE;
-            if (counted && msg.entriesLeft == 0) {
-                return SCAN_DONE;
-            }
-            long bytesLeft = msg.mode == ForwardMode.PACKED_FORWARD ? msg.entriesRemaining : UNBOUNDED;
-            if (bytesLeft != UNBOUNDED && msg.runBytes == bytesLeft && parser.isIdle()) {
-                return SCAN_DONE;
-            }
-            int base = src.readerIndex();
-            long available = Math.min(src.readableBytes(), bytesLeft);
-            int entryStart = base + msg.runBytes;
-            int limit = (int) (base + available);
-            long bound = bytesLeft == UNBOUNDED ? UNBOUNDED : base + bytesLeft;
-            int result = parser.parse(src, entryStart, limit, bound);
-            if (result == EntryParser.NEED_MORE) {
-                if (!config.skipInvalidEvent() && parser.invalidReason() != null) {
-                    refuse(parser.invalidReason());
-                }
-                if (parser.isDiscarding()) {
-                    flushRun(src, srcIsInput);
-                    int walked = parser.position();
-                    if (walked > 0) {
-                        consumeEntries(src, srcIsInput, walked);
-                        parser.discarded(walked);
-                        continue;
-                    }
-                    return SCAN_NEED_MORE;
-                }
-                if (bytesLeft != UNBOUNDED && available == bytesLeft) {
-                    throw ForwardProtocolException.malformed(
-                            "entries",
-                            "a truncated event at the end of the entries",
-                            "whole events inside the declared entries length");
-                }
-                return SCAN_NEED_MORE;
-            }
-            int length = parser.position();
-            if (result == EntryParser.VALID) {
-                if (parser.isVerbatim()) {
-                    msg.runBytes += length;
-                    msg.runEvents++;
-                } else {
-                    flushRun(src, srcIsInput);
-                    writeRewritten(src, src.readerIndex(), length);
-                    consumeEntries(src, srcIsInput, length);
-                }
-                msg.eventCount++;
-            } else {
-                if (!config.skipInvalidEvent()) {
-                    refuse(parser.invalidReason());
-                }
-                flushRun(src, srcIsInput);
-                consumeEntries(src, srcIsInput, length);
-                msg.skippedEvents++;
-                if (msg.firstSkipReason == null) {
-                    msg.firstSkipReason =
-                            "event " + (msg.eventCount + msg.skippedEvents) + ": " + parser.invalidReason();
-                }
-            }
-            parser.reset(msg.mode == ForwardMode.MESSAGE);
-            if (counted) {
-                msg.entriesLeft--;
-            }
-            if (msg.mode == ForwardMode.FORWARD && exceedsChunkSizeLimit(msg.runBytes)) {
+            case OVER_CHUNK_SIZE_LIMIT -> {
                 // the rest of the message is read and dropped
-                src.skipBytes(msg.runBytes);
-                consumedBytes += msg.runBytes;
-                msg.runBytes = 0;
-                msg.runEvents = 0;
-                acc.release();
-                msg.dropped = true;
                 skipper.begin(msg.entriesLeft);
                 state = State.DISCARD_ENTRIES;
-                return SCAN_SWITCHED;
+                yield true;
             }
-            maybeEmitPiece(src, srcIsInput, out);
-        }
+        };
     }
 
-    private void refuse(String reason) {
-        throw new ForwardProtocolException(
-                ErrorReason.INVALID_EVENT, "event " + (msg.eventCount + msg.skippedEvents + 1) + ": " + reason);
-    }
-
-    private void writeRewritten(ByteBuf src, int entryStart, int length) {
-        ByteBuf out = acc.scratch(length + 16 + (metadataKey == null ? 0 : metadataKey.length + 16));
-        int start = out.writerIndex();
-        out.writeByte(0x92);
-        if (parser.isTimeNow()) {
-            Instant now = config.clock().instant();
-            Msgpack.writeEventTime(out, now.getEpochSecond(), now.getNano());
-        } else {
-            out.writeBytes(src, entryStart + parser.timeStart(), parser.timeEnd() - parser.timeStart());
-        }
-        int recordStart = entryStart + parser.recordStart();
-        int recordEnd = entryStart + length;
-        if (parser.hasMetadata() && metadataKey != null) {
-            rewriter.write(
-                    src,
-                    recordStart,
-                    recordEnd,
-                    List.of(),
-                    metadataKey,
-                    entryStart + parser.metaStart(),
-                    entryStart + parser.metaEnd(),
-                    out);
-        } else {
-            out.writeBytes(src, recordStart, recordEnd - recordStart);
-        }
-        acc.scratchWritten(out.writerIndex() - start);
-    }
-
-    private void flushRun(ByteBuf src, boolean srcIsInput) {
-        if (msg.runBytes == 0) {
-            return;
-        }
-        ByteBuf run = src.readRetainedSlice(msg.runBytes);
-        account(srcIsInput, msg.runBytes);
-        acc.addRun(run, msg.runEvents);
-        msg.runBytes = 0;
-        msg.runEvents = 0;
-    }
-
-    private void consumeEntries(ByteBuf src, boolean srcIsInput, int bytes) {
-        src.skipBytes(bytes);
-        account(srcIsInput, bytes);
-    }
-
-    private void account(boolean srcIsInput, int bytes) {
-        if (srcIsInput) {
-            consumedBytes += bytes;
-            if (msg.mode == ForwardMode.PACKED_FORWARD) {
-                msg.entriesRemaining -= bytes;
+    private boolean decodeCompressedEntries(ByteBuf in, List<Object> out) {
+        return switch (compressed.read(in, msg, out)) {
+            case NEED_MORE -> false;
+            case SLICE_SPENT -> {
+                // this turn's slice is spent: let the event loop serve its other channels first
+                yielded = true;
+                yield false;
             }
-        }
-    }
-
-    private void maybeEmitPiece(ByteBuf src, boolean srcIsInput, List<Object> out) {
-        if (msg.mode == ForwardMode.MESSAGE) {
-            return;
-        }
-        long pending = acc.bytes() + msg.runBytes;
-        if (!msg.streaming) {
-            if (pending >= config.streamThresholdBytes()) {
-                msg.streaming = true;
-                out.add(new StreamStart(msg.tag, msg.mode));
-                emitPiece(src, srcIsInput, out);
+            case DONE -> {
+                finishEntries(out);
+                yield true;
             }
-        } else if (pending >= config.pieceBytes()) {
-            emitPiece(src, srcIsInput, out);
+        };
+    }
+
+    /** What the input's entries scanner consumed: the connection's bytes, and PackedForward's declared length. */
+    private void inputEntriesConsumed(MessageInProgress m, int bytes) {
+        consumedBytes += bytes;
+        if (m.mode == ForwardMode.PACKED_FORWARD) {
+            m.entriesRemaining -= bytes;
         }
     }
 
-    private void emitPiece(ByteBuf src, boolean srcIsInput, List<Object> out) {
-        flushRun(src, srcIsInput);
-        int events = acc.events();
-        if (events > 0) {
-            out.add(new StreamPiece(acc.take(), events));
-        }
-    }
-
-    private void finishEntries(ByteBuf src, boolean srcIsInput, List<Object> out) {
-        flushRun(src, srcIsInput);
+    /** Every entry is in the accumulator: the option comes next, or the message is complete. */
+    private void finishEntries(List<Object> out) {
         long withOption = msg.mode == ForwardMode.MESSAGE ? 4 : 3;
         if (msg.arity == withOption) {
             state = State.OPTION;
@@ -781,7 +487,7 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
                 return false;
             }
         }
-        finishEntries(in, true, out);
+        finishEntries(out);
         return true;
     }
 
@@ -910,9 +616,8 @@ public final class ForwardFrameDecoder extends ByteToMessageDecoder {
         parser.reset(false);
         skipper.reset();
         // msg is kept (its counters only) for decodeLast's message and decompressedBytes()
-        if (plain != null) {
-            plain.release();
-            plain = null;
+        if (compressed != null) {
+            compressed.releasePlain();
         }
         in.skipBytes(in.readableBytes());
     }

@@ -1,9 +1,9 @@
 package org.kinesisaggregator.server.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.kinesisaggregator.server.codec.ForwardFrameDecoderBadInputTest.CONFIG;
-import static org.kinesisaggregator.server.codec.ForwardFrameDecoderBadInputTest.bytes;
-import static org.kinesisaggregator.server.codec.ForwardFrameDecoderBadInputTest.failure;
+import static org.kinesisaggregator.server.codec.MsgpackForwardDecoderBadInputTest.CONFIG;
+import static org.kinesisaggregator.server.codec.MsgpackForwardDecoderBadInputTest.bytes;
+import static org.kinesisaggregator.server.codec.MsgpackForwardDecoderBadInputTest.failure;
 import static org.kinesisaggregator.server.testing.Mp.entries;
 import static org.kinesisaggregator.server.testing.Mp.map;
 
@@ -27,7 +27,7 @@ import org.kinesisaggregator.server.testing.Mp.Time;
  * of the range pass unchanged.
  */
 @ExtendWith(LeakCheck.class)
-class ForwardFrameDecoderTimeRangeTest {
+class MsgpackForwardDecoderTimeRangeTest {
     private static final String RANGE = "(expected: 0..4294967295 seconds since the epoch, 1970..2106)";
 
     static Stream<Arguments> poisonTimes() {

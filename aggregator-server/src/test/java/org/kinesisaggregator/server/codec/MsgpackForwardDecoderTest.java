@@ -28,7 +28,7 @@ import org.kinesisaggregator.server.testing.Mp.Time;
 
 /** The decoder on an EmbeddedChannel: every mode, every split point, streaming, skipping. */
 @ExtendWith(LeakCheck.class)
-class ForwardFrameDecoderTest {
+class MsgpackForwardDecoderTest {
     static final Instant NOW = Instant.parse("2026-01-02T03:04:05.123456789Z");
     static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     static final ForwardDecoderConfig CONFIG = ForwardDecoderConfig.defaults(CLOCK);

@@ -30,7 +30,7 @@ import org.kinesisaggregator.server.testing.Mp.Time;
 
 /** Malformed input on an EmbeddedChannel: the error, its reason and message, and that nothing is allocated early. */
 @ExtendWith(LeakCheck.class)
-class ForwardFrameDecoderBadInputTest {
+class MsgpackForwardDecoderBadInputTest {
     static final ForwardDecoderConfig CONFIG =
             ForwardDecoderConfig.defaults(Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC));
 
@@ -246,7 +246,7 @@ class ForwardFrameDecoderBadInputTest {
 
     @Test
     void everyTruncationOfAValidStreamIsReportedWhenTheConnectionEnds() {
-        byte[] stream = ForwardFrameDecoderTest.streamOfEveryMode();
+        byte[] stream = MsgpackForwardDecoderTest.streamOfEveryMode();
         int truncations = 0;
         for (int length = 1; length < stream.length; length++) {
             byte[] prefix = Arrays.copyOf(stream, length);

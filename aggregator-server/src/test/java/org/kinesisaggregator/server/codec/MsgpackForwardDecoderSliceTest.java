@@ -28,10 +28,10 @@ import org.kinesisaggregator.server.testing.Mp;
  * messages come out whole across any number of slices.
  */
 @ExtendWith(LeakCheck.class)
-class ForwardFrameDecoderSliceTest {
+class MsgpackForwardDecoderSliceTest {
     static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(1_700_000_000), ZoneOffset.UTC);
     static final long LIMIT = 2L * 1024 * 1024;
-    static final int SLICE = ForwardFrameDecoder.DECOMPRESSION_SLICE_BYTES;
+    static final int SLICE = MsgpackForwardDecoder.DECOMPRESSION_SLICE_BYTES;
     static final ForwardDecoderConfig CONFIG =
             ForwardDecoderConfig.defaults(CLOCK).withLimits(0, LIMIT, ForwardDecoderConfig.DEFAULT_MAX_EVENT_BYTES);
 
@@ -76,7 +76,7 @@ class ForwardFrameDecoderSliceTest {
         byte[] payload = bomb(compression, 1024L * 1024 * 1024);
         assertThat(payload.length).as("1 GiB compressed").isLessThan(4 * 1024 * 1024);
         byte[] message = Mp.packed("bomb", payload, map("chunk", "b", "compressed", compression));
-        ForwardFrameDecoder decoder = new ForwardFrameDecoder(CONFIG);
+        MsgpackForwardDecoder decoder = new MsgpackForwardDecoder(CONFIG);
         Tail tail = new Tail();
         EmbeddedChannel channel = new EmbeddedChannel(decoder, tail);
         try {
@@ -133,7 +133,7 @@ class ForwardFrameDecoderSliceTest {
         byte[] bytes = Mp.concat(
                 Mp.packed("big", compressed, map("chunk", "a", "compressed", compression)),
                 Mp.message("small", 1L, map("k", "v"), map("chunk", "b")));
-        ForwardFrameDecoder decoder = new ForwardFrameDecoder(CONFIG);
+        MsgpackForwardDecoder decoder = new MsgpackForwardDecoder(CONFIG);
         Tail tail = new Tail();
         EmbeddedChannel channel = new EmbeddedChannel(decoder, tail);
         try {
