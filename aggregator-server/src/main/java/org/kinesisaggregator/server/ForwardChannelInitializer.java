@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *   tls            SslHandler                (&lt;transport tls&gt; only)
  *   decoder        ProtocolSniffer           (the first byte: replaces itself with MsgpackForwardDecoder or
  *                                            JsonForwardDecoder; bytes → ForwardEvents / stream pieces / PING)
- *   ingest         ForwardIngestHandler      (handshake, append, ack, back-pressure, errors)
+ *   handshake      HandshakeHandler          (&lt;security&gt; only: HELO, PING, PONG; removes itself once established)
+ *   ingest         ForwardIngestHandler      (append, ack, back-pressure, drain; settles what a failure leaves)
+ *   errors         ForwardErrorHandler       (the log line and metric of every failure; closes on non-protocol ones)
  * </pre>
  *
  * Handlers are created per channel (none is shared: each holds per-connection state). A connection
@@ -72,8 +74,17 @@ final class ForwardChannelInitializer extends ChannelInitializer<Channel> {
         if (sslContext != null) {
             p.addLast("tls", sslContext.newHandler(ch.alloc()));
         }
+        addForwardHandlers(p, deps, decoderConfig);
+    }
+
+    /** The handlers after the transport ones (PROXY, TLS): decoder, handshake, ingest, errors. */
+    static void addForwardHandlers(ChannelPipeline p, IngestContext deps, ForwardDecoderConfig decoderConfig) {
         p.addLast("decoder", new ProtocolSniffer(decoderConfig));
+        if (deps.auth() != null) {
+            p.addLast("handshake", new HandshakeHandler(deps));
+        }
         p.addLast("ingest", new ForwardIngestHandler(deps));
+        p.addLast("errors", new ForwardErrorHandler(deps));
     }
 
     private void refuse(Channel ch, int max) {
@@ -86,10 +97,7 @@ final class ForwardChannelInitializer extends ChannelInitializer<Channel> {
                             ? a.getAddress().getHostAddress() + ":" + a.getPort()
                             : String.valueOf(ch.remoteAddress()),
                     max,
-                    notLogged > 0
-                            ? " (" + notLogged + " more refused since the last such line, not logged: one line per "
-                                    + deps.logThrottle().interval().toSeconds() + " s)"
-                            : "");
+                    deps.logThrottle().note(notLogged, "refused"));
         }
         ch.close();
     }

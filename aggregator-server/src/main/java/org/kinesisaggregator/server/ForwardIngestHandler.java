@@ -1,21 +1,14 @@
 package org.kinesisaggregator.server;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.haproxy.HAProxyProtocolException;
-import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -24,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.LogSafe;
 import org.kinesisaggregator.buffer.StreamedAppend;
@@ -44,14 +36,15 @@ import org.kinesisaggregator.server.codec.StreamEnd;
 import org.kinesisaggregator.server.codec.StreamPiece;
 import org.kinesisaggregator.server.codec.StreamStart;
 import org.kinesisaggregator.server.proxy.ProxyProtocolHandler;
-import org.kinesisaggregator.server.security.HandshakeAuthenticator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of a forward connection: the handshake, appends to the
- * {@link org.kinesisaggregator.buffer.EventSink}, acks, back-pressure, drain, and the log line and
- * metric for everything that goes wrong.
+ * The work of a forward connection: appends to the {@link org.kinesisaggregator.buffer.EventSink},
+ * acks, back-pressure, drain, and what a failure does to the messages in flight. It comes after the
+ * {@link HandshakeHandler} (which removes itself once the handshake succeeded) and before the
+ * {@link ForwardErrorHandler}, which writes the log line and counts the metric of every failure this
+ * handler acts on and passes on.
  *
  * <p><b>Invariants.</b> An ack ({@code {"ack": chunk}}) is written only after the sink's future for
  * that message (an append, or a streamed append's commit after all its pieces) completed normally;
@@ -64,8 +57,7 @@ import org.slf4j.LoggerFactory;
  * is resumed one slice per pass of the event loop, and only while nothing else holds reading.
  *
  * <p><b>State.</b> The lifecycle is one {@link ConnectionState} (open, draining, closing once settled,
- * failed, closed; the transitions are methods of the enum); the handshake is pending while
- * {@code pendingChallenge} is set; the source keys are ready, awaiting the PROXY header, or resolving
+ * failed, closed; the transitions are methods of the enum); the source keys are ready, awaiting the PROXY header, or resolving
  * the hostname. Reading is a {@link ReadGate}: {@code updateReading()} sets its reasons from that
  * state, the messages held, the appends in flight, the channel's writability and the decoder's
  * backlog, all at once, so the gate opens only when none holds; a backlog that is the only reason is
@@ -91,15 +83,11 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
 
     private final IngestContext deps;
     private ChannelHandlerContext ctx;
-    private InetSocketAddress peerAddress;
-    private String peer = "?";
+    private ConnectionPeer peer;
     private ConnectionState state = ConnectionState.NEW;
-    /** The HELO's challenge while the handshake is pending; {@code null} once established (or without auth). */
-    private HandshakeAuthenticator.Challenge pendingChallenge;
 
     private SourceKeys sourceKeys = SourceKeys.READY;
     private ReadGate gate;
-    private boolean tlsFailureLogged;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private int inFlight;
     private long inFlightBytes;
@@ -150,13 +138,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         state = state.activate();
         gate = new ReadGate(ctx.channel());
         deps.metrics().connectionOpened();
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress address) {
-            setPeer(address);
-        }
-        if (deps.auth() != null) {
-            pendingChallenge = deps.auth().challenge();
-            write(Unpooled.wrappedBuffer(pendingChallenge.helo()));
-        }
+        peer = ConnectionPeer.of(ctx.channel());
         if (needsInjection()) {
             if (deps.settings().proxyProtocol()) {
                 // keep reading until the PROXY header names the peer; hold decoded messages until then
@@ -203,29 +185,30 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             }
         } else if (evt instanceof ProxyProtocolHandler.ProxiedPeer proxied) {
             if (proxied.address() != null) {
-                setPeer(proxied.address());
+                peer.update(proxied.address());
             }
             if (needsInjection()) {
                 prepareInjection();
             }
         } else if (evt instanceof SslHandshakeCompletionEvent handshake) {
-            if (!handshake.isSuccess() && handshake.cause() instanceof ClosedChannelException) {
-                // the peer closed before a handshake (an NLB health check: connect + close): as on the plain port
-                log.debug("Forward connection from {} closed before the TLS handshake", peer);
-            } else if (!handshake.isSuccess()) {
-                tlsFailed(handshake.cause());
-            } else {
-                log.debug("TLS session established with {}", peer);
+            if (!handshake.isSuccess()) {
+                // the TLS handler closes the channel; the error handler logs why
+                state = state.fail();
             }
+        } else if (evt == HandshakeHandler.HANDSHAKE_FAILED) {
+            // the handshake handler closes the channel once its failure PONG is out
+            state = state.fail();
         } else if (evt instanceof ConnectionGuard.Timeout timeout) {
+            ctx.fireUserEventTriggered(evt);
             timedOut(timeout);
+            return;
         } else if (evt instanceof ChannelInputShutdownEvent) {
             // the forwarder half-closed: answer what it sent, then close
             state = state.closeWhenSettled();
         }
         updateReading();
         maybeClose();
-        ReferenceCountUtil.release(evt);
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -266,14 +249,9 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (msg instanceof PingRequest ping) {
-            onPing(ping);
-            return;
-        }
-        if (pendingChallenge != null) {
-            ReferenceCountUtil.release(msg);
-            protocolFailure(new ForwardProtocolException(
-                    ErrorReason.HANDSHAKE, "message: events before the handshake (expected: PING)"));
+        if (msg instanceof PingRequest) {
+            // the handshake handler took the first PING and removed itself; another is a protocol error
+            protocolFailure(new ForwardProtocolException(ErrorReason.HANDSHAKE, "ping: unexpected (expected: events)"));
             return;
         }
         try {
@@ -518,107 +496,28 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         maybeClose();
     }
 
-    // ---------------------------------------------------------------- handshake
-
-    private void onPing(PingRequest ping) {
-        if (pendingChallenge == null) {
-            protocolFailure(new ForwardProtocolException(ErrorReason.HANDSHAKE, "ping: unexpected (expected: events)"));
-            return;
-        }
-        InetAddress address = peerAddress == null ? null : peerAddress.getAddress();
-        HandshakeAuthenticator.Outcome outcome = deps.auth().check(ping, address, pendingChallenge);
-        ChannelFuture written = write(Unpooled.wrappedBuffer(outcome.pong()));
-        String hostname = ping.hostname() == null ? "?" : LogSafe.escape(ping.hostname());
-        if (outcome.success()) {
-            pendingChallenge = null;
-            log.debug("Handshake with {} (client hostname {}) succeeded", peer, hostname);
-            return;
-        }
-        deps.metrics().handshakeFailure();
-        deps.metrics().error(ErrorReason.HANDSHAKE);
-        long notLogged = deps.logThrottle().admit(handshakeKey());
-        if (notLogged >= 0) {
-            log.warn(
-                    "Handshake with {} failed (client hostname {}): {}; sent the failure PONG and closing the "
-                            + "connection{}",
-                    peer,
-                    hostname,
-                    LogSafe.escape(outcome.reason()),
-                    notLoggedNote(notLogged, "handshake failure(s) from this address"));
-        }
-        state = state.fail();
-        updateReading();
-        written.addListener(ChannelFutureListener.CLOSE);
-    }
-
     // ---------------------------------------------------------------- errors
 
+    /** A failure from any handler before this one: settle what it leaves in flight, then let the error handler log it. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause;
-        if (root instanceof DecoderException
-                && !(root instanceof ForwardProtocolException)
-                && root.getCause() != null) {
-            root = root.getCause();
-        }
-        if (root instanceof ForwardProtocolException e) {
-            protocolFailure(e);
-        } else if (root instanceof NotSslRecordException || root instanceof SSLException) {
-            tlsFailed(root);
-            ctx.close();
-        } else if (root instanceof HAProxyProtocolException) {
-            deps.metrics().error(ErrorReason.PROXY);
-            log.warn(
-                    "Closing forward connection from {}: PROXY protocol header: {} (expected: a PROXY v1 or v2 header, "
-                            + "proxy_protocol is on)",
-                    peer,
-                    LogSafe.escape(root.getMessage()));
-            state = state.fail();
-            ctx.close();
-        } else if (root instanceof IOException) {
-            if (!(root instanceof ClosedChannelException)) {
-                log.debug("Forward connection from {} failed: {}", peer, LogSafe.escape(root.toString()));
-                deps.metrics().error(ErrorReason.IO);
-            }
-            state = state.fail();
-            ctx.close();
-        } else {
-            log.error("Unexpected error on the forward connection from {}; closing it", peer, cause);
-            deps.metrics().error(ErrorReason.MALFORMED);
-            state = state.fail();
-            ctx.close();
-        }
-    }
-
-    private void protocolFailure(ForwardProtocolException e) {
-        deps.metrics().error(e.reason());
-        switch (e.reason()) {
-            case INVALID_EVENT ->
-                log.warn(
-                        "Refused a message from {} (skip_invalid_event false): {}; no ack sent, closing "
-                                + "the connection",
-                        peer,
-                        LogSafe.escape(e.getMessage()));
-            case TRUNCATED ->
-                log.warn(
-                        "Forward connection from {} ended in the middle of a message; nothing of it was "
-                                + "stored or acked: {}",
-                        peer,
-                        LogSafe.escape(e.getMessage()));
-            case HANDSHAKE -> {
-                deps.metrics().handshakeFailure();
-                long notLogged = deps.logThrottle().admit(handshakeKey());
-                if (notLogged >= 0) {
-                    log.warn(
-                            "Closing forward connection from {}: {}{}",
-                            peer,
-                            LogSafe.escape(e.getMessage()),
-                            notLoggedNote(notLogged, "handshake failure(s) from this address"));
-                }
-            }
-            default -> log.warn("Closing forward connection from {}: {}", peer, LogSafe.escape(e.getMessage()));
+        if (!state.isActive()) {
+            ctx.fireExceptionCaught(cause);
+            return;
         }
         state = state.fail();
+        ctx.fireExceptionCaught(cause);
+        if (ForwardErrorHandler.protocolError(cause) != null) {
+            // the acks of the messages before the bad one go out, then the connection closes
+            abandonCurrentAndCloseWhenSettled();
+        }
+        // any other failure: the error handler closes the channel at once
+    }
+
+    /** A protocol error found here: logged by the error handler, then the connection closes once settled. */
+    private void protocolFailure(ForwardProtocolException e) {
+        state = state.fail();
+        ctx.fireExceptionCaught(e);
         abandonCurrentAndCloseWhenSettled();
     }
 
@@ -637,29 +536,6 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         maybeClose();
     }
 
-    private void tlsFailed(Throwable cause) {
-        if (tlsFailureLogged) {
-            return;
-        }
-        tlsFailureLogged = true;
-        state = state.fail();
-        deps.metrics().error(ErrorReason.TLS);
-        if (cause instanceof NotSslRecordException
-                || cause != null && cause.getCause() instanceof NotSslRecordException) {
-            log.warn(
-                    "Closing forward connection from {}: not a TLS record (expected: a TLS handshake; is the forwarder "
-                            + "sending plain TCP to a TLS port?)",
-                    peer);
-        } else {
-            log.warn(
-                    "TLS handshake with {} failed, closing the connection: {}",
-                    peer,
-                    cause == null
-                            ? "unknown"
-                            : LogSafe.escape(cause.getMessage() != null ? cause.getMessage() : cause.toString()));
-        }
-    }
-
     // ---------------------------------------------------------------- connection limits
 
     /** Nothing in flight to the sink, nothing held, no streamed message open: closing loses no work. */
@@ -672,37 +548,13 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         return stream != null;
     }
 
+    /** A limit of {@link ConnectionGuard} ran out (the error handler has logged it). */
     private void timedOut(ConnectionGuard.Timeout timeout) {
-        ConnectionGuard.Limit limit = timeout.limit();
-        deps.metrics().limited(limit);
-        long notLogged = deps.logThrottle().admit(limit.tag());
-        String why = switch (limit) {
-            case IDLE_TIMEOUT -> "no message and no traffic";
-            case MESSAGE_TIMEOUT ->
-                "a message in progress delivered less than " + ConnectionLimits.PROGRESS_BYTES / 1024
-                        + " KiB; nothing of it was stored or acked";
-            case UNREAD_ACK_TIMEOUT ->
-                "the peer does not read its acks, over the write buffer's bound; the events acked so far "
-                        + "are stored, the acks not yet sent are dropped and the forwarder re-sends";
-            case MAX_CONNECTIONS -> "too many connections";
-        };
-        if (notLogged >= 0) {
-            String line = "Closing forward connection from {}: {} {} s ({}){}";
-            Object[] args = {
-                peer,
-                limit.tag(),
-                timeout.after().toMillis() / 1000.0,
-                why,
-                notLoggedNote(notLogged, "connection(s) closed by " + limit.tag())
-            };
-            if (limit == ConnectionGuard.Limit.IDLE_TIMEOUT) {
-                log.info(line, args);
-            } else {
-                log.warn(line, args);
-            }
+        if (!state.isActive()) {
+            return;
         }
         state = state.fail();
-        if (limit == ConnectionGuard.Limit.MESSAGE_TIMEOUT) {
+        if (timeout.limit() == ConnectionGuard.Limit.MESSAGE_TIMEOUT) {
             abandonCurrentAndCloseWhenSettled();
         } else {
             ctx.close();
@@ -853,7 +705,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
 
     private void prepareInjection() {
         ForwardSettings settings = deps.settings();
-        InetAddress address = peerAddress.getAddress();
+        InetAddress address = peer.address().getAddress();
         List<RecordRewriter.Pair> pairs = new ArrayList<>(2);
         if (settings.sourceAddressKey() != null) {
             pairs.add(RecordRewriter.Pair.ofString(settings.sourceAddressKey(), address.getHostAddress()));
@@ -897,30 +749,5 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         } finally {
             entries.release();
         }
-    }
-
-    private void setPeer(InetSocketAddress address) {
-        peerAddress = address;
-        peer = address.getAddress() == null
-                ? LogSafe.escape(address.getHostString()) + ":" + address.getPort()
-                : address.getAddress().getHostAddress() + ":" + address.getPort();
-    }
-
-    /** The throttle key of handshake failures: the peer's address without the port (one per client host). */
-    private String handshakeKey() {
-        String host = peerAddress == null
-                ? peer
-                : peerAddress.getAddress() == null
-                        ? peerAddress.getHostString()
-                        : peerAddress.getAddress().getHostAddress();
-        return "handshake " + host;
-    }
-
-    /** {@code ""}, or {@code " (N more WHAT since the last such line, not logged: one line per 60 s)"}. */
-    private String notLoggedNote(long notLogged, String what) {
-        return notLogged <= 0
-                ? ""
-                : " (" + notLogged + " more " + what + " since the last such line, not logged: one line per "
-                        + deps.logThrottle().interval().toSeconds() + " s)";
     }
 }

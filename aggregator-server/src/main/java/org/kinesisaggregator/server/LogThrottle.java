@@ -49,6 +49,17 @@ final class LogThrottle {
     }
 
     /**
+     * The tail of a line that {@link #admit} let through: {@code ""}, or
+     * {@code " (N more WHAT since the last such line, not logged: one line per 60 s)"}.
+     */
+    String note(long notLogged, String what) {
+        return notLogged <= 0
+                ? ""
+                : " (" + notLogged + " more " + what + " since the last such line, not logged: one line per "
+                        + interval.toSeconds() + " s)";
+    }
+
+    /**
      * Records one occurrence of {@code key}. Returns -1 when it must not be logged, else the number
      * of occurrences of the key that were not logged since its last line (0 the first time).
      */

@@ -26,7 +26,6 @@ import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.server.codec.ForwardDecoderConfig;
-import org.kinesisaggregator.server.codec.ProtocolSniffer;
 import org.kinesisaggregator.server.testing.Event;
 import org.kinesisaggregator.server.testing.Mp;
 import org.kinesisaggregator.server.testing.Settings;
@@ -75,8 +74,7 @@ class ForwardIngestHandlerStateTest {
                 64L << 20,
                 new LogThrottle(Duration.ofMinutes(1), 16, CLOCK));
         channel = new EmbeddedChannel();
-        channel.pipeline().addLast("decoder", new ProtocolSniffer(ForwardDecoderConfig.defaults(CLOCK)));
-        channel.pipeline().addLast("ingest", new ForwardIngestHandler(deps));
+        ForwardChannelInitializer.addForwardHandlers(channel.pipeline(), deps, ForwardDecoderConfig.defaults(CLOCK));
         channel.pipeline().fireChannelActive();
         channel.runPendingTasks();
     }

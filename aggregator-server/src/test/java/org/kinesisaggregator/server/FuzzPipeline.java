@@ -29,14 +29,13 @@ import org.kinesisaggregator.server.codec.ForwardDecoderConfig;
 import org.kinesisaggregator.server.codec.ForwardEvents;
 import org.kinesisaggregator.server.codec.ForwardOption;
 import org.kinesisaggregator.server.codec.ForwardProtocolException;
-import org.kinesisaggregator.server.codec.ProtocolSniffer;
 import org.kinesisaggregator.server.codec.StreamEnd;
 import org.kinesisaggregator.server.security.HandshakeAuthenticator;
 import org.kinesisaggregator.server.testing.Event;
 import org.kinesisaggregator.server.testing.Settings;
 
 /**
- * The real pipeline pieces of one forward connection for fuzz targets: {@link ProtocolSniffer}
+ * The real pipeline pieces of one forward connection for fuzz targets: {@link org.kinesisaggregator.server.codec.ProtocolSniffer}
  * and {@link ForwardIngestHandler} on an {@link EmbeddedChannel}, with a probe between them that
  * records what the decoder emitted and every exception, a {@link RecordingSink} that acks at once,
  * and an allocator that tracks every buffer so that a leak fails the very input that caused it.
@@ -84,9 +83,8 @@ final class FuzzPipeline implements AutoCloseable {
                 new LogThrottle(Duration.ofMinutes(1), 16, CLOCK));
         channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
-        channel.pipeline().addLast("decoder", new ProtocolSniffer(config));
-        channel.pipeline().addLast("probe", new Probe());
-        channel.pipeline().addLast("ingest", new ForwardIngestHandler(deps));
+        ForwardChannelInitializer.addForwardHandlers(channel.pipeline(), deps, config);
+        channel.pipeline().addAfter("decoder", "probe", new Probe());
         // EmbeddedChannel() registers without handlers: activate now that the pipeline is complete
         channel.pipeline().fireChannelActive();
         settle();
