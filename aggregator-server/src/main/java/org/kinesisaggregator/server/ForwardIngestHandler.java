@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -23,7 +22,6 @@ import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.server.codec.AckEncoder;
 import org.kinesisaggregator.server.codec.ErrorReason;
 import org.kinesisaggregator.server.codec.ForwardDecoder;
-import org.kinesisaggregator.server.codec.ForwardDecoderConfig;
 import org.kinesisaggregator.server.codec.ForwardEvents;
 import org.kinesisaggregator.server.codec.ForwardMode;
 import org.kinesisaggregator.server.codec.ForwardOption;
@@ -31,7 +29,6 @@ import org.kinesisaggregator.server.codec.ForwardProtocolException;
 import org.kinesisaggregator.server.codec.MessageDropped;
 import org.kinesisaggregator.server.codec.PingRequest;
 import org.kinesisaggregator.server.codec.ProtocolSniffer;
-import org.kinesisaggregator.server.codec.RecordRewriter;
 import org.kinesisaggregator.server.codec.StreamEnd;
 import org.kinesisaggregator.server.codec.StreamPiece;
 import org.kinesisaggregator.server.codec.StreamStart;
@@ -57,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * is resumed one slice per pass of the event loop, and only while nothing else holds reading.
  *
  * <p><b>State.</b> The lifecycle is one {@link ConnectionState} (open, draining, closing once settled,
- * failed, closed; the transitions are methods of the enum); the source keys are ready, awaiting the PROXY header, or resolving
- * the hostname. Reading is a {@link ReadGate}: {@code updateReading()} sets its reasons from that
+ * failed, closed; the transitions are methods of the enum); a {@link SourceKeyInjector} says whether
+ * the source keys are known (ready, awaiting the PROXY header, resolving the hostname). Reading is a {@link ReadGate}: {@code updateReading()} sets its reasons from that
  * state, the messages held, the appends in flight, the channel's writability and the decoder's
  * backlog, all at once, so the gate opens only when none holds; a backlog that is the only reason is
  * resumed by a scheduled task.
@@ -86,28 +83,16 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     private ConnectionPeer peer;
     private ConnectionState state = ConnectionState.NEW;
 
-    private SourceKeys sourceKeys = SourceKeys.READY;
+    private final SourceKeyInjector sourceKeys;
     private ReadGate gate;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private int inFlight;
     private long inFlightBytes;
     private StreamState stream;
     private final List<StreamState> uncommitted = new ArrayList<>(2);
-    private List<RecordRewriter.Pair> injectedPairs;
-    private RecordRewriter rewriter;
     private ChannelFuture lastWrite;
     private ForwardDecoder decoder;
     private boolean resumeScheduled;
-
-    /** Whether the {@code source_address_key} / {@code source_hostname_key} values are known. */
-    private enum SourceKeys {
-        /** Known (or not configured): messages are dispatched. */
-        READY,
-        /** {@code proxy_protocol}: messages are held until the PROXY header names the peer; reading goes on. */
-        AWAITING_PROXY_HEADER,
-        /** The peer's hostname is being resolved: messages are held and reading is paused. */
-        RESOLVING_HOSTNAME
-    }
 
     /** One streamed message on its way into a {@link StreamedAppend}. */
     private static final class StreamState {
@@ -128,6 +113,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
 
     ForwardIngestHandler(IngestContext deps) {
         this.deps = deps;
+        this.sourceKeys = new SourceKeyInjector(deps.settings(), deps.resolver());
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -139,12 +125,12 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         gate = new ReadGate(ctx.channel());
         deps.metrics().connectionOpened();
         peer = ConnectionPeer.of(ctx.channel());
-        if (needsInjection()) {
+        if (sourceKeys.isNeeded()) {
             if (deps.settings().proxyProtocol()) {
                 // keep reading until the PROXY header names the peer; hold decoded messages until then
-                sourceKeys = SourceKeys.AWAITING_PROXY_HEADER;
+                sourceKeys.awaitProxyHeader();
             } else {
-                prepareInjection();
+                prepareSourceKeys();
             }
         }
         updateReading();
@@ -187,8 +173,8 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             if (proxied.address() != null) {
                 peer.update(proxied.address());
             }
-            if (needsInjection()) {
-                prepareInjection();
+            if (sourceKeys.isNeeded()) {
+                prepareSourceKeys();
             }
         } else if (evt instanceof SslHandshakeCompletionEvent handshake) {
             if (!handshake.isSuccess()) {
@@ -239,7 +225,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     private boolean canDispatch() {
         return state.isFailed()
                 || !state.isActive()
-                || sourceKeys == SourceKeys.READY
+                || sourceKeys.state() == SourceKeyInjector.State.READY
                         && inFlight < deps.maxInFlightAppends()
                         && inFlightBytes < deps.maxInFlightBytes();
     }
@@ -286,7 +272,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             afterMessage();
             return;
         }
-        ByteBuf entries = inject(message.content(), count);
+        ByteBuf entries = sourceKeys.inject(ctx.alloc(), message.content(), count);
         long bytes = entries.readableBytes();
         track(1, bytes);
         CompletableFuture<AppendResult> future;
@@ -328,7 +314,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         int count = piece.eventCount();
-        ByteBuf entries = inject(piece.content(), count);
+        ByteBuf entries = sourceKeys.inject(ctx.alloc(), piece.content(), count);
         long bytes = entries.readableBytes();
         st.pendingPieces++;
         track(1, bytes);
@@ -578,7 +564,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         EnumSet<ReadGate.Reason> reasons = EnumSet.noneOf(ReadGate.Reason.class);
-        if (sourceKeys == SourceKeys.RESOLVING_HOSTNAME) {
+        if (sourceKeys.state() == SourceKeyInjector.State.RESOLVING_HOSTNAME) {
             reasons.add(ReadGate.Reason.RESOLVING_HOSTNAME);
         }
         if (state.stopsReading()) {
@@ -699,55 +685,19 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
 
     // ---------------------------------------------------------------- source_address_key / source_hostname_key
 
-    private boolean needsInjection() {
-        return deps.settings().sourceAddressKey() != null || deps.settings().sourceHostnameKey() != null;
-    }
-
-    private void prepareInjection() {
-        ForwardSettings settings = deps.settings();
-        InetAddress address = peer.address().getAddress();
-        List<RecordRewriter.Pair> pairs = new ArrayList<>(2);
-        if (settings.sourceAddressKey() != null) {
-            pairs.add(RecordRewriter.Pair.ofString(settings.sourceAddressKey(), address.getHostAddress()));
-        }
-        rewriter = new RecordRewriter(ForwardDecoderConfig.DEFAULT_MAX_DEPTH);
-        if (settings.sourceHostnameKey() == null) {
-            injectedPairs = pairs;
-            sourceKeys = SourceKeys.READY;
+    private void prepareSourceKeys() {
+        sourceKeys.prepare(peer.address().getAddress(), ctx.executor(), () -> {
             drainWaiting();
-            return;
-        }
-        sourceKeys = SourceKeys.RESOLVING_HOSTNAME;
+            updateReading();
+            maybeClose();
+        });
+        drainWaiting();
         updateReading();
-        CompletableFuture.supplyAsync(address::getHostName, deps.resolver())
-                .whenComplete((name, error) -> onLoop(
-                        () -> {
-                            pairs.add(RecordRewriter.Pair.ofString(
-                                    settings.sourceHostnameKey(), name != null ? name : address.getHostAddress()));
-                            injectedPairs = pairs;
-                            sourceKeys = SourceKeys.READY;
-                            drainWaiting();
-                            updateReading();
-                            maybeClose();
-                        },
-                        () -> {}));
     }
 
     private void drainWaiting() {
         while (!waiting.isEmpty() && canDispatch()) {
             dispatch(waiting.poll());
-        }
-    }
-
-    /** Takes ownership of {@code entries}; returns them, or a rewritten copy with the source keys added. */
-    private ByteBuf inject(ByteBuf entries, int count) {
-        if (injectedPairs == null || injectedPairs.isEmpty()) {
-            return entries;
-        }
-        try {
-            return rewriter.addToEveryRecord(ctx.alloc(), entries, count, injectedPairs);
-        } finally {
-            entries.release();
         }
     }
 }
