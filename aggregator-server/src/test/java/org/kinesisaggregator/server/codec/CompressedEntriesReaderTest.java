@@ -353,6 +353,36 @@ class CompressedEntriesReaderTest {
         }
     }
 
+    /**
+     * FAILS on 4daf9d9 (and before it, in ForwardFrameDecoder): entries whose declared length ends
+     * inside a gzip member's 8-byte trailer, or inside the 10-byte header of a next member, give
+     * {@code used == 0 && produced == 0} from the gzip decompressor, which {@code read} answers with
+     * NEED_MORE although every byte of the entries is there: the connection stalls (no error, the
+     * next message is not decoded) until it closes (then TRUNCATED) or {@code message_timeout}.
+     */
+    @Test
+    void entriesEndingInsideAGzipTrailerOrAMemberHeaderFailAsTruncated() {
+        byte[] plain = plainEntries(50, 5);
+        byte[] gzip = Mp.gzip(plain);
+        for (byte[] entries : List.of(
+                Arrays.copyOf(gzip, gzip.length - 4),
+                Arrays.copyOf(gzip, gzip.length - 1),
+                concat(gzip, Arrays.copyOf(gzip, 5)))) {
+            ForwardProtocolException e = readFailure(entries);
+            assertThat(e).as("%d bytes", entries.length).hasMessage(TRUNCATED_GZIP);
+            assertThat(e.reason()).isEqualTo(ErrorReason.DECOMPRESSION);
+        }
+
+        // seen through the decoder: the whole message and the next one arrived, nothing is decoded or refused
+        byte[] bytes = concat(
+                Mp.packed(TAG, Arrays.copyOf(gzip, gzip.length - 4), map("compressed", "gzip")),
+                Mp.message("next", 1L, map(), null));
+        try (DecoderHarness h = new DecoderHarness(CONFIG)) {
+            Throwable t = catchThrowable(() -> h.feed(bytes));
+            assertThat(t).isInstanceOf(ForwardProtocolException.class).hasMessage(TRUNCATED_GZIP);
+        }
+    }
+
     @Test
     void aTruncatedEventAtTheEndOfTheDecompressedEntriesIsMalformed() {
         byte[] plain = plainEntries(20, 5);
