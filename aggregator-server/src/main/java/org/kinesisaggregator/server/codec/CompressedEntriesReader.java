@@ -147,6 +147,10 @@ final class CompressedEntriesReader implements AutoCloseable {
                                 + " bytes on the wire) (expected: <= " + limit + " bytes decompressed)");
             }
             if (used == 0 && produced == 0) {
+                if (available == msg.entriesRemaining && !msg.decompressor.hasPendingOutput()) {
+                    // every byte of the entries is here and the decompressor cannot use them
+                    throw truncated(msg);
+                }
                 return Result.NEED_MORE;
             }
         }
@@ -173,11 +177,7 @@ final class CompressedEntriesReader implements AutoCloseable {
 
     private void finish(MessageInProgress msg) {
         if (!msg.decompressor.isAtEnd()) {
-            throw new ForwardProtocolException(
-                    ErrorReason.DECOMPRESSION,
-                    "entries: truncated " + msg.decompressor.name() + " data (expected: complete "
-                            + msg.decompressor.name()
-                            + (msg.sniffed.equals("gzip") ? " members)" : " frames)"));
+            throw truncated(msg);
         }
         int left = plain == null ? 0 : plain.readableBytes();
         if (!parser.isIdle() || msg.runBytes != left) {
@@ -187,6 +187,14 @@ final class CompressedEntriesReader implements AutoCloseable {
         if (plain != null) {
             scanner.flushRun(plain, msg);
         }
+    }
+
+    private static ForwardProtocolException truncated(MessageInProgress msg) {
+        return new ForwardProtocolException(
+                ErrorReason.DECOMPRESSION,
+                "entries: truncated " + msg.decompressor.name() + " data (expected: complete "
+                        + msg.decompressor.name()
+                        + (msg.sniffed.equals("gzip") ? " members)" : " frames)"));
     }
 
     /** Makes room for one step after the bytes of {@code plain} not yet consumed. */
