@@ -31,15 +31,15 @@ import picocli.CommandLine.Option;
  * [-v|-vv|-q]}, and the subcommands {@code tail} (print a stream's user records, see
  * {@link TailCommand}) and {@code help}.
  *
- * <p>Exit codes: {@value #OK} ok (dry-run valid; after SIGTERM the JVM exits with 143 once the
- * shutdown hook has closed everything), {@value #RUNTIME_FAILURE} a
+ * <p>Exit codes: {@value #OK} ok (dry-run valid; after SIGTERM or SIGINT once everything is drained
+ * and closed), {@value #RUNTIME_FAILURE} a
  * runtime failure (start-up or I/O), {@value #USAGE} a usage error (bad or missing options),
  * {@value #INVALID_CONF} an invalid conf (syntax, unknown type, bad value, unused parameter with
  * {@code --strict}).
  *
  * <p>Signals (installed by {@link #main} only, see {@link SignalDispatcher}): SIGUSR1 flushes every
  * buffer now, SIGHUP and SIGUSR2 reload the conf (the {@link Supervisor}); SIGTERM and SIGINT close
- * it through the shutdown hook. Exit code {@value #RUNTIME_FAILURE} also when a reload left nothing
+ * it and the process exits 0 (the shutdown hook closes it for any other exit). Exit code {@value #RUNTIME_FAILURE} also when a reload left nothing
  * running (neither the new nor the previous conf could start).
  *
  * <p>Not thread-safe; one per process (tests run it in-process through {@link #execute}).
@@ -54,7 +54,7 @@ import picocli.CommandLine.Option;
         subcommands = {CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:ok (--dry-run: the conf is valid)",
+            "0:ok (--dry-run: the conf is valid; after SIGTERM or SIGINT, once drained and closed)",
             "1:runtime failure (start-up or I/O)",
             "2:usage error",
             "3:invalid conf"

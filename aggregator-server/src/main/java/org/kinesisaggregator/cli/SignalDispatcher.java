@@ -9,7 +9,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fluentd's signals on the {@link Supervisor}: SIGUSR1 flushes the buffers now, SIGHUP and SIGUSR2
- * reload the conf. (SIGTERM and SIGINT stay the JVM's: the shutdown hook closes the supervisor.)
+ * reload the conf, SIGTERM and SIGINT shut down gracefully (drain, flush, close) so that the process
+ * exits 0 as Fluentd does, not the JVM's 143 of a signal death. The shutdown hook stays as the
+ * fallback for every other way the JVM ends; closing twice is a no-op. A second SIGTERM or SIGINT
+ * while the shutdown runs is logged and changes nothing (SIGKILL ends it at once).
  *
  * <p>Signals are served one at a time by one thread ({@code signals}), in the order they came; a
  * signal that arrives while the same request is already waiting its turn is merged into it (and
@@ -31,25 +34,40 @@ final class SignalDispatcher {
     });
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     private final AtomicBoolean reloadQueued = new AtomicBoolean();
+    private final AtomicBoolean stopping = new AtomicBoolean();
 
     SignalDispatcher(Supervisor supervisor) {
         this.supervisor = supervisor;
     }
 
-    /** Installs the handlers of USR1, USR2 and HUP. */
+    /** Installs the handlers of USR1, USR2, HUP, TERM and INT. */
     void install() {
-        for (String name : new String[] {"USR1", "USR2", "HUP"}) {
+        for (String name : new String[] {"USR1", "USR2", "HUP", "TERM", "INT"}) {
             PosixSignals.handle(name, this::onSignal);
         }
     }
 
     void onSignal(String name) {
         String signal = "SIG" + name;
-        if (name.equals("USR1")) {
+        if (name.equals("TERM") || name.equals("INT")) {
+            stop(signal);
+        } else if (name.equals("USR1")) {
             enqueue(signal, "flush", flushQueued, () -> supervisor.flushBuffers(signal));
         } else {
             enqueue(signal, "reload", reloadQueued, () -> supervisor.reload(signal));
         }
+    }
+
+    /** Closes the supervisor on its own thread (not the signal queue's: a running reload must not delay it). */
+    private void stop(String signal) {
+        if (!stopping.compareAndSet(false, true)) {
+            log.info("Received {}: the shutdown is already under way", signal);
+            return;
+        }
+        log.info("Received {}: shutting down (drain, flush, close)", signal);
+        Thread t = new Thread(supervisor::close, "shutdown-" + signal);
+        t.setContextClassLoader(SignalDispatcher.class.getClassLoader());
+        t.start();
     }
 
     private void enqueue(String signal, String what, AtomicBoolean queued, Runnable action) {

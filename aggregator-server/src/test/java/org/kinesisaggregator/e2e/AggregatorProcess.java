@@ -165,7 +165,7 @@ final class AggregatorProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** SIGTERM, then the exit status (143 after a clean shutdown through the hook). */
+    /** SIGTERM, then the exit status (0 after a clean shutdown). */
     int terminate() throws InterruptedException {
         process.destroy();
         assertThat(process.waitFor(60, TimeUnit.SECONDS))
