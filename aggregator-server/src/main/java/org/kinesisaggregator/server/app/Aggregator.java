@@ -1,5 +1,6 @@
 package org.kinesisaggregator.server.app;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -113,6 +114,11 @@ public final class Aggregator implements AutoCloseable {
         this.summary = a.summary();
         this.environment = a.environment;
         a.self.set(this);
+        // 1 while /health/ready answers 200: what an alert on a node that is up but takes no traffic reads
+        Gauge.builder("aggregator.ready", this, app -> app.problems().isEmpty() ? 1 : 0)
+                .description("1 when the node is ready (/health/ready 200), 0 while starting, draining or unhealthy")
+                .strongReference(true)
+                .register(a.env.registry());
     }
 
     /**
