@@ -45,7 +45,6 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.kinesisaggregator.buffer.LogSafe;
-import org.kinesisaggregator.server.Input;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,10 +63,12 @@ import org.slf4j.LoggerFactory;
  *       {@code ppid} and supervisor options), as JSON and as one LTSV line.
  * </ul>
  *
+ * <p>The application wraps it as one of its inputs (it depends on nothing of the server).
+ *
  * <p>Threads: one event loop of its own, so a scrape never delays forward traffic. Handlers run on
  * it and only read thread-safe state.
  */
-public final class AdminServer implements Input {
+public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
     private static final int MAX_REQUEST_BYTES = 16 * 1024;
     private static final JsonFactory JSON = new JsonFactory();
@@ -115,12 +116,12 @@ public final class AdminServer implements Input {
         this.zone = Objects.requireNonNull(zone, "zone");
     }
 
-    @Override
+    /** monitor_agent, whatever the source's type (both serve the same paths). */
     public String type() {
         return "monitor_agent";
     }
 
-    @Override
+    /** Binds and starts answering. */
     public synchronized void start() throws InterruptedException, BindException {
         if (group != null) {
             throw new IllegalStateException("admin server already started");
@@ -166,7 +167,6 @@ public final class AdminServer implements Input {
     }
 
     /** The admin endpoint keeps answering while the node drains: that is when /health/ready says 503. */
-    @Override
     public void drain(Duration timeout) {
         // Nothing to drain: requests are answered at once.
     }

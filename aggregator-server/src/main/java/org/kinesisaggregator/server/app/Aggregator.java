@@ -191,10 +191,11 @@ public final class Aggregator implements AutoCloseable {
         return problems;
     }
 
-    /** The inputs of type {@code type}, in conf order (e.g. to find the bound addresses of port-0 sources). */
-    public <T extends Input> List<T> inputs(Class<T> type) {
+    /** The inputs of type {@code type} (an admin source's {@code AdminServer} too), in conf order (e.g. to find the bound addresses of port-0 sources). */
+    public <T> List<T> inputs(Class<T> type) {
         return inputs.stream()
-                .map(Named::component)
+                .<Object>map(Named::component)
+                .map(c -> c instanceof AdminInput admin && !type.isInstance(c) ? admin.server() : c)
                 .filter(type::isInstance)
                 .map(type::cast)
                 .toList();
@@ -327,7 +328,7 @@ public final class Aggregator implements AutoCloseable {
             }
             // The admin endpoint closes last, so that /health/ready answers 503 for as long as the node lives.
             List<Named<Input>> admin = inputs.stream()
-                    .filter(i -> i.component() instanceof AdminServer)
+                    .filter(i -> i.component() instanceof AdminInput)
                     .toList();
             for (Named<Input> i : inputs.subList(0, toDrain)) {
                 if (!admin.contains(i)) {
@@ -616,7 +617,7 @@ public final class Aggregator implements AutoCloseable {
             }
             if (AdminSources.isAdmin(type)) {
                 AdminSettings admin = AdminSources.settings(e, type);
-                Input input = new AdminServer(
+                Input input = new AdminInput(new AdminServer(
                         admin,
                         AdminSources.metricsText(env.registry()),
                         () -> self.get() == null
@@ -624,7 +625,7 @@ public final class Aggregator implements AutoCloseable {
                                 : self.get().problems(),
                         () -> self.get() == null ? List.of() : self.get().plugins(),
                         this::processInfo,
-                        env.zone());
+                        env.zone()));
                 String adminBind = admin.bind();
                 int adminPort = admin.port();
                 String name = type + " " + adminBind + ":" + adminPort;
