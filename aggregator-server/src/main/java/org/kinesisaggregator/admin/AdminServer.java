@@ -36,14 +36,15 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.kinesisaggregator.buffer.BufferStats;
 import org.kinesisaggregator.buffer.LogSafe;
-import org.kinesisaggregator.server.Input;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,13 +57,18 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /health/ready}: 200 when {@link Readiness#problems()} is empty, else 503 with the
  *       problems as JSON (503 while draining, so an NLB stops sending new connections).
  *   <li>{@code GET /metrics}: the Prometheus text exposition of every meter.
- *   <li>{@code GET /api/plugins.json}: monitor_agent's JSON ({@code ?type=}, {@code ?@id=} filters).
+ *   <li>{@code GET /api/plugins.json}: monitor_agent's JSON ({@code ?type=}, {@code ?@type=},
+ *       {@code ?@id=}, {@code ?id=} filters); {@code GET /api/plugins}: the same as LTSV, one line a plugin.
+ *   <li>{@code GET /api/config.json}, {@code GET /api/config}: the process (monitor_agent's {@code pid},
+ *       {@code ppid} and supervisor options), as JSON and as one LTSV line.
  * </ul>
+ *
+ * <p>The application wraps it as one of its inputs (it depends on nothing of the server).
  *
  * <p>Threads: one event loop of its own, so a scrape never delays forward traffic. Handlers run on
  * it and only read thread-safe state.
  */
-public final class AdminServer implements Input {
+public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
     private static final int MAX_REQUEST_BYTES = 16 * 1024;
     private static final JsonFactory JSON = new JsonFactory();
@@ -71,6 +77,8 @@ public final class AdminServer implements Input {
     private final Supplier<String> metricsText;
     private final Readiness readiness;
     private final Supplier<List<PluginInfo>> plugins;
+    private final Supplier<Map<String, Object>> processInfo;
+    private final ZoneId zone;
     private EventLoopGroup group;
     private Channel serverChannel;
 
@@ -84,18 +92,36 @@ public final class AdminServer implements Input {
             Supplier<String> metricsText,
             Readiness readiness,
             Supplier<List<PluginInfo>> plugins) {
+        this(settings, metricsText, readiness, plugins, Map::of, ZoneId.systemDefault());
+    }
+
+    /**
+     * No I/O here; {@link #start()} binds.
+     *
+     * @param processInfo what {@code /api/config.json} shows after {@code pid} and {@code ppid}
+     * @param zone the zone of the retry times in {@code /api/plugins.json}
+     */
+    public AdminServer(
+            AdminSettings settings,
+            Supplier<String> metricsText,
+            Readiness readiness,
+            Supplier<List<PluginInfo>> plugins,
+            Supplier<Map<String, Object>> processInfo,
+            ZoneId zone) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.metricsText = Objects.requireNonNull(metricsText, "metricsText");
         this.readiness = Objects.requireNonNull(readiness, "readiness");
         this.plugins = Objects.requireNonNull(plugins, "plugins");
+        this.processInfo = Objects.requireNonNull(processInfo, "processInfo");
+        this.zone = Objects.requireNonNull(zone, "zone");
     }
 
-    @Override
+    /** monitor_agent, whatever the source's type (both serve the same paths). */
     public String type() {
         return "monitor_agent";
     }
 
-    @Override
+    /** Binds and starts answering. */
     public synchronized void start() throws InterruptedException, BindException {
         if (group != null) {
             throw new IllegalStateException("admin server already started");
@@ -131,7 +157,7 @@ public final class AdminServer implements Input {
             throw e;
         }
         log.info(
-                "Admin HTTP listening on {} (/health/live, /health/ready, /metrics, /api/plugins.json)",
+                "Admin HTTP listening on {} (/health/live, /health/ready, /metrics, /api/plugins.json, /api/config.json)",
                 localAddress());
     }
 
@@ -141,7 +167,6 @@ public final class AdminServer implements Input {
     }
 
     /** The admin endpoint keeps answering while the node drains: that is when /health/ready says 503. */
-    @Override
     public void drain(Duration timeout) {
         // Nothing to drain: requests are answered at once.
     }
@@ -207,10 +232,14 @@ public final class AdminServer implements Input {
             case "/health/ready" -> ready();
             case "/metrics" -> metrics();
             case "/api/plugins.json" -> pluginsJson(uri.parameters());
+            case "/api/plugins" -> pluginsLtsv(uri.parameters());
+            case "/api/config.json" -> configJson();
+            case "/api/config" -> text(HttpResponseStatus.OK, MonitorInfo.ltsv(config(), false));
             default ->
                 text(
                         HttpResponseStatus.NOT_FOUND,
-                        "not found; try /health/live, /health/ready, /metrics, /api/plugins.json\n");
+                        "not found; try /health/live, /health/ready, /metrics, /api/plugins.json, /api/plugins,"
+                                + " /api/config.json\n");
         };
     }
 
@@ -239,51 +268,54 @@ public final class AdminServer implements Input {
     }
 
     private FullHttpResponse pluginsJson(Map<String, List<String>> query) throws IOException {
-        String typeFilter = first(query, "type");
-        String idFilter = first(query, "@id");
         ByteBuf body = Unpooled.buffer();
         try (JsonGenerator json = JSON.createGenerator((OutputStream) new ByteBufOutputStream(body))) {
             json.writeStartObject();
-            json.writeArrayFieldStart("plugins");
-            for (PluginInfo plugin : plugins.get()) {
-                if ((typeFilter != null && !typeFilter.equals(plugin.type()))
-                        || (idFilter != null && !idFilter.equals(plugin.pluginId()))) {
-                    continue;
-                }
-                writePlugin(json, plugin);
-            }
-            json.writeEndArray();
+            json.writeFieldName("plugins");
+            MonitorInfo.writeJson(json, selected(query));
             json.writeEndObject();
         }
-        body.writeByte('\n');
         return response(HttpResponseStatus.OK, body, HttpHeaderValues.APPLICATION_JSON.toString());
     }
 
-    /** Field names as Fluentd's monitor_agent writes them, so existing dashboards keep working. */
-    private static void writePlugin(JsonGenerator json, PluginInfo plugin) throws IOException {
-        json.writeStartObject();
-        json.writeStringField("plugin_id", plugin.pluginId());
-        json.writeStringField("plugin_category", plugin.category());
-        json.writeStringField("type", plugin.type());
-        json.writeObjectFieldStart("config");
-        for (Map.Entry<String, String> e : plugin.config().entrySet()) {
-            json.writeStringField(e.getKey(), e.getValue());
+    private FullHttpResponse pluginsLtsv(Map<String, List<String>> query) {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> plugin : selected(query)) {
+            sb.append(MonitorInfo.ltsv(plugin, true)).append('\n');
         }
-        json.writeEndObject();
-        boolean buffered = plugin.bufferStats() != null;
-        json.writeBooleanField("output_plugin", "output".equals(plugin.category()));
-        if (buffered) {
-            BufferStats stats = plugin.bufferStats().get();
-            json.writeNumberField("buffer_queue_length", stats.queuedChunks());
-            json.writeNumberField("buffer_stage_length", stats.stagedChunks());
-            json.writeNumberField("buffer_total_queued_size", stats.totalBytes());
-            json.writeNumberField("buffer_total_events", stats.totalEvents());
-            json.writeNumberField("retry_count", stats.retryCount());
-            json.writeNumberField("buffer_oldest_chunk_age_seconds", stats.oldestChunkAgeMillis() / 1000.0);
-        } else {
-            json.writeNullField("retry_count");
+        return text(HttpResponseStatus.OK, sb.toString());
+    }
+
+    /** The plugins the query asks for, as monitor_agent's filters pick them (the first filter given wins). */
+    private List<Map<String, Object>> selected(Map<String, List<String>> query) {
+        String idFilter = first(query, "@id") != null ? first(query, "@id") : first(query, "id");
+        String typeFilter = first(query, "@type") != null ? first(query, "@type") : first(query, "type");
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (PluginInfo plugin : plugins.get()) {
+            if ((idFilter != null && !idFilter.equals(plugin.pluginId()))
+                    || (idFilter == null && typeFilter != null && !typeFilter.equals(plugin.type()))) {
+                continue;
+            }
+            list.add(MonitorInfo.of(plugin, settings.includeConfig(), settings.includeRetry(), zone));
         }
-        json.writeEndObject();
+        return list;
+    }
+
+    private Map<String, Object> config() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        ProcessHandle self = ProcessHandle.current();
+        m.put("pid", self.pid());
+        m.put("ppid", self.parent().map(ProcessHandle::pid).orElse(null));
+        m.putAll(processInfo.get());
+        return m;
+    }
+
+    private FullHttpResponse configJson() throws IOException {
+        ByteBuf body = Unpooled.buffer();
+        try (JsonGenerator json = JSON.createGenerator((OutputStream) new ByteBufOutputStream(body))) {
+            MonitorInfo.writeJson(json, config());
+        }
+        return response(HttpResponseStatus.OK, body, HttpHeaderValues.APPLICATION_JSON.toString());
     }
 
     private static String first(Map<String, List<String>> query, String name) {

@@ -72,8 +72,8 @@ class ArchitectureTest {
             .resideInAPackage("org.kinesisaggregator.conf.."));
 
     /**
-     * The top packages form no cycle (dependencies point one way). Frozen: {@code admin.AdminServer} implements
-     * {@code server.Input} while {@code server.app} wires the admin server; the assembler split removes it.
+     * The top packages form no cycle (dependencies point one way). Frozen; its store is empty since
+     * {@code admin.AdminServer} no longer implements {@code server.Input} ({@code server.app.AdminInput} wraps it).
      */
     @ArchTest
     static final ArchRule topPackagesAreFreeOfCycles = FreezingArchRule.freeze(

@@ -36,6 +36,8 @@ import java.util.Objects;
  *     may take (about 32 bytes per key); when more messages arrive within {@code dedup_window} than
  *     fit, the oldest keys are evicted first and the effective window shrinks (logged, gauged)
  * @param shutdownTimeout how long {@link EventBuffer#close()} may take
+ * @param slowFlushLogThreshold {@code slow_flush_log_threshold} (an output parameter in Fluentd): a
+ *     write that takes longer is logged and counted
  */
 public record BufferSettings(
         BufferType type,
@@ -59,7 +61,8 @@ public record BufferSettings(
         RetrySettings retry,
         Duration dedupWindow,
         long dedupMemoryLimitBytes,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        Duration slowFlushLogThreshold) {
 
     /** Where a buffer keeps its chunks. */
     public enum BufferType {
@@ -139,6 +142,7 @@ public record BufferSettings(
                     + " bytes; about 32 bytes per key)");
         }
         checkPositive(shutdownTimeout, "shutdown_timeout");
+        checkPositive(slowFlushLogThreshold, "slow_flush_log_threshold");
     }
 
     /** Fluentd's defaults for {@code type}, in {@code path} (null for memory). */
@@ -168,6 +172,7 @@ public record BufferSettings(
         b.dedupWindow = dedupWindow;
         b.dedupMemoryLimitBytes = dedupMemoryLimitBytes;
         b.shutdownTimeout = shutdownTimeout;
+        b.slowFlushLogThreshold = slowFlushLogThreshold;
         return b;
     }
 
@@ -221,6 +226,7 @@ public record BufferSettings(
         private Duration dedupWindow = Duration.ofMinutes(10);
         private long dedupMemoryLimitBytes = 32 * MIB;
         private Duration shutdownTimeout = Duration.ofSeconds(30);
+        private Duration slowFlushLogThreshold = Duration.ofSeconds(20);
 
         private Builder(BufferType type, Path path) {
             this.type = Objects.requireNonNull(type, "type");
@@ -327,6 +333,11 @@ public record BufferSettings(
             return this;
         }
 
+        public Builder slowFlushLogThreshold(Duration v) {
+            this.slowFlushLogThreshold = v;
+            return this;
+        }
+
         public Builder shutdownTimeout(Duration v) {
             this.shutdownTimeout = v;
             return this;
@@ -355,7 +366,8 @@ public record BufferSettings(
                     retry,
                     dedupWindow,
                     dedupMemoryLimitBytes,
-                    shutdownTimeout);
+                    shutdownTimeout,
+                    slowFlushLogThreshold);
         }
     }
 }

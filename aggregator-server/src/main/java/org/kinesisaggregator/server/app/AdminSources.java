@@ -3,19 +3,74 @@ package org.kinesisaggregator.server.app;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.kinesisaggregator.admin.AdminSettings;
 import org.kinesisaggregator.conf.ConfElement;
+import org.kinesisaggregator.conf.ConfParam;
 
 /**
  * The admin sources: {@code <source> @type monitor_agent} (Fluentd's, default port 24220) and
  * {@code @type prometheus} (fluent-plugin-prometheus', default port 24231). Either serves every
  * admin path, so a conf pasted from Fluentd keeps its dashboards and health checks working.
  *
+ * <p>fluent-plugin-prometheus' {@code @type prometheus_monitor} and {@code prometheus_output_monitor}
+ * open no port: in Fluentd they put the plugins' state into the registry that {@code @type prometheus}
+ * serves. Here the {@code fluentd_status_*} and {@code fluentd_output_status_*} gauges exist whether or
+ * not they are configured (read at scrape time), on every admin source's {@code /metrics}; these
+ * sources add their {@code <labels>} to them, and their {@code interval} has nothing to do.
+ *
  * <p>Stateless; used on the assembling thread.
  */
 final class AdminSources {
+    static final String PROMETHEUS_MONITOR = "prometheus_monitor";
+    static final String PROMETHEUS_OUTPUT_MONITOR = "prometheus_output_monitor";
+
     private AdminSources() {}
+
+    static boolean isMonitor(String type) {
+        return type.equals(PROMETHEUS_MONITOR) || type.equals(PROMETHEUS_OUTPUT_MONITOR);
+    }
+
+    /**
+     * The {@code <labels>} of a {@code prometheus_monitor} or {@code prometheus_output_monitor} source,
+     * {@code ${hostname}} and {@code ${worker_id}} expanded as the plugin does; marks {@code interval} used.
+     */
+    static Map<String, String> monitorLabels(ConfElement e, String type, String hostname) {
+        e.time("interval", Duration.ofSeconds(5)); // the gauges are read at scrape time
+        e.bool("gauge_all", true); // they are gauges, as with the default
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (ConfElement section : e.elements("labels")) {
+            section.markUsed();
+            for (ConfParam p : section.params().values()) {
+                String v = section.string(p.name(), "");
+                if (v.startsWith("$.") || v.startsWith("$[")) {
+                    throw section.error(
+                            p.name(),
+                            "record accessor syntax is not available in " + type
+                                    + " (expected: a constant, ${hostname} or ${worker_id})");
+                }
+                if (!p.name().matches("[a-zA-Z_][a-zA-Z0-9_]*")
+                        || p.name().equals("plugin_id")
+                        || p.name().equals("type")
+                        || p.name().equals("plugin_category")) {
+                    throw section.error(
+                            p.name(),
+                            "is not a label name this source can add (expected: [a-zA-Z_][a-zA-Z0-9_]*, not"
+                                    + " plugin_id, plugin_category or type)");
+                }
+                String expanded = v.replace("${hostname}", hostname).replace("${worker_id}", "0");
+                if (expanded.contains("${")) {
+                    throw section.error(
+                            p.name(), "\"" + v + "\": unknown placeholder (expected: ${hostname} or ${worker_id})");
+                }
+                labels.put(p.name(), expanded);
+            }
+        }
+        return labels;
+    }
 
     static boolean isAdmin(String type) {
         return type.equals("monitor_agent") || type.equals("prometheus");
@@ -36,7 +91,13 @@ final class AdminSources {
                                 + " endpoint serves the metrics)");
             }
         }
-        return new AdminSettings(bind, port);
+        boolean includeConfig = true;
+        boolean includeRetry = true;
+        if (!prometheus) {
+            includeConfig = e.bool("include_config", true);
+            includeRetry = e.bool("include_retry", true);
+        }
+        return new AdminSettings(bind, port, includeConfig, includeRetry);
     }
 
     /** The Prometheus text of {@code registry}, or a comment saying why there is none. */

@@ -1,5 +1,6 @@
 package org.kinesisaggregator.server.app;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.kinesisaggregator.admin.AdminServer;
 import org.kinesisaggregator.admin.AdminSettings;
+import org.kinesisaggregator.admin.FluentdMeters;
 import org.kinesisaggregator.admin.PluginInfo;
 import org.kinesisaggregator.buffer.BufferSettings;
 import org.kinesisaggregator.buffer.Buffers;
@@ -112,6 +114,11 @@ public final class Aggregator implements AutoCloseable {
         this.summary = a.summary();
         this.environment = a.environment;
         a.self.set(this);
+        // 1 while /health/ready answers 200: what an alert on a node that is up but takes no traffic reads
+        Gauge.builder("aggregator.ready", this, app -> app.problems().isEmpty() ? 1 : 0)
+                .description("1 when the node is ready (/health/ready 200), 0 while starting, draining or unhealthy")
+                .strongReference(true)
+                .register(a.env.registry());
     }
 
     /**
@@ -184,10 +191,11 @@ public final class Aggregator implements AutoCloseable {
         return problems;
     }
 
-    /** The inputs of type {@code type}, in conf order (e.g. to find the bound addresses of port-0 sources). */
-    public <T extends Input> List<T> inputs(Class<T> type) {
+    /** The inputs of type {@code type} (an admin source's {@code AdminServer} too), in conf order (e.g. to find the bound addresses of port-0 sources). */
+    public <T> List<T> inputs(Class<T> type) {
         return inputs.stream()
-                .map(Named::component)
+                .<Object>map(Named::component)
+                .map(c -> c instanceof AdminInput admin && !type.isInstance(c) ? admin.server() : c)
                 .filter(type::isInstance)
                 .map(type::cast)
                 .toList();
@@ -320,7 +328,7 @@ public final class Aggregator implements AutoCloseable {
             }
             // The admin endpoint closes last, so that /health/ready answers 503 for as long as the node lives.
             List<Named<Input>> admin = inputs.stream()
-                    .filter(i -> i.component() instanceof AdminServer)
+                    .filter(i -> i.component() instanceof AdminInput)
                     .toList();
             for (Named<Input> i : inputs.subList(0, toDrain)) {
                 if (!admin.contains(i)) {
@@ -390,11 +398,15 @@ public final class Aggregator implements AutoCloseable {
         private final Map<String, List<String>> routeLines = new LinkedHashMap<>();
         private final Map<String, Map<String, ConfElement>> relabels = new LinkedHashMap<>();
         private SystemSettings system;
+        private final IngestCounting ingest;
+        private final Map<String, String> outputMonitorLabels = new LinkedHashMap<>();
+        private final Map<String, String> monitorLabels = new LinkedHashMap<>();
 
         Assembler(ConfElement root, Plugins plugins, Environment env) {
             this.root = root;
             this.plugins = plugins;
             this.env = env;
+            this.ingest = new IngestCounting(env.registry(), env.hostname());
             this.bufferFactory = plugins.bufferFactory() != null
                     ? plugins.bufferFactory()
                     : (id, s, out, sec) -> Buffers.create(id, s, out, sec, env.clock(), env.registry());
@@ -455,6 +467,25 @@ public final class Aggregator implements AutoCloseable {
             for (ConfElement source : root.elements("source")) {
                 source(source);
             }
+            FluentdMeters.register(env.registry(), pluginInfos, outputMonitorLabels, monitorLabels);
+        }
+
+        /** What {@code /api/config.json} shows after pid and ppid (Fluentd's supervisor options that apply). */
+        private Map<String, Object> processInfo() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            String file = root.location() == null ? null : root.location().file();
+            m.put("config_path", file);
+            m.put("pid_file", null);
+            m.put("plugin_dirs", List.of());
+            m.put("log_path", null);
+            m.put("root_dir", system.rootDir() == null ? null : system.rootDir().toString());
+            m.put("log_level", system.logLevel() == null ? "info" : system.logLevel());
+            m.put("workers", 1);
+            m.put("event_loop_threads", system.workers());
+            m.put("daemonize", false);
+            m.put("use_v1_config", true);
+            m.put("strict_config_value", false);
+            return m;
         }
 
         private final Map<String, List<Router.Rule>> pendingRules = new LinkedHashMap<>();
@@ -575,23 +606,35 @@ public final class Aggregator implements AutoCloseable {
             }
             e.string("@id", null);
             e.string("@log_level", null);
+            if (AdminSources.isMonitor(type)) {
+                Map<String, String> labels = AdminSources.monitorLabels(e, type, env.hostname());
+                (type.equals(AdminSources.PROMETHEUS_MONITOR) ? monitorLabels : outputMonitorLabels).putAll(labels);
+                pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
+                sourceLines.add(
+                        "  " + type + " (fluentd_" + (type.equals(AdminSources.PROMETHEUS_MONITOR) ? "" : "output_")
+                                + "status_* on every admin source's /metrics) (" + e.location() + ")");
+                return;
+            }
             if (AdminSources.isAdmin(type)) {
                 AdminSettings admin = AdminSources.settings(e, type);
-                Input input = new AdminServer(
+                Input input = new AdminInput(new AdminServer(
                         admin,
                         AdminSources.metricsText(env.registry()),
                         () -> self.get() == null
                                 ? List.of("starting")
                                 : self.get().problems(),
-                        () -> self.get() == null ? List.of() : self.get().plugins());
+                        () -> self.get() == null ? List.of() : self.get().plugins(),
+                        this::processInfo,
+                        env.zone()));
                 String adminBind = admin.bind();
                 int adminPort = admin.port();
                 String name = type + " " + adminBind + ":" + adminPort;
                 inputs.add(new Named<>(name, input));
                 bind(input, e, adminBind, adminPort, false);
                 pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
-                sourceLines.add("  " + name + " (/health/live, /health/ready, /metrics, /api/plugins.json) ("
-                        + e.location() + ")");
+                sourceLines.add(
+                        "  " + name + " (/health/live, /health/ready, /metrics, /api/plugins.json, /api/config.json) ("
+                                + e.location() + ")");
                 return;
             }
             InputFactory factory = plugins.inputs().get(type);
@@ -599,7 +642,8 @@ public final class Aggregator implements AutoCloseable {
                 throw e.error(
                         e.has("@type") ? "@type" : "type",
                         "unknown input type \"" + type + "\" (known: "
-                                + String.join(", ", plugins.inputs().keySet()) + ", monitor_agent, prometheus)");
+                                + String.join(", ", plugins.inputs().keySet())
+                                + ", monitor_agent, prometheus, prometheus_monitor, prometheus_output_monitor)");
             }
             String label = e.string("@label", Router.ROOT_LABEL);
             Router router = routers.get(label);
@@ -608,7 +652,8 @@ public final class Aggregator implements AutoCloseable {
                         "@label", "unknown label " + label + " (defined: " + String.join(", ", routers.keySet()) + ")");
             }
             ForwardSettings settings = ForwardConf.settings(e, system);
-            Input input = factory.create(settings, router, env.registry());
+            IngestCounting.Sink counted = ingest.forInput(router);
+            Input input = factory.create(settings, counted, env.registry());
             String name = type + " " + settings.bind() + ":" + settings.port();
             inputs.add(new Named<>(name, input));
             bind(input, e, settings.bind(), settings.port(), true);
@@ -619,7 +664,13 @@ public final class Aggregator implements AutoCloseable {
                 environment.readableFile(transport, "ca_path");
             }
             pluginInfos.add(new PluginInfo(
-                    e.string("@id", "in_" + type + "_" + settings.port()), "input", type, PluginConfig.of(e), null));
+                    e.string("@id", "in_" + type + "_" + settings.port()),
+                    "input",
+                    type,
+                    PluginConfig.of(e),
+                    null,
+                    null,
+                    counted::counts));
             sourceLines.add("  " + name + (settings.tls() != null ? " tls" : "")
                     + (settings.security() != null ? " security" : "") + " → " + label + " (" + e.location() + ")");
         }
@@ -712,7 +763,9 @@ public final class Aggregator implements AutoCloseable {
                 BufferConf.Mapped mapped = BufferConf.map(element, outputId, defaults, system, warnings);
                 outputs.add(new Named<>(outputId, output));
                 if (mapped == null) {
-                    pluginInfos.add(new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), null));
+                    SyncOutputSink sync = new SyncOutputSink(outputId, output, env.clock());
+                    pluginInfos.add(new PluginInfo(
+                            outputId, "output", output.type(), PluginConfig.of(element), null, sync::counters, null));
                     if (element.element("secondary") != null) {
                         throw new ConfException(
                                 element.element("secondary").location(),
@@ -720,7 +773,7 @@ public final class Aggregator implements AutoCloseable {
                                         + element.describe() + ")");
                     }
                     lines.add(indent + "  unbuffered (written synchronously; the ack waits for it)");
-                    terminalSink = new SyncOutputSink(outputId, output, env.clock());
+                    terminalSink = sync;
                     return terminalSink;
                 }
                 if (!explicitId && mapped.settings().type() == BufferSettings.BufferType.FILE) {

@@ -174,6 +174,8 @@ public final class BufferConf {
         b.flushThreadInterval(src.time("flush_thread_interval", base.flushThreadInterval()));
         b.flushThreadBurstInterval(src.time("flush_thread_burst_interval", base.flushThreadBurstInterval()));
         b.delayedCommitTimeout(src.time("delayed_commit_timeout", base.delayedCommitTimeout()));
+        // an output parameter in Fluentd (not a <buffer> one)
+        b.slowFlushLogThreshold(output.time("slow_flush_log_threshold", base.slowFlushLogThreshold()));
         b.overflowAction(overflow(src, base.overflowAction()));
         b.dedupWindow(src.time("dedup_window", base.dedupWindow()));
         long dedupMemory = src.size("dedup_memory_limit", base.dedupMemoryLimitBytes());

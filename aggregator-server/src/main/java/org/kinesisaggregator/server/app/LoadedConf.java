@@ -1,6 +1,12 @@
 package org.kinesisaggregator.server.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -72,8 +78,18 @@ public record LoadedConf(
         return new LoadedConf(file, root, effectiveText, Aggregator.assemble(root, plugins, env, strict), warnings);
     }
 
-    /** The process' environment for an application: the system zone and host name, {@code registry}. */
+    /**
+     * The process' environment for an application: the system zone and host name, {@code registry}
+     * with the JVM's and the process' meters bound (memory, threads, classes, CPU, uptime, file
+     * descriptors).
+     */
     public static Aggregator.Environment environment(MeterRegistry registry, Clock clock, OutputStream stdout) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
         return new Aggregator.Environment(
                 registry,
                 clock,

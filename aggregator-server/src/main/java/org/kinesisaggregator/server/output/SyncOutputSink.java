@@ -7,7 +7,9 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.kinesisaggregator.buffer.AppendResult;
+import org.kinesisaggregator.buffer.BufferCounters;
 import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.InMemoryChunk;
@@ -39,6 +41,11 @@ public final class SyncOutputSink implements EventSink {
     private final Output output;
     private final Clock clock;
     private final AtomicLong sequence = new AtomicLong();
+    private final LongAdder emitCount = new LongAdder();
+    private final LongAdder emitRecords = new LongAdder();
+    private final LongAdder emitBytes = new LongAdder();
+    private final LongAdder writeCount = new LongAdder();
+    private final LongAdder numErrors = new LongAdder();
 
     public SyncOutputSink(String outputId, Output output, Clock clock) {
         this.outputId = Objects.requireNonNull(outputId, "outputId");
@@ -50,11 +57,24 @@ public final class SyncOutputSink implements EventSink {
         return output;
     }
 
+    /**
+     * Fluentd's counters of a non-buffered output: appends offered, events and bytes taken, writes,
+     * failed writes (no rollbacks, slow flushes or secondary here). Thread-safe.
+     */
+    public BufferCounters counters() {
+        return new BufferCounters(
+                emitCount.sum(), emitRecords.sum(), emitBytes.sum(), writeCount.sum(), 0, 0, numErrors.sum(), 0, 0, 0);
+    }
+
     @Override
     public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
+        emitCount.increment();
         if (eventCount == 0) {
             return CompletableFuture.completedFuture(AppendResult.stored(0));
         }
+        emitRecords.add(eventCount);
+        emitBytes.add(entries.remaining());
+        writeCount.increment();
         InMemoryChunk chunk = InMemoryChunk.of(
                 outputId + "-" + sequence.incrementAndGet(), tag, entries.duplicate(), eventCount, clock.instant());
         CompletableFuture<WriteResult> written;
@@ -65,6 +85,7 @@ public final class SyncOutputSink implements EventSink {
         }
         return written.handle((result, error) -> {
             if (error != null) {
+                numErrors.increment();
                 throw new CompletionException(new BufferException(
                         "output " + outputId + " (" + output.type() + ") failed to write " + eventCount
                                 + " events of tag " + LogSafe.escape(tag) + ": " + error,
@@ -81,6 +102,7 @@ public final class SyncOutputSink implements EventSink {
                         LogSafe.escape(r.getValue()));
             }
             if (pending > 0) {
+                numErrors.increment();
                 throw new CompletionException(new BufferException("output " + outputId + " (" + output.type()
                         + ") delivered "
                         + (eventCount - pending) + " of " + eventCount + " events of tag " + LogSafe.escape(tag) + ": "

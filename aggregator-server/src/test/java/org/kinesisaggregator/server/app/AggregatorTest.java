@@ -56,7 +56,8 @@ class AggregatorTest {
                         + ":2: @type: unknown output type \"s3\" in <match a> (known: stdout, file, null, copy, relabel,"
                         + " kinesis_producer, kinesis_streams_aggregated, kinesis_streams)");
         assertThatThrownBy(() -> confs.assemble("<source>\n  type tail\n</source>\n"))
-                .hasMessage(f + ":2: type: unknown input type \"tail\" (known: forward, monitor_agent, prometheus)");
+                .hasMessage(f + ":2: type: unknown input type \"tail\" (known: forward, monitor_agent, prometheus,"
+                        + " prometheus_monitor, prometheus_output_monitor)");
         assertThatThrownBy(() -> confs.assemble("<filter a>\n  @type parser\n</filter>\n"))
                 .hasMessage(f + ":2: @type: unknown filter type \"parser\" (known: grep, record_transformer)");
         assertThatThrownBy(() -> confs.assemble("<match a>\n</match>\n"))

@@ -363,7 +363,7 @@ public final class BufferEngine implements EventBuffer {
 
     @Override
     public BufferStats stats() {
-        return state.stats();
+        return state.stats().with(metrics.counters(), settings.totalLimitBytes());
     }
 
     @Override

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.kinesisaggregator.buffer.BufferCounters;
 import org.kinesisaggregator.buffer.BufferStats;
 
 /**
@@ -34,6 +36,9 @@ public final class BufferMetrics {
     final Counter flushAttempts;
     final Counter flushSuccesses;
     final Counter flushFailures;
+    final Counter flushSecondaryAttempts;
+    final Counter slowFlushes;
+    final Timer flushLatency;
     final Counter retries;
     final Counter eventsDelivered;
     final Counter eventsRejected;
@@ -90,6 +95,19 @@ public final class BufferMetrics {
         flushAttempts = Counter.builder("buffer.flush.attempts").tags(tags).register(registry);
         flushSuccesses = Counter.builder("buffer.flush.successes").tags(tags).register(registry);
         flushFailures = Counter.builder("buffer.flush.failures").tags(tags).register(registry);
+        flushSecondaryAttempts = Counter.builder("buffer.flush.secondary.attempts")
+                .tags(tags)
+                .description("writes of a chunk to the <secondary> output (part of buffer.flush.attempts)")
+                .register(registry);
+        slowFlushes = Counter.builder("buffer.flush.slow")
+                .tags(tags)
+                .description("writes that took longer than slow_flush_log_threshold")
+                .register(registry);
+        flushLatency = Timer.builder("buffer.flush.latency")
+                .tags(tags)
+                .description("time of one write of a chunk to the output, whatever its result")
+                .publishPercentileHistogram()
+                .register(registry);
         retries = Counter.builder("buffer.retries").tags(tags).register(registry);
         eventsDelivered = Counter.builder("buffer.events.delivered").tags(tags).register(registry);
         eventsRejected = Counter.builder("buffer.events.rejected").tags(tags).register(registry);
@@ -146,6 +164,28 @@ public final class BufferMetrics {
                 .baseUnit("seconds")
                 .strongReference(true)
                 .register(registry);
+    }
+
+    /**
+     * Fluentd's output counters, read from this buffer's meters (cumulative since they were
+     * registered; the registry must keep counts, as the Prometheus and simple registries do).
+     */
+    BufferCounters counters() {
+        return new BufferCounters(
+                count(appendsStored) + count(appendsDuplicate) + count(appendsRefused),
+                count(appendEvents),
+                count(appendBytes),
+                count(flushAttempts),
+                count(flushSecondaryAttempts),
+                count(flushFailures),
+                count(flushFailures),
+                count(slowFlushes),
+                (long) flushLatency.totalTime(TimeUnit.MILLISECONDS),
+                count(chunksDropped));
+    }
+
+    private static long count(Counter c) {
+        return (long) c.count();
     }
 
     /** The dedup window's gauges; registered once it exists (at start). */

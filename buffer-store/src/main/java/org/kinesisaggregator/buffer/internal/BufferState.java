@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.kinesisaggregator.buffer.BufferCounters;
 import org.kinesisaggregator.buffer.BufferStats;
 
 /**
@@ -101,21 +102,33 @@ final class BufferState {
         try {
             long now = clock.millis();
             long oldest = Long.MAX_VALUE;
-            int retries = 0;
+            long stagedBytes = 0;
+            long queuedBytes = 0;
+            ChunkHandle mostFailed = null;
             for (ChunkHandle h : staged.values()) {
                 oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
+                stagedBytes += h.chunk.dataBytes;
             }
             for (ChunkHandle h : queued.values()) {
                 oldest = Math.min(oldest, h.chunk.createdAtEpochMillis);
-                retries = Math.max(retries, h.retryCount);
+                queuedBytes += h.chunk.dataBytes;
+                if (h.retryCount > 0 && (mostFailed == null || h.retryCount > mostFailed.retryCount)) {
+                    mostFailed = h;
+                }
             }
             return new BufferStats(
                     staged.size(),
                     queued.size(),
                     totalBytes,
                     pendingEvents,
-                    retries,
-                    oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest));
+                    mostFailed == null ? 0 : mostFailed.retryCount,
+                    oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest),
+                    stagedBytes,
+                    queuedBytes,
+                    0,
+                    mostFailed == null ? 0 : mostFailed.firstFailureEpochMillis,
+                    mostFailed == null ? 0 : mostFailed.nextAttemptEpochMillis,
+                    BufferCounters.ZERO);
         } finally {
             lock.unlock();
         }

@@ -1,6 +1,7 @@
 package org.kinesisaggregator.buffer.internal;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.TreeMap;
@@ -155,7 +156,23 @@ final class Flusher implements Runnable {
         Output target = toSecondary ? secondary : output;
         Chunk view = h.chunk.view(h.progress, h.retryCount);
         metrics.flushAttempts.increment();
+        if (toSecondary) {
+            metrics.flushSecondaryAttempts.increment();
+        }
+        long t0 = System.nanoTime();
         WriteResult result = boundedWrite.call(target, view);
+        long elapsedNanos = System.nanoTime() - t0;
+        metrics.flushLatency.record(elapsedNanos, TimeUnit.NANOSECONDS);
+        if (elapsedNanos > settings.slowFlushLogThreshold().toNanos()) {
+            metrics.slowFlushes.increment();
+            log.warn(
+                    "Buffer of output {}: buffer flush took longer time than slow_flush_log_threshold:"
+                            + " elapsed_time={} slow_flush_log_threshold={} chunk={}",
+                    outputId,
+                    Duration.ofNanos(elapsedNanos),
+                    settings.slowFlushLogThreshold(),
+                    view.id());
+        }
         if (result == null || state.halted) {
             return; // interrupted by close: nothing recorded, retried after restart
         }
