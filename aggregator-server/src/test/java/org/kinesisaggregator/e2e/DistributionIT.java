@@ -151,6 +151,8 @@ class DistributionIT {
                 "systemd/kinesis-aggregator.service",
                 "systemd/kinesis-aggregator.sysusers",
                 "docker/Dockerfile",
+                "monitoring/prometheus-alerts.yml",
+                "monitoring/grafana-dashboard.json",
                 "docs/install.md",
                 "README.md")) {
             assertThat(home.resolve(f)).as(f).isRegularFile();
