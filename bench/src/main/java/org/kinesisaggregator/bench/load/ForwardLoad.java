@@ -93,13 +93,27 @@ public final class ForwardLoad implements Callable<Integer> {
     long seed;
 
     @Option(
+            names = "--rate",
+            defaultValue = "0",
+            description = "Events/s over all connections, paced per message; 0: as fast as acks allow"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long rate;
+
+    @Option(
             names = "--timeout-seconds",
             defaultValue = "600",
             description = "Give up after (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
     /** What a run achieved. */
-    public record Result(long events, long messages, long bytes, double seconds, long ackP50Micros, long ackP99Micros) {
+    public record Result(
+            long events,
+            long messages,
+            long bytes,
+            double seconds,
+            long ackP50Micros,
+            long ackP99Micros,
+            long ackP999Micros) {
         public double eventsPerSecond() {
             return events / seconds;
         }
@@ -111,7 +125,8 @@ public final class ForwardLoad implements Callable<Integer> {
         @Override
         public String toString() {
             return String.format(
-                    "events=%d messages=%d bytes=%d seconds=%.3f events/s=%.0f MB/s=%.1f ack_p50_us=%d ack_p99_us=%d",
+                    "events=%d messages=%d bytes=%d seconds=%.3f events/s=%.0f MB/s=%.1f ack_p50_us=%d ack_p99_us=%d"
+                            + " ack_p99.9_us=%d",
                     events,
                     messages,
                     bytes,
@@ -119,7 +134,8 @@ public final class ForwardLoad implements Callable<Integer> {
                     eventsPerSecond(),
                     megabytesPerSecond(),
                     ackP50Micros,
-                    ackP99Micros);
+                    ackP99Micros,
+                    ackP999Micros);
         }
     }
 
@@ -181,7 +197,14 @@ public final class ForwardLoad implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        return new Result(events, messages, bytes, seconds, percentile(sorted, 0.50), percentile(sorted, 0.99));
+        return new Result(
+                events,
+                messages,
+                bytes,
+                seconds,
+                percentile(sorted, 0.50),
+                percentile(sorted, 0.99),
+                percentile(sorted, 0.999));
     }
 
     private long[] sendAll(int conn, long count, String filler, ExecutorService pool) throws Exception {
@@ -200,8 +223,17 @@ public final class ForwardLoad implements Callable<Integer> {
             long bytes = 0;
             long seq = 0;
             Random random = new Random(seed * 31 + conn);
+            double nanosPerEvent = rate > 0 ? 1e9 * connections / rate : 0;
+            long t0 = System.nanoTime();
             while (seq < count) {
                 int n = (int) Math.min(batch, count - seq);
+                if (nanosPerEvent > 0) {
+                    long due = t0 + (long) (seq * nanosPerEvent);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                }
                 byte[] entries = entries(conn, seq, n, filler);
                 String chunkId = ack ? chunkId(random) : null;
                 byte[] message = message(entries, n, chunkId);
@@ -209,7 +241,7 @@ public final class ForwardLoad implements Callable<Integer> {
                     acks.beforeSend(chunkId);
                 }
                 out.write(message);
-                if (acks != null || seq + n >= count) {
+                if (acks != null || nanosPerEvent > 0 || seq + n >= count) {
                     out.flush();
                 }
                 messages++;
