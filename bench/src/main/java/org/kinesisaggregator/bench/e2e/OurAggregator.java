@@ -168,11 +168,6 @@ public final class OurAggregator implements Target {
         return null;
     }
 
-    /** The aggregator's Prometheus text ({@code /metrics}). */
-    public String metrics() throws IOException, InterruptedException {
-        return get("/metrics").body();
-    }
-
     @Override
     public void close() {
         process.destroy(); // SIGTERM: a clean shutdown

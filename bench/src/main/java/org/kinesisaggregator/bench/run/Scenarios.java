@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ import picocli.CommandLine.Parameters;
         description = "Runs one benchmark scenario and prints one 'result:' line per measured run.")
 public final class Scenarios implements Callable<Integer> {
     private static final Pattern HEAP_USED =
-            Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.eE+]+)");
+            Pattern.compile("(?m)^ *(\\S+ heap|PSYoungGen|ParOldGen)\\s+total \\d+K, used (\\d+)K");
     private static final List<String> SCENARIOS = List.of(
             "ingest-fsync",
             "ingest-write",
@@ -280,7 +281,7 @@ public final class Scenarios implements Callable<Integer> {
                 Measurement.Result m =
                         Measurement.run(target, shape, (long) (r * sliceSeconds), r, "soak-slice-" + i, false);
                 long rss = ProcStats.rssKib(target.pid());
-                long heap = heapUsed(target.metrics());
+                long heap = heapUsed(target.pid());
                 minRss = Math.min(minRss, rss);
                 maxRss = Math.max(maxRss, rss);
                 maxHeap = Math.max(maxHeap, heap);
@@ -309,13 +310,22 @@ public final class Scenarios implements Callable<Integer> {
         }
     }
 
-    private static long heapUsed(String metrics) {
-        Matcher m = HEAP_USED.matcher(metrics);
-        double total = 0;
+    /** The aggregator's used heap, bytes, from {@code jcmd PID GC.heap_info} (it exposes no JVM meters). */
+    private static long heapUsed(long pid) throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(pid),
+                        "GC.heap_info")
+                .redirectErrorStream(true)
+                .start();
+        String text = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        jcmd.waitFor(30, TimeUnit.SECONDS);
+        Matcher m = HEAP_USED.matcher(text);
+        long kib = 0;
         while (m.find()) {
-            total += Double.parseDouble(m.group(1));
+            kib += Long.parseLong(m.group(2));
         }
-        return (long) total;
+        return kib * 1024;
     }
 
     /** The disk's write+fdatasync rate and loopback TCP throughput, in the same run. */
