@@ -32,6 +32,8 @@ public record Shape(int connections, int batch, int eventBytes, int window, bool
                 "app.bench",
                 "--rate",
                 String.valueOf(rate),
+                "--ack-timeout-seconds",
+                "30",
                 "--timeout-seconds",
                 "900"));
         if (gzip) {

@@ -100,6 +100,13 @@ public final class ForwardLoad implements Callable<Integer> {
     long rate;
 
     @Option(
+            names = "--ack-timeout-seconds",
+            defaultValue = "120",
+            description = "Fail when a message in flight waits longer for its ack, as out_forward's"
+                    + " ack_response_timeout would resend it (default: ${DEFAULT-VALUE}).")
+    long ackTimeoutSeconds;
+
+    @Option(
             names = "--timeout-seconds",
             defaultValue = "600",
             description = "Give up after (default: ${DEFAULT-VALUE}).")
@@ -216,7 +223,7 @@ public final class ForwardLoad implements Callable<Integer> {
             AckReader acks = null;
             Future<?> ackTask = null;
             if (ack) {
-                acks = new AckReader(new BufferedInputStream(socket.getInputStream()), window);
+                acks = new AckReader(new BufferedInputStream(socket.getInputStream()), window, ackTimeoutSeconds);
                 ackTask = pool.submit(acks);
             }
             long messages = 0;
@@ -349,18 +356,25 @@ public final class ForwardLoad implements Callable<Integer> {
         private final ConcurrentHashMap<String, Long> sentAt = new ConcurrentHashMap<>();
         private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         private final int window;
+        private final long ackTimeoutNanos;
         private volatile Exception failure;
 
-        AckReader(InputStream in, int window) {
+        AckReader(InputStream in, int window, long ackTimeoutSeconds) {
             this.in = in;
             this.window = window;
+            this.ackTimeoutNanos = TimeUnit.SECONDS.toNanos(ackTimeoutSeconds);
             this.permits = new Semaphore(window);
         }
 
         void beforeSend(String chunkId) throws Exception {
+            long since = System.nanoTime();
             while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                 if (failure != null) {
                     throw failure;
+                }
+                if (System.nanoTime() - since > ackTimeoutNanos) {
+                    throw new IOException("no ack within " + TimeUnit.NANOSECONDS.toSeconds(ackTimeoutNanos)
+                            + " s for any of " + sentAt.size() + " messages in flight");
                 }
             }
             sentAt.put(chunkId, System.nanoTime());

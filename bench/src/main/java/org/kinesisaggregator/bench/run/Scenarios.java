@@ -441,6 +441,9 @@ public final class Scenarios implements Callable<Integer> {
                 try (target) {
                     // peers: ingest only (acks received); ours drains too (its figure is printed separately)
                     row.put(name, measure(target, shape, name.startsWith("ours-"), false));
+                } catch (Exception e) {
+                    // e.g. a peer that stops acking under load: reported, and the run goes on
+                    System.out.println("failed: target=" + name + " " + shape + ": " + e);
                 }
             }
         }
