@@ -77,7 +77,7 @@ public final class BufferBenchmark {
     }
 
     /** write(2) + fdatasync of {@code blockBytes} blocks, sequentially, one writer; prints and returns MB/s. */
-    static double rawDisk(Path work, int blockBytes, int megabytes) throws IOException {
+    public static double rawDisk(Path work, int blockBytes, int megabytes) throws IOException {
         Path f = work.resolve("raw.bin");
         ByteBuffer block = ByteBuffer.allocateDirect(blockBytes);
         for (int i = 0; i < blockBytes; i++) {
@@ -239,7 +239,7 @@ public final class BufferBenchmark {
     }
 
     /** Fills a buffer with {@code totalBytes} of 64 KiB appends, delivers half the chunks, restarts it. */
-    static void recovery(Path work, long totalBytes) throws Exception {
+    public static void recovery(Path work, long totalBytes) throws Exception {
         Path dir = work.resolve("recovery");
         deleteTree(dir);
         ByteBuffer entries = entries(64 * 1024);

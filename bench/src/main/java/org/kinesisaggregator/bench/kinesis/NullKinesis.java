@@ -63,8 +63,11 @@ import org.kinesisaggregator.kinesis.aggregation.AggregationFormat;
  * their CPU time.
  */
 public final class NullKinesis implements AutoCloseable {
-    /** Kinesis bills writes in PUT payload units of 25 KB. */
+    /** Kinesis bills writes in PUT payload units of 25 KB, read as 25,600 bytes ... */
     public static final int PUT_PAYLOAD_UNIT_BYTES = 25 * 1024;
+
+    /** ... or as 25,000 bytes (AWS says "25 KB" without the byte count): both are counted. */
+    public static final int PUT_PAYLOAD_UNIT_BYTES_DECIMAL = 25_000;
 
     private static final BigInteger MAX_HASH = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
     private static final JsonFactory JSON = new JsonFactory();
@@ -77,6 +80,7 @@ public final class NullKinesis implements AutoCloseable {
     private final AtomicLong aggregatedRecords = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong putUnits = new AtomicLong();
+    private final AtomicLong putUnitsDecimal = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong invalid = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
@@ -127,6 +131,11 @@ public final class NullKinesis implements AutoCloseable {
     /** 25 KB PUT payload units the accepted records would be billed. */
     public long putUnits() {
         return putUnits.get();
+    }
+
+    /** PUT payload units accepted so far with a unit of 25,000 bytes. */
+    public long putUnitsDecimal() {
+        return putUnitsDecimal.get();
     }
 
     public long requests() {
@@ -241,6 +250,8 @@ public final class NullKinesis implements AutoCloseable {
                         requestBytes += size;
                         bytes.addAndGet(size);
                         putUnits.addAndGet((size + PUT_PAYLOAD_UNIT_BYTES - 1) / PUT_PAYLOAD_UNIT_BYTES);
+                        putUnitsDecimal.addAndGet(
+                                (size + PUT_PAYLOAD_UNIT_BYTES_DECIMAL - 1) / PUT_PAYLOAD_UNIT_BYTES_DECIMAL);
                         shardIds.add(shardId(hash));
                     }
                 } else {

@@ -93,13 +93,34 @@ public final class ForwardLoad implements Callable<Integer> {
     long seed;
 
     @Option(
+            names = "--rate",
+            defaultValue = "0",
+            description = "Events/s over all connections, paced per message; 0: as fast as acks allow"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long rate;
+
+    @Option(
+            names = "--ack-timeout-seconds",
+            defaultValue = "120",
+            description = "Fail when a message in flight waits longer for its ack, as out_forward's"
+                    + " ack_response_timeout would resend it (default: ${DEFAULT-VALUE}).")
+    long ackTimeoutSeconds;
+
+    @Option(
             names = "--timeout-seconds",
             defaultValue = "600",
             description = "Give up after (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
     /** What a run achieved. */
-    public record Result(long events, long messages, long bytes, double seconds, long ackP50Micros, long ackP99Micros) {
+    public record Result(
+            long events,
+            long messages,
+            long bytes,
+            double seconds,
+            long ackP50Micros,
+            long ackP99Micros,
+            long ackP999Micros) {
         public double eventsPerSecond() {
             return events / seconds;
         }
@@ -111,7 +132,8 @@ public final class ForwardLoad implements Callable<Integer> {
         @Override
         public String toString() {
             return String.format(
-                    "events=%d messages=%d bytes=%d seconds=%.3f events/s=%.0f MB/s=%.1f ack_p50_us=%d ack_p99_us=%d",
+                    "events=%d messages=%d bytes=%d seconds=%.3f events/s=%.0f MB/s=%.1f ack_p50_us=%d ack_p99_us=%d"
+                            + " ack_p99.9_us=%d",
                     events,
                     messages,
                     bytes,
@@ -119,7 +141,8 @@ public final class ForwardLoad implements Callable<Integer> {
                     eventsPerSecond(),
                     megabytesPerSecond(),
                     ackP50Micros,
-                    ackP99Micros);
+                    ackP99Micros,
+                    ackP999Micros);
         }
     }
 
@@ -181,7 +204,14 @@ public final class ForwardLoad implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        return new Result(events, messages, bytes, seconds, percentile(sorted, 0.50), percentile(sorted, 0.99));
+        return new Result(
+                events,
+                messages,
+                bytes,
+                seconds,
+                percentile(sorted, 0.50),
+                percentile(sorted, 0.99),
+                percentile(sorted, 0.999));
     }
 
     private long[] sendAll(int conn, long count, String filler, ExecutorService pool) throws Exception {
@@ -193,15 +223,24 @@ public final class ForwardLoad implements Callable<Integer> {
             AckReader acks = null;
             Future<?> ackTask = null;
             if (ack) {
-                acks = new AckReader(new BufferedInputStream(socket.getInputStream()), window);
+                acks = new AckReader(new BufferedInputStream(socket.getInputStream()), window, ackTimeoutSeconds);
                 ackTask = pool.submit(acks);
             }
             long messages = 0;
             long bytes = 0;
             long seq = 0;
             Random random = new Random(seed * 31 + conn);
+            double nanosPerEvent = rate > 0 ? 1e9 * connections / rate : 0;
+            long t0 = System.nanoTime();
             while (seq < count) {
                 int n = (int) Math.min(batch, count - seq);
+                if (nanosPerEvent > 0) {
+                    long due = t0 + (long) (seq * nanosPerEvent);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                }
                 byte[] entries = entries(conn, seq, n, filler);
                 String chunkId = ack ? chunkId(random) : null;
                 byte[] message = message(entries, n, chunkId);
@@ -209,7 +248,7 @@ public final class ForwardLoad implements Callable<Integer> {
                     acks.beforeSend(chunkId);
                 }
                 out.write(message);
-                if (acks != null || seq + n >= count) {
+                if (acks != null || nanosPerEvent > 0 || seq + n >= count) {
                     out.flush();
                 }
                 messages++;
@@ -317,18 +356,25 @@ public final class ForwardLoad implements Callable<Integer> {
         private final ConcurrentHashMap<String, Long> sentAt = new ConcurrentHashMap<>();
         private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         private final int window;
+        private final long ackTimeoutNanos;
         private volatile Exception failure;
 
-        AckReader(InputStream in, int window) {
+        AckReader(InputStream in, int window, long ackTimeoutSeconds) {
             this.in = in;
             this.window = window;
+            this.ackTimeoutNanos = TimeUnit.SECONDS.toNanos(ackTimeoutSeconds);
             this.permits = new Semaphore(window);
         }
 
         void beforeSend(String chunkId) throws Exception {
+            long since = System.nanoTime();
             while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                 if (failure != null) {
                     throw failure;
+                }
+                if (System.nanoTime() - since > ackTimeoutNanos) {
+                    throw new IOException("no ack within " + TimeUnit.NANOSECONDS.toSeconds(ackTimeoutNanos)
+                            + " s for any of " + sentAt.size() + " messages in flight");
                 }
             }
             sentAt.put(chunkId, System.nanoTime());
