@@ -1,6 +1,7 @@
 package org.kinesisaggregator.buffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -27,7 +28,9 @@ import org.kinesisaggregator.buffer.testing.RecordingOutput;
 /**
  * A real full disk: an 8 MiB tmpfs mounted by the test (needs root; skipped with the reason printed
  * where mounting is not permitted). Appends fail with a clear message once the disk is full,
- * nothing acked is lost, and appends work again once delivery frees space.
+ * nothing acked is lost, and appends work again once delivery frees space. The same file system
+ * remounted read-only under a stopped buffer: the buffer refuses to start, naming the path, and
+ * delivers everything once the disk is writable again.
  */
 class FullDiskTest {
     @TempDir
@@ -142,5 +145,89 @@ class FullDiskTest {
         EventBuffer b2 = fx.start(settings, out, null);
         await().atMost(Duration.ofSeconds(30)).until(() -> b2.stats().totalEvents() == 0);
         assertThat(new HashSet<>(out.delivered())).containsAll(acked);
+    }
+
+    /**
+     * Linux refuses to remount a file system read-only while a file on it is open for writing (the
+     * running buffer's chunk and ledger: "mount point is busy"), so a disk turns read-only under a
+     * running buffer only by the kernel's own error handling (ext4 {@code errors=remount-ro}), whose
+     * write errors are the failed-write and failed-fsync paths of FsyncFailureTest. What an operator
+     * meets is a buffer that starts on a disk that is read-only: it must refuse to start, naming the
+     * path and the reason, and lose nothing of what is buffered there.
+     */
+    @Test
+    void aBufferOnAReadOnlyDiskRefusesToStartAndLosesNothing() throws Exception {
+        RecordingOutput out = new RecordingOutput();
+        out.failAlways("down before the disk turned read-only");
+        BufferSettings settings = Fixture.settings(BufferType.FILE, mount.resolve("buf"))
+                .chunkLimitBytes(64 * 1024)
+                .build();
+        EventBuffer b = fx.start(settings, out, null);
+        Set<Long> acked = new HashSet<>();
+        long id = 0;
+        for (int i = 0; i < 20; i++) {
+            b.append("t", Events.entries(id, 4, 200), 4, null).get(10, TimeUnit.SECONDS);
+            for (long k = id; k < id + 4; k++) {
+                acked.add(k);
+            }
+            id += 4;
+        }
+        b.close();
+        fx.close();
+        assertThat(openFilesUnder(mount))
+                .as("files the closed buffer still holds open")
+                .isEmpty();
+        String remount = remount("ro");
+        Assumptions.assumeTrue(remount == null, remount);
+
+        Throwable refusal = catchThrowable(() -> fx.start(settings, out, null));
+        System.out.println("FullDiskTest: start on a read-only disk: " + refusal);
+        assertThat(refusal)
+                .as("the start is refused, naming the path and why")
+                .isNotNull()
+                .hasMessageContaining(mount.resolve("buf").toString())
+                .hasMessageContaining("Read-only file system");
+        fx.close();
+
+        assertThat(remount("rw")).as("remount rw").isNull();
+        out.succeed();
+        EventBuffer again = fx.start(settings, out, null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            fx.clock.advance(Duration.ofMinutes(5));
+            return out.delivered().containsAll(acked);
+        });
+        assertThat(again.healthProblems()).isEmpty();
+    }
+
+    /** Files under {@code dir} this process has open (its /proc/self/fd links). */
+    private static List<Path> openFilesUnder(Path dir) throws IOException {
+        List<Path> open = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(dir)) {
+                        open.add(target);
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return open;
+    }
+
+    /** {@code mount -o remount,MODE} of the test's tmpfs; null when it worked, else why not. */
+    private String remount(String mode) throws Exception {
+        Process p = new ProcessBuilder("mount", "-o", "remount," + mode, mount.toString())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
+            return null;
+        }
+        String reason = "mount -o remount," + mode + " failed: " + output.trim();
+        System.out.println("FullDiskTest (read-only part) skipped: " + reason);
+        return reason;
     }
 }

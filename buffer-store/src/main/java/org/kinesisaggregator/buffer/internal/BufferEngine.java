@@ -267,6 +267,9 @@ public final class BufferEngine implements EventBuffer {
         failLeftoverRequests();
         BufferStats left = stats();
         metrics.close();
+        // staged chunks stay staged for the next start, but their files are closed (synced) now: an open
+        // channel would leak a descriptor per buffer and reload, and keep the disk from being remounted
+        closeStagedFiles();
         if (!crash) {
             store.close();
         } else {
@@ -293,6 +296,9 @@ public final class BufferEngine implements EventBuffer {
         } else {
             store.close();
         }
+    }
+
+    private void closeStagedFiles() {
         state.lock.lock();
         try {
             for (ChunkHandle h : state.staged.values()) {
@@ -301,7 +307,11 @@ public final class BufferEngine implements EventBuffer {
                         h.chunk.seal();
                     }
                 } catch (IOException e) {
-                    log.debug("halt: {}", e.toString());
+                    log.warn(
+                            "Buffer of output {}: closing staged chunk {} failed: {}; the next start recovers it",
+                            outputId,
+                            Long.toHexString(h.chunk.id),
+                            e.toString());
                 }
             }
         } finally {
