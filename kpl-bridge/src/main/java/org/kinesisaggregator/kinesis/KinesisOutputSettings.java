@@ -32,7 +32,8 @@ import org.kinesisaggregator.kinesis.internal.StreamNameTemplate;
  * @param aggregation {@code aggregation}: java, kpl or none (default per {@link OutputType#defaultAggregation()};
  *     {@code <kinesis_producer> aggregation_enabled false} means none)
  * @param aggregationMaxBytes {@code aggregation_max_size}: the most an aggregated Kinesis record
- *     weighs, data plus partition key (default 51200: two full 25 KB PUT payload units)
+ *     weighs, data plus partition key (default 50000: at most two PUT payload units whether a unit
+ *     is 25,000 or 25,600 bytes; AWS says "25 KB")
  * @param aggregationMaxRecords {@code aggregation_max_count}: the most user records per aggregate
  * @param maxRecordBytes {@code max_record_size}: a formatted event weighing more (data plus partition
  *     key) is rejected, never sent (default and ceiling: 1 MiB, Kinesis' record limit)
@@ -75,7 +76,7 @@ public record KinesisOutputSettings(
     /** Kinesis' limit on one record, data plus partition key. */
     public static final int KINESIS_MAX_RECORD_BYTES = 1024 * 1024;
     /** KPL's {@code AggregationMaxSize} default, two 25 KB PUT payload units. */
-    public static final int DEFAULT_AGGREGATION_MAX_BYTES = 51_200;
+    public static final int DEFAULT_AGGREGATION_MAX_BYTES = 50_000;
 
     public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 8L * 1024 * 1024;
     public static final Duration DEFAULT_SHARD_MAP_REFRESH_INTERVAL = Duration.ofMinutes(1);

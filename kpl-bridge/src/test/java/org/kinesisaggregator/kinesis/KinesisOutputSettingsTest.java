@@ -26,7 +26,10 @@ class KinesisOutputSettingsTest {
         assertThat(aggregated.format().appendNewline()).isTrue();
         assertThat(aggregated.format().timeFormat()).isEqualTo("%Y-%m-%dT%H:%M:%S.%N%z");
         assertThat(streams.aggregation()).isEqualTo(AggregationMode.NONE);
-        assertThat(producer.aggregationMaxBytes()).isEqualTo(51_200);
+        assertThat(producer.aggregationMaxBytes()).isEqualTo(50_000);
+        // a full aggregate costs two PUT payload units under either reading of "25 KB" (51,200 cost three under 25,000)
+        assertThat((producer.aggregationMaxBytes() + 24_999) / 25_000).isEqualTo(2);
+        assertThat((producer.aggregationMaxBytes() + 25_599) / 25_600).isEqualTo(2);
         assertThat(producer.maxRecordBytes()).isEqualTo(1_048_576);
         assertThat(producer.maxInFlightBytes()).isEqualTo(8L * 1024 * 1024);
         assertThat(producer.credentials()).isInstanceOf(CredentialsSettings.DefaultChain.class);
