@@ -5,12 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +14,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventCursor;
 import org.kinesisaggregator.buffer.EventFormatting;
@@ -35,7 +30,6 @@ import org.kinesisaggregator.kinesis.internal.AwsClients;
 import org.kinesisaggregator.kinesis.internal.HashKeys;
 import org.kinesisaggregator.kinesis.internal.KinesisMetrics;
 import org.kinesisaggregator.kinesis.internal.RoutingKeys;
-import org.kinesisaggregator.kinesis.internal.ShardMap;
 import org.kinesisaggregator.kinesis.internal.StreamNameTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,9 +68,6 @@ import software.amazon.kinesis.producer.UserRecordResult;
  */
 public final class KinesisOutput implements Output {
     private static final Logger log = LoggerFactory.getLogger(KinesisOutput.class);
-    private static final HexFormat HEX = HexFormat.of();
-    private static final int RANDOM_KEY_CHARS = 32;
-    private static final int MAX_OPEN_AGGREGATES = 256;
     private static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(10);
 
     private final KinesisOutputSettings settings;
@@ -88,7 +79,7 @@ public final class KinesisOutput implements Output {
     private final EventFormatter formatter;
     private final byte[] partitionKeyField;
     private final byte[] hashKeyField;
-    private final boolean keyedGrouping;
+    private final AggregatingBatcher.Rules aggregation;
     private final ConcurrentLinkedQueue<EventFormatter.Workspace> workspaces = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<AggregateBuilder> builders = new ConcurrentLinkedQueue<>();
     private final Set<WriteTracker> activeWrites = ConcurrentHashMap.newKeySet();
@@ -131,7 +122,11 @@ public final class KinesisOutput implements Output {
         this.hashKeyField = settings.explicitHashKey() == null
                 ? null
                 : settings.explicitHashKey().getBytes(StandardCharsets.UTF_8);
-        this.keyedGrouping = partitionKeyField != null || hashKeyField != null;
+        this.aggregation = new AggregatingBatcher.Rules(
+                settings.aggregationMaxBytes(),
+                settings.aggregationMaxRecords(),
+                partitionKeyField != null || hashKeyField != null,
+                settings.partitionGrouping());
     }
 
     /** With the system clock. */
@@ -231,8 +226,10 @@ public final class KinesisOutput implements Output {
         if (workspace == null) {
             workspace = formatter.newWorkspace();
         }
-        Batcher batcher =
-                settings.aggregation() == AggregationMode.JAVA ? new Aggregator(tracker) : new PerEvent(tracker);
+        Consumer<KinesisRecord> sink = record -> submit(record, tracker);
+        Batcher batcher = settings.aggregation() == AggregationMode.JAVA
+                ? new AggregatingBatcher(aggregation, shardMaps::get, routingKeys, builders, sink)
+                : Batcher.perEvent(sink);
         String abort = null;
         try (EventCursor events = chunk.events()) {
             while (events.next()) {
@@ -290,7 +287,7 @@ public final class KinesisOutput implements Output {
         String partitionKey = keys.partitionKey;
         String hashKey = keys.hashKey;
         int dataBytes = workspace.length();
-        int keyBytes = partitionKey == null ? RANDOM_KEY_CHARS : utf8Length(partitionKey);
+        int keyBytes = partitionKey == null ? RecordKeys.RANDOM_KEY_CHARS : RecordKeys.utf8Length(partitionKey);
         if ((long) dataBytes + keyBytes > settings.maxRecordBytes()) {
             String reason = "record of " + (dataBytes + keyBytes) + " bytes (data " + dataBytes + " + partition key "
                     + keyBytes + ") over the limit of " + settings.maxRecordBytes() + " bytes";
@@ -305,7 +302,24 @@ public final class KinesisOutput implements Output {
             tracker.reject(index, reason);
             return;
         }
-        batcher.add(stream, state.autoDistribution(), index, workspace.array(), dataBytes, partitionKey, hashKey);
+        batcher.add(new FormattedEvent(
+                stream, state.autoDistribution(), index, workspace.array(), dataBytes, partitionKey, hashKey));
+    }
+
+    /** Hands one record of a write to the KPL producer; its callback settles the record's events. */
+    private void submit(KinesisRecord r, WriteTracker tracker) {
+        int weight = r.weight();
+        tracker.submitted();
+        producer.submit(
+                r.stream(),
+                r.partitionKey(),
+                r.hashKey(),
+                r.data(),
+                0,
+                r.length(),
+                weight,
+                () -> closed,
+                new RecordCallback(tracker, r.stream(), r.indexes(), r.count(), weight, r.shardToCheck()));
     }
 
     /** The keys of one formatted event. */
@@ -345,299 +359,6 @@ public final class KinesisOutput implements Output {
         }
         int end = Character.isHighSurrogate(value.charAt(255)) ? 255 : 256;
         return value.substring(0, end);
-    }
-
-    private static int utf8Length(String s) {
-        int n = s.length();
-        int bytes = n;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                bytes += c < 0x800 ? 1 : Character.isSurrogate(c) ? 1 : 2;
-            }
-        }
-        return bytes;
-    }
-
-    private static String randomKey() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return HEX.toHexDigits(random.nextLong()) + HEX.toHexDigits(random.nextLong());
-    }
-
-    /** Turns events into Kinesis records for one write. Not thread-safe: one per write call. */
-    private interface Batcher {
-        /**
-         * @param autoDistribution the stream places records itself (RecordDistributionStrategy AUTO):
-         *     keys do not route, so there is no shard to predict
-         */
-        void add(
-                String stream,
-                boolean autoDistribution,
-                int index,
-                byte[] data,
-                int length,
-                String partitionKey,
-                String hashKey);
-
-        /** Sends whatever is still open. */
-        void finish();
-    }
-
-    /** {@link AggregationMode#KPL} and {@link AggregationMode#NONE}: one KPL user record per event. */
-    private final class PerEvent implements Batcher {
-        private final WriteTracker tracker;
-
-        PerEvent(WriteTracker tracker) {
-            this.tracker = tracker;
-        }
-
-        @Override
-        public void add(
-                String stream,
-                boolean autoDistribution,
-                int index,
-                byte[] data,
-                int length,
-                String partitionKey,
-                String hashKey) {
-            String key = partitionKey != null ? partitionKey : randomKey();
-            int weight = length + utf8Length(key);
-            tracker.submitted();
-            producer.submit(
-                    stream,
-                    key,
-                    hashKey,
-                    data,
-                    0,
-                    length,
-                    weight,
-                    () -> closed,
-                    new RecordCallback(tracker, stream, new int[] {index}, 1, weight, null));
-        }
-
-        @Override
-        public void finish() {}
-    }
-
-    /** An aggregate being filled: its builder, its events, its routing. */
-    private static final class OpenAggregate {
-        final String stream;
-        final String partitionKey;
-        final String hashKey;
-        final String predictedShard;
-        final AggregateBuilder builder;
-        int[] indexes = new int[64];
-        int count;
-        boolean uniformKey = true;
-
-        OpenAggregate(
-                String stream, String partitionKey, String hashKey, String predictedShard, AggregateBuilder builder) {
-            this.stream = stream;
-            this.partitionKey = partitionKey;
-            this.hashKey = hashKey;
-            this.predictedShard = predictedShard;
-            this.builder = builder;
-        }
-
-        void track(int index, String recordKey, String recordHashKey) {
-            if (count == indexes.length) {
-                indexes = Arrays.copyOf(indexes, count * 2);
-            }
-            indexes[count++] = index;
-            if (uniformKey && (!recordKey.equals(partitionKey) || !Objects.equals(recordHashKey, hashKey))) {
-                uniformKey = false;
-            }
-        }
-    }
-
-    /** Group identity with a partition_key field: a predicted shard, or a key when no map is known. */
-    private record GroupKey(String stream, String shardOrKey) {}
-
-    /** {@link AggregationMode#JAVA}: packs events into KPL-format aggregates. */
-    private final class Aggregator implements Batcher {
-        private final WriteTracker tracker;
-        private final LinkedHashMap<Object, OpenAggregate> open = new LinkedHashMap<>();
-        private final HashKeys hashKeys = new HashKeys();
-
-        Aggregator(WriteTracker tracker) {
-            this.tracker = tracker;
-        }
-
-        @Override
-        public void add(
-                String stream,
-                boolean autoDistribution,
-                int index,
-                byte[] data,
-                int length,
-                String partitionKey,
-                String hashKey) {
-            Object group;
-            String recordKey;
-            String predictedShard = null;
-            ShardMap map = null;
-            if (!keyedGrouping || autoDistribution) {
-                group = hashKey != null ? new GroupKey(stream, "h:") : stream;
-                OpenAggregate current = open.get(group);
-                recordKey = keyedGrouping && partitionKey != null
-                        ? partitionKey
-                        : current != null ? current.partitionKey : partitionKey != null ? partitionKey : randomKey();
-            } else {
-                recordKey = partitionKey != null ? partitionKey : randomKey();
-                if (settings.partitionGrouping() == KinesisOutputSettings.PartitionGrouping.SHARD) {
-                    map = shardMaps.get(stream);
-                    if (map != null && map.shardCount() > 0) {
-                        if (hashKey == null || !hashKeys.parseExplicitHashKey(hashKey)) {
-                            hashKeys.hashPartitionKey(recordKey);
-                        }
-                        predictedShard = map.shardFor(hashKeys.high(), hashKeys.low());
-                    }
-                }
-                // Records with and without an explicit hash key never share an aggregate: aws-kinesis-agg
-                // (npm, 4.x) reports explicit_hash_key_table[0] for a record without an index when the
-                // table is not empty.
-                group = predictedShard != null
-                        ? new GroupKey(stream, (hashKey != null ? "h:" : "k:") + predictedShard)
-                        : new GroupKey(stream, hashKey != null ? "h:" + hashKey : "k:" + recordKey);
-            }
-            boolean routeByHashKey = hashKey != null && keyedGrouping && !autoDistribution;
-            OpenAggregate aggregate = open.get(group);
-            if (aggregate == null) {
-                String key = routeByHashKey ? routingKey(hashKey, map, predictedShard) : recordKey;
-                if (!fitsAlone(length, recordKey, hashKey, key)) {
-                    sendPlain(
-                            stream,
-                            index,
-                            data,
-                            length,
-                            plainKey(routeByHashKey, recordKey, partitionKey, hashKey, map),
-                            hashKey);
-                    return;
-                }
-                aggregate = openAggregate(group, stream, key, hashKey, predictedShard);
-            }
-            if (aggregate.count >= settings.aggregationMaxRecords()
-                    || !aggregate.builder.add(data, 0, length, recordKey, hashKey)) {
-                String key = routeByHashKey ? routingKey(hashKey, map, predictedShard) : null;
-                if (!fitsAlone(length, recordKey, hashKey, key != null ? key : recordKey)) {
-                    sendPlain(
-                            stream,
-                            index,
-                            data,
-                            length,
-                            plainKey(routeByHashKey, recordKey, partitionKey, hashKey, map),
-                            hashKey);
-                    return;
-                }
-                send(open.remove(group));
-                if ((!keyedGrouping || autoDistribution) && partitionKey == null) {
-                    recordKey = randomKey();
-                }
-                aggregate = openAggregate(group, stream, key != null ? key : recordKey, hashKey, predictedShard);
-                if (!aggregate.builder.add(data, 0, length, recordKey, hashKey)) {
-                    throw new IllegalStateException("an event that fits an empty aggregate did not fit one");
-                }
-            }
-            aggregate.track(index, recordKey, hashKey);
-        }
-
-        /**
-         * The partition key of a Kinesis record sent with explicit hash key {@code hashKey}: one whose
-         * MD5 falls in the same shard ({@link RoutingKeys}), so that the record lands there even when
-         * KPL sends it without its explicit hash key (before it has discovered the stream). With a
-         * shard map, in the predicted shard; without one, as near the hash key as 12 bits go.
-         */
-        private String routingKey(String hashKey, ShardMap map, String predictedShard) {
-            if (!hashKeys.parseExplicitHashKey(hashKey)) {
-                throw new IllegalStateException("explicit hash key checked at format time is invalid: " + hashKey);
-            }
-            long high = hashKeys.high();
-            String shard = predictedShard;
-            if (map != null && shard == null) {
-                shard = map.shardFor(high, hashKeys.low());
-            }
-            return map != null ? routingKeys.inShard(map, shard, high, hashKeys) : routingKeys.near(high, hashKeys);
-        }
-
-        /**
-         * A plain record's partition key: its own (it is what readers see as the event's key), unless
-         * it had none and a random one stood in: then, with an explicit hash key, a routing key.
-         */
-        private String plainKey(
-                boolean routeByHashKey, String recordKey, String partitionKey, String hashKey, ShardMap map) {
-            return routeByHashKey && partitionKey == null ? routingKey(hashKey, map, null) : recordKey;
-        }
-
-        /** Whether the record fits an aggregate of its own, sent under {@code aggregateKey}, under the size limit. */
-        private boolean fitsAlone(int length, String recordKey, String hashKey, String aggregateKey) {
-            return AggregateBuilder.sizeOfOne(length, recordKey, hashKey) + utf8Length(aggregateKey)
-                    <= settings.aggregationMaxBytes();
-        }
-
-        private OpenAggregate openAggregate(Object group, String stream, String key, String hashKey, String shard) {
-            if (open.size() >= MAX_OPEN_AGGREGATES) {
-                Iterator<Map.Entry<Object, OpenAggregate>> eldest =
-                        open.entrySet().iterator();
-                OpenAggregate evicted = eldest.next().getValue();
-                eldest.remove();
-                send(evicted);
-            }
-            OpenAggregate aggregate = new OpenAggregate(
-                    stream, key, hashKey, shard, takeBuilder(settings.aggregationMaxBytes() - utf8Length(key)));
-            open.put(group, aggregate);
-            return aggregate;
-        }
-
-        private void sendPlain(String stream, int index, byte[] data, int length, String key, String hashKey) {
-            int weight = length + utf8Length(key);
-            tracker.submitted();
-            producer.submit(
-                    stream,
-                    key,
-                    hashKey,
-                    data,
-                    0,
-                    length,
-                    weight,
-                    () -> closed,
-                    new RecordCallback(tracker, stream, new int[] {index}, 1, weight, null));
-        }
-
-        private void send(OpenAggregate aggregate) {
-            byte[] bytes = aggregate.builder.finish();
-            int weight = bytes.length + utf8Length(aggregate.partitionKey);
-            String shardToCheck = aggregate.uniformKey ? null : aggregate.predictedShard;
-            builders.add(aggregate.builder);
-            tracker.submitted();
-            producer.submit(
-                    aggregate.stream,
-                    aggregate.partitionKey,
-                    aggregate.hashKey,
-                    bytes,
-                    0,
-                    bytes.length,
-                    weight,
-                    () -> closed,
-                    new RecordCallback(
-                            tracker, aggregate.stream, aggregate.indexes, aggregate.count, weight, shardToCheck));
-        }
-
-        @Override
-        public void finish() {
-            for (OpenAggregate aggregate : open.values()) {
-                send(aggregate);
-            }
-            open.clear();
-        }
-    }
-
-    private AggregateBuilder takeBuilder(int maxBytes) {
-        AggregateBuilder builder = builders.poll();
-        if (builder == null) {
-            return new AggregateBuilder(maxBytes);
-        }
-        builder.reset(maxBytes);
-        return builder;
     }
 
     /** Maps one Kinesis record's outcome to its events. Runs on KPL's callback threads: records only. */
