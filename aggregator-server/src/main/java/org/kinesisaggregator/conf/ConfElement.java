@@ -15,8 +15,10 @@ import java.util.function.Function;
  * ({@code <buffer>}), or the root. Keeps its name, its argument, where it starts, its parameters in
  * file order (a parameter written twice keeps the last value) and its child elements.
  *
- * <p>Typed accessors ({@link #time}, {@link #size}, {@link #bool}, …) mark the parameter used and
- * throw {@link ConfException} naming file, line and parameter when the value does not fit. After
+ * <p>Typed accessors ({@link #time}, {@link #size}, {@link #bool}, …) mark the parameter used, note
+ * the effective value ({@link #effectiveValues()}: as written, or the default) and throw
+ * {@link ConfException} naming file, line and parameter when the value does not fit (or, while
+ * {@linkplain #collectProblemsInto collecting}, record it and return the default). After
  * the application is assembled, {@link #unused()} lists what no plugin read (Fluentd's "parameter
  * 'x' in &lt;match y&gt; is not used." warning).
  *
@@ -31,7 +33,17 @@ public final class ConfElement {
     private final ConfLocation location;
     private final Map<String, ConfParam> params = new LinkedHashMap<>();
     private final List<ConfElement> children = new ArrayList<>();
+    private final Map<String, EffectiveValue> effective = new LinkedHashMap<>();
+    private ConfProblems problems;
     private boolean used;
+
+    /**
+     * What a plugin read for one parameter: the value as written, or the default it used.
+     *
+     * @param value the value as written in the conf, or the default rendered in conf syntax
+     * @param isDefault true when the parameter was not written and the default applies
+     */
+    public record EffectiveValue(String value, boolean isDefault) {}
 
     public ConfElement(String name, String arg, ConfLocation location) {
         this.name = Objects.requireNonNull(name, "name");
@@ -109,8 +121,23 @@ public final class ConfElement {
         ConfParam p = params.get(paramName);
         if (p != null) {
             p.markUsed();
+            effective.put(paramName, new EffectiveValue(p.value(), false));
         }
         return p;
+    }
+
+    private void noteDefault(String paramName, String rendered) {
+        if (rendered != null && !params.containsKey(paramName)) {
+            effective.putIfAbsent(paramName, new EffectiveValue(rendered, true));
+        }
+    }
+
+    /** Throws {@code e}, or, while collecting ({@link #collectProblemsInto}), records it and returns. */
+    private void fail(ConfException e) {
+        if (problems == null) {
+            throw e;
+        }
+        problems.add(e);
     }
 
     public boolean isUsed() {
@@ -119,6 +146,24 @@ public final class ConfElement {
 
     public void markUsed() {
         used = true;
+    }
+
+    /**
+     * Every parameter a plugin read through the typed accessors, in the order first read: the value as
+     * written, or the default it used (defaults of {@code null} are not listed: nothing applies).
+     */
+    public Map<String, EffectiveValue> effectiveValues() {
+        return Collections.unmodifiableMap(effective);
+    }
+
+    /**
+     * From now on, a value that does not fit its type (or range, or choices) is added to {@code sink}
+     * and the accessor returns the default, so that mapping goes on and finds the next problem; null
+     * restores throwing. Applies to this element and all its descendants.
+     */
+    public void collectProblemsInto(ConfProblems sink) {
+        problems = sink;
+        children.forEach(c -> c.collectProblemsInto(sink));
     }
 
     /** Marks this element, its parameters and all its descendants used (for sections read as a whole). */
@@ -144,6 +189,7 @@ public final class ConfElement {
 
     public String string(String paramName, String defaultValue) {
         ConfParam p = param(paramName);
+        noteDefault(paramName, defaultValue);
         return p == null ? defaultValue : p.value();
     }
 
@@ -156,44 +202,49 @@ public final class ConfElement {
     }
 
     public Duration time(String paramName, Duration defaultValue) {
-        return typed(paramName, defaultValue, ConfValues::time);
+        return typed(paramName, defaultValue, ConfValues::time, ConfValues::formatTime);
     }
 
     public long size(String paramName, long defaultValue) {
-        return typed(paramName, defaultValue, ConfValues::size);
+        return typed(paramName, defaultValue, ConfValues::size, ConfValues::formatSize);
     }
 
     public boolean bool(String paramName, boolean defaultValue) {
-        return typed(paramName, defaultValue, ConfValues::bool);
+        return typed(paramName, defaultValue, ConfValues::bool, String::valueOf);
     }
 
     public long integer(String paramName, long defaultValue) {
-        return typed(paramName, defaultValue, ConfValues::integer);
+        return typed(paramName, defaultValue, ConfValues::integer, String::valueOf);
     }
 
     /** An integer that must lie in {@code [min, max]}. */
     public int integer(String paramName, int defaultValue, int min, int max) {
         ConfParam p = param(paramName);
+        noteDefault(paramName, String.valueOf(defaultValue));
         if (p == null) {
             return defaultValue;
         }
-        long v = convert(p, ConfValues::integer);
-        if (v < min || v > max) {
-            throw new ConfException(p.location(), paramName + ": " + v + " (expected: " + min + ".." + max + ")");
+        Long v = convert(p, ConfValues::integer);
+        if (v == null) {
+            return defaultValue;
         }
-        return (int) v;
+        if (v < min || v > max) {
+            fail(new ConfException(p.location(), paramName + ": " + v + " (expected: " + min + ".." + max + ")"));
+            return defaultValue;
+        }
+        return (int) (long) v;
     }
 
     public double decimal(String paramName, double defaultValue) {
-        return typed(paramName, defaultValue, ConfValues::decimal);
+        return typed(paramName, defaultValue, ConfValues::decimal, String::valueOf);
     }
 
     public List<String> array(String paramName, List<String> defaultValue) {
-        return typed(paramName, defaultValue, ConfValues::array);
+        return typed(paramName, defaultValue, ConfValues::array, v -> String.join(",", v));
     }
 
     public Map<String, String> hash(String paramName, Map<String, String> defaultValue) {
-        return typed(paramName, defaultValue, ConfValues::hash);
+        return typed(paramName, defaultValue, ConfValues::hash, v -> v.isEmpty() ? "{}" : v.toString());
     }
 
     /**
@@ -202,14 +253,16 @@ public final class ConfElement {
      */
     public String choice(String paramName, String defaultValue, List<String> choices) {
         ConfParam p = param(paramName);
+        noteDefault(paramName, defaultValue);
         if (p == null) {
             return defaultValue;
         }
         String v = p.value().trim();
         if (!choices.contains(v)) {
-            throw new ConfException(
+            fail(new ConfException(
                     p.location(),
-                    paramName + ": " + ConfValues.quote(p.value()) + " is not one of " + String.join(", ", choices));
+                    paramName + ": " + ConfValues.quote(p.value()) + " is not one of " + String.join(", ", choices)));
+            return defaultValue;
         }
         return v;
     }
@@ -221,6 +274,7 @@ public final class ConfElement {
             names.add(e.name().toLowerCase(Locale.ROOT));
         }
         String v = choice(paramName, null, names);
+        noteDefault(paramName, defaultValue == null ? null : defaultValue.name().toLowerCase(Locale.ROOT));
         return v == null ? defaultValue : Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
     }
 
@@ -239,16 +293,23 @@ public final class ConfElement {
         return new ConfException(location, describe() + ": missing required parameter '" + paramName + "'");
     }
 
-    private <T> T typed(String paramName, T defaultValue, Function<String, T> parser) {
+    private <T> T typed(String paramName, T defaultValue, Function<String, T> parser, Function<T, String> render) {
         ConfParam p = param(paramName);
-        return p == null ? defaultValue : convert(p, parser);
+        noteDefault(paramName, defaultValue == null ? null : render.apply(defaultValue));
+        if (p == null) {
+            return defaultValue;
+        }
+        T v = convert(p, parser);
+        return v == null ? defaultValue : v;
     }
 
-    private static <T> T convert(ConfParam p, Function<String, T> parser) {
+    /** The converted value, or null when it does not fit and the problem was collected. */
+    private <T> T convert(ConfParam p, Function<String, T> parser) {
         try {
             return parser.apply(p.value());
         } catch (IllegalArgumentException e) {
-            throw new ConfException(p.location(), p.name() + ": " + e.getMessage(), e);
+            fail(new ConfException(p.location(), p.name() + ": " + e.getMessage(), e));
+            return null;
         }
     }
 
@@ -260,20 +321,35 @@ public final class ConfElement {
      * {@code conf/x.conf:12: parameter 'foo' in <match x> is not used.}
      */
     public List<String> unused() {
-        List<String> out = new ArrayList<>();
+        return unusedErrors().stream()
+                .map(u -> u.location() + ": " + u.reason())
+                .toList();
+    }
+
+    /**
+     * One parameter or section no plugin read.
+     *
+     * @param location where it is written
+     * @param reason e.g. {@code parameter 'foo' in <match x> is not used.}
+     */
+    public record Unused(ConfLocation location, String reason) {}
+
+    /** As {@link #unused()}, with the location apart (to sort it among errors). */
+    public List<Unused> unusedErrors() {
+        List<Unused> out = new ArrayList<>();
         collectUnused(out);
         return out;
     }
 
-    private void collectUnused(List<String> out) {
+    private void collectUnused(List<Unused> out) {
         for (ConfParam p : params.values()) {
             if (!p.isUsed()) {
-                out.add(p.location() + ": parameter '" + p.name() + "' in " + describe() + " is not used.");
+                out.add(new Unused(p.location(), "parameter '" + p.name() + "' in " + describe() + " is not used."));
             }
         }
         for (ConfElement c : children) {
             if (!c.used) {
-                out.add(c.location + ": section " + c.describe() + " in " + describe() + " is not used.");
+                out.add(new Unused(c.location, "section " + c.describe() + " in " + describe() + " is not used."));
             } else {
                 c.collectUnused(out);
             }

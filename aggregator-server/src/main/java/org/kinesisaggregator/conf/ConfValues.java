@@ -87,6 +87,33 @@ public final class ConfValues {
         }
     }
 
+    /** A time in conf syntax, the largest exact unit: {@code 60s} → {@code 1m}, {@code 0.5s}, {@code 72h}. */
+    public static String formatTime(Duration d) {
+        long nanos = d.toNanos();
+        if (nanos != 0 && nanos % 86_400_000_000_000L == 0) {
+            return nanos / 86_400_000_000_000L + "d";
+        }
+        if (nanos != 0 && nanos % 3_600_000_000_000L == 0) {
+            return nanos / 3_600_000_000_000L + "h";
+        }
+        if (nanos != 0 && nanos % 60_000_000_000L == 0) {
+            return nanos / 60_000_000_000L + "m";
+        }
+        return BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString() + "s";
+    }
+
+    /** A size in conf syntax, the largest exact unit: {@code 8388608} → {@code 8m}, {@code 1000} → {@code 1000}. */
+    public static String formatSize(long bytes) {
+        String[] units = {"t", "g", "m", "k"};
+        for (int i = 0; i < units.length; i++) {
+            int shift = 40 - 10 * i;
+            if (bytes != 0 && bytes % (1L << shift) == 0) {
+                return (bytes >> shift) + units[i];
+            }
+        }
+        return Long.toString(bytes);
+    }
+
     public static boolean bool(String value) {
         return switch (value.trim()) {
             case "true", "yes", "" -> true;

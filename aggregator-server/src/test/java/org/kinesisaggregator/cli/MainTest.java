@@ -65,6 +65,44 @@ class MainTest {
     }
 
     @Test
+    void dryRunOfTheSeedShowsNamesAppliedEffectiveValuesCredentialsAndItsSlowDrain() {
+        Path example = shipped("example.conf");
+        assertThat(run("-c", example.toString(), "--dry-run")).isEqualTo(Main.OK);
+        assertThat(out())
+                .contains("buffer_chunk_limit → chunk_limit_size (" + example + ":20)")
+                .contains("num_threads → flush_thread_count (" + example + ":26)")
+                .contains("retry_wait 1s (default)")
+                .contains("credentials: the AWS SDK's default chain (no credentials in the conf); here it finds ")
+                .contains(
+                        "backlog drain ceiling: flush_thread_count 1 × chunk_limit_size 1m /"
+                                + " flush_thread_burst_interval 1s = 1.0 MiB/s (1,048,576 B/s, ~5,242 events/s at ~200 B/event)")
+                .contains(example + ":14: <match kinesis.**>: its buffer drains a backlog at most at 1.0 MiB/s");
+    }
+
+    @Test
+    void everyConfErrorIsReportedInOneRunInFileOrder() throws IOException {
+        Path c = conf("<match b>\n  @type file\n  path ${dir}/x\n  flush_interval soon\n</match>\n"
+                + "<source>\n  @type forward\n  port twelve\n</source>\n<match a>\n  @type nope\n</match>\n");
+        assertThat(run("-c", c.toString(), "--dry-run")).isEqualTo(Main.INVALID_CONF);
+        assertThat(err())
+                .startsWith(
+                        "kinesis-aggregator: invalid conf: 3 errors, in file order:\n  " + c + ":4: flush_interval:")
+                .contains("\n  " + c + ":8: port: \"twelve\" is not an integer")
+                .contains("\n  " + c + ":11: @type: unknown output type \"nope\"");
+    }
+
+    @Test
+    void workersAndWorkerSectionsAreRunInOneProcessWithAWarning() throws IOException {
+        Path c = conf("<system>\n  workers 2\n</system>\n<worker 1>\n  <match a>\n    @type null\n  </match>\n"
+                + "</worker>\n");
+        assertThat(run("-c", c.toString(), "--dry-run")).isEqualTo(Main.OK);
+        assertThat(out())
+                .contains(c + ":2: <system> workers 2: Fluentd would start 2 worker processes; this aggregator runs"
+                        + " one process")
+                .contains(c + ":4: <worker 1> names only workers other than 0: its 1 directives are ignored");
+    }
+
+    @Test
     void theLocalConfIsValid() {
         assertThat(run("-c", shipped("local.conf").toString(), "--dry-run", "--strict"))
                 .isEqualTo(Main.OK);

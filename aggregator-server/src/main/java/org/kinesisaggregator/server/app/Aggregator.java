@@ -36,6 +36,7 @@ import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfLocation;
 import org.kinesisaggregator.conf.ConfParam;
+import org.kinesisaggregator.conf.ConfProblems;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
 import org.kinesisaggregator.server.output.FileOutput;
@@ -70,6 +71,14 @@ import org.slf4j.LoggerFactory;
 public final class Aggregator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
     private static final Set<String> TOP_LEVEL = Set.of("source", "match", "filter", "label", "system");
+    /** An output's parameters that the report shows in its own lines (type, id, the buffer's v0.12 names). */
+    private static final Set<String> OUTPUT_PARAMS_SHOWN_ELSEWHERE = outputParamsShownElsewhere();
+
+    private static Set<String> outputParamsShownElsewhere() {
+        Set<String> names = new LinkedHashSet<>(BufferConf.LEGACY.keySet());
+        names.addAll(List.of("@type", "type", "@id", "detach_process"));
+        return Set.copyOf(names);
+    }
 
     /**
      * What the application uses from the process: meters, the clock, the zone of {@code localtime},
@@ -129,11 +138,22 @@ public final class Aggregator implements AutoCloseable {
      */
     public static Aggregator assemble(ConfElement root, Plugins plugins, Environment env, boolean strict) {
         Assembler a = new Assembler(root, plugins, env);
-        a.assemble();
-        List<String> unused = root.unused();
-        if (strict && !unused.isEmpty()) {
-            throw new ConfException(null, String.join("\n", unused) + "\n(--strict: unused parameters are errors)");
+        // every error that mapping can go on after is collected: one run reports them all, in file order
+        ConfProblems problems = new ConfProblems();
+        root.collectProblemsInto(problems);
+        try {
+            a.assemble(problems);
+        } finally {
+            root.collectProblemsInto(null);
         }
+        List<String> unused = root.unused();
+        if (problems.isEmpty() && strict) {
+            // (after other errors, what a failed plugin never read is no news)
+            root.unusedErrors()
+                    .forEach(u -> problems.add(new ConfException(
+                            u.location(), u.reason() + "\n(--strict: unused parameters are errors)")));
+        }
+        problems.throwIfAny();
         a.warnings.addAll(unused);
         for (String w : a.warnings) {
             log.warn("{}", w);
@@ -228,6 +248,10 @@ public final class Aggregator implements AutoCloseable {
         }
         started = true;
         log.info("Starting: {} outputs, {} buffers, {} inputs", outputs.size(), buffers.size(), inputs.size());
+        // what --dry-run prints: effective values, v0.12 names applied, credentials, drain ceilings
+        for (String line : summary.split("\n")) {
+            log.info("Conf: {}", line);
+        }
         try {
             for (Named<Output> o : outputs) {
                 o.component().start();
@@ -412,62 +436,85 @@ public final class Aggregator implements AutoCloseable {
                     : (id, s, out, sec) -> Buffers.create(id, s, out, sec, env.clock(), env.registry());
         }
 
-        void assemble() {
+        void assemble(ConfProblems problems) {
             root.markUsed();
-            for (ConfElement e : root.elements()) {
-                if (e.name().equals("worker")) {
-                    throw new ConfException(
-                            e.location(),
-                            "<worker> is not supported (expected: one process; <system> workers"
-                                    + " sets the event-loop threads)");
-                }
+            ConfElement systemElement = root.element("system");
+            system = SystemSettings.fromConf(systemElement, problems);
+            List<ConfElement> top = WorkerSections.topLevel(root, systemElement, system.workers(), warnings, problems);
+            for (ConfElement e : top) {
                 if (!TOP_LEVEL.contains(e.name())) {
-                    throw new ConfException(
+                    e.markAllUsed();
+                    problems.add(new ConfException(
                             e.location(),
                             "unknown directive " + e.describe()
-                                    + " (expected: source, match, filter, label or system)");
+                                    + " (expected: source, match, filter, label, system or worker)"));
                 }
             }
-            system = SystemSettings.fromConf(root.element("system"));
             // Routers first, so that relabel can point at any label, whatever the order in the file.
             routers.put(Router.ROOT_LABEL, new Router(Router.ROOT_LABEL, env.registry()));
             Map<String, ConfElement> labels = new LinkedHashMap<>();
-            for (ConfElement label : root.elements("label")) {
+            for (ConfElement label : named(top, "label")) {
                 String name = label.arg().trim();
                 if (!name.startsWith("@") || name.length() < 2 || name.contains(" ")) {
-                    throw new ConfException(
+                    problems.add(new ConfException(
                             label.location(),
-                            "<label " + name + ">: a label name starts with @ (expected:" + " <label @NAME>)");
+                            "<label " + name + ">: a label name starts with @ (expected:" + " <label @NAME>)"));
                 }
                 if (labels.containsKey(name)) {
-                    throw new ConfException(
+                    problems.add(new ConfException(
                             label.location(),
                             "<label " + name + "> is defined twice (first at "
-                                    + labels.get(name).location() + ")");
+                                    + labels.get(name).location() + ")"));
+                    label.markAllUsed();
+                    continue;
                 }
                 labels.put(name, label);
                 routers.put(name, new Router(name, env.registry()));
             }
-            configure(Router.ROOT_LABEL, root);
+            configure(Router.ROOT_LABEL, top, problems);
             for (Map.Entry<String, ConfElement> l : labels.entrySet()) {
+                List<ConfElement> inside = new ArrayList<>();
                 for (ConfElement inner : l.getValue().elements()) {
                     if (!inner.name().equals("match") && !inner.name().equals("filter")) {
-                        throw new ConfException(
+                        inner.markAllUsed();
+                        problems.add(new ConfException(
                                 inner.location(),
-                                inner.describe() + " inside <label " + l.getKey() + "> (expected: filter or match)");
+                                inner.describe() + " inside <label " + l.getKey() + "> (expected: filter or match)"));
+                    } else {
+                        inside.add(inner);
                     }
                 }
-                configure(l.getKey(), l.getValue());
+                configure(l.getKey(), inside, problems);
             }
             EventSink errorRouter = routers.get(Router.ERROR_LABEL);
             for (Router r : routers.values()) {
                 r.configure(pendingRules.get(r.label()), r.label().equals(Router.ERROR_LABEL) ? null : errorRouter);
             }
-            checkRelabelCycles();
-            for (ConfElement source : root.elements("source")) {
-                source(source);
+            attempt(problems, this::checkRelabelCycles);
+            for (ConfElement source : named(top, "source")) {
+                attempt(problems, () -> source(source));
             }
             FluentdMeters.register(env.registry(), pluginInfos, outputMonitorLabels, monitorLabels);
+        }
+
+        private static List<ConfElement> named(List<ConfElement> elements, String name) {
+            List<ConfElement> out = new ArrayList<>();
+            for (ConfElement e : elements) {
+                if (e.name().equals(name)) {
+                    e.markUsed();
+                    out.add(e);
+                }
+            }
+            return out;
+        }
+
+        /** Runs one directive's mapping; its error is collected and the next directive is mapped. */
+        private static void attempt(ConfProblems problems, Runnable mapping) {
+            try {
+                mapping.run();
+            } catch (ConfException e) {
+                problems.add(e);
+            }
         }
 
         /** What {@code /api/config.json} shows after pid and ppid (Fluentd's supervisor options that apply). */
@@ -490,33 +537,37 @@ public final class Aggregator implements AutoCloseable {
 
         private final Map<String, List<Router.Rule>> pendingRules = new LinkedHashMap<>();
 
-        private void configure(String label, ConfElement scope) {
+        private void configure(String label, List<ConfElement> scope, ConfProblems problems) {
             List<Router.Rule> rules = new ArrayList<>();
             List<String> lines = routeLines.computeIfAbsent(label, k -> new ArrayList<>());
-            for (ConfElement e : scope.elements()) {
+            for (ConfElement e : scope) {
                 if (e.name().equals("filter")) {
-                    e.markUsed();
-                    TagPattern pattern = pattern(e);
-                    EventFilter filter = filter(e);
-                    filterCount++;
-                    pluginInfos.add(new PluginInfo(
-                            e.has("@id") ? e.param("@id").value() : "filter-" + filterCount,
-                            "filter",
-                            filter.type(),
-                            PluginConfig.of(e),
-                            null));
-                    String description = e.describe() + " (" + e.location() + ")";
-                    rules.add(new Router.FilterRule(pattern, filter, description));
-                    lines.add("  " + description + " " + filter.type());
+                    attempt(problems, () -> {
+                        e.markUsed();
+                        TagPattern pattern = pattern(e);
+                        EventFilter filter = filter(e);
+                        filterCount++;
+                        pluginInfos.add(new PluginInfo(
+                                e.has("@id") ? e.param("@id").value() : "filter-" + filterCount,
+                                "filter",
+                                filter.type(),
+                                PluginConfig.of(e),
+                                null));
+                        String description = e.describe() + " (" + e.location() + ")";
+                        rules.add(new Router.FilterRule(pattern, filter, description));
+                        lines.add("  " + description + " " + filter.type());
+                    });
                 } else if (e.name().equals("match")) {
-                    e.markUsed();
-                    TagPattern pattern = pattern(e);
-                    List<String> outputLines = new ArrayList<>();
-                    EventSink sink = output(e, label, null, outputLines, "    ");
-                    String description = e.describe() + " (" + e.location() + ")";
-                    rules.add(new Router.MatchRule(pattern, sink, description));
-                    lines.add("  " + description);
-                    lines.addAll(outputLines);
+                    attempt(problems, () -> {
+                        e.markUsed();
+                        TagPattern pattern = pattern(e);
+                        List<String> outputLines = new ArrayList<>();
+                        EventSink sink = output(e, label, null, outputLines, "    ");
+                        String description = e.describe() + " (" + e.location() + ")";
+                        rules.add(new Router.MatchRule(pattern, sink, description));
+                        lines.add("  " + description);
+                        lines.addAll(outputLines);
+                    });
                 }
             }
             pendingRules.put(label, rules);
@@ -574,7 +625,9 @@ public final class Aggregator implements AutoCloseable {
             }
             Context ctx = new Context(e, id, label, explicitId != null, lines, indent);
             lines.add(indent + "→ " + type + " [id " + id + "]");
-            return factory.create(e, ctx);
+            EventSink sink = factory.create(e, ctx);
+            lines.addAll(DryRunReport.parameters(e, OUTPUT_PARAMS_SHOWN_ELSEWHERE, indent + "  "));
+            return sink;
         }
 
         private Output secondary(ConfElement sec, String outputId) {
@@ -635,6 +688,7 @@ public final class Aggregator implements AutoCloseable {
                 sourceLines.add(
                         "  " + name + " (/health/live, /health/ready, /metrics, /api/plugins.json, /api/config.json) ("
                                 + e.location() + ")");
+                sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
                 return;
             }
             InputFactory factory = plugins.inputs().get(type);
@@ -673,6 +727,7 @@ public final class Aggregator implements AutoCloseable {
                     counted::counts));
             sourceLines.add("  " + name + (settings.tls() != null ? " tls" : "")
                     + (settings.security() != null ? " security" : "") + " → " + label + " (" + e.location() + ")");
+            sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
         }
 
         /** Notes where {@code input}'s port is set: checked before start, and named if the bind fails. */
@@ -712,6 +767,7 @@ public final class Aggregator implements AutoCloseable {
 
         String summary() {
             StringBuilder sb = new StringBuilder();
+            DryRunReport.system(system, "").forEach(l -> sb.append(l).append('\n'));
             sb.append("sources:\n");
             if (sourceLines.isEmpty()) {
                 sb.append("  (none)\n");
@@ -796,6 +852,11 @@ public final class Aggregator implements AutoCloseable {
                 pluginInfos.add(
                         new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), buffer::stats));
                 lines.add(indent + "  buffer " + mapped.description());
+                lines.addAll(DryRunReport.buffer(mapped, indent + "    "));
+                String slowDrain = DryRunReport.drainWarning(element, mapped.settings());
+                if (slowDrain != null) {
+                    warnings.add(slowDrain);
+                }
                 if (secondary != null) {
                     lines.add(indent + "  secondary " + secondary.type());
                 }

@@ -2,10 +2,14 @@ package org.kinesisaggregator.server.app;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.kinesisaggregator.buffer.BufferSettings;
 import org.kinesisaggregator.buffer.BufferSettings.BufferType;
 import org.kinesisaggregator.buffer.RetrySettings;
@@ -41,14 +45,41 @@ public final class BufferConf {
             Map.entry("retry_wait", "retry_wait"),
             Map.entry("max_retry_wait", "retry_max_interval"),
             Map.entry("buffer_queue_full_action", "overflow_action"),
-            Map.entry("flush_at_shutdown", "flush_at_shutdown"));
+            Map.entry("flush_at_shutdown", "flush_at_shutdown"),
+            Map.entry("time_slice_wait", "timekey_wait"));
 
-    /** What the mapping produced. */
+    /** v0.12 names that alone do not make an output buffered (they only matter for an output that is). */
+    private static final Set<String> LEGACY_NOT_BUFFERING = Set.of("time_slice_wait");
+
     /**
+     * A v0.12 name applied as its v1 name.
+     *
+     * @param legacy the name as written on the output element
+     * @param v1 the v1 {@code <buffer>} name it means
+     * @param location where it is written
+     */
+    public record Renamed(String legacy, String v1, ConfLocation location) {}
+
+    /**
+     * What the mapping produced.
+     *
      * @param pathLocation where the buffer's directory is set ({@code path} in {@code <buffer>}, v0.12
      *     {@code buffer_path}), or the output's own location when it comes from {@code root_dir}
+     * @param renamed the v0.12 names applied, in the order read
+     * @param values every buffer parameter by its v1 name, in the order read: as written, or its
+     *     default (the output type's, e.g. Kinesis' 8m chunks, or Fluentd's)
      */
-    public record Mapped(BufferSettings settings, String description, ConfLocation pathLocation) {}
+    public record Mapped(
+            BufferSettings settings,
+            String description,
+            ConfLocation pathLocation,
+            List<Renamed> renamed,
+            Map<String, ConfElement.EffectiveValue> values) {
+        public Mapped {
+            renamed = List.copyOf(renamed);
+            values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        }
+    }
 
     /**
      * @return the settings, or null when the output runs unbuffered (its defaults say so and there is
@@ -61,7 +92,10 @@ public final class BufferConf {
             SystemSettings system,
             List<String> warnings) {
         ConfElement buffer = output.element("buffer");
-        boolean anyLegacy = LEGACY.keySet().stream().anyMatch(output::has) || output.has("detach_process");
+        boolean anyLegacy = LEGACY.keySet().stream()
+                        .filter(n -> !LEGACY_NOT_BUFFERING.contains(n))
+                        .anyMatch(output::has)
+                || output.has("detach_process");
         if (buffer == null && !anyLegacy && defaults.syncWithoutBufferSection()) {
             return null;
         }
@@ -98,17 +132,25 @@ public final class BufferConf {
                 }
             }
         }
-        if (buffer != null) {
-            buffer.string("timekey_wait", null); // file output: slices are written when the chunk is flushed
+        if (defaults.chunkKeysHandledByOutput().contains("time")) {
+            // file output: slices are written when the chunk is flushed; read (and checked) for v0.12's name too
+            src.time("timekey_wait", Duration.ofMinutes(10));
         }
 
         String typeName = src.string("@type", null);
+        src.noteValue("@type", typeName, false);
         if (typeName == null && buffer != null) {
             typeName = buffer.string("type", null);
         }
         String pathText = src.string("path", null);
         BufferType type;
         if (typeName == null) {
+            src.noteValue(
+                    "@type",
+                    defaults.fileBufferByDefault() && (pathText != null || system.rootDir() != null)
+                            ? "file"
+                            : "memory",
+                    true);
             type = defaults.fileBufferByDefault() && (pathText != null || system.rootDir() != null)
                     ? BufferType.FILE
                     : BufferType.MEMORY;
@@ -143,6 +185,9 @@ public final class BufferConf {
                                 + " in <system>)");
             }
             dir = base.resolve(outputId);
+            if (pathText == null) {
+                src.noteValue("path", base.toString(), true);
+            }
         } else if (pathText != null) {
             warnings.add(src.location("path") + ": path of a memory buffer in " + output.describe() + " is not used");
         }
@@ -217,12 +262,14 @@ public final class BufferConf {
         } catch (IllegalArgumentException e) {
             throw (buffer != null ? buffer : output).error(e.getMessage());
         }
-        return new Mapped(settings, describe(settings), src.location("path"));
+        return new Mapped(
+                settings, describe(settings), src.location("path"), List.copyOf(src.renamed.values()), src.values);
     }
 
     private static BufferSettings.OverflowAction overflow(Source src, BufferSettings.OverflowAction dflt) {
         String v = src.string("overflow_action", null);
         if (v == null) {
+            src.noteValue("overflow_action", dflt.name().toLowerCase(Locale.ROOT), true);
             return dflt;
         }
         return switch (v.trim()) {
@@ -266,6 +313,8 @@ public final class BufferConf {
     private static final class Source {
         private final ConfElement output;
         private final ConfElement buffer;
+        final Map<String, Renamed> renamed = new LinkedHashMap<>();
+        final Map<String, ConfElement.EffectiveValue> values = new LinkedHashMap<>();
 
         Source(ConfElement output, ConfElement buffer) {
             this.output = output;
@@ -292,22 +341,37 @@ public final class BufferConf {
                 return Map.entry(buffer, name);
             }
             if (legacy != null) {
+                renamed.putIfAbsent(
+                        legacy,
+                        new Renamed(legacy, name, output.params().get(legacy).location()));
                 return Map.entry(output, legacy);
             }
             return null;
         }
 
-        <T> T read(String name, T dflt, BiFunction<ConfElement, String, T> reader) {
+        /** Notes the effective value of v1 parameter {@code name} (null: nothing applies). */
+        void noteValue(String name, String value, boolean isDefault) {
+            if (value != null) {
+                values.put(name, new ConfElement.EffectiveValue(value, isDefault));
+            }
+        }
+
+        <T> T read(String name, T dflt, BiFunction<ConfElement, String, T> reader, Function<T, String> render) {
             Map.Entry<ConfElement, String> f = find(name);
-            return f == null ? dflt : reader.apply(f.getKey(), f.getValue());
+            if (f == null) {
+                noteValue(name, dflt == null ? null : render.apply(dflt), true);
+                return dflt;
+            }
+            noteValue(name, f.getKey().params().get(f.getValue()).value(), false);
+            return reader.apply(f.getKey(), f.getValue());
         }
 
         String string(String name, String dflt) {
-            return read(name, dflt, (e, n) -> e.string(n, dflt));
+            return read(name, dflt, (e, n) -> e.string(n, dflt), v -> v);
         }
 
         long size(String name, long dflt) {
-            return read(name, dflt, (e, n) -> e.size(n, dflt));
+            return read(name, dflt, (e, n) -> e.size(n, dflt), ConfValues::formatSize);
         }
 
         /** The size without marking it used (to derive another default). */
@@ -325,27 +389,31 @@ public final class BufferConf {
         }
 
         long integer(String name, long dflt) {
-            return read(name, dflt, (e, n) -> e.integer(n, dflt));
+            return read(name, dflt, (e, n) -> e.integer(n, dflt), String::valueOf);
         }
 
         long intRange(String name, long dflt) {
-            return read(name, dflt, (e, n) -> (long) e.integer(n, (int) dflt, 0, Integer.MAX_VALUE));
+            return read(name, dflt, (e, n) -> (long) e.integer(n, (int) dflt, 0, Integer.MAX_VALUE), String::valueOf);
         }
 
         double decimal(String name, double dflt) {
-            return read(name, dflt, (e, n) -> e.decimal(n, dflt));
+            return read(name, dflt, (e, n) -> e.decimal(n, dflt), String::valueOf);
         }
 
         Duration time(String name, Duration dflt) {
-            return read(name, dflt, (e, n) -> e.time(n, dflt));
+            return read(name, dflt, (e, n) -> e.time(n, dflt), ConfValues::formatTime);
         }
 
         boolean bool(String name, boolean dflt) {
-            return read(name, dflt, (e, n) -> e.bool(n, dflt));
+            return read(name, dflt, (e, n) -> e.bool(n, dflt), String::valueOf);
         }
 
         <E extends Enum<E>> E enumOf(String name, E dflt, Class<E> type) {
-            return read(name, dflt, (e, n) -> e.enumValue(n, dflt, type));
+            return read(
+                    name,
+                    dflt,
+                    (e, n) -> e.enumValue(n, dflt, type),
+                    v -> v.name().toLowerCase(Locale.ROOT));
         }
 
         ConfException error(String name, String message) {

@@ -9,7 +9,11 @@
  * <h2>Invariants</h2>
  * <ul>
  *   <li>Assembling does no I/O and starts no thread; every conf problem is found there, as a
- *       {@code ConfException} with file and line, before anything starts.
+ *       {@code ConfException} with file and line, before anything starts; all that mapping can go on
+ *       after (a bad value, a failed directive) are collected and reported together in file order.
+ *   <li>{@code <system> workers} and {@code <worker>} sections run in the one process
+ *       ({@link org.kinesisaggregator.server.app.WorkerSections}); what a person needs to know about the
+ *       conf as applied is in the summary ({@link org.kinesisaggregator.server.app.DryRunReport}).
  *   <li>Start order: outputs, buffers, inputs. Close order: not ready, {@code drain_delay}, inputs drained
  *       and closed (bounded by {@code shutdown_timeout}), buffers closed, outputs closed; each step logged,
  *       a failure logged and the next step run.

@@ -82,6 +82,7 @@ public final class KinesisOutputFactory implements OutputFactory {
                         ? "field " + settings.partitionKey()
                         : settings.fixedPartitionKey() != null ? "fixed" : "random per aggregate")
                 + (settings.effectiveEndpoint() != null ? ", endpoint " + settings.effectiveEndpoint() : ""));
+        ctx.note("credentials: " + CredentialSource.describe(settings.credentials()));
         return ctx.terminal(new KinesisOutput(settings, pool, health, registry, ctx.clock()), OutputDefaults.kinesis());
     }
 

@@ -63,7 +63,9 @@ class AggregatorTest {
         assertThatThrownBy(() -> confs.assemble("<match a>\n</match>\n"))
                 .hasMessage(f + ":1: <match a>: missing required parameter '@type'");
         assertThatThrownBy(() -> confs.assemble("<matches a>\n</matches>\n"))
-                .hasMessage(f + ":1: unknown directive <matches a> (expected: source, match, filter, label or system)");
+                .hasMessage(
+                        f
+                                + ":1: unknown directive <matches a> (expected: source, match, filter, label, system or worker)");
     }
 
     @Test
