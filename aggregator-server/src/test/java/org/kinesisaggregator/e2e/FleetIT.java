@@ -494,7 +494,7 @@ class FleetIT {
                 }
                 double endToEnd = total / ((System.nanoTime() - loadStart) / 1e9);
                 String line = ("%d node(s), %d connections, 1..%d events a message: %.0f acked events/s (%.0f s"
-                                + " window), %.0f events/s end to end (all acked events in the stream)")
+                                + " window), %.0f events/s end to end (buffers drained)")
                         .formatted(count, connections, maxBatch, acked / seconds, seconds, endToEnd);
                 System.out.println("FleetIT bench: " + line);
                 lines.add(line);
