@@ -2,6 +2,7 @@
 # Installs what the tests and the local run need beyond Maven's dependencies:
 #   - tools/node/node_modules from the committed lockfile (kinesalite, aws-kinesis-agg, fluent-logger)
 #   - Debian's python3-fluent-logger, for the Python forward client tests
+#   - Debian's haproxy, the load balancer in front of FleetIT's three nodes (an NLB's stand-in)
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,17 +18,21 @@ if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
   cp "$lock" "$stamp"
 fi
 
-# Debian's python3-fluent-logger for /usr/bin/python3 (the tests run that interpreter).
-if ! /usr/bin/python3 -c 'import fluent.sender' >/dev/null 2>&1; then
+# Debian packages: python3-fluent-logger for /usr/bin/python3 (the tests run that interpreter),
+# haproxy for FleetIT.
+missing=()
+/usr/bin/python3 -c 'import fluent.sender' >/dev/null 2>&1 || missing+=(python3-fluent-logger)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo -n"; else
-    log "python3-fluent-logger is missing and this user cannot install Debian packages; run: apt-get install python3-fluent-logger"
+    log "${missing[*]} missing and this user cannot install Debian packages; run: apt-get install ${missing[*]}"
     exit 1
   fi
-  log "apt-get install python3-fluent-logger"
+  log "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get install -y -q python3-fluent-logger >/dev/null 2>&1 || {
+  $sudo apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
     $sudo apt-get update -q >/dev/null
-    $sudo apt-get install -y -q python3-fluent-logger >/dev/null
+    $sudo apt-get install -y -q "${missing[@]}" >/dev/null
   }
 fi
 log "ok"

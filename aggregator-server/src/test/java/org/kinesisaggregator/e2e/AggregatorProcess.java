@@ -51,6 +51,27 @@ final class AggregatorProcess implements AutoCloseable {
         return start(conf, log, List.of("setsid"));
     }
 
+    /**
+     * {@code bin/kinesis-aggregator -c CONF} of the distribution unpacked in {@code home} (the
+     * package phase's {@code target/dist/kinesis-aggregator}): its launcher, {@code conf/jvm.options}
+     * and {@code lib/}, no test classpath. {@code JAVA_OPTS} caps the heap (several nodes share the
+     * machine); the logs go to standard error, here into {@code log}.
+     */
+    static AggregatorProcess startDistribution(Path home, Path conf, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(
+                        home.resolve("bin/kinesis-aggregator").toString(), "-c", conf.toString())
+                .directory(home.toFile())
+                .redirectOutput(
+                        log.resolveSibling(log.getFileName() + ".stdout").toFile())
+                .redirectError(log.toFile());
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        pb.environment().remove("KINESIS_AGGREGATOR_CLASSPATH");
+        pb.environment().remove("KINESIS_AGGREGATOR_JVM_OPTIONS");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("JAVA_OPTS", "-Xmx256m");
+        return new AggregatorProcess(pb.start(), log);
+    }
+
     private static AggregatorProcess start(Path conf, Path log, List<String> prefix) throws IOException {
         Path root = ChildProcess.projectRoot();
         List<String> command = new ArrayList<>(prefix);
@@ -155,6 +176,15 @@ final class AggregatorProcess implements AutoCloseable {
                 .start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(kill.exitValue()).as("kill -%s -%d", signal, process.pid()).isZero();
+    }
+
+    /** {@code kill -SIGNAL PID}, without waiting for the process to act on it. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).as("kill -%s %d", signal, process.pid()).isZero();
     }
 
     /** Waits for the exit and returns the status. */
