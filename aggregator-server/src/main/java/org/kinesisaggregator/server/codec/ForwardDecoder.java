@@ -14,16 +14,22 @@ public interface ForwardDecoder extends ChannelInboundHandler {
 
     /**
      * The decoder stopped at its slice bound with input left to decode: it decodes nothing more
-     * until {@link #resume()}, and reading more from the socket should wait.
+     * until {@link #resume()}, and reading more from the socket should wait. False for a decoder
+     * that never yields.
      */
-    boolean hasBacklog();
+    default boolean hasBacklog() {
+        return false;
+    }
 
     /**
      * Decodes the next slice of the backlog and fires what it decodes down the pipeline (and then
      * the exception, if the input turns out bad). A no-op without a backlog. Call it from a later
-     * pass of the event loop than the turn that yielded.
+     * pass of the event loop than the turn that yielded. Nothing to do for a decoder that never
+     * yields.
      */
-    void resume();
+    default void resume() {
+        // never yields, so never has a backlog to resume
+    }
 
     /**
      * A message is being received (some of its bytes arrived), or a handshake is under way. Used by

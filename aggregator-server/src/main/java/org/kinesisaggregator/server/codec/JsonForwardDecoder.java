@@ -93,16 +93,6 @@ public final class JsonForwardDecoder extends ByteToMessageDecoder implements Fo
     }
 
     @Override
-    public boolean hasBacklog() {
-        return false;
-    }
-
-    @Override
-    public void resume() {
-        // never yields: one request is bounded by max_json_message_bytes
-    }
-
-    @Override
     public boolean isMidMessage() {
         return !failed && (actualReadableBytes() > 0 || parser.isMidValue());
     }

@@ -42,16 +42,6 @@ public final class ProtocolSniffer extends ByteToMessageDecoder implements Forwa
     }
 
     @Override
-    public boolean hasBacklog() {
-        return false;
-    }
-
-    @Override
-    public void resume() {
-        // nothing decoded yet, nothing held back
-    }
-
-    @Override
     public boolean isMidMessage() {
         return false;
     }
