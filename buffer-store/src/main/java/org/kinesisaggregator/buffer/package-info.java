@@ -18,7 +18,8 @@
  *   <li>Under {@code ack_durability fsync} an append completes only after the frames holding it
  *       were written and fsynced (and, for a new chunk file, its directory entry); under
  *       {@code write}, after write(2). A memory buffer completes after the copy.
- *   <li>Every frame is checksummed (CRC32C over event count, tag and entries). A frame never spans
+ *   <li>Every frame is checksummed (CRC32C over event count, stored-at, dedup key, tag and
+ *       entries). A frame never spans
  *       chunks; an append larger than {@code chunk_limit_size} is split at event boundaries, all or
  *       nothing.
  *   <li>An append that completed exceptionally leaves nothing that will be delivered (a failed
@@ -49,9 +50,11 @@
  *   ledger.corrupt-&lt;millis&gt;/  an unreadable ledger moved aside at start-up
  * </pre>
  * Chunk ids grow with time ({@code max(last + 1, millis << 12)}), so name order is age order.
- * Chunk file header: {@code u32 magic "KACK" | u16 FORMAT_VERSION | u16 flags | u64 id | u64
- * created-at millis | u32 crc32c}; frame: {@code u32 length | u32 crc32c | u32 event count | u16 tag
- * length | tag | entries} (big-endian; {@code length} counts the bytes after the crc).
+ * Chunk file header: {@code u32 magic "KACK" | u16 format version | u16 flags | u64 id | u64
+ * created-at millis | u32 crc32c}; frame (version 2): {@code u32 length | u32 crc32c | u32 event
+ * count | u16 tag length | u64 stored-at millis | u64 dedup key hi | u64 dedup key lo | tag |
+ * entries} (big-endian; {@code length} counts the bytes after the crc, which covers them). Files of
+ * version 1 (frames without stored-at and key) are still read.
  *
  * <h2>Writing</h2>
  * One writer thread per buffer takes requests from a queue. For each request it picks the staged
@@ -79,8 +82,23 @@
  * {@code chunks}: chunk id → {@link org.kinesisaggregator.buffer.ledger.ChunkRecord} (state,
  * created-at, bytes, events, retry count, next attempt, first failure, progress ranges);
  * {@code dedup}: dedup key (128-bit digest of forwarder chunk id, tag and entries) → seen-at
- * millis, kept {@code dedup_window} and at most as many as {@code dedup_memory_limit} holds in
- * memory (oldest evicted first). The chunk files
+ * millis, only for the appends whose key no frame carries (split over several frames, streamed),
+ * kept {@code dedup_window} and at most as many as {@code dedup_memory_limit} holds in memory
+ * (oldest evicted first).
+ *
+ * <h2>Dedup keys</h2>
+ * The key of an append written as one frame rides in that frame's header, checksummed with its
+ * events: it is durable exactly when they are, and the ack path writes nothing else (no ledger
+ * write per message; the ledger is committed in a round only when a chunk was created or sealed,
+ * or a ledger key changed). At start the window is rebuilt from the valid frames of the chunk
+ * files held whose stored-at is within {@code dedup_window}, plus the ledger's keys, the youngest
+ * up to what {@code dedup_memory_limit} holds: a key comes back only with the events of its frame,
+ * so a hit after a restart is always a true re-send of events still stored or already delivered.
+ * Keys of chunks delivered and deleted before the restart are gone (a re-send of those is stored
+ * again: a duplicate, never a loss).
+ *
+ * <h2>Recovery</h2>
+ * The chunk files
  * are the truth for content: at start every file is re-validated; a torn or corrupt tail is cut, a
  * corrupt region in the middle is cut out and the valid frames after it are kept (resync at the
  * next position where a whole frame validates: header, crc32c and entries; progress reset),

@@ -3,8 +3,10 @@ package org.kinesisaggregator.buffer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.buffer.BufferSettings.BufferType;
+import org.kinesisaggregator.buffer.internal.BufferEngine;
 import org.kinesisaggregator.buffer.ledger.MapDbLedger;
 import org.kinesisaggregator.buffer.testing.Events;
 import org.kinesisaggregator.buffer.testing.Fixture;
@@ -85,7 +88,7 @@ class DedupTest {
     }
 
     @Test
-    void aReSendAfterARestartIsDeduplicatedFromTheLedgerAndAnotherUseOfTheIdIsStored() throws Exception {
+    void aReSendAfterARestartIsDeduplicatedFromTheFramesAndAnotherUseOfTheIdIsStored() throws Exception {
         BufferSettings s = settings().build();
         EventBuffer b = fx.start(s, out, null);
         assertThat(append(b, "t", 0, 4, ID)).isEqualTo(AppendResult.stored(4));
@@ -97,6 +100,61 @@ class DedupTest {
         assertThat(append(b2, "u", 0, 4, ID)).isEqualTo(AppendResult.stored(4));
         fx.clock.advance(Duration.ofMinutes(11));
         await().atMost(WAIT).until(() -> out.delivered().size() == 12);
+        assertThat(append(b2, "t", 0, 4, ID)).as("outside dedup_window").isEqualTo(AppendResult.stored(4));
+    }
+
+    @Test
+    void aReSendOfAMessageAckedBeforeAKillIsRecognisedFromTheFramesWithoutAnyKeyInTheLedger() throws Exception {
+        BufferSettings s = settings().build();
+        EventBuffer b = fx.start(s, out, null);
+        assertThat(append(b, "t", 0, 4, ID)).isEqualTo(AppendResult.stored(4));
+        fx.clock.advance(Duration.ofSeconds(30));
+        assertThat(append(b, "t", 4, 1, "other".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(AppendResult.stored(1));
+        ((BufferEngine) b).halt(); // kill -9: no clean close, no final ledger commit
+        fx.close();
+        try (MapDbLedger ledger = MapDbLedger.open(dir.resolve("buf"), fx.clock.millis())) {
+            assertThat(ledger.dedupKeys()).as("the keys ride in the frames").isEmpty();
+        }
+        EventBuffer b2 = fx.start(s, out, null);
+        assertThat(fx.registry.get("buffer.dedup.keys").gauge().value()).isEqualTo(2);
+        assertThat(append(b2, "t", 0, 4, ID).isDuplicate()).as("the re-send").isTrue();
+        assertThat(append(b2, "t", 4, 1, "other".getBytes(StandardCharsets.UTF_8))
+                        .isDuplicate())
+                .isTrue();
+        assertThat(append(b2, "t", 0, 3, ID)).as("same chunk id, other entries").isEqualTo(AppendResult.stored(3));
+        assertThat(append(b2, "u", 0, 4, ID)).as("same chunk id, other tag").isEqualTo(AppendResult.stored(4));
+        assertThat(fx.counter("buffer.dedup.hits")).isEqualTo(2);
+        fx.clock.advance(Duration.ofMinutes(2));
+        await().atMost(WAIT).until(() -> out.delivered().size() == 12);
+        assertThat(out.delivered()).containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 0L, 1L, 2L, 0L, 1L, 2L, 3L);
+    }
+
+    @Test
+    void anAppendSplitOverChunksKeepsItsKeyInTheLedgerAndIsRecognisedAfterAKill() throws Exception {
+        BufferSettings s = settings().chunkLimitRecords(10).build();
+        EventBuffer b = fx.start(s, out, null);
+        assertThat(append(b, "t", 0, 25, ID)).isEqualTo(AppendResult.stored(25)); // three frames in three chunks
+        ((BufferEngine) b).halt();
+        fx.close();
+        try (MapDbLedger ledger = MapDbLedger.open(dir.resolve("buf"), fx.clock.millis())) {
+            assertThat(ledger.dedupKeys()).as("no frame holds the whole append").hasSize(1);
+        }
+        EventBuffer b2 = fx.start(s, out, null);
+        assertThat(append(b2, "t", 0, 25, ID).isDuplicate()).isTrue();
+        assertThat(append(b2, "t", 0, 24, ID)).isEqualTo(AppendResult.stored(24));
+    }
+
+    @Test
+    void aFrameOlderThanTheWindowGivesNoKeyAtRecovery() throws Exception {
+        BufferSettings s = settings().build();
+        EventBuffer b = fx.start(s, out, null);
+        assertThat(append(b, "t", 0, 4, ID)).isEqualTo(AppendResult.stored(4));
+        ((BufferEngine) b).halt();
+        fx.close();
+        fx.clock.advance(Duration.ofMinutes(10));
+        EventBuffer b2 = fx.start(s, out, null);
+        assertThat(fx.registry.get("buffer.dedup.keys").gauge().value()).isZero();
         assertThat(append(b2, "t", 0, 4, ID)).as("outside dedup_window").isEqualTo(AppendResult.stored(4));
     }
 
@@ -133,12 +191,13 @@ class DedupTest {
     }
 
     @Test
-    void keysEvictedForLackOfMemoryLeaveTheLedger() throws Exception {
-        BufferSettings s = settings().dedupMemoryLimitBytes(1024).build();
+    void dedupMemoryLimitBoundsTheWindowBeforeAndAfterARestartAndTheLedgerHoldsNoKeys() throws Exception {
+        BufferSettings s = settings().dedupMemoryLimitBytes(1024).build(); // 32 keys
         EventBuffer b = fx.start(s, out, null);
         for (int i = 0; i < 100; i++) {
             assertThat(append(b, "t", i, 1, ("id-" + i).getBytes(StandardCharsets.UTF_8)))
                     .isEqualTo(AppendResult.stored(1));
+            fx.clock.advance(Duration.ofSeconds(1));
         }
         assertThat(append(b, "t", 99, 1, "id-99".getBytes(StandardCharsets.UTF_8))
                         .isDuplicate())
@@ -148,12 +207,59 @@ class DedupTest {
                 .isFalse();
         assertThat(fx.registry.get("buffer.dedup.window.effective").gauge().value())
                 .isLessThan(600);
-        b.close();
+        ((BufferEngine) b).halt();
         fx.close();
         try (MapDbLedger ledger = MapDbLedger.open(dir.resolve("buf"), fx.clock.millis())) {
-            assertThat(ledger.dedupKeys()).hasSize(32);
-            assertThat(ledger.dedupKeys().keySet()).allMatch(k -> k.remaining() == 16);
+            assertThat(ledger.dedupKeys()).isEmpty();
         }
+
+        // 101 frames with keys in the chunk file (id-0 twice); the 32 youngest are taken back
+        EventBuffer b2 = fx.start(s, out, null);
+        assertThat(fx.registry.get("buffer.dedup.keys").gauge().value()).isEqualTo(32);
+        assertThat(fx.registry.get("buffer.dedup.window.effective").gauge().value())
+                .as("the youngest key left out was id-68, stored 32 s ago")
+                .isEqualTo(32.0);
+        assertThat(append(b2, "t", 0, 1, "id-0".getBytes(StandardCharsets.UTF_8))
+                        .isDuplicate())
+                .as("the youngest frame")
+                .isTrue();
+        assertThat(append(b2, "t", 99, 1, "id-99".getBytes(StandardCharsets.UTF_8))
+                        .isDuplicate())
+                .isTrue();
+        assertThat(append(b2, "t", 69, 1, "id-69".getBytes(StandardCharsets.UTF_8))
+                        .isDuplicate())
+                .isTrue();
+        assertThat(append(b2, "t", 68, 1, "id-68".getBytes(StandardCharsets.UTF_8))
+                        .isDuplicate())
+                .as("left out for room")
+                .isFalse();
+    }
+
+    @Test
+    void aBufferDirectoryWrittenInTheFirstFormatRecoversAndItsEventsAreDelivered() throws Exception {
+        // format-v1/: a chunk file written by the release before frames carried dedup keys (format version 1):
+        // app.a events 0-2 (chunk id ID), app.a 3-4 (no id), app.b 5-8; no ledger beside it
+        Path buf = dir.resolve("buf");
+        Files.createDirectories(buf);
+        try (InputStream in = DedupTest.class.getResourceAsStream("/format-v1/0018bcfe56800000.chunk")) {
+            Files.copy(in, buf.resolve("0018bcfe56800000.chunk"));
+        }
+        EventBuffer b = fx.start(settings().build(), out, null);
+        assertThat(b.stats().totalEvents()).isEqualTo(9);
+        assertThat(append(b, "app.a", 0, 3, ID))
+                .as("no key in a version-1 frame: the re-send is stored (a duplicate, never a loss)")
+                .isEqualTo(AppendResult.stored(3));
+        assertThat(append(b, "app.a", 0, 3, ID).isDuplicate()).isTrue();
+        b.close();
+        fx.close();
+        EventBuffer b2 = fx.start(settings().build(), out, null);
+        assertThat(b2.stats().totalEvents())
+                .as("the new chunk (the old one may be delivered already)")
+                .isBetween(3L, 12L);
+        assertThat(append(b2, "app.a", 0, 3, ID).isDuplicate()).isTrue();
+        fx.clock.advance(Duration.ofMinutes(2));
+        await().atMost(WAIT).until(() -> out.delivered().size() == 12);
+        assertThat(out.delivered()).containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 0L, 1L, 2L);
     }
 
     private static AppendResult commit(

@@ -9,14 +9,21 @@ import java.util.zip.CRC32C;
  * The chunk file format: a fixed header, then frames, one per append.
  *
  * <pre>
- * header (28 bytes):  u32 magic "KACK" | u16 FORMAT_VERSION | u16 flags (0) | u64 chunk id
+ * header (28 bytes):  u32 magic "KACK" | u16 format version | u16 flags (0) | u64 chunk id
  *                     | u64 created-at (epoch millis) | u32 crc32c of the preceding 24 bytes
- * frame:              u32 length | u32 crc32c | u32 event count | u16 tag length | tag (UTF-8) | entries
+ * frame, version 2:   u32 length | u32 crc32c | u32 event count | u16 tag length
+ *                     | u64 stored-at (epoch millis) | u64 dedup key hi | u64 dedup key lo | tag (UTF-8) | entries
+ * frame, version 1:   u32 length | u32 crc32c | u32 event count | u16 tag length | tag (UTF-8) | entries
  * </pre>
  *
  * <p>All integers are big-endian. A frame's {@code length} counts the bytes after the crc field
- * ({@code 4 + 2 + tag length + entries length}); its {@code crc32c} covers exactly those bytes, so
- * a frame's identity (count, tag) and payload are checksummed together.
+ * ({@code 4 + 2 + 24 + tag length + entries length} in version 2); its {@code crc32c} covers
+ * exactly those bytes, so a frame's identity (count, tag, dedup key) and payload are checksummed
+ * together. The dedup key (version 2) is the append's 128-bit key (the forwarder's chunk id and the
+ * tag, hashed, mixed with the entries digest; see the buffer's dedup) when the append was written
+ * as this one frame, or {@code 0, 0} when it has none (no chunk id, dedup off, an append split over
+ * several frames, a streamed append, a frame written to {@code failed/}). The file header's version
+ * says which frame layout follows: this code writes {@link #FORMAT_VERSION} and reads both.
  *
  * <p><b>Do not reorder, add, remove or change the type of any field</b> without bumping
  * {@link #FORMAT_VERSION}: files written by earlier versions are read by this code after an upgrade.
@@ -28,16 +35,22 @@ public final class ChunkFileFormat {
     /** "KACK": kinesis-aggregator chunk. */
     public static final int MAGIC = 0x4B41434B;
 
-    /** Version of the header and frame layout. Checked on open; a different value is refused. */
-    public static final short FORMAT_VERSION = 1;
+    /** Version of the header and frame layout written. Checked on open: 1 and 2 are read, others refused. */
+    public static final short FORMAT_VERSION = 2;
+
+    /** The first layout: frames without stored-at and dedup key (read after an upgrade). */
+    public static final short FORMAT_VERSION_1 = 1;
 
     public static final int HEADER_BYTES = 28;
 
     /** {@code u32 length | u32 crc32c}. */
     public static final int FRAME_PREFIX_BYTES = 8;
 
-    /** {@code u32 length | u32 crc32c | u32 event count | u16 tag length}. */
-    public static final int FRAME_HEADER_BYTES = 14;
+    /** Version 1: {@code u32 length | u32 crc32c | u32 event count | u16 tag length}. */
+    public static final int FRAME_HEADER_BYTES_V1 = 14;
+
+    /** Version 2 adds {@code u64 stored-at | u64 dedup key hi | u64 dedup key lo}. */
+    public static final int FRAME_HEADER_BYTES = FRAME_HEADER_BYTES_V1 + 3 * Long.BYTES;
 
     public static final int MAX_TAG_BYTES = 0xFFFF;
 
@@ -88,8 +101,18 @@ public final class ChunkFileFormat {
         return b.flip();
     }
 
-    /** A decoded header. */
-    public record Header(long chunkId, long createdAtEpochMillis) {}
+    /** A decoded header; {@code version} says which frame layout follows. */
+    public record Header(long chunkId, long createdAtEpochMillis, short version) {
+        /** Bytes of a frame header (before the tag) in this file. */
+        public int frameHeaderBytes() {
+            return ChunkFileFormat.frameHeaderBytes(version);
+        }
+    }
+
+    /** Bytes of a frame header (before the tag) in a file of {@code version}. */
+    public static int frameHeaderBytes(short version) {
+        return version == FORMAT_VERSION_1 ? FRAME_HEADER_BYTES_V1 : FRAME_HEADER_BYTES;
+    }
 
     /**
      * Decodes a header.
@@ -109,9 +132,9 @@ public final class ChunkFileFormat {
                     + Integer.toHexString(MAGIC) + ")");
         }
         short version = h.getShort();
-        if (version != FORMAT_VERSION) {
-            throw new ChunkFormatException(where + ": format version: " + version + " (expected: " + FORMAT_VERSION
-                    + "); written by another release of kinesis-aggregator");
+        if (version != FORMAT_VERSION && version != FORMAT_VERSION_1) {
+            throw new ChunkFormatException(where + ": format version: " + version + " (expected: " + FORMAT_VERSION_1
+                    + " or " + FORMAT_VERSION + "); written by another release of kinesis-aggregator");
         }
         h.getShort();
         long id = h.getLong();
@@ -125,10 +148,10 @@ public final class ChunkFileFormat {
             throw new ChunkFormatException(where + ": header crc32c: 0x" + Integer.toHexString((int) crc.getValue())
                     + " (expected: 0x" + Integer.toHexString(storedCrc) + ")");
         }
-        return new Header(id, createdAt);
+        return new Header(id, createdAt, version);
     }
 
-    /** Bytes a frame of this tag and entries takes in the file. */
+    /** Bytes a frame of this tag and entries takes in a file of the current version. */
     public static long frameBytes(int tagBytes, long entriesBytes) {
         return FRAME_HEADER_BYTES + tagBytes + entriesBytes;
     }
@@ -142,16 +165,29 @@ public final class ChunkFileFormat {
     }
 
     /**
-     * The frame header and tag for {@code entries} (whose position and limit are not moved): written
-     * together with the entries in one gathering write.
+     * The frame header and tag for {@code entries} (whose position and limit are not moved), in the
+     * current version, without a dedup key and with stored-at 0: written together with the entries
+     * in one gathering write.
      */
     public static ByteBuffer encodeFrameHeader(byte[] tag, ByteBuffer entries, int eventCount) {
+        return encodeFrameHeader(tag, entries, eventCount, 0, 0, 0);
+    }
+
+    /**
+     * The frame header and tag for {@code entries} (not moved), in the current version, carrying
+     * the time it was stored and the append's dedup key ({@code 0, 0}: none).
+     */
+    public static ByteBuffer encodeFrameHeader(
+            byte[] tag, ByteBuffer entries, int eventCount, long storedAtEpochMillis, long keyHi, long keyLo) {
         ByteBuffer b = ByteBuffer.allocate(FRAME_HEADER_BYTES + tag.length).order(ByteOrder.BIG_ENDIAN);
-        int length = 4 + 2 + tag.length + entries.remaining();
+        int length = FRAME_HEADER_BYTES - FRAME_PREFIX_BYTES + tag.length + entries.remaining();
         b.putInt(length)
                 .putInt(0)
                 .putInt(eventCount)
                 .putShort((short) tag.length)
+                .putLong(storedAtEpochMillis)
+                .putLong(keyHi)
+                .putLong(keyLo)
                 .put(tag);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), FRAME_PREFIX_BYTES, b.position() - FRAME_PREFIX_BYTES);

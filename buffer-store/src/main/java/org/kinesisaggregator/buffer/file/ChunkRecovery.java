@@ -43,6 +43,13 @@ public final class ChunkRecovery {
 
     private ChunkRecovery() {}
 
+    /** Receives the dedup key of every valid frame that carries one (version 2), in file order. */
+    public interface FrameKeys {
+        FrameKeys NONE = (hi, lo, storedAt) -> {};
+
+        void frame(long keyHi, long keyLo, long storedAtEpochMillis);
+    }
+
     /**
      * What recovery found in one file.
      *
@@ -73,6 +80,15 @@ public final class ChunkRecovery {
      *     file is never truncated or deleted here)
      */
     public static RecoveryResult recover(Path file, boolean truncate) throws IOException {
+        return recover(file, truncate, FrameKeys.NONE);
+    }
+
+    /**
+     * As {@link #recover(Path, boolean)}, and hands the dedup key of each valid frame (every frame
+     * that is kept) to {@code keys}. A frame that does not validate (torn, corrupt) yields no key:
+     * a key comes only from a frame whose events are in the file.
+     */
+    public static RecoveryResult recover(Path file, boolean truncate, FrameKeys keys) throws IOException {
         List<long[]> kept = new ArrayList<>(); // [start, end) ranges of valid frames, in order
         RecoveryResult result;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -82,7 +98,7 @@ public final class ChunkRecovery {
                 // read until full or EOF
             }
             ChunkFileFormat.Header header = ChunkFileFormat.decodeHeader(headerBytes.flip(), file.toString());
-            FrameReader reader = new FrameReader(channel, size);
+            FrameReader reader = new FrameReader(channel, size, header.version());
             long position = ChunkFileFormat.HEADER_BYTES;
             int frames = 0;
             long events = 0;
@@ -103,6 +119,9 @@ public final class ChunkRecovery {
                     frames++;
                     events += valid.eventCount();
                     dataBytes += valid.frameBytes();
+                    if (valid.hasDedupKey()) {
+                        keys.frame(valid.keyHi(), valid.keyLo(), valid.storedAtEpochMillis());
+                    }
                     continue;
                 }
                 long next = reader.resync(position + 1);

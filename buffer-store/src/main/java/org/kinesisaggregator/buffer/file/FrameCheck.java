@@ -14,8 +14,17 @@ package org.kinesisaggregator.buffer.file;
  */
 public sealed interface FrameCheck {
 
-    /** A good frame of {@code frameBytes} bytes in the file. */
-    record Valid(int eventCount, String tag, long frameBytes) implements FrameCheck {}
+    /**
+     * A good frame of {@code frameBytes} bytes in the file; {@code storedAtEpochMillis},
+     * {@code keyHi} and {@code keyLo} are 0 in a version-1 file or a frame without dedup key.
+     */
+    record Valid(int eventCount, String tag, long frameBytes, long storedAtEpochMillis, long keyHi, long keyLo)
+            implements FrameCheck {
+        /** True when the frame carries the dedup key of the append it holds. */
+        public boolean hasDedupKey() {
+            return keyHi != 0 || keyLo != 0;
+        }
+    }
 
     /**
      * A frame that cannot be trusted.

@@ -27,24 +27,44 @@ public final class FrameReader {
     private final long fileBytes;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
     private final CRC32C crc = new CRC32C();
+    /** Bytes of a frame header before the tag in this file's version. */
+    private final int headerBytes;
+    /** Bytes the header holds beyond {@code length} and {@code crc32c}, before the tag. */
+    private final int headerRest;
 
+    /** A reader of a file of the current {@link ChunkFileFormat#FORMAT_VERSION}. */
     public FrameReader(FileChannel channel, long fileBytes) {
+        this(channel, fileBytes, ChunkFileFormat.FORMAT_VERSION);
+    }
+
+    /** A reader of a file whose header says {@code version}. */
+    public FrameReader(FileChannel channel, long fileBytes, short version) {
         this.channel = channel;
         this.fileBytes = fileBytes;
+        this.headerBytes = ChunkFileFormat.frameHeaderBytes(version);
+        this.headerRest = headerBytes - ChunkFileFormat.FRAME_PREFIX_BYTES;
     }
 
     /** Checks the frame that starts at {@code position} (a position in the file, not in the data). */
     public FrameCheck check(long position) throws IOException {
         long available = fileBytes - position;
-        if (available < ChunkFileFormat.FRAME_HEADER_BYTES) {
-            return new FrameCheck.Truncated(ChunkFileFormat.FRAME_HEADER_BYTES - available);
+        if (available < headerBytes) {
+            return new FrameCheck.Truncated(headerBytes - available);
         }
-        ByteBuffer header = read(position, ChunkFileFormat.FRAME_HEADER_BYTES);
+        ByteBuffer header = read(position, headerBytes);
         long length = Integer.toUnsignedLong(header.getInt());
         int storedCrc = header.getInt();
         long eventCount = Integer.toUnsignedLong(header.getInt());
         int tagLength = Short.toUnsignedInt(header.getShort());
-        if (length < 6 + tagLength + 1 || eventCount == 0 || eventCount > Integer.MAX_VALUE) {
+        long storedAt = 0;
+        long keyHi = 0;
+        long keyLo = 0;
+        if (headerBytes > ChunkFileFormat.FRAME_HEADER_BYTES_V1) {
+            storedAt = header.getLong();
+            keyHi = header.getLong();
+            keyLo = header.getLong();
+        }
+        if (length < headerRest + tagLength + 1 || eventCount == 0 || eventCount > Integer.MAX_VALUE) {
             if (isZeroFrom(position)) {
                 // A tail of zeros: blocks the file system allocated for a write that never landed.
                 return new FrameCheck.Truncated(0);
@@ -68,7 +88,7 @@ public final class FrameReader {
             ByteBuffer piece = read(from, n);
             if (tag == null) {
                 ByteBuffer t = piece.duplicate();
-                t.position(6).limit(Math.min(6 + tagLength, t.limit()));
+                t.position(headerRest).limit(Math.min(headerRest + tagLength, t.limit()));
                 tag = t.remaining() == tagLength
                         ? StandardCharsets.UTF_8.decode(t).toString()
                         : "?";
@@ -80,7 +100,7 @@ public final class FrameReader {
         if (actual != storedCrc) {
             return new FrameCheck.Corrupt(storedCrc, actual, "crc32c mismatch");
         }
-        return new FrameCheck.Valid((int) eventCount, tag, frameBytes);
+        return new FrameCheck.Valid((int) eventCount, tag, frameBytes, storedAt, keyHi, keyLo);
     }
 
     /**
@@ -96,7 +116,7 @@ public final class FrameReader {
      */
     public long resync(long from) throws IOException {
         ByteBuffer scan = ByteBuffer.allocate(SCAN_BYTES).order(ByteOrder.BIG_ENDIAN);
-        int minBytes = ChunkFileFormat.FRAME_HEADER_BYTES + 2;
+        int minBytes = headerBytes + 2;
         long windowStart = from;
         while (fileBytes - windowStart >= minBytes) {
             int n = (int) Math.min(SCAN_BYTES, fileBytes - windowStart);
@@ -127,14 +147,14 @@ public final class FrameReader {
         long length = Integer.toUnsignedLong(scan.getInt(i));
         long eventCount = Integer.toUnsignedLong(scan.getInt(i + 8));
         int tagLength = Short.toUnsignedInt(scan.getShort(i + 12));
-        long entriesBytes = length - 6 - tagLength;
+        long entriesBytes = length - headerRest - tagLength;
         if (entriesBytes < 2
                 || eventCount == 0
                 || eventCount * 2 > entriesBytes
                 || position + ChunkFileFormat.FRAME_PREFIX_BYTES + length > fileBytes) {
             return false;
         }
-        int first = i + ChunkFileFormat.FRAME_HEADER_BYTES + tagLength;
+        int first = i + headerBytes + tagLength;
         if (first >= scan.limit()) {
             return true; // beyond the window: the crc32c and entries check decide
         }
@@ -143,9 +163,9 @@ public final class FrameReader {
     }
 
     private boolean hasValidEntries(long position, FrameCheck.Valid valid) throws IOException {
-        ByteBuffer header = read(position, ChunkFileFormat.FRAME_HEADER_BYTES);
+        ByteBuffer header = read(position, headerBytes);
         int tagLength = Short.toUnsignedInt(header.getShort(12));
-        long from = position + ChunkFileFormat.FRAME_HEADER_BYTES + tagLength;
+        long from = position + headerBytes + tagLength;
         long end = position + valid.frameBytes();
         try (MessageUnpacker u = MessagePack.newDefaultUnpacker(new RegionInput(from, end))) {
             for (int i = 0; i < valid.eventCount(); i++) {

@@ -122,14 +122,16 @@ public final class BufferEngine implements EventBuffer {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("buffer of output " + outputId + " already started");
         }
-        List<ChunkStore.Recovered> recovered = store.open(metrics);
+        long now = clock.millis();
+        RecoveredKeys frameKeys =
+                DedupWindow.recoveredKeys(settings.dedupWindow(), settings.dedupMemoryLimitBytes(), now);
+        List<ChunkStore.Recovered> recovered = store.open(metrics, frameKeys);
         BufferLedger ledger = new BufferLedger(store.ledger(), outputId);
         FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state, storage);
-        long now = clock.millis();
         queueRecovered(recovered, frames);
         DedupWindow dedup = new DedupWindow(
                 outputId, settings.dedupWindow(), settings.dedupMemoryLimitBytes(), clock, ledger, metrics);
-        dedup.load(now);
+        dedup.load(now, frameKeys);
         metrics.registerDedup(dedup);
 
         BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.file.ChunkRecovery;
 import org.kinesisaggregator.buffer.ledger.ChunkRecord;
 import org.kinesisaggregator.buffer.ledger.Ledger;
 
@@ -18,8 +19,11 @@ interface ChunkStore extends AutoCloseable {
     /** {@code file} or {@code memory}: the metrics' {@code type} tag. */
     String type();
 
-    /** Locks and opens the store; returns what was recovered, oldest first. */
-    List<Recovered> open(BufferMetrics metrics) throws IOException;
+    /**
+     * Locks and opens the store; returns what was recovered, oldest first. The dedup keys of the
+     * recovered chunks' valid frames go to {@code keys}.
+     */
+    List<Recovered> open(BufferMetrics metrics, ChunkRecovery.FrameKeys keys) throws IOException;
 
     Ledger ledger();
 

@@ -4,9 +4,12 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 
 /**
@@ -15,13 +18,20 @@ import org.slf4j.Logger;
  * its events being stored twice. Anything else that reuses a chunk id (another tag, other entries)
  * is stored; an absent or empty chunk id has no key and never dedups.
  *
- * <p>The keys live in a {@link DedupTable} bounded by {@code dedup_memory_limit} and in the ledger
- * (16-byte keys), so that a restart remembers them. When more keys arrive within the window than
- * the table holds, the oldest are evicted first: the effective window shrinks to the age of the
- * youngest evicted key. That is gauged ({@code buffer.dedup.window.effective}) and logged at WARN
- * (once a minute at most) with the limit to raise. Evicted and expired keys leave the ledger too.
- * Hits are counted ({@code buffer.dedup.hits}) and logged (once a minute at most, with the count of
- * the hits not logged).
+ * <p>The keys live in a {@link DedupTable} bounded by {@code dedup_memory_limit}. So that a restart
+ * remembers them, the key of an append written as one frame rides in that frame's header (written
+ * and fsynced with the events, nothing else on the ack path); the few appends whose key cannot
+ * (one split over several frames, a streamed append) keep theirs in the ledger (16-byte keys).
+ * At start the window is rebuilt from the valid frames of the chunk files still held (and those
+ * ledger keys) that are inside the window, the youngest first up to the table's capacity
+ * ({@link RecoveredKeys}); the keys of chunks already delivered (and deleted) are gone, so their
+ * re-sends after a restart are stored again (a duplicate, never a loss). When more keys arrive
+ * within the window than the table holds, the oldest are evicted first: the effective window
+ * shrinks to the age of the youngest evicted key. That is gauged
+ * ({@code buffer.dedup.window.effective}) and logged at WARN (once a minute at most) with the
+ * limit to raise. Evicted and expired ledger keys leave the ledger too. Hits are counted
+ * ({@code buffer.dedup.hits}) and logged (once a minute at most, with the count of the hits not
+ * logged).
  *
  * <p>Not thread-safe: {@link #load} runs on the starting thread before the writer thread starts;
  * everything else is confined to the writer thread, except the gauges' getters (any thread).
@@ -41,6 +51,11 @@ final class DedupWindow {
     private final BufferMetrics metrics;
     private final DedupTable table;
     private final DedupTable.Removal dropFromLedger;
+    /** The keys held in the ledger (not in a frame): only theirs are removed from it. */
+    private final Set<LedgerKey> inLedger = new HashSet<>();
+    /** Set when the ledger was written since the last {@link #remember}; the round commits it. */
+    private boolean ledgerTouched;
+
     private long lastExpiryMillis;
     /** Seen-at of the youngest key evicted while still inside the window (read by the gauge). */
     private volatile long lastEvictedInWindowMillis = Long.MIN_VALUE;
@@ -83,23 +98,39 @@ final class DedupWindow {
         return isEnabled() ? new DedupKey.Digest() : null;
     }
 
-    /** Takes the keys still inside the window from the ledger, and drops the others from it. */
-    void load(long nowMillis) {
+    /** A key as the ledger holds it. */
+    private record LedgerKey(long hi, long lo) {}
+
+    /** The current time of the window's clock (epoch millis). */
+    long now() {
+        return clock.millis();
+    }
+
+    /**
+     * What recovery hands the keys of the chunk files' frames to: those inside {@code window} as of
+     * {@code nowMillis}, at most what {@code memoryLimitBytes} holds (none when dedup is off).
+     */
+    static RecoveredKeys recoveredKeys(Duration window, long memoryLimitBytes, long nowMillis) {
+        return new RecoveredKeys(
+                window.isZero() ? 0 : DedupTable.sizing(memoryLimitBytes).capacity(), nowMillis - window.toMillis());
+    }
+
+    /**
+     * Rebuilds the window: the keys of the frames ({@code fromFrames}, filled by recovery) and the
+     * ledger's keys still inside the window, the youngest up to the table's capacity; the ledger's
+     * other keys are dropped from it.
+     */
+    void load(long nowMillis, RecoveredKeys fromFrames) {
         lastExpiryMillis = nowMillis;
         List<Map.Entry<ByteBuffer, Long>> stored =
                 new ArrayList<>(ledger.dedupKeys().entrySet());
-        if (stored.isEmpty()) {
-            return;
-        }
-        stored.sort(Map.Entry.comparingByValue());
         int dropped = 0;
         for (Map.Entry<ByteBuffer, Long> e : stored) {
             ByteBuffer k = e.getKey();
             // other lengths: raw chunk ids of an older release, not digests; dropped (a re-send is stored)
-            if (isEnabled() && k.remaining() == DedupKey.BYTES && e.getValue() > nowMillis - window.toMillis()) {
-                long hi = k.getLong(k.position());
-                long lo = k.getLong(k.position() + Long.BYTES);
-                table.add(hi, lo, e.getValue(), (h, l, seenAt) -> evicted(h, l, seenAt, nowMillis));
+            if (k.remaining() == DedupKey.BYTES
+                    && fromFrames.add(k.getLong(k.position()), k.getLong(k.position() + Long.BYTES), e.getValue())) {
+                inLedger.add(new LedgerKey(k.getLong(k.position()), k.getLong(k.position() + Long.BYTES)));
             } else {
                 byte[] raw = new byte[k.remaining()];
                 k.duplicate().get(raw);
@@ -107,14 +138,47 @@ final class DedupWindow {
                 dropped++;
             }
         }
-        ledger.tryUpdate(ledger::commit, "load dedup keys");
+        long droppedForRoom = fromFrames.dropped();
+        long youngestDropped = fromFrames.youngestDropped();
+        DedupTable.Removal none = (h, l, at) -> {};
+        fromFrames.drainOldestFirst((h, l, at) -> table.add(h, l, at, none));
+        for (Iterator<LedgerKey> it = inLedger.iterator(); it.hasNext(); ) {
+            LedgerKey k = it.next();
+            if (table.seenAt(k.hi(), k.lo()) == Long.MIN_VALUE) {
+                it.remove(); // dropped for room
+                removeLedgerKey(k.hi(), k.lo(), "drop dedup key");
+                dropped++;
+            }
+        }
+        if (dropped > 0) {
+            ledger.tryUpdate(ledger::commit, "load dedup keys");
+        }
         keys = table.size();
-        log.info(
-                "Buffer of output {}: dedup window loaded {} keys from the ledger ({} expired or of an older format"
-                        + " dropped)",
-                outputId,
-                keys,
-                dropped);
+        if (youngestDropped != Long.MIN_VALUE) {
+            lastEvictedInWindowMillis = youngestDropped;
+            metrics.dedupEvictions.increment(droppedForRoom);
+            log.warn(
+                    "Buffer of output {}: dedup window is now {} s (dedup_window {} s) after the restart:"
+                            + " dedup_memory_limit {} bytes holds {} keys, fewer than the {} stored in dedup_window;"
+                            + " re-sends older than that are stored again (duplicates, never a loss)",
+                    outputId,
+                    effectiveWindowMillis(nowMillis) / 1000,
+                    window.toSeconds(),
+                    memoryLimitBytes,
+                    table.capacity(),
+                    table.capacity() + droppedForRoom);
+        }
+        if (keys > 0 || dropped > 0) {
+            log.info(
+                    "Buffer of output {}: dedup window rebuilt with {} keys ({} from the chunk files' frames, {} from the"
+                            + " ledger; {} expired, of an older format or over dedup_memory_limit dropped from the"
+                            + " ledger)",
+                    outputId,
+                    keys,
+                    keys - inLedger.size(),
+                    inLedger.size(),
+                    dropped);
+        }
     }
 
     /** True when {@code key} was stored within the window (a true re-send). Null keys never are. */
@@ -147,17 +211,27 @@ final class DedupWindow {
         hitsNotLogged = 0;
     }
 
-    /** Remembers {@code key} as stored now. True when the ledger was written (the round must commit). */
-    boolean remember(DedupKey key) {
+    /**
+     * Remembers {@code key} as stored at {@code now}: in the table, and in the ledger unless the
+     * key rides in its frame ({@code inFrame}). True when the ledger was written (the round must
+     * commit): for a key in its frame only when a ledger key was evicted for room.
+     */
+    boolean remember(DedupKey key, long now, boolean inFrame) {
         if (key == null || !isEnabled()) {
             return false;
         }
-        long now = clock.millis();
+        ledgerTouched = false;
         table.add(key.hi(), key.lo(), now, (hi, lo, seenAt) -> evicted(hi, lo, seenAt, now));
         keys = table.size();
-        byte[] bytes = key.bytes();
-        ledger.tryUpdate(() -> ledger.putDedupKey(bytes, now), "dedup key");
-        return true;
+        if (inFrame) {
+            removeFromLedger(key.hi(), key.lo(), "dedup key now in a frame");
+        } else {
+            byte[] bytes = key.bytes();
+            inLedger.add(new LedgerKey(key.hi(), key.lo()));
+            ledger.tryUpdate(() -> ledger.putDedupKey(bytes, now), "dedup key");
+            ledgerTouched = true;
+        }
+        return ledgerTouched;
     }
 
     /** Forgets a key remembered for an append that then failed (the group commit makes it durable). */
@@ -168,6 +242,7 @@ final class DedupWindow {
         table.forget(key.hi(), key.lo());
         keys = table.size();
         removeFromLedger(key.hi(), key.lo(), "forget dedup key");
+        // a key in a frame needs nothing more: the frame was cut back, or, kept, holds the events
     }
 
     /** Drops the keys that left the window, at most once per expiry interval. */
@@ -180,10 +255,10 @@ final class DedupWindow {
             return;
         }
         lastExpiryMillis = now;
-        int before = table.size();
+        ledgerTouched = false;
         table.expire(now - window.toMillis(), dropFromLedger);
         keys = table.size();
-        if (keys != before) {
+        if (ledgerTouched) {
             ledger.tryUpdate(ledger::commit, "expire dedup keys");
         }
     }
@@ -243,10 +318,18 @@ final class DedupWindow {
                 needed);
     }
 
+    /** Removes a key from the ledger when it is one of the ledger's (a key in a frame is not there). */
     private void removeFromLedger(long hi, long lo, String what) {
+        if (!inLedger.isEmpty() && inLedger.remove(new LedgerKey(hi, lo))) {
+            removeLedgerKey(hi, lo, what);
+        }
+    }
+
+    private void removeLedgerKey(long hi, long lo, String what) {
         byte[] bytes =
                 ByteBuffer.allocate(DedupKey.BYTES).putLong(hi).putLong(lo).array();
         ledger.tryUpdate(() -> ledger.removeDedupKey(bytes), what);
+        ledgerTouched = true;
     }
 
     private static String hex(byte[] chunkId) {

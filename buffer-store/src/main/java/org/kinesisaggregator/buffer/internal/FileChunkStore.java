@@ -73,7 +73,7 @@ final class FileChunkStore implements ChunkStore {
     }
 
     @Override
-    public List<Recovered> open(BufferMetrics metrics) throws IOException {
+    public List<Recovered> open(BufferMetrics metrics, ChunkRecovery.FrameKeys keys) throws IOException {
         try {
             Files.createDirectories(dir);
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -101,14 +101,14 @@ final class FileChunkStore implements ChunkStore {
                             + "stop it, or give each output its own <buffer> path");
         }
         try {
-            return recover(metrics);
+            return recover(metrics, keys);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    private List<Recovered> recover(BufferMetrics metrics) throws IOException {
+    private List<Recovered> recover(BufferMetrics metrics, ChunkRecovery.FrameKeys keys) throws IOException {
         long now = clock.millis();
         ledger = MapDbLedger.open(dir, now);
         Map<Long, ChunkRecord> records = ledger.chunks();
@@ -169,7 +169,7 @@ final class FileChunkStore implements ChunkStore {
             ChunkRecovery.RecoveryResult result;
             long size = Files.size(f);
             try {
-                result = ChunkRecovery.recover(f, true);
+                result = ChunkRecovery.recover(f, true, keys);
             } catch (ChunkFormatException e) {
                 if (size < ChunkFileFormat.HEADER_BYTES) {
                     // Created but its header never reached the disk: no frame, so no event, can be in it.
@@ -182,8 +182,10 @@ final class FileChunkStore implements ChunkStore {
                             f.getFileName(),
                             size);
                 } else {
-                    String where =
-                            failed.moveWhole(FileStoredChunk.sealed(f, id, 0, size, 0), "recovery", e.getMessage());
+                    String where = failed.moveWhole(
+                            FileStoredChunk.sealed(f, id, 0, size, 0, ChunkFileFormat.FORMAT_VERSION),
+                            "recovery",
+                            e.getMessage());
                     ledger.remove(id);
                     log.error(
                             "Buffer {}: chunk file {} has an unreadable header ({}); moved to {} for inspection",
@@ -270,7 +272,15 @@ final class FileChunkStore implements ChunkStore {
             ledger.put(r);
             out.put(
                     id,
-                    new Recovered(FileStoredChunk.sealed(f, id, r.createdAtEpochMillis(), r.sizeBytes(), events), r));
+                    new Recovered(
+                            FileStoredChunk.sealed(
+                                    f,
+                                    id,
+                                    r.createdAtEpochMillis(),
+                                    r.sizeBytes(),
+                                    events,
+                                    result.header().version()),
+                            r));
         }
         for (ChunkRecord r : unseen.values()) {
             ledger.remove(r.chunkId());

@@ -33,6 +33,8 @@ final class FileChunkView implements Chunk {
     private final int eventCount;
     private final int retryCount;
     private final Progress progress;
+    /** Bytes of a frame header before the tag, by the file's format version. */
+    private final int frameHeaderBytes;
 
     FileChunkView(
             Path path,
@@ -41,8 +43,10 @@ final class FileChunkView implements Chunk {
             long dataBytes,
             int eventCount,
             int retryCount,
-            Progress progress) {
+            Progress progress,
+            short formatVersion) {
         this.path = path;
+        this.frameHeaderBytes = ChunkFileFormat.frameHeaderBytes(formatVersion);
         this.id = id;
         this.createdAtEpochMillis = createdAtEpochMillis;
         this.dataBytes = dataBytes;
@@ -169,20 +173,20 @@ final class FileChunkView implements Chunk {
                 throw new NoSuchElementException();
             }
             try {
-                ByteBuffer header =
-                        slice(position, ChunkFileFormat.FRAME_HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
+                ByteBuffer header = slice(position, frameHeaderBytes).order(ByteOrder.BIG_ENDIAN);
                 long length = Integer.toUnsignedLong(header.getInt(0));
                 int events = header.getInt(8);
                 int tagLength = Short.toUnsignedInt(header.getShort(12));
                 long frameBytes = ChunkFileFormat.FRAME_PREFIX_BYTES + length;
-                if (position + frameBytes > end || length < 6 + tagLength) {
+                if (position + frameBytes > end
+                        || length < frameHeaderBytes - ChunkFileFormat.FRAME_PREFIX_BYTES + tagLength) {
                     throw new IOException(path + ": frame at position " + position + " of " + frameBytes
                             + " bytes exceeds the chunk's " + end
                             + " bytes; the chunk file changed after it was sealed");
                 }
                 ByteBuffer frame = slice(position, frameBytes);
                 String tag = tag(frame, tagLength);
-                frame.position(ChunkFileFormat.FRAME_HEADER_BYTES + tagLength);
+                frame.position(frameHeaderBytes + tagLength);
                 Frame f = new Frame(tag, frame.slice().asReadOnlyBuffer(), events, nextIndex);
                 nextIndex += events;
                 position += frameBytes;
@@ -194,7 +198,7 @@ final class FileChunkView implements Chunk {
 
         private String tag(ByteBuffer frame, int tagLength) {
             ByteBuffer t = frame.duplicate();
-            t.limit(ChunkFileFormat.FRAME_HEADER_BYTES + tagLength).position(ChunkFileFormat.FRAME_HEADER_BYTES);
+            t.limit(frameHeaderBytes + tagLength).position(frameHeaderBytes);
             if (t.remaining() == lastTagBytes.length && t.equals(ByteBuffer.wrap(lastTagBytes))) {
                 return lastTag;
             }

@@ -25,6 +25,9 @@ import org.kinesisaggregator.buffer.ledger.Progress;
  */
 final class FileStoredChunk extends StoredChunk {
     private final Path dir;
+    /** The file's format version (its frame layout): the current one, or older for a recovered file. */
+    private final short formatVersion;
+
     private Path path;
     private FileChannel channel;
     private boolean dirty;
@@ -42,9 +45,11 @@ final class FileStoredChunk extends StoredChunk {
             long createdAtEpochMillis,
             long dataBytes,
             int eventCount,
-            FileChannel channel) {
+            FileChannel channel,
+            short formatVersion) {
         super(id, createdAtEpochMillis, dataBytes, eventCount);
         this.dir = dir;
+        this.formatVersion = formatVersion;
         this.path = path;
         this.channel = channel;
         this.syncedBytes = dataBytes;
@@ -71,14 +76,17 @@ final class FileStoredChunk extends StoredChunk {
             }
             throw e;
         }
-        FileStoredChunk chunk = new FileStoredChunk(dir, path, id, createdAtEpochMillis, 0, 0, channel);
+        FileStoredChunk chunk =
+                new FileStoredChunk(dir, path, id, createdAtEpochMillis, 0, 0, channel, ChunkFileFormat.FORMAT_VERSION);
         chunk.dirty = true;
         return chunk;
     }
 
-    /** A recovered, sealed chunk file. */
-    static FileStoredChunk sealed(Path path, long id, long createdAtEpochMillis, long dataBytes, int eventCount) {
-        return new FileStoredChunk(path.getParent(), path, id, createdAtEpochMillis, dataBytes, eventCount, null);
+    /** A recovered, sealed chunk file whose header says {@code formatVersion}. */
+    static FileStoredChunk sealed(
+            Path path, long id, long createdAtEpochMillis, long dataBytes, int eventCount, short formatVersion) {
+        return new FileStoredChunk(
+                path.getParent(), path, id, createdAtEpochMillis, dataBytes, eventCount, null, formatVersion);
     }
 
     Path path() {
@@ -216,7 +224,8 @@ final class FileStoredChunk extends StoredChunk {
 
     @Override
     Chunk view(Progress progress, int retryCount) {
-        return new FileChunkView(path, id, createdAtEpochMillis, dataBytes, eventCount, retryCount, progress);
+        return new FileChunkView(
+                path, id, createdAtEpochMillis, dataBytes, eventCount, retryCount, progress, formatVersion);
     }
 
     @Override

@@ -116,12 +116,30 @@ final class FrameWriter {
                 && (settings.chunkLimitRecords() == 0 || events <= settings.chunkLimitRecords());
     }
 
-    /**
-     * Writes the events as one frame when they fit, else split at event boundaries over as many
-     * chunks as needed. All or nothing: on failure every chunk touched is cut back.
-     */
+    /** {@link #write(String, byte[], ByteBuffer, int, Target, CommitBatch, long, DedupKey)} without a dedup key. */
     void write(String tag, byte[] tagBytes, ByteBuffer entries, int count, Target target, CommitBatch batch)
             throws IOException {
+        write(tag, tagBytes, entries, count, target, batch, 0, null);
+    }
+
+    /**
+     * Writes the events as one frame when they fit, else split at event boundaries over as many
+     * chunks as needed. All or nothing: on failure every chunk touched is cut back. Each frame
+     * carries {@code storedAtEpochMillis}; the one frame of an append that fits carries
+     * {@code key} too (a split append's frames carry none: recovery must not rebuild a key from one
+     * frame of several). Returns true when {@code key} (non-null) was written into the frame.
+     */
+    boolean write(
+            String tag,
+            byte[] tagBytes,
+            ByteBuffer entries,
+            int count,
+            Target target,
+            CommitBatch batch,
+            long storedAtEpochMillis,
+            DedupKey key)
+            throws IOException {
+        boolean keyInFrame = false;
         long frameBytes = ChunkFileFormat.frameBytes(tagBytes.length, entries.remaining());
         List<Object[]> undo = new ArrayList<>();
         long bytesBefore = batch.bytes;
@@ -129,13 +147,15 @@ final class FrameWriter {
         try {
             StoredChunk c = target.current();
             if (fits(c, frameBytes, count)) {
-                writeFrame(c, tagBytes, entries, count, undo, batch);
+                writeFrame(c, tagBytes, entries, count, undo, batch, storedAtEpochMillis, key);
+                keyInFrame = key != null;
             } else if (fitsEmpty(frameBytes, count)) {
                 if (c.eventCount > 0) {
                     target.rollover();
                     c = target.current();
                 }
-                writeFrame(c, tagBytes, entries, count, undo, batch);
+                writeFrame(c, tagBytes, entries, count, undo, batch, storedAtEpochMillis, key);
+                keyInFrame = key != null;
             } else {
                 int[] ends = eventEnds(entries, count, tag);
                 int start = 0;
@@ -159,7 +179,7 @@ final class FrameWriter {
                     }
                     ByteBuffer part = entries.duplicate();
                     part.limit(entries.position() + ends[j - 1]).position(entries.position() + start);
-                    writeFrame(c, tagBytes, part.slice(), j - i, undo, batch);
+                    writeFrame(c, tagBytes, part.slice(), j - i, undo, batch, storedAtEpochMillis, null);
                     start = ends[j - 1];
                     i = j;
                     if (i < count) {
@@ -190,6 +210,7 @@ final class FrameWriter {
         if (last != null && (target.sealsEveryAppend() || isFull(last))) {
             target.rollover();
         }
+        return keyInFrame;
     }
 
     /**
@@ -224,10 +245,18 @@ final class FrameWriter {
     }
 
     private void writeFrame(
-            StoredChunk c, byte[] tagBytes, ByteBuffer entries, int count, List<Object[]> undo, CommitBatch batch)
+            StoredChunk c,
+            byte[] tagBytes,
+            ByteBuffer entries,
+            int count,
+            List<Object[]> undo,
+            CommitBatch batch,
+            long storedAtEpochMillis,
+            DedupKey key)
             throws IOException {
         undo.add(new Object[] {c, c.dataBytes, c.eventCount});
-        ByteBuffer header = ChunkFileFormat.encodeFrameHeader(tagBytes, entries, count);
+        ByteBuffer header = ChunkFileFormat.encodeFrameHeader(
+                tagBytes, entries, count, storedAtEpochMillis, key == null ? 0 : key.hi(), key == null ? 0 : key.lo());
         long before = c.dataBytes;
         c.append(header, entries, count);
         long written = c.dataBytes - before;

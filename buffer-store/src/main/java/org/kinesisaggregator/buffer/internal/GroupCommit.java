@@ -15,8 +15,10 @@ import org.slf4j.Logger;
  * The end of a writer round, in this order: under {@code ack_durability fsync}, one fsync per
  * chunk file written in the round and a directory fsync when files were created; sealing (staged
  * → queued, ledger record written under the lock); publishing the streamed appends committed in
- * the round; one ledger commit; and only then the appends' futures complete (exceptionally when
- * an fsync failed). One fsync thus serves every append of the round, across all connections.
+ * the round; one ledger commit when the ledger changed (a chunk created or sealed, a ledger dedup
+ * key: not per message, since an append's dedup key rides in its frame); and only then the
+ * appends' futures complete (exceptionally when an fsync failed). One fsync thus serves every
+ * append of the round, across all connections.
  *
  * <p>A failed fsync is never retried and trusted (PostgreSQL's rule since 2018): the chunk whose
  * fsync failed is cut back to its last successful sync and sealed, and the round's appends are

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.file.ChunkRecovery;
 import org.kinesisaggregator.buffer.ledger.InMemoryLedger;
 import org.kinesisaggregator.buffer.ledger.Ledger;
 import org.kinesisaggregator.buffer.ledger.Progress;
@@ -28,7 +29,7 @@ final class MemoryChunkStore implements ChunkStore {
     }
 
     @Override
-    public List<Recovered> open(BufferMetrics metrics) {
+    public List<Recovered> open(BufferMetrics metrics, ChunkRecovery.FrameKeys keys) {
         return List.of();
     }
 

@@ -162,7 +162,8 @@ final class StreamedAppends {
             return;
         }
         if (key != null) {
-            batch.ledgerDirty |= dedup.remember(key);
+            // known only at the commit, after the frames were written: kept in the ledger
+            batch.ledgerDirty |= dedup.remember(key, dedup.now(), false);
         }
         metrics.appendsStored.increment();
         metrics.appendEvents.increment(s.events);

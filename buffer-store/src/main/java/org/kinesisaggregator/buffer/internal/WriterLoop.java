@@ -204,9 +204,12 @@ final class WriterLoop implements Runnable {
             }
             String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag() : "";
             StagedTarget target = new StagedTarget(key, batch);
-            frames.write(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch);
+            long now = clock.millis();
+            boolean keyInFrame =
+                    frames.write(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch, now, dedupKey);
             if (dedupKey != null) {
-                batch.ledgerDirty |= dedup.remember(dedupKey);
+                // in the frame: durable with its fsync, no ledger write (only a split append's key goes there)
+                batch.ledgerDirty |= dedup.remember(dedupKey, now, keyInFrame);
             }
             metrics.appendsStored.increment();
             metrics.appendBytes.increment(a.entries().remaining());

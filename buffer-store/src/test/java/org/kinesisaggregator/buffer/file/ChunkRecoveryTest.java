@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -214,9 +215,59 @@ class ChunkRecoveryTest {
         List<Long> starts = writeChunk(f, 1);
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
             FrameCheck valid = new FrameReader(ch, ch.size()).check(starts.get(0));
-            assertThat(valid).isEqualTo(new FrameCheck.Valid(3, "tag.0", starts.get(1) - starts.get(0)));
+            assertThat(valid).isEqualTo(new FrameCheck.Valid(3, "tag.0", starts.get(1) - starts.get(0), 0, 0, 0));
             FrameCheck truncated = new FrameReader(ch, ch.size() - 1).check(starts.get(0));
             assertThat(truncated).isEqualTo(new FrameCheck.Truncated(1));
+        }
+    }
+
+    @Test
+    void theDedupKeysOfValidFramesAreHandedOutAndATornFrameGivesNone() throws IOException {
+        Path f = dir.resolve("k.chunk");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ChunkFileFormat.encodeHeader(42, 1_700_000_000_000L));
+            for (int i = 0; i < 3; i++) {
+                ByteBuffer entries = Events.entries(i, 1, 20);
+                ch.write(new ByteBuffer[] {
+                    ChunkFileFormat.encodeFrameHeader(
+                            ChunkFileFormat.tagBytes("t"), entries, 1, 1_000L + i, i == 1 ? 0 : 7, i == 1 ? 0 : 10 + i),
+                    entries
+                });
+            }
+        }
+        Files.write(f, new byte[] {0, 0, 0, 40, 1, 2, 3}, StandardOpenOption.APPEND); // a torn frame
+        List<long[]> keys = new ArrayList<>();
+        ChunkRecovery.RecoveryResult r =
+                ChunkRecovery.recover(f, true, (hi, lo, at) -> keys.add(new long[] {hi, lo, at}));
+        assertThat(r.frameCount()).isEqualTo(3);
+        assertThat(r.truncatedBytes()).isEqualTo(7);
+        assertThat(keys).containsExactly(new long[] {7, 10, 1_000}, new long[] {7, 12, 1_002});
+    }
+
+    @Test
+    void aFileOfTheFirstFormatIsReadWithItsFrameLayout() throws IOException {
+        Path f = dir.resolve("0018bcfe56800000.chunk");
+        try (InputStream in = ChunkRecoveryTest.class.getResourceAsStream("/format-v1/0018bcfe56800000.chunk")) {
+            Files.copy(in, f);
+        }
+        List<long[]> keys = new ArrayList<>();
+        ChunkRecovery.RecoveryResult r =
+                ChunkRecovery.recover(f, true, (hi, lo, at) -> keys.add(new long[] {hi, lo, at}));
+        assertThat(r.header().version()).isEqualTo(ChunkFileFormat.FORMAT_VERSION_1);
+        assertThat(r.frameCount()).isEqualTo(3);
+        assertThat(r.eventCount()).isEqualTo(9);
+        assertThat(r.truncatedBytes()).isZero();
+        assertThat(keys).as("version 1 frames carry no dedup key").isEmpty();
+        assertThat(ChunkFiles.ids(f)).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            long second = ChunkFileFormat.HEADER_BYTES
+                    + ((FrameCheck.Valid) new FrameReader(ch, ch.size(), ChunkFileFormat.FORMAT_VERSION_1)
+                                    .check(ChunkFileFormat.HEADER_BYTES))
+                            .frameBytes();
+            assertThat(new FrameReader(ch, ch.size(), ChunkFileFormat.FORMAT_VERSION_1)
+                            .resync(ChunkFileFormat.HEADER_BYTES + 1))
+                    .as("resync finds a version-1 frame")
+                    .isEqualTo(second);
         }
     }
 }

@@ -41,7 +41,7 @@ class DedupWindowTest {
     private DedupWindow window(long memoryLimitBytes) {
         DedupWindow w = new DedupWindow(
                 "out1", Duration.ofMinutes(10), memoryLimitBytes, clock, new BufferLedger(store, "out1"), metrics);
-        w.load(clock.millis());
+        w.load(clock.millis(), DedupWindow.recoveredKeys(Duration.ofMinutes(10), memoryLimitBytes, clock.millis()));
         metrics.registerDedup(w);
         return w;
     }
@@ -68,13 +68,13 @@ class DedupWindowTest {
         DedupWindow w = window(1024);
         assertThat(w.capacity()).isEqualTo(32);
         for (int i = 0; i < 32; i++) {
-            w.remember(key(i));
+            w.remember(key(i), clock.millis(), false);
             clock.advance(Duration.ofSeconds(1));
         }
         assertThat(gauge("buffer.dedup.window.effective")).isEqualTo(600.0);
         assertThat(lines("WARN", "dedup window is now")).isEmpty();
 
-        w.remember(key(32)); // evicts key 0, seen 32 s ago
+        w.remember(key(32), clock.millis(), false); // evicts key 0, seen 32 s ago
         assertThat(w.isDuplicate(key(0))).isFalse();
         assertThat(w.isDuplicate(key(1))).isTrue();
         assertThat(w.isDuplicate(key(32))).isTrue();
@@ -91,7 +91,7 @@ class DedupWindowTest {
                                 "holds 32 keys",
                                 "raise dedup_memory_limit to about 1m"));
 
-        w.remember(key(33)); // rate-limited: no second line within the minute
+        w.remember(key(33), clock.millis(), false); // rate-limited: no second line within the minute
         assertThat(lines("WARN", "dedup window is now")).hasSize(1);
         assertThat(registry.get("buffer.dedup.evictions").counter().count()).isEqualTo(2);
 
@@ -103,10 +103,10 @@ class DedupWindowTest {
     void keysLeavingTheWindowAreNotCountedAsShrinking() {
         DedupWindow w = window(1024);
         for (int i = 0; i < 32; i++) {
-            w.remember(key(i));
+            w.remember(key(i), clock.millis(), false);
         }
         clock.advance(Duration.ofMinutes(11));
-        w.remember(key(100)); // evicts a key already outside the window
+        w.remember(key(100), clock.millis(), false); // evicts a key already outside the window
         assertThat(gauge("buffer.dedup.window.effective")).isEqualTo(600.0);
         assertThat(registry.get("buffer.dedup.evictions").counter().count()).isZero();
         w.expire();
@@ -118,7 +118,7 @@ class DedupWindowTest {
     void hitsAreCountedAndLoggedOncePerMinuteWithTheChunkIdInHexAndTheTagEscaped() {
         DedupWindow w = window(1024);
         DedupKey k = DedupKey.of(new byte[] {0x01, (byte) 0xab}, "app\n\"x\"", Events.entries(0, 2, 5), 2);
-        w.remember(k);
+        w.remember(k, clock.millis(), false);
         clock.advance(Duration.ofSeconds(5));
         assertThat(w.isDuplicate(k)).isTrue();
         w.hit(k);

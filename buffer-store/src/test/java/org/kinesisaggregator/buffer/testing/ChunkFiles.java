@@ -21,16 +21,17 @@ public final class ChunkFiles {
 
     public static List<Long> ids(Path chunkFile) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(chunkFile)).order(ByteOrder.BIG_ENDIAN);
-        ChunkFileFormat.decodeHeader(b, chunkFile.toString());
+        int headerBytes = ChunkFileFormat.decodeHeader(b, chunkFile.toString()).frameHeaderBytes();
         b.position(ChunkFileFormat.HEADER_BYTES);
         List<Frame> frames = new ArrayList<>();
         int index = 0;
-        while (b.remaining() >= ChunkFileFormat.FRAME_HEADER_BYTES) {
+        while (b.remaining() >= headerBytes) {
             int start = b.position();
             int length = b.getInt();
             b.getInt();
             int count = b.getInt();
             int tagLength = Short.toUnsignedInt(b.getShort());
+            b.position(start + headerBytes);
             byte[] tag = new byte[tagLength];
             b.get(tag);
             ByteBuffer entries = b.duplicate();
