@@ -216,8 +216,12 @@ class SignalsIT {
         Files.writeString(conf, conf(port, "app", "web").replace("flush_interval 1h", "flush_interval soon"));
         signal("USR2");
         awaitLog("Reload (SIGUSR2): invalid conf");
+        // both buffers' flush_interval are bad: one ERROR line, then each error with file:line, in file order
         assertThat(log())
-                .containsPattern("\\[ERROR\\].*Reload \\(SIGUSR2\\): invalid conf .*agg\\.conf:\\d+: .*flush_interval");
+                .containsPattern(
+                        "\\[ERROR\\].*Reload \\(SIGUSR2\\): invalid conf .*agg\\.conf: 2 errors, in file order:")
+                .containsPattern("agg\\.conf:\\d+: flush_interval: \"soon\" is not a time")
+                .contains("the running conf stays");
         AckedSender later = new AckedSender("127.0.0.1", port, 2000);
         Set<Long> more = send(later, "web.y", 10, 3);
         signal("USR1");
