@@ -7,6 +7,11 @@
  * field numbers or types. Tests check both sides against the protoc-generated classes in the KPL jar
  * and against awslabs' npm {@code aws-kinesis-agg}.
  *
- * <p>Builders are not thread-safe (one per writing thread); the de-aggregator is stateless.
+ * <p><b>Invariants.</b> An aggregate never exceeds the size its builder was given (its size is
+ * accounted exactly before a record is added); every aggregate carries the MD5 of its message; a
+ * record that is not an aggregate is returned by the de-aggregator as one plain user record.
+ *
+ * <p><b>Threads.</b> Builders are not thread-safe (one per writing thread, pooled between writes);
+ * the de-aggregator is stateless.
  */
 package org.kinesisaggregator.kinesis.aggregation;

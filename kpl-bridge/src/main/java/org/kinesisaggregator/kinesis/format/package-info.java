@@ -4,7 +4,12 @@
  * msgpack with Jackson's streaming generator, no object tree. The value mapping (bin, invalid UTF-8,
  * floats, ext types) is documented on {@link org.kinesisaggregator.kinesis.format.EventFormatter}.
  *
- * <p>{@link org.kinesisaggregator.kinesis.format.EventFormatter} is immutable and shared; its
- * {@code Workspace}s (buffers, unpacker, generator, time cache) are confined to one thread each.
+ * <p><b>Invariants.</b> Formatting never changes the record it reads; an event that cannot be
+ * formatted throws {@code EventFormatException} for that event alone (its neighbours are
+ * formatted); a configuration the formatter cannot honour fails at construction, before any event.
+ *
+ * <p><b>Threads.</b> {@link org.kinesisaggregator.kinesis.format.EventFormatter} is immutable and
+ * shared; its {@code Workspace}s (buffers, unpacker, generator, time cache) are confined to one
+ * thread each.
  */
 package org.kinesisaggregator.kinesis.format;
