@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -33,6 +36,7 @@ import org.kinesisaggregator.buffer.internal.BufferEngine;
 import org.kinesisaggregator.buffer.testing.Events;
 import org.kinesisaggregator.buffer.testing.Fixture;
 import org.kinesisaggregator.buffer.testing.RecordingOutput;
+import org.slf4j.LoggerFactory;
 
 /** The file buffer end to end: real files in a temp dir, a recording output, a manual clock. */
 class FileBufferTest {
@@ -101,6 +105,32 @@ class FileBufferTest {
         assertThat(files("*.chunk")).isEmpty();
         assertThat(fx.counter("buffer.fsyncs")).isGreaterThanOrEqualTo(1);
         assertThat(fx.counter("buffer.events.delivered")).isEqualTo(10);
+    }
+
+    @Test
+    void theStartLineSaysWhatRecoveryFoundAndHowLongItTook() throws Exception {
+        out.failAlways("down: keep the events buffered");
+        EventBuffer b = fx.start(settings().build(), out, null);
+        append(b, "t", 0, 10, 100);
+        append(b, "u", 10, 5, 100);
+        b.close();
+        fx.close();
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger engineLog = (Logger) LoggerFactory.getLogger(BufferEngine.class);
+        logs.start();
+        engineLog.addAppender(logs);
+        try {
+            fx.start(settings().build(), out, null);
+        } finally {
+            engineLog.detachAppender(logs);
+        }
+        assertThat(logs.list)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .filteredOn(m -> m.contains(" started ("))
+                .singleElement()
+                .asString()
+                .containsPattern("\\d+ chunks, 15 events queued, \\d+ bytes; \\d+ dedup keys restored;"
+                        + " recovery took \\d+ ms\\)");
     }
 
     @Test

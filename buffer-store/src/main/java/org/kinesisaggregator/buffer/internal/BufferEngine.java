@@ -122,6 +122,7 @@ public final class BufferEngine implements EventBuffer {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("buffer of output " + outputId + " already started");
         }
+        long startNanos = System.nanoTime();
         long now = clock.millis();
         RecoveredKeys frameKeys =
                 DedupWindow.recoveredKeys(settings.dedupWindow(), settings.dedupMemoryLimitBytes(), now);
@@ -133,6 +134,11 @@ public final class BufferEngine implements EventBuffer {
                 outputId, settings.dedupWindow(), settings.dedupMemoryLimitBytes(), clock, ledger, metrics);
         dedup.load(now, frameKeys);
         metrics.registerDedup(dedup);
+        long recoveryMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        long recoveredBytes = 0;
+        for (ChunkStore.Recovered r : recovered) {
+            recoveredBytes += r.chunk().dataBytes;
+        }
 
         BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());
         ChunkDisposal disposal = new ChunkDisposal(
@@ -169,12 +175,16 @@ public final class BufferEngine implements EventBuffer {
             t.start();
         }
         log.info(
-                "Buffer of output {} started ({}{}, {} chunks, {} events queued)",
+                "Buffer of output {} started ({}{}, {} chunks, {} events queued, {} bytes; {} dedup keys restored;"
+                        + " recovery took {} ms)",
                 outputId,
                 store.type(),
                 settings.path() == null ? "" : " " + settings.path(),
                 recovered.size(),
-                state.pendingEvents);
+                state.pendingEvents,
+                recoveredBytes,
+                dedup.keys(),
+                recoveryMillis);
     }
 
     /** The chunks found at start-up are queued with their ledger state; new chunk ids are larger. */
