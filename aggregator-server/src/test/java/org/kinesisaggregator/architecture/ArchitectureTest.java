@@ -79,6 +79,35 @@ class ArchitectureTest {
     static final ArchRule topPackagesAreFreeOfCycles = FreezingArchRule.freeze(
             slices().matching("org.kinesisaggregator.(*)..").should().beFreeOfCycles());
 
+    /**
+     * The one event format (issue 9): outputs format through kpl-bridge's {@code kinesis.format}, which
+     * knows no AWS, KPL or aggregation internals, and no output maps msgpack values to text itself.
+     */
+    @ArchTest
+    static final ArchRule eventFormatKnowsNoAws = noClasses()
+            .that()
+            .resideInAPackage("org.kinesisaggregator.kinesis.format..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "software.amazon..",
+                    "com.amazonaws..",
+                    "org.kinesisaggregator.kinesis.internal..",
+                    "org.kinesisaggregator.kinesis.aggregation..",
+                    "org.kinesisaggregator.kinesis.tail..");
+
+    /** Outputs take the format's bytes: no JSON generator or msgpack value tree in server.output. */
+    @ArchTest
+    static final ArchRule outputsDoNotMapValuesThemselves = noClasses()
+            .that()
+            .resideInAPackage("org.kinesisaggregator.server.output..")
+            .should()
+            .dependOnClassesThat()
+            .haveFullyQualifiedName("com.fasterxml.jackson.core.JsonGenerator")
+            .orShould()
+            .dependOnClassesThat()
+            .resideInAPackage("org.msgpack.value..");
+
     /** No stack traces to stderr: failures are logged (SLF4J) or thrown. */
     @ArchTest
     static final ArchRule noPrintStackTrace = noClasses()

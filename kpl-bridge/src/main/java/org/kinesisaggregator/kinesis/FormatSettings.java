@@ -14,7 +14,8 @@ import org.kinesisaggregator.kinesis.format.StrftimeFormatter;
  * go at the end), then format, then {@code compression}. With {@code data_key} set, the record's
  * field is sent as-is instead (no injection, no newline).
  *
- * @param format {@code <format> @type} / v0.12 {@code formatter}: json (default), msgpack or single_value
+ * @param format {@code <format> @type} / v0.12 {@code formatter}: json (default), msgpack,
+ *     single_value, ltsv, hash, out_file or stdout
  * @param appendNewline end json and single_value records with {@code "\n"}: plugin v3 keeps the
  *     formatter's newline ({@code chomp_record false}), v1/v2 chomp it (see {@link OutputType#defaultAppendNewline()});
  *     single_value's own {@code add_newline} maps here too. Never applies to msgpack or data_key.
@@ -35,6 +36,7 @@ import org.kinesisaggregator.kinesis.format.StrftimeFormatter;
  * @param hostname {@code <inject> hostname}: the value injected under hostnameKey (the conf layer
  *     defaults it to the host name)
  * @param compression {@code compression}: none, zlib or gzip, applied to each record's bytes
+ * @param layout the parameters of ltsv, out_file and stdout
  */
 public record FormatSettings(
         Format format,
@@ -48,13 +50,18 @@ public record FormatSettings(
         ZoneId timeZone,
         String hostnameKey,
         String hostname,
-        Compression compression) {
+        Compression compression,
+        Layout layout) {
 
     /** {@code <format> @type}. */
     public enum Format {
         JSON("json"),
         MSGPACK("msgpack"),
-        SINGLE_VALUE("single_value");
+        SINGLE_VALUE("single_value"),
+        LTSV("ltsv"),
+        HASH("hash"),
+        OUT_FILE("out_file"),
+        STDOUT("stdout");
 
         private final String confName;
 
@@ -72,7 +79,16 @@ public record FormatSettings(
                     return f;
                 }
             }
-            throw new IllegalArgumentException("format: " + name + " (expected: json, msgpack or single_value)");
+            throw new IllegalArgumentException("format: " + name + " (expected: one of " + confNames() + ")");
+        }
+
+        /** The conf names, comma-separated, for error messages. */
+        public static String confNames() {
+            StringBuilder names = new StringBuilder();
+            for (Format f : values()) {
+                names.append(names.length() == 0 ? "" : ", ").append(f.confName);
+            }
+            return names.toString();
         }
     }
 
@@ -131,6 +147,62 @@ public record FormatSettings(
         }
     }
 
+    /**
+     * The parameters of the text formats that are not json: {@code ltsv}, {@code out_file} and
+     * {@code stdout} (each ignores what is not its own).
+     *
+     * @param delimiter between ltsv pairs (TAB), or between out_file's time, tag and record (TAB;
+     *     the conf layer maps {@code SPACE} and {@code COMMA})
+     * @param labelDelimiter between an ltsv key and its value ({@code :})
+     * @param outputTime out_file's {@code output_time} (true)
+     * @param outputTag out_file's {@code output_tag} (true)
+     * @param outputType stdout's {@code output_type}: json (default), hash, ltsv or single_value
+     * @param timeFormat the formatter's own time (out_file's and stdout's prefix), or null for the
+     *     type's default ({@link #OUT_FILE_TIME_FORMAT}, {@link #STDOUT_TIME_FORMAT})
+     * @param timeZone zone of that time
+     */
+    public record Layout(
+            String delimiter,
+            String labelDelimiter,
+            boolean outputTime,
+            boolean outputTag,
+            Format outputType,
+            String timeFormat,
+            ZoneId timeZone) {
+        /** out_file's time when {@code time_format} is not set. */
+        public static final String OUT_FILE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%:z";
+        /** stdout's time when {@code time_format} is not set. */
+        public static final String STDOUT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%N %z";
+        /** Every default; times in the machine's zone. */
+        public static final Layout DEFAULT =
+                new Layout("\t", ":", true, true, Format.JSON, null, ZoneId.systemDefault());
+
+        public Layout {
+            Objects.requireNonNull(delimiter, "delimiter");
+            Objects.requireNonNull(labelDelimiter, "label_delimiter");
+            Objects.requireNonNull(outputType, "output_type");
+            Objects.requireNonNull(timeZone, "timezone");
+            if (outputType != Format.JSON
+                    && outputType != Format.HASH
+                    && outputType != Format.LTSV
+                    && outputType != Format.SINGLE_VALUE) {
+                throw new IllegalArgumentException(
+                        "output_type: " + outputType.confName() + " (expected: json, hash, ltsv or single_value)");
+            }
+            if (timeFormat != null) {
+                StrftimeFormatter.validate(timeFormat);
+            }
+        }
+
+        /** The formatter time's pattern for {@code format}: {@link #timeFormat} or the type's default. */
+        public String effectiveTimeFormat(Format format) {
+            if (timeFormat != null) {
+                return timeFormat;
+            }
+            return format == Format.STDOUT ? STDOUT_TIME_FORMAT : OUT_FILE_TIME_FORMAT;
+        }
+    }
+
     public static final String DEFAULT_MESSAGE_KEY = "message";
     public static final String DEFAULT_TAG_KEY = "tag";
     public static final String DEFAULT_TIME_KEY = "time";
@@ -140,6 +212,7 @@ public record FormatSettings(
         Objects.requireNonNull(timeType, "time_type");
         Objects.requireNonNull(timeZone, "timezone");
         Objects.requireNonNull(compression, "compression");
+        Objects.requireNonNull(layout, "layout");
         requireNonEmptyOrNull("message_key", messageKey);
         if (format == Format.SINGLE_VALUE && messageKey == null) {
             throw new IllegalArgumentException("message_key: null (expected: a record key for single_value)");
@@ -171,7 +244,8 @@ public record FormatSettings(
                 ZoneId.systemDefault(),
                 null,
                 null,
-                Compression.NONE);
+                Compression.NONE,
+                Layout.DEFAULT);
     }
 
     /** A copy that injects the tag under {@code key} (include_tag_key true). */
@@ -188,7 +262,8 @@ public record FormatSettings(
                 timeZone,
                 hostnameKey,
                 hostname,
-                compression);
+                compression,
+                layout);
     }
 
     /** A copy that injects the time under {@code key} (include_time_key true). */
@@ -205,7 +280,8 @@ public record FormatSettings(
                 timeZone,
                 hostnameKey,
                 hostname,
-                compression);
+                compression,
+                layout);
     }
 
     /** A copy with another time format and zone. */
@@ -222,7 +298,8 @@ public record FormatSettings(
                 zone,
                 hostnameKey,
                 hostname,
-                compression);
+                compression,
+                layout);
     }
 
     /** A copy with another format. */
@@ -239,7 +316,8 @@ public record FormatSettings(
                 timeZone,
                 hostnameKey,
                 hostname,
-                compression);
+                compression,
+                layout);
     }
 
     /** A copy sending {@code key}'s value as-is (data_key). */
@@ -256,7 +334,8 @@ public record FormatSettings(
                 timeZone,
                 hostnameKey,
                 hostname,
-                compression);
+                compression,
+                layout);
     }
 
     /** A copy with single_value's message key. */
@@ -273,7 +352,8 @@ public record FormatSettings(
                 timeZone,
                 hostnameKey,
                 hostname,
-                compression);
+                compression,
+                layout);
     }
 
     /** A copy injecting {@code value} under {@code key}. */
@@ -290,7 +370,8 @@ public record FormatSettings(
                 timeZone,
                 key,
                 value,
-                compression);
+                compression,
+                layout);
     }
 
     /** A copy compressing each record. */
@@ -307,7 +388,26 @@ public record FormatSettings(
                 timeZone,
                 hostnameKey,
                 hostname,
-                newCompression);
+                newCompression,
+                layout);
+    }
+
+    /** A copy with other ltsv / out_file / stdout parameters. */
+    public FormatSettings withLayout(Layout newLayout) {
+        return new FormatSettings(
+                format,
+                appendNewline,
+                messageKey,
+                dataKey,
+                tagKey,
+                timeKey,
+                timeType,
+                timeFormat,
+                timeZone,
+                hostnameKey,
+                hostname,
+                compression,
+                newLayout);
     }
 
     /** Fluentd's {@code utc true}. */

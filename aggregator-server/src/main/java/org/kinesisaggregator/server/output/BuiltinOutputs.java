@@ -8,6 +8,8 @@ import java.util.Set;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
+import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.server.app.FormatConf;
 import org.kinesisaggregator.server.route.FanOutSink;
 
 /**
@@ -37,8 +39,8 @@ public final class BuiltinOutputs {
 
     private static EventSink stdout(ConfElement e, OutputContext ctx) {
         e.bool("use_logger", true); // Fluentd writes through its logger; we always write to standard output
-        EventFormatter formatter = EventFormatter.fromConf(e, "stdout", ctx.zone());
-        return ctx.terminal(new StdoutOutput(ctx.outputId(), formatter, ctx.stdout()), STDOUT);
+        FormatSettings format = FormatConf.fileOrStdout(e, FormatSettings.Format.STDOUT, ctx.zone(), ctx.hostname());
+        return ctx.terminal(new StdoutOutput(ctx.outputId(), format, ctx.stdout()), STDOUT);
     }
 
     private static EventSink file(ConfElement e, OutputContext ctx) {

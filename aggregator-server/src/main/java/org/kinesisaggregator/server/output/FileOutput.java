@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +25,10 @@ import org.kinesisaggregator.buffer.EventFormatting;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfElement;
+import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.kinesis.format.EventFormatter;
+import org.kinesisaggregator.kinesis.format.StrftimeFormatter;
+import org.kinesisaggregator.server.app.FormatConf;
 
 /**
  * {@code @type file} (Fluentd's out_file): formats events into files whose names follow out_file's
@@ -58,7 +63,8 @@ public final class FileOutput implements Output {
     private static final Pattern TAG_PLACEHOLDER = Pattern.compile("\\$\\{tag(?:\\[(-?\\d+)])?}");
 
     private final Settings settings;
-    private final Strftime pathFormat;
+    private final StrftimeFormatter pathFormat; // confined to the worker thread (it caches a second)
+    private final EventFormatter.Workspace workspace; // confined to the worker thread
     private final OutputWorker worker;
 
     /**
@@ -68,7 +74,7 @@ public final class FileOutput implements Output {
      * @param gzip {@code compress gzip}
      * @param timekey the time slice length, or null for no time part
      * @param timekeyZone zone of the time slices and path placeholders
-     * @param formatter the {@code <format>}
+     * @param format the {@code <format>} and {@code <inject>}
      */
     public record Settings(
             String pathTemplate,
@@ -76,11 +82,11 @@ public final class FileOutput implements Output {
             boolean gzip,
             Duration timekey,
             ZoneId timekeyZone,
-            EventFormatter formatter) {
+            FormatSettings format) {
         public Settings {
             Objects.requireNonNull(pathTemplate, "pathTemplate");
             Objects.requireNonNull(timekeyZone, "timekeyZone");
-            Objects.requireNonNull(formatter, "formatter");
+            Objects.requireNonNull(format, "format");
             if (timekey != null && timekey.getSeconds() <= 0) {
                 throw new IllegalArgumentException("timekey: " + timekey + " (expected: >= 1s)");
             }
@@ -89,7 +95,8 @@ public final class FileOutput implements Output {
 
     public FileOutput(String outputId, Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.pathFormat = Strftime.compile(settings.pathTemplate());
+        this.pathFormat = StrftimeFormatter.of(settings.pathTemplate(), settings.timekeyZone());
+        this.workspace = new EventFormatter(settings.format()).newWorkspace();
         this.worker = new OutputWorker("output-file-" + outputId);
     }
 
@@ -97,7 +104,7 @@ public final class FileOutput implements Output {
      * Reads an out_file element ({@code path}, {@code append}, {@code add_path_suffix},
      * {@code path_suffix}, {@code compress}, {@code <format>}, and the time key of its
      * {@code <buffer>}: the {@code time} chunk key, {@code timekey}, {@code timekey_use_utc},
-     * {@code timekey_zone}).
+     * {@code timekey_zone}); {@code <inject> hostname} defaults to this machine's host name.
      */
     public static Settings settingsFromConf(ConfElement e, ZoneId defaultZone) {
         String path = e.requiredString("path");
@@ -135,27 +142,27 @@ public final class FileOutput implements Output {
                         "time_slice_format", "is a v0.12 parameter (expected: timekey in <buffer> instead, not both)");
             }
             try {
-                Strftime f = Strftime.compile(sliceFormat);
-                timekey = f.contains("%S")
+                Set<Character> f = StrftimeFormatter.conversions(sliceFormat);
+                timekey = f.contains('S')
                         ? Duration.ofSeconds(1)
-                        : f.contains("%M")
+                        : f.contains('M')
                                 ? Duration.ofMinutes(1)
-                                : f.contains("%H") ? Duration.ofHours(1) : Duration.ofDays(1);
+                                : f.contains('H') ? Duration.ofHours(1) : Duration.ofDays(1);
             } catch (IllegalArgumentException ex) {
-                throw e.error("time_slice_format", ex.getMessage());
+                throw e.error("time_slice_format", FormatConf.strftimeMessage(ex));
             }
         }
         if (timekey == null && path.contains("*")) {
             throw e.error("path", "a path with '*' needs the time chunk key (expected: <buffer time> or no <buffer>)");
         }
-        EventFormatter formatter = EventFormatter.fromConf(e, "out_file", defaultZone);
+        FormatSettings format = FormatConf.fileOrStdout(e, FormatSettings.Format.OUT_FILE, defaultZone, null);
         String template;
         try {
             template = pathTemplate(path, timekey, sliceFormat, append, gzip, suffix);
         } catch (IllegalArgumentException ex) {
             throw e.error("path", ex.getMessage());
         }
-        return new Settings(template, append, gzip, timekey, zone, formatter);
+        return new Settings(template, append, gzip, timekey, zone, format);
     }
 
     /** out_file's path template rules (see the class comment). */
@@ -178,20 +185,16 @@ public final class FileOutput implements Output {
         if (path.contains("*")) {
             return path.replace("*", timePart + index) + gz;
         }
-        List<String> needed = Strftime.compile(timePart)
-                .pattern()
-                .chars()
-                .filter(c -> c != '%')
-                .mapToObj(c -> "%" + (char) c)
-                .toList();
-        Strftime given = Strftime.compile(path);
+        List<Character> needed = List.copyOf(StrftimeFormatter.conversions(timePart));
+        Set<Character> given = StrftimeFormatter.conversions(path);
         long present = needed.stream().filter(given::contains).count();
         if (present == 0) {
             return path + "." + timePart + index + suffix + gz;
         }
         if (present < needed.size()) {
             throw new IllegalArgumentException("insufficient timestamp placeholders in path (expected: all of "
-                    + String.join(" ", needed) + " for timekey " + timekey.toSeconds() + "s)");
+                    + String.join(" ", needed.stream().map(c -> "%" + c).toList()) + " for timekey "
+                    + timekey.toSeconds() + "s)");
         }
         return path + index + suffix + gz;
     }
@@ -222,12 +225,12 @@ public final class FileOutput implements Output {
     public CompletableFuture<WriteResult> write(Chunk chunk) {
         return worker.submit(() -> {
             Map<String, ByteArrayOutputStream> byPath = new LinkedHashMap<>();
-            ByteArrayOutputStream scratch = new ByteArrayOutputStream();
             EventFormatting formatting = EventFormatting.formatEach(chunk, c -> {
                 String path = resolve(c.tag(), c.epochSecond());
-                scratch.reset();
-                settings.formatter().format(c.tag(), c.epochSecond(), c.nanos(), c.record(), scratch);
-                scratch.writeTo(byPath.computeIfAbsent(path, p -> new ByteArrayOutputStream()));
+                workspace.load(c.record());
+                workspace.format(c.tag(), c.epochSecond(), c.nanos());
+                byPath.computeIfAbsent(path, p -> new ByteArrayOutputStream())
+                        .write(workspace.array(), 0, workspace.length());
             });
             for (Map.Entry<String, ByteArrayOutputStream> e : byPath.entrySet()) {
                 writeFile(e.getKey(), e.getValue());
@@ -236,7 +239,7 @@ public final class FileOutput implements Output {
         });
     }
 
-    /** The path of an event (index placeholder still in it for non-append). */
+    /** The path of an event (index placeholder still in it for non-append). On the worker thread (or a test's). */
     String resolve(String tag, long epochSecond) {
         long sliceStart = epochSecond;
         if (settings.timekey() != null) {
@@ -247,7 +250,7 @@ public final class FileOutput implements Output {
                     .getTotalSeconds();
             sliceStart = Math.floorDiv(epochSecond + offset, key) * key - offset;
         }
-        String path = pathFormat.format(sliceStart, 0, settings.timekeyZone());
+        String path = pathFormat.format(sliceStart, 0);
         if (path.contains("${tag")) {
             String[] parts = tag.split("\\.", -1);
             Matcher m = TAG_PLACEHOLDER.matcher(path);

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,12 +14,14 @@ import org.kinesisaggregator.conf.ConfParam;
 import org.kinesisaggregator.kinesis.AggregationMode;
 import org.kinesisaggregator.kinesis.CredentialsSettings;
 import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.kinesis.FormatSettings.Format;
 import org.kinesisaggregator.kinesis.KinesisHealth;
 import org.kinesisaggregator.kinesis.KinesisOutput;
 import org.kinesisaggregator.kinesis.KinesisOutputSettings;
 import org.kinesisaggregator.kinesis.KplSettings;
 import org.kinesisaggregator.kinesis.OutputType;
 import org.kinesisaggregator.kinesis.ProducerPool;
+import org.kinesisaggregator.server.app.FormatConf;
 
 /**
  * The Kinesis output types — {@code kinesis_producer} (aws-fluent-plugin-kinesis v1, the seed's
@@ -310,8 +311,9 @@ public final class KinesisOutputFactory implements OutputFactory {
     /**
      * How events are formatted: {@code <format>} / {@code formatter}, {@code <inject>} or the v0.12
      * {@code include_tag_key} / {@code include_time_key} style, {@code data_key}, {@code compression},
-     * {@code chomp_record}. Without a time format, v1 ({@code kinesis_producer}) writes ISO 8601
-     * seconds and v3 nanoseconds, as those plugins did.
+     * {@code chomp_record}; the sections through {@link FormatConf}, as file and stdout read them.
+     * Without a time format, v1 ({@code kinesis_producer}) writes ISO 8601 seconds and v3
+     * nanoseconds, as those plugins did.
      */
     static FormatSettings format(ConfElement e, OutputType type, OutputContext ctx) {
         FormatSettings f = FormatSettings.defaults(type);
@@ -329,22 +331,13 @@ public final class KinesisOutputFactory implements OutputFactory {
             newline = !e.bool("chomp_record", !newline);
         }
         if (formatName != null) {
-            FormatSettings.Format format;
-            try {
-                format = FormatSettings.Format.fromConfName(formatName);
-            } catch (IllegalArgumentException ex) {
-                ConfElement where = formatSection != null ? formatSection : e;
-                String param = formatSection != null ? (formatSection.has("@type") ? "@type" : "type") : "formatter";
-                throw where.error(
-                        param,
-                        "\"" + formatName + "\" is not supported here (expected: json, msgpack or single_value)");
-            }
             ConfElement fs = formatSection != null ? formatSection : e;
-            if (format == FormatSettings.Format.SINGLE_VALUE) {
-                f = f.withMessageKey(fs.string("message_key", FormatSettings.DEFAULT_MESSAGE_KEY));
+            Format format = FormatConf.type(
+                    formatName, fs, formatSection != null ? FormatConf.typeParam(formatSection) : "formatter");
+            if (formatSection != null || format == Format.SINGLE_VALUE) {
                 newline = fs.bool("add_newline", newline);
             }
-            f = f.withFormat(format, newline);
+            f = FormatConf.typeParameters(fs, f.withFormat(format, newline), ctx.zone());
         } else {
             f = f.withFormat(f.format(), newline);
         }
@@ -366,18 +359,7 @@ public final class KinesisOutputFactory implements OutputFactory {
         if (inject != null) {
             inject.markUsed();
             timeSource = inject;
-            String tagKey = inject.string("tag_key", null);
-            if (tagKey != null) {
-                f = f.withTagKey(tagKey);
-            }
-            String timeKey = inject.string("time_key", null);
-            if (timeKey != null) {
-                f = f.withTimeKey(timeKey);
-            }
-            String hostnameKey = inject.string("hostname_key", null);
-            if (hostnameKey != null) {
-                f = f.withHostname(hostnameKey, inject.string("hostname", ctx.hostname()));
-            }
+            f = FormatConf.injectKeys(inject, f, ctx.hostname());
         }
         if (e.bool("include_tag_key", false)) {
             f = f.withTagKey(e.string("tag_key", FormatSettings.DEFAULT_TAG_KEY));
@@ -391,14 +373,6 @@ public final class KinesisOutputFactory implements OutputFactory {
             ctx.warn("time_key", "has no effect without include_time_key true");
             e.param("time_key").markUsed();
         }
-        FormatSettings.TimeType timeType = FormatSettings.TimeType.fromConfName(
-                timeSource.choice("time_type", "string", List.of("string", "unixtime", "float")));
-        String timeFormat = timeSource.string("time_format", f.timeFormat());
-        ZoneId zone = EventFormatter.zone(timeSource, ctx.zone());
-        try {
-            return f.withTime(timeType, timeFormat, zone);
-        } catch (IllegalArgumentException ex) {
-            throw timeSource.error("time_format", ex.getMessage());
-        }
+        return FormatConf.injectTime(timeSource, f, f.timeFormat(), ctx.zone());
     }
 }

@@ -9,6 +9,8 @@ import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventFormatting;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
+import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.kinesis.format.EventFormatter;
 
 /**
  * {@code @type stdout}: each event as a line on the process' standard output, in Fluentd's
@@ -19,12 +21,12 @@ import org.kinesisaggregator.buffer.WriteResult;
  * <p>Thread-safe: writes are serialized on that thread.
  */
 public final class StdoutOutput implements Output {
-    private final EventFormatter formatter;
+    private final EventFormatter.Workspace workspace; // confined to the worker thread
     private final OutputStream out;
     private final OutputWorker worker;
 
-    public StdoutOutput(String outputId, EventFormatter formatter, OutputStream out) {
-        this.formatter = Objects.requireNonNull(formatter, "formatter");
+    public StdoutOutput(String outputId, FormatSettings format, OutputStream out) {
+        this.workspace = new EventFormatter(Objects.requireNonNull(format, "format")).newWorkspace();
         this.out = Objects.requireNonNull(out, "out");
         this.worker = new OutputWorker("output-stdout-" + outputId);
     }
@@ -44,11 +46,10 @@ public final class StdoutOutput implements Output {
         return worker.submit(() -> {
             ByteArrayOutputStream bytes =
                     new ByteArrayOutputStream((int) Math.min(chunk.sizeBytes() * 2 + 64, 1 << 20));
-            ByteArrayOutputStream scratch = new ByteArrayOutputStream();
             EventFormatting formatting = EventFormatting.formatEach(chunk, c -> {
-                scratch.reset();
-                formatter.format(c.tag(), c.epochSecond(), c.nanos(), c.record(), scratch);
-                scratch.writeTo(bytes);
+                workspace.load(c.record());
+                workspace.format(c.tag(), c.epochSecond(), c.nanos());
+                bytes.write(workspace.array(), 0, workspace.length());
             });
             writeOut(bytes);
             return formatting.delivered();

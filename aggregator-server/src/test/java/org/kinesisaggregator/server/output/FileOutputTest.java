@@ -27,6 +27,9 @@ import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfEnvironment;
 import org.kinesisaggregator.conf.ConfParser;
+import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.kinesis.format.EventFormatter;
+import org.kinesisaggregator.server.app.FormatConf;
 
 /** out_file's path rules, time slices, append/index, gzip, and the formatters it writes with. */
 class FileOutputTest {
@@ -177,17 +180,21 @@ class FileOutputTest {
         assertThat(format("  <format>\n    @type json\n    add_newline false\n  </format>\n", w))
                 .isEqualTo("{\"s\":\"a\\\"b\",\"n\":1.5,\"nil\":null,\"list\":[1,\"x\"]}");
         assertThatThrownBy(() -> format("  <format>\n    @type csv\n  </format>\n", w))
-                .hasMessageContaining(":5: @type: \"csv\" is not supported (expected: one of json, out_file, stdout,"
-                        + " single_value, ltsv, hash, msgpack)");
+                .hasMessageContaining(":5: @type: \"csv\" is not supported (expected: one of json, msgpack,"
+                        + " single_value, ltsv, hash, out_file, stdout)");
     }
 
     private String format(String body, EntryWriter w) throws Exception {
         ConfElement e = element("  path ${dir}/f\n" + body);
-        EventFormatter formatter = EventFormatter.fromConf(e, "out_file", ZoneOffset.UTC);
+        EventFormatter.Workspace formatter = new EventFormatter(
+                        FormatConf.fileOrStdout(e, FormatSettings.Format.OUT_FILE, ZoneOffset.UTC, "host"))
+                .newWorkspace();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (var c = chunk("tag", w).events()) {
             while (c.next()) {
-                formatter.format(c.tag(), c.epochSecond(), c.nanos(), c.record(), out);
+                formatter.load(c.record());
+                formatter.format(c.tag(), c.epochSecond(), c.nanos());
+                out.write(formatter.array(), 0, formatter.length());
             }
         }
         return out.toString(StandardCharsets.UTF_8);

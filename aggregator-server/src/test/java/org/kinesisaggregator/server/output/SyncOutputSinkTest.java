@@ -23,13 +23,15 @@ import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfLocation;
+import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.server.app.FormatConf;
 
 /** The unbuffered adapter: the append completes with the output's write, and fails when it did not deliver. */
 class SyncOutputSinkTest {
 
-    private static EventFormatter stdoutFormat() {
+    private static FormatSettings stdoutFormat() {
         ConfElement e = new ConfElement("match", "**", new ConfLocation("t.conf", 1));
-        return EventFormatter.fromConf(e, "stdout", ZoneOffset.UTC);
+        return FormatConf.fileOrStdout(e, FormatSettings.Format.STDOUT, ZoneOffset.UTC, "host");
     }
 
     @Test

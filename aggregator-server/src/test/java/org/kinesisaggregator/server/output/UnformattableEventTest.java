@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -23,6 +22,9 @@ import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfEnvironment;
 import org.kinesisaggregator.conf.ConfParser;
+import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.kinesis.format.EventFormatter;
+import org.kinesisaggregator.server.app.FormatConf;
 
 /**
  * Issue 12 finding 1 at the outputs: a chunk holding events that cannot be formatted (a time
@@ -108,7 +110,8 @@ class UnformattableEventTest {
     void stdoutOutputPrintsTheGoodEventsAndRejectsThePoisonedOnes() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         ConfElement e = element("  <format>\n    @type stdout\n    utc true\n  </format>\n");
-        StdoutOutput out = new StdoutOutput("o", EventFormatter.fromConf(e, "stdout", ZoneOffset.UTC), printed);
+        StdoutOutput out = new StdoutOutput(
+                "o", FormatConf.fileOrStdout(e, FormatSettings.Format.STDOUT, ZoneOffset.UTC, "host"), printed);
         out.start();
         try {
             assertPoisonRejected(out.write(poisonedChunk()).get(10, SECONDS));
@@ -122,45 +125,43 @@ class UnformattableEventTest {
                         + "2026-11-25 00:00:04.000000000 +0000 web.access: {\"n\":6}\n");
     }
 
-    /** A formatter that throws midway for one event: that event alone is rejected, and none of its bytes are kept. */
+    /** An event whose formatting fails midway (nesting too deep): it alone is rejected, none of its bytes kept. */
     @Test
-    void aFormatterThatThrowsForOneEventCostsOnlyThatEvent() throws Exception {
-        EventFormatter halfThenThrow = (tag, s, n, record, out) -> {
-            out.write(("event at " + s).getBytes(StandardCharsets.UTF_8));
-            if (s == 1_795_564_801L) {
-                throw new DateTimeException("cannot format " + s);
-            }
-            out.write('\n');
-        };
+    void anEventThatFailsMidwayCostsOnlyThatEvent() throws Exception {
+        Map<String, Object> deep = Map.of("n", 1);
+        for (int i = 0; i < EventFormatter.MAX_DEPTH + 1; i++) {
+            deep = Map.of("n", deep);
+        }
         EntryWriter w = new EntryWriter()
-                .add(1_795_564_800L, 0, Map.of())
-                .add(1_795_564_801L, 0, Map.of())
-                .add(1_795_564_802L, 0, Map.of());
+                .add(1_795_564_800L, 0, Map.of("n", 0))
+                .add(1_795_564_801L, 0, deep)
+                .add(1_795_564_802L, 0, Map.of("n", 2));
         InMemoryChunk chunk = InMemoryChunk.of("c1", "t", w.toByteBuffer(), 3, Instant.EPOCH);
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        FormatSettings json = FormatConf.fileOrStdout(
+                element("  <format>\n    @type json\n  </format>\n"),
+                FormatSettings.Format.OUT_FILE,
+                ZoneOffset.UTC,
+                "host");
         List<Output> outputs = List.of(
                 new FileOutput(
                         "t",
                         new FileOutput.Settings(
-                                dir.resolve("thrown.log").toString(),
-                                true,
-                                false,
-                                null,
-                                ZoneOffset.UTC,
-                                halfThenThrow)),
-                new StdoutOutput("o", halfThenThrow, printed));
+                                dir.resolve("thrown.log").toString(), true, false, null, ZoneOffset.UTC, json)),
+                new StdoutOutput("o", json, printed));
         for (Output out : outputs) {
             out.start();
             try {
                 WriteResult r = out.write(chunk).get(10, SECONDS);
                 assertThat(r.delivered().stream()).as(out.type()).containsExactly(0, 2);
                 assertThat(r.rejected())
-                        .containsExactly(Map.entry(1, "cannot format: DateTimeException: cannot format 1795564801"));
+                        .containsExactly(
+                                Map.entry(1, "record: nesting deeper than 256 levels (expected: at most 256)"));
             } finally {
                 out.close();
             }
         }
-        String expected = "event at 1795564800\nevent at 1795564802\n";
+        String expected = "{\"n\":0}\n{\"n\":2}\n";
         assertThat(Files.readString(dir.resolve("thrown.log"))).isEqualTo(expected);
         assertThat(printed.toString(StandardCharsets.UTF_8)).isEqualTo(expected);
     }

@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
@@ -25,16 +26,17 @@ import org.msgpack.core.buffer.ArrayBufferInput;
 import org.msgpack.value.ValueType;
 
 /**
- * Turns buffered events (msgpack records) into user record bytes per {@link FormatSettings}.
+ * Turns buffered events (msgpack records) into bytes per {@link FormatSettings}: the one event
+ * format of every output that formats (file, stdout, the Kinesis types) and of {@code tail}.
+ * docs/configuration.md ("Event values") documents the mapping below for users; keep them together.
  *
- * <p><b>JSON</b> is transcoded straight from msgpack to UTF-8 JSON with Jackson's streaming
- * generator: no object tree. Values map as follows:
+ * <p><b>The value mapping.</b> Every format sees a record's values the same way:
  * <ul>
  *   <li>str: its text; invalid UTF-8 sequences become U+FFFD (the sender declared text; a damaged
- *       byte is shown, not hidden). Escaping is JSON's: {@code "}, {@code \} and control characters.
+ *       byte is shown, not hidden).
  *   <li>bin: its text when the bytes are valid UTF-8 (Fluentd forwarders send Ruby's binary strings,
  *       e.g. in_tail lines, as msgpack bin), otherwise standard padded base64 of the bytes.
- *   <li>integers (uint64 included) and booleans and nil as themselves; float32/float64 as numbers
+ *   <li>integers (uint64 included), booleans and nil as themselves; float32/float64 as numbers
  *       (float32 in its shortest form), NaN and infinities as null (JSON has none).
  *   <li>ext: Fluentd's EventTime (type 0) as its integer seconds, as Fluentd's {@code to_json}
  *       does; any other ext as base64 of its payload.
@@ -42,9 +44,14 @@ import org.msgpack.value.ValueType;
  * </ul>
  * Nesting deeper than {@value #MAX_DEPTH} is refused (the event is rejected).
  *
- * <p><b>msgpack</b> sends the record as buffered (rebuilt only to inject keys). <b>single_value</b>
- * and <b>data_key</b> send one field's bytes as-is (str and bin alike), numbers and booleans as
- * text, maps and arrays as JSON.
+ * <p><b>json</b> writes that mapping with Jackson's streaming generator straight from msgpack (no
+ * object tree); <b>hash</b> writes it in Ruby's {@code Hash#inspect} syntax ({@code nil},
+ * {@code =>}; non-string keys as values). <b>Text</b> (single_value, data_key, ltsv keys and values)
+ * is str and bin as their bytes as-is, numbers and booleans as digits and words (NaN, Infinity),
+ * EventTime as its seconds, other ext as base64, nil as nothing, maps and arrays as JSON.
+ * <b>msgpack</b> sends the record as buffered (rebuilt only to inject keys). <b>out_file</b> and
+ * <b>stdout</b> put the formatter's time and the tag in front of a json (stdout: json, hash, ltsv
+ * or single_value) record.
  *
  * <p>The formatter itself is immutable and thread-safe; all work happens in a {@link Workspace},
  * which is not thread-safe: one per writing thread.
@@ -60,6 +67,8 @@ public final class EventFormatter {
     private final byte[][] injectedKeys;
     private final byte[] messageKey;
     private final byte[] dataKey;
+    private final byte[] delimiter;
+    private final byte[] labelDelimiter;
 
     public EventFormatter(FormatSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -70,6 +79,8 @@ public final class EventFormatter {
         this.injectedKeys = keys;
         this.messageKey = utf8(settings.messageKey());
         this.dataKey = utf8(settings.dataKey());
+        this.delimiter = utf8(settings.layout().delimiter());
+        this.labelDelimiter = utf8(settings.layout().labelDelimiter());
     }
 
     private static final int NAME_CACHE_SLOTS = 512;
@@ -106,6 +117,10 @@ public final class EventFormatter {
         private final MessagePacker packer = MessagePack.newDefaultPacker(out);
         private final StrftimeFormatter timeFormatter =
                 StrftimeFormatter.of(settings.timeFormat(), settings.timeZone());
+        private final StrftimeFormatter prefixTimeFormatter = StrftimeFormatter.of(
+                settings.layout().effectiveTimeFormat(settings.format()),
+                settings.layout().timeZone());
+        private byte[] injectedRecord = new byte[0];
         private final Deflater deflater = settings.compression() == FormatSettings.Compression.NONE
                 ? null
                 : new Deflater(Deflater.DEFAULT_COMPRESSION, settings.compression() == FormatSettings.Compression.GZIP);
@@ -202,10 +217,34 @@ public final class EventFormatter {
                             newline();
                         }
                         case MSGPACK -> writeMsgpackRecord(tag, epochSecond, nanos);
-                        case SINGLE_VALUE -> {
-                            if (seekField(messageKey)
-                                    && unpacker.getNextFormat().getValueType() != ValueType.NIL) {
-                                writeRawField();
+                        case SINGLE_VALUE, LTSV, HASH -> {
+                            writeWithInjected(settings.format(), tag, epochSecond, nanos);
+                            newline();
+                        }
+                        case OUT_FILE -> {
+                            FormatSettings.Layout layout = settings.layout();
+                            if (layout.outputTime()) {
+                                text(prefixTimeFormatter.format(epochSecond, nanos));
+                                out.write(delimiter, 0, delimiter.length);
+                            }
+                            if (layout.outputTag()) {
+                                text(tag);
+                                out.write(delimiter, 0, delimiter.length);
+                            }
+                            resetInput();
+                            writeJsonRecord(tag, epochSecond, nanos);
+                            json.flush();
+                            newline();
+                        }
+                        case STDOUT -> {
+                            FormatSettings.Format body = settings.layout().outputType();
+                            if (body == FormatSettings.Format.JSON) {
+                                writeStdoutPrefix(tag, epochSecond, nanos);
+                                resetInput();
+                                writeJsonRecord(tag, epochSecond, nanos);
+                                json.flush();
+                            } else {
+                                writeWithInjected(body, tag, epochSecond, nanos);
                             }
                             newline();
                         }
@@ -307,6 +346,168 @@ public final class EventFormatter {
                 }
             }
             return -1;
+        }
+
+        private void text(String value) {
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            out.write(bytes, 0, bytes.length);
+        }
+
+        private void writeStdoutPrefix(String tag, long epochSecond, int nanos) {
+            text(prefixTimeFormatter.format(epochSecond, nanos));
+            out.write(' ');
+            text(tag);
+            out.write(':');
+            out.write(' ');
+        }
+
+        /**
+         * Writes a single_value, ltsv or hash body of the record with the injected keys in it (the
+         * record rebuilt as msgpack first, as Fluentd injects before it formats); stdout's prefix
+         * first when the type is stdout.
+         */
+        private void writeWithInjected(FormatSettings.Format body, String tag, long epochSecond, int nanos)
+                throws IOException, EventFormatException {
+            byte[] original = record;
+            int originalLength = recordLength;
+            if (settings.injects()) {
+                writeMsgpackRecord(tag, epochSecond, nanos);
+                if (injectedRecord.length < out.length()) {
+                    injectedRecord = new byte[Math.max(out.length(), injectedRecord.length * 2)];
+                }
+                System.arraycopy(out.array(), 0, injectedRecord, 0, out.length());
+                record = injectedRecord;
+                recordLength = out.length();
+                out.reset();
+            }
+            try {
+                if (settings.format() == FormatSettings.Format.STDOUT) {
+                    writeStdoutPrefix(tag, epochSecond, nanos);
+                }
+                switch (body) {
+                    case SINGLE_VALUE -> {
+                        if (seekField(messageKey) && unpacker.getNextFormat().getValueType() != ValueType.NIL) {
+                            writeRawField();
+                        }
+                    }
+                    case LTSV -> writeLtsv();
+                    case HASH -> {
+                        resetInput();
+                        StringBuilder inspected = new StringBuilder(recordLength * 2);
+                        writeHashValue(inspected, 0);
+                        text(inspected.toString());
+                    }
+                    default -> throw new IllegalStateException("not a text body: " + body);
+                }
+            } finally {
+                record = original;
+                recordLength = originalLength;
+                resetInput();
+            }
+        }
+
+        // ---- ltsv
+
+        private void writeLtsv() throws IOException, EventFormatException {
+            resetInput();
+            int entries = unpacker.unpackMapHeader();
+            for (int i = 0; i < entries; i++) {
+                if (i > 0) {
+                    out.write(delimiter, 0, delimiter.length);
+                }
+                writeRawField();
+                out.write(labelDelimiter, 0, labelDelimiter.length);
+                writeRawField();
+            }
+        }
+
+        // ---- hash (Ruby's Hash#inspect of the mapped values)
+
+        private void writeHashValue(StringBuilder sb, int depth) throws IOException, EventFormatException {
+            MessageFormat format = unpacker.getNextFormat();
+            switch (format.getValueType()) {
+                case NIL -> {
+                    unpacker.unpackNil();
+                    sb.append("nil");
+                }
+                case MAP -> {
+                    checkDepth(depth);
+                    int size = unpacker.unpackMapHeader();
+                    sb.append('{');
+                    for (int i = 0; i < size; i++) {
+                        sb.append(i == 0 ? "" : ", ");
+                        writeHashValue(sb, depth + 1);
+                        sb.append("=>");
+                        writeHashValue(sb, depth + 1);
+                    }
+                    sb.append('}');
+                }
+                case ARRAY -> {
+                    checkDepth(depth);
+                    int size = unpacker.unpackArrayHeader();
+                    sb.append('[');
+                    for (int i = 0; i < size; i++) {
+                        sb.append(i == 0 ? "" : ", ");
+                        writeHashValue(sb, depth + 1);
+                    }
+                    sb.append(']');
+                }
+                case STRING -> {
+                    int length = unpacker.unpackRawStringHeader();
+                    int at = position();
+                    unpacker.readPayloadAsReference(length);
+                    rubyQuote(sb, new String(record, at, length, StandardCharsets.UTF_8));
+                }
+                case BINARY -> {
+                    int length = unpacker.unpackBinaryHeader();
+                    int at = position();
+                    unpacker.readPayloadAsReference(length);
+                    rubyQuote(sb, keyText(ValueType.BINARY, at, length));
+                }
+                case EXTENSION -> {
+                    ExtensionTypeHeader header = unpacker.unpackExtensionTypeHeader();
+                    int at = position();
+                    unpacker.readPayloadAsReference(header.getLength());
+                    if (isEventTime(header)) {
+                        sb.append(eventTimeSeconds(at));
+                    } else {
+                        rubyQuote(sb, base64(at, header.getLength()));
+                    }
+                }
+                case FLOAT -> {
+                    String number = floatText(format);
+                    sb.append(number.endsWith("NaN") || number.endsWith("Infinity") ? "nil" : number);
+                }
+                default -> {
+                    int mark = out.length();
+                    writeScalarOrJson();
+                    sb.append(new String(out.array(), mark, out.length() - mark, StandardCharsets.US_ASCII));
+                    out.truncate(mark);
+                }
+            }
+        }
+
+        private static void rubyQuote(StringBuilder sb, String s) {
+            sb.append('"');
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    case '\t' -> sb.append("\\t");
+                    case '\r' -> sb.append("\\r");
+                    case '#' -> sb.append(i + 1 < s.length() && "{$@".indexOf(s.charAt(i + 1)) >= 0 ? "\\#" : "#");
+                    default -> {
+                        if (c < 0x20) {
+                            sb.append(String.format("\\x%02X", (int) c));
+                        } else {
+                            sb.append(c);
+                        }
+                    }
+                }
+            }
+            sb.append('"');
         }
 
         // ---- json
@@ -496,18 +697,30 @@ public final class EventFormatter {
                     ExtensionTypeHeader header = unpacker.unpackExtensionTypeHeader();
                     int at = position();
                     unpacker.readPayloadAsReference(header.getLength());
-                    if (header.getType() == 0 && header.getLength() == 8) {
-                        long seconds = ((record[at] & 0xFFL) << 24)
-                                | ((record[at + 1] & 0xFFL) << 16)
-                                | ((record[at + 2] & 0xFFL) << 8)
-                                | (record[at + 3] & 0xFFL);
-                        json.writeNumber(seconds);
+                    if (isEventTime(header)) {
+                        json.writeNumber(eventTimeSeconds(at));
                     } else {
-                        json.writeString(Base64.getEncoder()
-                                .encodeToString(Arrays.copyOfRange(record, at, at + header.getLength())));
+                        json.writeString(base64(at, header.getLength()));
                     }
                 }
             }
+        }
+
+        private long eventTimeSeconds(int at) {
+            return ((record[at] & 0xFFL) << 24)
+                    | ((record[at + 1] & 0xFFL) << 16)
+                    | ((record[at + 2] & 0xFFL) << 8)
+                    | (record[at + 3] & 0xFFL);
+        }
+
+        private String base64(int at, int length) {
+            return Base64.getEncoder().encodeToString(Arrays.copyOfRange(record, at, at + length));
+        }
+
+        private String floatText(MessageFormat format) throws IOException {
+            return format == MessageFormat.FLOAT32
+                    ? Float.toString(unpacker.unpackFloat())
+                    : Double.toString(unpacker.unpackDouble());
         }
 
         private void checkDepth(int depth) throws EventFormatException {
@@ -527,11 +740,13 @@ public final class EventFormatter {
                             format == MessageFormat.UINT64
                                     ? unpacker.unpackBigInteger().toString()
                                     : Long.toString(unpacker.unpackLong()));
-                case FLOAT ->
-                    ascii(
-                            format == MessageFormat.FLOAT32
-                                    ? Float.toString(unpacker.unpackFloat())
-                                    : Double.toString(unpacker.unpackDouble()));
+                case FLOAT -> ascii(floatText(format));
+                case EXTENSION -> {
+                    ExtensionTypeHeader header = unpacker.unpackExtensionTypeHeader();
+                    int at = position();
+                    unpacker.readPayloadAsReference(header.getLength());
+                    ascii(isEventTime(header) ? Long.toString(eventTimeSeconds(at)) : base64(at, header.getLength()));
+                }
                 default -> {
                     writeJsonValue(1);
                     json.flush();
@@ -668,6 +883,51 @@ public final class EventFormatter {
             sink.write(value >>> 24);
         }
     }
+
+    private static boolean isEventTime(ExtensionTypeHeader header) {
+        return header.getType() == 0 && header.getLength() == 8;
+    }
+
+    /**
+     * {@code data} as JSON by the value mapping above when it is exactly one msgpack map (a record
+     * sent with {@code <format> @type msgpack}), else null. For {@code tail}.
+     */
+    public static String jsonOfMsgpackRecord(byte[] data) {
+        try (MessageUnpacker check = MessagePack.newDefaultUnpacker(data)) {
+            if (!check.hasNext() || check.getNextFormat().getValueType() != ValueType.MAP) {
+                return null;
+            }
+            check.skipValue();
+            if (check.hasNext()) {
+                return null;
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        Workspace workspace = new EventFormatter(PLAIN_JSON).newWorkspace();
+        workspace.load(data, 0, data.length);
+        try {
+            workspace.format("", 0, 0);
+        } catch (EventFormatException e) {
+            return null;
+        }
+        return new String(workspace.array(), 0, workspace.length(), StandardCharsets.UTF_8);
+    }
+
+    private static final FormatSettings PLAIN_JSON = new FormatSettings(
+            FormatSettings.Format.JSON,
+            false,
+            FormatSettings.DEFAULT_MESSAGE_KEY,
+            null,
+            null,
+            null,
+            FormatSettings.TimeType.STRING,
+            null,
+            ZoneOffset.UTC,
+            null,
+            null,
+            FormatSettings.Compression.NONE,
+            FormatSettings.Layout.DEFAULT);
 
     /** Fluentd's float time: {@code time.to_r.truncate(6).to_f}, correctly rounded. */
     static double floatTime(long epochSecond, int nanos) {

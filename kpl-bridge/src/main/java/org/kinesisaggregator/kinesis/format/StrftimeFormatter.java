@@ -9,13 +9,15 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.TextStyle;
 import java.time.temporal.IsoFields;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Formats event times with Ruby's {@code strftime} directives, as Fluentd's {@code time_format}
- * does, including Fluentd's favourites {@code %N} / {@code %3N} / {@code %6N} / {@code %9N}
+ * does (the one strftime of every output's {@code time_format}, {@code <inject>} and file paths), including Fluentd's favourites {@code %N} / {@code %3N} / {@code %6N} / {@code %9N}
  * (fraction digits, truncated), {@code %L} (milliseconds), {@code %z} / {@code %:z}, and the flags
  * {@code -} (no padding), {@code _} (space padding), {@code 0} and {@code ^} (upper case). A null
  * format gives ISO 8601 seconds ({@code Time#iso8601}: {@code 2016-07-17T09:34:06+09:00}, and a
@@ -56,6 +58,22 @@ public final class StrftimeFormatter {
     /** Checks {@code pattern}; throws naming the first unknown directive. */
     public static void validate(String pattern) {
         compile(pattern);
+    }
+
+    /**
+     * The conversion characters of {@code pattern}'s directives ({@code 'Y'} for {@code %Y}),
+     * composites such as {@code %F} and {@code %T} expanded, in order.
+     *
+     * @throws IllegalArgumentException on an unknown directive
+     */
+    public static Set<Character> conversions(String pattern) {
+        Set<Character> found = new LinkedHashSet<>();
+        for (Part part : compile(pattern)) {
+            if (part instanceof Directive d) {
+                found.add(d.conversion);
+            }
+        }
+        return found;
     }
 
     /** The text of the instant {@code epochSecond} + {@code nanos}. */

@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import org.kinesisaggregator.kinesis.aggregation.AggregateFormatException;
 import org.kinesisaggregator.kinesis.aggregation.Deaggregator;
 import org.kinesisaggregator.kinesis.aggregation.UserRecord;
+import org.kinesisaggregator.kinesis.format.EventFormatter;
 import org.kinesisaggregator.kinesis.internal.AwsClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -204,7 +205,11 @@ public final class StreamTail implements AutoCloseable {
         return out;
     }
 
-    /** One output line for {@code record}, per {@link TailOptions#output()}. */
+    /**
+     * One output line for {@code record}, per {@link TailOptions#output()}: the data as JSON (see
+     * {@link #asJson}), else {@code {"data": TEXT}} when it is UTF-8, else {@code {"data_base64": …}}
+     * (standard padded base64, as the event format writes bytes that are not text).
+     */
     public String format(TailRecord record) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -253,8 +258,17 @@ public final class StreamTail implements AutoCloseable {
         }
     }
 
-    /** The data as one JSON value (a trailing newline dropped), or null when it is not exactly one. */
+    /**
+     * The data as one JSON value: the data itself when it is one JSON value (a trailing newline
+     * dropped), a msgpack record ({@code <format> @type msgpack}) as JSON by the event format's value
+     * mapping ({@link EventFormatter}), else null.
+     */
     private static String asJson(byte[] data) {
+        String json = asJsonText(data);
+        return json != null ? json : EventFormatter.jsonOfMsgpackRecord(data);
+    }
+
+    private static String asJsonText(byte[] data) {
         int length = data.length;
         while (length > 0 && (data[length - 1] == '\n' || data[length - 1] == '\r')) {
             length--;

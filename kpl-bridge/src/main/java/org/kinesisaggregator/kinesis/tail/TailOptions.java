@@ -79,8 +79,9 @@ public record TailOptions(
     /** One line per user record. */
     public enum OutputFormat {
         /**
-         * The record's data itself when it is JSON (a trailing newline dropped); otherwise
-         * {@code {"data": "<text>"}} for UTF-8 text or {@code {"data_base64": "..."}} for bytes.
+         * The record's data itself when it is JSON (a trailing newline dropped), a msgpack record as
+         * JSON (the event format's value mapping); otherwise {@code {"data": "<text>"}} for UTF-8
+         * text or {@code {"data_base64": "..."}} for bytes.
          */
         DATA,
         /**
