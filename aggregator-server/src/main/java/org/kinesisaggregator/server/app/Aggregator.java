@@ -591,10 +591,12 @@ public final class Aggregator implements AutoCloseable {
             return switch (type) {
                 case "grep" -> GrepFilter.fromConf(e);
                 case "record_transformer" -> RecordTransformerFilter.fromConf(e, env.hostname(), env.zone());
+                case "stdout" -> FilterConf.stdout(e, env.stdout(), env.zone());
+                case "parser" -> FilterConf.parser(e, env.clock(), env.zone());
                 default ->
                     throw e.error(
                             e.has("@type") ? "@type" : "type",
-                            "unknown filter type \"" + type + "\" (known: grep, record_transformer)");
+                            "unknown filter type \"" + type + "\" (known: grep, record_transformer, stdout, parser)");
             };
         }
 
