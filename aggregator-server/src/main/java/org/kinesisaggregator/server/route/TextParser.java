@@ -178,6 +178,27 @@ public final class TextParser {
         return new Parsed(ValueFactory.newMap(record), t);
     }
 
+    /**
+     * One JSON document as a msgpack value (objects keep their key order; integers stay integers).
+     *
+     * @throws IllegalArgumentException when {@code text} is not JSON
+     */
+    public static Value readJsonValue(String text) {
+        try (JsonParser p = JSON.createParser(text)) {
+            if (p.nextToken() == null) {
+                throw new IllegalArgumentException("empty (expected: JSON)");
+            }
+            Value v = readValue(p);
+            if (p.nextToken() != null) {
+                throw new IllegalArgumentException("text after the JSON value");
+            }
+            return v;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    e.getMessage().lines().findFirst().orElse("not JSON"), e);
+        }
+    }
+
     private static Map<Value, Value> readJson(String text) {
         try (JsonParser p = JSON.createParser(text)) {
             JsonToken first = p.nextToken();
