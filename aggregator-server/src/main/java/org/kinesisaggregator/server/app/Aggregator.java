@@ -39,6 +39,8 @@ import org.kinesisaggregator.conf.ConfParam;
 import org.kinesisaggregator.conf.ConfProblems;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
+import org.kinesisaggregator.server.input.SampleInput;
+import org.kinesisaggregator.server.input.SampleSettings;
 import org.kinesisaggregator.server.output.FileOutput;
 import org.kinesisaggregator.server.output.OutputContext;
 import org.kinesisaggregator.server.output.OutputDefaults;
@@ -591,10 +593,12 @@ public final class Aggregator implements AutoCloseable {
             return switch (type) {
                 case "grep" -> GrepFilter.fromConf(e);
                 case "record_transformer" -> RecordTransformerFilter.fromConf(e, env.hostname(), env.zone());
+                case "stdout" -> FilterConf.stdout(e, env.stdout(), env.zone());
+                case "parser" -> FilterConf.parser(e, env.clock(), env.zone());
                 default ->
                     throw e.error(
                             e.has("@type") ? "@type" : "type",
-                            "unknown filter type \"" + type + "\" (known: grep, record_transformer)");
+                            "unknown filter type \"" + type + "\" (known: grep, record_transformer, stdout, parser)");
             };
         }
 
@@ -691,13 +695,18 @@ public final class Aggregator implements AutoCloseable {
                 sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
                 return;
             }
+            if (type.equals("sample") || type.equals("dummy")) {
+                sampleSource(e, type);
+                return;
+            }
             InputFactory factory = plugins.inputs().get(type);
             if (factory == null) {
                 throw e.error(
                         e.has("@type") ? "@type" : "type",
                         "unknown input type \"" + type + "\" (known: "
                                 + String.join(", ", plugins.inputs().keySet())
-                                + ", monitor_agent, prometheus, prometheus_monitor, prometheus_output_monitor)");
+                                + ", sample, dummy, monitor_agent, prometheus, prometheus_monitor,"
+                                + " prometheus_output_monitor)");
             }
             String label = e.string("@label", Router.ROOT_LABEL);
             Router router = routers.get(label);
@@ -728,6 +737,37 @@ public final class Aggregator implements AutoCloseable {
             sourceLines.add("  " + name + (settings.tls() != null ? " tls" : "")
                     + (settings.security() != null ? " security" : "") + " → " + label + " (" + e.location() + ")");
             sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
+        }
+
+        /** {@code @type sample} / {@code dummy}: generated events into its label's router, counted as input. */
+        private void sampleSource(ConfElement e, String type) {
+            SampleSettings settings = SampleConf.settings(e);
+            Router router = labelRouter(e);
+            IngestCounting.Sink counted = ingest.forInput(router);
+            Input input = new SampleInput(settings, counted, env.clock());
+            String name = type + " " + settings.tag();
+            inputs.add(new Named<>(name, input));
+            pluginInfos.add(new PluginInfo(
+                    e.string("@id", "in_" + type + "_" + settings.tag()),
+                    "input",
+                    type,
+                    PluginConfig.of(e),
+                    null,
+                    null,
+                    counted::counts));
+            sourceLines.add("  " + name + " (" + settings.rate() + " events/s) → " + router.label() + " ("
+                    + e.location() + ")");
+            sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
+        }
+
+        private Router labelRouter(ConfElement e) {
+            String label = e.string("@label", Router.ROOT_LABEL);
+            Router router = routers.get(label);
+            if (router == null) {
+                throw e.error(
+                        "@label", "unknown label " + label + " (defined: " + String.join(", ", routers.keySet()) + ")");
+            }
+            return router;
         }
 
         /** Notes where {@code input}'s port is set: checked before start, and named if the bind fails. */

@@ -129,6 +129,7 @@ final class DryRunReport {
         values.add("root_dir " + (s.rootDir() == null ? "none (default)" : s.rootDir()));
         values.add("drain_delay " + time(s.drainDelay(), Duration.ZERO));
         values.add("shutdown_timeout " + time(s.shutdownTimeout(), Duration.ofSeconds(30)));
+        values.add("rpc_endpoint " + (s.rpcEndpoint() == null ? "off (default)" : s.rpcEndpoint()));
         List<String> lines = new ArrayList<>();
         wrap(lines, indent, "system:", values);
         return lines;

@@ -1,10 +1,18 @@
 package org.kinesisaggregator.server.app;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.kinesisaggregator.admin.RpcServer;
 import org.kinesisaggregator.conf.ConfException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +30,17 @@ import org.slf4j.LoggerFactory;
  * is started again and both errors are logged; if that fails too, the supervisor closes and
  * {@link #hasFailed()} says so. Each application gets a fresh environment (its own meter registry):
  * counters restart from zero, as after a restart of the process.
+ *
+ * <p>With {@code <system> rpc_endpoint HOST:PORT}, the supervisor serves Fluentd's HTTP RPC from
+ * {@link #start()} to {@link #close()}: {@code /api/plugins.flushBuffers} (as SIGUSR1),
+ * {@code /api/config.reload} (SIGHUP), {@code /api/config.gracefulReload} (SIGUSR2),
+ * {@code /api/processes.killWorkers} (SIGTERM), {@code /api/processes.interruptWorkers} (SIGINT) and
+ * {@code /api/processes.flushBuffersAndKillWorkers} (SIGUSR1 then SIGTERM). A request only queues its
+ * action and is answered {@code {"ok":true}} at once, as Fluentd answers after sending itself the
+ * signal: flushes and reloads run one at a time on the thread {@code rpc-actions} (a request for one
+ * that is already waiting its turn is merged into it), a stop on a thread of its own. The endpoint is
+ * the start-up conf's: a reload that changes {@code rpc_endpoint} is logged, and applies at the next
+ * start (Fluentd's supervisor keeps its RPC server across reloads too).
  *
  * <p>Thread-safe: every operation is synchronized, so flushes, reloads and the close run one at a
  * time, in the order they come; a close during a reload waits for the reload to end.
@@ -51,7 +70,12 @@ public final class Supervisor implements AutoCloseable {
     private final boolean strict;
     private final Consumer<Aggregator> onStarted;
     private final CountDownLatch closedLatch = new CountDownLatch(1);
-    // guarded by this
+    private final AtomicBoolean rpcFlushQueued = new AtomicBoolean();
+    private final AtomicBoolean rpcReloadQueued = new AtomicBoolean();
+    private final AtomicBoolean rpcStopping = new AtomicBoolean();
+    // written under this; read without the lock (the RPC event loop must never wait for a running reload)
+    private volatile RpcServer rpc;
+    private volatile ExecutorService rpcActions;
     private LoadedConf running;
     private boolean started;
     private boolean closed;
@@ -82,7 +106,111 @@ public final class Supervisor implements AutoCloseable {
         }
         started = true;
         running.aggregator().start();
+        SystemSettings.RpcEndpoint endpoint = running.aggregator().system().rpcEndpoint();
+        if (endpoint != null) {
+            try {
+                startRpc(endpoint);
+            } catch (Exception e) {
+                log.error("Start-up failed: {}", e.toString());
+                running.aggregator().close();
+                throw e;
+            }
+        }
         onStarted.accept(running.aggregator());
+    }
+
+    /** The bound address of the {@code rpc_endpoint}, or null when there is none. */
+    public InetSocketAddress rpcAddress() {
+        RpcServer server = rpc;
+        return server == null ? null : server.localAddress();
+    }
+
+    private void startRpc(SystemSettings.RpcEndpoint endpoint) throws Exception {
+        rpcActions = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "rpc-actions");
+            t.setDaemon(true);
+            t.setContextClassLoader(Supervisor.class.getClassLoader());
+            return t;
+        });
+        Map<String, Runnable> actions = new LinkedHashMap<>();
+        actions.put(
+                "/api/plugins.flushBuffers",
+                () -> queue("/api/plugins.flushBuffers", "flush", rpcFlushQueued, () -> {
+                    flushBuffers("RPC /api/plugins.flushBuffers");
+                }));
+        actions.put(
+                "/api/config.reload",
+                () -> queue("/api/config.reload", "reload", rpcReloadQueued, () -> {
+                    reload("RPC /api/config.reload");
+                }));
+        actions.put(
+                "/api/config.gracefulReload",
+                () -> queue(
+                        "/api/config.gracefulReload",
+                        "reload",
+                        rpcReloadQueued,
+                        () -> reload("RPC /api/config.gracefulReload")));
+        actions.put("/api/processes.killWorkers", () -> stop("/api/processes.killWorkers", false));
+        actions.put("/api/processes.interruptWorkers", () -> stop("/api/processes.interruptWorkers", false));
+        actions.put(
+                "/api/processes.flushBuffersAndKillWorkers",
+                () -> stop("/api/processes.flushBuffersAndKillWorkers", true));
+        RpcServer server = new RpcServer(endpoint.bind(), endpoint.port(), actions);
+        try {
+            server.start();
+        } catch (Exception e) {
+            rpcActions.shutdownNow();
+            rpcActions = null;
+            throw e;
+        }
+        rpc = server;
+    }
+
+    /** Runs on the RPC event loop: queues a flush or a reload, merged into one already waiting. */
+    private void queue(String path, String what, AtomicBoolean queued, Runnable action) {
+        if (!queued.compareAndSet(false, true)) {
+            log.info("RPC {}: a {} is already waiting its turn; this request is merged into it", path, what);
+            return;
+        }
+        log.info("RPC {}: {} queued", path, what);
+        ExecutorService executor = rpcActions;
+        if (executor == null) {
+            queued.set(false);
+            log.info("RPC {}: ignored, shutting down", path);
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                queued.set(false);
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    log.error("{} (RPC {}) failed: {}", what, path, e.toString(), e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            queued.set(false);
+            log.info("RPC {}: ignored, shutting down", path);
+        }
+    }
+
+    /** Runs on the RPC event loop: closes on a thread of its own (the request is answered first). */
+    private void stop(String path, boolean flushFirst) {
+        if (!rpcStopping.compareAndSet(false, true)) {
+            log.info("RPC {}: the shutdown is already under way", path);
+            return;
+        }
+        log.info("RPC {}: shutting down (drain, flush, close){}", path, flushFirst ? " after a flush" : "");
+        Thread t = new Thread(
+                () -> {
+                    if (flushFirst) {
+                        flushBuffers("RPC " + path);
+                    }
+                    close();
+                },
+                "shutdown-rpc");
+        t.setContextClassLoader(Supervisor.class.getClassLoader());
+        t.start();
     }
 
     /** The application running now (or the last one, once closed). */
@@ -117,6 +245,16 @@ public final class Supervisor implements AutoCloseable {
             log.error(
                     "Reload ({}): cannot load conf {}: {}; the running conf stays", why, previous.file(), e.toString());
             return ReloadOutcome.INVALID;
+        }
+        SystemSettings.RpcEndpoint before = previous.aggregator().system().rpcEndpoint();
+        SystemSettings.RpcEndpoint after = next.aggregator().system().rpcEndpoint();
+        if (!Objects.equals(before, after)) {
+            log.warn(
+                    "Reload ({}): rpc_endpoint changed from {} to {}; the RPC endpoint stays as it is until the next"
+                            + " start",
+                    why,
+                    before == null ? "off" : before,
+                    after == null ? "off" : after);
         }
         if (next.effectiveText().equals(previous.effectiveText())) {
             log.info("Reload ({}): conf {} unchanged (same text after includes); nothing to do", why, previous.file());
@@ -161,6 +299,7 @@ public final class Supervisor implements AutoCloseable {
                     newFailure.toString());
             failed = true;
             closed = true;
+            closeRpc();
             closedLatch.countDown();
             return ReloadOutcome.FAILED;
         }
@@ -177,6 +316,7 @@ public final class Supervisor implements AutoCloseable {
         Aggregator toClose;
         synchronized (this) {
             if (closed) {
+                closeRpc();
                 return;
             }
             closed = true;
@@ -185,7 +325,22 @@ public final class Supervisor implements AutoCloseable {
         try {
             toClose.close();
         } finally {
+            synchronized (this) {
+                closeRpc();
+            }
             closedLatch.countDown();
+        }
+    }
+
+    // guarded by this
+    private void closeRpc() {
+        if (rpc != null) {
+            rpc.close();
+            rpc = null;
+        }
+        if (rpcActions != null) {
+            rpcActions.shutdown();
+            rpcActions = null;
         }
     }
 

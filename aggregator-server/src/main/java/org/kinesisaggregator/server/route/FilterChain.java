@@ -17,7 +17,9 @@ import org.msgpack.value.Value;
  * The filters that apply to one tag, in conf order, run over a frame of entries. Decodes each
  * record once, runs the filters, and writes the kept events into new entries: an event whose record
  * no filter changed is copied byte for byte; a changed record is re-encoded with the original time
- * bytes. Events a filter threw on are collected apart, unchanged, for the {@code @ERROR} label.
+ * bytes (a time a filter changed is written as an EventTime). Events a filter threw on are collected
+ * apart, unchanged, for the {@code @ERROR} label; an error event a filter reports besides its result
+ * ({@link EventFilter.Filtered#error()}) is collected as that filter got it.
  *
  * <p>Immutable; thread-safe (each call uses its own unpacker and packers).
  */
@@ -75,9 +77,29 @@ public final class FilterChain {
                 }
                 MapValue original = unpacker.unpackValue().asMapValue();
                 MapValue current = original;
+                long second = cursor.epochSecond();
+                int nanos = cursor.nanos();
                 try {
                     for (EventFilter f : filters) {
-                        current = f.filter(tag, cursor.epochSecond(), cursor.nanos(), current);
+                        EventFilter.Filtered out = f.filterEvent(tag, second, nanos, current);
+                        if (out.error() != null) {
+                            // the event as this filter got it goes to @ERROR; the chain goes on with the result
+                            if (errors == null) {
+                                errors = MessagePack.newDefaultBufferPacker();
+                            }
+                            if (current == original && second == cursor.epochSecond() && nanos == cursor.nanos()) {
+                                writeRaw(errors, cursor.entry());
+                            } else {
+                                writeEntry(errors, second, nanos, current);
+                            }
+                            errorCount++;
+                            if (firstError == null) {
+                                firstError = out.error();
+                            }
+                        }
+                        current = out.record();
+                        second = out.epochSecond();
+                        nanos = out.nanos();
                         if (current == null) {
                             break;
                         }
@@ -98,9 +120,10 @@ public final class FilterChain {
                     continue;
                 }
                 keptCount++;
-                if (current == original) {
+                boolean sameTime = second == cursor.epochSecond() && nanos == cursor.nanos();
+                if (current == original && sameTime) {
                     writeRaw(kept, cursor.entry());
-                } else {
+                } else if (sameTime) {
                     ByteBuffer entry = cursor.entry();
                     int header = arrayHeaderLength(entry.get(entry.position()));
                     ByteBuffer time = entry.duplicate();
@@ -108,6 +131,8 @@ public final class FilterChain {
                     kept.packArrayHeader(2);
                     writeRaw(kept, time);
                     kept.packValue((Value) current);
+                } else {
+                    writeEntry(kept, second, nanos, current);
                 }
             }
         } finally {
@@ -136,6 +161,16 @@ public final class FilterChain {
                 throw new IllegalStateException(
                         "entry: first byte 0x" + Integer.toHexString(b) + " (expected: a msgpack array header)");
         };
+    }
+
+    /** {@code [EventTime(second, nanos), record]}: a time a filter set is written as an EventTime. */
+    private static void writeEntry(MessageBufferPacker packer, long second, int nanos, MapValue record)
+            throws IOException {
+        packer.packArrayHeader(2);
+        packer.packExtensionTypeHeader(EventEntries.EVENT_TIME_EXT_TYPE, EventEntries.EVENT_TIME_LENGTH);
+        packer.writePayload(
+                ByteBuffer.allocate(8).putInt((int) second).putInt(nanos).array());
+        packer.packValue((Value) record);
     }
 
     private static void writeRaw(MessageBufferPacker packer, ByteBuffer bytes) throws IOException {

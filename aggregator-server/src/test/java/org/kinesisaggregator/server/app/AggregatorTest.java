@@ -56,10 +56,13 @@ class AggregatorTest {
                         + ":2: @type: unknown output type \"s3\" in <match a> (known: stdout, file, null, copy, relabel,"
                         + " kinesis_producer, kinesis_streams_aggregated, kinesis_streams)");
         assertThatThrownBy(() -> confs.assemble("<source>\n  type tail\n</source>\n"))
-                .hasMessage(f + ":2: type: unknown input type \"tail\" (known: forward, monitor_agent, prometheus,"
-                        + " prometheus_monitor, prometheus_output_monitor)");
-        assertThatThrownBy(() -> confs.assemble("<filter a>\n  @type parser\n</filter>\n"))
-                .hasMessage(f + ":2: @type: unknown filter type \"parser\" (known: grep, record_transformer)");
+                .hasMessage(f
+                        + ":2: type: unknown input type \"tail\" (known: forward, sample, dummy,"
+                        + " monitor_agent, prometheus, prometheus_monitor, prometheus_output_monitor)");
+        assertThatThrownBy(() -> confs.assemble("<filter a>\n  @type record_modifier\n</filter>\n"))
+                .hasMessage(f
+                        + ":2: @type: unknown filter type \"record_modifier\" (known: grep, record_transformer,"
+                        + " stdout, parser)");
         assertThatThrownBy(() -> confs.assemble("<match a>\n</match>\n"))
                 .hasMessage(f + ":1: <match a>: missing required parameter '@type'");
         assertThatThrownBy(() -> confs.assemble("<matches a>\n</matches>\n"))

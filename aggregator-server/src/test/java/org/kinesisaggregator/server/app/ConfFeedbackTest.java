@@ -72,7 +72,7 @@ class ConfFeedbackTest {
                                     f + ":7: chunk_limit_size: \"1q\" is not a size (expected: an integer with"
                                             + " optional k/m/g/t)",
                                     f + ":11: @type: unknown filter type \"nonsense\" (known: grep,"
-                                            + " record_transformer)",
+                                            + " record_transformer, stdout, parser)",
                                     f + ":13: <match k.**>: missing required parameter 'stream_name'",
                                     f + ":17: unknown directive <nonsense> (expected: source, match, filter, label,"
                                             + " system or worker)",

@@ -1,0 +1,194 @@
+package org.kinesisaggregator.admin;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.kinesisaggregator.buffer.LogSafe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fluentd's HTTP RPC ({@code <system> rpc_endpoint}): each path names an action; a request (any
+ * method, as Fluentd's server takes any) runs it and answers {@code 200 {"ok":true}} as JSON. The
+ * actions only queue the work (a reload takes seconds): like Fluentd, which sends itself the signal
+ * and answers at once, the answer says the request was taken, not that the work is done. A failing
+ * action answers 500 with {@code {"message":"Internal Server Error","error":…,"ok":false}}; an
+ * unknown path 404 with {@code "ok":false} and the known paths.
+ *
+ * <p>Threads: one event loop of its own; the actions run on it and must not block. Lifecycle:
+ * construct (no I/O), {@link #start()} binds, {@link #close()} (idempotent, bounded).
+ */
+public final class RpcServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
+    private static final int MAX_REQUEST_BYTES = 16 * 1024;
+
+    private final String bind;
+    private final int port;
+    private final Map<String, Runnable> actions;
+    private EventLoopGroup group;
+    private Channel serverChannel;
+
+    /** @param actions path (e.g. {@code /api/plugins.flushBuffers}) → what a request runs; non-blocking */
+    public RpcServer(String bind, int port, Map<String, Runnable> actions) {
+        this.bind = Objects.requireNonNull(bind, "bind");
+        this.port = port;
+        this.actions = Collections.unmodifiableMap(new LinkedHashMap<>(actions));
+    }
+
+    /** Binds and starts answering. */
+    public synchronized void start() throws InterruptedException, BindException {
+        if (group != null) {
+            throw new IllegalStateException("RPC server already started");
+        }
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        ChannelHandler handler = new RpcHandler();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("http", new HttpServerCodec())
+                                .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast("rpc", handler);
+                    }
+                });
+        try {
+            ChannelFuture bound = bootstrap.bind(bind, port).await();
+            if (!bound.isSuccess()) {
+                BindException e = new BindException("rpc_endpoint TCP " + bind + ":" + port + ": "
+                        + bound.cause().getMessage());
+                e.initCause(bound.cause());
+                throw e;
+            }
+            serverChannel = bound.channel();
+        } catch (RuntimeException | InterruptedException | BindException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            group = null;
+            throw e;
+        }
+        log.info("RPC endpoint listening on {} ({})", localAddress(), String.join(", ", actions.keySet()));
+    }
+
+    /** The bound address; valid after {@link #start()}. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (group == null) {
+            return;
+        }
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group = null;
+        log.info("RPC endpoint closed");
+    }
+
+    @ChannelHandler.Sharable
+    private final class RpcHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            FullHttpResponse response = respond(request, ctx);
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            HttpUtil.setKeepAlive(response, keepAlive);
+            response.headers()
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+            var future = ctx.writeAndFlush(response);
+            if (!keepAlive) {
+                future.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("RPC connection from {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+    }
+
+    private FullHttpResponse respond(FullHttpRequest request, ChannelHandlerContext ctx) {
+        if (!request.decoderResult().isSuccess()) {
+            return json(HttpResponseStatus.BAD_REQUEST, "{\"message\":\"Bad Request\",\"ok\":false}");
+        }
+        String path = new QueryStringDecoder(request.uri()).path();
+        Runnable action = actions.get(path);
+        if (action == null) {
+            return json(
+                    HttpResponseStatus.NOT_FOUND,
+                    "{\"message\":\"Not Found\",\"paths\":" + jsonArray(actions.keySet()) + ",\"ok\":false}");
+        }
+        log.debug("RPC {} from {}", path, ctx.channel().remoteAddress());
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            log.warn("RPC {} from {} failed: {}", path, ctx.channel().remoteAddress(), LogSafe.escape(e.toString()));
+            return json(
+                    HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "{\"message\":\"Internal Server Error\",\"error\":" + jsonString(e.toString()) + ",\"ok\":false}");
+        }
+        return json(HttpResponseStatus.OK, "{\"ok\":true}");
+    }
+
+    private static String jsonArray(Iterable<String> values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (String v : values) {
+            sb.append(sb.length() > 1 ? "," : "").append(jsonString(v));
+        }
+        return sb.append(']').toString();
+    }
+
+    private static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    private static FullHttpResponse json(HttpResponseStatus status, String body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        return response;
+    }
+}

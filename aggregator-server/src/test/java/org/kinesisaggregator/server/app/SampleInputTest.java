@@ -1,0 +1,120 @@
+package org.kinesisaggregator.server.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kinesisaggregator.conf.ConfException;
+
+/**
+ * {@code <source> @type sample} / {@code dummy} in a running application, shaped like Fluentd's own
+ * {@code example/} confs: the generated events reach a file output in turn, numbered by
+ * {@code auto_increment_key}, and are counted as input.
+ */
+class SampleInputTest {
+    @TempDir
+    Path dir;
+
+    private TestConfs confs;
+    private Aggregator aggregator;
+
+    @BeforeEach
+    void setUp() {
+        confs = new TestConfs(dir);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (aggregator != null) {
+            aggregator.close();
+        }
+    }
+
+    private static final String OUTPUT = """
+            <system>
+              root_dir ${dir}/data
+            </system>
+            <match dummy.**>
+              @type file
+              @id out
+              path ${dir}/out/dummy
+              append true
+              <format>
+                @type json
+              </format>
+              <buffer>
+                flush_mode immediate
+              </buffer>
+            </match>
+            """;
+
+    private List<String> lines() throws IOException {
+        Path file = dir.resolve("out/dummy.log");
+        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+    }
+
+    @Test
+    void dummyGeneratesTheSamplesInTurnNumberedAndCounted() throws Exception {
+        aggregator = confs.assemble("""
+                <source>
+                  @type dummy
+                  tag dummy.app
+                  rate 20
+                  size 2
+                  auto_increment_key seq
+                  dummy [{"msg":"a"},{"msg":"b","n":1}]
+                </source>
+                """ + OUTPUT);
+        aggregator.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> lines().size() >= 6);
+        assertThat(lines().subList(0, 4))
+                .containsExactly(
+                        "{\"msg\":\"a\",\"seq\":0}",
+                        "{\"msg\":\"b\",\"n\":1,\"seq\":1}",
+                        "{\"msg\":\"a\",\"seq\":2}",
+                        "{\"msg\":\"b\",\"n\":1,\"seq\":3}");
+        aggregator.close();
+        double counted = confs.registry
+                .get("fluentd.input.status.num.records")
+                .tag("tag", "dummy.app")
+                .counter()
+                .count();
+        assertThat(counted).isGreaterThanOrEqualTo(6.0);
+        assertThat(aggregator.summary()).contains("dummy dummy.app (20 events/s) → @ROOT");
+    }
+
+    @Test
+    void sampleDefaultsToFluentdsRecord() throws Exception {
+        aggregator = confs.assemble("<source>\n  @type sample\n  tag dummy.default\n</source>\n" + OUTPUT);
+        aggregator.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !lines().isEmpty());
+        assertThat(lines().get(0)).isEqualTo("{\"message\":\"sample\"}");
+    }
+
+    @Test
+    void confErrorsNameFileLineAndParameter() {
+        assertThatThrownBy(() -> confs.assemble("<source>\n  @type sample\n  tag t\n  sample nope\n</source>\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining("sample: not JSON");
+        assertThatThrownBy(
+                        () -> confs.assemble("<source>\n  @type dummy\n  tag t\n  dummy [{\"a\":1}, 2]\n</source>\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining("dummy: element 1, 2, is not a hash");
+        assertThatThrownBy(() -> confs.assemble("<source>\n  @type sample\n</source>\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessageContaining(confs.conf() + ":1")
+                .hasMessageContaining("missing required parameter 'tag'");
+    }
+}
