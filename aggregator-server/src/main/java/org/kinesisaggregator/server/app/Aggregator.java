@@ -593,7 +593,7 @@ public final class Aggregator implements AutoCloseable {
             return switch (type) {
                 case "grep" -> GrepFilter.fromConf(e);
                 case "record_transformer" -> RecordTransformerFilter.fromConf(e, env.hostname(), env.zone());
-                case "stdout" -> FilterConf.stdout(e, env.stdout(), env.zone());
+                case "stdout" -> FilterConf.stdout(e, env.stdout(), env.zone(), env.hostname());
                 case "parser" -> FilterConf.parser(e, env.clock(), env.zone());
                 default ->
                     throw e.error(

@@ -1,5 +1,6 @@
 package org.kinesisaggregator.server.app;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.time.DateTimeException;
@@ -9,7 +10,9 @@ import java.util.List;
 import java.util.Locale;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
-import org.kinesisaggregator.server.output.EventFormatter;
+import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.kinesis.format.EventFormatException;
+import org.kinesisaggregator.kinesis.format.EventFormatter;
 import org.kinesisaggregator.server.route.ParserFilter;
 import org.kinesisaggregator.server.route.StdoutFilter;
 import org.kinesisaggregator.server.route.TextParser;
@@ -25,10 +28,27 @@ final class FilterConf {
 
     private FilterConf() {}
 
-    /** {@code @type stdout}: the {@code <format>} (default {@code stdout}) of out_stdout, to {@code out}. */
-    static StdoutFilter stdout(ConfElement e, OutputStream out, ZoneId zone) {
-        EventFormatter formatter = EventFormatter.fromConf(e, "stdout", zone);
-        return new StdoutFilter(formatter::format, out);
+    /**
+     * {@code @type stdout}: the {@code <format>} (default {@code stdout}) of out_stdout, to {@code out},
+     * with the one event format every output uses. Filters run on the inputs' threads: each thread
+     * formats in a workspace of its own.
+     */
+    static StdoutFilter stdout(ConfElement e, OutputStream out, ZoneId zone, String hostname) {
+        FormatSettings format = FormatConf.fileOrStdout(e, FormatSettings.Format.STDOUT, zone, hostname);
+        EventFormatter formatter = new EventFormatter(format);
+        ThreadLocal<EventFormatter.Workspace> workspaces = ThreadLocal.withInitial(formatter::newWorkspace);
+        return new StdoutFilter(
+                (tag, epochSecond, nanos, record, line) -> {
+                    EventFormatter.Workspace w = workspaces.get();
+                    w.load(record);
+                    try {
+                        w.format(tag, epochSecond, nanos);
+                    } catch (EventFormatException ex) {
+                        throw new IOException(ex.getMessage(), ex);
+                    }
+                    line.write(w.array(), 0, w.length());
+                },
+                out);
     }
 
     /** {@code @type parser}. */
