@@ -22,7 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.server.testing.CollectingSink;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.LogCapture;
 import org.kinesisaggregator.server.testing.Mp;
@@ -36,8 +38,11 @@ import org.msgpack.value.Value;
 /** idle_timeout, message_timeout, max_connections and unread_ack_timeout on real loopback sockets. */
 @ExtendWith(LeakCheck.class)
 class ConnectionLimitsTest {
-    private final CollectingSink sink = new CollectingSink();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
+
+    private final CollectingSink sink = fx.sink;
+    private final SimpleMeterRegistry registry = fx.registry;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private ForwardServer server;
 
@@ -51,15 +56,10 @@ class ConnectionLimitsTest {
         for (AutoCloseable c : closeables) {
             c.close();
         }
-        if (server != null) {
-            server.close();
-        }
-        sink.close();
     }
 
     private void start(ConnectionLimits limits) throws Exception {
-        server = new ForwardServer(Settings.local().limits(limits).build(), sink, registry);
-        server.start();
+        server = fx.start(Settings.local().limits(limits));
     }
 
     private RawClient client() {

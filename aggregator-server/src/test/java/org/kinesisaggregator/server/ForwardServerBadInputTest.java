@@ -12,14 +12,15 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Event;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.LogCapture;
 import org.kinesisaggregator.server.testing.Mp;
@@ -35,20 +36,16 @@ import org.kinesisaggregator.server.testing.Settings;
  */
 @ExtendWith(LeakCheck.class)
 class ForwardServerBadInputTest {
-    private final CollectingSink sink = new CollectingSink();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
+
+    private final CollectingSink sink = fx.sink;
+    private final SimpleMeterRegistry registry = fx.registry;
     private ForwardServer server;
 
     @BeforeEach
     void start() throws Exception {
-        server = new ForwardServer(Settings.local().build(), sink, registry);
-        server.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-        sink.close();
+        server = fx.start(Settings.local());
     }
 
     static byte[] b(int... values) {

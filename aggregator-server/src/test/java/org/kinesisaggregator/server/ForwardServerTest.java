@@ -26,12 +26,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.buffer.BufferOverflowException;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Event;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.LogCapture;
 import org.kinesisaggregator.server.testing.Mp;
@@ -43,21 +44,14 @@ import org.msgpack.value.Value;
 /** The server on a real loopback socket with hand-made messages: acks, failures, back-pressure, drain. */
 @ExtendWith(LeakCheck.class)
 class ForwardServerTest {
-    private final CollectingSink sink = new CollectingSink();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final List<ForwardServer> servers = new ArrayList<>();
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
 
-    @AfterEach
-    void tearDown() {
-        servers.forEach(ForwardServer::close);
-        sink.close();
-    }
+    private final CollectingSink sink = fx.sink;
+    private final SimpleMeterRegistry registry = fx.registry;
 
     private ForwardServer start(Settings settings) throws Exception {
-        ForwardServer server = new ForwardServer(settings.build(), sink, registry);
-        servers.add(server);
-        server.start();
-        return server;
+        return fx.start(settings);
     }
 
     static byte[] ack(Object chunk) {

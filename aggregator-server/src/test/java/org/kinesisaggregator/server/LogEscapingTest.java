@@ -14,11 +14,12 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.server.testing.CollectingSink;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.LogCapture;
 import org.kinesisaggregator.server.testing.Mp;
@@ -35,8 +36,11 @@ import org.msgpack.value.Value;
 class LogEscapingTest {
     private static final String FORGED_HOSTNAME = "evil\n[ERROR] forged\r\n\u001b[2J";
 
-    private final CollectingSink sink = new CollectingSink();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
+
+    private final CollectingSink sink = fx.sink;
+    private final SimpleMeterRegistry registry = fx.registry;
     private final ManualClock clock = new ManualClock(Instant.parse("2024-01-01T00:00:00Z"));
     private ForwardServer server;
 
@@ -45,17 +49,8 @@ class LogEscapingTest {
         LogCapture.clear();
     }
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        sink.close();
-    }
-
     private void start(Settings settings) throws Exception {
-        server = new ForwardServer(settings.build(), sink, registry, clock, ForwardServer.Tuning.DEFAULT);
-        server.start();
+        server = fx.start(settings.build(), sink, clock, ForwardServer.Tuning.DEFAULT);
     }
 
     private static List<LogCapture.Line> serverLines() {

@@ -10,11 +10,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Event;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.LogCapture;
 import org.kinesisaggregator.server.testing.Mp;
@@ -24,21 +25,15 @@ import org.kinesisaggregator.server.testing.Settings;
 /** {@code proxy_protocol}: the peer is the address in the PROXY v1/v2 header (an NLB with IP targets). */
 @ExtendWith(LeakCheck.class)
 class ProxyProtocolTest {
-    private final CollectingSink sink = new CollectingSink();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
+
+    private final CollectingSink sink = fx.sink;
+    private final SimpleMeterRegistry registry = fx.registry;
     private ForwardServer server;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        sink.close();
-    }
-
     private void start(Settings settings) throws Exception {
-        server = new ForwardServer(settings.proxyProtocol(true).build(), sink, registry);
-        server.start();
+        server = fx.start(settings.proxyProtocol(true));
     }
 
     static byte[] v1(String source, int sourcePort) {

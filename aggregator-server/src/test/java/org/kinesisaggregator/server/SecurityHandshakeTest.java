@@ -9,12 +9,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.server.security.HandshakeAuthenticator;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Event;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.LogCapture;
 import org.kinesisaggregator.server.testing.Mp;
@@ -25,21 +26,15 @@ import org.msgpack.value.Value;
 /** {@code <security>}: the HELO / PING / PONG handshake of the forward protocol v1, spoken by hand. */
 @ExtendWith(LeakCheck.class)
 class SecurityHandshakeTest {
-    private final CollectingSink sink = new CollectingSink();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
+
+    private final CollectingSink sink = fx.sink;
+    private final SimpleMeterRegistry registry = fx.registry;
     private ForwardServer server;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        sink.close();
-    }
-
     private void start(SecuritySettings security) throws Exception {
-        server = new ForwardServer(Settings.local().security(security).build(), sink, registry);
-        server.start();
+        server = fx.start(Settings.local().security(security));
     }
 
     static SecuritySettings shared(String key) {

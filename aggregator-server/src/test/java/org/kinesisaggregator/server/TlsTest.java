@@ -14,12 +14,13 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Event;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.LogCapture;
 import org.kinesisaggregator.server.testing.Mp;
@@ -33,28 +34,17 @@ class TlsTest {
     @TempDir
     Path dir;
 
-    private final CollectingSink sink = new CollectingSink();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
+
+    private final CollectingSink sink = fx.sink;
+    private final SimpleMeterRegistry registry = fx.registry;
     private ForwardServer server;
     private final TestCerts certs = TestCerts.get();
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        sink.close();
-    }
-
     private ForwardServer start(boolean clientCertAuth, String minVersion, boolean pkcs1) throws Exception {
         certs.write(dir);
-        server = new ForwardServer(
-                Settings.local()
-                        .tls(TestCerts.tls(dir, clientCertAuth, minVersion, pkcs1))
-                        .build(),
-                sink,
-                registry);
-        server.start();
+        server = fx.start(Settings.local().tls(TestCerts.tls(dir, clientCertAuth, minVersion, pkcs1)));
         return server;
     }
 

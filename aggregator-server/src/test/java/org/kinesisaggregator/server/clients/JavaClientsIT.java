@@ -11,13 +11,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.fluentd.logger.FluentLogger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Event;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.Settings;
 import org.kinesisaggregator.server.testing.TestCerts;
@@ -31,21 +32,15 @@ class JavaClientsIT {
     @TempDir
     Path dir;
 
-    private final CollectingSink sink = new CollectingSink();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
+
+    private final CollectingSink sink = fx.sink;
+    private final SimpleMeterRegistry registry = fx.registry;
     private ForwardServer server;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        sink.close();
-    }
-
     private ForwardServer start(Settings settings) throws Exception {
-        server = new ForwardServer(settings.build(), sink, registry);
-        server.start();
+        server = fx.start(settings);
         return server;
     }
 

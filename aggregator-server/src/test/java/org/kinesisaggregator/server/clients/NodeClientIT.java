@@ -11,15 +11,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.SecuritySettings;
 import org.kinesisaggregator.server.testing.ChildProcess;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Event;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.Json;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.LogCapture;
@@ -36,21 +37,15 @@ class NodeClientIT {
     @TempDir
     Path dir;
 
-    private final CollectingSink sink = new CollectingSink();
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
+
+    private final CollectingSink sink = fx.sink;
+    private final SimpleMeterRegistry registry = fx.registry;
     private ForwardServer server;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        sink.close();
-    }
-
     private void start(Settings settings) throws Exception {
-        server = new ForwardServer(settings.build(), sink, registry);
-        server.start();
+        server = fx.start(settings);
     }
 
     private ChildProcess.Result runNode(Map<String, Object> config) throws Exception {

@@ -3,7 +3,6 @@ package org.kinesisaggregator.server.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,14 +10,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.testing.ChildProcess;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Event;
+import org.kinesisaggregator.server.testing.ForwardServerFixture;
 import org.kinesisaggregator.server.testing.Json;
 import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.Settings;
@@ -29,16 +29,11 @@ class PythonClientIT {
     @TempDir
     Path dir;
 
-    private final CollectingSink sink = new CollectingSink();
-    private ForwardServer server;
+    @RegisterExtension
+    final ForwardServerFixture fx = new ForwardServerFixture();
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-        sink.close();
-    }
+    private final CollectingSink sink = fx.sink;
+    private ForwardServer server;
 
     private ChildProcess.Result runPython(boolean nanos, List<Map<String, Object>> events) throws Exception {
         Map<String, Object> config = new LinkedHashMap<>();
@@ -58,8 +53,7 @@ class PythonClientIT {
 
     @Test
     void eventTimeWithNanosecondsAndIntegerTimes() throws Exception {
-        server = new ForwardServer(Settings.local().build(), sink, new SimpleMeterRegistry());
-        server.start();
+        server = fx.start(Settings.local());
         List<Map<String, Object>> precise = new ArrayList<>();
         List<Map<String, Object>> seconds = new ArrayList<>();
         List<Event> expected = new ArrayList<>();
