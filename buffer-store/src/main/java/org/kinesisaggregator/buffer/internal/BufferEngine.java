@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Callers ({@link #append}, {@link #openStream}, {@link #stats}) never block: requests go to
- *       the {@link RequestQueue}; a streamed append is a {@link Stream}.
+ *       the {@link RequestQueue}; a streamed append is a {@link StreamedAppendHandle}.
  *   <li>One <em>writer thread</em> ({@code buffer-writer-<output>}) runs the {@link WriterLoop}: it
  *       owns the staged chunks, the streamed appends' private chunks ({@link StreamedAppends}), the
  *       {@link DedupWindow} and the appends waiting for room ({@link OverflowGuard}); it writes
@@ -378,7 +378,7 @@ public final class BufferEngine implements EventBuffer {
 
     @Override
     public StreamedAppend openStream(String tag) {
-        return new Stream(tag, requests);
+        return new StreamedAppendHandle(tag, requests);
     }
 
     // ---------------------------------------------------------------- stats

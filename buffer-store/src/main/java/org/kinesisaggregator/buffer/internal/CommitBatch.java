@@ -36,5 +36,5 @@ final class CommitBatch {
     }
 
     /** A streamed append committed in this round, published by the group commit. */
-    record PendingPublish(Stream stream, DedupKey dedupKey, CompletableFuture<AppendResult> future) {}
+    record PendingPublish(StreamedAppendHandle stream, DedupKey dedupKey, CompletableFuture<AppendResult> future) {}
 }

@@ -115,11 +115,12 @@ final class RequestQueue {
     record AppendRequest(
             String tag, ByteBuffer entries, int eventCount, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
 
-    record PieceRequest(Stream stream, ByteBuffer entries, int eventCount, CompletableFuture<Void> future) {}
+    record PieceRequest(
+            StreamedAppendHandle stream, ByteBuffer entries, int eventCount, CompletableFuture<Void> future) {}
 
-    record CommitRequest(Stream stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
+    record CommitRequest(StreamedAppendHandle stream, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
 
-    record AbandonRequest(Stream stream) {}
+    record AbandonRequest(StreamedAppendHandle stream) {}
 
     /** {@code flushNow()}: seal every staged chunk this round; completes with how many were sealed. */
     record FlushRequest(CompletableFuture<Integer> future) {}

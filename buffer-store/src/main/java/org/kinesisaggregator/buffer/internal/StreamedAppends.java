@@ -14,7 +14,7 @@ import org.kinesisaggregator.buffer.ledger.ChunkState;
 import org.slf4j.Logger;
 
 /**
- * The writer side of streamed appends ({@link Stream}): each piece is written, as it arrives, to
+ * The writer side of streamed appends ({@link StreamedAppendHandle}): each piece is written, as it arrives, to
  * the stream's private chunk files ({@code .chunk.private}), which recovery deletes unless they
  * were published; they are neither synced nor counted as pending until the commit. A commit whose
  * dedup key was seen discards them; otherwise the group commit publishes them: seal (fsync), ledger
@@ -60,9 +60,9 @@ final class StreamedAppends {
 
     /** A stream's private chunks as the target of its pieces. */
     private final class StreamTarget implements FrameWriter.Target {
-        final Stream stream;
+        final StreamedAppendHandle stream;
 
-        StreamTarget(Stream stream) {
+        StreamTarget(StreamedAppendHandle stream) {
             this.stream = stream;
         }
 
@@ -96,7 +96,7 @@ final class StreamedAppends {
      * for room (overflow_action block). Completes the piece's future.
      */
     boolean processPiece(PieceRequest p, CommitBatch batch) {
-        Stream s = p.stream();
+        StreamedAppendHandle s = p.stream();
         if (s.abandoned) {
             p.future().completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
             return true;
@@ -147,7 +147,7 @@ final class StreamedAppends {
 
     /** A commit: a duplicate discards the pieces; else the batch's group commit publishes them. */
     void processCommit(CommitRequest c, CommitBatch batch) {
-        Stream s = c.stream();
+        StreamedAppendHandle s = c.stream();
         if (s.abandoned) {
             c.future().completeExceptionally(new BufferException("stream of tag " + s.tag + " was abandoned"));
             return;
@@ -172,7 +172,7 @@ final class StreamedAppends {
 
     /** Publishes a committed stream (called by the group commit) and completes its future. */
     void publish(PendingPublish p) {
-        Stream s = p.stream();
+        StreamedAppendHandle s = p.stream();
         try {
             List<ChunkHandle> handles = new ArrayList<>();
             for (StoredChunk c : s.privates) {
@@ -225,14 +225,14 @@ final class StreamedAppends {
     }
 
     /** The caller gave the stream up: its pieces are deleted. Idempotent. */
-    void abandon(Stream s) {
+    void abandon(StreamedAppendHandle s) {
         if (!s.abandoned) {
             s.abandoned = true;
             discard(s);
         }
     }
 
-    private void discard(Stream s) {
+    private void discard(StreamedAppendHandle s) {
         for (StoredChunk c : s.privates) {
             try {
                 c.delete();

@@ -16,7 +16,7 @@ import org.kinesisaggregator.buffer.StreamedAppend;
  * <p>Caller side: one caller at a time (a connection's event loop), never blocks. Writer side:
  * writer thread only.
  */
-final class Stream implements StreamedAppend {
+final class StreamedAppendHandle implements StreamedAppend {
     final String tag;
     private final RequestQueue requests;
     private final AtomicBoolean finished = new AtomicBoolean();
@@ -30,7 +30,7 @@ final class Stream implements StreamedAppend {
     /** The digest of the pieces written so far (null when dedup is off): a re-send's key covers them all. */
     DedupKey.Digest digest;
 
-    Stream(String tag, RequestQueue requests) {
+    StreamedAppendHandle(String tag, RequestQueue requests) {
         this.tag = tag;
         this.requests = requests;
     }
