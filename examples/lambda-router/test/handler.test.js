@@ -28,10 +28,12 @@ let s3rver
 let kinesis
 let s3
 let streams = 0
+let s3dir
 
 test.before(async () => {
   kinesalite = await local.startKinesalite()
-  s3rver = await local.startS3rver(local.tempDir('s3rver'), [])
+  s3dir = local.tempDir('s3rver')
+  s3rver = await local.startS3rver(s3dir, [])
   kinesis = local.kinesisClient(kinesalite.endpoint)
   s3 = local.s3Client(s3rver.endpoint)
 })
@@ -41,6 +43,7 @@ test.after(async () => {
   s3.destroy()
   await s3rver.close()
   await kinesalite.close()
+  fs.rmSync(s3dir, { recursive: true, force: true })
 })
 
 /** A fresh stream (1 shard) and bucket for one test. */
