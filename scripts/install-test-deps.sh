@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the local run need beyond Maven's dependencies:
 #   - tools/node/node_modules from the committed lockfile (kinesalite, aws-kinesis-agg, fluent-logger)
+#   - examples/lambda-router/node_modules from its lockfile (the Lambda router's dependencies, s3rver)
 #   - Debian's python3-fluent-logger, for the Python forward client tests
 #   - Debian's haproxy, the load balancer in front of FleetIT's three nodes (an NLB's stand-in)
 # Idempotent: does nothing when everything is already there.
@@ -10,13 +11,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 log() { printf '[install-test-deps] %s\n' "$*"; }
 
 # npm packages, exactly as locked.
-lock="$root/tools/node/package-lock.json"
-stamp="$root/tools/node/node_modules/.installed-lock"
-if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
-  log "npm ci in tools/node"
-  (cd "$root/tools/node" && npm ci --no-audit --no-fund --loglevel=error) >&2
-  cp "$lock" "$stamp"
-fi
+for dir in tools/node examples/lambda-router; do
+  lock="$root/$dir/package-lock.json"
+  stamp="$root/$dir/node_modules/.installed-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
+    log "npm ci in $dir"
+    (cd "$root/$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    cp "$lock" "$stamp"
+  fi
+done
 
 # Debian packages: python3-fluent-logger for /usr/bin/python3 (the tests run that interpreter),
 # haproxy for FleetIT.
