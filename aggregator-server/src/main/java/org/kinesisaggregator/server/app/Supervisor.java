@@ -237,7 +237,7 @@ public final class Supervisor implements AutoCloseable {
         log.info("Reload ({}): reading conf {}", why, previous.file());
         LoadedConf next;
         try {
-            next = LoadedConf.load(previous.file(), plugins, environments.get(), strict);
+            next = LoadedConf.load(previous.file(), plugins, environments.get(), strict, previous.aggregator());
         } catch (ConfException e) {
             log.error("Reload ({}): invalid conf {}: {}; the running conf stays", why, previous.file(), e.getMessage());
             return ReloadOutcome.INVALID;
@@ -261,11 +261,11 @@ public final class Supervisor implements AutoCloseable {
             return ReloadOutcome.UNCHANGED;
         }
         log.info(
-                "Reload ({}): conf {} changed; closing the running application (no drain_delay), then starting"
-                        + " the new one",
+                "Reload ({}): conf {} changed; unchanged sources and outputs keep running, the rest closes"
+                        + " (no drain_delay), then the new conf starts",
                 why,
                 previous.file());
-        previous.aggregator().closeForReload();
+        previous.aggregator().closeForReload(next.aggregator(), why);
         Exception newFailure;
         try {
             next.aggregator().start();
@@ -281,7 +281,8 @@ public final class Supervisor implements AutoCloseable {
                     e.toString());
         }
         try {
-            LoadedConf again = previous.reassemble(plugins, environments.get(), strict);
+            // takes back what the previous conf had kept running for the new one
+            LoadedConf again = previous.reassemble(plugins, environments.get(), strict, previous.aggregator());
             again.aggregator().start();
             running = again;
             onStarted.accept(again.aggregator());
@@ -297,6 +298,7 @@ public final class Supervisor implements AutoCloseable {
                     why,
                     e.toString(),
                     newFailure.toString());
+            previous.aggregator().closeKept();
             failed = true;
             closed = true;
             closeRpc();
