@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -22,6 +24,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.server.testing.ChildProcess;
+import org.kinesisaggregator.server.testing.Mp;
+import org.kinesisaggregator.server.testing.RawClient;
+import org.msgpack.value.ValueFactory;
 
 /**
  * Fluentd's signals on the process the shipped launcher ({@code bin/kinesis-aggregator}) starts:
@@ -238,6 +243,79 @@ class SignalsIT {
         assertThat(process.exitValue())
                 .as("a clean SIGTERM shutdown exits 0, as Fluentd does")
                 .isEqualTo(0);
+    }
+
+    /** One acked event of tag {@code tag}, record {"id": id}, on {@code client}'s connection. */
+    private static void sendAcked(RawClient client, String tag, long id) {
+        String chunk = "c" + id;
+        client.send(Mp.packed(tag, Mp.entries(1_795_000_000L, Mp.map("id", id)), Mp.map("chunk", chunk)));
+        assertThat(client.readValue().asMapValue().map().get(ValueFactory.newString("ack")))
+                .as("ack of event %d", id)
+                .isEqualTo(ValueFactory.newString(chunk));
+    }
+
+    private List<String> chunkFiles(String id) throws IOException {
+        try (Stream<Path> files = Files.walk(dir.resolve("buf-" + id))) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".chunk"))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    @Test
+    void hupKeepsTheConnectionAndTheUnchangedOutputsStagedChunk() throws Exception {
+        int port = freePort();
+        Path conf = dir.resolve("agg.conf");
+        Files.writeString(conf, conf(port, "app", "web"));
+        start(conf);
+        try (RawClient client = new RawClient(new InetSocketAddress("127.0.0.1", port))) {
+            int localPort = client.socket().getLocalPort();
+            sendAcked(client, "app.x", 1);
+            sendAcked(client, "web.x", 2);
+            List<String> appChunks = chunkFiles("app");
+            assertThat(appChunks).hasSize(1);
+
+            // a new route (db), web's buffer changed, the source and app's output unchanged
+            Files.writeString(
+                    conf,
+                    conf(port, "app", "web", "db")
+                            .replace(
+                                    "path " + dir + "/buf-web",
+                                    "path " + dir + "/buf-web\n" + "    chunk_limit_records 1000"));
+            signal("HUP");
+            awaitLog("Reload (SIGHUP): the new conf runs");
+            assertThat(log())
+                    .contains("Reload (SIGHUP): input forward 127.0.0.1:" + port + " kept (1 connections)")
+                    .contains("Reload (SIGHUP): output file [id app] kept with its buffer")
+                    .contains("Reload (SIGHUP): output file [id web] restarted (conf changed)")
+                    .contains("Reload (SIGHUP): output file [id db] new")
+                    .doesNotContain("close buffer of app");
+            assertThat(client.isClosedByServer())
+                    .as("the connection stays open")
+                    .isFalse();
+            assertThat(chunkFiles("app")).as("the same staged chunk").isEqualTo(appChunks);
+
+            sendAcked(client, "app.x", 3);
+            sendAcked(client, "web.x", 4);
+            sendAcked(client, "db.x", 5);
+            assertThat(client.socket().getLocalPort()).isEqualTo(localPort);
+            assertThat(chunkFiles("app")).isEqualTo(appChunks);
+        }
+        signal("USR1");
+        await("every acked event where the conf in force routed it")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> (written("app").equals(Set.of(1L, 3L))
+                                && written("web").equals(Set.of(2L, 4L))
+                                && written("db").equals(Set.of(5L)))
+                        || !process.isAlive());
+        assertThat(written("app")).containsExactly(1L, 3L);
+        assertThat(written("web")).containsExactly(2L, 4L);
+        assertThat(written("db")).containsExactly(5L);
+        process.destroy();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(0);
     }
 
     private static int freePort() throws IOException {

@@ -9,8 +9,11 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,6 +40,7 @@ import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfLocation;
 import org.kinesisaggregator.conf.ConfParam;
 import org.kinesisaggregator.conf.ConfProblems;
+import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
 import org.kinesisaggregator.server.input.SampleInput;
@@ -98,11 +102,44 @@ public final class Aggregator implements AutoCloseable {
 
     private record Named<T>(String name, T component) {}
 
+    /**
+     * A running output a reload may keep: its {@code <match>} (or {@code <store>}) section's identity
+     * ({@code key}: the label, the output id, the section's text, the mapped buffer settings), the
+     * output, its secondary (or null), its buffer (or null when unbuffered) and the sink routes hand
+     * events to (the buffer, or the synchronous sink).
+     */
+    private record Terminal(
+            List<Object> key, String outputId, Output output, Output secondary, EventBuffer buffer, EventSink sink) {
+        String describe() {
+            return "output " + output.type() + " [id " + outputId + "]";
+        }
+    }
+
+    /**
+     * A running {@code <source>} a reload may keep ({@code forward}, {@code sample}): its identity
+     * ({@code key}: the label it feeds, the section's text, the mapped settings), the input, the
+     * switchable sink it was built with, and the counting sink in front of this conf's router that
+     * {@link #start()} points it at.
+     */
+    private record Source(List<Object> key, String name, Input input, SwitchableSink sink, EventSink target) {
+        /** What a reload keeping it logs after "kept": its open connections, for a forward source. */
+        String keptDetail() {
+            return input instanceof ForwardServer forward ? " (" + forward.activeConnections() + " connections)" : "";
+        }
+    }
+
     private final SystemSettings system;
     private final Map<String, Router> routers;
     private final List<Named<Output>> outputs;
     private final List<Named<EventBuffer>> buffers;
     private final List<Named<Input>> inputs;
+    private final List<Terminal> terminals;
+    private final List<Source> sources;
+    /** Components taken over running from the previous conf's application: start() does not start them. */
+    private final Set<Object> carried;
+    /** Components close() leaves running: those the next conf took over, or ours the start failed to keep. */
+    private Set<Object> kept = Set.of();
+
     private final List<PluginInfo> pluginInfos;
     private final List<String> warnings;
     private final String summary;
@@ -120,6 +157,9 @@ public final class Aggregator implements AutoCloseable {
         this.outputs = List.copyOf(a.outputs);
         this.buffers = List.copyOf(a.buffers);
         this.inputs = List.copyOf(a.inputs);
+        this.terminals = List.copyOf(a.terminals);
+        this.sources = List.copyOf(a.sources);
+        this.carried = identitySet(a.carried);
         this.pluginInfos = List.copyOf(a.pluginInfos);
         this.warnings = List.copyOf(a.warnings);
         this.summary = a.summary();
@@ -139,7 +179,23 @@ public final class Aggregator implements AutoCloseable {
      * @throws ConfException when the conf is invalid
      */
     public static Aggregator assemble(ConfElement root, Plugins plugins, Environment env, boolean strict) {
-        Assembler a = new Assembler(root, plugins, env);
+        return assemble(root, plugins, env, strict, null);
+    }
+
+    /**
+     * Maps {@code root} as {@link #assemble(ConfElement, Plugins, Environment, boolean)} does, taking
+     * over from {@code running} (a conf reload) every component whose section is unchanged and that
+     * is still running there: a {@code forward} or {@code sample} source (same section text, same
+     * label) and an output with its buffer and secondary (same {@code <match>}/{@code <store>} text,
+     * same id, same buffer settings). {@code running} is not changed: the components are only listed
+     * in the new application; {@link #closeForReload(Aggregator, String)} then leaves them running
+     * and {@link #start()} does not start them again.
+     *
+     * @param running the application running now, or null
+     */
+    public static Aggregator assemble(
+            ConfElement root, Plugins plugins, Environment env, boolean strict, Aggregator running) {
+        Assembler a = new Assembler(root, plugins, env, running);
         // every error that mapping can go on after is collected: one run reports them all, in file order
         ConfProblems problems = new ConfProblems();
         root.collectProblemsInto(problems);
@@ -256,14 +312,24 @@ public final class Aggregator implements AutoCloseable {
         }
         try {
             for (Named<Output> o : outputs) {
+                if (carried.contains(o.component())) {
+                    continue;
+                }
                 o.component().start();
                 log.info("Started output {} ({})", o.name(), o.component().type());
             }
             for (Named<EventBuffer> b : buffers) {
+                if (carried.contains(b.component())) {
+                    continue;
+                }
                 b.component().start();
                 log.info("Started buffer of {}", b.name());
             }
             for (Named<Input> i : inputs) {
+                if (carried.contains(i.component())) {
+                    startedInputs++;
+                    continue;
+                }
                 try {
                     i.component().start();
                 } catch (Exception e) {
@@ -275,8 +341,21 @@ public final class Aggregator implements AutoCloseable {
             }
         } catch (Exception e) {
             log.error("Start-up failed: {}", e.toString());
+            if (!carried.isEmpty()) {
+                log.warn(
+                        "Start-up failed: {} components taken over from the previous conf stay running for it",
+                        carried.size());
+            }
+            synchronized (this) {
+                kept = carried;
+            }
+            skipDrainDelay = true;
             close();
             throw e;
+        }
+        // from now on the inputs kept running hand their events to this conf's routes
+        for (Source source : sources) {
+            source.sink().switchTo(source.target());
         }
         ready = true;
         log.info("Ready");
@@ -330,6 +409,102 @@ public final class Aggregator implements AutoCloseable {
         close();
     }
 
+    /**
+     * A conf reload: closes as {@link #closeForReload()} does, except the components {@code next}
+     * takes over (assembled with {@code running} = this): those keep running, their connections and
+     * staged chunks as they are, and {@code next.start()} points the kept inputs at its routes. Logs
+     * one line per component: kept, restarted (its section changed), closed (not in the new conf), or
+     * new. Idempotent; never throws.
+     *
+     * @param why for the log, e.g. {@code SIGHUP}
+     */
+    public void closeForReload(Aggregator next, String why) {
+        Set<Object> keep = next.carried;
+        Set<String> nextNames = new LinkedHashSet<>();
+        next.inputs.forEach(i -> nextNames.add("input " + i.name()));
+        next.terminals.forEach(t -> nextNames.add(t.describe()));
+        Set<String> ours = new LinkedHashSet<>();
+        for (Named<Input> i : inputs) {
+            Source source = sources.stream()
+                    .filter(s -> s.input() == i.component())
+                    .findFirst()
+                    .orElse(null);
+            String name = "input " + i.name();
+            ours.add(name);
+            if (keep.contains(i.component())) {
+                log.info("Reload ({}): {} kept{}", why, name, source == null ? "" : source.keptDetail());
+            } else {
+                logGone(why, name, nextNames.contains(name), source != null);
+            }
+        }
+        for (Terminal t : terminals) {
+            ours.add(t.describe());
+            if (keep.contains(t.output())) {
+                log.info("Reload ({}): {} kept{}", why, t.describe(), t.buffer() == null ? "" : " with its buffer");
+            } else {
+                logGone(why, t.describe(), nextNames.contains(t.describe()), true);
+            }
+        }
+        for (String name : nextNames) {
+            if (!ours.contains(name)) {
+                log.info("Reload ({}): {} new", why, name);
+            }
+        }
+        synchronized (this) {
+            kept = keep;
+        }
+        skipDrainDelay = true;
+        close();
+    }
+
+    private static void logGone(String why, String name, boolean inNext, boolean carryable) {
+        if (!inNext) {
+            log.info("Reload ({}): {} closed (not in the new conf)", why, name);
+        } else if (carryable) {
+            log.info("Reload ({}): {} restarted (conf changed)", why, name);
+        } else {
+            log.info("Reload ({}): {} restarted (admin endpoints restart at each reload)", why, name);
+        }
+    }
+
+    /**
+     * After a reload whose new conf and previous conf both failed to start: closes what this
+     * application left running for them. Never throws.
+     */
+    public void closeKept() {
+        Set<Object> toClose;
+        synchronized (this) {
+            toClose = kept;
+            kept = Set.of();
+        }
+        for (Named<Input> i : inputs) {
+            if (toClose.contains(i.component())) {
+                step("close input " + i.name(), i.component()::close);
+            }
+        }
+        for (Named<EventBuffer> b : buffers) {
+            if (toClose.contains(b.component())) {
+                step("close buffer of " + b.name(), b.component()::close);
+            }
+        }
+        for (Named<Output> o : outputs) {
+            if (toClose.contains(o.component())) {
+                step("close output " + o.name(), o.component()::close);
+            }
+        }
+    }
+
+    /** True while {@code component} runs in this application (started, and not closed or kept for the next). */
+    private synchronized boolean isRunning(Object component) {
+        return started && (!closed || kept.contains(component));
+    }
+
+    private static Set<Object> identitySet(Collection<?> components) {
+        Set<Object> set = Collections.newSetFromMap(new IdentityHashMap<>());
+        set.addAll(components);
+        return Collections.unmodifiableSet(set);
+    }
+
     /** Bounded, ordered, idempotent; never throws. */
     @Override
     public void close() {
@@ -349,34 +524,47 @@ public final class Aggregator implements AutoCloseable {
             }
             long deadline = System.nanoTime() + system.shutdownTimeout().toNanos();
             int toDrain;
+            Set<Object> keep;
             synchronized (this) {
                 toDrain = startedInputs;
+                keep = kept;
             }
             // The admin endpoint closes last, so that /health/ready answers 503 for as long as the node lives.
             List<Named<Input>> admin = inputs.stream()
                     .filter(i -> i.component() instanceof AdminInput)
                     .toList();
             for (Named<Input> i : inputs.subList(0, toDrain)) {
-                if (!admin.contains(i)) {
+                if (!admin.contains(i) && !keep.contains(i.component())) {
                     Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
                     step("drain input " + i.name(), () -> i.component().drain(left));
                 }
             }
             for (Named<Input> i : inputs) {
-                if (!admin.contains(i)) {
+                if (!admin.contains(i) && !keep.contains(i.component())) {
                     step("close input " + i.name(), i.component()::close);
                 }
             }
             for (Named<EventBuffer> b : buffers) {
-                step("close buffer of " + b.name(), b.component()::close);
+                if (!keep.contains(b.component())) {
+                    step("close buffer of " + b.name(), b.component()::close);
+                }
             }
             for (Named<Output> o : outputs) {
-                step("close output " + o.name(), o.component()::close);
+                if (!keep.contains(o.component())) {
+                    step("close output " + o.name(), o.component()::close);
+                }
             }
             for (Named<Input> i : admin) {
                 step("close input " + i.name(), i.component()::close);
             }
-            log.info("Closed in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            if (keep.isEmpty()) {
+                log.info("Closed in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            } else {
+                log.info(
+                        "Closed in {} ms; {} components kept running for the new conf",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                        keep.size());
+            }
         } finally {
             closedLatch.countDown();
         }
@@ -415,6 +603,11 @@ public final class Aggregator implements AutoCloseable {
         private final List<Named<Output>> outputs = new ArrayList<>();
         private final List<Named<EventBuffer>> buffers = new ArrayList<>();
         private final List<Named<Input>> inputs = new ArrayList<>();
+        private final List<Terminal> terminals = new ArrayList<>();
+        private final List<Source> sources = new ArrayList<>();
+        private final List<Object> carried = new ArrayList<>();
+        private final Map<List<Object>, Deque<Terminal>> runningTerminals = new HashMap<>();
+        private final Map<List<Object>, Deque<Source>> runningSources = new HashMap<>();
         private final EnvironmentChecks environment = new EnvironmentChecks();
         private final List<PluginInfo> pluginInfos = new ArrayList<>();
         private final AtomicReference<Aggregator> self = new AtomicReference<>();
@@ -428,7 +621,23 @@ public final class Aggregator implements AutoCloseable {
         private final Map<String, String> outputMonitorLabels = new LinkedHashMap<>();
         private final Map<String, String> monitorLabels = new LinkedHashMap<>();
 
-        Assembler(ConfElement root, Plugins plugins, Environment env) {
+        Assembler(ConfElement root, Plugins plugins, Environment env, Aggregator running) {
+            if (running != null) {
+                for (Terminal t : running.terminals) {
+                    if (running.isRunning(t.output())) {
+                        runningTerminals
+                                .computeIfAbsent(t.key(), k -> new ArrayDeque<>())
+                                .add(t);
+                    }
+                }
+                for (Source s : running.sources) {
+                    if (running.isRunning(s.input())) {
+                        runningSources
+                                .computeIfAbsent(s.key(), k -> new ArrayDeque<>())
+                                .add(s);
+                    }
+                }
+            }
             this.root = root;
             this.plugins = plugins;
             this.env = env;
@@ -716,8 +925,15 @@ public final class Aggregator implements AutoCloseable {
             }
             ForwardSettings settings = ForwardConf.settings(e, system);
             IngestCounting.Sink counted = ingest.forInput(router);
-            Input input = factory.create(settings, counted, env.registry());
             String name = type + " " + settings.bind() + ":" + settings.port();
+            List<Object> key = List.of(label, LoadedConf.sectionText(e), settings);
+            Source running = claim(runningSources, key);
+            SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
+            Input input = running != null ? running.input() : factory.create(settings, sink, env.registry());
+            if (running != null) {
+                carried.add(input);
+            }
+            sources.add(new Source(key, name, input, sink, counted));
             inputs.add(new Named<>(name, input));
             bind(input, e, settings.bind(), settings.port(), true);
             ConfElement transport = e.element("transport");
@@ -744,8 +960,15 @@ public final class Aggregator implements AutoCloseable {
             SampleSettings settings = SampleConf.settings(e);
             Router router = labelRouter(e);
             IngestCounting.Sink counted = ingest.forInput(router);
-            Input input = new SampleInput(settings, counted, env.clock());
             String name = type + " " + settings.tag();
+            List<Object> key = List.of(router.label(), LoadedConf.sectionText(e), settings);
+            Source running = claim(runningSources, key);
+            SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
+            Input input = running != null ? running.input() : new SampleInput(settings, sink, env.clock());
+            if (running != null) {
+                carried.add(input);
+            }
+            sources.add(new Source(key, name, input, sink, counted));
             inputs.add(new Named<>(name, input));
             pluginInfos.add(new PluginInfo(
                     e.string("@id", "in_" + type + "_" + settings.tag()),
@@ -758,6 +981,12 @@ public final class Aggregator implements AutoCloseable {
             sourceLines.add("  " + name + " (" + settings.rate() + " events/s) → " + router.label() + " ("
                     + e.location() + ")");
             sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
+        }
+
+        /** Takes the first running component of {@code key} from {@code pool}, or null. */
+        private static <T> T claim(Map<List<Object>, Deque<T>> pool, List<Object> key) {
+            Deque<T> candidates = pool.get(key);
+            return candidates == null ? null : candidates.poll();
         }
 
         private Router labelRouter(ConfElement e) {
@@ -857,9 +1086,24 @@ public final class Aggregator implements AutoCloseable {
             @Override
             public EventSink terminal(Output output, OutputDefaults defaults) {
                 BufferConf.Mapped mapped = BufferConf.map(element, outputId, defaults, system, warnings);
+                List<Object> key = List.of(
+                        label,
+                        outputId,
+                        LoadedConf.sectionText(element),
+                        mapped == null ? "unbuffered" : mapped.settings(),
+                        String.valueOf(system.rootDir()));
+                Terminal running = claim(runningTerminals, key);
+                if (running != null) {
+                    // the output this section made is dropped unstarted: the running one stays
+                    output = running.output();
+                    carried.add(output);
+                }
                 outputs.add(new Named<>(outputId, output));
                 if (mapped == null) {
-                    SyncOutputSink sync = new SyncOutputSink(outputId, output, env.clock());
+                    SyncOutputSink sync = running != null && running.sink() instanceof SyncOutputSink s
+                            ? s
+                            : new SyncOutputSink(outputId, output, env.clock());
+                    terminals.add(new Terminal(key, outputId, output, null, null, sync));
                     pluginInfos.add(new PluginInfo(
                             outputId, "output", output.type(), PluginConfig.of(element), null, sync::counters, null));
                     if (element.element("secondary") != null) {
@@ -880,6 +1124,10 @@ public final class Aggregator implements AutoCloseable {
                 }
                 ConfElement sec = element.element("secondary");
                 Output secondary = sec == null ? null : secondary(sec, outputId);
+                if (running != null && running.secondary() != null) {
+                    secondary = running.secondary();
+                    carried.add(secondary);
+                }
                 if (secondary != null) {
                     outputs.add(new Named<>(outputId + "-secondary", secondary));
                 }
@@ -887,7 +1135,13 @@ public final class Aggregator implements AutoCloseable {
                     environment.writableDirectory(
                             mapped.pathLocation(), "path", mapped.settings().path());
                 }
-                EventBuffer buffer = bufferFactory.create(outputId, mapped.settings(), output, secondary);
+                EventBuffer buffer = running != null && running.buffer() != null
+                        ? running.buffer()
+                        : bufferFactory.create(outputId, mapped.settings(), output, secondary);
+                if (running != null) {
+                    carried.add(buffer);
+                }
+                terminals.add(new Terminal(key, outputId, output, secondary, buffer, buffer));
                 buffers.add(new Named<>(outputId, buffer));
                 pluginInfos.add(
                         new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), buffer::stats));

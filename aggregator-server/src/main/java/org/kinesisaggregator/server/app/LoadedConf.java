@@ -56,6 +56,18 @@ public record LoadedConf(
      * @throws ConfException when the conf is invalid (its message names file:line and the parameter)
      */
     public static LoadedConf load(Path file, Plugins plugins, Aggregator.Environment env, boolean strict) {
+        return load(file, plugins, env, strict, null);
+    }
+
+    /**
+     * Loads as {@link #load(Path, Plugins, Aggregator.Environment, boolean)} does, the new application
+     * taking over {@code running}'s unchanged sources and outputs (a reload: see
+     * {@link Aggregator#assemble(ConfElement, Plugins, Aggregator.Environment, boolean, Aggregator)}).
+     *
+     * @param running the application running now, or null
+     */
+    public static LoadedConf load(
+            Path file, Plugins plugins, Aggregator.Environment env, boolean strict, Aggregator running) {
         ConfParser parser = new ConfParser(ConfEnvironment.system());
         ConfElement root = parser.parse(file);
         List<String> parseWarnings = parser.warnings();
@@ -64,7 +76,7 @@ public record LoadedConf(
             throw new ConfException(null, String.join("\n", parseWarnings) + "\n(--strict: conf warnings are errors)");
         }
         String effective = effectiveText(root);
-        Aggregator aggregator = Aggregator.assemble(root, plugins, env, strict);
+        Aggregator aggregator = Aggregator.assemble(root, plugins, env, strict, running);
         List<String> warnings = new ArrayList<>(parseWarnings);
         warnings.addAll(aggregator.warnings());
         return new LoadedConf(file, root, effective, aggregator, warnings);
@@ -75,7 +87,16 @@ public record LoadedConf(
      * start starts the previous one again; an application starts once). The files are not read again.
      */
     public LoadedConf reassemble(Plugins plugins, Aggregator.Environment env, boolean strict) {
-        return new LoadedConf(file, root, effectiveText, Aggregator.assemble(root, plugins, env, strict), warnings);
+        return reassemble(plugins, env, strict, null);
+    }
+
+    /**
+     * As {@link #reassemble(Plugins, Aggregator.Environment, boolean)}, taking over what {@code running}
+     * still runs (the previous conf started again after a failed reload gets back what it had kept).
+     */
+    public LoadedConf reassemble(Plugins plugins, Aggregator.Environment env, boolean strict, Aggregator running) {
+        return new LoadedConf(
+                file, root, effectiveText, Aggregator.assemble(root, plugins, env, strict, running), warnings);
     }
 
     /**
@@ -102,6 +123,22 @@ public record LoadedConf(
     static String effectiveText(ConfElement root) {
         StringBuilder sb = new StringBuilder();
         render(root, 0, sb);
+        return sb.toString();
+    }
+
+    /**
+     * The canonical text of one section without its header line (so without a {@code <match>}'s
+     * pattern): its parameters and its subsections, after includes and {@code #{}}. A reload keeps a
+     * source or an output running when this text (and what it maps to) is the same.
+     */
+    static String sectionText(ConfElement e) {
+        StringBuilder sb = new StringBuilder();
+        for (ConfParam p : e.params().values()) {
+            sb.append(p.name()).append(' ').append(p.value()).append('\n');
+        }
+        for (ConfElement child : e.elements()) {
+            render(child, 0, sb);
+        }
         return sb.toString();
     }
 

@@ -24,10 +24,14 @@ import org.slf4j.LoggerFactory;
  * <p>A reload reads and validates the file again exactly as start-up does ({@link LoadedConf#load}).
  * An invalid conf is logged (ERROR, file:line and the parameter) and the running application stays
  * as it is. A conf with the same effective text is logged as unchanged. A changed conf replaces the
- * running application in-process: the old one closes without {@code drain_delay} (its connections
- * close, un-acked messages are re-sent by the forwarders; its buffers close and their chunks stay on
- * disk for the new one), then the new one starts. If the new one fails to start, the previous conf
- * is started again and both errors are logged; if that fails too, the supervisor closes and
+ * running application in-process, keeping what did not change: the new conf is assembled taking over
+ * the running sources and outputs whose sections are unchanged
+ * ({@link LoadedConf#load(java.nio.file.Path, Plugins, Aggregator.Environment, boolean, Aggregator)});
+ * the old application closes the rest without {@code drain_delay} (their connections close, un-acked
+ * messages are re-sent by the forwarders; their buffers close and their chunks stay on disk for the
+ * new one), then the new one starts its new parts and points the kept sources at its routes. If the
+ * new one fails to start, the previous conf is assembled again taking back the kept components and
+ * started, and both errors are logged; if that fails too, the supervisor closes and
  * {@link #hasFailed()} says so. Each application gets a fresh environment (its own meter registry):
  * counters restart from zero, as after a restart of the process.
  *
@@ -237,7 +241,7 @@ public final class Supervisor implements AutoCloseable {
         log.info("Reload ({}): reading conf {}", why, previous.file());
         LoadedConf next;
         try {
-            next = LoadedConf.load(previous.file(), plugins, environments.get(), strict);
+            next = LoadedConf.load(previous.file(), plugins, environments.get(), strict, previous.aggregator());
         } catch (ConfException e) {
             log.error("Reload ({}): invalid conf {}: {}; the running conf stays", why, previous.file(), e.getMessage());
             return ReloadOutcome.INVALID;
@@ -261,11 +265,11 @@ public final class Supervisor implements AutoCloseable {
             return ReloadOutcome.UNCHANGED;
         }
         log.info(
-                "Reload ({}): conf {} changed; closing the running application (no drain_delay), then starting"
-                        + " the new one",
+                "Reload ({}): conf {} changed; unchanged sources and outputs keep running, the rest closes"
+                        + " (no drain_delay), then the new conf starts",
                 why,
                 previous.file());
-        previous.aggregator().closeForReload();
+        previous.aggregator().closeForReload(next.aggregator(), why);
         Exception newFailure;
         try {
             next.aggregator().start();
@@ -281,7 +285,8 @@ public final class Supervisor implements AutoCloseable {
                     e.toString());
         }
         try {
-            LoadedConf again = previous.reassemble(plugins, environments.get(), strict);
+            // takes back what the previous conf had kept running for the new one
+            LoadedConf again = previous.reassemble(plugins, environments.get(), strict, previous.aggregator());
             again.aggregator().start();
             running = again;
             onStarted.accept(again.aggregator());
@@ -297,6 +302,7 @@ public final class Supervisor implements AutoCloseable {
                     why,
                     e.toString(),
                     newFailure.toString());
+            previous.aggregator().closeKept();
             failed = true;
             closed = true;
             closeRpc();

@@ -17,6 +17,10 @@
  *   <li>Start order: outputs, buffers, inputs. Close order: not ready, {@code drain_delay}, inputs drained
  *       and closed (bounded by {@code shutdown_timeout}), buffers closed, outputs closed; each step logged,
  *       a failure logged and the next step run.
+ *   <li>A conf reload assembles the new conf taking over the running sources and outputs whose
+ *       sections are unchanged (a {@code SwitchableSink} between a kept source and the routes is
+ *       switched once the new conf runs); the old application closes only the rest, before the new one
+ *       starts its new parts, so that no buffer directory is ever open twice.
  *   <li>A file buffer's directory is {@code <path>/<output id>} ({@code <root_dir>/buffer/<output id>}
  *       without a path); the output id is {@code @id} or derived from the type and pattern.
  *   <li>Output types not in this build (Kinesis, until kpl-bridge) assemble for {@code --dry-run} but

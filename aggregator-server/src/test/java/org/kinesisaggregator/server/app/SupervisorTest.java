@@ -1,6 +1,7 @@
 package org.kinesisaggregator.server.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
@@ -10,8 +11,10 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.app.Supervisor.ReloadOutcome;
 import org.kinesisaggregator.server.testing.LogCapture;
+import org.kinesisaggregator.server.testing.Mp;
+import org.kinesisaggregator.server.testing.RawClient;
+import org.msgpack.value.ValueFactory;
 
 /**
  * The reload decision (SIGHUP, SIGUSR2) on real applications from conf files: an invalid conf keeps
@@ -49,18 +55,52 @@ class SupervisorTest {
     }
 
     private String fileMatch(String pattern, String id) {
+        return fileMatch(pattern, id, "");
+    }
+
+    private String fileMatch(String pattern, String id, String bufferExtra) {
         return """
         <match %s>
           @type file
           @id %s
           path %s/out-%s
+          append true
           <buffer>
             @type file
             path %s/buf-%s
             flush_interval 1h
+            %s
           </buffer>
         </match>
-        """.formatted(pattern, id, dir, id, dir, id);
+        """.formatted(pattern, id, dir, id, dir, id, bufferExtra);
+    }
+
+    /** The chunk files of output {@code id}'s buffer, by name. */
+    private List<String> chunkFiles(String id) throws IOException {
+        try (Stream<Path> files = Files.walk(dir.resolve("buf-" + id))) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".chunk"))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /** The records output {@code id} wrote (its file is out-ID.log: time, tag, record by tabs). */
+    private List<String> delivered(String id) throws IOException {
+        Path out = dir.resolve("out-" + id + ".log");
+        if (!Files.exists(out)) {
+            return List.of();
+        }
+        return Files.readAllLines(out).stream()
+                .map(l -> l.substring(l.lastIndexOf('\t') + 1))
+                .toList();
+    }
+
+    private static void sendAcked(RawClient client, String tag, String chunk) {
+        client.send(Mp.packed(tag, Mp.entries(1_795_000_000L, Mp.map("chunk", chunk)), Mp.map("chunk", chunk)));
+        assertThat(client.readValue().asMapValue().map().get(ValueFactory.newString("ack")))
+                .as("ack of %s", chunk)
+                .isEqualTo(ValueFactory.newString(chunk));
     }
 
     @BeforeEach
@@ -102,7 +142,7 @@ class SupervisorTest {
         assertThat(before.isReady()).as("the running application still serves").isTrue();
         assertThat(LogCapture.containing(
                         "Reload (SIGHUP): invalid conf",
-                        conf + ":20",
+                        conf + ":22",
                         "missing required parameter 'path'",
                         "the running conf stays"))
                 .as("ERROR naming file:line and the parameter; log: %s", LogCapture.lines())
@@ -156,6 +196,99 @@ class SupervisorTest {
         assertThat(LogCapture.containing("Reload (SIGHUP): the previous conf runs again"))
                 .hasSize(1);
         assertThat(supervisor.hasFailed()).isFalse();
+    }
+
+    @Test
+    void aReloadKeepsUnchangedSourcesOutputsAndConnections() throws Exception {
+        Files.writeString(conf, conf(0, fileMatch("app.**", "app") + fileMatch("web.**", "web")));
+        assertThat(supervisor.reload("SIGHUP")).isEqualTo(ReloadOutcome.RELOADED);
+        Aggregator before = supervisor.current();
+        ForwardServer server = before.inputs(ForwardServer.class).get(0);
+        try (RawClient client = new RawClient(server.localAddress())) {
+            sendAcked(client, "app.x", "a1");
+            sendAcked(client, "web.x", "w1");
+            sendAcked(client, "db.x", "d0"); // no route yet: acked and dropped, as Fluentd does
+            List<String> appChunks = chunkFiles("app");
+            assertThat(appChunks).hasSize(1);
+            LogCapture.clear();
+
+            // web's buffer changes, a route for db.** comes; the source and app's output are the same
+            Files.writeString(
+                    conf,
+                    conf(
+                            0,
+                            fileMatch("app.**", "app")
+                                    + fileMatch("web.**", "web", "chunk_limit_records 1000")
+                                    + fileMatch("db.**", "db")));
+            assertThat(supervisor.reload("SIGHUP")).isEqualTo(ReloadOutcome.RELOADED);
+
+            Aggregator after = supervisor.current();
+            assertThat(after).isNotSameAs(before);
+            assertThat(after.isReady()).isTrue();
+            assertThat(after.inputs(ForwardServer.class))
+                    .as("the source keeps running")
+                    .containsExactly(server);
+            assertThat(client.isClosedByServer())
+                    .as("the connection stays open")
+                    .isFalse();
+            assertThat(chunkFiles("app"))
+                    .as("app's staged chunk carries over, not sealed")
+                    .isEqualTo(appChunks);
+            assertThat(LogCapture.containing("Reload (SIGHUP): input forward 127.0.0.1:0 kept (1 connections)"))
+                    .as("log: %s", LogCapture.containing("Reload ("))
+                    .hasSize(1);
+            assertThat(LogCapture.containing("Reload (SIGHUP): output file [id app] kept"))
+                    .hasSize(1);
+            assertThat(LogCapture.containing("Reload (SIGHUP): output file [id web] restarted (conf changed)"))
+                    .hasSize(1);
+            assertThat(LogCapture.containing("Reload (SIGHUP): output file [id db] new"))
+                    .hasSize(1);
+            assertThat(LogCapture.containing("close buffer of app")).isEmpty();
+            assertThat(LogCapture.containing("close buffer of web")).hasSize(1);
+
+            // the same connection, through the new conf's routes
+            sendAcked(client, "app.x", "a2");
+            sendAcked(client, "web.x", "w2");
+            sendAcked(client, "db.x", "d1");
+            assertThat(chunkFiles("app")).isEqualTo(appChunks);
+        }
+        assertThat(supervisor.flushBuffers("test")).isEqualTo(3);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(delivered("app")).containsExactly("{\"chunk\":\"a1\"}", "{\"chunk\":\"a2\"}");
+            assertThat(delivered("web")).containsExactlyInAnyOrder("{\"chunk\":\"w1\"}", "{\"chunk\":\"w2\"}");
+            assertThat(delivered("db")).containsExactly("{\"chunk\":\"d1\"}");
+        });
+    }
+
+    @Test
+    void aFailedReloadGivesTheKeptComponentsBackToThePreviousConf() throws Exception {
+        ForwardServer server = supervisor.current().inputs(ForwardServer.class).get(0);
+        try (RawClient client = new RawClient(server.localAddress());
+                ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            sendAcked(client, "app.x", "a1");
+            List<String> appChunks = chunkFiles("app");
+            // the same source and output, and a second source on a port that is taken
+            Files.writeString(
+                    conf,
+                    conf(0, fileMatch("app.**", "app"))
+                            + "<source>\n  @type forward\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
+                            + "\n</source>\n");
+
+            assertThat(supervisor.reload("SIGHUP")).isEqualTo(ReloadOutcome.RESTORED);
+
+            Aggregator after = supervisor.current();
+            assertThat(after.isReady()).isTrue();
+            assertThat(after.inputs(ForwardServer.class)).containsExactly(server);
+            assertThat(client.isClosedByServer()).isFalse();
+            sendAcked(client, "app.x", "a2");
+            assertThat(chunkFiles("app")).isEqualTo(appChunks);
+            assertThat(LogCapture.containing("Reload (SIGHUP): the previous conf runs again"))
+                    .hasSize(1);
+        }
+        assertThat(supervisor.flushBuffers("test")).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(
+                        () -> assertThat(delivered("app")).containsExactly("{\"chunk\":\"a1\"}", "{\"chunk\":\"a2\"}"));
     }
 
     @Test
