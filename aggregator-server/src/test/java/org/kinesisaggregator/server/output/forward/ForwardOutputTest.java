@@ -16,7 +16,10 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.kinesisaggregator.buffer.Frame;
 import org.kinesisaggregator.buffer.InMemoryChunk;
 import org.kinesisaggregator.buffer.WriteResult;
@@ -26,6 +29,7 @@ import org.kinesisaggregator.server.output.forward.ForwardOutputSettings.Heartbe
 import org.kinesisaggregator.server.output.forward.ForwardOutputSettings.Server;
 import org.kinesisaggregator.server.testing.CollectingSink;
 import org.kinesisaggregator.server.testing.Event;
+import org.kinesisaggregator.server.testing.LeakCheck;
 import org.kinesisaggregator.server.testing.Mp.Time;
 import org.kinesisaggregator.server.testing.Settings;
 import org.kinesisaggregator.server.testing.TestCerts;
@@ -35,6 +39,7 @@ import org.kinesisaggregator.server.testing.TestCerts;
  * acks, gzip, shared key and user auth, TLS with a client certificate, weights and standby
  * failover, and an ack timeout whose retry the receiver dedups.
  */
+@ExtendWith(LeakCheck.class)
 class ForwardOutputTest {
     @TempDir
     Path dir;
@@ -318,5 +323,76 @@ class ForwardOutputTest {
         assertThat(tagsAndMessages(r.sink().events()))
                 .as("every event once: the re-send carries the same chunk ids and is deduped")
                 .containsExactly("a.x:one", "a.x:two", "b.y:three");
+    }
+
+    private static ForwardOutputSettings withLiveness(
+            List<Server> servers, Heartbeat heartbeat, Duration hardTimeout, boolean keepalive) {
+        return new ForwardOutputSettings(
+                servers,
+                true,
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(5),
+                false,
+                null,
+                null,
+                heartbeat,
+                Duration.ofMillis(50),
+                hardTimeout,
+                keepalive,
+                null);
+    }
+
+    private double available(String server) {
+        return registry.get("forward.output.server.available")
+                .tags("server", server)
+                .gauge()
+                .value();
+    }
+
+    @Test
+    void keepaliveReusesTheConnectionAndWithoutItEveryWriteConnects() throws Exception {
+        Receiver r = receiver(Settings.local());
+        ForwardOutput kept = output(withLiveness(
+                List.of(server("127.0.0.1", r.port(), "kept", 60, false)),
+                Heartbeat.NONE,
+                Duration.ofSeconds(60),
+                true));
+        ForwardOutput fresh = output(withLiveness(
+                List.of(server("127.0.0.1", r.port(), "fresh", 60, false)),
+                Heartbeat.NONE,
+                Duration.ofSeconds(60),
+                false));
+        for (int i = 0; i < 3; i++) {
+            assertThat(write(kept, chunk("k" + i)).isAllDelivered()).isTrue();
+            assertThat(write(fresh, chunk("f" + i)).isAllDelivered()).isTrue();
+        }
+        assertThat(counter("forward.output.connections", "server", "kept", "result", "ok"))
+                .isEqualTo(1);
+        assertThat(counter("forward.output.connections", "server", "fresh", "result", "ok"))
+                .isEqualTo(3);
+        assertThat(r.sink().events()).hasSize(18);
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Heartbeat.class,
+            names = {"TRANSPORT", "UDP"})
+    void aServerThatFailedComesBackWhenAHeartbeatReachesIt(Heartbeat heartbeat) throws Exception {
+        Receiver first = receiver(Settings.local());
+        int port = first.port();
+        ForwardOutput out = output(withLiveness(
+                List.of(server("127.0.0.1", port, "hb", 60, false)), heartbeat, Duration.ofSeconds(600), false));
+        assertThat(write(out, chunk("c0")).isAllDelivered()).isTrue();
+
+        first.server().close();
+        WriteResult whileDown = write(out, chunk("c1")); // cannot connect: marked down for hard_timeout
+        assertThat(whileDown.isAllDelivered()).isFalse();
+        assertThat(available("hb")).isZero();
+
+        Receiver second = receiver(Settings.local().port(port)); // the same port again
+        await().atMost(Duration.ofSeconds(10)).until(() -> available("hb") == 1);
+        assertThat(write(out, chunk("c2")).isAllDelivered()).isTrue();
+        assertThat(second.sink().events()).hasSize(3);
     }
 }
