@@ -10,11 +10,13 @@ import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.kinesis.FormatSettings;
 import org.kinesisaggregator.server.app.FormatConf;
+import org.kinesisaggregator.server.app.ForwardOutputConf;
 import org.kinesisaggregator.server.route.FanOutSink;
 
 /**
  * The output types of this module: {@code stdout}, {@code file}, {@code null}, {@code copy},
- * {@code relabel}. Stateless.
+ * {@code relabel}, and {@code forward} (relaying to another tier; mapped by {@link ForwardOutputConf}).
+ * Stateless.
  */
 public final class BuiltinOutputs {
     private BuiltinOutputs() {}
@@ -34,6 +36,7 @@ public final class BuiltinOutputs {
         m.put("null", (e, ctx) -> ctx.terminal(new NullOutput(), NULL));
         m.put("copy", BuiltinOutputs::copy);
         m.put("relabel", BuiltinOutputs::relabel);
+        m.put("forward", ForwardOutputConf::create);
         return m;
     }
 

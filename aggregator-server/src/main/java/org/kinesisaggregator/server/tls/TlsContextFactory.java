@@ -40,7 +40,7 @@ public final class TlsContextFactory {
     }
 
     /** The JDK protocol names from {@code min} to {@code max} (null: the newest). */
-    static List<String> protocols(String min, String max) {
+    public static List<String> protocols(String min, String max) {
         int from = versionIndex(min, "min_version");
         int to = max == null ? VERSIONS.size() - 1 : versionIndex(max, "max_version");
         if (from > to) {

@@ -54,7 +54,7 @@ class AggregatorTest {
                 .isInstanceOf(ConfException.class)
                 .hasMessage(f
                         + ":2: @type: unknown output type \"s3\" in <match a> (known: stdout, file, null, copy, relabel,"
-                        + " kinesis_producer, kinesis_streams_aggregated, kinesis_streams)");
+                        + " forward, kinesis_producer, kinesis_streams_aggregated, kinesis_streams)");
         assertThatThrownBy(() -> confs.assemble("<source>\n  type tail\n</source>\n"))
                 .hasMessage(f
                         + ":2: type: unknown input type \"tail\" (known: forward, sample, dummy,"
