@@ -18,9 +18,11 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
@@ -168,6 +170,8 @@ public final class HttpInput implements Input {
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                                 .addLast("http", new HttpServerCodec())
+                                // before the aggregator: body_size_limit bounds the decoded body
+                                .addLast("inflate", new HttpContentDecompressor(0))
                                 .addLast("aggregator", new LimitedAggregator(settings.bodySizeLimit()))
                                 .addLast("in_http", new RequestHandler());
                     }
@@ -293,29 +297,32 @@ public final class HttpInput implements Input {
             boolean keepAlive =
                     HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
             HttpHeaders headers = request.headers();
-            String origin = headers.get(HttpHeaderNames.ORIGIN);
-            String allowOrigin = allowOrigin(origin);
+            String allowOrigin = allowOrigin(headers.get(HttpHeaderNames.ORIGIN));
             if (!request.decoderResult().isSuccess()) {
                 request.release();
                 answer(ctx, text(HttpResponseStatus.BAD_REQUEST, "bad HTTP request"), allowOrigin, false);
                 return;
             }
-            if (origin != null && !settings.corsAllowOrigins().isEmpty() && allowOrigin == null) {
-                request.release();
-                answer(ctx, status(HttpResponseStatus.FORBIDDEN, ""), null, keepAlive);
-                return;
-            }
             if (HttpMethod.OPTIONS.equals(request.method())) {
-                FullHttpResponse response = status(HttpResponseStatus.OK, "");
-                if (allowOrigin != null) {
+                // a browser's preflight: answered only when CORS is configured and allows it, as in_http
+                boolean allowed = allowOrigin != null
+                        && "POST".equals(headers.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD));
+                FullHttpResponse response = status(allowed ? HttpResponseStatus.OK : HttpResponseStatus.FORBIDDEN, "");
+                if (allowed) {
                     response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "POST");
-                    String asked = headers.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS);
-                    if (asked != null) {
-                        response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, asked);
-                    }
+                    response.headers()
+                            .set(
+                                    HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS,
+                                    headers.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS, ""));
                 }
                 request.release();
-                answer(ctx, response, allowOrigin, keepAlive);
+                answer(ctx, response, allowed ? allowOrigin : null, allowed && keepAlive);
+                return;
+            }
+            if (!settings.corsAllowOrigins().isEmpty() && allowOrigin == null) {
+                // in_http refuses a request whose Origin is not listed, a missing one included
+                request.release();
+                answer(ctx, status(HttpResponseStatus.FORBIDDEN, ""), null, false);
                 return;
             }
             HttpEvents.Batch batch;
@@ -410,6 +417,18 @@ public final class HttpInput implements Input {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof DecoderException && !busy && ctx.channel().isActive()) {
+                // a body whose Content-Encoding does not decode: in_http answers 400
+                FullHttpResponse response = text(HttpResponseStatus.BAD_REQUEST, "body could not be decoded");
+                counter(response.status().code()).increment();
+                HttpUtil.setKeepAlive(response, false);
+                response.headers()
+                        .setInt(
+                                HttpHeaderNames.CONTENT_LENGTH,
+                                response.content().readableBytes());
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             log.debug("HTTP input connection from {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         }
@@ -417,13 +436,13 @@ public final class HttpInput implements Input {
 
     /** The {@code Access-Control-Allow-Origin} to send, or null (no CORS, no origin, or not allowed). */
     private String allowOrigin(String origin) {
-        if (origin == null || settings.corsAllowOrigins().isEmpty()) {
+        if (settings.corsAllowOrigins().isEmpty()) {
             return null;
         }
         if (settings.corsAllowOrigins().contains("*")) {
             return "*";
         }
-        return settings.corsAllowOrigins().contains(origin) ? origin : null;
+        return origin != null && settings.corsAllowOrigins().contains(origin) ? origin : null;
     }
 
     private void warnAppendFailed(HttpEvents.Batch batch, Channel channel, Throwable cause) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -252,13 +255,40 @@ class HttpInputTest {
         assertThat(noParam.body()).contains("'json' or 'msgpack' parameter is required");
         HttpResponse<String> big = postJson(port, "/big", "{\"x\":\"" + "y".repeat(2000) + "\"}");
         assertThat(big.statusCode()).isEqualTo(413);
+        // the limit bounds the decoded body: 2000 bytes gzip to far less than 1k, and are still refused
+        byte[] bomb = gzip("{\"x\":\"" + "y".repeat(2000) + "\"}");
+        assertThat(bomb.length).isLessThan(1024);
+        assertThat(post(port, "/big", "application/json", bomb, "Content-Encoding", "gzip")
+                        .statusCode())
+                .isEqualTo(413);
+        assertThat(post(
+                                port,
+                                "/bad",
+                                "application/json",
+                                "not gzip".getBytes(StandardCharsets.UTF_8),
+                                "Content-Encoding",
+                                "gzip")
+                        .statusCode())
+                .isEqualTo(400);
+        // a client that sent half a request holds its own connection only
+        try (Socket slow = new Socket("127.0.0.1", port)) {
+            slow.getOutputStream()
+                    .write(
+                            "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\""
+                                    .getBytes(StandardCharsets.US_ASCII));
+            slow.getOutputStream().flush();
+            assertThat(post(port, "/good", "application/json", gzip("{\"a\":\"gzipped\"}"), "Content-Encoding", "gzip")
+                            .statusCode())
+                    .isEqualTo(200);
+        }
         assertThat(postJson(port, "/good", "{\"a\":\"after\"}").statusCode()).isEqualTo(200);
-        List<String> lines = awaitLines(1);
-        assertThat(lines).hasSize(1);
-        assertThat(lines.get(0)).endsWith("\tgood\t{\"a\":\"after\"}");
+        List<String> lines = awaitLines(2);
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).endsWith("\tgood\t{\"a\":\"gzipped\"}");
+        assertThat(lines.get(1)).endsWith("\tgood\t{\"a\":\"after\"}");
         HttpInput input = aggregator.inputs(HttpInput.class).get(0);
-        assertThat(input.requests(400)).isEqualTo(6.0);
-        assertThat(input.requests(413)).isEqualTo(1.0);
+        assertThat(input.requests(400)).isEqualTo(7.0);
+        assertThat(input.requests(413)).isEqualTo(2.0);
     }
 
     @Test
@@ -291,6 +321,7 @@ class HttpInputTest {
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cors + "/c"))
                         .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                         .header("Origin", "https://ok.example")
+                        .header("Access-Control-Request-Method", "POST")
                         .header("Access-Control-Request-Headers", "content-type")
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -299,6 +330,16 @@ class HttpInputTest {
                 .hasValue("POST");
         assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers"))
                 .hasValue("content-type");
+        // as in_http: with cors_allow_origins, a request without an Origin is refused too
+        assertThat(postJson(cors, "/c", "{\"a\":4}").statusCode()).isEqualTo(403);
+        HttpResponse<String> noCors = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(1) + "/c"))
+                        .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                        .header("Origin", "https://ok.example")
+                        .header("Access-Control-Request-Method", "POST")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(noCors.statusCode()).isEqualTo(403);
         HttpResponse<String> noContent = postJson(port(1), "/n", "{\"a\":3}");
         assertThat(noContent.statusCode()).isEqualTo(204);
         assertThat(awaitLines(2)).hasSize(2);
@@ -415,6 +456,14 @@ class HttpInputTest {
         List<String> lines = awaitLines(3);
         assertThat(lines.get(0)).endsWith("\ttest.tag.here\t{\"action\":\"login\",\"user\":2}");
         assertThat(lines.get(1)).isEqualTo("2018-02-16T04:40:37+00:00\ttest.batch\t{\"n\":1}");
+    }
+
+    private static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
     }
 
     private static String curl(String... args) throws Exception {
