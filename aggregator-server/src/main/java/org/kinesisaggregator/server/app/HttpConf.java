@@ -39,25 +39,36 @@ final class HttpConf {
         HttpSettings.Format format = HttpSettings.Format.DEFAULT;
         String timeKey = "time";
         ConfElement parse = source.element("parse");
-        if (parse != null) {
-            parse.markUsed();
-            String type = parse.type();
-            if (type == null) {
-                throw parse.missing("@type");
+        // v0.12's format parameter (Fluentd's example/in_http.conf has "format default")
+        ConfElement conf = parse != null ? parse : source.has("format") ? source : null;
+        if (conf != null) {
+            String type;
+            String typeParam;
+            if (parse != null) {
+                parse.markUsed();
+                type = parse.type();
+                if (type == null) {
+                    throw parse.missing("@type");
+                }
+                typeParam = parse.has("@type") ? "@type" : "type";
+            } else {
+                type = source.string("format", "default");
+                typeParam = "format";
             }
-            String typeParam = parse.has("@type") ? "@type" : "type";
             format = switch (type) {
                 case "json" -> HttpSettings.Format.JSON;
                 case "msgpack" -> HttpSettings.Format.MSGPACK;
-                case "in_http" -> HttpSettings.Format.DEFAULT;
+                case "in_http", "default" -> HttpSettings.Format.DEFAULT;
                 default ->
-                    throw parse.error(
+                    throw conf.error(
                             typeParam,
                             "\"" + type + "\" is not supported by the http source (expected: json or msgpack, or"
                                     + " no <parse> for in_http's Content-Type rules)");
             };
-            timeKey = parse.string("time_key", format == HttpSettings.Format.MSGPACK ? null : "time");
-            keepTimeKey = parse.bool("keep_time_key", keepTimeKey);
+            timeKey = conf.string("time_key", format == HttpSettings.Format.MSGPACK ? null : "time");
+            if (conf != source) {
+                keepTimeKey = conf.bool("keep_time_key", keepTimeKey);
+            }
         }
         try {
             return new HttpSettings(

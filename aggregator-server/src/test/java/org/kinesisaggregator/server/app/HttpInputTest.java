@@ -523,6 +523,37 @@ class HttpInputTest {
         assertThat(awaitLines(1).get(0)).isEqualTo("2017-07-14T02:40:00+00:00\tweb.click\t{\"b\":1,\"via\":\"http\"}");
     }
 
+    /** Fluentd's example/in_http.conf as it is, but for the port (and the loopback bind of a test). */
+    @Test
+    void fluentdsExampleInHttpConfStartsUnchanged() throws Exception {
+        int port = start("""
+                <source>
+                  @type http
+                  bind 127.0.0.1
+                  port 0
+                  body_size_limit 32MB
+                  keepalive_timeout 10
+                  # backlog 0
+                  add_http_headers false
+                  format default
+                </source>
+
+                <match test>
+                  @type stdout
+                </match>
+                """);
+        assertThat(aggregator.warnings()).isEmpty();
+        assertThat(post(
+                                port,
+                                "/test",
+                                "application/x-www-form-urlencoded",
+                                "json={\"hello\":\"world\"}".getBytes(StandardCharsets.UTF_8))
+                        .statusCode())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> confs.stdout.toString(StandardCharsets.UTF_8).contains("test: {\"hello\":\"world\"}"));
+    }
+
     @Test
     void confErrorsNameFileLineAndParameter() {
         assertThatThrownBy(() -> confs.assemble("""
@@ -542,5 +573,9 @@ class HttpInputTest {
                 .isInstanceOf(ConfException.class)
                 .hasMessageContaining(confs.conf() + ":4")
                 .hasMessageContaining("body_size_limit");
+        assertThatThrownBy(() -> confs.assemble("<source>\n  @type http\n  port 0\n  format ltsv\n</source>\n"))
+                .isInstanceOf(ConfException.class)
+                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining("format: \"ltsv\" is not supported by the http source");
     }
 }
