@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -552,6 +554,18 @@ class HttpInputTest {
                 .isEqualTo(200);
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> confs.stdout.toString(StandardCharsets.UTF_8).contains("test: {\"hello\":\"world\"}"));
+    }
+
+    @Test
+    void aTakenPortIsAStartErrorAtThePortLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            aggregator = confs.assemble("<source>\n  @type http\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
+                    + "\n</source>\n<match **>\n  @type null\n</match>\n");
+            assertThatThrownBy(aggregator::start)
+                    .isInstanceOf(ConfException.class)
+                    .hasMessageContaining(confs.conf() + ":4")
+                    .hasMessageContaining("Address already in use");
+        }
     }
 
     @Test
