@@ -27,12 +27,16 @@ final class HttpConf {
         boolean remote = source.bool("add_remote_addr", false);
         List<String> origins = source.array("cors_allow_origins", List.of());
         boolean credentials = source.bool("cors_allow_credentials", false);
-        if (credentials && origins.contains("*")) {
+        if (credentials && (origins.isEmpty() || origins.contains("*"))) {
             throw source.error(
                     "cors_allow_credentials",
-                    "true with cors_allow_origins [\"*\"] (expected: the origins listed: browsers refuse"
+                    "true without specific cors_allow_origins (expected: the origins listed; browsers refuse"
                             + " credentials with *)");
         }
+        boolean queryParams = source.bool("add_query_params", false);
+        boolean dumpErrorLog = source.bool("dump_error_log", true);
+        int backlog = source.integer("backlog", 0, 0, 65535);
+        source.time("blocking_timeout", Duration.ofMillis(500)); // in_http's event loop tick: nothing to set here
         boolean img = source.bool("respond_with_empty_img", false);
         boolean use204 = source.bool("use_204_response", false);
         boolean keepTimeKey = source.bool("keep_time_key", false);
@@ -84,7 +88,10 @@ final class HttpConf {
                     use204,
                     format,
                     timeKey,
-                    keepTimeKey);
+                    keepTimeKey,
+                    queryParams,
+                    dumpErrorLog,
+                    backlog);
         } catch (IllegalArgumentException e) {
             throw source.error(e.getMessage());
         }

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,8 +26,8 @@ import org.msgpack.value.ValueFactory;
 /**
  * Turns one in_http request into event entries, as Fluentd's in_http reads it: the path is the tag
  * ({@code /a/b} and {@code /a.b} are both {@code a.b}); the body is JSON or msgpack, an object being
- * one event and an array a batch; a form body's {@code msgpack=} or {@code json=} field (or the query
- * string's) likewise; the {@code time} parameter (seconds, float or integer; 0 or not a number: now)
+ * one event and an array a batch; NDJSON ({@code application/x-ndjson}) one event a line; a form body's
+ * {@code msgpack=}, {@code json=} or {@code ndjson=} field (or the query string's) likewise; the {@code time} parameter (seconds, float or integer; 0 or not a number: now)
  * times every event, else each record's {@code time_key} field when one is set, else now.
  *
  * <p>A request with one invalid event (a record that is not a map, a time outside what an EventTime
@@ -70,7 +71,7 @@ final class HttpEvents {
             case DEFAULT -> byContentType(headers, body, params);
         };
         List<Value> records = parsed.isArrayValue() ? parsed.asArrayValue().list() : List.of(parsed);
-        Map<Value, Value> added = added(settings, headers, remoteAddr);
+        Map<Value, Value> added = added(settings, headers, remoteAddr, query);
         Instant paramTime = params.containsKey("time") ? paramTime(params.get("time"), clock) : null;
         try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
             for (int i = 0; i < records.size(); i++) {
@@ -132,8 +133,10 @@ final class HttpEvents {
             form.parameters().forEach((k, v) -> params.put(k, v.get(v.size() - 1)));
         } else if (type.startsWith("application/msgpack")) {
             return msgpack(body);
-        } else if (type.startsWith("application/json")) {
+        } else if (type.startsWith("application/json") || type.startsWith("application/csp-report")) {
             return json(new String(body, StandardCharsets.UTF_8));
+        } else if (type.startsWith("application/x-ndjson")) {
+            return ndjson(new String(body, StandardCharsets.UTF_8));
         }
         String msgpack = params.get("msgpack");
         if (msgpack != null) {
@@ -156,6 +159,17 @@ final class HttpEvents {
         }
     }
 
+    /** One JSON value a line (blank lines skipped), as an array of them. */
+    private static Value ndjson(String text) throws BadRequest {
+        List<Value> values = new ArrayList<>();
+        for (String line : text.split("\\r?\\n")) {
+            if (!line.isBlank()) {
+                values.add(json(line));
+            }
+        }
+        return ValueFactory.newArray(values);
+    }
+
     private static Value msgpack(byte[] bytes) throws BadRequest {
         try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
             if (!u.hasNext()) {
@@ -171,8 +185,17 @@ final class HttpEvents {
         }
     }
 
-    private static Map<Value, Value> added(HttpSettings settings, HttpHeaders headers, String remoteAddr) {
+    private static Map<Value, Value> added(
+            HttpSettings settings, HttpHeaders headers, String remoteAddr, QueryStringDecoder query) {
         Map<Value, Value> added = new LinkedHashMap<>();
+        if (settings.addQueryParams()) {
+            query.parameters().forEach((k, v) -> {
+                String key = "QUERY_" + k.replace('-', '_').toUpperCase(Locale.ROOT);
+                String value =
+                        new String(v.get(v.size() - 1).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+                added.put(ValueFactory.newString(key), ValueFactory.newString(value));
+            });
+        }
         if (settings.addHttpHeaders()) {
             for (Map.Entry<String, String> h : headers) {
                 String key = "HTTP_" + h.getKey().replace('-', '_').toUpperCase(Locale.ROOT);

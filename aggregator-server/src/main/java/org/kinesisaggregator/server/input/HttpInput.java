@@ -252,7 +252,7 @@ public final class HttpInput implements Input {
         channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         group = null;
-        log.info("HTTP input on port {} closed", settings.port());
+        log.info("HTTP input on port {} closed", boundPort());
     }
 
     /** Counts the 413s Netty's aggregator answers for bodies over the limit. */
@@ -319,6 +319,12 @@ public final class HttpInput implements Input {
                 answer(ctx, response, allowed ? allowOrigin : null, allowed && keepAlive);
                 return;
             }
+            if (HttpMethod.GET.equals(request.method())) {
+                // in_http answers a GET 200 and stores nothing (load balancers' health checks)
+                request.release();
+                answer(ctx, status(HttpResponseStatus.OK, ""), null, false);
+                return;
+            }
             if (!settings.corsAllowOrigins().isEmpty() && allowOrigin == null) {
                 // in_http refuses a request whose Origin is not listed, a missing one included
                 request.release();
@@ -330,12 +336,7 @@ public final class HttpInput implements Input {
                 byte[] body = ByteBufUtil.getBytes(request.content());
                 batch = HttpEvents.read(settings, request.uri(), headers, body, peer(ctx.channel()), clock);
             } catch (HttpEvents.BadRequest e) {
-                log.debug(
-                        "HTTP input: 400 for {} {} from {}: {}",
-                        LogSafe.escape(request.method().name()),
-                        LogSafe.escape(request.uri()),
-                        ctx.channel().remoteAddress(),
-                        LogSafe.escape(e.getMessage()));
+                warnBadRequest(request, ctx.channel(), e.getMessage());
                 answer(ctx, text(HttpResponseStatus.BAD_REQUEST, e.getMessage()), allowOrigin, keepAlive);
                 return;
             } finally {
@@ -442,18 +443,68 @@ public final class HttpInput implements Input {
         if (settings.corsAllowOrigins().contains("*")) {
             return "*";
         }
-        return origin != null && settings.corsAllowOrigins().contains(origin) ? origin : null;
+        if (origin == null) {
+            return null;
+        }
+        for (String allowed : settings.corsAllowOrigins()) {
+            int star = allowed.indexOf('*');
+            boolean matches = star < 0
+                    ? allowed.equals(origin)
+                    : origin.length() >= allowed.length() - 1
+                            && origin.startsWith(allowed.substring(0, star))
+                            && origin.endsWith(allowed.substring(star + 1));
+            if (matches) {
+                return origin;
+            }
+        }
+        return null;
     }
 
-    private void warnAppendFailed(HttpEvents.Batch batch, Channel channel, Throwable cause) {
+    /** Whether to log a WARN now: {@code dump_error_log}, and at most one a 10 s (the others are counted). */
+    private boolean warnNow() {
+        if (!settings.dumpErrorLog()) {
+            return false;
+        }
         long now = System.nanoTime();
         long last = lastWarn.get();
         if (now - last < WARN_INTERVAL_NANOS || !lastWarn.compareAndSet(last, now)) {
             warnsSuppressed.incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private void warnBadRequest(FullHttpRequest request, Channel channel, String reason) {
+        if (!warnNow()) {
+            log.debug(
+                    "HTTP input: 400 for {} {} from {}: {}",
+                    LogSafe.escape(request.method().name()),
+                    LogSafe.escape(request.uri()),
+                    channel.remoteAddress(),
+                    LogSafe.escape(reason));
             return;
         }
         log.warn(
-                "HTTP input: {} events of tag {} from {} not stored, answered 500 ({} more such in the last 10 s): {}",
+                "HTTP input: answered 400 to {} {} from {} ({} more 400/500 in the last 10 s): {}",
+                LogSafe.escape(request.method().name()),
+                LogSafe.escape(request.uri()),
+                channel.remoteAddress(),
+                warnsSuppressed.getAndSet(0),
+                LogSafe.escape(reason));
+    }
+
+    private void warnAppendFailed(HttpEvents.Batch batch, Channel channel, Throwable cause) {
+        if (!warnNow()) {
+            log.debug(
+                    "HTTP input: {} events of tag {} from {} not stored, answered 500: {}",
+                    batch.count(),
+                    LogSafe.escape(batch.tag()),
+                    channel.remoteAddress(),
+                    LogSafe.escape(cause.toString()));
+            return;
+        }
+        log.warn(
+                "HTTP input: {} events of tag {} from {} not stored, answered 500 ({} more 400/500 in the last 10 s): {}",
                 batch.count(),
                 LogSafe.escape(batch.tag()),
                 channel.remoteAddress(),

@@ -23,6 +23,11 @@ import java.util.Objects;
  * @param format the body's format: {@link Format#DEFAULT} chooses by Content-Type as in_http does
  * @param timeKey {@code <parse> time_key}: the record field holding the event time, or null
  * @param keepTimeKey {@code keep_time_key}: leave {@code timeKey} in the record
+ * @param addQueryParams {@code add_query_params}: the query parameters go into each record as
+ *     {@code QUERY_<NAME>} keys
+ * @param dumpErrorLog {@code dump_error_log}: 400s and 500s are logged at WARN (at most once per 10 s),
+ *     else at DEBUG only
+ * @param backlog {@code backlog}: the listen backlog, or 0 for the system's default
  */
 public record HttpSettings(
         String bind,
@@ -37,7 +42,10 @@ public record HttpSettings(
         boolean use204Response,
         Format format,
         String timeKey,
-        boolean keepTimeKey) {
+        boolean keepTimeKey,
+        boolean addQueryParams,
+        boolean dumpErrorLog,
+        int backlog) {
 
     /** How a body is read. */
     public enum Format {

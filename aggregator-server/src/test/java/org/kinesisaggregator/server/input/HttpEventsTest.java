@@ -37,7 +37,10 @@ class HttpEventsTest {
                 false,
                 format,
                 timeKey,
-                keep);
+                keep,
+                false,
+                true,
+                0);
     }
 
     private static HttpHeaders json() {
