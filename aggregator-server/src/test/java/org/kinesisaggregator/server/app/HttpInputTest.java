@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -581,6 +583,41 @@ class HttpInputTest {
                 .isEqualTo(200);
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> confs.stdout.toString(StandardCharsets.UTF_8).contains("test: {\"hello\":\"world\"}"));
+    }
+
+    @Test
+    void aReloadKeepsTheSourceAndItsPortAndAppliesTheNewRoutes() throws Exception {
+        Path conf = dir.resolve("agg.conf");
+        String source =
+                "<system>\n  drain_delay 0s\n</system>\n<source>\n  @type http\n  bind 127.0.0.1\n  port 0\n</source>\n";
+        String match =
+                "<match **>\n  @type file\n  path %s/out/%s\n  append true\n  <buffer>\n    flush_mode immediate\n"
+                        + "  </buffer>\n</match>\n";
+        Files.writeString(conf, source + match.formatted(dir, "before"));
+        Supervisor supervisor = new Supervisor(
+                LoadedConf.load(conf, Plugins.defaults(), env(), false), Plugins.defaults(), this::env, false, a -> {});
+        try {
+            supervisor.start();
+            HttpInput input = supervisor.current().inputs(HttpInput.class).get(0);
+            int port = input.localAddress().getPort();
+            assertThat(postJson(port, "/r", "{\"n\":1}").statusCode()).isEqualTo(200);
+            Files.writeString(conf, source + match.formatted(dir, "after"));
+            assertThat(supervisor.reload("SIGHUP")).isEqualTo(Supervisor.ReloadOutcome.RELOADED);
+            assertThat(supervisor.current().inputs(HttpInput.class)).containsExactly(input);
+            assertThat(postJson(port, "/r", "{\"n\":2}").statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> Files.exists(dir.resolve("out/after.log"))
+                            && Files.readString(dir.resolve("out/after.log")).contains("{\"n\":2}"));
+            assertThat(Files.readString(dir.resolve("out/before.log")))
+                    .contains("{\"n\":1}")
+                    .doesNotContain("\"n\":2");
+        } finally {
+            supervisor.close();
+        }
+    }
+
+    private Aggregator.Environment env() {
+        return LoadedConf.environment(new SimpleMeterRegistry(), Clock.systemUTC(), new ByteArrayOutputStream());
     }
 
     @Test
