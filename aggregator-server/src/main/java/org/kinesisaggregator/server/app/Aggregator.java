@@ -43,6 +43,8 @@ import org.kinesisaggregator.conf.ConfProblems;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
+import org.kinesisaggregator.server.input.HttpInput;
+import org.kinesisaggregator.server.input.HttpSettings;
 import org.kinesisaggregator.server.input.SampleInput;
 import org.kinesisaggregator.server.input.SampleSettings;
 import org.kinesisaggregator.server.output.FileOutput;
@@ -908,13 +910,17 @@ public final class Aggregator implements AutoCloseable {
                 sampleSource(e, type);
                 return;
             }
+            if (type.equals("http")) {
+                httpSource(e);
+                return;
+            }
             InputFactory factory = plugins.inputs().get(type);
             if (factory == null) {
                 throw e.error(
                         e.has("@type") ? "@type" : "type",
                         "unknown input type \"" + type + "\" (known: "
                                 + String.join(", ", plugins.inputs().keySet())
-                                + ", sample, dummy, monitor_agent, prometheus, prometheus_monitor,"
+                                + ", sample, dummy, http, monitor_agent, prometheus, prometheus_monitor,"
                                 + " prometheus_output_monitor)");
             }
             String label = e.string("@label", Router.ROOT_LABEL);
@@ -980,6 +986,35 @@ public final class Aggregator implements AutoCloseable {
                     counted::counts));
             sourceLines.add("  " + name + " (" + settings.rate() + " events/s) → " + router.label() + " ("
                     + e.location() + ")");
+            sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
+        }
+
+        /** {@code @type http}: in_http into its label's router, counted as input, carried over a reload. */
+        private void httpSource(ConfElement e) {
+            HttpSettings settings = HttpConf.settings(e);
+            Router router = labelRouter(e);
+            IngestCounting.Sink counted = ingest.forInput(router);
+            String name = "http " + settings.bind() + ":" + settings.port();
+            List<Object> key = List.of(router.label(), LoadedConf.sectionText(e), settings);
+            Source running = claim(runningSources, key);
+            SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
+            Input input =
+                    running != null ? running.input() : new HttpInput(settings, sink, env.clock(), env.registry());
+            if (running != null) {
+                carried.add(input);
+            }
+            sources.add(new Source(key, name, input, sink, counted));
+            inputs.add(new Named<>(name, input));
+            bind(input, e, settings.bind(), settings.port(), false);
+            pluginInfos.add(new PluginInfo(
+                    e.string("@id", "in_http_" + settings.port()),
+                    "input",
+                    "http",
+                    PluginConfig.of(e),
+                    null,
+                    null,
+                    counted::counts));
+            sourceLines.add("  " + name + " (POST /TAG) → " + router.label() + " (" + e.location() + ")");
             sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
         }
 

@@ -57,7 +57,7 @@ class AggregatorTest {
                         + " forward, kinesis_producer, kinesis_streams_aggregated, kinesis_streams)");
         assertThatThrownBy(() -> confs.assemble("<source>\n  type tail\n</source>\n"))
                 .hasMessage(f
-                        + ":2: type: unknown input type \"tail\" (known: forward, sample, dummy,"
+                        + ":2: type: unknown input type \"tail\" (known: forward, sample, dummy, http,"
                         + " monitor_agent, prometheus, prometheus_monitor, prometheus_output_monitor)");
         assertThatThrownBy(() -> confs.assemble("<filter a>\n  @type record_modifier\n</filter>\n"))
                 .hasMessage(f
