@@ -2,22 +2,15 @@ package org.kinesisaggregator.admin;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -42,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.kinesisaggregator.buffer.LogSafe;
 import org.slf4j.Logger;
@@ -79,8 +71,7 @@ public final class AdminServer implements AutoCloseable {
     private final Supplier<List<PluginInfo>> plugins;
     private final Supplier<Map<String, Object>> processInfo;
     private final ZoneId zone;
-    private EventLoopGroup group;
-    private Channel serverChannel;
+    private HttpListener listener;
 
     /**
      * No I/O here; {@link #start()} binds.
@@ -123,15 +114,12 @@ public final class AdminServer implements AutoCloseable {
 
     /** Binds and starts answering. */
     public synchronized void start() throws InterruptedException, BindException {
-        if (group != null) {
+        if (listener != null) {
             throw new IllegalStateException("admin server already started");
         }
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ChannelHandler handler = new AdminHandler();
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+        listener = HttpListener.bind(
+                "", settings.bind(), settings.port(), "admin-http", new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
@@ -140,22 +128,6 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast("admin", handler);
                     }
                 });
-        try {
-            ChannelFuture bind =
-                    bootstrap.bind(settings.bind(), settings.port()).await();
-            if (!bind.isSuccess()) {
-                // epoll reports a taken port as a plain native I/O error: say it is a bind failure
-                BindException e = new BindException("TCP " + settings.bind() + ":" + settings.port() + ": "
-                        + bind.cause().getMessage());
-                e.initCause(bind.cause());
-                throw e;
-            }
-            serverChannel = bind.channel();
-        } catch (RuntimeException | InterruptedException | BindException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            group = null;
-            throw e;
-        }
         log.info(
                 "Admin HTTP listening on {} (/health/live, /health/ready, /metrics, /api/plugins.json, /api/config.json)",
                 localAddress());
@@ -163,7 +135,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** The bound address; valid after {@link #start()}. */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) serverChannel.localAddress();
+        return listener.localAddress();
     }
 
     /** The admin endpoint keeps answering while the node drains: that is when /health/ready says 503. */
@@ -173,14 +145,11 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (group == null) {
+        if (listener == null) {
             return;
         }
-        if (serverChannel != null) {
-            serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        group = null;
+        listener.close();
+        listener = null;
         log.info("Admin HTTP closed");
     }
 

@@ -1,19 +1,12 @@
 package org.kinesisaggregator.admin;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -31,7 +24,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.kinesisaggregator.buffer.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +46,7 @@ public final class RpcServer implements AutoCloseable {
     private final String bind;
     private final int port;
     private final Map<String, Runnable> actions;
-    private EventLoopGroup group;
-    private Channel serverChannel;
+    private HttpListener listener;
 
     /** @param actions path (e.g. {@code /api/plugins.flushBuffers}) → what a request runs; non-blocking */
     public RpcServer(String bind, int port, Map<String, Runnable> actions) {
@@ -66,55 +57,34 @@ public final class RpcServer implements AutoCloseable {
 
     /** Binds and starts answering. */
     public synchronized void start() throws InterruptedException, BindException {
-        if (group != null) {
+        if (listener != null) {
             throw new IllegalStateException("RPC server already started");
         }
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ChannelHandler handler = new RpcHandler();
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline()
-                                .addLast("http", new HttpServerCodec())
-                                .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                .addLast("rpc", handler);
-                    }
-                });
-        try {
-            ChannelFuture bound = bootstrap.bind(bind, port).await();
-            if (!bound.isSuccess()) {
-                BindException e = new BindException("rpc_endpoint TCP " + bind + ":" + port + ": "
-                        + bound.cause().getMessage());
-                e.initCause(bound.cause());
-                throw e;
+        listener = HttpListener.bind("rpc_endpoint ", bind, port, "rpc-http", new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline()
+                        .addLast("http", new HttpServerCodec())
+                        .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                        .addLast("rpc", handler);
             }
-            serverChannel = bound.channel();
-        } catch (RuntimeException | InterruptedException | BindException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            group = null;
-            throw e;
-        }
+        });
         log.info("RPC endpoint listening on {} ({})", localAddress(), String.join(", ", actions.keySet()));
     }
 
     /** The bound address; valid after {@link #start()}. */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) serverChannel.localAddress();
+        return listener.localAddress();
     }
 
     @Override
     public synchronized void close() {
-        if (group == null) {
+        if (listener == null) {
             return;
         }
-        if (serverChannel != null) {
-            serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        group = null;
+        listener.close();
+        listener = null;
         log.info("RPC endpoint closed");
     }
 

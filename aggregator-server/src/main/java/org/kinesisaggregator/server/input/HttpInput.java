@@ -2,7 +2,6 @@ package org.kinesisaggregator.server.input;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -10,14 +9,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -49,6 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.kinesisaggregator.admin.HttpListener;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.LogSafe;
@@ -129,9 +125,8 @@ public final class HttpInput implements Input {
     private final AtomicInteger appending = new AtomicInteger();
     private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
     private final AtomicLong warnsSuppressed = new AtomicLong();
-    private EventLoopGroup group;
+    private volatile HttpListener listener;
     private ChannelGroup channels;
-    private volatile Channel serverChannel;
 
     public HttpInput(HttpSettings settings, EventSink sink, Clock clock, MeterRegistry registry) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -147,23 +142,13 @@ public final class HttpInput implements Input {
 
     @Override
     public synchronized void start() throws InterruptedException, BindException {
-        if (group != null) {
+        if (listener != null) {
             throw new IllegalStateException("http input already started");
         }
-        group = new MultiThreadIoEventLoopGroup(
-                1,
-                r -> {
-                    Thread t = new Thread(r, "input-http");
-                    t.setDaemon(true);
-                    return t;
-                },
-                NioIoHandler.newFactory());
         channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         long idleMillis = Math.max(1, settings.keepaliveTimeout().toMillis());
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+        listener = HttpListener.bind(
+                "", settings.bind(), settings.port(), "input-http", new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
@@ -176,27 +161,12 @@ public final class HttpInput implements Input {
                                 .addLast("in_http", new RequestHandler());
                     }
                 });
-        try {
-            ChannelFuture bind =
-                    bootstrap.bind(settings.bind(), settings.port()).await();
-            if (!bind.isSuccess()) {
-                BindException e = new BindException("TCP " + settings.bind() + ":" + settings.port() + ": "
-                        + bind.cause().getMessage());
-                e.initCause(bind.cause());
-                throw e;
-            }
-            serverChannel = bind.channel();
-        } catch (RuntimeException | InterruptedException | BindException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            group = null;
-            throw e;
-        }
         log.info("HTTP input listening on {} (POST /TAG)", localAddress());
     }
 
     /** The bound address; valid after {@link #start()}. */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) serverChannel.localAddress();
+        return listener.localAddress();
     }
 
     /** Requests answered with {@code code} so far (the meter {@code http.input.requests{code}}). */
@@ -205,8 +175,8 @@ public final class HttpInput implements Input {
     }
 
     private int boundPort() {
-        Channel server = serverChannel;
-        return server != null && server.localAddress() instanceof InetSocketAddress a ? a.getPort() : settings.port();
+        HttpListener l = listener;
+        return l != null ? l.localAddress().getPort() : settings.port();
     }
 
     private Counter counter(int code) {
@@ -222,14 +192,14 @@ public final class HttpInput implements Input {
     /** Stops accepting, waits (at most {@code timeout}) for appends still running to be answered. */
     @Override
     public void drain(Duration timeout) {
-        Channel server;
+        HttpListener l;
         synchronized (this) {
-            server = serverChannel;
+            l = listener;
         }
-        if (server == null) {
+        if (l == null) {
             return;
         }
-        server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        l.stopAccepting();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (appending.get() > 0 && System.nanoTime() < deadline) {
             try {
@@ -243,15 +213,13 @@ public final class HttpInput implements Input {
 
     @Override
     public synchronized void close() {
-        if (group == null) {
+        if (listener == null) {
             return;
         }
-        if (serverChannel != null) {
-            serverChannel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        }
+        listener.stopAccepting();
         channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        group = null;
+        listener.close();
+        listener = null;
         log.info("HTTP input on port {} closed", boundPort());
     }
 
