@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -169,14 +168,7 @@ public final class AdminServer implements AutoCloseable {
                         LogSafe.escape(e.toString()));
                 response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error\n");
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
-            HttpUtil.setKeepAlive(response, keepAlive);
-            response.headers()
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
-            var future = ctx.writeAndFlush(response);
-            if (!keepAlive) {
-                future.addListener(ChannelFutureListener.CLOSE);
-            }
+            HttpListener.send(ctx, response, HttpUtil.isKeepAlive(request));
         }
 
         @Override

@@ -1,7 +1,6 @@
 package org.kinesisaggregator.admin;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -93,14 +92,7 @@ public final class RpcServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             FullHttpResponse response = respond(request, ctx);
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
-            HttpUtil.setKeepAlive(response, keepAlive);
-            response.headers()
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
-            var future = ctx.writeAndFlush(response);
-            if (!keepAlive) {
-                future.addListener(ChannelFutureListener.CLOSE);
-            }
+            HttpListener.send(ctx, response, HttpUtil.isKeepAlive(request));
         }
 
         @Override

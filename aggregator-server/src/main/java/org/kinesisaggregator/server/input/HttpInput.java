@@ -5,8 +5,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -352,12 +350,8 @@ public final class HttpInput implements Input {
                     response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
                 }
             }
-            HttpUtil.setKeepAlive(response, keepAlive);
-            response.headers()
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
-            ChannelFuture written = ctx.writeAndFlush(response);
+            HttpListener.send(ctx, response, keepAlive);
             if (!keepAlive) {
-                written.addListener(ChannelFutureListener.CLOSE);
                 pending.forEach(FullHttpRequest::release);
                 pending.clear();
                 busy = false;
@@ -390,12 +384,7 @@ public final class HttpInput implements Input {
                 // a body whose Content-Encoding does not decode: in_http answers 400
                 FullHttpResponse response = text(HttpResponseStatus.BAD_REQUEST, "body could not be decoded");
                 counter(response.status().code()).increment();
-                HttpUtil.setKeepAlive(response, false);
-                response.headers()
-                        .setInt(
-                                HttpHeaderNames.CONTENT_LENGTH,
-                                response.content().readableBytes());
-                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                HttpListener.send(ctx, response, false);
                 return;
             }
             log.debug("HTTP input connection from {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
