@@ -260,6 +260,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onEvents(ForwardEvents message) {
+        long received = System.nanoTime();
         String tag = message.tag();
         ForwardOption option = message.option();
         ForwardMode mode = message.mode();
@@ -268,7 +269,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         noteMessage(tag, mode, message.wireBytes(), message.skippedEvents(), message.firstSkipReason(), option, count);
         if (count == 0) {
             message.release();
-            appended(mode, AppendResult.stored(0), option, wireBytes);
+            appended(mode, AppendResult.stored(0), option, wireBytes, received);
             afterMessage();
             return;
         }
@@ -285,7 +286,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                 () -> {
                     entries.release();
                     if (error == null) {
-                        appended(mode, result, option, wireBytes);
+                        appended(mode, result, option, wireBytes, received);
                     } else {
                         appendFailed(tag, mode, count, wireBytes, error);
                     }
@@ -370,6 +371,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         track(1, 0);
+        long received = System.nanoTime();
         CompletableFuture<AppendResult> future;
         try {
             future = st.append.commit(end.option().dedupKey());
@@ -379,7 +381,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         future.whenComplete((result, error) -> onLoop(
                 () -> {
                     if (error == null) {
-                        appended(st.mode, result, end.option(), end.wireBytes());
+                        appended(st.mode, result, end.option(), end.wireBytes(), received);
                     } else {
                         appendFailed(st.tag, st.mode, end.eventCount(), end.wireBytes(), error);
                     }
@@ -443,7 +445,8 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void appended(ForwardMode mode, AppendResult result, ForwardOption option, long wireBytes) {
+    private void appended(
+            ForwardMode mode, AppendResult result, ForwardOption option, long wireBytes, long receivedNanos) {
         deps.metrics()
                 .message(
                         mode,
@@ -451,7 +454,7 @@ final class ForwardIngestHandler extends ChannelInboundHandlerAdapter {
                         wireBytes);
         deps.metrics().events(result.storedEvents());
         if (option.wantsAck() && state.isActive()) {
-            deps.metrics().ack();
+            deps.metrics().ack(receivedNanos);
             write(AckEncoder.encode(ctx.alloc(), option, mode == ForwardMode.JSON));
         }
     }

@@ -4,9 +4,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.kinesisaggregator.server.codec.ErrorReason;
 import org.kinesisaggregator.server.codec.ForwardMode;
@@ -23,6 +25,9 @@ import org.kinesisaggregator.server.codec.ForwardMode;
  *   <li>{@code forward.events}: events appended; {@code forward.events.skipped}: invalid ones dropped</li>
  *   <li>{@code forward.bytes}: bytes of messages received (compressed size when compressed)</li>
  *   <li>{@code forward.acks}, {@code forward.handshake.failures}, {@code forward.heartbeats}</li>
+ *   <li>{@code forward.ack.latency} (a histogram, Prometheus {@code forward_ack_latency_seconds_bucket}):
+ *       from a message's last byte to its ack being written — the append, its fsync (file buffer) and
+ *       the hand-back to the connection's event loop</li>
  *   <li>{@code forward.errors{reason}}: reason from {@link ErrorReason}</li>
  *   <li>{@code forward.connections.refused{reason}} ({@code max_connections}) and
  *       {@code forward.connections.timed.out{reason}} ({@code idle_timeout}, {@code message_timeout},
@@ -51,6 +56,7 @@ public final class ForwardMetrics {
     private final Counter skipped;
     private final Counter bytes;
     private final Counter acks;
+    private final Timer ackLatency;
     private final Counter handshakeFailures;
     private final Counter heartbeats;
     private final Map<ConnectionGuard.Limit, Counter> limited = new EnumMap<>(ConnectionGuard.Limit.class);
@@ -105,6 +111,11 @@ public final class ForwardMetrics {
                 .tags(tags)
                 .description("Acks sent")
                 .register(registry);
+        ackLatency = Timer.builder("forward.ack.latency")
+                .tags(tags)
+                .description("From a message's last byte to its ack: append, fsync and hand-back")
+                .publishPercentileHistogram()
+                .register(registry);
         handshakeFailures = Counter.builder("forward.handshake.failures")
                 .tags(tags)
                 .description("Failed HELO/PING/PONG handshakes")
@@ -154,8 +165,10 @@ public final class ForwardMetrics {
         skipped.increment(count);
     }
 
-    void ack() {
+    /** An ack was sent for a message whose last byte came at {@code receivedNanos} ({@link System#nanoTime()}). */
+    void ack(long receivedNanos) {
         acks.increment();
+        ackLatency.record(System.nanoTime() - receivedNanos, TimeUnit.NANOSECONDS);
     }
 
     void error(ErrorReason reason) {

@@ -101,9 +101,11 @@ public final class KinesisOutput implements Output {
      *
      * @param pool the process' KPL producers (shared by outputs with the same KPL configuration)
      * @param health the process' Kinesis health, for {@code /health/ready}
+     * @param outputId the output's {@code @id} (or derived id), the {@code output} tag of its meters
      * @param registry where metrics go
      */
     public KinesisOutput(
+            String outputId,
             KinesisOutputSettings settings,
             ProducerPool pool,
             KinesisHealth health,
@@ -113,7 +115,9 @@ public final class KinesisOutput implements Output {
         this.pool = Objects.requireNonNull(pool, "pool");
         this.health = Objects.requireNonNull(health, "health");
         this.metrics = new KinesisMetrics(
-                Objects.requireNonNull(registry, "registry"), settings.type().confName());
+                Objects.requireNonNull(registry, "registry"),
+                Objects.requireNonNull(outputId, "outputId"),
+                settings.type().confName());
         this.clock = Objects.requireNonNull(clock, "clock");
         this.streamName = StreamNameTemplate.parse(settings.streamName());
         this.formatter = new EventFormatter(settings.format());
@@ -129,7 +133,17 @@ public final class KinesisOutput implements Output {
                 settings.partitionGrouping());
     }
 
-    /** With the system clock. */
+    /** Named after its type (the {@code output} tag), with {@code clock}. */
+    public KinesisOutput(
+            KinesisOutputSettings settings,
+            ProducerPool pool,
+            KinesisHealth health,
+            MeterRegistry registry,
+            Clock clock) {
+        this(settings.type().confName(), settings, pool, health, registry, clock);
+    }
+
+    /** Named after its type (the {@code output} tag), with the system clock. */
     public KinesisOutput(
             KinesisOutputSettings settings, ProducerPool pool, KinesisHealth health, MeterRegistry registry) {
         this(settings, pool, health, registry, Clock.systemUTC());

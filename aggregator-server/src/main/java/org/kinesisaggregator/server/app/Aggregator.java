@@ -2,6 +2,7 @@ package org.kinesisaggregator.server.app;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.kinesisaggregator.admin.AdminServer;
 import org.kinesisaggregator.admin.AdminSettings;
+import org.kinesisaggregator.admin.ComponentMeters;
 import org.kinesisaggregator.admin.FluentdMeters;
 import org.kinesisaggregator.admin.PluginInfo;
 import org.kinesisaggregator.buffer.BufferSettings;
@@ -111,7 +113,13 @@ public final class Aggregator implements AutoCloseable {
      * events to (the buffer, or the synchronous sink).
      */
     private record Terminal(
-            List<Object> key, String outputId, Output output, Output secondary, EventBuffer buffer, EventSink sink) {
+            List<Object> key,
+            String outputId,
+            Output output,
+            Output secondary,
+            EventBuffer buffer,
+            EventSink sink,
+            ComponentMeters meters) {
         String describe() {
             return "output " + output.type() + " [id " + outputId + "]";
         }
@@ -123,7 +131,8 @@ public final class Aggregator implements AutoCloseable {
      * switchable sink it was built with, and the counting sink in front of this conf's router that
      * {@link #start()} points it at.
      */
-    private record Source(List<Object> key, String name, Input input, SwitchableSink sink, EventSink target) {
+    private record Source(
+            List<Object> key, String name, Input input, SwitchableSink sink, EventSink target, ComponentMeters meters) {
         /** What a reload keeping it logs after "kept": its open connections, for a forward source. */
         String keptDetail() {
             return input instanceof ForwardServer forward ? " (" + forward.activeConnections() + " connections)" : "";
@@ -139,6 +148,12 @@ public final class Aggregator implements AutoCloseable {
     private final List<Source> sources;
     /** Components taken over running from the previous conf's application: start() does not start them. */
     private final Set<Object> carried;
+    /** The meters of the carried components: start() moves them into this application's registry. */
+    private final List<ComponentMeters> carriedMeters;
+    /** Process-wide components' meters (the KPL producer pool): start() moves them here too. */
+    private final List<MeterBinder> processMeters;
+
+    private final MeterRegistry registry;
     /** Components close() leaves running: those the next conf took over, or ours the start failed to keep. */
     private Set<Object> kept = Set.of();
 
@@ -162,6 +177,13 @@ public final class Aggregator implements AutoCloseable {
         this.terminals = List.copyOf(a.terminals);
         this.sources = List.copyOf(a.sources);
         this.carried = identitySet(a.carried);
+        this.carriedMeters = List.copyOf(a.carriedMeters);
+        this.processMeters = a.plugins.outputs().values().stream()
+                .distinct()
+                .filter(MeterBinder.class::isInstance)
+                .map(MeterBinder.class::cast)
+                .toList();
+        this.registry = a.env.registry();
         this.pluginInfos = List.copyOf(a.pluginInfos);
         this.warnings = List.copyOf(a.warnings);
         this.summary = a.summary();
@@ -171,7 +193,7 @@ public final class Aggregator implements AutoCloseable {
         Gauge.builder("aggregator.ready", this, app -> app.problems().isEmpty() ? 1 : 0)
                 .description("1 when the node is ready (/health/ready 200), 0 while starting, draining or unhealthy")
                 .strongReference(true)
-                .register(a.env.registry());
+                .register(registry);
     }
 
     /**
@@ -223,6 +245,11 @@ public final class Aggregator implements AutoCloseable {
 
     public SystemSettings system() {
         return system;
+    }
+
+    /** This application's meter registry (its /metrics), with the meters of its components. */
+    MeterRegistry registry() {
+        return registry;
     }
 
     /** The router of {@code label} ({@link Router#ROOT_LABEL} for the top level), or null. */
@@ -308,6 +335,9 @@ public final class Aggregator implements AutoCloseable {
         }
         started = true;
         log.info("Starting: {} outputs, {} buffers, {} inputs", outputs.size(), buffers.size(), inputs.size());
+        // the kept components' meters (and the KPL pool's) leave the previous conf's registry for ours
+        carriedMeters.forEach(m -> m.moveTo(registry));
+        processMeters.forEach(b -> b.bindTo(registry));
         // what --dry-run prints: effective values, v0.12 names applied, credentials, drain ceilings
         for (String line : summary.split("\n")) {
             log.info("Conf: {}", line);
@@ -608,6 +638,7 @@ public final class Aggregator implements AutoCloseable {
         private final List<Terminal> terminals = new ArrayList<>();
         private final List<Source> sources = new ArrayList<>();
         private final List<Object> carried = new ArrayList<>();
+        private final List<ComponentMeters> carriedMeters = new ArrayList<>();
         private final Map<List<Object>, Deque<Terminal>> runningTerminals = new HashMap<>();
         private final Map<List<Object>, Deque<Source>> runningSources = new HashMap<>();
         private final EnvironmentChecks environment = new EnvironmentChecks();
@@ -646,7 +677,7 @@ public final class Aggregator implements AutoCloseable {
             this.ingest = new IngestCounting(env.registry(), env.hostname());
             this.bufferFactory = plugins.bufferFactory() != null
                     ? plugins.bufferFactory()
-                    : (id, s, out, sec) -> Buffers.create(id, s, out, sec, env.clock(), env.registry());
+                    : (id, s, out, sec, registry) -> Buffers.create(id, s, out, sec, env.clock(), registry);
         }
 
         void assemble(ConfProblems problems) {
@@ -935,11 +966,12 @@ public final class Aggregator implements AutoCloseable {
             List<Object> key = List.of(label, LoadedConf.sectionText(e), settings);
             Source running = claim(runningSources, key);
             SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
-            Input input = running != null ? running.input() : factory.create(settings, sink, env.registry());
+            ComponentMeters meters = sourceMeters(running);
+            Input input = running != null ? running.input() : factory.create(settings, sink, meters.registry());
             if (running != null) {
                 carried.add(input);
             }
-            sources.add(new Source(key, name, input, sink, counted));
+            sources.add(new Source(key, name, input, sink, counted, meters));
             inputs.add(new Named<>(name, input));
             bind(input, e, settings.bind(), settings.port(), true);
             ConfElement transport = e.element("transport");
@@ -961,6 +993,15 @@ public final class Aggregator implements AutoCloseable {
             sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
         }
 
+        /** A source's meters: those of the running source it takes over, or new ones in this conf's registry. */
+        private ComponentMeters sourceMeters(Source running) {
+            if (running == null) {
+                return new ComponentMeters(env.registry());
+            }
+            carriedMeters.add(running.meters());
+            return running.meters();
+        }
+
         /** {@code @type sample} / {@code dummy}: generated events into its label's router, counted as input. */
         private void sampleSource(ConfElement e, String type) {
             SampleSettings settings = SampleConf.settings(e);
@@ -970,11 +1011,12 @@ public final class Aggregator implements AutoCloseable {
             List<Object> key = List.of(router.label(), LoadedConf.sectionText(e), settings);
             Source running = claim(runningSources, key);
             SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
+            ComponentMeters meters = sourceMeters(running);
             Input input = running != null ? running.input() : new SampleInput(settings, sink, env.clock());
             if (running != null) {
                 carried.add(input);
             }
-            sources.add(new Source(key, name, input, sink, counted));
+            sources.add(new Source(key, name, input, sink, counted, meters));
             inputs.add(new Named<>(name, input));
             pluginInfos.add(new PluginInfo(
                     e.string("@id", "in_" + type + "_" + settings.tag()),
@@ -998,12 +1040,13 @@ public final class Aggregator implements AutoCloseable {
             List<Object> key = List.of(router.label(), LoadedConf.sectionText(e), settings);
             Source running = claim(runningSources, key);
             SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
+            ComponentMeters meters = sourceMeters(running);
             Input input =
-                    running != null ? running.input() : new HttpInput(settings, sink, env.clock(), env.registry());
+                    running != null ? running.input() : new HttpInput(settings, sink, env.clock(), meters.registry());
             if (running != null) {
                 carried.add(input);
             }
-            sources.add(new Source(key, name, input, sink, counted));
+            sources.add(new Source(key, name, input, sink, counted, meters));
             inputs.add(new Named<>(name, input));
             bind(input, e, settings.bind(), settings.port(), false);
             pluginInfos.add(new PluginInfo(
@@ -1096,6 +1139,9 @@ public final class Aggregator implements AutoCloseable {
             private final List<String> lines;
             private final String indent;
             private int stores;
+            /** The meters of this section's output, buffer and secondary; made at the first registry() call. */
+            private ComponentMeters meters;
+
             EventSink terminalSink;
 
             Context(
@@ -1132,13 +1178,20 @@ public final class Aggregator implements AutoCloseable {
                     // the output this section made is dropped unstarted: the running one stays
                     output = running.output();
                     carried.add(output);
+                    if (meters != null) {
+                        meters.discard();
+                    }
+                    meters = running.meters();
+                    carriedMeters.add(meters);
+                } else if (meters == null) {
+                    meters = new ComponentMeters(env.registry());
                 }
                 outputs.add(new Named<>(outputId, output));
                 if (mapped == null) {
                     SyncOutputSink sync = running != null && running.sink() instanceof SyncOutputSink s
                             ? s
                             : new SyncOutputSink(outputId, output, env.clock());
-                    terminals.add(new Terminal(key, outputId, output, null, null, sync));
+                    terminals.add(new Terminal(key, outputId, output, null, null, sync, meters));
                     pluginInfos.add(new PluginInfo(
                             outputId, "output", output.type(), PluginConfig.of(element), null, sync::counters, null));
                     if (element.element("secondary") != null) {
@@ -1172,11 +1225,11 @@ public final class Aggregator implements AutoCloseable {
                 }
                 EventBuffer buffer = running != null && running.buffer() != null
                         ? running.buffer()
-                        : bufferFactory.create(outputId, mapped.settings(), output, secondary);
+                        : bufferFactory.create(outputId, mapped.settings(), output, secondary, meters.registry());
                 if (running != null) {
                     carried.add(buffer);
                 }
-                terminals.add(new Terminal(key, outputId, output, secondary, buffer, buffer));
+                terminals.add(new Terminal(key, outputId, output, secondary, buffer, buffer, meters));
                 buffers.add(new Named<>(outputId, buffer));
                 pluginInfos.add(
                         new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), buffer::stats));
@@ -1227,7 +1280,10 @@ public final class Aggregator implements AutoCloseable {
 
             @Override
             public MeterRegistry registry() {
-                return env.registry();
+                if (meters == null) {
+                    meters = new ComponentMeters(env.registry());
+                }
+                return meters.registry();
             }
 
             @Override

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * new one fails to start, the previous conf is assembled again taking back the kept components and
  * started, and both errors are logged; if that fails too, the supervisor closes and
  * {@link #hasFailed()} says so. Each application gets a fresh environment (its own meter registry):
- * counters restart from zero, as after a restart of the process.
+ * counters restart from zero, as after a restart of the process; the kept components' meters move
+ * into the new registry as it starts ({@link org.kinesisaggregator.admin.ComponentMeters}).
  *
  * <p>With {@code <system> rpc_endpoint HOST:PORT}, the supervisor serves Fluentd's HTTP RPC from
  * {@link #start()} to {@link #close()}: {@code /api/plugins.flushBuffers} (as SIGUSR1),

@@ -1,12 +1,14 @@
 package org.kinesisaggregator.server.output;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.kinesisaggregator.admin.ComponentMeters;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
@@ -31,9 +33,13 @@ import org.kinesisaggregator.server.app.FormatConf;
  *
  * <p>One factory serves the three types of one application, so that outputs with the same KPL
  * configuration share one {@link ProducerPool} daemon and one {@link KinesisHealth}. Both are made
- * on first use (no I/O). Confined to the assembling thread.
+ * on first use (no I/O). Confined to the assembling thread, except {@link #bindTo}.
+ *
+ * <p>The pool outlives a conf reload (the factory is the process'), so its meters
+ * ({@code kinesis_kpl_*}) are its own {@link ComponentMeters}: each application that starts
+ * {@link #bindTo binds} them into its registry.
  */
-public final class KinesisOutputFactory implements OutputFactory {
+public final class KinesisOutputFactory implements OutputFactory, MeterBinder {
     /** The {@code @type} names served. */
     public static final List<String> TYPES = List.of(
             OutputType.KINESIS_PRODUCER.confName(),
@@ -61,6 +67,7 @@ public final class KinesisOutputFactory implements OutputFactory {
             Map.entry("aws_iam_retries", "has no effect (the AWS SDK retries credential lookups itself)"),
             Map.entry("http_proxy", "has no effect: use <kinesis_producer> proxy_host / proxy_port"));
 
+    private final ComponentMeters poolMeters = new ComponentMeters();
     private ProducerPool pool;
     private KinesisHealth health;
 
@@ -73,7 +80,7 @@ public final class KinesisOutputFactory implements OutputFactory {
         KinesisOutputSettings settings = settings(e, type, ctx);
         if (pool == null) {
             health = new KinesisHealth(ctx.clock());
-            pool = new ProducerPool(ctx.registry(), health);
+            pool = new ProducerPool(poolMeters.registry(), health);
         }
         MeterRegistry registry = ctx.registry();
         ctx.note("stream " + settings.streamName() + ", aggregation "
@@ -84,7 +91,15 @@ public final class KinesisOutputFactory implements OutputFactory {
                         : settings.fixedPartitionKey() != null ? "fixed" : "random per aggregate")
                 + (settings.effectiveEndpoint() != null ? ", endpoint " + settings.effectiveEndpoint() : ""));
         ctx.note("credentials: " + CredentialSource.describe(settings.credentials()));
-        return ctx.terminal(new KinesisOutput(settings, pool, health, registry, ctx.clock()), OutputDefaults.kinesis());
+        return ctx.terminal(
+                new KinesisOutput(ctx.outputId(), settings, pool, health, registry, ctx.clock()),
+                OutputDefaults.kinesis());
+    }
+
+    /** Moves the producer pool's meters into {@code registry} (an application's, as it starts). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        poolMeters.moveTo(registry);
     }
 
     /** Maps {@code e} (a {@code <match>} of a Kinesis type) onto settings; errors name file, line and parameter. */

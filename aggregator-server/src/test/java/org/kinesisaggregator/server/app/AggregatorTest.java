@@ -294,7 +294,7 @@ class AggregatorTest {
 
     @Test
     void aBufferThatRefusesAppendsMakesTheNodeNotReadyAndSaysWhy() throws Exception {
-        BufferFactory failingDisk = (id, settings, output, secondary) -> new EventBuffer() {
+        BufferFactory failingDisk = (id, settings, output, secondary, registry) -> new EventBuffer() {
             private final EventBuffer real =
                     Buffers.create(id, settings, output, secondary, Clock.systemUTC(), new SimpleMeterRegistry());
 

@@ -37,7 +37,7 @@ class BufferConfTest {
     void setUp() {
         confs = new TestConfs(dir);
         plugins = Plugins.defaults()
-                .withBufferFactory((id, settings, output, secondary) -> {
+                .withBufferFactory((id, settings, output, secondary, registry) -> {
                     captured.put(id, settings);
                     if (secondary != null) {
                         secondaries.put(id, secondary);

@@ -3,6 +3,7 @@ package org.kinesisaggregator.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -261,6 +262,63 @@ class SupervisorTest {
     }
 
     @Test
+    void aKeptComponentsMetersFollowItIntoTheNewConfsRegistry() throws Exception {
+        Aggregator before = supervisor.current();
+        ForwardServer server = before.inputs(ForwardServer.class).get(0);
+        try (RawClient client = new RawClient(server.localAddress())) {
+            sendAcked(client, "app.x", "a1");
+            Files.writeString(conf, conf(0, fileMatch("app.**", "app") + fileMatch("web.**", "web")));
+            assertThat(supervisor.reload("SIGHUP")).isEqualTo(ReloadOutcome.RELOADED);
+            sendAcked(client, "app.x", "a2");
+            sendAcked(client, "web.x", "w1");
+
+            MeterRegistry now = supervisor.current().registry();
+            assertThat(now).isNotSameAs(before.registry());
+            // gauges read the kept components' live state
+            assertThat(now.get("forward.connections.active").gauge().value())
+                    .as("the kept source's open connection")
+                    .isEqualTo(1.0);
+            assertThat(now.get("buffer.events").tag("output", "app").gauge().value())
+                    .as("the kept buffer's staged events, from before and after the reload")
+                    .isEqualTo(2.0);
+            // counters start from zero in each conf's registry, and count on there
+            assertThat(now.get("buffer.appends")
+                            .tags("output", "app", "result", "stored")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
+            assertThat(now.get("buffer.appends")
+                            .tags("output", "web", "result", "stored")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
+            assertThat(now.get("forward.acks").counters())
+                    .as("one meter per name and tags")
+                    .hasSize(1);
+            assertThat(now.get("forward.acks").counter().count()).isEqualTo(2.0);
+            assertThat(before.registry().get("forward.acks").counter().count())
+                    .as("the previous registry no longer counts")
+                    .isEqualTo(1.0);
+
+            // a changed output's meters are the new buffer's, once; the kept one's survive a second reload
+            Files.writeString(
+                    conf, conf(0, fileMatch("app.**", "app") + fileMatch("web.**", "web", "chunk_limit_records 1000")));
+            assertThat(supervisor.reload("SIGHUP")).isEqualTo(ReloadOutcome.RELOADED);
+            MeterRegistry third = supervisor.current().registry();
+            assertThat(third.get("buffer.events").tag("output", "app").gauge().value())
+                    .isEqualTo(2.0);
+            assertThat(third.get("buffer.events").tag("output", "web").gauges()).hasSize(1);
+            assertThat(third.get("forward.connections.active").gauges()).hasSize(1);
+            sendAcked(client, "web.x", "w2");
+            assertThat(third.get("buffer.appends")
+                            .tags("output", "web", "result", "stored")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
+        }
+    }
+
+    @Test
     void aFailedReloadGivesTheKeptComponentsBackToThePreviousConf() throws Exception {
         ForwardServer server = supervisor.current().inputs(ForwardServer.class).get(0);
         try (RawClient client = new RawClient(server.localAddress());
@@ -284,6 +342,12 @@ class SupervisorTest {
             assertThat(chunkFiles("app")).isEqualTo(appChunks);
             assertThat(LogCapture.containing("Reload (SIGHUP): the previous conf runs again"))
                     .hasSize(1);
+            assertThat(after.registry()
+                            .get("forward.connections.active")
+                            .gauge()
+                            .value())
+                    .as("the kept source's meters are back in the previous conf's (new) registry")
+                    .isEqualTo(1.0);
         }
         assertThat(supervisor.flushBuffers("test")).isEqualTo(1);
         await().atMost(Duration.ofSeconds(20))

@@ -292,7 +292,7 @@ public final class KplBridgeBenchmark {
             double records = registry.find("kinesis.records.put").counters().stream()
                     .mapToDouble(c -> c.count())
                     .sum();
-            double bytes = registry.find("kinesis.bytes.put").counters().stream()
+            double bytes = registry.find("kinesis.put.bytes").counters().stream()
                     .mapToDouble(c -> c.count())
                     .sum();
             return new Snapshot(

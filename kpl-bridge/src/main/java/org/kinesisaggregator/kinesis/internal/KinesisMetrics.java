@@ -3,6 +3,7 @@ package org.kinesisaggregator.kinesis.internal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code kinesis.user.records.rejected{reason}} (counter): events never sendable (too large,
  *       unformattable, no valid stream name), sent to the secondary / failed/ path
  *   <li>{@code kinesis.records.put} / {@code kinesis.records.failed{error}} (counters): Kinesis records
- *   <li>{@code kinesis.bytes.put} (counter, bytes): data plus partition key of delivered Kinesis records
+ *   <li>{@code kinesis.put.bytes} (counter, bytes): data plus partition key of delivered Kinesis records
  *   <li>{@code kinesis.aggregation.ratio} (summary): user records per delivered Kinesis record
  *   <li>{@code kinesis.record.size} (summary, bytes): size of delivered Kinesis records
  *   <li>{@code kinesis.put.latency} (timer): from hand-off to KPL until its result
@@ -61,15 +62,16 @@ public final class KinesisMetrics {
     private static final Set<String> KNOWN_REASONS = Set.of("too_large", "format", "stream_name");
 
     private final MeterRegistry registry;
-    private final String output;
+    private final Tags outputTags;
     private final ConcurrentHashMap<String, StreamMeters> streams = new ConcurrentHashMap<>();
 
     /**
-     * @param output the output's type name ({@code output} tag)
+     * @param outputId the output's {@code @id} (or derived id): the {@code output} tag
+     * @param type the output's {@code @type}: the {@code type} tag
      */
-    public KinesisMetrics(MeterRegistry registry, String output) {
+    public KinesisMetrics(MeterRegistry registry, String outputId, String type) {
         this.registry = registry;
-        this.output = output;
+        this.outputTags = Tags.of("output", outputId, "type", type);
     }
 
     public MeterRegistry registry() {
@@ -89,7 +91,7 @@ public final class KinesisMetrics {
     /** Counts one DescribeStreamSummary outcome. */
     public void streamCheck(String result) {
         Counter.builder("kinesis.stream.checks")
-                .tag("output", output)
+                .tags(outputTags)
                 .tag("result", result)
                 .register(registry)
                 .increment();
@@ -118,39 +120,40 @@ public final class KinesisMetrics {
             this.stream = stream;
             userRecordsPut = Counter.builder("kinesis.user.records.put")
                     .description("Events delivered to Kinesis")
-                    .tag("output", output)
+                    .tags(outputTags)
                     .tag("stream", stream)
                     .register(registry);
             recordsPut = Counter.builder("kinesis.records.put")
                     .description("Kinesis records delivered")
-                    .tag("output", output)
+                    .tags(outputTags)
                     .tag("stream", stream)
                     .register(registry);
-            bytesPut = Counter.builder("kinesis.bytes.put")
+            bytesPut = Counter.builder("kinesis.put.bytes")
                     .baseUnit("bytes")
                     .description("Data plus partition key of delivered Kinesis records")
-                    .tag("output", output)
+                    .tags(outputTags)
                     .tag("stream", stream)
                     .register(registry);
             ratio = DistributionSummary.builder("kinesis.aggregation.ratio")
                     .description("User records per delivered Kinesis record")
-                    .tag("output", output)
+                    .tags(outputTags)
                     .tag("stream", stream)
                     .register(registry);
             recordSize = DistributionSummary.builder("kinesis.record.size")
                     .baseUnit("bytes")
                     .description("Size of delivered Kinesis records (data plus partition key)")
-                    .tag("output", output)
+                    .tags(outputTags)
                     .tag("stream", stream)
                     .register(registry);
             latency = Timer.builder("kinesis.put.latency")
                     .description("From hand-off to KPL until its result")
-                    .tag("output", output)
+                    .publishPercentileHistogram()
+                    .tags(outputTags)
                     .tag("stream", stream)
                     .register(registry);
             shardMisses = Counter.builder("kinesis.shard.prediction.misses")
                     .description("Aggregates that landed on another shard than predicted")
-                    .tag("output", output)
+                    .tags(outputTags)
                     .tag("stream", stream)
                     .register(registry);
         }
@@ -172,7 +175,7 @@ public final class KinesisMetrics {
                     .computeIfAbsent(
                             tag,
                             t -> Counter.builder("kinesis.user.records.failed")
-                                    .tag("output", output)
+                                    .tags(outputTags)
                                     .tag("stream", stream)
                                     .tag("error", t)
                                     .register(registry))
@@ -181,7 +184,7 @@ public final class KinesisMetrics {
                     .computeIfAbsent(
                             tag,
                             t -> Counter.builder("kinesis.records.failed")
-                                    .tag("output", output)
+                                    .tags(outputTags)
                                     .tag("stream", stream)
                                     .tag("error", t)
                                     .register(registry))
@@ -198,7 +201,7 @@ public final class KinesisMetrics {
                     .computeIfAbsent(
                             tag,
                             t -> Counter.builder("kinesis.user.records.failed")
-                                    .tag("output", output)
+                                    .tags(outputTags)
                                     .tag("stream", stream)
                                     .tag("error", t)
                                     .register(registry))
@@ -211,7 +214,7 @@ public final class KinesisMetrics {
             rejected.computeIfAbsent(
                             tag,
                             t -> Counter.builder("kinesis.user.records.rejected")
-                                    .tag("output", output)
+                                    .tags(outputTags)
                                     .tag("stream", stream)
                                     .tag("reason", t)
                                     .register(registry))
