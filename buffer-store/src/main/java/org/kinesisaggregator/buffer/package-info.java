@@ -103,7 +103,9 @@
  * corrupt region in the middle is cut out and the valid frames after it are kept (resync at the
  * next position where a whole frame validates: header, crc32c and entries; progress reset),
  * records without files are dropped, files without records are queued with no progress, and a
- * missing or unreadable ledger is rebuilt from the files (all queued, progress zero).
+ * missing or unreadable ledger is rebuilt from the files (all queued, progress zero; private files
+ * published). A ledger found corrupt by an update is replaced by an empty one in place
+ * ({@code MapDbLedger}): the buffer never stops for its ledger, at worst it delivers again.
  *
  * <h2>Threads</h2>
  * Callers (Netty event loops) never block: {@code append}/{@code openStream} enqueue. The writer

@@ -111,6 +111,7 @@ final class FileChunkStore implements ChunkStore {
     private List<Recovered> recover(BufferMetrics metrics, ChunkRecovery.FrameKeys keys) throws IOException {
         long now = clock.millis();
         ledger = MapDbLedger.open(dir, now);
+        int generation = ledger.generation();
         Map<Long, ChunkRecord> records = ledger.chunks();
         List<Path> chunkFiles = new ArrayList<>();
         List<Path> privateFiles = new ArrayList<>();
@@ -129,11 +130,12 @@ final class FileChunkStore implements ChunkStore {
                 }
             }
         }
-        // A private file is published when the ledger already lists it (its commit reached the ledger).
+        // A private file is published when the ledger already lists it (its commit reached the ledger),
+        // and every one when the ledger was unreadable: a commit it held may have been acked.
         for (Path f : privateFiles) {
             long id = ChunkFileFormat.idOf(f.getFileName().toString(), ChunkFileFormat.PRIVATE_SUFFIX);
             ChunkRecord r = records.get(id);
-            if (r != null && r.state() == ChunkState.QUEUED) {
+            if (r != null && r.state() == ChunkState.QUEUED || ledger.wasRecreated()) {
                 Path target = dir.resolve(ChunkFileFormat.fileName(id));
                 Files.move(f, target, StandardCopyOption.ATOMIC_MOVE);
                 chunkFiles.add(target);
@@ -291,6 +293,12 @@ final class FileChunkStore implements ChunkStore {
                         dir,
                         ChunkFileFormat.fileName(r.chunkId()),
                         r.eventCount());
+            }
+        }
+        if (ledger.generation() != generation) {
+            // the ledger was found corrupt during recovery and replaced by an empty one: list them again
+            for (Recovered r : out.values()) {
+                ledger.put(r.record());
             }
         }
         ledger.commit();

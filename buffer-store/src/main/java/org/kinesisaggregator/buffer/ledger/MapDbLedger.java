@@ -5,12 +5,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.mapdb.Atomic;
 import org.mapdb.DB;
+import org.mapdb.DBException;
 import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
@@ -54,6 +54,8 @@ public final class MapDbLedger implements Ledger {
     /** Set when an operation failed (e.g. disk full): the next operation reopens the ledger first. */
     private boolean broken;
 
+    private int generation;
+
     private MapDbLedger(
             Path file,
             DB db,
@@ -87,14 +89,7 @@ public final class MapDbLedger implements Ledger {
             if (e instanceof VirtualMachineError vme) {
                 throw vme;
             }
-            Path aside = dir.resolve("ledger.corrupt-" + nowEpochMillis);
-            Files.createDirectories(aside);
-            List<Path> moved = new ArrayList<>();
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, FILE_NAME + "*")) {
-                for (Path f : files) {
-                    moved.add(Files.move(f, aside.resolve(f.getFileName())));
-                }
-            }
+            Path aside = moveAside(dir, nowEpochMillis);
             log.error(
                     "Ledger {} is unreadable ({}); moved it to {} and rebuilding it from the chunk files "
                             + "(all chunks queued, delivery progress lost: duplicates possible, nothing lost)",
@@ -103,6 +98,21 @@ public final class MapDbLedger implements Ledger {
                     aside);
             return openOrThrow(file, true, "ledger " + file + " unreadable (" + e + "), moved to " + aside);
         }
+    }
+
+    /** Moves {@code ledger.db*} of {@code dir} into a new {@code ledger.corrupt-<millis>[-N]/}; returns it. */
+    private static Path moveAside(Path dir, long nowEpochMillis) throws IOException {
+        Path aside = dir.resolve("ledger.corrupt-" + nowEpochMillis);
+        for (int n = 2; Files.exists(aside); n++) {
+            aside = dir.resolve("ledger.corrupt-" + nowEpochMillis + "-" + n);
+        }
+        Files.createDirectories(aside);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, FILE_NAME + "*")) {
+            for (Path f : files) {
+                Files.move(f, aside.resolve(f.getFileName()));
+            }
+        }
+        return aside;
     }
 
     private static MapDbLedger openOrThrow(Path file, boolean created, String problem) throws IOException {
@@ -138,6 +148,9 @@ public final class MapDbLedger implements Ledger {
     }
 
     private void readBackAll() throws IOException {
+        // the store's own consistency check: record index and free-space lists (a crash can leave a
+        // free-space list broken, which reads do not touch but the next update would trip over)
+        db.getStore().verify();
         for (Map.Entry<Long, byte[]> e : chunks.getEntries()) {
             ChunkRecord.decode(e.getKey(), e.getValue());
         }
@@ -185,77 +198,122 @@ public final class MapDbLedger implements Ledger {
         return e;
     }
 
+    /**
+     * Runs {@code op} on the store. A store MapDB finds corrupt ({@link DBException.DataCorruption}:
+     * e.g. a free-space list that a kill -9 left broken, which MapDB's write-ahead log does not
+     * always protect, jankotek/mapdb#944) is moved aside and replaced by an empty one, and
+     * {@code op} runs again there: the chunk files are the truth, so the records the new ledger
+     * lacks only cost delivery progress (chunks queued again at the next start: duplicates
+     * possible, nothing lost). Any other failure marks the ledger broken (reopened at the next call).
+     */
+    private <T> T run(Supplier<T> op) {
+        ensureOpen();
+        try {
+            return op.get();
+        } catch (DBException.DataCorruption e) {
+            replaceCorrupt(e);
+            try {
+                return op.get();
+            } catch (RuntimeException again) {
+                throw failed(again);
+            }
+        } catch (RuntimeException e) {
+            throw failed(e);
+        }
+    }
+
+    private void run(Runnable op) {
+        run(() -> {
+            op.run();
+            return null;
+        });
+    }
+
+    private void replaceCorrupt(DBException.DataCorruption e) {
+        try {
+            try {
+                db.close();
+            } catch (RuntimeException closing) {
+                // a corrupt store may fail to close: its files are moved aside anyway
+            }
+            Path aside = moveAside(file.getParent(), System.currentTimeMillis());
+            MapDbLedger fresh = openOrThrow(file, true, null);
+            db = fresh.db;
+            chunks = fresh.chunks;
+            dedup = fresh.dedup;
+            broken = false;
+            generation++;
+            log.error(
+                    "Ledger {} is corrupt ({}); moved it to {} and started an empty one (chunks not recorded again "
+                            + "are queued at the next start: duplicates possible, nothing lost)",
+                    file,
+                    e.toString(),
+                    aside);
+        } catch (IOException | RuntimeException replacing) {
+            replacing.addSuppressed(e);
+            throw failed(new IllegalStateException(
+                    "ledger " + file + " is corrupt and cannot be replaced (" + replacing + "); check free disk space",
+                    replacing));
+        }
+    }
+
+    /**
+     * How many times the store was found corrupt and replaced by an empty one since open (0 when
+     * never): a caller that holds records the ledger should list writes them again.
+     */
+    public synchronized int generation() {
+        return generation;
+    }
+
     @Override
     public synchronized Map<Long, ChunkRecord> chunks() {
-        ensureOpen();
-        Map<Long, ChunkRecord> out = new HashMap<>();
-        for (Map.Entry<Long, byte[]> e : chunks.getEntries()) {
-            try {
-                out.put(e.getKey(), ChunkRecord.decode(e.getKey(), e.getValue()));
-            } catch (IOException ex) {
-                throw new IllegalStateException(ex.getMessage(), ex);
+        return run(() -> {
+            Map<Long, ChunkRecord> out = new HashMap<>();
+            for (Map.Entry<Long, byte[]> e : chunks.getEntries()) {
+                try {
+                    out.put(e.getKey(), ChunkRecord.decode(e.getKey(), e.getValue()));
+                } catch (IOException ex) {
+                    throw new IllegalStateException(ex.getMessage(), ex);
+                }
             }
-        }
-        return out;
+            return out;
+        });
     }
 
     @Override
     public synchronized void put(ChunkRecord record) {
-        ensureOpen();
-        try {
-            chunks.put(record.chunkId(), record.encode());
-        } catch (RuntimeException e) {
-            throw failed(e);
-        }
+        run(() -> chunks.put(record.chunkId(), record.encode()));
     }
 
     @Override
     public synchronized void remove(long chunkId) {
-        ensureOpen();
-        try {
-            chunks.remove(chunkId);
-        } catch (RuntimeException e) {
-            throw failed(e);
-        }
+        run(() -> chunks.remove(chunkId));
     }
 
     @Override
     public synchronized Map<ByteBuffer, Long> dedupKeys() {
-        Map<ByteBuffer, Long> out = new HashMap<>();
-        for (Map.Entry<byte[], Long> e : dedup.getEntries()) {
-            out.put(ByteBuffer.wrap(e.getKey()).asReadOnlyBuffer(), e.getValue());
-        }
-        return out;
+        return run(() -> {
+            Map<ByteBuffer, Long> out = new HashMap<>();
+            for (Map.Entry<byte[], Long> e : dedup.getEntries()) {
+                out.put(ByteBuffer.wrap(e.getKey()).asReadOnlyBuffer(), e.getValue());
+            }
+            return out;
+        });
     }
 
     @Override
     public synchronized void putDedupKey(byte[] key, long seenAtEpochMillis) {
-        ensureOpen();
-        try {
-            dedup.put(key, seenAtEpochMillis);
-        } catch (RuntimeException e) {
-            throw failed(e);
-        }
+        run(() -> dedup.put(key, seenAtEpochMillis));
     }
 
     @Override
     public synchronized void removeDedupKey(byte[] key) {
-        ensureOpen();
-        try {
-            dedup.remove(key);
-        } catch (RuntimeException e) {
-            throw failed(e);
-        }
+        run(() -> dedup.remove(key));
     }
 
     @Override
     public synchronized void commit() {
-        ensureOpen();
-        try {
-            db.commit();
-        } catch (RuntimeException e) {
-            throw failed(e);
-        }
+        run(() -> db.commit());
     }
 
     @Override
