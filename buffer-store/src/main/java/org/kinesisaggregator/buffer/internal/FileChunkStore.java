@@ -46,6 +46,7 @@ final class FileChunkStore implements ChunkStore {
     private final Clock clock;
     private final FailedChunks failed;
     private final ChunkChannels channels;
+    private final WriteBuffers writeBuffers = new WriteBuffers();
     private FileChannel lockChannel;
     private FileLock lock;
     private MapDbLedger ledger;
@@ -310,7 +311,7 @@ final class FileChunkStore implements ChunkStore {
 
     @Override
     public StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) throws IOException {
-        return FileStoredChunk.create(dir, id, createdAtEpochMillis, isPrivate, channels);
+        return FileStoredChunk.create(dir, id, createdAtEpochMillis, isPrivate, channels, writeBuffers);
     }
 
     @Override

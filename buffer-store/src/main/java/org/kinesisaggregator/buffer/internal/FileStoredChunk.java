@@ -13,8 +13,15 @@ import org.kinesisaggregator.buffer.ledger.Progress;
 
 /**
  * A chunk file {@code <path>/<16 hex id>.chunk} (or {@code .chunk.private} for a streamed
- * append not yet published): the header, then one frame per append, each written by one gathering
- * write at the end of the file. Writer thread until sealed (see {@link StoredChunk}).
+ * append not yet published): the header, then one frame per append. A frame of at most
+ * {@link WriteBuffers#SIZE} bytes is gathered in a write buffer with the round's other small frames
+ * of this chunk and written with them by one positional write in {@link #writePending} (the group
+ * commit calls it for every dirty chunk before the fsync and before any ack, whatever
+ * {@code ack_durability}); a bigger frame is written at once. Writer thread until sealed (see
+ * {@link StoredChunk}).
+ *
+ * <p>Invariant: the file holds the first {@code HEADER_BYTES + fileBytes} bytes; the write buffer
+ * {@code pending} holds data bytes {@code [fileBytes, dataBytes)}.
  *
  * <p>Invariant: the file's first {@code HEADER_BYTES + syncedBytes} bytes are what the last
  * successful fsync made durable. An fsync that fails, or a file found shorter than the writer
@@ -28,9 +35,17 @@ final class FileStoredChunk extends StoredChunk {
     /** The file's format version (its frame layout): the current one, or older for a recovered file. */
     private final short formatVersion;
 
+    private final WriteBuffers buffers;
+
     private Path path;
     private FileChannel channel;
     private boolean dirty;
+    /** Data bytes written to the file; the rest, up to {@code dataBytes}, is in {@code pending}. */
+    private long fileBytes;
+    /** Events in the file's {@code fileBytes}. */
+    private int fileEvents;
+    /** The round's small frames not yet written (position = bytes held), or null. */
+    private ByteBuffer pending;
     /** Data bytes and events made durable by the last successful {@link #sync}. */
     private long syncedBytes;
 
@@ -46,9 +61,13 @@ final class FileStoredChunk extends StoredChunk {
             long dataBytes,
             int eventCount,
             FileChannel channel,
-            short formatVersion) {
+            short formatVersion,
+            WriteBuffers buffers) {
         super(id, createdAtEpochMillis, dataBytes, eventCount);
         this.dir = dir;
+        this.buffers = buffers;
+        this.fileBytes = dataBytes;
+        this.fileEvents = eventCount;
         this.formatVersion = formatVersion;
         this.path = path;
         this.channel = channel;
@@ -58,7 +77,12 @@ final class FileStoredChunk extends StoredChunk {
 
     /** Creates a new chunk file (header written, not yet synced). */
     static FileStoredChunk create(
-            Path dir, long id, long createdAtEpochMillis, boolean isPrivate, ChunkChannels channels)
+            Path dir,
+            long id,
+            long createdAtEpochMillis,
+            boolean isPrivate,
+            ChunkChannels channels,
+            WriteBuffers buffers)
             throws IOException {
         Path path = dir.resolve(isPrivate ? ChunkFileFormat.privateFileName(id) : ChunkFileFormat.fileName(id));
         FileChannel channel = channels.openNew(path);
@@ -76,8 +100,8 @@ final class FileStoredChunk extends StoredChunk {
             }
             throw e;
         }
-        FileStoredChunk chunk =
-                new FileStoredChunk(dir, path, id, createdAtEpochMillis, 0, 0, channel, ChunkFileFormat.FORMAT_VERSION);
+        FileStoredChunk chunk = new FileStoredChunk(
+                dir, path, id, createdAtEpochMillis, 0, 0, channel, ChunkFileFormat.FORMAT_VERSION, buffers);
         chunk.dirty = true;
         return chunk;
     }
@@ -86,7 +110,7 @@ final class FileStoredChunk extends StoredChunk {
     static FileStoredChunk sealed(
             Path path, long id, long createdAtEpochMillis, long dataBytes, int eventCount, short formatVersion) {
         return new FileStoredChunk(
-                path.getParent(), path, id, createdAtEpochMillis, dataBytes, eventCount, null, formatVersion);
+                path.getParent(), path, id, createdAtEpochMillis, dataBytes, eventCount, null, formatVersion, null);
     }
 
     Path path() {
@@ -96,8 +120,9 @@ final class FileStoredChunk extends StoredChunk {
     @Override
     void append(ByteBuffer frameHeader, ByteBuffer entries, int events) throws IOException {
         long position = ChunkFileFormat.HEADER_BYTES + dataBytes;
-        ByteBuffer[] buffers = {frameHeader.duplicate(), entries.duplicate()};
-        long total = buffers[0].remaining() + buffers[1].remaining();
+        ByteBuffer header = frameHeader.duplicate();
+        ByteBuffer data = entries.duplicate();
+        long total = header.remaining() + data.remaining();
         if (tailLost) {
             throw new IOException(path + ": lost data on the disk earlier; it takes no more appends");
         }
@@ -110,11 +135,29 @@ final class FileStoredChunk extends StoredChunk {
                         + " bytes written and synced; the file system lost data (check the disk)");
             }
         }
+        if (total <= WriteBuffers.SIZE) {
+            if (pending != null && pending.remaining() < total) {
+                writePending();
+            }
+            if (pending == null && buffers != null) {
+                pending = buffers.take();
+            }
+            if (pending != null) {
+                pending.put(header).put(data);
+                dirty = true;
+                dataBytes += total;
+                eventCount += events;
+                return;
+            }
+        }
+        writePending();
         try {
-            channel.position(position);
-            long written = 0;
-            while (written < total) {
-                written += channel.write(buffers);
+            long at = position;
+            while (header.hasRemaining()) {
+                at += channel.write(header, at);
+            }
+            while (data.hasRemaining()) {
+                at += channel.write(data, at);
             }
         } catch (IOException e) {
             dirty = true;
@@ -128,6 +171,51 @@ final class FileStoredChunk extends StoredChunk {
         dirty = true;
         dataBytes += total;
         eventCount += events;
+        fileBytes = dataBytes;
+        fileEvents = eventCount;
+    }
+
+    /**
+     * Writes the gathered frames (one positional write) and gives the write buffer back. On a
+     * failure (e.g. the disk is full) the gathered frames are dropped: the chunk is cut back to
+     * what the file held before (counters first, then the file) and the exception is rethrown; the
+     * caller refuses the round's appends.
+     */
+    @Override
+    void writePending() throws IOException {
+        if (pending == null) {
+            return;
+        }
+        ByteBuffer b = pending;
+        pending = null;
+        try {
+            b.flip();
+            long at = ChunkFileFormat.HEADER_BYTES + fileBytes;
+            while (b.hasRemaining()) {
+                at += channel.write(b, at);
+            }
+            fileBytes = dataBytes;
+            fileEvents = eventCount;
+        } catch (IOException e) {
+            dataBytes = fileBytes;
+            eventCount = fileEvents;
+            try {
+                channel.truncate(ChunkFileFormat.HEADER_BYTES + fileBytes);
+            } catch (IOException cut) {
+                e.addSuppressed(cut);
+            }
+            throw e;
+        } finally {
+            buffers.give(b);
+        }
+    }
+
+    /** Drops the gathered frames (the chunk is cut back, or goes away). */
+    private void dropPending() {
+        if (pending != null) {
+            buffers.give(pending);
+            pending = null;
+        }
     }
 
     @Override
@@ -135,7 +223,15 @@ final class FileStoredChunk extends StoredChunk {
         if (channel == null) {
             throw new IOException(path + ": sealed, cannot truncate");
         }
-        channel.truncate(ChunkFileFormat.HEADER_BYTES + bytes);
+        if (pending != null && bytes >= fileBytes) {
+            // the frames cut are still in the write buffer
+            pending.position(Math.toIntExact(bytes - fileBytes));
+        } else {
+            dropPending();
+            channel.truncate(ChunkFileFormat.HEADER_BYTES + bytes);
+            fileBytes = bytes;
+            fileEvents = events;
+        }
         dataBytes = bytes;
         eventCount = events;
         dirty = true;
@@ -144,6 +240,7 @@ final class FileStoredChunk extends StoredChunk {
     @Override
     void sync() throws IOException {
         if (dirty && channel != null) {
+            writePending();
             channel.force(false);
             long expected = ChunkFileFormat.HEADER_BYTES + dataBytes;
             long size = channel.size();
@@ -178,8 +275,11 @@ final class FileStoredChunk extends StoredChunk {
             channel.close();
             channel = null;
         }
+        dropPending();
         ChunkRecovery.RecoveryResult r = ChunkRecovery.recover(path, true);
         dataBytes = r.dataBytes();
+        fileBytes = dataBytes;
+        fileEvents = Math.toIntExact(r.eventCount());
         eventCount = Math.toIntExact(r.eventCount());
         syncedBytes = dataBytes;
         syncedEvents = eventCount;
@@ -190,7 +290,10 @@ final class FileStoredChunk extends StoredChunk {
     void cutToSynced() throws IOException {
         // in memory first: views and the ledger record never reach past the synced length, even if
         // the truncate below fails
+        dropPending();
         dataBytes = syncedBytes;
+        fileBytes = syncedBytes;
+        fileEvents = syncedEvents;
         eventCount = syncedEvents;
         dirty = true;
         if (channel != null && !tailLost) {
@@ -229,7 +332,13 @@ final class FileStoredChunk extends StoredChunk {
     }
 
     @Override
+    boolean isPrivate() {
+        return path.getFileName().toString().endsWith(ChunkFileFormat.PRIVATE_SUFFIX);
+    }
+
+    @Override
     void delete() throws IOException {
+        dropPending();
         if (channel != null) {
             channel.close();
             channel = null;

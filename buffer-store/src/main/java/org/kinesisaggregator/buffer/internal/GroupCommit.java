@@ -70,9 +70,28 @@ final class GroupCommit {
         IOException failure = null;
         List<StoredChunk> failedSyncs = new ArrayList<>();
         boolean fsync = settings.ackDurability() == AckDurability.FSYNC;
+        // the round's small frames, gathered per chunk, go to the files first (one write each); a
+        // failed write drops them (the chunk is cut back to what its file held) and refuses the round
+        List<StoredChunk> failedWrites = new ArrayList<>();
+        for (StoredChunk c : batch.dirty) {
+            long bytes = c.dataBytes;
+            int events = c.eventCount;
+            try {
+                c.writePending();
+            } catch (IOException e) {
+                failure = e;
+                failedWrites.add(c);
+                state.adjustTotals(c.dataBytes - bytes, c.isPrivate() ? 0 : c.eventCount - events);
+                log.warn(
+                        "Buffer of output {}: writing the round's appends to chunk {} failed: {}; they are refused",
+                        outputId,
+                        c.describe(),
+                        e.toString());
+            }
+        }
         if (fsync) {
             for (StoredChunk c : batch.dirty) {
-                if (c.isDirty()) {
+                if (c.isDirty() && !failedWrites.contains(c)) {
                     long t0 = System.nanoTime();
                     try {
                         c.sync();

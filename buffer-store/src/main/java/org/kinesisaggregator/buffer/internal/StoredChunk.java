@@ -35,7 +35,19 @@ public abstract class StoredChunk {
     /** Cuts the chunk back to an earlier size (rolling back an append that failed half way). */
     abstract void truncateTo(long bytes, int events) throws IOException;
 
-    /** Makes every append so far durable (fsync); a no-op when nothing changed. */
+    /**
+     * Writes what appends gathered in memory to the file (a file chunk gathers a round's small
+     * frames: see {@link FileStoredChunk}); the group commit calls it for every dirty chunk before
+     * it syncs or acks. A no-op for memory chunks and when nothing is gathered.
+     */
+    void writePending() throws IOException {}
+
+    /** True for a streamed append's chunk not yet published (its events are not in the totals yet). */
+    boolean isPrivate() {
+        return false;
+    }
+
+    /** Makes every append so far durable (fsync, after {@link #writePending}); a no-op when nothing changed. */
     abstract void sync() throws IOException;
 
     /** True when appends happened since the last {@link #sync}. */

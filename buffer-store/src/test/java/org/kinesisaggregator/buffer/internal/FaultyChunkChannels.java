@@ -9,12 +9,14 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Chunk files on a file system that misbehaves on command, as Linux does after a failed writeback:
  * the next fsync of a chunk file fails with EIO, or "succeeds", and in both cases the pages written
- * since the last good fsync are dropped first (the file is cut back to its last synced length).
+ * since the last good fsync are dropped first (the file is cut back to its last synced length);
+ * or the next positional write writes half its bytes and fails (a disk that fills mid-write).
  * Thread-safe: the test arms it, the writer thread trips it.
  */
 final class FaultyChunkChannels implements ChunkChannels {
@@ -30,6 +32,7 @@ final class FaultyChunkChannels implements ChunkChannels {
     }
 
     private final AtomicReference<Fault> next = new AtomicReference<>(Fault.NONE);
+    private final AtomicBoolean failNextWrite = new AtomicBoolean();
 
     /** The next fsync of any chunk file does {@code fault}; later ones behave. */
     void arm(Fault fault) {
@@ -37,7 +40,12 @@ final class FaultyChunkChannels implements ChunkChannels {
     }
 
     boolean isArmed() {
-        return next.get() != Fault.NONE;
+        return next.get() != Fault.NONE || failNextWrite.get();
+    }
+
+    /** The next positional write of any chunk file writes half its bytes, then fails with ENOSPC. */
+    void armWriteFailure() {
+        failNextWrite.set(true);
     }
 
     @Override
@@ -125,6 +133,12 @@ final class FaultyChunkChannels implements ChunkChannels {
 
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
+            if (failNextWrite.getAndSet(false)) {
+                ByteBuffer half = src.duplicate();
+                half.limit(half.position() + half.remaining() / 2);
+                delegate.write(half, position);
+                throw new IOException("injected: No space left on device (ENOSPC) on write");
+            }
             return delegate.write(src, position);
         }
 

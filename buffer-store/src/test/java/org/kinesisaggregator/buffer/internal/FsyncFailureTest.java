@@ -146,6 +146,41 @@ class FsyncFailureTest {
     }
 
     @Test
+    void aFailedWriteOfTheRoundsGatheredAppendsRefusesThemAndTheChunkGoesOn() throws Exception {
+        start(disk);
+        List<Long> acked = new ArrayList<>();
+        assertThat(append(0, 10)).isEqualTo(AppendResult.stored(10));
+        acked.addAll(ids(0, 10));
+        assertThat(append(10, 10)).isEqualTo(AppendResult.stored(10));
+        acked.addAll(ids(10, 20));
+
+        disk.armWriteFailure();
+        assertThatThrownBy(() -> append(20, 10))
+                .as("the append whose gathered write failed half way gets no ack")
+                .isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(BufferException.class)
+                .hasMessageContaining("nothing of it was stored");
+        assertThat(disk.isArmed()).as("the fault was tripped").isFalse();
+        assertThat(engine.stats().totalEvents())
+                .as("the refused events are not counted as held")
+                .isEqualTo(20);
+
+        assertThat(append(30, 10)).isEqualTo(AppendResult.stored(10));
+        acked.addAll(ids(30, 40));
+        assertThat(chunkFiles()).as("the same chunk goes on").isEqualTo(1);
+        engine.close();
+        engine = null;
+
+        start(ChunkChannels.DEFAULT);
+        await().atMost(WAIT).until(() -> out.delivered().containsAll(acked));
+        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
+        assertThat(out.delivered())
+                .as("every acked event delivered once, no refused one, no torn bytes")
+                .containsExactlyInAnyOrderElementsOf(acked);
+        assertThat(fx.counter("buffer.recovery.truncated.bytes")).isZero();
+    }
+
+    @Test
     void aChunkFileFoundShorterBetweenRoundsTakesNoMoreAppends() throws Exception {
         start(ChunkChannels.DEFAULT);
         assertThat(append(0, 10)).isEqualTo(AppendResult.stored(10));
