@@ -199,26 +199,36 @@ public final class MapDbLedger implements Ledger {
     }
 
     /**
-     * Runs {@code op} on the store. A store MapDB finds corrupt ({@link DBException.DataCorruption}:
-     * e.g. a free-space list that a kill -9 left broken, which MapDB's write-ahead log does not
-     * always protect, jankotek/mapdb#944) is moved aside and replaced by an empty one, and
-     * {@code op} runs again there: the chunk files are the truth, so the records the new ledger
-     * lacks only cost delivery progress (chunks queued again at the next start: duplicates
-     * possible, nothing lost). Any other failure marks the ledger broken (reopened at the next call).
+     * Runs {@code op} on the store. A store found corrupt is moved aside and replaced by an empty
+     * one, and {@code op} runs again there: the chunk files are the truth, so the records the new
+     * ledger lacks only cost delivery progress (chunks queued again at the next start: duplicates
+     * possible, nothing lost). Corrupt means MapDB says so ({@link DBException.DataCorruption}: e.g.
+     * a free-space list that a kill -9 left broken, which MapDB's write-ahead log does not always
+     * protect, jankotek/mapdb#944) or fails on what it read without a DBException (an index out of
+     * bounds, a negative size: MapDB keeps no checksums of its records). Any other DBException
+     * (I/O: e.g. a full disk) marks the ledger broken: it is reopened from its last commit at the
+     * next call.
      */
     private <T> T run(Supplier<T> op) {
         ensureOpen();
         try {
             return op.get();
-        } catch (DBException.DataCorruption e) {
-            replaceCorrupt(e);
-            try {
-                return op.get();
-            } catch (RuntimeException again) {
-                throw failed(again);
+        } catch (DBException e) {
+            if (!(e instanceof DBException.DataCorruption)) {
+                throw failed(e);
             }
+            return again(op, e);
         } catch (RuntimeException e) {
-            throw failed(e);
+            return again(op, e);
+        }
+    }
+
+    private <T> T again(Supplier<T> op, RuntimeException corruption) {
+        replaceCorrupt(corruption);
+        try {
+            return op.get();
+        } catch (RuntimeException again) {
+            throw failed(again);
         }
     }
 
@@ -229,7 +239,7 @@ public final class MapDbLedger implements Ledger {
         });
     }
 
-    private void replaceCorrupt(DBException.DataCorruption e) {
+    private void replaceCorrupt(RuntimeException e) {
         try {
             try {
                 db.close();
