@@ -295,7 +295,8 @@ public final class Aggregator implements AutoCloseable {
      * readable, file buffer directories can be written, the ports are free. Not for a reload: the running
      * application holds its own ports.
      *
-     * @throws ConfException naming file:line, the parameter and what to do, for the first check that fails
+     * @throws ConfException naming file:line, the parameter and what to do, for every check that fails (a
+     *     {@code ConfErrors} when several do)
      */
     public void checkEnvironment() {
         environment.runAll();
