@@ -233,7 +233,13 @@ public final class BufferConf {
         b.queueLimitLength((int) src.intRange("queue_limit_length", base.queueLimitLength()));
         b.queuedChunksLimitCount(src.intRange("queued_chunks_limit_size", base.queuedChunksLimitCount()));
         b.flushMode(src.enumOf("flush_mode", base.flushMode(), BufferSettings.FlushMode.class));
-        b.flushInterval(src.time("flush_interval", base.flushInterval()));
+        Duration flushInterval = src.time("flush_interval", base.flushInterval());
+        if (flushInterval.isZero()) {
+            // Fluentd: every chunk is due at once (example/out_forward.conf's flush_interval 0)
+            b.flushMode(BufferSettings.FlushMode.IMMEDIATE);
+        } else {
+            b.flushInterval(flushInterval);
+        }
         b.flushAtShutdown(src.bool("flush_at_shutdown", base.flushAtShutdown()));
         b.flushThreadCount((int) src.intRange("flush_thread_count", base.flushThreadCount()));
         b.flushThreadInterval(src.time("flush_thread_interval", base.flushThreadInterval()));
