@@ -64,6 +64,8 @@ public final class ConfParser {
     private static final Pattern HOSTNAME_CODE =
             Pattern.compile("Socket\\s*\\.\\s*gethostname(?:\\s*\\(\\s*\\))?|hostname");
     private static final int MAX_INCLUDE_DEPTH = 32;
+    /** Syntax errors reported at most: past them (not a conf at all?) reading stops. */
+    static final int MAX_SYNTAX_ERRORS = 50;
 
     private final ConfEnvironment environment;
     private final List<String> warnings = new ArrayList<>();
@@ -72,6 +74,8 @@ public final class ConfParser {
             .enable(JsonReadFeature.ALLOW_TRAILING_COMMA)
             .build();
     private final Deque<Path> includeStack = new ArrayDeque<>();
+    /** The syntax errors of the current {@link #parse}: it goes on after each one it can recover from. */
+    private ConfProblems problems = new ConfProblems();
 
     public ConfParser(ConfEnvironment environment) {
         this.environment = environment;
@@ -84,16 +88,32 @@ public final class ConfParser {
 
     /** Parses {@code file} and what it includes; messages name it as given. */
     public ConfElement parse(Path file) {
+        problems = new ConfProblems();
         ConfElement root = new ConfElement(ConfElement.ROOT, "", new ConfLocation(file.toString(), 1));
         parseFileInto(file, file.toString(), root, null);
+        throwProblems();
         return root;
     }
 
     /** Parses {@code text} as if it were the file {@code displayName} in {@code baseDir}. */
     public ConfElement parse(String text, String displayName, Path baseDir) {
+        problems = new ConfProblems();
         ConfElement root = new ConfElement(ConfElement.ROOT, "", new ConfLocation(displayName, 1));
         new Scanner(text, displayName, baseDir).parseBody(root, null);
+        throwProblems();
         return root;
+    }
+
+    /**
+     * Every syntax error met (the parser skips the bad line, or takes a bad tag line as the tag it
+     * starts, and goes on), in file order: one run names them all.
+     */
+    private void throwProblems() {
+        if (problems.size() >= MAX_SYNTAX_ERRORS) {
+            problems.add(new ConfException(
+                    null, "more than " + MAX_SYNTAX_ERRORS + " syntax errors; the rest of the conf was not read"));
+        }
+        problems.throwIfAny();
     }
 
     private void parseFileInto(Path file, String displayName, ConfElement into, ConfLocation includedAt) {
@@ -139,6 +159,10 @@ public final class ConfParser {
         private final Path baseDir;
         private final int[] lineStarts;
         private int pos;
+        /** The names of the elements open around the current position, innermost first. */
+        private final Deque<String> open = new ArrayDeque<>();
+        /** An error consumed the rest of the file (an unclosed quote): the ends missing after it are not news. */
+        private boolean stoppedByError;
 
         Scanner(String text, String file, Path baseDir) {
             this.text = text.startsWith("\uFEFF") ? text.substring(1) : text;
@@ -244,37 +268,82 @@ public final class ConfParser {
             return text.substring(start, pos);
         }
 
-        /** Parses parameters and elements into {@code into} until {@code </endName>} (or EOF at the top). */
+        /** Records a syntax error; past {@value #MAX_SYNTAX_ERRORS} of them, reading stops. */
+        void problem(ConfException e) {
+            problems.add(e);
+            if (problems.size() >= MAX_SYNTAX_ERRORS) {
+                pos = text.length();
+                stoppedByError = true;
+            }
+        }
+
+        /** After an error in a line: on to the next line (or the end, if the error took the rest). */
+        void recover(ConfException e) {
+            problem(e);
+            if (eof()) {
+                stoppedByError = true;
+            } else {
+                skipToLineEnd();
+            }
+        }
+
+        /** True when {@code name} is the name of an element enclosing the innermost open one. */
+        boolean enclosesCurrent(String name) {
+            boolean first = true;
+            for (String o : open) {
+                if (!first && o.equals(name)) {
+                    return true;
+                }
+                first = false;
+            }
+            return false;
+        }
+
+        /**
+         * Parses parameters and elements into {@code into} until {@code </endName>} (or EOF at the top).
+         * A syntax error is recorded and parsing goes on: a bad line is skipped; a start tag with a bad
+         * end of line still opens its element; an end tag naming an enclosing element closes the
+         * unclosed ones in between (each reported).
+         */
         void parseBody(ConfElement into, String endName) {
             while (true) {
                 skipSpacing();
                 if (eof()) {
-                    if (endName == null) {
-                        return;
+                    if (endName != null && !stoppedByError) {
+                        problem(new ConfException(
+                                into.location(),
+                                "expected end tag '</" + endName + ">' for " + into.describe() + " but got end of file "
+                                        + file));
                     }
-                    throw new ConfException(
-                            into.location(),
-                            "expected end tag '</" + endName + ">' for " + into.describe() + " but got end of file "
-                                    + file);
+                    return;
                 }
                 ConfLocation lineLoc = here();
+                int lineStart = pos;
                 if (startsWith("</")) {
                     pos += 2;
                     String name = readName();
                     skipBlanks();
-                    if (eof() || peek() != '>') {
-                        throw error("expected '>' to close the end tag </" + name);
+                    try {
+                        if (eof() || peek() != '>') {
+                            throw error("expected '>' to close the end tag </" + name);
+                        }
+                        pos++;
+                        expectLineEnd("end tag </" + name + ">");
+                    } catch (ConfException e) {
+                        recover(e);
                     }
-                    pos++;
-                    expectLineEnd("end tag </" + name + ">");
                     if (endName == null) {
-                        throw new ConfException(lineLoc, "end tag </" + name + "> without a start tag");
+                        problem(new ConfException(lineLoc, "end tag </" + name + "> without a start tag"));
+                        continue;
                     }
                     if (!name.equals(endName)) {
-                        throw new ConfException(
+                        problem(new ConfException(
                                 lineLoc,
                                 "unmatched end tag </" + name + "> (expected: </" + endName + "> for " + into.describe()
-                                        + " at " + into.location() + ")");
+                                        + " at " + into.location() + ")"));
+                        if (enclosesCurrent(name)) {
+                            pos = lineStart; // <endName> was left open: the end tag is an enclosing element's
+                        }
                     }
                     return;
                 }
@@ -282,52 +351,72 @@ public final class ConfParser {
                     pos++;
                     String name = readName();
                     if (name.isEmpty()) {
-                        throw error("expected an element name after '<' (letters, digits, _)");
+                        recover(error("expected an element name after '<' (letters, digits, _)"));
+                        continue;
                     }
                     skipBlanks();
-                    String arg = readArg();
-                    if (eof() || peek() != '>') {
-                        throw error("expected '>' to close <" + name + (arg.isEmpty() ? "" : " " + arg));
+                    String arg = "";
+                    try {
+                        arg = readArg();
+                        if (eof() || peek() != '>') {
+                            throw error("expected '>' to close <" + name + (arg.isEmpty() ? "" : " " + arg));
+                        }
+                        pos++;
+                        expectLineEnd("tag <" + name + ">");
+                    } catch (ConfException e) {
+                        recover(e); // the element still starts here, so that its end tag matches
                     }
-                    pos++;
-                    expectLineEnd("tag <" + name + ">");
                     ConfElement child = new ConfElement(name, arg, lineLoc);
-                    parseBody(child, name);
+                    open.push(name);
+                    try {
+                        parseBody(child, name);
+                    } finally {
+                        open.pop();
+                    }
                     into.addChild(child);
                     continue;
                 }
-                String key = readKey();
-                if (key.equals("@include") || endName == null && key.equals("include")) {
-                    if (key.equals("include")) {
-                        warnings.add(lineLoc + ": 'include' is deprecated; use '@include'");
-                    }
-                    skipBlanks();
-                    String target = atLineEnd() ? "" : readValue(key);
-                    expectLineEnd("@include " + target);
-                    include(target, into, lineLoc);
-                    continue;
+                try {
+                    parseStatement(into, endName, lineLoc);
+                } catch (ConfException e) {
+                    recover(e);
                 }
-                if (key.startsWith("@") && !RESERVED.contains(key)) {
-                    throw new ConfException(
-                            lineLoc,
-                            "'@' is the system reserved prefix. Don't use '@' prefix parameter in the"
-                                    + " configuration: " + key + " (expected: one of "
-                                    + String.join(", ", List.of("@type", "@id", "@label", "@log_level", "@include"))
-                                    + ")");
+            }
+        }
+
+        /** One parameter line or {@code @include}. */
+        void parseStatement(ConfElement into, String endName, ConfLocation lineLoc) {
+            String key = readKey();
+            if (key.equals("@include") || endName == null && key.equals("include")) {
+                if (key.equals("include")) {
+                    warnings.add(lineLoc + ": 'include' is deprecated; use '@include'");
                 }
                 skipBlanks();
-                String value;
-                if (atLineEnd() || isCommentStart()) {
-                    value = "";
-                } else {
-                    value = readValue(key);
-                }
-                expectLineEnd("the value of " + key);
-                ConfParam previous = into.put(new ConfParam(key, value, lineLoc));
-                if (previous != null) {
-                    warnings.add(lineLoc + ": parameter '" + key + "' in " + into.describe()
-                            + " is given twice (also at " + previous.location() + "); the last one is used");
-                }
+                String target = atLineEnd() ? "" : readValue(key);
+                expectLineEnd("@include " + target);
+                include(target, into, lineLoc);
+                return;
+            }
+            if (key.startsWith("@") && !RESERVED.contains(key)) {
+                throw new ConfException(
+                        lineLoc,
+                        "'@' is the system reserved prefix. Don't use '@' prefix parameter in the"
+                                + " configuration: " + key + " (expected: one of "
+                                + String.join(", ", List.of("@type", "@id", "@label", "@log_level", "@include"))
+                                + ")");
+            }
+            skipBlanks();
+            String value;
+            if (atLineEnd() || isCommentStart()) {
+                value = "";
+            } else {
+                value = readValue(key);
+            }
+            expectLineEnd("the value of " + key);
+            ConfParam previous = into.put(new ConfParam(key, value, lineLoc));
+            if (previous != null) {
+                warnings.add(lineLoc + ": parameter '" + key + "' in " + into.describe() + " is given twice (also at "
+                        + previous.location() + "); the last one is used");
             }
         }
 

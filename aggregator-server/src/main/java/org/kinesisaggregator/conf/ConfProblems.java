@@ -32,6 +32,10 @@ public final class ConfProblems {
         errors.add(e);
     }
 
+    public int size() {
+        return errors.size();
+    }
+
     public boolean isEmpty() {
         return errors.isEmpty();
     }

@@ -8,6 +8,9 @@
  *       ({@link org.kinesisaggregator.conf.ConfLocation}); every error about the conf is a
  *       {@link org.kinesisaggregator.conf.ConfException} whose message starts with {@code file:line:}
  *       and names the parameter or element, what was found and what was expected.
+ *   <li>One parse reports every syntax error it can recover from ({@code ConfParser} skips a bad line,
+ *       keeps a bad start tag's section open, closes unclosed sections at an enclosing end tag), as one
+ *       {@link org.kinesisaggregator.conf.ConfErrors} in file order; nothing is returned when there is one.
  *   <li>Values are strings as the parser resolved them (quotes, escapes, {@code #{...}}, multi-line JSON
  *       normalized); types (time, size, bool, enum, array, hash) are applied on access, strictly.
  *   <li>Reading a parameter marks it used; what no plugin read is reported Fluentd-style after the

@@ -67,10 +67,17 @@ class ConfParserFuzzTest {
             try {
                 ConfElement root = parser.parse(dir.resolve(FILES[0]));
                 assertThat(root).isNotNull();
+            } catch (ConfErrors many) {
+                assertThat(many.errors()).hasSizeGreaterThan(1);
+                for (ConfException e : many.errors()) {
+                    if (e.location() == null) {
+                        assertThat(e.getMessage()).startsWith("more than " + ConfParser.MAX_SYNTAX_ERRORS);
+                    } else {
+                        assertNamesFileAndLine(e);
+                    }
+                }
             } catch (ConfException e) {
-                assertThat(e.location()).as("location of: %s", e.getMessage()).isNotNull();
-                assertThat(e.getMessage()).startsWith(e.location() + ": ");
-                assertThat(e.location().file()).isNotEmpty();
+                assertNamesFileAndLine(e);
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
@@ -79,6 +86,12 @@ class ConfParserFuzzTest {
                 }
             }
         }
+    }
+
+    private static void assertNamesFileAndLine(ConfException e) {
+        assertThat(e.location()).as("location of: %s", e.getMessage()).isNotNull();
+        assertThat(e.getMessage()).startsWith(e.location() + ": ");
+        assertThat(e.location().file()).isNotEmpty();
     }
 
     private static List<byte[]> split(byte[] input) {

@@ -221,12 +221,53 @@ class ConfParserTest {
     }
 
     @Test
+    void syntaxErrorsAreAllReportedInFileOrderAfterRecovering() {
+        assertThatThrownBy(() -> parse("""
+                <source>
+                  @type forward
+                  @bad 1
+                  tag "a" b
+                </source>
+                <match a.**
+                  @type null
+                </match>
+                <match b.**>
+                  @type file
+                  <buffer>
+                    path /x
+                </match>
+                <match c.**> extra
+                  @type null
+                </match>
+                </label>
+                <filter **>
+                  @type stdout
+                  x 'unclosed
+                </filter>
+                """))
+                .isInstanceOf(ConfErrors.class)
+                .hasMessage("7 errors, in file order:"
+                        + "\n  " + file() + ":3: '@' is the system reserved prefix. Don't use '@' prefix parameter in"
+                        + " the configuration: @bad (expected: one of @type, @id, @label, @log_level, @include)"
+                        + "\n  " + file() + ":4: expected end of line after the value of tag (got \"b\")"
+                        + "\n  " + file() + ":6: expected '>' to close <match a.**"
+                        + "\n  " + file() + ":13: unmatched end tag </match> (expected: </buffer> for <buffer> at "
+                        + file() + ":11)"
+                        + "\n  " + file() + ":14: expected end of line after tag <match> (got \"extra\")"
+                        + "\n  " + file() + ":17: end tag </label> without a start tag"
+                        + "\n  " + file()
+                        + ":20: unexpected end of line in a single quoted string (expected: a closing ')");
+    }
+
+    @Test
     void structuralErrorsNameFileAndLine() {
         assertThatThrownBy(() -> parse("<match a>\n  @type null\n"))
                 .hasMessage(file() + ":1: expected end tag '</match>' for <match a> but got end of file " + file());
+        // </match> closes the <match> the <buffer> is in: the unclosed <buffer> is the error, then the stray end tag
         assertThatThrownBy(() -> parse("<match a>\n  <buffer>\n  </match>\n</match>\n"))
-                .hasMessage(file() + ":3: unmatched end tag </match> (expected: </buffer> for <buffer> at " + file()
-                        + ":2)");
+                .hasMessage("2 errors, in file order:\n  " + file()
+                        + ":3: unmatched end tag </match> (expected: </buffer> for <buffer> at " + file() + ":2)\n  "
+                        + file() + ":4: end tag </match> without a start tag");
         assertThatThrownBy(() -> parse("</match>\n")).hasMessage(file() + ":1: end tag </match> without a start tag");
         assertThatThrownBy(() -> parse("<match a\n</match>\n"))
                 .hasMessageStartingWith(file() + ":1: expected '>' to close <match a");

@@ -161,6 +161,9 @@ public final class Aggregator implements AutoCloseable {
     private final List<String> warnings;
     private final String summary;
     private final EnvironmentChecks environment;
+    /** {@code <label @FLUENT_LOG>}'s log events, or null when the conf has no such label. */
+    private final FluentLogEvents fluentLog;
+
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private boolean started;
     private boolean closed;
@@ -188,6 +191,7 @@ public final class Aggregator implements AutoCloseable {
         this.warnings = List.copyOf(a.warnings);
         this.summary = a.summary();
         this.environment = a.environment;
+        this.fluentLog = a.fluentLog;
         a.self.set(this);
         // 1 while /health/ready answers 200: what an alert on a node that is up but takes no traffic reads
         Gauge.builder("aggregator.ready", this, app -> app.problems().isEmpty() ? 1 : 0)
@@ -318,7 +322,8 @@ public final class Aggregator implements AutoCloseable {
      * readable, file buffer directories can be written, the ports are free. Not for a reload: the running
      * application holds its own ports.
      *
-     * @throws ConfException naming file:line, the parameter and what to do, for the first check that fails
+     * @throws ConfException naming file:line, the parameter and what to do, for every check that fails (a
+     *     {@code ConfErrors} when several do)
      */
     public void checkEnvironment() {
         environment.runAll();
@@ -356,6 +361,9 @@ public final class Aggregator implements AutoCloseable {
                 }
                 b.component().start();
                 log.info("Started buffer of {}", b.name());
+            }
+            if (fluentLog != null && fluentLog.attach()) {
+                log.info("Log events go to <label {}> as fluent.<level> events", FluentLogEvents.LABEL);
             }
             for (Named<Input> i : inputs) {
                 if (carried.contains(i.component())) {
@@ -576,6 +584,10 @@ public final class Aggregator implements AutoCloseable {
                     step("close input " + i.name(), i.component()::close);
                 }
             }
+            if (fluentLog != null) {
+                // before the buffers close: what is queued still reaches them (Fluentd's graceful_stop)
+                step("stop log events into <label " + FluentLogEvents.LABEL + ">", fluentLog::detach);
+            }
             for (Named<EventBuffer> b : buffers) {
                 if (!keep.contains(b.component())) {
                     step("close buffer of " + b.name(), b.component()::close);
@@ -642,6 +654,7 @@ public final class Aggregator implements AutoCloseable {
         private final Map<List<Object>, Deque<Terminal>> runningTerminals = new HashMap<>();
         private final Map<List<Object>, Deque<Source>> runningSources = new HashMap<>();
         private final EnvironmentChecks environment = new EnvironmentChecks();
+        private FluentLogEvents fluentLog;
         private final List<PluginInfo> pluginInfos = new ArrayList<>();
         private final AtomicReference<Aggregator> self = new AtomicReference<>();
         private int filterCount;
@@ -735,10 +748,35 @@ public final class Aggregator implements AutoCloseable {
                 r.configure(pendingRules.get(r.label()), r.label().equals(Router.ERROR_LABEL) ? null : errorRouter);
             }
             attempt(problems, this::checkRelabelCycles);
+            fluentLog = fluentLogEvents();
             for (ConfElement source : named(top, "source")) {
                 attempt(problems, () -> source(source));
             }
             FluentdMeters.register(env.registry(), pluginInfos, outputMonitorLabels, monitorLabels);
+        }
+
+        /** {@code <label @FLUENT_LOG>}: its matched fluent.* tags and its outputs' ids (Fluentd's FluentLogEventRouter.build). */
+        private FluentLogEvents fluentLogEvents() {
+            Router router = routers.get(FluentLogEvents.LABEL);
+            if (router == null) {
+                return null;
+            }
+            Set<String> routed = new LinkedHashSet<>();
+            List<String> unmatched = new ArrayList<>();
+            for (String tag : FluentLogEvents.TAGS) {
+                (router.describeRoute(tag).equals("no match") ? unmatched : routed).add(tag);
+            }
+            if (!unmatched.isEmpty()) {
+                warnings.add("<label " + FluentLogEvents.LABEL + ">: match for some tags of log events are not"
+                        + " defined in @FLUENT_LOG label (to be ignored): " + unmatched);
+            }
+            Set<String> ownOutputs = new LinkedHashSet<>();
+            for (Terminal t : terminals) {
+                if (FluentLogEvents.LABEL.equals(t.key().get(0))) {
+                    ownOutputs.add(t.outputId());
+                }
+            }
+            return new FluentLogEvents(router, routed, ownOutputs, env.registry());
         }
 
         private static List<ConfElement> named(List<ConfElement> elements, String name) {

@@ -82,6 +82,28 @@ public final class BufferConf {
     }
 
     /**
+     * out_file's fallback buffer directory (Fluentd's out_file sets the file buffer's {@code path} to
+     * its own {@code path}, a directory when it has no {@code *}): the output's {@code path} up to the
+     * first component with a placeholder ({@code *}, {@code ${...}}, {@code %}), or null.
+     */
+    static String outputPathAsBufferPath(ConfElement output) {
+        ConfParam p = output.params().get("path");
+        if (p == null || p.value() == null || p.value().isBlank()) {
+            return null;
+        }
+        Path path = Path.of(p.value());
+        Path fixed = path.getRoot();
+        for (Path part : path) {
+            String name = part.toString();
+            if (name.contains("*") || name.contains("${") || name.contains("%")) {
+                return fixed == null ? null : fixed.toString();
+            }
+            fixed = fixed == null ? part : fixed.resolve(part);
+        }
+        return fixed == null ? null : fixed.toString();
+    }
+
+    /**
      * @return the settings, or null when the output runs unbuffered (its defaults say so and there is
      *     neither a {@code <buffer>} nor a v0.12 buffer parameter)
      */
@@ -143,17 +165,13 @@ public final class BufferConf {
             typeName = buffer.string("type", null);
         }
         String pathText = src.string("path", null);
+        // out_file: without a buffer path (and root_dir), Fluentd's buffer path is the output's own path
+        String outputPath = defaults.fileBufferByDefault() ? outputPathAsBufferPath(output) : null;
+        boolean dirKnown = pathText != null || system.rootDir() != null || outputPath != null;
         BufferType type;
         if (typeName == null) {
-            src.noteValue(
-                    "@type",
-                    defaults.fileBufferByDefault() && (pathText != null || system.rootDir() != null)
-                            ? "file"
-                            : "memory",
-                    true);
-            type = defaults.fileBufferByDefault() && (pathText != null || system.rootDir() != null)
-                    ? BufferType.FILE
-                    : BufferType.MEMORY;
+            src.noteValue("@type", defaults.fileBufferByDefault() && dirKnown ? "file" : "memory", true);
+            type = defaults.fileBufferByDefault() && dirKnown ? BufferType.FILE : BufferType.MEMORY;
             if (defaults.fileBufferByDefault() && type == BufferType.MEMORY) {
                 warnings.add(
                         output.location() + ": the buffer of " + output.describe() + " is in memory (a crash loses what"
@@ -179,6 +197,8 @@ public final class BufferConf {
                 }
             } else if (system.rootDir() != null) {
                 base = system.rootDir().resolve("buffer");
+            } else if (outputPath != null) {
+                base = Path.of(outputPath);
             } else {
                 throw output.error(
                         "a file buffer needs a directory (expected: path in <buffer> (buffer_path), or root_dir"
@@ -213,7 +233,13 @@ public final class BufferConf {
         b.queueLimitLength((int) src.intRange("queue_limit_length", base.queueLimitLength()));
         b.queuedChunksLimitCount(src.intRange("queued_chunks_limit_size", base.queuedChunksLimitCount()));
         b.flushMode(src.enumOf("flush_mode", base.flushMode(), BufferSettings.FlushMode.class));
-        b.flushInterval(src.time("flush_interval", base.flushInterval()));
+        Duration flushInterval = src.time("flush_interval", base.flushInterval());
+        if (flushInterval.isZero()) {
+            // Fluentd: every chunk is due at once (example/out_forward.conf's flush_interval 0)
+            b.flushMode(BufferSettings.FlushMode.IMMEDIATE);
+        } else {
+            b.flushInterval(flushInterval);
+        }
         b.flushAtShutdown(src.bool("flush_at_shutdown", base.flushAtShutdown()));
         b.flushThreadCount((int) src.intRange("flush_thread_count", base.flushThreadCount()));
         b.flushThreadInterval(src.time("flush_thread_interval", base.flushThreadInterval()));

@@ -17,12 +17,14 @@ import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfLocation;
 import org.kinesisaggregator.conf.ConfParam;
+import org.kinesisaggregator.conf.ConfProblems;
 
 /**
  * What a conf names outside itself, checked before the application starts (and by {@code --dry-run}): the
  * files it reads (TLS certificates, keys, CAs), the directories it writes (buffer paths) and the ports it
  * binds. Each failed check is a {@link ConfException} naming file:line, the parameter and what to do, so that
- * a conf that passes {@code --dry-run} does not fail at start for these reasons. A port taken between the
+ * a conf that passes {@code --dry-run} does not fail at start for these reasons; one run reports every failed
+ * check. A port taken between the
  * check and the bind is still reported the same way by {@link #bindFailure}.
  *
  * <p>Not thread-safe: filled while assembling, run on the starting thread. The checks do not change
@@ -41,11 +43,17 @@ final class EnvironmentChecks {
     private final List<Check> checks = new ArrayList<>();
     private final Map<Object, BindSite> bindSites = new IdentityHashMap<>();
 
-    /** Every check, in conf order; the first failure is thrown. */
+    /** Every check, in conf order; all failures are thrown together, in file order ({@link ConfProblems}). */
     void runAll() {
+        ConfProblems problems = new ConfProblems();
         for (Check c : checks) {
-            c.run();
+            try {
+                c.run();
+            } catch (ConfException e) {
+                problems.add(e);
+            }
         }
+        problems.throwIfAny();
     }
 
     /** {@code paramName} of {@code e}, when set, names a file this user can read. */

@@ -28,10 +28,10 @@ final class OutputIds {
 
     /** Registers an explicit {@code @id}; it must be a safe directory name and unique. */
     String explicit(ConfElement element, String id) {
-        if (!id.matches("[A-Za-z0-9._-]+") || id.equals(".") || id.equals("..")) {
+        if (!id.matches("[A-Za-z0-9._:-]+") || id.equals(".") || id.equals("..")) {
             throw element.error(
                     "@id",
-                    "\"" + id + "\" is not a valid id (expected: letters, digits, '.', '_', '-'; it"
+                    "\"" + id + "\" is not a valid id (expected: letters, digits, '.', '_', '-', ':'; it"
                             + " names the buffer directory)");
         }
         if (!taken.add(id)) {

@@ -25,10 +25,15 @@
  *       without a path); the output id is {@code @id} or derived from the type and pattern.
  *   <li>Output types not in this build (Kinesis, until kpl-bridge) assemble for {@code --dry-run} but
  *       refuse to start.
+ *
+ *   <li>{@code <label @FLUENT_LOG>} ({@link org.kinesisaggregator.server.app.FluentLogEvents}): log lines
+ *       are queued (bounded, never waiting) from start, after the buffers started, until close, before the
+ *       buffers close; what its own emitting and buffer threads log is never emitted.
  * </ul>
  *
  * <h2>Threads</h2>
  * One thread assembles and starts; {@code Aggregator.close()} may run on a shutdown hook thread
- * (synchronized, idempotent).
+ * (synchronized, idempotent). With {@code <label @FLUENT_LOG>}, one thread ({@code fluent-log}) appends
+ * the log events to that label's router.
  */
 package org.kinesisaggregator.server.app;

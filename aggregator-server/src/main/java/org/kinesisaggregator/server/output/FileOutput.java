@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +29,10 @@ import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.kinesis.FormatSettings;
 import org.kinesisaggregator.kinesis.format.EventFormatter;
 import org.kinesisaggregator.kinesis.format.StrftimeFormatter;
+import org.kinesisaggregator.server.app.FileOutputConf;
 import org.kinesisaggregator.server.app.FormatConf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code @type file} (Fluentd's out_file): formats events into files whose names follow out_file's
@@ -49,6 +53,12 @@ import org.kinesisaggregator.server.app.FormatConf;
  *       and sets the slice length by its finest field ({@code %H}: 1h).
  *   <li>The time slice of an event is its time floored to the time key in {@code timekey_zone}
  *       (or UTC with {@code timekey_use_utc true}; default: the machine's zone).
+ *   <li>{@code symlink_path}: after each write, a symbolic link there points at the file just written
+ *       for the newest time slice written so far (a retried older chunk does not move it back), replaced
+ *       atomically; {@code symlink_path_use_relative true} makes the target relative. Fluentd links to
+ *       its buffer chunk, which holds the formatted lines; here the chunk is framed msgpack, so the link
+ *       goes to the output file the lines are in. A failure to update the link is logged, the write
+ *       stands.
  * </ul>
  *
  * <p>An event that cannot be formatted (its time, its record) is rejected alone, with the reason
@@ -57,6 +67,7 @@ import org.kinesisaggregator.server.app.FormatConf;
  * <p>Writes run on the output's own thread, one at a time. Thread-safe.
  */
 public final class FileOutput implements Output {
+    private static final Logger log = LoggerFactory.getLogger(FileOutput.class);
     /** Fluentd's index placeholder of non-append paths. */
     static final String INDEX = "_**";
 
@@ -66,6 +77,8 @@ public final class FileOutput implements Output {
     private final StrftimeFormatter pathFormat; // confined to the worker thread (it caches a second)
     private final EventFormatter.Workspace workspace; // confined to the worker thread
     private final OutputWorker worker;
+    /** The time slice the symlink's target holds; confined to the worker thread. */
+    private long linkedSliceStart = Long.MIN_VALUE;
 
     /**
      * @param pathTemplate the full path with time placeholders, {@code _**} where the index goes
@@ -75,6 +88,8 @@ public final class FileOutput implements Output {
      * @param timekey the time slice length, or null for no time part
      * @param timekeyZone zone of the time slices and path placeholders
      * @param format the {@code <format>} and {@code <inject>}
+     * @param symlinkPath {@code symlink_path}, or null
+     * @param symlinkRelative {@code symlink_path_use_relative}
      */
     public record Settings(
             String pathTemplate,
@@ -82,7 +97,20 @@ public final class FileOutput implements Output {
             boolean gzip,
             Duration timekey,
             ZoneId timekeyZone,
-            FormatSettings format) {
+            FormatSettings format,
+            Path symlinkPath,
+            boolean symlinkRelative) {
+        /** Without a symlink. */
+        public Settings(
+                String pathTemplate,
+                boolean append,
+                boolean gzip,
+                Duration timekey,
+                ZoneId timekeyZone,
+                FormatSettings format) {
+            this(pathTemplate, append, gzip, timekey, timekeyZone, format, null, false);
+        }
+
         public Settings {
             Objects.requireNonNull(pathTemplate, "pathTemplate");
             Objects.requireNonNull(timekeyZone, "timekeyZone");
@@ -113,9 +141,7 @@ public final class FileOutput implements Output {
         String suffix = addSuffix ? e.string("path_suffix", ".log") : "";
         String compress = e.choice("compress", "text", List.of("text", "gz", "gzip"));
         boolean gzip = !compress.equals("text");
-        if (e.has("symlink_path")) {
-            throw e.error("symlink_path", "is not supported (expected: no symlink_path)");
-        }
+        FileOutputConf.Symlink symlink = FileOutputConf.symlink(e);
         ConfElement buffer = e.element("buffer");
         Duration timekey = Duration.ofDays(1);
         ZoneId zone = defaultZone;
@@ -162,7 +188,15 @@ public final class FileOutput implements Output {
         } catch (IllegalArgumentException ex) {
             throw e.error("path", ex.getMessage());
         }
-        return new Settings(template, append, gzip, timekey, zone, format);
+        return new Settings(
+                template,
+                append,
+                gzip,
+                timekey,
+                zone,
+                format,
+                symlink == null ? null : symlink.path(),
+                symlink != null && symlink.relative());
     }
 
     /** out_file's path template rules (see the class comment). */
@@ -225,15 +259,28 @@ public final class FileOutput implements Output {
     public CompletableFuture<WriteResult> write(Chunk chunk) {
         return worker.submit(() -> {
             Map<String, ByteArrayOutputStream> byPath = new LinkedHashMap<>();
+            Map<String, Long> sliceOf = new LinkedHashMap<>();
             EventFormatting formatting = EventFormatting.formatEach(chunk, c -> {
                 String path = resolve(c.tag(), c.epochSecond());
+                sliceOf.merge(path, sliceStart(c.epochSecond()), Math::max);
                 workspace.load(c.record());
                 workspace.format(c.tag(), c.epochSecond(), c.nanos());
                 byPath.computeIfAbsent(path, p -> new ByteArrayOutputStream())
                         .write(workspace.array(), 0, workspace.length());
             });
+            Path newest = null;
+            long newestSlice = Long.MIN_VALUE;
             for (Map.Entry<String, ByteArrayOutputStream> e : byPath.entrySet()) {
-                writeFile(e.getKey(), e.getValue());
+                Path written = writeFile(e.getKey(), e.getValue());
+                long slice = sliceOf.get(e.getKey());
+                if (newest == null || slice >= newestSlice) {
+                    newest = written;
+                    newestSlice = slice;
+                }
+            }
+            if (settings.symlinkPath() != null && newest != null && newestSlice >= linkedSliceStart) {
+                linkedSliceStart = newestSlice;
+                link(newest);
             }
             return formatting.delivered();
         });
@@ -241,16 +288,7 @@ public final class FileOutput implements Output {
 
     /** The path of an event (index placeholder still in it for non-append). On the worker thread (or a test's). */
     String resolve(String tag, long epochSecond) {
-        long sliceStart = epochSecond;
-        if (settings.timekey() != null) {
-            long key = settings.timekey().toSeconds();
-            long offset = settings.timekeyZone()
-                    .getRules()
-                    .getOffset(Instant.ofEpochSecond(epochSecond))
-                    .getTotalSeconds();
-            sliceStart = Math.floorDiv(epochSecond + offset, key) * key - offset;
-        }
-        String path = pathFormat.format(sliceStart, 0);
+        String path = pathFormat.format(sliceStart(epochSecond), 0);
         if (path.contains("${tag")) {
             String[] parts = tag.split("\\.", -1);
             Matcher m = TAG_PLACEHOLDER.matcher(path);
@@ -272,14 +310,44 @@ public final class FileOutput implements Output {
         return path;
     }
 
-    private void writeFile(String template, ByteArrayOutputStream bytes) throws IOException {
+    /** The start of the time slice of {@code epochSecond} (itself without a time key). */
+    private long sliceStart(long epochSecond) {
+        if (settings.timekey() == null) {
+            return epochSecond;
+        }
+        long key = settings.timekey().toSeconds();
+        long offset = settings.timekeyZone()
+                .getRules()
+                .getOffset(Instant.ofEpochSecond(epochSecond))
+                .getTotalSeconds();
+        return Math.floorDiv(epochSecond + offset, key) * key - offset;
+    }
+
+    /** Points {@code symlink_path} at {@code target}: a new link renamed over the old one. */
+    private void link(Path target) {
+        Path link = settings.symlinkPath().toAbsolutePath();
+        Path tmp = link.resolveSibling(link.getFileName() + ".tmp-link");
+        try {
+            createParent(link);
+            Path absolute = target.toAbsolutePath();
+            Path to = settings.symlinkRelative() ? link.getParent().relativize(absolute) : absolute;
+            Files.deleteIfExists(tmp);
+            Files.createSymbolicLink(tmp, to);
+            Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warn("symlink_path {}: could not point it at {}: {}", link, target, e.toString());
+        }
+    }
+
+    /** Writes one file's bytes; returns the file written. */
+    private Path writeFile(String template, ByteArrayOutputStream bytes) throws IOException {
         if (settings.append()) {
             Path path = Path.of(template);
             createParent(path);
             try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
                 copy(bytes, out);
             }
-            return;
+            return path;
         }
         for (int i = 0; ; i++) {
             Path path = Path.of(template.replace(INDEX, "_" + i));
@@ -287,7 +355,7 @@ public final class FileOutput implements Output {
             try (OutputStream out =
                     Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 copy(bytes, out);
-                return;
+                return path;
             } catch (FileAlreadyExistsException taken) {
                 // next index
             }

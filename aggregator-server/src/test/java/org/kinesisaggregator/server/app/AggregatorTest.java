@@ -359,4 +359,24 @@ class AggregatorTest {
                     .hasMessageContaining("stop the process that holds it, or change port or bind");
         }
     }
+
+    @Test
+    void everyFailedEnvironmentCheckIsReportedInOneRunInFileOrder() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("blocker"), "a file where a directory should be");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Aggregator app = confs.assemble("<source>\n  @type forward\n  bind 127.0.0.1\n  port "
+                    + taken.getLocalPort() + "\n  <transport tls>\n    cert_path " + dir.resolve("no-cert.pem")
+                    + "\n    private_key_path " + dir.resolve("no-key.pem") + "\n  </transport>\n</source>\n"
+                    + "<match **>\n  @type file\n  @id out\n  path " + dir.resolve("out/x") + "\n  <buffer>\n"
+                    + "    path " + dir.resolve("blocker/buf") + "\n  </buffer>\n</match>\n");
+            assertThatThrownBy(app::checkEnvironment)
+                    .isInstanceOf(org.kinesisaggregator.conf.ConfErrors.class)
+                    .hasMessageStartingWith("4 errors, in file order:\n  " + f + ":4: port: 127.0.0.1:"
+                            + taken.getLocalPort() + " cannot be bound")
+                    .hasMessageContaining("\n  " + f + ":6: cert_path: ")
+                    .hasMessageContaining("\n  " + f + ":7: private_key_path: ")
+                    .hasMessageContaining("\n  " + f + ":15: path: ")
+                    .hasMessageContaining("blocker is not a writable directory");
+        }
+    }
 }

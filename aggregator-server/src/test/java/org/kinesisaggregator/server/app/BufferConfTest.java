@@ -121,6 +121,40 @@ class BufferConfTest {
     }
 
     @Test
+    void aFileOutputsBufferWithoutPathFallsBackToTheOutputsPathAsFluentdsOutFile() throws Exception {
+        confs.assemble("""
+        <match a.**>
+          @type file
+          @id plain
+          path ${dir}/logs/access
+        </match>
+        <match b.**>
+          @type file
+          @id sliced
+          path ${dir}/logs/${tag}/app.*.log
+          <buffer tag,time>
+            @type file
+            timekey 1h
+          </buffer>
+        </match>
+        <match c.**>
+          @type file
+          @id explicit
+          path ${dir}/logs/c
+          <buffer>
+            path ${dir}/buf
+          </buffer>
+        </match>
+        """, plugins, true);
+        // out_file sets the file buffer's path to its own path (a directory: no '*' in it)
+        assertThat(captured.get("plain").type()).isEqualTo(BufferSettings.BufferType.FILE);
+        assertThat(captured.get("plain").path()).isEqualTo(dir.resolve("logs/access/plain"));
+        // a placeholder component ends the directory
+        assertThat(captured.get("sliced").path()).isEqualTo(dir.resolve("logs/sliced"));
+        assertThat(captured.get("explicit").path()).isEqualTo(dir.resolve("buf/explicit"));
+    }
+
+    @Test
     void v1BufferSectionWithOurAdditions() throws Exception {
         confs.assemble("""
         <system>

@@ -280,6 +280,33 @@ class ParserAndStdoutFilterTest {
     }
 
     @Test
+    void stdoutFilterInjectsIntoThePrintedLineOnlyAsFilterStdoutDoes() throws Exception {
+        aggregator = confs.assemble(SYSTEM + """
+                <source>
+                  @type forward
+                  port 0
+                  bind 127.0.0.1
+                </source>
+                <filter **>
+                  @type stdout
+                  <inject>
+                    tag_key t
+                    hostname_key h
+                    hostname web-1
+                  </inject>
+                </filter>
+                """ + fileOutput("docker.**", "docker"));
+        aggregator.start();
+        send(Router.ROOT_LABEL, "docker.web", record("log", "hello"));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(lines("docker")).containsExactly("{\"log\":\"hello\"}"));
+        assertThat(confs.stdout.toString(StandardCharsets.UTF_8))
+                .isEqualTo("2026-11-18 11:06:40.123000000 +0000 docker.web:"
+                        + " {\"log\":\"hello\",\"h\":\"web-1\",\"t\":\"docker.web\"}\n"); // Fluentd injects the
+        // hostname first
+    }
+
+    @Test
     void theKubernetesShapeParserSendsBadRecordsToTheErrorLabel() throws Exception {
         aggregator = confs.assemble(
                 SYSTEM + """

@@ -105,6 +105,47 @@ class FileOutputTest {
     }
 
     @Test
+    void symlinkPathPointsAtTheNewestFileWrittenAndARetriedOlderSliceDoesNotMoveIt() throws Exception {
+        ConfElement e = element("  path ${dir}/app/access\n  symlink_path ${dir}/current.log\n"
+                + "  <format>\n    @type json\n  </format>\n");
+        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        out.start();
+        Path link = dir.resolve("current.log");
+        try {
+            EntryWriter day1 = new EntryWriter().add(1_795_564_800L, 0, Map.of("a", 1)); // 2026-11-25
+            EntryWriter day2 = new EntryWriter().add(1_795_651_200L, 0, Map.of("a", 2)); // 2026-11-26
+            out.write(chunk("t", day1)).get(10, SECONDS);
+            assertThat(Files.readSymbolicLink(link)).isEqualTo(dir.resolve("app/access.20261125_0.log"));
+            out.write(chunk("t", day2)).get(10, SECONDS);
+            assertThat(Files.readSymbolicLink(link)).isEqualTo(dir.resolve("app/access.20261126_0.log"));
+            out.write(chunk("t", day1)).get(10, SECONDS); // a retried chunk of the day before
+            assertThat(Files.readSymbolicLink(link)).isEqualTo(dir.resolve("app/access.20261126_0.log"));
+            assertThat(Files.readString(link)).isEqualTo("{\"a\":2}\n");
+        } finally {
+            out.close();
+        }
+    }
+
+    @Test
+    void symlinkPathUseRelativeAndTheRefusals() throws Exception {
+        ConfElement e = element("  path ${dir}/app/access\n  append true\n  symlink_path ${dir}/links/now\n"
+                + "  symlink_path_use_relative true\n");
+        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        out.start();
+        try {
+            out.write(chunk("t", new EntryWriter().add(1_795_564_800L, 0, Map.of("a", 1))))
+                    .get(10, SECONDS);
+        } finally {
+            out.close();
+        }
+        assertThat(Files.readSymbolicLink(dir.resolve("links/now")).toString()).isEqualTo("../app/access.20261125.log");
+        ConfElement placeholder = element("  path ${dir}/a\n  symlink_path ${dir}/${tag}.log\n");
+        assertThatThrownBy(() -> FileOutput.settingsFromConf(placeholder, ZoneOffset.UTC))
+                .hasMessageContaining("out.conf:4")
+                .hasMessageContaining("placeholders in symlink_path are not supported");
+    }
+
+    @Test
     void timeSlicesFollowTheTimekeyZone() throws Exception {
         ConfElement e = element(
                 "  path ${dir}/tokyo\n  append true\n  <format>\n    @type single_value\n"
