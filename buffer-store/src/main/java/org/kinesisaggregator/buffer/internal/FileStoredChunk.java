@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.kinesisaggregator.buffer.file.ChunkRecovery;
 import org.kinesisaggregator.buffer.ledger.Progress;
@@ -27,6 +28,8 @@ final class FileStoredChunk extends StoredChunk {
     private final Path dir;
     /** The file's format version (its frame layout): the current one, or older for a recovered file. */
     private final short formatVersion;
+    /** Where the frames start: after the header (and, from format version 3, the metadata). */
+    private final int dataOffset;
 
     private Path path;
     private FileChannel channel;
@@ -46,10 +49,13 @@ final class FileStoredChunk extends StoredChunk {
             long dataBytes,
             int eventCount,
             FileChannel channel,
-            short formatVersion) {
-        super(id, createdAtEpochMillis, dataBytes, eventCount);
+            short formatVersion,
+            ChunkMetadata metadata,
+            int dataOffset) {
+        super(id, createdAtEpochMillis, metadata, dataBytes, eventCount);
         this.dir = dir;
         this.formatVersion = formatVersion;
+        this.dataOffset = dataOffset;
         this.path = path;
         this.channel = channel;
         this.syncedBytes = dataBytes;
@@ -58,12 +64,18 @@ final class FileStoredChunk extends StoredChunk {
 
     /** Creates a new chunk file (header written, not yet synced). */
     static FileStoredChunk create(
-            Path dir, long id, long createdAtEpochMillis, boolean isPrivate, ChunkChannels channels)
+            Path dir,
+            long id,
+            long createdAtEpochMillis,
+            ChunkMetadata metadata,
+            boolean isPrivate,
+            ChunkChannels channels)
             throws IOException {
         Path path = dir.resolve(isPrivate ? ChunkFileFormat.privateFileName(id) : ChunkFileFormat.fileName(id));
+        ByteBuffer header = ChunkFileFormat.encodeHeader(id, createdAtEpochMillis, metadata);
+        int dataOffset = header.remaining();
         FileChannel channel = channels.openNew(path);
         try {
-            ByteBuffer header = ChunkFileFormat.encodeHeader(id, createdAtEpochMillis);
             while (header.hasRemaining()) {
                 channel.write(header);
             }
@@ -76,17 +88,55 @@ final class FileStoredChunk extends StoredChunk {
             }
             throw e;
         }
-        FileStoredChunk chunk =
-                new FileStoredChunk(dir, path, id, createdAtEpochMillis, 0, 0, channel, ChunkFileFormat.FORMAT_VERSION);
+        FileStoredChunk chunk = new FileStoredChunk(
+                dir,
+                path,
+                id,
+                createdAtEpochMillis,
+                0,
+                0,
+                channel,
+                ChunkFileFormat.FORMAT_VERSION,
+                metadata,
+                dataOffset);
         chunk.dirty = true;
         return chunk;
     }
 
-    /** A recovered, sealed chunk file whose header says {@code formatVersion}. */
+    /** A recovered, sealed chunk file with this header. */
     static FileStoredChunk sealed(
-            Path path, long id, long createdAtEpochMillis, long dataBytes, int eventCount, short formatVersion) {
+            Path path,
+            long id,
+            long createdAtEpochMillis,
+            long dataBytes,
+            int eventCount,
+            ChunkFileFormat.Header header) {
         return new FileStoredChunk(
-                path.getParent(), path, id, createdAtEpochMillis, dataBytes, eventCount, null, formatVersion);
+                path.getParent(),
+                path,
+                id,
+                createdAtEpochMillis,
+                dataBytes,
+                eventCount,
+                null,
+                header.version(),
+                header.metadata(),
+                header.dataOffset());
+    }
+
+    /** A file whose header could not be read, as a whole (to be moved to failed/). */
+    static FileStoredChunk unreadable(Path path, long id, long sizeBytes) {
+        return new FileStoredChunk(
+                path.getParent(),
+                path,
+                id,
+                0,
+                sizeBytes,
+                0,
+                null,
+                ChunkFileFormat.FORMAT_VERSION,
+                ChunkMetadata.NONE,
+                ChunkFileFormat.HEADER_BYTES);
     }
 
     Path path() {
@@ -95,7 +145,7 @@ final class FileStoredChunk extends StoredChunk {
 
     @Override
     void append(ByteBuffer frameHeader, ByteBuffer entries, int events) throws IOException {
-        long position = ChunkFileFormat.HEADER_BYTES + dataBytes;
+        long position = dataOffset + dataBytes;
         ByteBuffer[] buffers = {frameHeader.duplicate(), entries.duplicate()};
         long total = buffers[0].remaining() + buffers[1].remaining();
         if (tailLost) {
@@ -135,7 +185,7 @@ final class FileStoredChunk extends StoredChunk {
         if (channel == null) {
             throw new IOException(path + ": sealed, cannot truncate");
         }
-        channel.truncate(ChunkFileFormat.HEADER_BYTES + bytes);
+        channel.truncate(dataOffset + bytes);
         dataBytes = bytes;
         eventCount = events;
         dirty = true;
@@ -145,7 +195,7 @@ final class FileStoredChunk extends StoredChunk {
     void sync() throws IOException {
         if (dirty && channel != null) {
             channel.force(false);
-            long expected = ChunkFileFormat.HEADER_BYTES + dataBytes;
+            long expected = dataOffset + dataBytes;
             long size = channel.size();
             if (size < expected) {
                 throw new IOException(path + ": " + size + " bytes after fsync (expected: " + expected
@@ -194,7 +244,7 @@ final class FileStoredChunk extends StoredChunk {
         eventCount = syncedEvents;
         dirty = true;
         if (channel != null && !tailLost) {
-            channel.truncate(ChunkFileFormat.HEADER_BYTES + syncedBytes);
+            channel.truncate(dataOffset + syncedBytes);
         }
     }
 
@@ -225,7 +275,16 @@ final class FileStoredChunk extends StoredChunk {
     @Override
     Chunk view(Progress progress, int retryCount) {
         return new FileChunkView(
-                path, id, createdAtEpochMillis, dataBytes, eventCount, retryCount, progress, formatVersion);
+                path,
+                id,
+                createdAtEpochMillis,
+                dataBytes,
+                eventCount,
+                retryCount,
+                progress,
+                formatVersion,
+                metadata,
+                dataOffset);
     }
 
     @Override
