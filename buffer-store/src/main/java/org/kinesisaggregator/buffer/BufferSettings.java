@@ -38,6 +38,11 @@ import java.util.Objects;
  * @param shutdownTimeout how long {@link EventBuffer#close()} may take
  * @param slowFlushLogThreshold {@code slow_flush_log_threshold} (an output parameter in Fluentd): a
  *     write that takes longer is logged and counted
+ * @param stagedChunksLimit {@code staged_chunks_limit} (ours; Fluentd has no bound): the most chunks
+ *     staged at once, one per distinct tag and chunk-key values ({@link ChunkMetadata}); when an append
+ *     needs a new staged chunk while this many are staged, the oldest staged chunk is sealed (queued
+ *     for delivery) first, so that the open files and the heap stay bounded whatever the number of
+ *     distinct values; default {@link #DEFAULT_STAGED_CHUNKS_LIMIT}
  */
 public record BufferSettings(
         BufferType type,
@@ -62,7 +67,8 @@ public record BufferSettings(
         Duration dedupWindow,
         long dedupMemoryLimitBytes,
         Duration shutdownTimeout,
-        Duration slowFlushLogThreshold) {
+        Duration slowFlushLogThreshold,
+        int stagedChunksLimit) {
 
     /** Where a buffer keeps its chunks. */
     public enum BufferType {
@@ -98,6 +104,9 @@ public record BufferSettings(
         BLOCK,
         DROP_OLDEST_CHUNK
     }
+
+    /** The default {@code staged_chunks_limit}. */
+    public static final int DEFAULT_STAGED_CHUNKS_LIMIT = 1024;
 
     public static final long MIB = 1024L * 1024L;
     public static final long GIB = 1024L * MIB;
@@ -143,6 +152,7 @@ public record BufferSettings(
         }
         checkPositive(shutdownTimeout, "shutdown_timeout");
         checkPositive(slowFlushLogThreshold, "slow_flush_log_threshold");
+        checkPositive(stagedChunksLimit, "staged_chunks_limit");
     }
 
     /** Fluentd's defaults for {@code type}, in {@code path} (null for memory). */
@@ -173,6 +183,7 @@ public record BufferSettings(
         b.dedupMemoryLimitBytes = dedupMemoryLimitBytes;
         b.shutdownTimeout = shutdownTimeout;
         b.slowFlushLogThreshold = slowFlushLogThreshold;
+        b.stagedChunksLimit = stagedChunksLimit;
         return b;
     }
 
@@ -227,6 +238,7 @@ public record BufferSettings(
         private long dedupMemoryLimitBytes = 32 * MIB;
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private Duration slowFlushLogThreshold = Duration.ofSeconds(20);
+        private int stagedChunksLimit = DEFAULT_STAGED_CHUNKS_LIMIT;
 
         private Builder(BufferType type, Path path) {
             this.type = Objects.requireNonNull(type, "type");
@@ -333,6 +345,11 @@ public record BufferSettings(
             return this;
         }
 
+        public Builder stagedChunksLimit(int v) {
+            this.stagedChunksLimit = v;
+            return this;
+        }
+
         public Builder slowFlushLogThreshold(Duration v) {
             this.slowFlushLogThreshold = v;
             return this;
@@ -367,7 +384,8 @@ public record BufferSettings(
                     dedupWindow,
                     dedupMemoryLimitBytes,
                     shutdownTimeout,
-                    slowFlushLogThreshold);
+                    slowFlushLogThreshold,
+                    stagedChunksLimit);
         }
     }
 }

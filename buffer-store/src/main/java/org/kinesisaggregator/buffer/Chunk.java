@@ -30,6 +30,15 @@ public interface Chunk {
     /** True when an earlier attempt delivered (or rejected) event {@code index}. */
     boolean isDone(int index);
 
+    /**
+     * The chunk-key values all its events share ({@code <buffer $.a.b, key>}), from which an output
+     * resolves {@code ${$.a.b}} and {@code ${key}} placeholders; {@link ChunkMetadata#NONE} without
+     * record chunk keys (and for chunks written before chunk format version 3).
+     */
+    default ChunkMetadata metadata() {
+        return ChunkMetadata.NONE;
+    }
+
     /** The events not yet delivered, in order. */
     EventCursor events() throws IOException;
 }

@@ -1,6 +1,7 @@
 package org.kinesisaggregator.buffer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -14,6 +15,29 @@ import java.util.concurrent.CompletableFuture;
  * {@code flush_at_shutdown} asks within the shutdown timeout, leave the rest on disk).
  */
 public interface EventBuffer extends EventSink, AutoCloseable {
+
+    /**
+     * Appends events of one tag that share the chunk-key values {@code metadata} (the caller grouped
+     * them: see {@link ChunkMetadata}); they go to the staged chunk of (the tag when chunked by tag,
+     * {@code metadata}), and the output sees {@code metadata} with the chunk. Otherwise as
+     * {@link #append(String, ByteBuffer, int, byte[])}: a re-send's groups are the same groups, so
+     * each is recognised as a duplicate on its own.
+     */
+    CompletableFuture<AppendResult> append(
+            String tag, ChunkMetadata metadata, ByteBuffer entries, int eventCount, byte[] dedupKey);
+
+    @Override
+    default CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
+        return append(tag, ChunkMetadata.NONE, entries, eventCount, dedupKey);
+    }
+
+    /** {@link #openStream(String)} for events that share the chunk-key values {@code metadata}. */
+    StreamedAppend openStream(String tag, ChunkMetadata metadata);
+
+    @Override
+    default StreamedAppend openStream(String tag) {
+        return openStream(tag, ChunkMetadata.NONE);
+    }
 
     /** Opens and locks the buffer directory, recovers what is on disk, starts the flush threads. */
     void start() throws IOException;

@@ -22,6 +22,7 @@ public final class InMemoryChunk implements Chunk {
     private final Instant createdAt;
     private final BitSet done = new BitSet();
     private int retryCount;
+    private ChunkMetadata metadata = ChunkMetadata.NONE;
 
     public InMemoryChunk(String id, List<Frame> frames, Instant createdAt) {
         this.id = Objects.requireNonNull(id, "id");
@@ -44,6 +45,16 @@ public final class InMemoryChunk implements Chunk {
     /** A chunk of one frame. */
     public static InMemoryChunk of(String id, String tag, ByteBuffer entries, int eventCount, Instant createdAt) {
         return new InMemoryChunk(id, List.of(new Frame(tag, entries, eventCount, 0)), createdAt);
+    }
+
+    @Override
+    public ChunkMetadata metadata() {
+        return metadata;
+    }
+
+    /** Sets the chunk-key values of its events (the memory buffer's chunks, tests). */
+    public void setMetadata(ChunkMetadata metadata) {
+        this.metadata = Objects.requireNonNull(metadata, "metadata");
     }
 
     public List<Frame> frames() {

@@ -51,15 +51,18 @@
  * </pre>
  * Chunk ids grow with time ({@code max(last + 1, millis << 12)}), so name order is age order.
  * Chunk file header: {@code u32 magic "KACK" | u16 format version | u16 flags | u64 id | u64
- * created-at millis | u32 crc32c}; frame (version 2): {@code u32 length | u32 crc32c | u32 event
- * count | u16 tag length | u64 stored-at millis | u64 dedup key hi | u64 dedup key lo | tag |
- * entries} (big-endian; {@code length} counts the bytes after the crc, which covers them). Files of
- * version 1 (frames without stored-at and key) are still read.
+ * created-at millis | u32 crc32c}, then (version 3) {@code u32 metadata length | metadata | u32
+ * crc32c} (the chunk's {@link org.kinesisaggregator.buffer.ChunkMetadata}); frame (versions 2 and 3):
+ * {@code u32 length | u32 crc32c | u32 event count | u16 tag length | u64 stored-at millis | u64
+ * dedup key hi | u64 dedup key lo | tag | entries} (big-endian; {@code length} counts the bytes
+ * after the crc, which covers them). Files of version 2 (no metadata) and 1 (frames without
+ * stored-at and key) are still read.
  *
  * <h2>Writing</h2>
  * One writer thread per buffer takes requests from a queue. For each request it picks the staged
- * chunk of the key ({@code chunk_keys} none: one staged chunk; tag: one per tag), creates one when
- * needed, and writes the frame with one gathering write at the end of the file. After draining the
+ * chunk of the key ({@code chunk_keys} none: one staged chunk; tag: one per tag; with record chunk
+ * keys, one per tag-or-none and {@link org.kinesisaggregator.buffer.ChunkMetadata}), creates one when
+ * needed (first sealing the oldest staged chunk when {@code staged_chunks_limit} are staged), and writes the frame with one gathering write at the end of the file. After draining the
  * queue it group-commits: one fsync per dirty chunk file for every append taken since the last
  * commit (across all connections), a directory fsync if files were created, sealing (staged →
  * queued, by size, records, {@code chunk_full_threshold}, {@code flush_interval} or

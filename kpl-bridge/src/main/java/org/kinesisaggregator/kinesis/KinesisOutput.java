@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.EventCursor;
 import org.kinesisaggregator.buffer.EventFormatting;
 import org.kinesisaggregator.buffer.LogSafe;
@@ -251,7 +252,7 @@ public final class KinesisOutput implements Output {
                     abort = "kinesis output " + type() + " closed during the write";
                     break;
                 }
-                handle(events, workspace, batcher, tracker);
+                handle(events, chunk.metadata(), workspace, batcher, tracker);
             }
         } catch (IOException | RuntimeException e) {
             abort = "chunk " + chunk.id() + " unreadable after " + tracker.seenCount() + " events: " + e.getMessage();
@@ -267,14 +268,19 @@ public final class KinesisOutput implements Output {
         return tracker.future();
     }
 
-    private void handle(EventCursor event, EventFormatter.Workspace workspace, Batcher batcher, WriteTracker tracker)
+    private void handle(
+            EventCursor event,
+            ChunkMetadata metadata,
+            EventFormatter.Workspace workspace,
+            Batcher batcher,
+            WriteTracker tracker)
             throws IOException {
         int index = event.index();
         String tag = event.tag();
         tracker.seen();
-        String stream = streamName.resolve(tag);
+        String stream = streamName.resolve(tag, metadata);
         if (stream == null) {
-            String reason = streamName.whyInvalid(tag);
+            String reason = streamName.whyInvalid(tag, metadata);
             log.warn("Rejected event: {} (tag={}, index={})", LogSafe.escape(reason), LogSafe.escape(tag), index);
             metrics.stream("none").rejected("stream_name");
             tracker.reject(index, reason);

@@ -49,12 +49,14 @@ import org.kinesisaggregator.server.input.HttpInput;
 import org.kinesisaggregator.server.input.HttpSettings;
 import org.kinesisaggregator.server.input.SampleInput;
 import org.kinesisaggregator.server.input.SampleSettings;
+import org.kinesisaggregator.server.output.ChunkKeySpec;
 import org.kinesisaggregator.server.output.FileOutput;
 import org.kinesisaggregator.server.output.OutputContext;
 import org.kinesisaggregator.server.output.OutputDefaults;
 import org.kinesisaggregator.server.output.OutputFactory;
 import org.kinesisaggregator.server.output.SecondaryFileOutput;
 import org.kinesisaggregator.server.output.SyncOutputSink;
+import org.kinesisaggregator.server.route.ChunkKeySink;
 import org.kinesisaggregator.server.route.EventFilter;
 import org.kinesisaggregator.server.route.GrepFilter;
 import org.kinesisaggregator.server.route.RecordTransformerFilter;
@@ -1205,6 +1207,23 @@ public final class Aggregator implements AutoCloseable {
             @Override
             public EventSink terminal(Output output, OutputDefaults defaults) {
                 BufferConf.Mapped mapped = BufferConf.map(element, outputId, defaults, system, warnings);
+                ConfElement bufferSection = element.element("buffer");
+                List<String> chunkKeys = bufferSection == null ? List.of() : ChunkKeySpec.parse(bufferSection.arg());
+                for (String param : defaults.placeholderParams()) {
+                    PlaceholderConf.check(element, param, chunkKeys);
+                }
+                if (defaults.placeholderParams().contains("stream_name")) {
+                    // Kinesis outputs: these name record fields
+                    PlaceholderConf.refuseIn(element, "partition_key");
+                    PlaceholderConf.refuseIn(element, "explicit_hash_key");
+                }
+                ConfElement secondarySection = element.element("secondary");
+                if (secondarySection != null) {
+                    for (String param : List.of("path", "basename", "directory")) {
+                        PlaceholderConf.check(secondarySection, param, chunkKeys);
+                    }
+                }
+                List<String> recordKeys = ChunkKeySpec.recordKeys(chunkKeys);
                 List<Object> key = List.of(
                         label,
                         outputId,
@@ -1279,6 +1298,15 @@ public final class Aggregator implements AutoCloseable {
                 }
                 if (secondary != null) {
                     lines.add(indent + "  secondary " + secondary.type());
+                }
+                if (!recordKeys.isEmpty()) {
+                    // a chunk per distinct values of the record keys (Fluentd's metadata variables)
+                    terminalSink = new ChunkKeySink(buffer, recordKeys);
+                    lines.add(indent + "  chunk keys " + String.join(", ", recordKeys)
+                            + ": a chunk per distinct values, at most "
+                            + mapped.settings().stagedChunksLimit()
+                            + " staged at once");
+                    return terminalSink;
                 }
                 terminalSink = buffer;
                 return buffer;

@@ -133,15 +133,21 @@ public final class BufferConf {
         for (String key : keys) {
             if (key.equals("tag")) {
                 chunkKeys = BufferSettings.ChunkKeys.TAG;
-            } else if (!defaults.chunkKeysHandledByOutput().contains(key)) {
+            } else if (key.equals("time")
+                    && !defaults.chunkKeysHandledByOutput().contains(key)) {
                 throw new ConfException(
                         buffer.location(),
-                        "<buffer " + buffer.arg() + ">: chunk key '" + key
-                                + "' is not supported by " + output.describe() + " (expected: tag"
+                        "<buffer " + buffer.arg() + ">: chunk key 'time' is not supported by " + output.describe()
+                                + " (expected: tag and record keys such as $.a.b"
                                 + (defaults.chunkKeysHandledByOutput().isEmpty()
                                         ? ""
-                                        : " or " + String.join(", ", defaults.chunkKeysHandledByOutput()))
+                                        : ", or " + String.join(", ", defaults.chunkKeysHandledByOutput()))
                                 + ")");
+            } else if (!key.equals("time")) {
+                String why = ChunkKeySpec.whyNotARecordKey(key);
+                if (why != null) {
+                    throw new ConfException(buffer.location(), "<buffer " + buffer.arg() + ">: " + why);
+                }
             }
         }
         if (buffer != null && !defaults.chunkKeysHandledByOutput().contains("time")) {
@@ -257,6 +263,14 @@ public final class BufferConf {
                     dedupMemory + " bytes (expected: 1k to 16g; about 32 bytes per remembered message)");
         }
         b.dedupMemoryLimitBytes(dedupMemory);
+        long stagedLimit = src.integer("staged_chunks_limit", base.stagedChunksLimit());
+        if (stagedLimit < 1 || stagedLimit > 100_000) {
+            throw src.error(
+                    "staged_chunks_limit",
+                    stagedLimit + " (expected: 1 to 100000 chunks staged at once, one per distinct tag and chunk-key"
+                            + " values)");
+        }
+        b.stagedChunksLimit((int) stagedLimit);
         if (buffer != null) {
             String compress = buffer.choice("compress", "text", List.of("text", "gzip"));
             if (!compress.equals("text")) {

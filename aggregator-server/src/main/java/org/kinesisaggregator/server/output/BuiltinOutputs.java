@@ -26,7 +26,7 @@ public final class BuiltinOutputs {
     /** out_null: unbuffered unless it has a {@code <buffer>}. */
     public static final OutputDefaults NULL = new OutputDefaults(true, 0, null, Set.of(), false);
     /** out_file: always buffered; slices files by time itself. */
-    public static final OutputDefaults FILE = new OutputDefaults(false, 0, null, Set.of("time"), true);
+    public static final OutputDefaults FILE = new OutputDefaults(false, 0, null, Set.of("time"), true, Set.of("path"));
 
     /** The factories by type, in the order {@code --help} lists them. */
     public static Map<String, OutputFactory> factories() {

@@ -27,6 +27,7 @@ import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.kinesis.format.ChunkPlaceholders;
 import org.kinesisaggregator.kinesis.format.EventFormatter;
 import org.kinesisaggregator.kinesis.format.StrftimeFormatter;
 import org.kinesisaggregator.server.app.FileOutputConf;
@@ -45,7 +46,11 @@ import org.slf4j.LoggerFactory;
  *       ({@code <buffer>} without {@code time}) there is no time part.
  *   <li>{@code append false} (default): each write creates a new file, {@code _0}, {@code _1}, …
  *       (the first free index); {@code append true}: one file per time slice, appended to.
- *   <li>{@code ${tag}} and {@code ${tag[N]}} in the path: one file per tag.
+ *   <li>{@code ${tag}} and {@code ${tag[N]}} in the path: one file per tag; {@code ${KEY}} of a
+ *       record chunk key ({@code <buffer $.log_path>} and {@code ${$.log_path}}): the chunk's value
+ *       ({@link Chunk#metadata()}); {@code ${chunk_id}}: the chunk's id. A value's {@code /} becomes
+ *       {@code _} and a value of {@code .} or {@code ..} becomes {@code _}, so that no event picks a
+ *       directory outside the path.
  *   <li>{@code add_path_suffix} (true) / {@code path_suffix} ({@code .log}); {@code compress gzip}
  *       adds {@code .gz} and writes one gzip member per write (concatenated members are one valid
  *       gzip file).
@@ -261,7 +266,7 @@ public final class FileOutput implements Output {
             Map<String, ByteArrayOutputStream> byPath = new LinkedHashMap<>();
             Map<String, Long> sliceOf = new LinkedHashMap<>();
             EventFormatting formatting = EventFormatting.formatEach(chunk, c -> {
-                String path = resolve(c.tag(), c.epochSecond());
+                String path = resolve(c.tag(), c.epochSecond(), chunk);
                 sliceOf.merge(path, sliceStart(c.epochSecond()), Math::max);
                 workspace.load(c.record());
                 workspace.format(c.tag(), c.epochSecond(), c.nanos());
@@ -288,7 +293,15 @@ public final class FileOutput implements Output {
 
     /** The path of an event (index placeholder still in it for non-append). On the worker thread (or a test's). */
     String resolve(String tag, long epochSecond) {
+        return resolve(tag, epochSecond, null);
+    }
+
+    /** As above, with the chunk's placeholders ({@code ${KEY}}, {@code ${chunk_id}}) when {@code chunk} is set. */
+    String resolve(String tag, long epochSecond, Chunk chunk) {
         String path = pathFormat.format(sliceStart(epochSecond), 0);
+        if (chunk != null) {
+            return ChunkPlaceholders.resolve(path, tag, chunk.id(), chunk.metadata(), FileOutput::clean);
+        }
         if (path.contains("${tag")) {
             String[] parts = tag.split("\\.", -1);
             Matcher m = TAG_PLACEHOLDER.matcher(path);
@@ -337,6 +350,12 @@ public final class FileOutput implements Output {
         } catch (IOException | UnsupportedOperationException e) {
             log.warn("symlink_path {}: could not point it at {}: {}", link, target, e.toString());
         }
+    }
+
+    /** A placeholder's value as a path part: no {@code /}, not {@code .} or {@code ..}. */
+    static String clean(String value) {
+        String v = value.replace('/', '_').replace('\0', '_');
+        return v.equals(".") || v.equals("..") ? "_" : v;
     }
 
     /** Writes one file's bytes; returns the file written. */

@@ -19,16 +19,35 @@ import java.util.Set;
  * @param fileBufferByDefault true when the type's default buffer {@code @type} is {@code file} (out_file)
  *     rather than Fluentd's generic {@code memory}; it is used when a directory is known
  *     ({@code <system> root_dir}), else the buffer stays in memory with a warning
+ * @param placeholderParams the output's parameters that take chunk placeholders ({@code ${tag}},
+ *     {@code ${KEY}} of a record chunk key): checked at start-up against the {@code <buffer>} keys
  */
 public record OutputDefaults(
         boolean syncWithoutBufferSection,
         long chunkLimitBytes,
         Boolean flushAtShutdown,
         Set<String> chunkKeysHandledByOutput,
-        boolean fileBufferByDefault) {
+        boolean fileBufferByDefault,
+        Set<String> placeholderParams) {
+
+    public OutputDefaults(
+            boolean syncWithoutBufferSection,
+            long chunkLimitBytes,
+            Boolean flushAtShutdown,
+            Set<String> chunkKeysHandledByOutput,
+            boolean fileBufferByDefault) {
+        this(
+                syncWithoutBufferSection,
+                chunkLimitBytes,
+                flushAtShutdown,
+                chunkKeysHandledByOutput,
+                fileBufferByDefault,
+                Set.of());
+    }
 
     public OutputDefaults {
         chunkKeysHandledByOutput = Set.copyOf(chunkKeysHandledByOutput);
+        placeholderParams = Set.copyOf(placeholderParams);
         if (chunkLimitBytes < 0) {
             throw new IllegalArgumentException("chunkLimitBytes: " + chunkLimitBytes + " (expected: >= 0)");
         }
@@ -41,6 +60,6 @@ public record OutputDefaults(
 
     /** Kinesis outputs: always buffered, {@code chunk_limit_size 8m} unless set. */
     public static OutputDefaults kinesis() {
-        return new OutputDefaults(false, 8L * 1024 * 1024, null, Set.of(), false);
+        return new OutputDefaults(false, 8L * 1024 * 1024, null, Set.of(), false, Set.of("stream_name"));
     }
 }

@@ -19,25 +19,29 @@ import org.kinesisaggregator.buffer.EventCursor;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfElement;
+import org.kinesisaggregator.kinesis.format.ChunkPlaceholders;
 
 /**
  * {@code <secondary> @type secondary_file}: dumps the undelivered events of a chunk that ran out of
  * retries, as msgpack {@code [time, record]} entries exactly as buffered, to
- * {@code directory/basename} ({@code ${chunk_id}}, {@code ${tag}} placeholders; default basename
+ * {@code directory/basename} ({@code ${chunk_id}}, {@code ${tag}}, {@code ${tag[N]}} and the
+ * primary's record chunk keys' {@code ${KEY}} placeholders, resolved as out_file does; default basename
  * {@code dump.bin}); {@code append false} (default) adds {@code .0}, {@code .1}, … to find a free
  * name; {@code compress gzip} adds {@code .gz}. Readable back with any msgpack tool.
  *
  * <p>Writes run on the output's own thread. Thread-safe.
  */
 public final class SecondaryFileOutput implements Output {
-    private final Path directory;
+    /** The directory template (placeholders resolved per chunk). */
+    private final String directory;
+
     private final String basename;
     private final boolean append;
     private final boolean gzip;
     private final OutputWorker worker;
 
     public SecondaryFileOutput(String outputId, Path directory, String basename, boolean append, boolean gzip) {
-        this.directory = Objects.requireNonNull(directory, "directory");
+        this.directory = Objects.requireNonNull(directory, "directory").toString();
         this.basename = Objects.requireNonNull(basename, "basename");
         this.append = append;
         this.gzip = gzip;
@@ -71,11 +75,14 @@ public final class SecondaryFileOutput implements Output {
     @Override
     public CompletableFuture<WriteResult> write(Chunk chunk) {
         return worker.submit(() -> {
-            Map<String, ByteArrayOutputStream> byName = new LinkedHashMap<>();
+            Map<Path, ByteArrayOutputStream> byName = new LinkedHashMap<>();
             try (EventCursor c = chunk.events()) {
                 while (c.next()) {
-                    String name = basename.replace("${chunk_id}", chunk.id())
-                            .replace("${tag}", c.tag().replace('/', '_'));
+                    Path name = Path.of(
+                            ChunkPlaceholders.resolve(
+                                    directory, c.tag(), chunk.id(), chunk.metadata(), FileOutput::clean),
+                            ChunkPlaceholders.resolve(
+                                    basename, c.tag(), chunk.id(), chunk.metadata(), FileOutput::clean));
                     ByteBuffer entry = c.entry().duplicate();
                     byte[] bytes = new byte[entry.remaining()];
                     entry.get(bytes);
@@ -83,9 +90,9 @@ public final class SecondaryFileOutput implements Output {
                             .write(bytes);
                 }
             }
-            Files.createDirectories(directory);
             for (var e : byName.entrySet()) {
-                writeFile(e.getKey() + (gzip ? ".gz" : ""), e.getValue());
+                Files.createDirectories(e.getKey().toAbsolutePath().getParent());
+                writeFile(e.getKey().toString() + (gzip ? ".gz" : ""), e.getValue());
             }
             return WriteResult.allDelivered();
         });
@@ -93,15 +100,14 @@ public final class SecondaryFileOutput implements Output {
 
     private void writeFile(String name, ByteArrayOutputStream bytes) throws IOException {
         if (append) {
-            try (OutputStream out = Files.newOutputStream(
-                    directory.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            try (OutputStream out =
+                    Files.newOutputStream(Path.of(name), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
                 copy(bytes, out);
             }
             return;
         }
         for (int i = 0; ; i++) {
-            try (OutputStream out =
-                    Files.newOutputStream(directory.resolve(name + "." + i), StandardOpenOption.CREATE_NEW)) {
+            try (OutputStream out = Files.newOutputStream(Path.of(name + "." + i), StandardOpenOption.CREATE_NEW)) {
                 copy(bytes, out);
                 return;
             } catch (FileAlreadyExistsException taken) {

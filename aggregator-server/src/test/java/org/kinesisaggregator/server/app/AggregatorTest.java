@@ -22,6 +22,7 @@ import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferStats;
 import org.kinesisaggregator.buffer.Buffers;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.EventBuffer;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.Output;
@@ -320,13 +321,14 @@ class AggregatorTest {
             }
 
             @Override
-            public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int count, byte[] key) {
-                return real.append(tag, entries, count, key);
+            public CompletableFuture<AppendResult> append(
+                    String tag, ChunkMetadata metadata, ByteBuffer entries, int count, byte[] key) {
+                return real.append(tag, metadata, entries, count, key);
             }
 
             @Override
-            public StreamedAppend openStream(String tag) {
-                return real.openStream(tag);
+            public StreamedAppend openStream(String tag, ChunkMetadata metadata) {
+                return real.openStream(tag, metadata);
             }
 
             @Override

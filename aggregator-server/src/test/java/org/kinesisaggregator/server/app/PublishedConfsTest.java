@@ -1,7 +1,6 @@
 package org.kinesisaggregator.server.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
@@ -13,12 +12,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfEnvironment;
-import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfParser;
 
 /**
@@ -104,18 +101,10 @@ class PublishedConfsTest {
                 .contains("${tag}-stream");
     }
 
-    @Disabled("needs record-key chunk keys and ${$.a.b} placeholders: issue 13 item 1 (another helper's)")
     @Test
     void kinesisPluginReadmeRecordKeyPlaceholder() throws Exception {
-        dryRun("kinesis-readme-record-key.conf");
-    }
-
-    /** What item 1 changes: today the record-key chunk key is refused at its line, never a literal stream name. */
-    @Test
-    void theRecordKeyExampleIsRefusedAtItsLineUntilItem1() {
-        assertThatThrownBy(() -> dryRun("kinesis-readme-record-key.conf"))
-                .isInstanceOf(ConfException.class)
-                .hasMessageContaining("kinesis-readme-record-key.conf:");
+        Aggregator app = dryRun("kinesis-readme-record-key.conf");
+        assertThat(app.summary()).contains("${$.kubernetes.annotations.kinesis_stream}");
     }
 
     @Test

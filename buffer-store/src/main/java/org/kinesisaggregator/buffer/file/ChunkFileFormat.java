@@ -1,9 +1,12 @@
 package org.kinesisaggregator.buffer.file;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 
 /**
  * The chunk file format: a fixed header, then frames, one per append.
@@ -11,7 +14,9 @@ import java.util.zip.CRC32C;
  * <pre>
  * header (28 bytes):  u32 magic "KACK" | u16 format version | u16 flags (0) | u64 chunk id
  *                     | u64 created-at (epoch millis) | u32 crc32c of the preceding 24 bytes
- * frame, version 2:   u32 length | u32 crc32c | u32 event count | u16 tag length
+ * version 3 adds:     u32 metadata length | metadata ({@link ChunkMetadata#encode()})
+ *                     | u32 crc32c of the metadata length and metadata
+ * frame, version 2/3:   u32 length | u32 crc32c | u32 event count | u16 tag length
  *                     | u64 stored-at (epoch millis) | u64 dedup key hi | u64 dedup key lo | tag (UTF-8) | entries
  * frame, version 1:   u32 length | u32 crc32c | u32 event count | u16 tag length | tag (UTF-8) | entries
  * </pre>
@@ -23,7 +28,10 @@ import java.util.zip.CRC32C;
  * tag, hashed, mixed with the entries digest; see the buffer's dedup) when the append was written
  * as this one frame, or {@code 0, 0} when it has none (no chunk id, dedup off, an append split over
  * several frames, a streamed append, a frame written to {@code failed/}). The file header's version
- * says which frame layout follows: this code writes {@link #FORMAT_VERSION} and reads both.
+ * says which frame layout follows: this code writes {@link #FORMAT_VERSION} and reads 1, 2 and 3.
+ * Version 3 (record-key chunk keys) carries the chunk's metadata in the header, so that the frames
+ * start at {@link Header#dataOffset()} rather than at {@link #HEADER_BYTES}; its frames are version
+ * 2's. Files of versions 1 and 2 have no metadata ({@link ChunkMetadata#NONE}).
  *
  * <p><b>Do not reorder, add, remove or change the type of any field</b> without bumping
  * {@link #FORMAT_VERSION}: files written by earlier versions are read by this code after an upgrade.
@@ -35,13 +43,20 @@ public final class ChunkFileFormat {
     /** "KACK": kinesis-aggregator chunk. */
     public static final int MAGIC = 0x4B41434B;
 
-    /** Version of the header and frame layout written. Checked on open: 1 and 2 are read, others refused. */
-    public static final short FORMAT_VERSION = 2;
+    /** Version of the header and frame layout written. Checked on open: 1, 2 and 3 are read, others refused. */
+    public static final short FORMAT_VERSION = 3;
+
+    /** Frames with stored-at and dedup key, a fixed header without metadata (read after an upgrade). */
+    public static final short FORMAT_VERSION_2 = 2;
 
     /** The first layout: frames without stored-at and dedup key (read after an upgrade). */
     public static final short FORMAT_VERSION_1 = 1;
 
+    /** The fixed part of the header (all of it in versions 1 and 2). */
     public static final int HEADER_BYTES = 28;
+
+    /** Version 3's metadata length and crc around the metadata. */
+    public static final int METADATA_OVERHEAD_BYTES = 8;
 
     /** {@code u32 length | u32 crc32c}. */
     public static final int FRAME_PREFIX_BYTES = 8;
@@ -87,9 +102,16 @@ public final class ChunkFileFormat {
         return idToString(chunkId) + PRIVATE_SUFFIX;
     }
 
-    /** The header of a new chunk file. */
+    /** The header of a new chunk file without metadata. */
     public static ByteBuffer encodeHeader(long chunkId, long createdAtEpochMillis) {
-        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        return encodeHeader(chunkId, createdAtEpochMillis, ChunkMetadata.NONE);
+    }
+
+    /** The header of a new chunk file (version {@link #FORMAT_VERSION}) carrying {@code metadata}. */
+    public static ByteBuffer encodeHeader(long chunkId, long createdAtEpochMillis, ChunkMetadata metadata) {
+        byte[] meta = metadata.encode();
+        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + METADATA_OVERHEAD_BYTES + meta.length)
+                .order(ByteOrder.BIG_ENDIAN);
         b.putInt(MAGIC)
                 .putShort(FORMAT_VERSION)
                 .putShort((short) 0)
@@ -98,15 +120,101 @@ public final class ChunkFileFormat {
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, HEADER_BYTES - 4);
         b.putInt((int) crc.getValue());
+        b.putInt(meta.length).put(meta);
+        CRC32C metaCrc = new CRC32C();
+        metaCrc.update(b.array(), HEADER_BYTES, 4 + meta.length);
+        b.putInt((int) metaCrc.getValue());
         return b.flip();
     }
 
-    /** A decoded header; {@code version} says which frame layout follows. */
-    public record Header(long chunkId, long createdAtEpochMillis, short version) {
+    /**
+     * A decoded header; {@code version} says which frame layout follows.
+     *
+     * @param metadata the chunk's metadata (version 3), {@link ChunkMetadata#NONE} for older files
+     * @param dataOffset where the first frame starts: {@link #HEADER_BYTES} in versions 1 and 2
+     */
+    public record Header(
+            long chunkId, long createdAtEpochMillis, short version, ChunkMetadata metadata, int dataOffset) {
+        public Header(long chunkId, long createdAtEpochMillis, short version) {
+            this(chunkId, createdAtEpochMillis, version, ChunkMetadata.NONE, HEADER_BYTES);
+        }
+
         /** Bytes of a frame header (before the tag) in this file. */
         public int frameHeaderBytes() {
             return ChunkFileFormat.frameHeaderBytes(version);
         }
+    }
+
+    /**
+     * Reads and decodes the header at the start of {@code channel} (any version).
+     *
+     * @throws ChunkFormatException naming what is wrong, when the header is not one of ours or is cut short
+     */
+    public static Header readHeader(FileChannel channel, String where) throws IOException {
+        ByteBuffer fixed = ByteBuffer.allocate(HEADER_BYTES);
+        readFully(channel, fixed, 0);
+        Header h = decodeFixed(fixed.flip(), where);
+        if (h.version() < FORMAT_VERSION) {
+            return h;
+        }
+        ByteBuffer length = ByteBuffer.allocate(4);
+        readFully(channel, length, HEADER_BYTES);
+        if (length.position() < 4) {
+            throw new ChunkFormatException(where + ": header: metadata length cut short (expected: 4 bytes)");
+        }
+        int metaLength = length.flip().getInt();
+        if (metaLength < 0 || metaLength > ChunkMetadata.MAX_ENCODED_BYTES) {
+            throw new ChunkFormatException(where + ": header: metadata length " + metaLength + " (expected: 0.."
+                    + ChunkMetadata.MAX_ENCODED_BYTES + ")");
+        }
+        ByteBuffer rest = ByteBuffer.allocate(METADATA_OVERHEAD_BYTES + metaLength);
+        readFully(channel, rest, HEADER_BYTES);
+        return decodeMetadata(h, rest.flip(), where);
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer b, long at) throws IOException {
+        while (b.hasRemaining() && channel.read(b, at + b.position()) > 0) {
+            // until full or EOF
+        }
+    }
+
+    /** {@code rest}: the bytes after the fixed header, from the metadata length on. */
+    private static Header decodeMetadata(Header fixed, ByteBuffer rest, String where) throws ChunkFormatException {
+        ByteBuffer r = rest.duplicate().order(ByteOrder.BIG_ENDIAN);
+        if (r.remaining() < METADATA_OVERHEAD_BYTES) {
+            throw new ChunkFormatException(where + ": header: metadata cut short (expected: " + METADATA_OVERHEAD_BYTES
+                    + " bytes or more after the fixed header)");
+        }
+        int start = r.position();
+        int metaLength = r.getInt(start);
+        if (metaLength < 0 || metaLength > r.remaining() - METADATA_OVERHEAD_BYTES) {
+            throw new ChunkFormatException(where + ": header: metadata length " + metaLength + " (expected: <= "
+                    + (r.remaining() - METADATA_OVERHEAD_BYTES) + ", the bytes in the file)");
+        }
+        CRC32C crc = new CRC32C();
+        ByteBuffer covered = r.duplicate();
+        covered.limit(start + 4 + metaLength).position(start);
+        crc.update(covered);
+        int storedCrc = r.getInt(start + 4 + metaLength);
+        if ((int) crc.getValue() != storedCrc) {
+            throw new ChunkFormatException(where + ": header metadata crc32c: 0x"
+                    + Integer.toHexString((int) crc.getValue()) + " (expected: 0x" + Integer.toHexString(storedCrc)
+                    + ")");
+        }
+        ByteBuffer meta = r.duplicate();
+        meta.limit(start + 4 + metaLength).position(start + 4);
+        ChunkMetadata metadata;
+        try {
+            metadata = ChunkMetadata.decode(meta);
+        } catch (IllegalArgumentException e) {
+            throw new ChunkFormatException(where + ": header: " + e.getMessage());
+        }
+        return new Header(
+                fixed.chunkId(),
+                fixed.createdAtEpochMillis(),
+                fixed.version(),
+                metadata,
+                HEADER_BYTES + METADATA_OVERHEAD_BYTES + metaLength);
     }
 
     /** Bytes of a frame header (before the tag) in a file of {@code version}. */
@@ -115,11 +223,23 @@ public final class ChunkFileFormat {
     }
 
     /**
-     * Decodes a header.
+     * Decodes a header from {@code b}, which holds the whole header (for version 3, the fixed part and
+     * the metadata after it).
      *
      * @throws ChunkFormatException naming what is wrong, when the header is not one of ours
      */
     public static Header decodeHeader(ByteBuffer b, String where) throws ChunkFormatException {
+        Header fixed = decodeFixed(b, where);
+        if (fixed.version() < FORMAT_VERSION) {
+            return fixed;
+        }
+        ByteBuffer rest = b.duplicate();
+        rest.position(b.position() + HEADER_BYTES);
+        return decodeMetadata(fixed, rest, where);
+    }
+
+    /** The fixed part of a header (any version); version 3's metadata is not read. */
+    private static Header decodeFixed(ByteBuffer b, String where) throws ChunkFormatException {
         if (b.remaining() < HEADER_BYTES) {
             throw new ChunkFormatException(
                     where + ": header: " + b.remaining() + " bytes (expected: " + HEADER_BYTES + ")");
@@ -132,9 +252,9 @@ public final class ChunkFileFormat {
                     + Integer.toHexString(MAGIC) + ")");
         }
         short version = h.getShort();
-        if (version != FORMAT_VERSION && version != FORMAT_VERSION_1) {
+        if (version != FORMAT_VERSION && version != FORMAT_VERSION_2 && version != FORMAT_VERSION_1) {
             throw new ChunkFormatException(where + ": format version: " + version + " (expected: " + FORMAT_VERSION_1
-                    + " or " + FORMAT_VERSION + "); written by another release of kinesis-aggregator");
+                    + ".." + FORMAT_VERSION + "); written by another release of kinesis-aggregator");
         }
         h.getShort();
         long id = h.getLong();

@@ -1,7 +1,6 @@
 package org.kinesisaggregator.buffer.file;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,13 +92,9 @@ public final class ChunkRecovery {
         RecoveryResult result;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = channel.size();
-            ByteBuffer headerBytes = ByteBuffer.allocate(ChunkFileFormat.HEADER_BYTES);
-            while (headerBytes.hasRemaining() && channel.read(headerBytes, headerBytes.position()) > 0) {
-                // read until full or EOF
-            }
-            ChunkFileFormat.Header header = ChunkFileFormat.decodeHeader(headerBytes.flip(), file.toString());
+            ChunkFileFormat.Header header = ChunkFileFormat.readHeader(channel, file.toString());
             FrameReader reader = new FrameReader(channel, size, header.version());
-            long position = ChunkFileFormat.HEADER_BYTES;
+            long position = header.dataOffset();
             int frames = 0;
             long events = 0;
             long dataBytes = 0;
@@ -167,7 +162,7 @@ public final class ChunkRecovery {
             }
             result = new RecoveryResult(header, dataBytes, frames, events, truncated, bad, skipped, regions);
             if (truncate && skipped > 0) {
-                rewrite(file, channel, kept);
+                rewrite(file, channel, header.dataOffset(), kept);
             }
         }
         return result;
@@ -181,11 +176,11 @@ public final class ChunkRecovery {
     }
 
     /** Writes the header and the {@code kept} ranges to {@code <file>.resync}, syncs it, renames it over {@code file}. */
-    private static void rewrite(Path file, FileChannel source, List<long[]> kept) throws IOException {
+    private static void rewrite(Path file, FileChannel source, int headerBytes, List<long[]> kept) throws IOException {
         Path copy = file.resolveSibling(file.getFileName() + RESYNC_SUFFIX);
         try (FileChannel out = FileChannel.open(
                 copy, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            transfer(source, 0, ChunkFileFormat.HEADER_BYTES, out);
+            transfer(source, 0, headerBytes, out);
             for (long[] range : kept) {
                 transfer(source, range[0], range[1], out);
             }

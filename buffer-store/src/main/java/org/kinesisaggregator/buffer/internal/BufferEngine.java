@@ -15,6 +15,7 @@ import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.BufferSettings;
 import org.kinesisaggregator.buffer.BufferStats;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.EventBuffer;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.StreamedAppend;
@@ -355,13 +356,15 @@ public final class BufferEngine implements EventBuffer {
     // ---------------------------------------------------------------- appends (any thread)
 
     @Override
-    public CompletableFuture<AppendResult> append(String tag, ByteBuffer entries, int eventCount, byte[] dedupKey) {
+    public CompletableFuture<AppendResult> append(
+            String tag, ChunkMetadata metadata, ByteBuffer entries, int eventCount, byte[] dedupKey) {
+        Objects.requireNonNull(metadata, "metadata");
         CompletableFuture<AppendResult> future = new CompletableFuture<>();
         if (!requests.isAccepting()) {
             future.completeExceptionally(requests.notAccepting());
             return future;
         }
-        requests.enqueue(new AppendRequest(tag, entries, eventCount, dedupKey, future));
+        requests.enqueue(new AppendRequest(tag, metadata, entries, eventCount, dedupKey, future));
         return future;
     }
 
@@ -377,8 +380,8 @@ public final class BufferEngine implements EventBuffer {
     }
 
     @Override
-    public StreamedAppend openStream(String tag) {
-        return new StreamedAppendHandle(tag, requests);
+    public StreamedAppend openStream(String tag, ChunkMetadata metadata) {
+        return new StreamedAppendHandle(tag, Objects.requireNonNull(metadata, "metadata"), requests);
     }
 
     // ---------------------------------------------------------------- stats

@@ -33,6 +33,7 @@ public final class BufferMetrics {
     final Counter fsyncFailures;
     final Timer fsyncLatency;
     final Counter chunksSealed;
+    final Counter stagedLimitSeals;
     final Counter flushAttempts;
     final Counter flushSuccesses;
     final Counter flushFailures;
@@ -92,6 +93,11 @@ public final class BufferMetrics {
                 .register(registry);
         fsyncLatency = Timer.builder("buffer.fsync.latency").tags(tags).register(registry);
         chunksSealed = Counter.builder("buffer.chunks.sealed").tags(tags).register(registry);
+        stagedLimitSeals = Counter.builder("buffer.chunks.sealed.staged_limit")
+                .tags(tags)
+                .description("staged chunks sealed early because staged_chunks_limit chunks (distinct tag and"
+                        + " chunk-key values) were staged")
+                .register(registry);
         flushAttempts = Counter.builder("buffer.flush.attempts").tags(tags).register(registry);
         flushSuccesses = Counter.builder("buffer.flush.successes").tags(tags).register(registry);
         flushFailures = Counter.builder("buffer.flush.failures").tags(tags).register(registry);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.file.ChunkRecovery;
 import org.kinesisaggregator.buffer.ledger.ChunkRecord;
 import org.kinesisaggregator.buffer.ledger.Ledger;
@@ -28,7 +29,8 @@ interface ChunkStore extends AutoCloseable {
     Ledger ledger();
 
     /** A new, empty chunk. Private chunks (streamed appends) are invisible to recovery until published. */
-    StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) throws IOException;
+    StoredChunk create(long id, long createdAtEpochMillis, ChunkMetadata metadata, boolean isPrivate)
+            throws IOException;
 
     /** Makes file creations and renames durable (fsync of the directory). */
     void syncDirectory() throws IOException;

@@ -57,7 +57,7 @@ final class FailedChunks {
         int events = 0;
         try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 EventCursor cursor = view.events()) {
-            writeFully(out, ChunkFileFormat.encodeHeader(id, view.createdAt().toEpochMilli()));
+            writeFully(out, ChunkFileFormat.encodeHeader(id, view.createdAt().toEpochMilli(), view.metadata()));
             ByteBuffer pending = ByteBuffer.allocate(64 * 1024);
             String pendingTag = null;
             int pendingEvents = 0;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.kinesisaggregator.buffer.file.ChunkFormatException;
 import org.kinesisaggregator.buffer.file.ChunkRecovery;
@@ -185,10 +186,8 @@ final class FileChunkStore implements ChunkStore {
                             f.getFileName(),
                             size);
                 } else {
-                    String where = failed.moveWhole(
-                            FileStoredChunk.sealed(f, id, 0, size, 0, ChunkFileFormat.FORMAT_VERSION),
-                            "recovery",
-                            e.getMessage());
+                    String where =
+                            failed.moveWhole(FileStoredChunk.unreadable(f, id, size), "recovery", e.getMessage());
                     ledger.remove(id);
                     log.error(
                             "Buffer {}: chunk file {} has an unreadable header ({}); moved to {} for inspection",
@@ -277,12 +276,7 @@ final class FileChunkStore implements ChunkStore {
                     id,
                     new Recovered(
                             FileStoredChunk.sealed(
-                                    f,
-                                    id,
-                                    r.createdAtEpochMillis(),
-                                    r.sizeBytes(),
-                                    events,
-                                    result.header().version()),
+                                    f, id, r.createdAtEpochMillis(), r.sizeBytes(), events, result.header()),
                             r));
         }
         for (ChunkRecord r : unseen.values()) {
@@ -310,8 +304,9 @@ final class FileChunkStore implements ChunkStore {
     }
 
     @Override
-    public StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) throws IOException {
-        return FileStoredChunk.create(dir, id, createdAtEpochMillis, isPrivate, channels, writeBuffers);
+    public StoredChunk create(long id, long createdAtEpochMillis, ChunkMetadata metadata, boolean isPrivate)
+            throws IOException {
+        return FileStoredChunk.create(dir, id, createdAtEpochMillis, metadata, isPrivate, channels, writeBuffers);
     }
 
     @Override

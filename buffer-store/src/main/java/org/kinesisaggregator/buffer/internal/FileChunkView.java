@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.EventCursor;
 import org.kinesisaggregator.buffer.EventEntries;
 import org.kinesisaggregator.buffer.Frame;
@@ -36,6 +37,10 @@ final class FileChunkView implements Chunk {
     /** Bytes of a frame header before the tag, by the file's format version. */
     private final int frameHeaderBytes;
 
+    private final ChunkMetadata metadata;
+    /** Where the first frame starts in the file. */
+    private final int dataOffset;
+
     FileChunkView(
             Path path,
             long id,
@@ -44,8 +49,12 @@ final class FileChunkView implements Chunk {
             int eventCount,
             int retryCount,
             Progress progress,
-            short formatVersion) {
+            short formatVersion,
+            ChunkMetadata metadata,
+            int dataOffset) {
         this.path = path;
+        this.metadata = metadata;
+        this.dataOffset = dataOffset;
         this.frameHeaderBytes = ChunkFileFormat.frameHeaderBytes(formatVersion);
         this.id = id;
         this.createdAtEpochMillis = createdAtEpochMillis;
@@ -58,6 +67,11 @@ final class FileChunkView implements Chunk {
     @Override
     public String id() {
         return ChunkFileFormat.idToString(id);
+    }
+
+    @Override
+    public ChunkMetadata metadata() {
+        return metadata;
     }
 
     @Override
@@ -148,8 +162,8 @@ final class FileChunkView implements Chunk {
         private final FileChannel channel;
         private ByteBuffer window;
         private long windowStart;
-        private long position = ChunkFileFormat.HEADER_BYTES;
-        private final long end = ChunkFileFormat.HEADER_BYTES + dataBytes;
+        private long position = dataOffset;
+        private final long end = dataOffset + dataBytes;
         private int nextIndex;
         private byte[] lastTagBytes = new byte[0];
         private String lastTag = "";

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.kinesisaggregator.buffer.file.ChunkRecovery;
 import org.kinesisaggregator.buffer.ledger.Progress;
@@ -20,10 +21,10 @@ import org.kinesisaggregator.buffer.ledger.Progress;
  * {@code ack_durability}); a bigger frame is written at once. Writer thread until sealed (see
  * {@link StoredChunk}).
  *
- * <p>Invariant: the file holds the first {@code HEADER_BYTES + fileBytes} bytes; the write buffer
+ * <p>Invariant: the file holds the first {@code dataOffset + fileBytes} bytes; the write buffer
  * {@code pending} holds data bytes {@code [fileBytes, dataBytes)}.
  *
- * <p>Invariant: the file's first {@code HEADER_BYTES + syncedBytes} bytes are what the last
+ * <p>Invariant: the file's first {@code dataOffset + syncedBytes} bytes are what the last
  * successful fsync made durable. An fsync that fails, or a file found shorter than the writer
  * wrote (a cheap fstat after each fsync, and before the first append after one), never counts as
  * a sync: the file system may have dropped the pages not yet written back and report success
@@ -34,6 +35,8 @@ final class FileStoredChunk extends StoredChunk {
     private final Path dir;
     /** The file's format version (its frame layout): the current one, or older for a recovered file. */
     private final short formatVersion;
+    /** Where the frames start: after the header (and, from format version 3, the metadata). */
+    private final int dataOffset;
 
     private final WriteBuffers buffers;
 
@@ -62,9 +65,12 @@ final class FileStoredChunk extends StoredChunk {
             int eventCount,
             FileChannel channel,
             short formatVersion,
+            ChunkMetadata metadata,
+            int dataOffset,
             WriteBuffers buffers) {
-        super(id, createdAtEpochMillis, dataBytes, eventCount);
+        super(id, createdAtEpochMillis, metadata, dataBytes, eventCount);
         this.dir = dir;
+        this.dataOffset = dataOffset;
         this.buffers = buffers;
         this.fileBytes = dataBytes;
         this.fileEvents = eventCount;
@@ -80,14 +86,16 @@ final class FileStoredChunk extends StoredChunk {
             Path dir,
             long id,
             long createdAtEpochMillis,
+            ChunkMetadata metadata,
             boolean isPrivate,
             ChunkChannels channels,
             WriteBuffers buffers)
             throws IOException {
         Path path = dir.resolve(isPrivate ? ChunkFileFormat.privateFileName(id) : ChunkFileFormat.fileName(id));
+        ByteBuffer header = ChunkFileFormat.encodeHeader(id, createdAtEpochMillis, metadata);
+        int dataOffset = header.remaining();
         FileChannel channel = channels.openNew(path);
         try {
-            ByteBuffer header = ChunkFileFormat.encodeHeader(id, createdAtEpochMillis);
             while (header.hasRemaining()) {
                 channel.write(header);
             }
@@ -101,16 +109,57 @@ final class FileStoredChunk extends StoredChunk {
             throw e;
         }
         FileStoredChunk chunk = new FileStoredChunk(
-                dir, path, id, createdAtEpochMillis, 0, 0, channel, ChunkFileFormat.FORMAT_VERSION, buffers);
+                dir,
+                path,
+                id,
+                createdAtEpochMillis,
+                0,
+                0,
+                channel,
+                ChunkFileFormat.FORMAT_VERSION,
+                metadata,
+                dataOffset,
+                buffers);
         chunk.dirty = true;
         return chunk;
     }
 
-    /** A recovered, sealed chunk file whose header says {@code formatVersion}. */
+    /** A recovered, sealed chunk file with this header. */
     static FileStoredChunk sealed(
-            Path path, long id, long createdAtEpochMillis, long dataBytes, int eventCount, short formatVersion) {
+            Path path,
+            long id,
+            long createdAtEpochMillis,
+            long dataBytes,
+            int eventCount,
+            ChunkFileFormat.Header header) {
         return new FileStoredChunk(
-                path.getParent(), path, id, createdAtEpochMillis, dataBytes, eventCount, null, formatVersion, null);
+                path.getParent(),
+                path,
+                id,
+                createdAtEpochMillis,
+                dataBytes,
+                eventCount,
+                null,
+                header.version(),
+                header.metadata(),
+                header.dataOffset(),
+                null);
+    }
+
+    /** A file whose header could not be read, as a whole (to be moved to failed/). */
+    static FileStoredChunk unreadable(Path path, long id, long sizeBytes) {
+        return new FileStoredChunk(
+                path.getParent(),
+                path,
+                id,
+                0,
+                sizeBytes,
+                0,
+                null,
+                ChunkFileFormat.FORMAT_VERSION,
+                ChunkMetadata.NONE,
+                ChunkFileFormat.HEADER_BYTES,
+                null);
     }
 
     Path path() {
@@ -119,7 +168,7 @@ final class FileStoredChunk extends StoredChunk {
 
     @Override
     void append(ByteBuffer frameHeader, ByteBuffer entries, int events) throws IOException {
-        long position = ChunkFileFormat.HEADER_BYTES + dataBytes;
+        long position = dataOffset + dataBytes;
         ByteBuffer header = frameHeader.duplicate();
         ByteBuffer data = entries.duplicate();
         long total = header.remaining() + data.remaining();
@@ -190,7 +239,7 @@ final class FileStoredChunk extends StoredChunk {
         pending = null;
         try {
             b.flip();
-            long at = ChunkFileFormat.HEADER_BYTES + fileBytes;
+            long at = dataOffset + fileBytes;
             while (b.hasRemaining()) {
                 at += channel.write(b, at);
             }
@@ -200,7 +249,7 @@ final class FileStoredChunk extends StoredChunk {
             dataBytes = fileBytes;
             eventCount = fileEvents;
             try {
-                channel.truncate(ChunkFileFormat.HEADER_BYTES + fileBytes);
+                channel.truncate(dataOffset + fileBytes);
             } catch (IOException cut) {
                 e.addSuppressed(cut);
             }
@@ -228,7 +277,7 @@ final class FileStoredChunk extends StoredChunk {
             pending.position(Math.toIntExact(bytes - fileBytes));
         } else {
             dropPending();
-            channel.truncate(ChunkFileFormat.HEADER_BYTES + bytes);
+            channel.truncate(dataOffset + bytes);
             fileBytes = bytes;
             fileEvents = events;
         }
@@ -242,7 +291,7 @@ final class FileStoredChunk extends StoredChunk {
         if (dirty && channel != null) {
             writePending();
             channel.force(false);
-            long expected = ChunkFileFormat.HEADER_BYTES + dataBytes;
+            long expected = dataOffset + dataBytes;
             long size = channel.size();
             if (size < expected) {
                 throw new IOException(path + ": " + size + " bytes after fsync (expected: " + expected
@@ -297,7 +346,7 @@ final class FileStoredChunk extends StoredChunk {
         eventCount = syncedEvents;
         dirty = true;
         if (channel != null && !tailLost) {
-            channel.truncate(ChunkFileFormat.HEADER_BYTES + syncedBytes);
+            channel.truncate(dataOffset + syncedBytes);
         }
     }
 
@@ -328,7 +377,16 @@ final class FileStoredChunk extends StoredChunk {
     @Override
     Chunk view(Progress progress, int retryCount) {
         return new FileChunkView(
-                path, id, createdAtEpochMillis, dataBytes, eventCount, retryCount, progress, formatVersion);
+                path,
+                id,
+                createdAtEpochMillis,
+                dataBytes,
+                eventCount,
+                retryCount,
+                progress,
+                formatVersion,
+                metadata,
+                dataOffset);
     }
 
     @Override

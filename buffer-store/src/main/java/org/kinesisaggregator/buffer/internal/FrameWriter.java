@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.BufferSettings;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.EventTooLargeException;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.msgpack.core.MessagePack;
@@ -91,9 +92,9 @@ final class FrameWriter {
     }
 
     /** A new chunk for a staged target or a stream ({@code isPrivate}), with the next id. */
-    StoredChunk newChunk(boolean isPrivate) throws IOException {
+    StoredChunk newChunk(ChunkMetadata metadata, boolean isPrivate) throws IOException {
         long id = nextChunkId();
-        return store.create(id, clock.millis(), isPrivate);
+        return store.create(id, clock.millis(), metadata, isPrivate);
     }
 
     /** A chunk found at start-up: new ids are larger. Called before the writer thread starts. */

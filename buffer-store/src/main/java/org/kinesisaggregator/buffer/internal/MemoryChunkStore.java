@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.file.ChunkRecovery;
 import org.kinesisaggregator.buffer.ledger.InMemoryLedger;
 import org.kinesisaggregator.buffer.ledger.Ledger;
@@ -39,8 +40,8 @@ final class MemoryChunkStore implements ChunkStore {
     }
 
     @Override
-    public StoredChunk create(long id, long createdAtEpochMillis, boolean isPrivate) {
-        return new MemoryStoredChunk(id, createdAtEpochMillis);
+    public StoredChunk create(long id, long createdAtEpochMillis, ChunkMetadata metadata, boolean isPrivate) {
+        return new MemoryStoredChunk(id, createdAtEpochMillis, metadata);
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.Frame;
 import org.kinesisaggregator.buffer.InMemoryChunk;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
@@ -19,8 +20,8 @@ import org.kinesisaggregator.buffer.ledger.Progress;
 final class MemoryStoredChunk extends StoredChunk {
     private final List<Frame> frames = new ArrayList<>();
 
-    MemoryStoredChunk(long id, long createdAtEpochMillis) {
-        super(id, createdAtEpochMillis, 0, 0);
+    MemoryStoredChunk(long id, long createdAtEpochMillis, ChunkMetadata metadata) {
+        super(id, createdAtEpochMillis, metadata, 0, 0);
     }
 
     @Override
@@ -96,6 +97,7 @@ final class MemoryStoredChunk extends StoredChunk {
             chunk.markDone(i);
         }
         chunk.setRetryCount(retryCount);
+        chunk.setMetadata(metadata);
         return chunk;
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 
 /**
  * The writer thread's inbox, and the gate that says whether the buffer takes requests.
@@ -113,7 +114,12 @@ final class RequestQueue {
     }
 
     record AppendRequest(
-            String tag, ByteBuffer entries, int eventCount, byte[] dedupKey, CompletableFuture<AppendResult> future) {}
+            String tag,
+            ChunkMetadata metadata,
+            ByteBuffer entries,
+            int eventCount,
+            byte[] dedupKey,
+            CompletableFuture<AppendResult> future) {}
 
     record PieceRequest(
             StreamedAppendHandle stream, ByteBuffer entries, int eventCount, CompletableFuture<Void> future) {}

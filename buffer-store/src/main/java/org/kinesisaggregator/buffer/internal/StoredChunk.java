@@ -3,6 +3,7 @@ package org.kinesisaggregator.buffer.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.ledger.Progress;
 
 /**
@@ -16,11 +17,15 @@ import org.kinesisaggregator.buffer.ledger.Progress;
 public abstract class StoredChunk {
     final long id;
     final long createdAtEpochMillis;
+    /** The chunk-key values of every event in it (in the file header of a file chunk). */
+    final ChunkMetadata metadata;
+
     volatile long dataBytes;
     volatile int eventCount;
 
-    StoredChunk(long id, long createdAtEpochMillis, long dataBytes, int eventCount) {
+    StoredChunk(long id, long createdAtEpochMillis, ChunkMetadata metadata, long dataBytes, int eventCount) {
         this.id = id;
+        this.metadata = metadata;
         this.createdAtEpochMillis = createdAtEpochMillis;
         this.dataBytes = dataBytes;
         this.eventCount = eventCount;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kinesisaggregator.buffer.AppendResult;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.StreamedAppend;
 
 /**
@@ -18,6 +19,7 @@ import org.kinesisaggregator.buffer.StreamedAppend;
  */
 final class StreamedAppendHandle implements StreamedAppend {
     final String tag;
+    final ChunkMetadata metadata;
     private final RequestQueue requests;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean abandonRequested = new AtomicBoolean();
@@ -30,8 +32,9 @@ final class StreamedAppendHandle implements StreamedAppend {
     /** The digest of the pieces written so far (null when dedup is off): a re-send's key covers them all. */
     DedupKey.Digest digest;
 
-    StreamedAppendHandle(String tag, RequestQueue requests) {
+    StreamedAppendHandle(String tag, ChunkMetadata metadata, RequestQueue requests) {
         this.tag = tag;
+        this.metadata = metadata;
         this.requests = requests;
     }
 

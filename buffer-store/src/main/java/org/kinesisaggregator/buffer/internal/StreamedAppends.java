@@ -69,7 +69,7 @@ final class StreamedAppends {
         @Override
         public StoredChunk current() throws IOException {
             if (stream.current == null) {
-                stream.current = frames.newChunk(true);
+                stream.current = frames.newChunk(stream.metadata, true);
                 stream.privates.add(stream.current);
             }
             return stream.current;

@@ -11,6 +11,7 @@ import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.BufferSettings;
 import org.kinesisaggregator.buffer.BufferSettings.AckDurability;
 import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
 import org.kinesisaggregator.buffer.internal.RequestQueue.AbandonRequest;
 import org.kinesisaggregator.buffer.internal.RequestQueue.AppendRequest;
@@ -202,8 +203,7 @@ final class WriterLoop implements Runnable {
             if (!overflow.makeRoom(bytes, a.tag())) {
                 return false;
             }
-            String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? a.tag() : "";
-            StagedTarget target = new StagedTarget(key, batch);
+            StagedTarget target = new StagedTarget(stagedKey(a.tag(), a.metadata()), a.metadata(), batch);
             long now = clock.millis();
             boolean keyInFrame =
                     frames.write(a.tag(), tagBytes, a.entries(), a.eventCount(), target, batch, now, dedupKey);
@@ -239,13 +239,28 @@ final class WriterLoop implements Runnable {
         return true;
     }
 
+    /**
+     * The key of the staged chunk an append goes to: its tag when chunked by tag (else ""), then,
+     * with record chunk keys, a NUL and the metadata's canonical encoding (one char per byte, so
+     * that distinct metadata make distinct keys).
+     */
+    private String stagedKey(String tag, ChunkMetadata metadata) {
+        String key = settings.chunkKeys() == BufferSettings.ChunkKeys.TAG ? tag : "";
+        if (metadata.isEmpty()) {
+            return key;
+        }
+        return key + '\0' + new String(metadata.encode(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     /** The staged chunk of a key ({@code chunk_keys}) as the target of an append; created when missing. */
     private final class StagedTarget implements FrameWriter.Target {
         private final String key;
+        private final ChunkMetadata metadata;
         private final CommitBatch batch;
 
-        StagedTarget(String key, CommitBatch batch) {
+        StagedTarget(String key, ChunkMetadata metadata, CommitBatch batch) {
             this.key = key;
+            this.metadata = metadata;
             this.batch = batch;
         }
 
@@ -253,7 +268,8 @@ final class WriterLoop implements Runnable {
         public StoredChunk current() throws IOException {
             ChunkHandle h = state.staged(key);
             if (h == null) {
-                StoredChunk chunk = frames.newChunk(false);
+                sealOldestWhenAtLimit(batch);
+                StoredChunk chunk = frames.newChunk(metadata, false);
                 h = new ChunkHandle(chunk, key);
                 h.state = ChunkState.STAGED;
                 ChunkHandle created = h;
@@ -292,6 +308,29 @@ final class WriterLoop implements Runnable {
             } finally {
                 state.lock.unlock();
             }
+        }
+    }
+
+    /**
+     * {@code staged_chunks_limit}: before a new staged chunk is made while the limit's number are
+     * staged, the oldest staged one is sealed (queued for delivery), whatever its age.
+     */
+    private void sealOldestWhenAtLimit(CommitBatch batch) {
+        state.lock.lock();
+        try {
+            while (state.staged.size() >= settings.stagedChunksLimit()) {
+                ChunkHandle oldest = null;
+                for (ChunkHandle h : state.staged.values()) {
+                    if (oldest == null || h.chunk.createdAtEpochMillis < oldest.chunk.createdAtEpochMillis) {
+                        oldest = h;
+                    }
+                }
+                state.staged.remove(oldest.key);
+                batch.toSeal.add(oldest);
+                metrics.stagedLimitSeals.increment();
+            }
+        } finally {
+            state.lock.unlock();
         }
     }
 

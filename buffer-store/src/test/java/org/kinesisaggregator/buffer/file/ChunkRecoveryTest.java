@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.testing.ChunkFiles;
 import org.kinesisaggregator.buffer.testing.Events;
 
@@ -51,7 +52,8 @@ class ChunkRecoveryTest {
         assertThat(r.truncatedBytes()).isZero();
         assertThat(r.truncation()).isNull();
         assertThat(r.header().chunkId()).isEqualTo(42);
-        assertThat(r.dataBytes()).isEqualTo(starts.get(5) - ChunkFileFormat.HEADER_BYTES);
+        assertThat(r.dataBytes()).isEqualTo(starts.get(5) - starts.get(0));
+        assertThat((long) r.header().dataOffset()).isEqualTo(starts.get(0));
     }
 
     @Test
@@ -242,6 +244,49 @@ class ChunkRecoveryTest {
         assertThat(r.frameCount()).isEqualTo(3);
         assertThat(r.truncatedBytes()).isEqualTo(7);
         assertThat(keys).containsExactly(new long[] {7, 10, 1_000}, new long[] {7, 12, 1_002});
+    }
+
+    @Test
+    void aFileOfFormatVersion2IsReadWithItsFixedHeaderAndNoMetadata() throws IOException {
+        Path f = dir.resolve("0018bcfe56900000.chunk");
+        try (InputStream in = ChunkRecoveryTest.class.getResourceAsStream("/format-v2/0018bcfe56900000.chunk")) {
+            Files.copy(in, f);
+        }
+        ChunkRecovery.RecoveryResult r = ChunkRecovery.recover(f, true);
+        assertThat(r.header().version()).isEqualTo(ChunkFileFormat.FORMAT_VERSION_2);
+        assertThat(r.header().metadata()).isEqualTo(ChunkMetadata.NONE);
+        assertThat(r.header().dataOffset()).isEqualTo(ChunkFileFormat.HEADER_BYTES);
+        assertThat(r.eventCount()).isEqualTo(9);
+        assertThat(r.truncatedBytes()).isZero();
+        assertThat(ChunkFiles.ids(f)).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+    }
+
+    @Test
+    void theMetadataOfAVersion3HeaderIsReadBackAndACorruptOneIsRefused() throws IOException {
+        ChunkMetadata m = ChunkMetadata.of(java.util.Map.of("$.log_path", "web", "level", "info"));
+        Path f = dir.resolve("m.chunk");
+        ByteBuffer header = ChunkFileFormat.encodeHeader(42, 1_700_000_000_000L, m);
+        int headerBytes = header.remaining();
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(header);
+            ByteBuffer entries = Events.entries(0, 3, 20);
+            ch.write(new ByteBuffer[] {
+                ChunkFileFormat.encodeFrameHeader(ChunkFileFormat.tagBytes("t"), entries, 3), entries
+            });
+        }
+        ChunkRecovery.RecoveryResult r = ChunkRecovery.recover(f, true);
+        assertThat(r.header().version()).isEqualTo(ChunkFileFormat.FORMAT_VERSION);
+        assertThat(r.header().metadata()).isEqualTo(m);
+        assertThat(r.header().dataOffset()).isEqualTo(headerBytes);
+        assertThat(r.eventCount()).isEqualTo(3);
+        assertThat(ChunkFiles.ids(f)).containsExactly(0L, 1L, 2L);
+
+        byte[] bytes = Files.readAllBytes(f);
+        bytes[ChunkFileFormat.HEADER_BYTES + 6] ^= 0x01; // inside the metadata
+        Files.write(f, bytes);
+        assertThatThrownBy(() -> ChunkRecovery.recover(f, true))
+                .isInstanceOf(ChunkFormatException.class)
+                .hasMessageContaining("header metadata crc32c");
     }
 
     @Test

@@ -21,8 +21,9 @@ public final class ChunkFiles {
 
     public static List<Long> ids(Path chunkFile) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(chunkFile)).order(ByteOrder.BIG_ENDIAN);
-        int headerBytes = ChunkFileFormat.decodeHeader(b, chunkFile.toString()).frameHeaderBytes();
-        b.position(ChunkFileFormat.HEADER_BYTES);
+        ChunkFileFormat.Header header = ChunkFileFormat.decodeHeader(b, chunkFile.toString());
+        int headerBytes = header.frameHeaderBytes();
+        b.position(header.dataOffset());
         List<Frame> frames = new ArrayList<>();
         int index = 0;
         while (b.remaining() >= headerBytes) {

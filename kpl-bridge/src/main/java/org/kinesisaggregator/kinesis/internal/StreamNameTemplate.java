@@ -4,29 +4,35 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 
 /**
  * A {@code stream_name} with Fluentd's tag placeholders: {@code ${tag}} (the whole tag) and
  * {@code ${tag[N]}} (the N-th dot-separated part, from 0; negative N counts from the end, as
- * Fluentd does). Other placeholders ({@code ${$.key}}, {@code %Y}) are refused at parse time: stream
- * names are routed per event here, by tag only.
+ * Fluentd does), and {@code ${KEY}} for a record chunk key of {@code <buffer KEY>}
+ * ({@code ${$.kubernetes.annotations.stream}}), whose value is the chunk's
+ * ({@link ChunkMetadata}); the conf layer checks that every key is a chunk key. Time placeholders
+ * ({@code %Y}) are refused at parse time.
  *
- * <p>Resolution is cached per tag (bounded). Thread-safe.
+ * <p>Resolution is cached per tag and metadata (bounded). Thread-safe.
  */
 public final class StreamNameTemplate {
     /** Kinesis' stream name rule. */
     private static final Pattern STREAM_NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
 
     private static final Pattern LITERAL = Pattern.compile("[a-zA-Z0-9_.-]+");
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{tag(?:\\[(-?\\d+)])?}");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(?:tag(?:\\[(-?\\d+)])?|([-_.@$a-zA-Z0-9]+))}");
     private static final int MAX_CACHED_TAGS = 10_000;
     private static final Object INVALID_MARKER = new Object();
 
     private final String template;
-    /** Literal strings and Integer part indexes (Integer.MIN_VALUE = whole tag), in order. */
+    /** Literal strings, Integer part indexes (Integer.MIN_VALUE = whole tag) and {@link Key}s, in order. */
     private final List<Object> parts;
 
-    private final ConcurrentHashMap<String, Object> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, Object> cache = new ConcurrentHashMap<>();
+
+    /** A record chunk key's value. */
+    private record Key(String name) {}
 
     private StreamNameTemplate(String template, List<Object> parts) {
         this.template = template;
@@ -50,7 +56,11 @@ public final class StreamNameTemplate {
             if (matcher.start() > at) {
                 parts.add(template.substring(at, matcher.start()));
             }
-            parts.add(matcher.group(1) == null ? Integer.MIN_VALUE : Integer.parseInt(matcher.group(1)));
+            if (matcher.group(2) != null && !matcher.group(2).equals("tag")) {
+                parts.add(new Key(matcher.group(2)));
+            } else {
+                parts.add(matcher.group(1) == null ? Integer.MIN_VALUE : Integer.parseInt(matcher.group(1)));
+            }
             at = matcher.end();
         }
         if (at < template.length()) {
@@ -59,7 +69,8 @@ public final class StreamNameTemplate {
         for (Object part : parts) {
             if (part instanceof String s && !LITERAL.matcher(s).matches()) {
                 throw new IllegalArgumentException("stream_name: " + template
-                        + " (expected: a stream name of [a-zA-Z0-9_.-] with ${tag} or ${tag[N]} placeholders only)");
+                        + " (expected: a stream name of [a-zA-Z0-9_.-] with ${tag}, ${tag[N]} or ${KEY} placeholders"
+                        + " only)");
             }
         }
         if (parts.stream().allMatch(p -> p instanceof String)
@@ -74,37 +85,62 @@ public final class StreamNameTemplate {
         return parts.stream().allMatch(p -> p instanceof String);
     }
 
+    /** The record chunk keys the name uses, in order. */
+    public List<String> keys() {
+        return parts.stream()
+                .filter(p -> p instanceof Key)
+                .map(p -> ((Key) p).name())
+                .toList();
+    }
+
     /** The name for {@code tag}, or null when the tag makes no valid stream name (see {@link #whyInvalid}). */
     public String resolve(String tag) {
-        Object cached = cache.get(tag);
+        return resolve(tag, ChunkMetadata.NONE);
+    }
+
+    /**
+     * The name for {@code tag} and the chunk's {@code metadata}, or null when they make no valid
+     * stream name (see {@link #whyInvalid(String, ChunkMetadata)}).
+     */
+    public String resolve(String tag, ChunkMetadata metadata) {
+        Object cacheKey = metadata.isEmpty() ? tag : List.of(tag, metadata);
+        Object cached = cache.get(cacheKey);
         if (cached == null) {
-            String name = build(tag);
+            String name = build(tag, metadata);
             cached = name != null && STREAM_NAME.matcher(name).matches() ? name : INVALID_MARKER;
             if (cache.size() >= MAX_CACHED_TAGS) {
                 cache.clear();
             }
-            cache.put(tag, cached);
+            cache.put(cacheKey, cached);
         }
         return cached == INVALID_MARKER ? null : (String) cached;
     }
 
     /** Why {@code tag} makes no valid stream name, for the rejection reason. */
     public String whyInvalid(String tag) {
-        String name = build(tag);
+        return whyInvalid(tag, ChunkMetadata.NONE);
+    }
+
+    /** Why {@code tag} and {@code metadata} make no valid stream name, for the rejection reason. */
+    public String whyInvalid(String tag, ChunkMetadata metadata) {
+        String name = build(tag, metadata);
         if (name == null) {
             return "stream_name " + template + ": tag " + tag
                     + " has no such part (expected: a tag with enough dot-separated parts)";
         }
-        return "stream_name " + template + ": tag " + tag + " makes \"" + name
-                + "\" (expected: 1..128 of [a-zA-Z0-9_.-])";
+        return "stream_name " + template + ": tag " + tag + (metadata.isEmpty() ? "" : " and chunk keys " + metadata)
+                + " makes \"" + name + "\" (expected: 1..128 of [a-zA-Z0-9_.-])";
     }
 
-    private String build(String tag) {
+    private String build(String tag, ChunkMetadata metadata) {
         StringBuilder out = new StringBuilder(template.length() + tag.length());
         String[] tagParts = null;
         for (Object part : parts) {
             if (part instanceof String s) {
                 out.append(s);
+            } else if (part instanceof Key k) {
+                String v = metadata.get(k.name());
+                out.append(v == null ? "" : v);
             } else {
                 int index = (Integer) part;
                 if (index == Integer.MIN_VALUE) {

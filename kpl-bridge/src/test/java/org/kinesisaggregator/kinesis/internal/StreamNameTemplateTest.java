@@ -3,7 +3,9 @@ package org.kinesisaggregator.kinesis.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.kinesisaggregator.buffer.ChunkMetadata;
 
 class StreamNameTemplateTest {
 
@@ -35,10 +37,29 @@ class StreamNameTemplateTest {
     }
 
     @Test
+    void resolvesRecordChunkKeysFromTheChunksMetadata() {
+        StreamNameTemplate t = StreamNameTemplate.parse("${$.kubernetes.annotations.stream}-${tag[0]}");
+        assertThat(t.isStatic()).isFalse();
+        assertThat(t.keys()).containsExactly("$.kubernetes.annotations.stream");
+        ChunkMetadata app = ChunkMetadata.of(Map.of("$.kubernetes.annotations.stream", "app"));
+        ChunkMetadata audit = ChunkMetadata.of(Map.of("$.kubernetes.annotations.stream", "audit"));
+        assertThat(t.resolve("kube.x", app)).isEqualTo("app-kube");
+        assertThat(t.resolve("kube.x", audit)).isEqualTo("audit-kube");
+        assertThat(StreamNameTemplate.parse("s-${level}").resolve("t", ChunkMetadata.of(Map.of("level", "info"))))
+                .isEqualTo("s-info");
+        ChunkMetadata spaced = ChunkMetadata.of(Map.of("$.kubernetes.annotations.stream", "a b"));
+        assertThat(t.resolve("kube.x", spaced)).isNull();
+        assertThat(t.whyInvalid("kube.x", spaced))
+                .isEqualTo(
+                        "stream_name ${$.kubernetes.annotations.stream}-${tag[0]}: tag kube.x and chunk keys"
+                                + " {$.kubernetes.annotations.stream=a b} makes \"a b-kube\" (expected: 1..128 of [a-zA-Z0-9_.-])");
+    }
+
+    @Test
     void refusesOtherPlaceholders() {
-        assertThatThrownBy(() -> StreamNameTemplate.parse("${$.kubernetes.ns}"))
+        assertThatThrownBy(() -> StreamNameTemplate.parse("${record['ns']}"))
                 .hasMessage(
-                        "stream_name: ${$.kubernetes.ns} (expected: a stream name of [a-zA-Z0-9_.-] with ${tag} or ${tag[N]} placeholders only)");
+                        "stream_name: ${record['ns']} (expected: a stream name of [a-zA-Z0-9_.-] with ${tag}, ${tag[N]} or ${KEY} placeholders only)");
         assertThatThrownBy(() -> StreamNameTemplate.parse("logs-%Y")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> StreamNameTemplate.parse(""))
                 .hasMessage("stream_name: \"\" (expected: a stream name)");
