@@ -67,6 +67,16 @@ class RecoveryTest {
         assertThat(chunkFiles()).hasSize(1);
     }
 
+    /** Deletes the ledger's files (ledger.db and its write-ahead log). */
+    private void deleteLedger() throws Exception {
+        try (Stream<Path> s = Files.list(buf())) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("ledger.db"))
+                    .collect(Collectors.toList())) {
+                Files.delete(p);
+            }
+        }
+    }
+
     private static List<Long> ids(long n) {
         return LongStream.range(0, n).boxed().collect(Collectors.toList());
     }
@@ -97,12 +107,7 @@ class RecoveryTest {
     @Test
     void aMissingLedgerIsRebuiltFromTheChunkFiles() throws Exception {
         stageAndClose(2);
-        try (Stream<Path> s = Files.list(buf())) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("ledger.db"))
-                    .collect(Collectors.toList())) {
-                Files.delete(p);
-            }
-        }
+        deleteLedger();
         fx.start(settings(), out, null);
         await().atMost(WAIT).until(() -> out.delivered().size() == 10);
         assertThat(out.delivered()).isEqualTo(ids(10));
@@ -115,12 +120,7 @@ class RecoveryTest {
         stageAndClose(2);
         Path chunk = chunkFiles().get(0);
         Files.move(chunk, chunk.resolveSibling(chunk.getFileName() + ".private"));
-        try (Stream<Path> s = Files.list(buf())) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("ledger.db"))
-                    .collect(Collectors.toList())) {
-                Files.delete(p);
-            }
-        }
+        deleteLedger();
         fx.start(settings(), out, null);
         await().atMost(WAIT).until(() -> out.delivered().size() == 10);
         assertThat(out.delivered()).isEqualTo(ids(10));
