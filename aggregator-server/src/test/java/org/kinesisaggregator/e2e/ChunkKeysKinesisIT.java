@@ -181,6 +181,106 @@ class ChunkKeysKinesisIT {
         }
     }
 
+    @Test
+    void withTheTimeChunkKeyEachHoursEventsGoToTheStreamItsSliceNames() throws Exception {
+        // 2023-11-14T22:00:00Z and 23:00: consecutive events alternate between the two hours
+        long hour22 = 1_699_999_200L;
+        Map<String, List<Long>> expected = new LinkedHashMap<>();
+        expected.put("logs-2023111422", new ArrayList<>());
+        expected.put("logs-2023111423", new ArrayList<>());
+        try (LocalKinesis kinesis = LocalKinesis.start()) {
+            for (String s : expected.keySet()) {
+                kinesis.createStream(s, 1);
+            }
+            Path conf = dir.resolve("time.conf");
+            Files.writeString(conf, """
+          <source>
+            @type forward
+            bind 127.0.0.1
+            port 0
+          </source>
+          <match k.**>
+            @type kinesis_streams_aggregated
+            region ap-northeast-1
+            stream_name logs-%Y%m%d%H
+            endpoint @ENDPOINT@
+            ssl_verify_peer false
+            aws_key_id AKIDLOCALKINESIS
+            aws_sec_key local-kinesis-secret
+            <kinesis_producer>
+              metrics_level none
+              log_level error
+            </kinesis_producer>
+            <buffer time>
+              @type file
+              path @DIR@/buffer
+              timekey 1h
+              timekey_wait 0s
+              timekey_use_utc true
+              flush_interval 1s
+            </buffer>
+          </match>
+          """.replace("@DIR@", dir.toString())
+                    .replace("@ENDPOINT@", kinesis.endpoint().toString()));
+            Aggregator app = Aggregator.assemble(
+                    new ConfParser(ConfEnvironment.system()).parse(conf),
+                    Plugins.defaults(),
+                    new Aggregator.Environment(
+                            new SimpleMeterRegistry(),
+                            Clock.systemUTC(),
+                            ZoneOffset.of("+09:00"),
+                            "test-host",
+                            new ByteArrayOutputStream()),
+                    false);
+            app.start();
+            try {
+                int port = app.inputs(ForwardServer.class).get(0).localAddress().getPort();
+                FluencyBuilderForFluentd builder = new FluencyBuilderForFluentd();
+                builder.setAckResponseMode(true);
+                builder.setFlushAttemptIntervalMillis(100);
+                Fluency fluency = builder.build("127.0.0.1", port);
+                try {
+                    for (int i = 0; i < 400; i++) {
+                        long time = hour22 + (i % 2) * 3600L + i;
+                        Map<String, Object> record = new LinkedHashMap<>();
+                        record.put("seq", (long) i);
+                        fluency.emit("k.app", EventTime.fromEpoch(time, 0L), record);
+                        expected.get(i % 2 == 0 ? "logs-2023111422" : "logs-2023111423")
+                                .add((long) i);
+                    }
+                    fluency.flush();
+                    assertThat(fluency.waitUntilAllBufferFlushed(60))
+                            .as("every message acked")
+                            .isTrue();
+                } finally {
+                    fluency.close();
+                }
+                for (Map.Entry<String, List<Long>> e : expected.entrySet()) {
+                    List<Long> seqs = new ArrayList<>();
+                    org.awaitility.Awaitility.await()
+                            .atMost(java.time.Duration.ofSeconds(90))
+                            .until(() -> {
+                                seqs.clear();
+                                try (StreamTail reader = new StreamTail(
+                                        kinesis.tailOptions(e.getKey()).withRegion(REGION))) {
+                                    for (TailRecord r : reader.readAll()) {
+                                        seqs.add((Long)
+                                                parse(new String(r.record().data(), StandardCharsets.UTF_8))
+                                                        .get("seq"));
+                                    }
+                                }
+                                return seqs.size() >= e.getValue().size();
+                            });
+                    assertThat(seqs)
+                            .as("every record in %s", e.getKey())
+                            .containsExactlyInAnyOrderElementsOf(e.getValue());
+                }
+            } finally {
+                app.close();
+            }
+        }
+    }
+
     /** A JSON object of strings, integers and objects (what the test sends). */
     private static Map<String, Object> parse(String json) throws IOException {
         try (JsonParser p = new JsonFactory().createParser(json)) {
