@@ -26,6 +26,13 @@ import java.util.TreeMap;
  * {@code u16 count | count × (u16 name length | name UTF-8 | u32 value length | value UTF-8)},
  * big-endian, names in sorted order; {@link #MAX_ENCODED_BYTES} at most.
  *
+ * <p><b>Time slice.</b> With the {@code time} chunk key (outputs other than out_file, which slices
+ * itself), the start of the chunk's {@code timekey} slice (Fluentd's {@code Metadata#timekey}) is
+ * the entry named {@link #TIMEKEY}: a name no record key can have (it starts with U+0000), its value
+ * the slice start in epoch seconds, decimal. It travels in the same encoding as the record keys, so
+ * chunk files with a time slice are still format version 3, and a chunk of an older version simply
+ * has none.
+ *
  * <p>Immutable; thread-safe.
  *
  * @param variables key name (as written in {@code <buffer>}) → value
@@ -47,6 +54,12 @@ public record ChunkMetadata(SortedMap<String, String> variables) {
         variables = Collections.unmodifiableSortedMap(copy);
     }
 
+    /**
+     * The entry that holds the time slice start (see the class comment): U+0000 cannot start a
+     * chunk key written in {@code <buffer>}, so it never meets a record key's value.
+     */
+    public static final String TIMEKEY = "\u0000timekey";
+
     /** The metadata of these values. */
     public static ChunkMetadata of(Map<String, String> variables) {
         return variables.isEmpty() ? NONE : new ChunkMetadata(new TreeMap<>(variables));
@@ -60,6 +73,30 @@ public record ChunkMetadata(SortedMap<String, String> variables) {
     /** The value of chunk key {@code name}, or null when the chunk has no such key. */
     public String get(String name) {
         return variables.get(name);
+    }
+
+    /**
+     * The start of the chunk's time slice, epoch seconds, or null when the chunk is not sliced by time.
+     *
+     * @throws IllegalArgumentException when the entry is not a decimal number (a corrupt header)
+     */
+    public Long timekey() {
+        String v = variables.get(TIMEKEY);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("chunk metadata: time slice \"" + v + "\" (expected: epoch seconds)");
+        }
+    }
+
+    /** This metadata with the time slice starting at {@code sliceStart} (epoch seconds). */
+    public ChunkMetadata withTimekey(long sliceStart) {
+        TreeMap<String, String> vars = new TreeMap<>(variables);
+        vars.put(TIMEKEY, Long.toString(sliceStart));
+        return new ChunkMetadata(vars);
     }
 
     /**
@@ -126,9 +163,14 @@ public record ChunkMetadata(SortedMap<String, String> variables) {
         }
     }
 
-    /** For logs: {@code {name=value, ...}}. */
+    /** For logs: {@code {name=value, ...}}, the time slice as {@code timekey=EPOCH_SECONDS}. */
     @Override
     public String toString() {
-        return variables.toString();
+        if (!variables.containsKey(TIMEKEY)) {
+            return variables.toString();
+        }
+        TreeMap<String, String> shown = new TreeMap<>(variables);
+        shown.put("timekey", shown.remove(TIMEKEY));
+        return shown.toString();
     }
 }

@@ -190,4 +190,31 @@ class ChunkMetadataTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("chunk key values");
     }
+
+    @Test
+    void theTimeSliceIsAnEntryOfTheMetadataSeparatingChunksAndSurvivingARestart() throws Exception {
+        ChunkMetadata hour0 = APP.withTimekey(1_700_000_000L);
+        ChunkMetadata hour1 = APP.withTimekey(1_700_003_600L);
+        assertThat(hour0.timekey()).isEqualTo(1_700_000_000L);
+        assertThat(APP.timekey()).as("no time chunk key").isNull();
+        assertThat(hour0.get("$.kubernetes.annotations.stream")).isEqualTo("app");
+        assertThat(hour0).hasToString("{$.kubernetes.annotations.stream=app, timekey=1700000000}");
+        BufferSettings s = settings().flushAtShutdown(false).build();
+        EventBuffer b = fx.start(s, out, null);
+        append(b, hour0, 0, 2);
+        append(b, hour1, 2, 1);
+        append(b, APP, 3, 1);
+        assertThat(b.stats().stagedChunks()).as("one staged chunk per slice").isEqualTo(3);
+        b.close();
+        fx.close();
+        EventBuffer b2 = fx.start(s, out, null);
+        await().atMost(WAIT).until(() -> out.events() == 4);
+        assertThat(out.idsOf(hour0)).containsExactly(0L, 1L);
+        assertThat(out.idsOf(hour1)).containsExactly(2L);
+        assertThat(out.idsOf(APP)).containsExactly(3L);
+        assertThat(out.writes)
+                .filteredOn(w -> w.metadata().equals(hour1))
+                .allMatch(w -> w.metadata().timekey() == 1_700_003_600L);
+        assertThat(b2.stats().totalEvents()).isZero();
+    }
 }

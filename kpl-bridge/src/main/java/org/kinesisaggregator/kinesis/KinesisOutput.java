@@ -120,7 +120,7 @@ public final class KinesisOutput implements Output {
                 Objects.requireNonNull(outputId, "outputId"),
                 settings.type().confName());
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.streamName = StreamNameTemplate.parse(settings.streamName());
+        this.streamName = StreamNameTemplate.parse(settings.streamName(), settings.timekeyZone());
         this.formatter = new EventFormatter(settings.format());
         this.partitionKeyField =
                 settings.partitionKey() == null ? null : settings.partitionKey().getBytes(StandardCharsets.UTF_8);

@@ -3,6 +3,7 @@ package org.kinesisaggregator.kinesis;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Locale;
 import java.util.Objects;
 import org.kinesisaggregator.kinesis.internal.StreamNameTemplate;
@@ -49,6 +50,9 @@ import org.kinesisaggregator.kinesis.internal.StreamNameTemplate;
  *     read-only /tmp work; null = KPL's default (java.io.tmpdir)
  * @param kpl the {@code <kinesis_producer>} section
  * @param closeTimeout how long {@link KinesisOutput#close()} waits for records in flight
+ * @param timekeyZone with the {@code time} chunk key: the zone in which strftime directives of
+ *     {@code stream_name} ({@code %Y%m%d%H}) format the chunk's time slice start; null without it
+ *     (then {@code %} is refused in {@code stream_name})
  */
 public record KinesisOutputSettings(
         OutputType type,
@@ -71,7 +75,8 @@ public record KinesisOutputSettings(
         Duration streamCheckInterval,
         Path kplTempDirectory,
         KplSettings kpl,
-        Duration closeTimeout) {
+        Duration closeTimeout,
+        ZoneId timekeyZone) {
 
     /** Kinesis' limit on one record, data plus partition key. */
     public static final int KINESIS_MAX_RECORD_BYTES = 1024 * 1024;
@@ -116,7 +121,7 @@ public record KinesisOutputSettings(
             throw new IllegalArgumentException("region: " + region + " (expected: a region name like ap-northeast-1)");
         }
         Objects.requireNonNull(streamName, "stream_name");
-        StreamNameTemplate.parse(streamName);
+        StreamNameTemplate.parse(streamName, timekeyZone);
         requireNonEmptyOrNull("partition_key", partitionKey);
         requireNonEmptyOrNull("explicit_hash_key", explicitHashKey);
         if (fixedPartitionKey != null && (fixedPartitionKey.isEmpty() || fixedPartitionKey.length() > 256)) {
@@ -237,6 +242,7 @@ public record KinesisOutputSettings(
         private KplSettings kpl = KplSettings.empty();
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private boolean aggregationExplicit;
+        private ZoneId timekeyZone;
 
         private Builder(OutputType type, String streamName) {
             this.type = Objects.requireNonNull(type, "type");
@@ -268,6 +274,7 @@ public record KinesisOutputSettings(
             kplTempDirectory = s.kplTempDirectory;
             kpl = s.kpl;
             closeTimeout = s.closeTimeout;
+            timekeyZone = s.timekeyZone;
         }
 
         public Builder region(String value) {
@@ -376,6 +383,12 @@ public record KinesisOutputSettings(
             return this;
         }
 
+        /** The zone of stream_name's strftime directives, with the time chunk key (null: none). */
+        public Builder timekeyZone(ZoneId value) {
+            timekeyZone = value;
+            return this;
+        }
+
         /** Validates and builds. */
         public KinesisOutputSettings build() {
             AggregationMode mode = aggregation;
@@ -415,7 +428,8 @@ public record KinesisOutputSettings(
                     streamCheckInterval,
                     kplTempDirectory,
                     kpl,
-                    closeTimeout);
+                    closeTimeout,
+                    timekeyZone);
         }
     }
 }

@@ -105,7 +105,13 @@ class KinesisOutputSettingsTest {
                 .hasMessage("aggregation_max_size: 100 (expected: 1024..1048576)");
         assertThatThrownBy(() -> KinesisOutputSettings.builder(OutputType.KINESIS_PRODUCER, "logs-%Y%m%d")
                         .build())
-                .hasMessageStartingWith("stream_name: logs-%Y%m%d (expected:");
+                .hasMessage("stream_name: logs-%Y%m%d has strftime placeholders, but the chunk keys have no time"
+                        + " (expected: <buffer time> with timekey, or no %)");
+        assertThat(KinesisOutputSettings.builder(OutputType.KINESIS_PRODUCER, "logs-%Y%m%d")
+                        .timekeyZone(java.time.ZoneOffset.UTC)
+                        .build()
+                        .timekeyZone())
+                .isEqualTo(java.time.ZoneOffset.UTC);
         assertThatThrownBy(() -> KinesisOutputSettings.builder(OutputType.KINESIS_PRODUCER, "s")
                         .region("Tokyo")
                         .build())

@@ -42,6 +42,7 @@ import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfLocation;
 import org.kinesisaggregator.conf.ConfParam;
 import org.kinesisaggregator.conf.ConfProblems;
+import org.kinesisaggregator.conf.ConfValues;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
@@ -1224,6 +1225,10 @@ public final class Aggregator implements AutoCloseable {
                     }
                 }
                 List<String> recordKeys = ChunkKeySpec.recordKeys(chunkKeys);
+                TimekeyConf.TimeSlices slices =
+                        defaults.chunkKeysHandledByOutput().contains("time")
+                                ? null
+                                : TimekeyConf.of(element, env.zone());
                 List<Object> key = List.of(
                         label,
                         outputId,
@@ -1299,10 +1304,18 @@ public final class Aggregator implements AutoCloseable {
                 if (secondary != null) {
                     lines.add(indent + "  secondary " + secondary.type());
                 }
-                if (!recordKeys.isEmpty()) {
+                if (!recordKeys.isEmpty() || slices != null) {
                     // a chunk per distinct values of the record keys (Fluentd's metadata variables)
-                    terminalSink = new ChunkKeySink(buffer, recordKeys);
-                    lines.add(indent + "  chunk keys " + String.join(", ", recordKeys)
+                    // and per time slice (Fluentd's metadata timekey)
+                    terminalSink = slices == null
+                            ? new ChunkKeySink(buffer, recordKeys)
+                            : new ChunkKeySink(buffer, recordKeys, slices.timekey(), slices.zone());
+                    List<String> shown = new ArrayList<>(recordKeys);
+                    if (slices != null) {
+                        shown.add("time (timekey " + ConfValues.formatTime(slices.timekey()) + " in " + slices.zone()
+                                + ")");
+                    }
+                    lines.add(indent + "  chunk keys " + String.join(", ", shown)
                             + ": a chunk per distinct values, at most "
                             + mapped.settings().stagedChunksLimit()
                             + " staged at once");
@@ -1337,6 +1350,12 @@ public final class Aggregator implements AutoCloseable {
             @Override
             public OutputStream stdout() {
                 return env.stdout();
+            }
+
+            @Override
+            public ZoneId timekeyZone() {
+                TimekeyConf.TimeSlices slices = TimekeyConf.of(element, env.zone());
+                return slices == null ? null : slices.zone();
             }
 
             @Override

@@ -133,16 +133,6 @@ public final class BufferConf {
         for (String key : keys) {
             if (key.equals("tag")) {
                 chunkKeys = BufferSettings.ChunkKeys.TAG;
-            } else if (key.equals("time")
-                    && !defaults.chunkKeysHandledByOutput().contains(key)) {
-                throw new ConfException(
-                        buffer.location(),
-                        "<buffer " + buffer.arg() + ">: chunk key 'time' is not supported by " + output.describe()
-                                + " (expected: tag and record keys such as $.a.b"
-                                + (defaults.chunkKeysHandledByOutput().isEmpty()
-                                        ? ""
-                                        : ", or " + String.join(", ", defaults.chunkKeysHandledByOutput()))
-                                + ")");
             } else if (!key.equals("time")) {
                 String why = ChunkKeySpec.whyNotARecordKey(key);
                 if (why != null) {
@@ -150,18 +140,21 @@ public final class BufferConf {
                 }
             }
         }
-        if (buffer != null && !defaults.chunkKeysHandledByOutput().contains("time")) {
+        if (buffer != null && !defaults.chunkKeysHandledByOutput().contains("time") && !keys.contains("time")) {
+            // Fluentd accepts them and does nothing with them
             for (String p : List.of("timekey", "timekey_wait", "timekey_use_utc", "timekey_zone")) {
                 if (buffer.has(p)) {
-                    throw buffer.error(
-                            p,
-                            "time chunk keys are not supported by " + output.describe()
-                                    + " (expected: no timekey parameters)");
+                    ConfParam param = buffer.param(p);
+                    param.markUsed();
+                    warnings.add(param.location() + ": parameter '" + p + "' in <buffer " + buffer.arg() + "> of "
+                            + output.describe() + " has no effect without a time chunk key (expected: <buffer "
+                            + (keys.isEmpty() ? "time" : String.join(",", keys) + ",time") + "> to slice by time)");
                 }
             }
         }
-        if (defaults.chunkKeysHandledByOutput().contains("time")) {
-            // file output: slices are written when the chunk is flushed; read (and checked) for v0.12's name too
+        if (defaults.chunkKeysHandledByOutput().contains("time") || keys.contains("time")) {
+            // file output: slices are written when the chunk is flushed; other outputs: TimekeyConf.
+            // Read (and checked) here for v0.12's name too.
             src.time("timekey_wait", Duration.ofMinutes(10));
         }
 

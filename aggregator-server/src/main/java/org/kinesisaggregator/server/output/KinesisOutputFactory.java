@@ -125,6 +125,7 @@ public final class KinesisOutputFactory implements OutputFactory, MeterBinder {
             throw e.missing("stream_name");
         }
         KinesisOutputSettings.Builder b = KinesisOutputSettings.builder(type, streamName);
+        b.timekeyZone(ctx.timekeyZone());
         try {
             b.region(e.string("region", null))
                     .partitionKey(e.string("partition_key", null))

@@ -42,6 +42,17 @@ public interface OutputContext {
     /** The machine's zone ({@code localtime}). */
     ZoneId zone();
 
+    /**
+     * With the {@code time} chunk key in this output's {@code <buffer>} (and its {@code timekey}),
+     * the zone of its time slices ({@code timekey_zone}, {@code timekey_use_utc}, else the machine's);
+     * null without it.
+     *
+     * @throws org.kinesisaggregator.conf.ConfException when the time chunk key has no timekey
+     */
+    default ZoneId timekeyZone() {
+        return null;
+    }
+
     /** Where outputs register their meters. */
     MeterRegistry registry();
 

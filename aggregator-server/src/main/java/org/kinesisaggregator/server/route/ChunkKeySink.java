@@ -3,6 +3,9 @@ package org.kinesisaggregator.server.route;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +42,11 @@ import org.msgpack.value.Value;
  * and a re-send makes the same groups with the same entries, so each stored one is a duplicate.
  * Duplicates possible, loss never.
  *
+ * <p><b>Time.</b> With the {@code time} chunk key ({@code <buffer time>} and {@code timekey}),
+ * events are grouped by their time slice too: the event time floored to {@code timekey} in
+ * {@code timekey_zone}, as Fluentd's {@code calculate_timekey}; the slice start is the metadata's
+ * {@link ChunkMetadata#timekey()}.
+ *
  * <p>An append whose events all share their values is passed on as it is (no copy); otherwise each
  * group is copied. Thread-safe and non-blocking, like the buffer behind it.
  */
@@ -49,6 +57,10 @@ public final class ChunkKeySink implements EventSink {
     private final EventBuffer buffer;
     private final List<String> names;
     private final List<RecordKey> keys;
+    /** The time slice length in seconds, or 0 without the time chunk key. */
+    private final long timekey;
+
+    private final ZoneId zone;
 
     /**
      * @param buffer the output's buffer
@@ -57,9 +69,26 @@ public final class ChunkKeySink implements EventSink {
      * @throws IllegalArgumentException when a key does not parse
      */
     public ChunkKeySink(EventBuffer buffer, List<String> keyNames) {
-        if (keyNames.isEmpty()) {
-            throw new IllegalArgumentException("keyNames: empty (expected: at least one record chunk key)");
+        this(buffer, keyNames, null, ZoneId.of("UTC"));
+    }
+
+    /**
+     * @param buffer the output's buffer
+     * @param keyNames the record chunk keys (may be empty when {@code timekey} is set)
+     * @param timekey the time slice length ({@code time} chunk key), or null
+     * @param zone the zone of the time slices ({@code timekey_zone}, UTC with {@code timekey_use_utc})
+     * @throws IllegalArgumentException when a key does not parse, or there is neither a key nor a timekey
+     */
+    public ChunkKeySink(EventBuffer buffer, List<String> keyNames, Duration timekey, ZoneId zone) {
+        if (keyNames.isEmpty() && timekey == null) {
+            throw new IllegalArgumentException(
+                    "keyNames: empty without timekey (expected: at least one record chunk key, or time)");
         }
+        if (timekey != null && timekey.toSeconds() <= 0) {
+            throw new IllegalArgumentException("timekey: " + timekey + " (expected: >= 1s)");
+        }
+        this.timekey = timekey == null ? 0 : timekey.toSeconds();
+        this.zone = java.util.Objects.requireNonNull(zone, "zone");
         this.buffer = buffer;
         this.names = List.copyOf(keyNames);
         List<RecordKey> parsed = new ArrayList<>();
@@ -67,6 +96,13 @@ public final class ChunkKeySink implements EventSink {
             parsed.add(RecordKey.parse(name));
         }
         this.keys = List.copyOf(parsed);
+    }
+
+    /** The start of the time slice of {@code epochSecond}: floored to the timekey in the zone. */
+    long sliceStart(long epochSecond) {
+        long offset =
+                zone.getRules().getOffset(Instant.ofEpochSecond(epochSecond)).getTotalSeconds();
+        return Math.floorDiv(epochSecond + offset, timekey) * timekey - offset;
     }
 
     /** The key names, as written. */
@@ -137,6 +173,9 @@ public final class ChunkKeySink implements EventSink {
                     values.put(names.get(i), Values.text(v));
                 }
                 ChunkMetadata m = ChunkMetadata.of(values);
+                if (timekey > 0) {
+                    m = m.withTimekey(sliceStart(cursor.epochSecond()));
+                }
                 perEvent.add(m);
                 if (first == null) {
                     first = m;

@@ -224,8 +224,8 @@ class BufferConfTest {
                         + " (buffer_path), or root_dir in <system>)");
         assertThatThrownBy(() -> confs.assemble(
                         "<match a>\n  @type kinesis_like\n  <buffer time>\n  </buffer>\n</match>\n", plugins, false))
-                .hasMessage(f + ":3: <buffer time>: chunk key 'time' is not supported by <match a>"
-                        + " (expected: tag and record keys such as $.a.b)");
+                .hasMessage(f + ":3: <buffer time>: chunk key 'time' needs timekey (expected: e.g. timekey 1h in"
+                        + " <buffer>, the length of a time slice)");
         assertThatThrownBy(() -> confs.assemble(
                         "<match a>\n  @type kinesis_like\n  flush_interval soon\n</match>\n", plugins, false))
                 .hasMessage(f + ":3: flush_interval: \"soon\" is not a time (expected: a number with"

@@ -217,4 +217,54 @@ class ChunkKeysTest {
                 .hasMessageContaining("keys.conf:4")
                 .hasMessageContaining("$.a..b");
     }
+
+    private static String kinesis(String streamName, String bufferArg, String bufferParams) {
+        return """
+                <match app.**>
+                  @type kinesis_streams_aggregated
+                  @id to_kinesis
+                  region ap-northeast-1
+                  stream_name STREAM
+                  <buffer ARG>
+                    @type file
+                    path @DIR@/buffer
+                PARAMS
+                  </buffer>
+                </match>
+                """.replace("STREAM", streamName).replace("ARG", bufferArg).replace("PARAMS", bufferParams);
+    }
+
+    @Test
+    void theTimeChunkKeyOfAKinesisOutputTakesTimekeyAndStrftimeInTheStreamName() throws Exception {
+        Aggregator a = assemble(
+                kinesis("logs-%Y%m%d%H", "time", "    timekey 1h\n    timekey_wait 30s\n    timekey_use_utc true"));
+        assertThat(a.summary()).contains("chunk keys time (timekey 1h in Z)");
+        assertThat(a.warnings()).noneMatch(w -> w.contains("timekey"));
+    }
+
+    @Test
+    void theTimeChunkKeyWithoutTimekeyIsAStartUpError() {
+        assertThatThrownBy(() -> assemble(kinesis("logs-%Y%m%d%H", "time", "")))
+                .isInstanceOf(ConfException.class)
+                .hasMessageContaining("keys.conf:6")
+                .hasMessageContaining("chunk key 'time' needs timekey");
+    }
+
+    @Test
+    void strftimeInTheStreamNameWithoutTheTimeChunkKeyIsAStartUpError() {
+        assertThatThrownBy(() -> assemble(kinesis("logs-%Y%m%d%H", "tag", "")))
+                .isInstanceOf(ConfException.class)
+                .hasMessageContaining("keys.conf:5")
+                .hasMessageContaining("has strftime placeholders, but the chunk keys have no time");
+    }
+
+    @Test
+    void timekeyWaitWithoutTheTimeChunkKeyIsAWarningAsFluentdIgnoresIt() throws Exception {
+        Aggregator a = assemble(kinesis("logs", "tag", "    timekey_wait 30s"));
+        assertThat(a.warnings())
+                .anySatisfy(w -> assertThat(w)
+                        .contains("keys.conf:9")
+                        .contains("parameter 'timekey_wait' in <buffer tag>")
+                        .contains("has no effect without a time chunk key (expected: <buffer tag,time>"));
+    }
 }

@@ -1,10 +1,12 @@
 package org.kinesisaggregator.kinesis.internal;
 
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.kinesisaggregator.buffer.ChunkMetadata;
+import org.kinesisaggregator.kinesis.format.StrftimeFormatter;
 
 /**
  * A {@code stream_name} with Fluentd's tag placeholders: {@code ${tag}} (the whole tag) and
@@ -12,7 +14,10 @@ import org.kinesisaggregator.buffer.ChunkMetadata;
  * Fluentd does), and {@code ${KEY}} for a record chunk key of {@code <buffer KEY>}
  * ({@code ${$.kubernetes.annotations.stream}}), whose value is the chunk's
  * ({@link ChunkMetadata}); the conf layer checks that every key is a chunk key. Time placeholders
- * ({@code %Y}) are refused at parse time.
+ * ({@code %Y%m%d%H}, Ruby strftime) in the literal parts are allowed with the {@code time} chunk
+ * key (a zone given to {@link #parse(String, ZoneId)}): they format the chunk's time slice start
+ * ({@link ChunkMetadata#timekey()}) in that zone, as Fluentd's {@code extract_placeholders}; a value
+ * of a record chunk key is never read as strftime. Without the time chunk key they are refused.
  *
  * <p>Resolution is cached per tag and metadata (bounded). Thread-safe.
  */
@@ -34,17 +39,29 @@ public final class StreamNameTemplate {
     /** A record chunk key's value. */
     private record Key(String name) {}
 
-    private StreamNameTemplate(String template, List<Object> parts) {
+    /** A literal with strftime directives, formatting the chunk's time slice start. */
+    private record Time(String pattern) {}
+
+    private final ZoneId zone;
+
+    private StreamNameTemplate(String template, List<Object> parts, ZoneId zone) {
         this.template = template;
         this.parts = parts;
+        this.zone = zone;
+    }
+
+    /** Parses {@code template} without time placeholders (no time chunk key). */
+    public static StreamNameTemplate parse(String template) {
+        return parse(template, null);
     }
 
     /**
      * Parses {@code template}.
      *
+     * @param zone with the time chunk key, the zone of strftime directives; null: {@code %} is refused
      * @throws IllegalArgumentException naming what is wrong
      */
-    public static StreamNameTemplate parse(String template) {
+    public static StreamNameTemplate parse(String template, ZoneId zone) {
         if (template == null || template.isEmpty()) {
             throw new IllegalArgumentException(
                     "stream_name: " + (template == null ? "null" : "\"\"") + " (expected: a stream name)");
@@ -66,7 +83,27 @@ public final class StreamNameTemplate {
         if (at < template.length()) {
             parts.add(template.substring(at));
         }
+        for (int i = 0; i < parts.size(); i++) {
+            if (zone != null && parts.get(i) instanceof String s && s.contains("%")) {
+                try {
+                    StrftimeFormatter.validate(s);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("stream_name: " + template + ": " + e.getMessage(), e);
+                }
+                String sample = StrftimeFormatter.of(s, zone).format(0, 0);
+                if (!LITERAL.matcher(sample).matches()) {
+                    throw new IllegalArgumentException("stream_name: " + template + ": " + s + " makes \"" + sample
+                            + "\" (expected: strftime directives that make [a-zA-Z0-9_.-], such as %Y%m%d%H)");
+                }
+                parts.set(i, new Time(s));
+            }
+        }
         for (Object part : parts) {
+            if (part instanceof String s && s.contains("%")) {
+                throw new IllegalArgumentException("stream_name: " + template
+                        + " has strftime placeholders, but the chunk keys have no time (expected: <buffer time> with"
+                        + " timekey, or no %)");
+            }
             if (part instanceof String s && !LITERAL.matcher(s).matches()) {
                 throw new IllegalArgumentException("stream_name: " + template
                         + " (expected: a stream name of [a-zA-Z0-9_.-] with ${tag}, ${tag[N]} or ${KEY} placeholders"
@@ -77,12 +114,17 @@ public final class StreamNameTemplate {
                 && !STREAM_NAME.matcher(template).matches()) {
             throw new IllegalArgumentException("stream_name: " + template + " (expected: 1..128 of [a-zA-Z0-9_.-])");
         }
-        return new StreamNameTemplate(template, List.copyOf(parts));
+        return new StreamNameTemplate(template, List.copyOf(parts), zone);
     }
 
     /** True when the name does not depend on the tag. */
     public boolean isStatic() {
         return parts.stream().allMatch(p -> p instanceof String);
+    }
+
+    /** True when the name has strftime directives (formatting the chunk's time slice). */
+    public boolean usesTime() {
+        return parts.stream().anyMatch(p -> p instanceof Time);
     }
 
     /** The record chunk keys the name uses, in order. */
@@ -124,6 +166,9 @@ public final class StreamNameTemplate {
     /** Why {@code tag} and {@code metadata} make no valid stream name, for the rejection reason. */
     public String whyInvalid(String tag, ChunkMetadata metadata) {
         String name = build(tag, metadata);
+        if (name == null && usesTime() && metadata.timekey() == null) {
+            return "stream_name " + template + ": the chunk has no time slice (expected: a chunk of a <buffer time>)";
+        }
         if (name == null) {
             return "stream_name " + template + ": tag " + tag
                     + " has no such part (expected: a tag with enough dot-separated parts)";
@@ -138,6 +183,12 @@ public final class StreamNameTemplate {
         for (Object part : parts) {
             if (part instanceof String s) {
                 out.append(s);
+            } else if (part instanceof Time t) {
+                Long slice = metadata.timekey();
+                if (slice == null) {
+                    return null;
+                }
+                out.append(StrftimeFormatter.of(t.pattern(), zone).format(slice, 0));
             } else if (part instanceof Key k) {
                 String v = metadata.get(k.name());
                 out.append(v == null ? "" : v);

@@ -66,4 +66,26 @@ class StreamNameTemplateTest {
         assertThatThrownBy(() -> StreamNameTemplate.parse("y".repeat(129)))
                 .hasMessageEndingWith("(expected: 1..128 of [a-zA-Z0-9_.-])");
     }
+
+    @Test
+    void strftimeFormatsTheChunksTimeSliceInTheTimekeyZoneWithTheTimeChunkKey() {
+        StreamNameTemplate t = StreamNameTemplate.parse("logs-${level}-%Y%m%d%H", java.time.ZoneOffset.UTC);
+        assertThat(t.usesTime()).isTrue();
+        assertThat(t.isStatic()).isFalse();
+        // 2023-11-14T22:00:00Z
+        ChunkMetadata slice = ChunkMetadata.of(Map.of("level", "info")).withTimekey(1_699_999_200L);
+        assertThat(t.resolve("app", slice)).isEqualTo("logs-info-2023111422");
+        StreamNameTemplate tokyo = StreamNameTemplate.parse("logs-%Y%m%d%H", java.time.ZoneId.of("Asia/Tokyo"));
+        assertThat(tokyo.resolve("app", slice)).isEqualTo("logs-2023111507");
+        // a key's value is never read as strftime
+        assertThat(t.resolve("app", ChunkMetadata.of(Map.of("level", "%Y")).withTimekey(1_699_999_200L)))
+                .isNull();
+        assertThat(t.resolve("app", ChunkMetadata.of(Map.of("level", "info")))).isNull();
+        assertThat(t.whyInvalid("app", ChunkMetadata.of(Map.of("level", "info"))))
+                .contains("the chunk has no time slice");
+        assertThatThrownBy(() -> StreamNameTemplate.parse("logs-%Y"))
+                .hasMessageContaining("has strftime placeholders, but the chunk keys have no time");
+        assertThatThrownBy(() -> StreamNameTemplate.parse("logs-%c", java.time.ZoneOffset.UTC))
+                .hasMessageStartingWith("stream_name: logs-%c");
+    }
 }
