@@ -43,6 +43,11 @@ import java.util.Objects;
  *     needs a new staged chunk while this many are staged, the oldest staged chunk is sealed (queued
  *     for delivery) first, so that the open files and the heap stay bounded whatever the number of
  *     distinct values; default {@link #DEFAULT_STAGED_CHUNKS_LIMIT}
+ * @param timekey with the {@code time} chunk key ({@link ChunkMetadata#timekey()} set on the
+ *     chunks), the slice length; null without. A staged chunk of a slice is sealed once its slice
+ *     has ended and {@code timekeyWait} passed (Fluentd's rule); with {@code flush_mode default}
+ *     that is the only rule (Fluentd's {@code lazy}), {@code interval} adds {@code flush_interval}
+ * @param timekeyWait {@code timekey_wait} (used with {@code timekey})
  */
 public record BufferSettings(
         BufferType type,
@@ -68,7 +73,9 @@ public record BufferSettings(
         long dedupMemoryLimitBytes,
         Duration shutdownTimeout,
         Duration slowFlushLogThreshold,
-        int stagedChunksLimit) {
+        int stagedChunksLimit,
+        Duration timekey,
+        Duration timekeyWait) {
 
     /** Where a buffer keeps its chunks. */
     public enum BufferType {
@@ -153,6 +160,16 @@ public record BufferSettings(
         checkPositive(shutdownTimeout, "shutdown_timeout");
         checkPositive(slowFlushLogThreshold, "slow_flush_log_threshold");
         checkPositive(stagedChunksLimit, "staged_chunks_limit");
+        if (timekey != null) {
+            checkPositive(timekey, "timekey");
+        }
+        Objects.requireNonNull(timekeyWait, "timekeyWait");
+        checkNotNegative(timekeyWait, "timekey_wait");
+    }
+
+    /** True when {@code flush_interval} seals staged chunks: {@code interval}, or {@code default} without a time key. */
+    public boolean flushesByInterval() {
+        return flushMode == FlushMode.INTERVAL || (flushMode == FlushMode.DEFAULT && timekey == null);
     }
 
     /** Fluentd's defaults for {@code type}, in {@code path} (null for memory). */
@@ -184,6 +201,8 @@ public record BufferSettings(
         b.shutdownTimeout = shutdownTimeout;
         b.slowFlushLogThreshold = slowFlushLogThreshold;
         b.stagedChunksLimit = stagedChunksLimit;
+        b.timekey = timekey;
+        b.timekeyWait = timekeyWait;
         return b;
     }
 
@@ -239,6 +258,8 @@ public record BufferSettings(
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private Duration slowFlushLogThreshold = Duration.ofSeconds(20);
         private int stagedChunksLimit = DEFAULT_STAGED_CHUNKS_LIMIT;
+        private Duration timekey;
+        private Duration timekeyWait = Duration.ofMinutes(10);
 
         private Builder(BufferType type, Path path) {
             this.type = Objects.requireNonNull(type, "type");
@@ -360,6 +381,13 @@ public record BufferSettings(
             return this;
         }
 
+        /** The {@code time} chunk key's {@code timekey} and {@code timekey_wait}; null timekey: none. */
+        public Builder timeSlices(Duration timekey, Duration timekeyWait) {
+            this.timekey = timekey;
+            this.timekeyWait = timekeyWait;
+            return this;
+        }
+
         public BufferSettings build() {
             return new BufferSettings(
                     type,
@@ -385,7 +413,9 @@ public record BufferSettings(
                     dedupMemoryLimitBytes,
                     shutdownTimeout,
                     slowFlushLogThreshold,
-                    stagedChunksLimit);
+                    stagedChunksLimit,
+                    timekey,
+                    timekeyWait);
         }
     }
 }

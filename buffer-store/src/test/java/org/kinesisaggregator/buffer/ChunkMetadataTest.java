@@ -217,4 +217,49 @@ class ChunkMetadataTest {
                 .allMatch(w -> w.metadata().timekey() == 1_700_003_600L);
         assertThat(b2.stats().totalEvents()).isZero();
     }
+
+    @Test
+    void aTimeSlicedChunkIsSealedOnceItsSliceEndedAndTimekeyWaitPassedAsFluentdsLazyFlush() throws Exception {
+        long now = fx.clock.millis() / 1000;
+        long slice = now - Math.floorMod(now, 3600);
+        BufferSettings s = settings()
+                .timeSlices(Duration.ofHours(1), Duration.ofMinutes(10))
+                .build();
+        assertThat(s.flushesByInterval())
+                .as("flush_mode default with a time key: Fluentd's lazy")
+                .isFalse();
+        EventBuffer b = fx.start(s, out, null);
+        append(b, APP.withTimekey(slice), 0, 2);
+        append(b, APP.withTimekey(slice - 7200), 2, 1); // an old slice: over and waited for already
+        await().atMost(WAIT)
+                .until(() -> out.idsOf(APP.withTimekey(slice - 7200)).size() == 1);
+        fx.clock.advance(Duration.ofSeconds(61)); // past flush_interval: no effect here
+        await().during(Duration.ofMillis(500))
+                .atMost(WAIT)
+                .until(() -> b.stats().stagedChunks() == 1);
+        assertThat(out.idsOf(APP.withTimekey(slice))).isEmpty();
+        long toWaitEnd = (slice + 3600 + 600) * 1000 - fx.clock.millis();
+        fx.clock.advance(Duration.ofMillis(toWaitEnd - 1));
+        await().during(Duration.ofMillis(300))
+                .atMost(WAIT)
+                .until(() -> b.stats().stagedChunks() == 1);
+        fx.clock.advance(Duration.ofMillis(1));
+        await().atMost(WAIT).until(() -> out.idsOf(APP.withTimekey(slice)).size() == 2);
+        assertThat(out.idsOf(APP.withTimekey(slice))).containsExactly(0L, 1L);
+    }
+
+    @Test
+    void withFlushModeIntervalATimeSlicedChunkIsAlsoSealedByFlushInterval() throws Exception {
+        long now = fx.clock.millis() / 1000;
+        long slice = now - Math.floorMod(now, 3600);
+        BufferSettings s = settings()
+                .timeSlices(Duration.ofHours(1), Duration.ofMinutes(10))
+                .flushMode(BufferSettings.FlushMode.INTERVAL)
+                .build();
+        EventBuffer b = fx.start(s, out, null);
+        append(b, APP.withTimekey(slice), 0, 2);
+        fx.clock.advance(Duration.ofSeconds(61));
+        await().atMost(WAIT).until(() -> out.idsOf(APP.withTimekey(slice)).size() == 2);
+        assertThat(b.stats().stagedChunks()).isZero();
+    }
 }

@@ -1229,6 +1229,17 @@ public final class Aggregator implements AutoCloseable {
                         defaults.chunkKeysHandledByOutput().contains("time")
                                 ? null
                                 : TimekeyConf.of(element, env.zone());
+                if (slices != null && mapped != null) {
+                    // Fluentd's rule for time-sliced chunks: sealed once the slice ended and timekey_wait passed
+                    mapped = new BufferConf.Mapped(
+                            mapped.settings().toBuilder()
+                                    .timeSlices(slices.timekey(), slices.timekeyWait())
+                                    .build(),
+                            mapped.description(),
+                            mapped.pathLocation(),
+                            mapped.renamed(),
+                            mapped.values());
+                }
                 List<Object> key = List.of(
                         label,
                         outputId,

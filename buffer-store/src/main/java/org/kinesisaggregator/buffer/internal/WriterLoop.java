@@ -142,7 +142,7 @@ final class WriterLoop implements Runnable {
 
     private long writerWaitMillis() {
         long wait = settings.flushThreadInterval().toMillis();
-        if (settings.flushMode() != FlushMode.LAZY && settings.flushMode() != FlushMode.IMMEDIATE) {
+        if (settings.flushesByInterval()) {
             wait = Math.min(wait, settings.flushInterval().toMillis());
         }
         return Math.max(1, wait);
@@ -337,15 +337,16 @@ final class WriterLoop implements Runnable {
     /** Seals staged chunks whose flush_interval has passed (and all of them at shutdown). */
     private void sealDue(CommitBatch batch, boolean stopping) {
         long now = clock.millis();
-        boolean byInterval = settings.flushMode() == FlushMode.INTERVAL || settings.flushMode() == FlushMode.DEFAULT;
+        boolean byInterval = settings.flushesByInterval();
         state.lock.lock();
         try {
             Iterator<ChunkHandle> it = state.staged.values().iterator();
             while (it.hasNext()) {
                 ChunkHandle h = it.next();
-                boolean due = byInterval
-                        && now - h.chunk.createdAtEpochMillis
-                                >= settings.flushInterval().toMillis()
+                boolean due = (byInterval
+                                        && now - h.chunk.createdAtEpochMillis
+                                                >= settings.flushInterval().toMillis()
+                                || sliceDone(h, now))
                         && (settings.queuedChunksLimitCount() == 0
                                 || state.queued.size() + batch.toSeal.size() < settings.queuedChunksLimitCount());
                 if ((stopping && settings.flushAtShutdown()) || (due && h.chunk.eventCount > 0)) {
@@ -356,6 +357,17 @@ final class WriterLoop implements Runnable {
         } finally {
             state.lock.unlock();
         }
+    }
+
+    /** Fluentd's time-slice rule: the chunk's slice has ended and {@code timekey_wait} has passed. */
+    private boolean sliceDone(ChunkHandle h, long nowMillis) {
+        Long slice = settings.timekey() == null ? null : h.chunk.metadata.timekey();
+        if (slice == null) {
+            return false;
+        }
+        long end = (slice + settings.timekey().toSeconds()) * 1000
+                + settings.timekeyWait().toMillis();
+        return nowMillis >= end;
     }
 
     /**
