@@ -17,10 +17,9 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.buffer.EntryWriter;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
@@ -40,27 +39,18 @@ class ParserAndStdoutFilterTest {
     private static final long T0 = 1_795_000_000L;
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(1_800_000_000L, 7), ZoneOffset.UTC);
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final AggregatorFixture app = new AggregatorFixture();
 
-    private TestConfs confs;
     private Aggregator aggregator;
 
     @BeforeEach
     void setUp() {
-        confs = new TestConfs(dir);
         LogCapture.clear();
     }
 
-    @AfterEach
-    void tearDown() {
-        if (aggregator != null) {
-            aggregator.close();
-        }
-    }
-
     private EventFilter parser(String body) throws IOException {
-        ConfElement e = confs.parse("<filter **>\n  @type parser\n" + body + "</filter>\n")
+        ConfElement e = app.parse("<filter **>\n  @type parser\n" + body + "</filter>\n")
                 .elements()
                 .get(0);
         return FilterConf.parser(e, CLOCK, ZoneOffset.UTC);
@@ -214,11 +204,11 @@ class ParserAndStdoutFilterTest {
     void confErrorsNameFileLineAndParameter() {
         assertThatThrownBy(() -> parser("  key_name log\n  <parse>\n    @type apache2\n  </parse>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":5")
+                .hasMessageContaining(app.conf() + ":5")
                 .hasMessageContaining("@type: \"apache2\" is not supported (expected: json, regexp, none or ltsv");
         assertThatThrownBy(() -> parser("  <parse>\n    @type json\n  </parse>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":1")
+                .hasMessageContaining(app.conf() + ":1")
                 .hasMessageContaining("missing required parameter 'key_name'");
         assertThatThrownBy(() -> parser("  key_name log\n"))
                 .isInstanceOf(ConfException.class)
@@ -226,7 +216,7 @@ class ParserAndStdoutFilterTest {
         assertThatThrownBy(() -> parser("  key_name log\n  <parse>\n    @type regexp\n    expression ^(?<a>.*)$\n"
                         + "    time_format %Q\n  </parse>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":7")
+                .hasMessageContaining(app.conf() + ":7")
                 .hasMessageContaining("%Q is not supported");
     }
 
@@ -255,13 +245,13 @@ class ParserAndStdoutFilterTest {
     }
 
     private List<String> lines(String name) throws IOException {
-        Path file = dir.resolve("out/" + name + ".log");
+        Path file = app.dir.resolve("out/" + name + ".log");
         return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
     }
 
     @Test
     void theDockerImageShapeStdoutFilterPrintsAndPassesOn() throws Exception {
-        aggregator = confs.assemble(SYSTEM + """
+        aggregator = app.start(SYSTEM + """
                 <source>
                   @type forward
                   port 0
@@ -271,17 +261,16 @@ class ParserAndStdoutFilterTest {
                   @type stdout
                 </filter>
                 """ + fileOutput("docker.**", "docker"));
-        aggregator.start();
         send(Router.ROOT_LABEL, "docker.web", record("log", "hello"));
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(lines("docker")).containsExactly("{\"log\":\"hello\"}"));
-        assertThat(confs.stdout.toString(StandardCharsets.UTF_8))
+        assertThat(app.stdout().toString(StandardCharsets.UTF_8))
                 .isEqualTo("2026-11-18 11:06:40.123000000 +0000 docker.web: {\"log\":\"hello\"}\n");
     }
 
     @Test
     void stdoutFilterInjectsIntoThePrintedLineOnlyAsFilterStdoutDoes() throws Exception {
-        aggregator = confs.assemble(SYSTEM + """
+        aggregator = app.start(SYSTEM + """
                 <source>
                   @type forward
                   port 0
@@ -296,11 +285,10 @@ class ParserAndStdoutFilterTest {
                   </inject>
                 </filter>
                 """ + fileOutput("docker.**", "docker"));
-        aggregator.start();
         send(Router.ROOT_LABEL, "docker.web", record("log", "hello"));
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(lines("docker")).containsExactly("{\"log\":\"hello\"}"));
-        assertThat(confs.stdout.toString(StandardCharsets.UTF_8))
+        assertThat(app.stdout().toString(StandardCharsets.UTF_8))
                 .isEqualTo("2026-11-18 11:06:40.123000000 +0000 docker.web:"
                         + " {\"log\":\"hello\",\"h\":\"web-1\",\"t\":\"docker.web\"}\n"); // Fluentd injects the
         // hostname first
@@ -308,7 +296,7 @@ class ParserAndStdoutFilterTest {
 
     @Test
     void theKubernetesShapeParserSendsBadRecordsToTheErrorLabel() throws Exception {
-        aggregator = confs.assemble(
+        aggregator = app.start(
                 SYSTEM + """
                 <filter kubernetes.**>
                   @type parser
@@ -322,7 +310,6 @@ class ParserAndStdoutFilterTest {
                 </filter>
                 """ + fileOutput("kubernetes.**", "kube") + "<label @ERROR>\n" + fileOutput("**", "errors")
                         + "</label>\n");
-        aggregator.start();
         send(Router.ROOT_LABEL, "kubernetes.var.log", record("log", "{\"level\":\"info\"}", "pod", "p1"));
         send(Router.ROOT_LABEL, "kubernetes.var.log", record("log", "{broken", "pod", "p2"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -333,7 +320,7 @@ class ParserAndStdoutFilterTest {
 
     @Test
     void withoutAnErrorLabelBadRecordsAreDroppedCountedAndWarned() throws Exception {
-        aggregator = confs.assemble(SYSTEM + """
+        aggregator = app.start(SYSTEM + """
                 <filter app.**>
                   @type parser
                   key_name log
@@ -342,11 +329,10 @@ class ParserAndStdoutFilterTest {
                   </parse>
                 </filter>
                 """ + fileOutput("**", "all"));
-        aggregator.start();
         send(Router.ROOT_LABEL, "app.x", record("log", "{broken"));
         send(Router.ROOT_LABEL, "app.x", record("log", "{broken"));
         send(Router.ROOT_LABEL, "app.x", record("log", "{broken"));
-        assertThat(confs.registry
+        assertThat(app.registry()
                         .get("router.events.filter.errors")
                         .tag("label", Router.ROOT_LABEL)
                         .counter()

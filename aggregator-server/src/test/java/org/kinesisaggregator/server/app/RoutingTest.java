@@ -15,10 +15,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EntryWriter;
 import org.kinesisaggregator.buffer.EventSink;
@@ -33,23 +31,10 @@ import org.kinesisaggregator.server.route.Router;
  * back from the output files.
  */
 class RoutingTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final AggregatorFixture app = new AggregatorFixture();
 
-    private TestConfs confs;
     private Aggregator aggregator;
-
-    @BeforeEach
-    void setUp() {
-        confs = new TestConfs(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (aggregator != null) {
-            aggregator.close();
-        }
-    }
 
     /** A file output writing JSON lines to dir/NAME.log. */
     private static String fileOutput(String pattern, String name) {
@@ -72,8 +57,7 @@ class RoutingTest {
     private static final String SYSTEM = "<system>\n  root_dir ${dir}/data\n</system>\n";
 
     private Aggregator start(String conf) throws Exception {
-        aggregator = confs.assemble(conf);
-        aggregator.start();
+        aggregator = app.start(conf);
         return aggregator;
     }
 
@@ -89,7 +73,7 @@ class RoutingTest {
     }
 
     private List<String> lines(String name) throws IOException {
-        Path file = dir.resolve("out/" + name + ".log");
+        Path file = app.dir.resolve("out/" + name + ".log");
         return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
     }
 
@@ -129,7 +113,7 @@ class RoutingTest {
         start(SYSTEM + fileOutput("app.**", "app"));
         Router root = aggregator.router(Router.ROOT_LABEL);
         assertThat(send(root, "nothing.here", "x", "y")).isEqualTo(AppendResult.stored(0));
-        assertThat(confs.registry
+        assertThat(app.registry()
                         .get("router.events.unmatched")
                         .tag("label", "@ROOT")
                         .counter()
@@ -181,8 +165,7 @@ class RoutingTest {
         <label @AUDIT>
         """
                 + fileOutput("**", "audit") + "</label>\n";
-        aggregator = confs.assemble(conf, Plugins.defaults().withInput("forward", capture), false);
-        aggregator.start();
+        aggregator = app.start(conf, Plugins.defaults().withInput("forward", capture), false);
         assertThat(sinks).hasSize(2);
         send(sinks.get(0), "app.x", "in1");
         send(sinks.get(0), "audit.login", "au1");
@@ -258,7 +241,7 @@ class RoutingTest {
         send(root, "other", "o");
         awaitLines("app", "{\"msg\":\"kept\",\"host\":\"test-host\",\"second_part\":\"web\"}");
         awaitLines("rest", "{\"msg\":\"o\",\"late\":\"yes\"}");
-        assertThat(confs.registry
+        assertThat(app.registry()
                         .get("router.events.filtered")
                         .tag("label", "@ROOT")
                         .counter()
@@ -346,7 +329,7 @@ class RoutingTest {
                 .get(10, SECONDS);
         assertThat(r).isEqualTo(AppendResult.stored(1));
         // completed append ⇒ the line is already written
-        assertThat(confs.stdout.toString(StandardCharsets.UTF_8))
+        assertThat(app.stdout().toString(StandardCharsets.UTF_8))
                 .isEqualTo("2026-11-25 00:00:00.123456789 +0000 app.web: {\"k\":\"v\",\"n\":1}\n");
     }
 
@@ -377,8 +360,8 @@ class RoutingTest {
                 .router(Router.ROOT_LABEL)
                 .append("web", w.toByteBuffer(), 3, null)
                 .get(10, SECONDS);
-        Path first = dir.resolve("out/sliced/web.2026112500.log");
-        Path second = dir.resolve("out/sliced/web.2026112501.log");
+        Path first = app.dir.resolve("out/sliced/web.2026112500.log");
+        Path second = app.dir.resolve("out/sliced/web.2026112501.log");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(first).exists();
             assertThat(second).exists();

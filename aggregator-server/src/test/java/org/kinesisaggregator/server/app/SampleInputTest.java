@@ -10,10 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.conf.ConfException;
 
 /**
@@ -22,23 +20,10 @@ import org.kinesisaggregator.conf.ConfException;
  * {@code auto_increment_key}, and are counted as input.
  */
 class SampleInputTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final AggregatorFixture app = new AggregatorFixture();
 
-    private TestConfs confs;
     private Aggregator aggregator;
-
-    @BeforeEach
-    void setUp() {
-        confs = new TestConfs(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (aggregator != null) {
-            aggregator.close();
-        }
-    }
 
     private static final String OUTPUT = """
             <system>
@@ -59,13 +44,13 @@ class SampleInputTest {
             """;
 
     private List<String> lines() throws IOException {
-        Path file = dir.resolve("out/dummy.log");
+        Path file = app.dir.resolve("out/dummy.log");
         return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
     }
 
     @Test
     void dummyGeneratesTheSamplesInTurnNumberedAndCounted() throws Exception {
-        aggregator = confs.assemble("""
+        aggregator = app.start("""
                 <source>
                   @type dummy
                   tag dummy.app
@@ -75,7 +60,6 @@ class SampleInputTest {
                   dummy [{"msg":"a"},{"msg":"b","n":1}]
                 </source>
                 """ + OUTPUT);
-        aggregator.start();
         await().atMost(Duration.ofSeconds(20)).until(() -> lines().size() >= 6);
         assertThat(lines().subList(0, 4))
                 .containsExactly(
@@ -84,7 +68,7 @@ class SampleInputTest {
                         "{\"msg\":\"a\",\"seq\":2}",
                         "{\"msg\":\"b\",\"n\":1,\"seq\":3}");
         aggregator.close();
-        double counted = confs.registry
+        double counted = app.registry()
                 .get("fluentd.input.status.num.records")
                 .tag("tag", "dummy.app")
                 .counter()
@@ -95,26 +79,24 @@ class SampleInputTest {
 
     @Test
     void sampleDefaultsToFluentdsRecord() throws Exception {
-        aggregator = confs.assemble("<source>\n  @type sample\n  tag dummy.default\n</source>\n" + OUTPUT);
-        aggregator.start();
+        aggregator = app.start("<source>\n  @type sample\n  tag dummy.default\n</source>\n" + OUTPUT);
         await().atMost(Duration.ofSeconds(20)).until(() -> !lines().isEmpty());
         assertThat(lines().get(0)).isEqualTo("{\"message\":\"sample\"}");
     }
 
     @Test
     void confErrorsNameFileLineAndParameter() {
-        assertThatThrownBy(() -> confs.assemble("<source>\n  @type sample\n  tag t\n  sample nope\n</source>\n"))
+        assertThatThrownBy(() -> app.assemble("<source>\n  @type sample\n  tag t\n  sample nope\n</source>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining(app.conf() + ":4")
                 .hasMessageContaining("sample: not JSON");
-        assertThatThrownBy(
-                        () -> confs.assemble("<source>\n  @type dummy\n  tag t\n  dummy [{\"a\":1}, 2]\n</source>\n"))
+        assertThatThrownBy(() -> app.assemble("<source>\n  @type dummy\n  tag t\n  dummy [{\"a\":1}, 2]\n</source>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining(app.conf() + ":4")
                 .hasMessageContaining("dummy: element 1, 2, is not a hash");
-        assertThatThrownBy(() -> confs.assemble("<source>\n  @type sample\n</source>\n"))
+        assertThatThrownBy(() -> app.assemble("<source>\n  @type sample\n</source>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":1")
+                .hasMessageContaining(app.conf() + ":1")
                 .hasMessageContaining("missing required parameter 'tag'");
     }
 }
