@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +27,9 @@ import org.kinesisaggregator.conf.ConfElement;
  * <p>Not thread-safe; one per test instance.
  */
 final class AggregatorFixture implements BeforeEachCallback, AfterEachCallback {
+    /** A {@code <system>} keeping the buffers under {@code dir/data}. */
+    static final String SYSTEM = "<system>\n  root_dir ${dir}/data\n</system>\n";
+
     private final List<Aggregator> assembled = new ArrayList<>();
     private TestConfs confs;
 
@@ -84,6 +88,38 @@ final class AggregatorFixture implements BeforeEachCallback, AfterEachCallback {
         Aggregator aggregator = assemble(text, plugins, strict);
         aggregator.start();
         return aggregator;
+    }
+
+    /**
+     * A {@code <match PATTERN>} file output {@code @id NAME} writing JSON lines to
+     * {@code dir/out/NAME.log}, flushing each append at once.
+     */
+    static String fileOutput(String pattern, String name) {
+        return """
+        <match %s>
+          @type file
+          @id %s
+          path ${dir}/out/%s
+          append true
+          <format>
+            @type json
+          </format>
+          <buffer>
+            flush_mode immediate
+          </buffer>
+        </match>
+        """.formatted(pattern, name, name);
+    }
+
+    /** The lines of {@code dir/out/NAME.log} (a {@link #fileOutput}), none while it does not exist. */
+    List<String> outputLines(String name) throws IOException {
+        return lines("out/" + name + ".log");
+    }
+
+    /** The lines of the file at {@code path} below {@code dir}, none while it does not exist. */
+    List<String> lines(String path) throws IOException {
+        Path file = dir.resolve(path);
+        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
     }
 
     /** The conf file's path, as error messages name it. */

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +35,6 @@ class FluentLogTest {
     final AggregatorFixture app = new AggregatorFixture();
 
     private Aggregator aggregator;
-
-    private List<String> lines(String name) throws IOException {
-        Path file = app.dir.resolve(name);
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
-    }
 
     @Test
     void aMalformedMessagesWarningReachesTheFileOfTheFluentLogLabel() throws Exception {
@@ -86,8 +77,9 @@ class FluentLogTest {
             assertThat(client.isClosedByServer()).isTrue();
         }
         await().atMost(Duration.ofSeconds(20))
-                .until(() -> lines("out/fluent.log").stream().anyMatch(l -> l.contains("expected: an array, or nil")));
-        String line = lines("out/fluent.log").stream()
+                .until(() ->
+                        app.lines("out/fluent.log").stream().anyMatch(l -> l.contains("expected: an array, or nil")));
+        String line = app.lines("out/fluent.log").stream()
                 .filter(l -> l.contains("expected: an array, or nil"))
                 .findFirst()
                 .orElseThrow();
@@ -98,7 +90,7 @@ class FluentLogTest {
         assertThat(fields[2]).startsWith("{\"message\":\"Closing forward connection from ");
         // Fluentd emits fluent.info at the default level too: the start-up lines arrive
         await().atMost(Duration.ofSeconds(20))
-                .until(() -> lines("out/info.log").stream()
+                .until(() -> app.lines("out/info.log").stream()
                         .anyMatch(l -> l.contains("\tfluent.info\t{\"message\":\"Ready\"}")));
         assertThat(app.registry()
                         .get("fluent_log.events")

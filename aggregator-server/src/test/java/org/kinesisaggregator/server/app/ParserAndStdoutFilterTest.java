@@ -4,12 +4,12 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.kinesisaggregator.server.app.AggregatorFixture.SYSTEM;
+import static org.kinesisaggregator.server.app.AggregatorFixture.fileOutput;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -220,33 +220,9 @@ class ParserAndStdoutFilterTest {
                 .hasMessageContaining("%Q is not supported");
     }
 
-    private static final String SYSTEM = "<system>\n  root_dir ${dir}/data\n</system>\n";
-
-    private static String fileOutput(String pattern, String name) {
-        return """
-        <match %s>
-          @type file
-          @id %s
-          path ${dir}/out/%s
-          append true
-          <format>
-            @type json
-          </format>
-          <buffer>
-            flush_mode immediate
-          </buffer>
-        </match>
-        """.formatted(pattern, name, name);
-    }
-
     private void send(String label, String tag, Map<String, Object> record) throws Exception {
         EntryWriter w = new EntryWriter().add(T0, 123_000_000, record);
         aggregator.router(label).append(tag, w.toByteBuffer(), 1, null).get(10, SECONDS);
-    }
-
-    private List<String> lines(String name) throws IOException {
-        Path file = app.dir.resolve("out/" + name + ".log");
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
     }
 
     @Test
@@ -263,7 +239,7 @@ class ParserAndStdoutFilterTest {
                 """ + fileOutput("docker.**", "docker"));
         send(Router.ROOT_LABEL, "docker.web", record("log", "hello"));
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(lines("docker")).containsExactly("{\"log\":\"hello\"}"));
+                .untilAsserted(() -> assertThat(app.outputLines("docker")).containsExactly("{\"log\":\"hello\"}"));
         assertThat(app.stdout().toString(StandardCharsets.UTF_8))
                 .isEqualTo("2026-11-18 11:06:40.123000000 +0000 docker.web: {\"log\":\"hello\"}\n");
     }
@@ -287,7 +263,7 @@ class ParserAndStdoutFilterTest {
                 """ + fileOutput("docker.**", "docker"));
         send(Router.ROOT_LABEL, "docker.web", record("log", "hello"));
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(lines("docker")).containsExactly("{\"log\":\"hello\"}"));
+                .untilAsserted(() -> assertThat(app.outputLines("docker")).containsExactly("{\"log\":\"hello\"}"));
         assertThat(app.stdout().toString(StandardCharsets.UTF_8))
                 .isEqualTo("2026-11-18 11:06:40.123000000 +0000 docker.web:"
                         + " {\"log\":\"hello\",\"h\":\"web-1\",\"t\":\"docker.web\"}\n"); // Fluentd injects the
@@ -313,8 +289,8 @@ class ParserAndStdoutFilterTest {
         send(Router.ROOT_LABEL, "kubernetes.var.log", record("log", "{\"level\":\"info\"}", "pod", "p1"));
         send(Router.ROOT_LABEL, "kubernetes.var.log", record("log", "{broken", "pod", "p2"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThat(lines("kube")).containsExactly("{\"pod\":\"p1\",\"level\":\"info\"}");
-            assertThat(lines("errors")).containsExactly("{\"log\":\"{broken\",\"pod\":\"p2\"}");
+            assertThat(app.outputLines("kube")).containsExactly("{\"pod\":\"p1\",\"level\":\"info\"}");
+            assertThat(app.outputLines("errors")).containsExactly("{\"log\":\"{broken\",\"pod\":\"p2\"}");
         });
     }
 
@@ -341,6 +317,6 @@ class ParserAndStdoutFilterTest {
         assertThat(LogCapture.containing("Dropped 1 events of tag app.x", "pattern not matched"))
                 .as("rate-limited: the 1st and 2nd time, not the 3rd; log: %s", LogCapture.lines())
                 .hasSize(2);
-        assertThat(lines("all")).isEmpty();
+        assertThat(app.outputLines("all")).isEmpty();
     }
 }

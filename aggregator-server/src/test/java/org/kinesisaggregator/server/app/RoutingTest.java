@@ -3,9 +3,10 @@ package org.kinesisaggregator.server.app;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.kinesisaggregator.server.app.AggregatorFixture.SYSTEM;
+import static org.kinesisaggregator.server.app.AggregatorFixture.fileOutput;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,26 +37,6 @@ class RoutingTest {
 
     private Aggregator aggregator;
 
-    /** A file output writing JSON lines to dir/NAME.log. */
-    private static String fileOutput(String pattern, String name) {
-        return """
-        <match %s>
-          @type file
-          @id %s
-          path ${dir}/out/%s
-          append true
-          <format>
-            @type json
-          </format>
-          <buffer>
-            flush_mode immediate
-          </buffer>
-        </match>
-        """.formatted(pattern, name, name);
-    }
-
-    private static final String SYSTEM = "<system>\n  root_dir ${dir}/data\n</system>\n";
-
     private Aggregator start(String conf) throws Exception {
         aggregator = app.start(conf);
         return aggregator;
@@ -72,14 +53,9 @@ class RoutingTest {
         return sink.append(tag, w.toByteBuffer(), w.eventCount(), null).get(10, SECONDS);
     }
 
-    private List<String> lines(String name) throws IOException {
-        Path file = app.dir.resolve("out/" + name + ".log");
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
-    }
-
     private void awaitLines(String name, String... expected) {
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(lines(name)).containsExactly(expected));
+                .untilAsserted(() -> assertThat(app.outputLines(name)).containsExactly(expected));
     }
 
     @Test

@@ -3,11 +3,10 @@ package org.kinesisaggregator.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.kinesisaggregator.server.app.AggregatorFixture.SYSTEM;
+import static org.kinesisaggregator.server.app.AggregatorFixture.fileOutput;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,27 +24,10 @@ class SampleInputTest {
 
     private Aggregator aggregator;
 
-    private static final String OUTPUT = """
-            <system>
-              root_dir ${dir}/data
-            </system>
-            <match dummy.**>
-              @type file
-              @id out
-              path ${dir}/out/dummy
-              append true
-              <format>
-                @type json
-              </format>
-              <buffer>
-                flush_mode immediate
-              </buffer>
-            </match>
-            """;
+    private static final String OUTPUT = SYSTEM + fileOutput("dummy.**", "dummy");
 
     private List<String> lines() throws IOException {
-        Path file = app.dir.resolve("out/dummy.log");
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+        return app.outputLines("dummy");
     }
 
     @Test
