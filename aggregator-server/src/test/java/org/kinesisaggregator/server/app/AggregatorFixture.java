@@ -95,8 +95,12 @@ final class AggregatorFixture implements BeforeEachCallback, AfterEachCallback {
      * {@code dir/out/NAME.log}, flushing each append at once.
      */
     static String fileOutput(String pattern, String name) {
+        return "<match " + pattern + ">\n" + fileOutputBody(name) + "</match>\n";
+    }
+
+    /** The parameters of {@link #fileOutput}, for a {@code <store>} of {@code copy}. */
+    static String fileOutputBody(String name) {
         return """
-        <match %s>
           @type file
           @id %s
           path ${dir}/out/%s
@@ -107,8 +111,7 @@ final class AggregatorFixture implements BeforeEachCallback, AfterEachCallback {
           <buffer>
             flush_mode immediate
           </buffer>
-        </match>
-        """.formatted(pattern, name, name);
+        """.formatted(name, name);
     }
 
     /** The lines of {@code dir/out/NAME.log} (a {@link #fileOutput}), none while it does not exist. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.kinesisaggregator.server.app.AggregatorFixture.SYSTEM;
 import static org.kinesisaggregator.server.app.AggregatorFixture.fileOutput;
+import static org.kinesisaggregator.server.app.AggregatorFixture.fileOutputBody;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
@@ -254,10 +255,10 @@ class RoutingTest {
         <match **>
           @type copy
           <store>
-        """ + storeBody("s1") + """
+        """ + fileOutputBody("s1") + """
           </store>
           <store>
-        """ + storeBody("s2") + """
+        """ + fileOutputBody("s2") + """
           </store>
         </match>
         """);
@@ -269,21 +270,6 @@ class RoutingTest {
         assertThat(stream.commit(null).get(10, SECONDS).storedEvents()).isEqualTo(4);
         awaitLines("s1", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
         awaitLines("s2", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
-    }
-
-    private static String storeBody(String name) {
-        return """
-            @type file
-            @id %s
-            path ${dir}/out/%s
-            append true
-            <format>
-              @type json
-            </format>
-            <buffer>
-              flush_mode immediate
-            </buffer>
-        """.formatted(name, name);
     }
 
     @Test
