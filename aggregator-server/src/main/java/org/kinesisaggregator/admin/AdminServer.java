@@ -213,7 +213,7 @@ public final class AdminServer implements AutoCloseable {
             json.writeStringField("status", problems.isEmpty() ? "ready" : "not ready");
             json.writeArrayFieldStart("problems");
             for (String problem : problems) {
-                json.writeString(problem);
+                MonitorInfo.writeJson(json, problem);
             }
             json.writeEndArray();
             json.writeEndObject();

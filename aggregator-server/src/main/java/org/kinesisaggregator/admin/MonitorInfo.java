@@ -1,7 +1,10 @@
 package org.kinesisaggregator.admin;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -19,6 +22,8 @@ import org.kinesisaggregator.buffer.BufferStats;
 final class MonitorInfo {
     /** Ruby's {@code Time#to_s}, which is how Fluentd's monitor_agent shows retry times. */
     private static final DateTimeFormatter RUBY_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss xx");
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     private MonitorInfo() {}
 
@@ -107,14 +112,33 @@ final class MonitorInfo {
         return Math.round(v * 10.0) / 10.0;
     }
 
-    /** Writes {@code value} (a map, list, string, number, boolean or null) as JSON. */
+    /**
+     * {@code value} (a map, list, string, number, boolean or null) as JSON text in UTF-8: the one
+     * JSON writer of the admin endpoints.
+     */
+    static byte[] toJson(Object value) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator json = JSON.createGenerator(bytes)) {
+            writeJson(json, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Writes {@code value} (a map, list, string, number, boolean or null) as JSON; other values as
+     * their {@code toString()}. Jackson escapes quotes, backslashes and control characters; an
+     * unpaired surrogate (which no JSON parser need accept, and Jackson's refuses) is written as
+     * U+FFFD, in keys and strings alike.
+     */
     static void writeJson(JsonGenerator json, Object value) throws IOException {
         if (value == null) {
             json.writeNull();
         } else if (value instanceof Map<?, ?> map) {
             json.writeStartObject();
             for (Map.Entry<?, ?> e : map.entrySet()) {
-                json.writeFieldName(String.valueOf(e.getKey()));
+                json.writeFieldName(wellFormed(String.valueOf(e.getKey())));
                 writeJson(json, e.getValue());
             }
             json.writeEndObject();
@@ -133,8 +157,32 @@ final class MonitorInfo {
         } else if (value instanceof Double d) {
             json.writeNumber(d);
         } else {
-            json.writeString(String.valueOf(value));
+            json.writeString(wellFormed(String.valueOf(value)));
         }
+    }
+
+    /** {@code s} with every unpaired surrogate replaced by U+FFFD; {@code s} itself when it has none. */
+    static String wellFormed(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean paired =
+                    Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            if (paired) {
+                if (sb != null) {
+                    sb.append(c).append(s.charAt(i + 1));
+                }
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (sb == null) {
+                    sb = new StringBuilder(s.length()).append(s, 0, i);
+                }
+                sb.append('\uFFFD');
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     /**

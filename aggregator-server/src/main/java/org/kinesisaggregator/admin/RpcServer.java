@@ -18,9 +18,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.kinesisaggregator.buffer.LogSafe;
@@ -104,14 +104,14 @@ public final class RpcServer implements AutoCloseable {
 
     private FullHttpResponse respond(FullHttpRequest request, ChannelHandlerContext ctx) {
         if (!request.decoderResult().isSuccess()) {
-            return json(HttpResponseStatus.BAD_REQUEST, "{\"message\":\"Bad Request\",\"ok\":false}");
+            return json(HttpResponseStatus.BAD_REQUEST, fields("message", "Bad Request", "ok", false));
         }
         String path = new QueryStringDecoder(request.uri()).path();
         Runnable action = actions.get(path);
         if (action == null) {
             return json(
                     HttpResponseStatus.NOT_FOUND,
-                    "{\"message\":\"Not Found\",\"paths\":" + jsonArray(actions.keySet()) + ",\"ok\":false}");
+                    fields("message", "Not Found", "paths", List.copyOf(actions.keySet()), "ok", false));
         }
         log.debug("RPC {} from {}", path, ctx.channel().remoteAddress());
         try {
@@ -120,36 +120,24 @@ public final class RpcServer implements AutoCloseable {
             log.warn("RPC {} from {} failed: {}", path, ctx.channel().remoteAddress(), LogSafe.escape(e.toString()));
             return json(
                     HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "{\"message\":\"Internal Server Error\",\"error\":" + jsonString(e.toString()) + ",\"ok\":false}");
+                    fields("message", "Internal Server Error", "error", e.toString(), "ok", false));
         }
-        return json(HttpResponseStatus.OK, "{\"ok\":true}");
+        return json(HttpResponseStatus.OK, fields("ok", true));
     }
 
-    private static String jsonArray(Iterable<String> values) {
-        StringBuilder sb = new StringBuilder("[");
-        for (String v : values) {
-            sb.append(sb.length() > 1 ? "," : "").append(jsonString(v));
+    /** {@code kv} (key, value, key, value...) as an ordered map. */
+    private static Map<String, Object> fields(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
         }
-        return sb.append(']').toString();
+        return m;
     }
 
-    private static String jsonString(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.append('"').toString();
-    }
-
-    private static FullHttpResponse json(HttpResponseStatus status, String body) {
+    /** {@code fields} as a JSON object. */
+    private static FullHttpResponse json(HttpResponseStatus status, Map<String, Object> fields) {
         FullHttpResponse response = new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+                HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(MonitorInfo.toJson(fields)));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         return response;
     }

@@ -187,19 +187,16 @@ public final class ForwardServer implements Input {
             boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("forward-boss"), io);
             workers = new MultiThreadIoEventLoopGroup(workerCount, new DefaultThreadFactory("forward-worker"), io);
             connections = new DefaultChannelGroup("forward", GlobalEventExecutor.INSTANCE);
-            ForwardDecoderConfig decoderConfig = new ForwardDecoderConfig(
-                    settings.skipInvalidEvent(),
-                    settings.addTagPrefix(),
-                    settings.eventMetadataKey(),
-                    settings.chunkSizeLimitBytes(),
-                    settings.decompressionSizeLimitBytes(),
-                    auth != null,
-                    tuning.maxEventBytes(),
-                    tuning.streamThresholdBytes(),
-                    tuning.pieceBytes(),
-                    ForwardDecoderConfig.DEFAULT_MAX_DEPTH,
-                    ForwardDecoderConfig.DEFAULT_MAX_JSON_MESSAGE_BYTES,
-                    clock);
+            ForwardDecoderConfig decoderConfig = ForwardDecoderConfig.builder(clock)
+                    .skipInvalidEvent(settings.skipInvalidEvent())
+                    .addTagPrefix(settings.addTagPrefix())
+                    .eventMetadataKey(settings.eventMetadataKey())
+                    .chunkSizeLimitBytes(settings.chunkSizeLimitBytes())
+                    .decompressionSizeLimitBytes(settings.decompressionSizeLimitBytes())
+                    .expectHandshake(auth != null)
+                    .maxEventBytes(tuning.maxEventBytes())
+                    .streaming(tuning.streamThresholdBytes(), tuning.pieceBytes())
+                    .build();
             // everything a connection needs exists before the port accepts: no connection can meet a half-built
             // pipeline
             metrics = new ForwardMetrics(registry, settings.port());

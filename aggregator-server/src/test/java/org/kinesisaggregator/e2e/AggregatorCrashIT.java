@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,20 +34,14 @@ class AggregatorCrashIT {
     @TempDir
     Path dir;
 
-    /** The forwarders' threads (not the common pool: it has one thread on two cores). */
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void stopThreads() {
-        threads.shutdownNow();
-    }
+    @RegisterExtension
+    final CrashRounds rounds = new CrashRounds();
 
     @Test
     void everyAckedEventReachesTheOutputAfterRepeatedKillMinus9OfTheAggregator() throws Exception {
-        long seed = Long.getLong("crash.seed", System.nanoTime());
-        System.out.println("AggregatorCrashIT seed=" + seed + " (rerun with -Dcrash.seed=" + seed + ")");
-        Random random = new Random(seed);
-        int port = freePort();
+        Random random = rounds.seeded("AggregatorCrashIT");
+        long seed = rounds.seed();
+        int port = AggregatorProcess.freePort();
         Path out = dir.resolve("out/events.log");
         Path conf = dir.resolve("crash.conf");
         Files.writeString(conf, """
@@ -185,19 +175,12 @@ class AggregatorCrashIT {
         for (int i = 0; i < SENDERS; i++) {
             Random own = new Random(random.nextLong());
             String tag = "crash.sender" + i;
-            futures.add(
-                    CompletableFuture.supplyAsync(() -> sender.run(tag, own, 40, maxEvents, sending::get), threads));
+            futures.add(rounds.async(() -> sender.run(tag, own, 40, maxEvents, sending::get)));
         }
         return futures;
     }
 
     private static long size(Path file) throws IOException {
         return Files.exists(file) ? Files.size(file) : 0;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

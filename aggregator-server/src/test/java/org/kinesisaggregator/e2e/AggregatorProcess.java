@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,6 +38,13 @@ final class AggregatorProcess implements AutoCloseable {
     private AggregatorProcess(Process process, Path log) {
         this.process = process;
         this.log = log;
+    }
+
+    /** A port free on 127.0.0.1 now, for a conf's forward source (taken again by the child). */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     static AggregatorProcess start(Path conf, Path log) throws IOException {

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -95,8 +94,8 @@ class FleetIT {
 
         Node(String name, LocalKinesis kinesis) throws IOException {
             this.name = name;
-            this.forwardPort = freePort();
-            this.adminPort = freePort();
+            this.forwardPort = AggregatorProcess.freePort();
+            this.adminPort = AggregatorProcess.freePort();
             Path home = Files.createDirectories(dir.resolve(name));
             this.conf = home.resolve("node.conf");
             Files.writeString(conf, """
@@ -176,8 +175,8 @@ class FleetIT {
 
     /** haproxy in the foreground on its own conf: TCP mode, a stats page on its own port. */
     private final class Haproxy implements AutoCloseable {
-        final int port = freePort();
-        final int statsPort = freePort();
+        final int port = AggregatorProcess.freePort();
+        final int statsPort = AggregatorProcess.freePort();
         final Process process;
 
         Haproxy(List<Node> nodes) throws IOException {
@@ -534,7 +533,7 @@ class FleetIT {
         }
 
         private FluentBit(Path binary, Path dir, int port) throws IOException {
-            int inputPort = freePort();
+            int inputPort = AggregatorProcess.freePort();
             Path conf = dir.resolve("fluent-bit.conf");
             Files.writeString(conf, """
             [SERVICE]
@@ -669,11 +668,5 @@ class FleetIT {
             }
         }
         throw new AssertionError("haproxy not installed: run scripts/install-test-deps.sh (apt-get install haproxy)");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

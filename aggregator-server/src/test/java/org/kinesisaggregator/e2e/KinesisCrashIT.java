@@ -3,21 +3,16 @@ package org.kinesisaggregator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.kinesisaggregator.kinesis.testing.LocalKinesis;
 
@@ -38,22 +33,17 @@ class KinesisCrashIT {
     @TempDir
     Path dir;
 
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void stopThreads() {
-        threads.shutdownNow();
-    }
+    @RegisterExtension
+    final CrashRounds rounds = new CrashRounds();
 
     @Test
     void everyAckedEventReachesTheStreamAfterKillMinus9AndARestartDuringAnOutage() throws Exception {
-        long seed = Long.getLong("crash.seed", System.nanoTime());
-        System.out.println("KinesisCrashIT seed=" + seed + " (rerun with -Dcrash.seed=" + seed + ")");
-        Random random = new Random(seed);
+        Random random = rounds.seeded("KinesisCrashIT");
+        long seed = rounds.seed();
         try (LocalKinesis kinesis =
                 LocalKinesis.start(LocalKinesis.options().dataDirectory(dir.resolve("kinesalite")))) {
             kinesis.createStream(STREAM, 2);
-            int port = freePort();
+            int port = AggregatorProcess.freePort();
             // record_ttl 3 s and close_timeout 3 s: during the outage KPL hands records back (Expired)
             // within the test's time, and a shutdown waits at most 3 s for records KPL cannot settle.
             Path conf = dir.resolve("crash.conf");
@@ -172,12 +162,6 @@ class KinesisCrashIT {
     private CompletableFuture<AckedSender.RunResult> send(
             AckedSender sender, Random random, AtomicBoolean sending, long maxEvents) {
         Random own = new Random(random.nextLong());
-        return CompletableFuture.supplyAsync(() -> sender.run("crash.app", own, 40, maxEvents, sending::get), threads);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return rounds.async(() -> sender.run("crash.app", own, 40, maxEvents, sending::get));
     }
 }

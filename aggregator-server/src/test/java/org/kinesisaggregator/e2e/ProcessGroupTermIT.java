@@ -2,9 +2,6 @@ package org.kinesisaggregator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +29,7 @@ class ProcessGroupTermIT {
     void aSigtermToTheWholeProcessGroupStillFlushesEverythingThroughKpl() throws Exception {
         try (LocalKinesis kinesis = LocalKinesis.start()) {
             kinesis.createStream(STREAM, 2);
-            int port = freePort();
+            int port = AggregatorProcess.freePort();
             Path conf = dir.resolve("group.conf");
             // flush_interval 1h: the events are still staged at the SIGTERM, the drain has to send them all.
             Files.writeString(
@@ -72,12 +69,6 @@ class ProcessGroupTermIT {
                     .as("acked events not in the stream after the group SIGTERM (no restart)")
                     .isEmpty();
             assertThat(report.wrong()).isEmpty();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

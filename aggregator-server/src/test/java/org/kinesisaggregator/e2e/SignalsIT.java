@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -165,7 +163,7 @@ class SignalsIT {
 
     @Test
     void usr1FlushesAStagedChunkLongBeforeFlushInterval() throws Exception {
-        int port = freePort();
+        int port = AggregatorProcess.freePort();
         Path conf = dir.resolve("agg.conf");
         Files.writeString(conf, conf(port, "app"));
         start(conf);
@@ -194,7 +192,7 @@ class SignalsIT {
 
     @Test
     void hupAndUsr2ReloadTheConfAndABadConfKeepsTheOldRoutes() throws Exception {
-        int port = freePort();
+        int port = AggregatorProcess.freePort();
         Path conf = dir.resolve("agg.conf");
         Files.writeString(conf, conf(port, "app"));
         start(conf);
@@ -265,7 +263,7 @@ class SignalsIT {
 
     @Test
     void hupKeepsTheConnectionAndTheUnchangedOutputsStagedChunk() throws Exception {
-        int port = freePort();
+        int port = AggregatorProcess.freePort();
         Path conf = dir.resolve("agg.conf");
         Files.writeString(conf, conf(port, "app", "web"));
         start(conf);
@@ -316,11 +314,5 @@ class SignalsIT {
         process.destroy();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isEqualTo(0);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

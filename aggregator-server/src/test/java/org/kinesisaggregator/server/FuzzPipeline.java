@@ -92,11 +92,11 @@ final class FuzzPipeline implements AutoCloseable {
 
     /** The decoder configuration the fuzz targets share: in_forward's defaults with small limits. */
     static ForwardDecoderConfig config(boolean skipInvalidEvent, boolean smallStreaming, boolean handshake) {
-        ForwardDecoderConfig c = ForwardDecoderConfig.defaults(CLOCK)
-                .withSkipInvalidEvent(skipInvalidEvent)
-                .withExpectHandshake(handshake)
-                .withLimits(0, 64 * 1024, 16 * 1024);
-        return smallStreaming ? c.withStreaming(96, 48) : c;
+        ForwardDecoderConfig.Builder c = ForwardDecoderConfig.builder(CLOCK)
+                .skipInvalidEvent(skipInvalidEvent)
+                .expectHandshake(handshake)
+                .limits(0, 64 * 1024, 16 * 1024);
+        return (smallStreaming ? c.streaming(96, 48) : c).build();
     }
 
     /** Feeds {@code bytes} cut at {@code cuts} (any order, out-of-range ones ignored) and settles. */

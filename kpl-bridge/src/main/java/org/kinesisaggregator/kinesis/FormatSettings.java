@@ -232,182 +232,166 @@ public record FormatSettings(
 
     /** The defaults of {@code type} with nothing injected: json, newline per the type, no compression. */
     public static FormatSettings defaults(OutputType type) {
-        return new FormatSettings(
-                Format.JSON,
-                type.defaultAppendNewline(),
-                DEFAULT_MESSAGE_KEY,
-                null,
-                null,
-                null,
-                TimeType.STRING,
-                type.defaultTimeFormat(),
-                ZoneId.systemDefault(),
-                null,
-                null,
-                Compression.NONE,
-                Layout.DEFAULT);
+        return builder()
+                .appendNewline(type.defaultAppendNewline())
+                .timeFormat(type.defaultTimeFormat())
+                .build();
+    }
+
+    /**
+     * A builder holding every default: json without a newline, message key {@code message},
+     * nothing injected, string times in ISO 8601 in the system zone, no compression, the default
+     * layout.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this value's fields, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder()
+                .format(format)
+                .appendNewline(appendNewline)
+                .messageKey(messageKey)
+                .dataKey(dataKey)
+                .tagKey(tagKey)
+                .timeKey(timeKey)
+                .time(timeType, timeFormat, timeZone)
+                .hostname(hostnameKey, hostname)
+                .compression(compression)
+                .layout(layout);
     }
 
     /** A copy that injects the tag under {@code key} (include_tag_key true). */
     public FormatSettings withTagKey(String key) {
-        return new FormatSettings(
-                format,
-                appendNewline,
-                messageKey,
-                dataKey,
-                key,
-                timeKey,
-                timeType,
-                timeFormat,
-                timeZone,
-                hostnameKey,
-                hostname,
-                compression,
-                layout);
+        return toBuilder().tagKey(key).build();
     }
 
     /** A copy that injects the time under {@code key} (include_time_key true). */
     public FormatSettings withTimeKey(String key) {
-        return new FormatSettings(
-                format,
-                appendNewline,
-                messageKey,
-                dataKey,
-                tagKey,
-                key,
-                timeType,
-                timeFormat,
-                timeZone,
-                hostnameKey,
-                hostname,
-                compression,
-                layout);
-    }
-
-    /** A copy with another time format and zone. */
-    public FormatSettings withTime(TimeType type, String strftime, ZoneId zone) {
-        return new FormatSettings(
-                format,
-                appendNewline,
-                messageKey,
-                dataKey,
-                tagKey,
-                timeKey,
-                type,
-                strftime,
-                zone,
-                hostnameKey,
-                hostname,
-                compression,
-                layout);
+        return toBuilder().timeKey(key).build();
     }
 
     /** A copy with another format. */
     public FormatSettings withFormat(Format newFormat, boolean newAppendNewline) {
-        return new FormatSettings(
-                newFormat,
-                newAppendNewline,
-                messageKey,
-                dataKey,
-                tagKey,
-                timeKey,
-                timeType,
-                timeFormat,
-                timeZone,
-                hostnameKey,
-                hostname,
-                compression,
-                layout);
+        return toBuilder().format(newFormat).appendNewline(newAppendNewline).build();
     }
 
     /** A copy sending {@code key}'s value as-is (data_key). */
     public FormatSettings withDataKey(String key) {
-        return new FormatSettings(
-                format,
-                appendNewline,
-                messageKey,
-                key,
-                tagKey,
-                timeKey,
-                timeType,
-                timeFormat,
-                timeZone,
-                hostnameKey,
-                hostname,
-                compression,
-                layout);
-    }
-
-    /** A copy with single_value's message key. */
-    public FormatSettings withMessageKey(String key) {
-        return new FormatSettings(
-                format,
-                appendNewline,
-                key,
-                dataKey,
-                tagKey,
-                timeKey,
-                timeType,
-                timeFormat,
-                timeZone,
-                hostnameKey,
-                hostname,
-                compression,
-                layout);
-    }
-
-    /** A copy injecting {@code value} under {@code key}. */
-    public FormatSettings withHostname(String key, String value) {
-        return new FormatSettings(
-                format,
-                appendNewline,
-                messageKey,
-                dataKey,
-                tagKey,
-                timeKey,
-                timeType,
-                timeFormat,
-                timeZone,
-                key,
-                value,
-                compression,
-                layout);
+        return toBuilder().dataKey(key).build();
     }
 
     /** A copy compressing each record. */
     public FormatSettings withCompression(Compression newCompression) {
-        return new FormatSettings(
-                format,
-                appendNewline,
-                messageKey,
-                dataKey,
-                tagKey,
-                timeKey,
-                timeType,
-                timeFormat,
-                timeZone,
-                hostnameKey,
-                hostname,
-                newCompression,
-                layout);
+        return toBuilder().compression(newCompression).build();
     }
 
-    /** A copy with other ltsv / out_file / stdout parameters. */
-    public FormatSettings withLayout(Layout newLayout) {
-        return new FormatSettings(
-                format,
-                appendNewline,
-                messageKey,
-                dataKey,
-                tagKey,
-                timeKey,
-                timeType,
-                timeFormat,
-                timeZone,
-                hostnameKey,
-                hostname,
-                compression,
-                newLayout);
+    /**
+     * Collects the fields of a {@link FormatSettings}; {@link #build()} validates them. Not
+     * thread-safe; one builder per value being built.
+     */
+    public static final class Builder {
+        private Format format = Format.JSON;
+        private boolean appendNewline;
+        private String messageKey = DEFAULT_MESSAGE_KEY;
+        private String dataKey;
+        private String tagKey;
+        private String timeKey;
+        private TimeType timeType = TimeType.STRING;
+        private String timeFormat;
+        private ZoneId timeZone = ZoneId.systemDefault();
+        private String hostnameKey;
+        private String hostname;
+        private Compression compression = Compression.NONE;
+        private Layout layout = Layout.DEFAULT;
+
+        private Builder() {}
+
+        public Builder format(Format value) {
+            this.format = value;
+            return this;
+        }
+
+        public Builder appendNewline(boolean value) {
+            this.appendNewline = value;
+            return this;
+        }
+
+        public Builder messageKey(String value) {
+            this.messageKey = value;
+            return this;
+        }
+
+        public Builder dataKey(String value) {
+            this.dataKey = value;
+            return this;
+        }
+
+        public Builder tagKey(String value) {
+            this.tagKey = value;
+            return this;
+        }
+
+        public Builder timeKey(String value) {
+            this.timeKey = value;
+            return this;
+        }
+
+        public Builder timeType(TimeType value) {
+            this.timeType = value;
+            return this;
+        }
+
+        public Builder timeFormat(String value) {
+            this.timeFormat = value;
+            return this;
+        }
+
+        public Builder timeZone(ZoneId value) {
+            this.timeZone = value;
+            return this;
+        }
+
+        /** The injected time's type, strftime pattern (null: ISO 8601 seconds) and zone at once. */
+        public Builder time(TimeType type, String strftime, ZoneId zone) {
+            return timeType(type).timeFormat(strftime).timeZone(zone);
+        }
+
+        /** Inject {@code value} under {@code key} (both null: inject no host name). */
+        public Builder hostname(String key, String value) {
+            this.hostnameKey = key;
+            this.hostname = value;
+            return this;
+        }
+
+        public Builder compression(Compression value) {
+            this.compression = value;
+            return this;
+        }
+
+        public Builder layout(Layout value) {
+            this.layout = value;
+            return this;
+        }
+
+        /** The settings; {@link IllegalArgumentException} or {@link NullPointerException} when invalid. */
+        public FormatSettings build() {
+            return new FormatSettings(
+                    format,
+                    appendNewline,
+                    messageKey,
+                    dataKey,
+                    tagKey,
+                    timeKey,
+                    timeType,
+                    timeFormat,
+                    timeZone,
+                    hostnameKey,
+                    hostname,
+                    compression,
+                    layout);
+        }
     }
 
     /** Fluentd's {@code utc true}. */

@@ -352,15 +352,17 @@ class KinesisOutputIT {
         Map<String, FormatSettings> streams = new LinkedHashMap<>();
         streams.put(
                 "poison-json",
-                FormatSettings.defaults(OutputType.KINESIS_PRODUCER)
-                        .withTimeKey("time")
-                        .withTime(TimeType.STRING, "%Y-%m-%dT%H:%M:%S.%N%z", ZoneOffset.UTC));
+                FormatSettings.defaults(OutputType.KINESIS_PRODUCER).withTimeKey("time").toBuilder()
+                        .time(TimeType.STRING, "%Y-%m-%dT%H:%M:%S.%N%z", ZoneOffset.UTC)
+                        .build());
         streams.put(
                 "poison-msgpack",
                 FormatSettings.defaults(OutputType.KINESIS_STREAMS_AGGREGATED)
                         .withFormat(Format.MSGPACK, false)
                         .withTimeKey("time")
-                        .withTime(TimeType.FLOAT, null, ZoneOffset.UTC));
+                        .toBuilder()
+                        .time(TimeType.FLOAT, null, ZoneOffset.UTC)
+                        .build());
         streams.put(
                 "poison-single",
                 FormatSettings.defaults(OutputType.KINESIS_STREAMS).withFormat(Format.SINGLE_VALUE, true));

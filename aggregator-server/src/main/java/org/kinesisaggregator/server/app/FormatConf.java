@@ -38,20 +38,11 @@ public final class FormatConf {
                 ? defaultType
                 : type(typeName, section != null ? section : e, section != null ? typeParam(section) : "format");
         boolean newline = conf.bool("add_newline", true) || type == Format.STDOUT;
-        FormatSettings f = new FormatSettings(
-                type,
-                newline,
-                FormatSettings.DEFAULT_MESSAGE_KEY,
-                null,
-                null,
-                null,
-                FormatSettings.TimeType.STRING,
-                null,
-                defaultZone,
-                null,
-                null,
-                FormatSettings.Compression.NONE,
-                FormatSettings.Layout.DEFAULT);
+        FormatSettings f = FormatSettings.builder()
+                .format(type)
+                .appendNewline(newline)
+                .timeZone(defaultZone)
+                .build();
         f = typeParameters(conf, f, defaultZone);
         ConfElement inject = e.element("inject");
         if (inject != null) {
@@ -98,7 +89,9 @@ public final class FormatConf {
             body = outputType;
         }
         if (body == Format.SINGLE_VALUE) {
-            f = f.withMessageKey(conf.string("message_key", FormatSettings.DEFAULT_MESSAGE_KEY));
+            f = f.toBuilder()
+                    .messageKey(conf.string("message_key", FormatSettings.DEFAULT_MESSAGE_KEY))
+                    .build();
         }
         String delimiter = d.delimiter();
         String labelDelimiter = d.labelDelimiter();
@@ -121,8 +114,10 @@ public final class FormatConf {
         String timeFormat = conf.string("time_format", null);
         ZoneId zone = zone(conf, defaultZone);
         try {
-            return f.withLayout(new FormatSettings.Layout(
-                    delimiter, labelDelimiter, outputTime, outputTag, outputType, timeFormat, zone));
+            return f.toBuilder()
+                    .layout(new FormatSettings.Layout(
+                            delimiter, labelDelimiter, outputTime, outputTag, outputType, timeFormat, zone))
+                    .build();
         } catch (IllegalArgumentException ex) {
             throw conf.error("time_format", strftimeMessage(ex));
         }
@@ -130,20 +125,21 @@ public final class FormatConf {
 
     /** {@code <inject>}'s {@code tag_key}, {@code time_key}, {@code hostname_key} / {@code hostname}. */
     public static FormatSettings injectKeys(ConfElement inject, FormatSettings f, String hostname) {
+        FormatSettings.Builder b = f.toBuilder();
         String tagKey = inject.string("tag_key", null);
         if (tagKey != null) {
-            f = f.withTagKey(tagKey);
+            b.tagKey(tagKey);
         }
         String timeKey = inject.string("time_key", null);
         if (timeKey != null) {
-            f = f.withTimeKey(timeKey);
+            b.timeKey(timeKey);
         }
         String hostnameKey = inject.string("hostname_key", null);
         if (hostnameKey != null) {
             String value = inject.string("hostname", null);
-            f = f.withHostname(hostnameKey, value != null ? value : hostname != null ? hostname : localHostName());
+            b.hostname(hostnameKey, value != null ? value : hostname != null ? hostname : localHostName());
         }
-        return f;
+        return b.build();
     }
 
     /**
@@ -158,7 +154,7 @@ public final class FormatConf {
         String timeFormat = source.string("time_format", defaultFormat);
         ZoneId zone = zone(source, defaultZone);
         try {
-            return f.withTime(timeType, timeFormat, zone);
+            return f.toBuilder().time(timeType, timeFormat, zone).build();
         } catch (IllegalArgumentException ex) {
             throw source.error("time_format", strftimeMessage(ex));
         }

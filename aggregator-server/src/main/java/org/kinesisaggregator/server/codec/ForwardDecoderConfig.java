@@ -70,99 +70,134 @@ public record ForwardDecoderConfig(
 
     /** in_forward's defaults. */
     public static ForwardDecoderConfig defaults(Clock clock) {
-        return new ForwardDecoderConfig(
-                true,
-                null,
-                null,
-                0,
-                256L * 1024 * 1024,
-                false,
-                DEFAULT_MAX_EVENT_BYTES,
-                DEFAULT_STREAM_THRESHOLD_BYTES,
-                DEFAULT_PIECE_BYTES,
-                DEFAULT_MAX_DEPTH,
-                DEFAULT_MAX_JSON_MESSAGE_BYTES,
-                clock);
+        return builder(clock).build();
     }
 
-    public ForwardDecoderConfig withSkipInvalidEvent(boolean value) {
-        return new ForwardDecoderConfig(
-                value,
-                addTagPrefix,
-                eventMetadataKey,
-                chunkSizeLimitBytes,
-                decompressionSizeLimitBytes,
-                expectHandshake,
-                maxEventBytes,
-                streamThresholdBytes,
-                pieceBytes,
-                maxDepth,
-                maxJsonMessageBytes,
-                clock);
+    /** A builder holding in_forward's defaults. */
+    public static Builder builder(Clock clock) {
+        return new Builder(clock);
     }
 
-    public ForwardDecoderConfig withExpectHandshake(boolean value) {
-        return new ForwardDecoderConfig(
-                skipInvalidEvent,
-                addTagPrefix,
-                eventMetadataKey,
-                chunkSizeLimitBytes,
-                decompressionSizeLimitBytes,
-                value,
-                maxEventBytes,
-                streamThresholdBytes,
-                pieceBytes,
-                maxDepth,
-                maxJsonMessageBytes,
-                clock);
+    /** A builder holding this value's fields, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder(clock)
+                .skipInvalidEvent(skipInvalidEvent)
+                .addTagPrefix(addTagPrefix)
+                .eventMetadataKey(eventMetadataKey)
+                .chunkSizeLimitBytes(chunkSizeLimitBytes)
+                .decompressionSizeLimitBytes(decompressionSizeLimitBytes)
+                .expectHandshake(expectHandshake)
+                .maxEventBytes(maxEventBytes)
+                .streamThresholdBytes(streamThresholdBytes)
+                .pieceBytes(pieceBytes)
+                .maxDepth(maxDepth)
+                .maxJsonMessageBytes(maxJsonMessageBytes);
     }
 
-    public ForwardDecoderConfig withStreaming(int thresholdBytes, int pieceBytes) {
-        return new ForwardDecoderConfig(
-                skipInvalidEvent,
-                addTagPrefix,
-                eventMetadataKey,
-                chunkSizeLimitBytes,
-                decompressionSizeLimitBytes,
-                expectHandshake,
-                maxEventBytes,
-                thresholdBytes,
-                pieceBytes,
-                maxDepth,
-                maxJsonMessageBytes,
-                clock);
-    }
+    /**
+     * Collects the fields of a {@link ForwardDecoderConfig}, starting from in_forward's defaults;
+     * {@link #build()} validates them. Not thread-safe; one builder per value being built.
+     */
+    public static final class Builder {
+        private final Clock clock;
+        private boolean skipInvalidEvent = true;
+        private String addTagPrefix;
+        private String eventMetadataKey;
+        private long chunkSizeLimitBytes;
+        private long decompressionSizeLimitBytes = 256L * 1024 * 1024;
+        private boolean expectHandshake;
+        private int maxEventBytes = DEFAULT_MAX_EVENT_BYTES;
+        private int streamThresholdBytes = DEFAULT_STREAM_THRESHOLD_BYTES;
+        private int pieceBytes = DEFAULT_PIECE_BYTES;
+        private int maxDepth = DEFAULT_MAX_DEPTH;
+        private int maxJsonMessageBytes = DEFAULT_MAX_JSON_MESSAGE_BYTES;
 
-    public ForwardDecoderConfig withLimits(
-            long chunkSizeLimitBytes, long decompressionSizeLimitBytes, int maxEventBytes) {
-        return new ForwardDecoderConfig(
-                skipInvalidEvent,
-                addTagPrefix,
-                eventMetadataKey,
-                chunkSizeLimitBytes,
-                decompressionSizeLimitBytes,
-                expectHandshake,
-                maxEventBytes,
-                streamThresholdBytes,
-                pieceBytes,
-                maxDepth,
-                maxJsonMessageBytes,
-                clock);
-    }
+        private Builder(Clock clock) {
+            this.clock = clock;
+        }
 
-    public ForwardDecoderConfig withTagPrefixAndMetadataKey(String addTagPrefix, String eventMetadataKey) {
-        return new ForwardDecoderConfig(
-                skipInvalidEvent,
-                addTagPrefix,
-                eventMetadataKey,
-                chunkSizeLimitBytes,
-                decompressionSizeLimitBytes,
-                expectHandshake,
-                maxEventBytes,
-                streamThresholdBytes,
-                pieceBytes,
-                maxDepth,
-                maxJsonMessageBytes,
-                clock);
+        public Builder skipInvalidEvent(boolean value) {
+            this.skipInvalidEvent = value;
+            return this;
+        }
+
+        public Builder addTagPrefix(String value) {
+            this.addTagPrefix = value;
+            return this;
+        }
+
+        public Builder eventMetadataKey(String value) {
+            this.eventMetadataKey = value;
+            return this;
+        }
+
+        public Builder chunkSizeLimitBytes(long value) {
+            this.chunkSizeLimitBytes = value;
+            return this;
+        }
+
+        public Builder decompressionSizeLimitBytes(long value) {
+            this.decompressionSizeLimitBytes = value;
+            return this;
+        }
+
+        public Builder expectHandshake(boolean value) {
+            this.expectHandshake = value;
+            return this;
+        }
+
+        public Builder maxEventBytes(int value) {
+            this.maxEventBytes = value;
+            return this;
+        }
+
+        public Builder streamThresholdBytes(int value) {
+            this.streamThresholdBytes = value;
+            return this;
+        }
+
+        public Builder pieceBytes(int value) {
+            this.pieceBytes = value;
+            return this;
+        }
+
+        public Builder maxDepth(int value) {
+            this.maxDepth = value;
+            return this;
+        }
+
+        public Builder maxJsonMessageBytes(int value) {
+            this.maxJsonMessageBytes = value;
+            return this;
+        }
+
+        /** Entries beyond {@code thresholdBytes} are streamed in pieces of about {@code pieceBytes}. */
+        public Builder streaming(int thresholdBytes, int pieceBytes) {
+            return streamThresholdBytes(thresholdBytes).pieceBytes(pieceBytes);
+        }
+
+        /** chunk_size_limit, decompression_size_limit and the largest event held in memory at once. */
+        public Builder limits(long chunkSizeLimitBytes, long decompressionSizeLimitBytes, int maxEventBytes) {
+            return chunkSizeLimitBytes(chunkSizeLimitBytes)
+                    .decompressionSizeLimitBytes(decompressionSizeLimitBytes)
+                    .maxEventBytes(maxEventBytes);
+        }
+
+        /** The config; {@link IllegalArgumentException} or {@link NullPointerException} when invalid. */
+        public ForwardDecoderConfig build() {
+            return new ForwardDecoderConfig(
+                    skipInvalidEvent,
+                    addTagPrefix,
+                    eventMetadataKey,
+                    chunkSizeLimitBytes,
+                    decompressionSizeLimitBytes,
+                    expectHandshake,
+                    maxEventBytes,
+                    streamThresholdBytes,
+                    pieceBytes,
+                    maxDepth,
+                    maxJsonMessageBytes,
+                    clock);
+        }
     }
 }

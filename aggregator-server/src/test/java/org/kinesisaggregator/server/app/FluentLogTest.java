@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +12,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.StreamedAppend;
@@ -37,32 +31,14 @@ import org.slf4j.LoggerFactory;
 class FluentLogTest {
     private static final Logger testLog = LoggerFactory.getLogger("org.kinesisaggregator.test.FluentLogTest");
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final AggregatorFixture app = new AggregatorFixture();
 
-    private TestConfs confs;
     private Aggregator aggregator;
-
-    @BeforeEach
-    void setUp() {
-        confs = new TestConfs(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (aggregator != null) {
-            aggregator.close();
-        }
-    }
-
-    private List<String> lines(String name) throws IOException {
-        Path file = dir.resolve(name);
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
-    }
 
     @Test
     void aMalformedMessagesWarningReachesTheFileOfTheFluentLogLabel() throws Exception {
-        aggregator = confs.assemble("""
+        aggregator = app.start("""
                 <system>
                   root_dir ${dir}/data
                 </system>
@@ -95,15 +71,15 @@ class FluentLogTest {
                   </match>
                 </label>
                 """);
-        aggregator.start();
         int port = aggregator.inputs(ForwardServer.class).get(0).localAddress().getPort();
         try (RawClient client = new RawClient(new java.net.InetSocketAddress("127.0.0.1", port))) {
             client.send(Mp.pack(Map.of("a", 1L)));
             assertThat(client.isClosedByServer()).isTrue();
         }
         await().atMost(Duration.ofSeconds(20))
-                .until(() -> lines("out/fluent.log").stream().anyMatch(l -> l.contains("expected: an array, or nil")));
-        String line = lines("out/fluent.log").stream()
+                .until(() ->
+                        app.lines("out/fluent.log").stream().anyMatch(l -> l.contains("expected: an array, or nil")));
+        String line = app.lines("out/fluent.log").stream()
                 .filter(l -> l.contains("expected: an array, or nil"))
                 .findFirst()
                 .orElseThrow();
@@ -114,9 +90,9 @@ class FluentLogTest {
         assertThat(fields[2]).startsWith("{\"message\":\"Closing forward connection from ");
         // Fluentd emits fluent.info at the default level too: the start-up lines arrive
         await().atMost(Duration.ofSeconds(20))
-                .until(() -> lines("out/info.log").stream()
+                .until(() -> app.lines("out/info.log").stream()
                         .anyMatch(l -> l.contains("\tfluent.info\t{\"message\":\"Ready\"}")));
-        assertThat(confs.registry
+        assertThat(app.registry()
                         .get("fluent_log.events")
                         .tag("result", "emitted")
                         .counter()
@@ -126,7 +102,7 @@ class FluentLogTest {
 
     @Test
     void unmatchedLogTagsAreNamedInAWarningAsFluentdDoes() throws Exception {
-        aggregator = confs.assemble("""
+        aggregator = app.assemble("""
                 <label @FLUENT_LOG>
                   <match fluent.warn fluent.error>
                     @type null

@@ -3,6 +3,7 @@ package org.kinesisaggregator.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.kinesisaggregator.server.app.AggregatorFixture.SYSTEM;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
@@ -25,11 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.server.input.HttpInput;
 import org.msgpack.core.MessageBufferPacker;
@@ -42,27 +41,14 @@ import org.msgpack.core.MessagePack;
  * the events.
  */
 class HttpInputTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final AggregatorFixture app = new AggregatorFixture();
 
-    private TestConfs confs;
     private Aggregator aggregator;
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .build();
-
-    @BeforeEach
-    void setUp() {
-        confs = new TestConfs(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (aggregator != null) {
-            aggregator.close();
-        }
-    }
 
     private static final String FILE_OUTPUT = """
             <match **>
@@ -79,8 +65,7 @@ class HttpInputTest {
             """;
 
     private int start(String conf) throws Exception {
-        aggregator = confs.assemble("<system>\n  root_dir ${dir}/data\n</system>\n" + conf);
-        aggregator.start();
+        aggregator = app.start(SYSTEM + conf);
         return port(0);
     }
 
@@ -89,8 +74,7 @@ class HttpInputTest {
     }
 
     private List<String> lines() throws IOException {
-        Path file = dir.resolve("out/events.log");
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+        return app.outputLines("events");
     }
 
     private List<String> awaitLines(int n) {
@@ -166,7 +150,7 @@ class HttpInputTest {
         assertThat(lines.get(5)).isEqualTo("2020-09-13T12:26:40+00:00\tapp.field\t{\"msg\":\"field\"}");
         HttpInput input = aggregator.inputs(HttpInput.class).get(0);
         assertThat(input.requests(200)).isEqualTo(4.0);
-        double counted = confs.registry
+        double counted = app.registry()
                 .get("fluentd.input.status.num.records")
                 .tag("tag", "app.batch")
                 .counter()
@@ -374,7 +358,7 @@ class HttpInputTest {
     @Test
     void aBufferThatRefusesGives500AndNothingIsCountedAsStored() throws Exception {
         // the output cannot write (its directory is a file), so nothing frees the buffer's room
-        Files.writeString(dir.resolve("blocked"), "a file, not a directory");
+        Files.writeString(app.dir.resolve("blocked"), "a file, not a directory");
         int port = start("""
                 <source>
                   @type http
@@ -409,7 +393,7 @@ class HttpInputTest {
         long ok = codes.stream().filter(c -> c == 200).count();
         assertThat(codes).as("the first appends fit, then the buffer is full").startsWith(200, 200);
         assertThat(codes.subList(codes.indexOf(500), codes.size())).containsOnly(500);
-        double counted = confs.registry
+        double counted = app.registry()
                 .get("fluentd.input.status.num.records")
                 .tag("tag", "full")
                 .counter()
@@ -419,14 +403,14 @@ class HttpInputTest {
 
     @Test
     void aFullDiskGives500() throws Exception {
-        Path small = Files.createDirectories(dir.resolve("small"));
+        Path small = Files.createDirectories(app.dir.resolve("small"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small.toString())
                 .redirectErrorStream(true)
                 .start();
         String output = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         boolean mounted = mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0;
         Assumptions.assumeTrue(mounted, "mount -t tmpfs failed: " + output.trim());
-        Files.writeString(dir.resolve("blocked"), "a file: the output cannot deliver, only the disk frees room");
+        Files.writeString(app.dir.resolve("blocked"), "a file: the output cannot deliver, only the disk frees room");
         try {
             int port = start("""
                     <source>
@@ -582,18 +566,18 @@ class HttpInputTest {
                         .statusCode())
                 .isEqualTo(200);
         await().atMost(Duration.ofSeconds(20))
-                .until(() -> confs.stdout.toString(StandardCharsets.UTF_8).contains("test: {\"hello\":\"world\"}"));
+                .until(() -> app.stdout().toString(StandardCharsets.UTF_8).contains("test: {\"hello\":\"world\"}"));
     }
 
     @Test
     void aReloadKeepsTheSourceAndItsPortAndAppliesTheNewRoutes() throws Exception {
-        Path conf = dir.resolve("agg.conf");
+        Path conf = app.dir.resolve("agg.conf");
         String source =
                 "<system>\n  drain_delay 0s\n</system>\n<source>\n  @type http\n  bind 127.0.0.1\n  port 0\n</source>\n";
         String match =
                 "<match **>\n  @type file\n  path %s/out/%s\n  append true\n  <buffer>\n    flush_mode immediate\n"
                         + "  </buffer>\n</match>\n";
-        Files.writeString(conf, source + match.formatted(dir, "before"));
+        Files.writeString(conf, source + match.formatted(app.dir, "before"));
         Supervisor supervisor = new Supervisor(
                 LoadedConf.load(conf, Plugins.defaults(), env(), false), Plugins.defaults(), this::env, false, a -> {});
         try {
@@ -601,14 +585,15 @@ class HttpInputTest {
             HttpInput input = supervisor.current().inputs(HttpInput.class).get(0);
             int port = input.localAddress().getPort();
             assertThat(postJson(port, "/r", "{\"n\":1}").statusCode()).isEqualTo(200);
-            Files.writeString(conf, source + match.formatted(dir, "after"));
+            Files.writeString(conf, source + match.formatted(app.dir, "after"));
             assertThat(supervisor.reload("SIGHUP")).isEqualTo(Supervisor.ReloadOutcome.RELOADED);
             assertThat(supervisor.current().inputs(HttpInput.class)).containsExactly(input);
             assertThat(postJson(port, "/r", "{\"n\":2}").statusCode()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(20))
-                    .until(() -> Files.exists(dir.resolve("out/after.log"))
-                            && Files.readString(dir.resolve("out/after.log")).contains("{\"n\":2}"));
-            assertThat(Files.readString(dir.resolve("out/before.log")))
+                    .until(() -> Files.exists(app.dir.resolve("out/after.log"))
+                            && Files.readString(app.dir.resolve("out/after.log"))
+                                    .contains("{\"n\":2}"));
+            assertThat(Files.readString(app.dir.resolve("out/before.log")))
                     .contains("{\"n\":1}")
                     .doesNotContain("\"n\":2");
         } finally {
@@ -623,18 +608,18 @@ class HttpInputTest {
     @Test
     void aTakenPortIsAStartErrorAtThePortLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            aggregator = confs.assemble("<source>\n  @type http\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
+            aggregator = app.assemble("<source>\n  @type http\n  bind 127.0.0.1\n  port " + taken.getLocalPort()
                     + "\n</source>\n<match **>\n  @type null\n</match>\n");
             assertThatThrownBy(aggregator::start)
                     .isInstanceOf(ConfException.class)
-                    .hasMessageContaining(confs.conf() + ":4")
+                    .hasMessageContaining(app.conf() + ":4")
                     .hasMessageContaining("Address already in use");
         }
     }
 
     @Test
     void confErrorsNameFileLineAndParameter() {
-        assertThatThrownBy(() -> confs.assemble("""
+        assertThatThrownBy(() -> app.assemble("""
                         <source>
                           @type http
                           port 0
@@ -644,21 +629,20 @@ class HttpInputTest {
                         </source>
                         """))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":5")
+                .hasMessageContaining(app.conf() + ":5")
                 .hasMessageContaining("\"regexp\" is not supported by the http source");
-        assertThatThrownBy(
-                        () -> confs.assemble("<source>\n  @type http\n  port 0\n  body_size_limit lots\n</source>\n"))
+        assertThatThrownBy(() -> app.assemble("<source>\n  @type http\n  port 0\n  body_size_limit lots\n</source>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining(app.conf() + ":4")
                 .hasMessageContaining("body_size_limit");
         assertThatThrownBy(() ->
-                        confs.assemble("<source>\n  @type http\n  port 0\n  cors_allow_credentials true\n</source>\n"))
+                        app.assemble("<source>\n  @type http\n  port 0\n  cors_allow_credentials true\n</source>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining(app.conf() + ":4")
                 .hasMessageContaining("cors_allow_credentials: true without specific cors_allow_origins");
-        assertThatThrownBy(() -> confs.assemble("<source>\n  @type http\n  port 0\n  format ltsv\n</source>\n"))
+        assertThatThrownBy(() -> app.assemble("<source>\n  @type http\n  port 0\n  format ltsv\n</source>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining(app.conf() + ":4")
                 .hasMessageContaining("format: \"ltsv\" is not supported by the http source");
     }
 }

@@ -4,12 +4,12 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.kinesisaggregator.server.app.AggregatorFixture.SYSTEM;
+import static org.kinesisaggregator.server.app.AggregatorFixture.fileOutput;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,10 +17,9 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.buffer.EntryWriter;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
@@ -40,27 +39,18 @@ class ParserAndStdoutFilterTest {
     private static final long T0 = 1_795_000_000L;
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(1_800_000_000L, 7), ZoneOffset.UTC);
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final AggregatorFixture app = new AggregatorFixture();
 
-    private TestConfs confs;
     private Aggregator aggregator;
 
     @BeforeEach
     void setUp() {
-        confs = new TestConfs(dir);
         LogCapture.clear();
     }
 
-    @AfterEach
-    void tearDown() {
-        if (aggregator != null) {
-            aggregator.close();
-        }
-    }
-
     private EventFilter parser(String body) throws IOException {
-        ConfElement e = confs.parse("<filter **>\n  @type parser\n" + body + "</filter>\n")
+        ConfElement e = app.parse("<filter **>\n  @type parser\n" + body + "</filter>\n")
                 .elements()
                 .get(0);
         return FilterConf.parser(e, CLOCK, ZoneOffset.UTC);
@@ -214,11 +204,11 @@ class ParserAndStdoutFilterTest {
     void confErrorsNameFileLineAndParameter() {
         assertThatThrownBy(() -> parser("  key_name log\n  <parse>\n    @type apache2\n  </parse>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":5")
+                .hasMessageContaining(app.conf() + ":5")
                 .hasMessageContaining("@type: \"apache2\" is not supported (expected: json, regexp, none or ltsv");
         assertThatThrownBy(() -> parser("  <parse>\n    @type json\n  </parse>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":1")
+                .hasMessageContaining(app.conf() + ":1")
                 .hasMessageContaining("missing required parameter 'key_name'");
         assertThatThrownBy(() -> parser("  key_name log\n"))
                 .isInstanceOf(ConfException.class)
@@ -226,27 +216,8 @@ class ParserAndStdoutFilterTest {
         assertThatThrownBy(() -> parser("  key_name log\n  <parse>\n    @type regexp\n    expression ^(?<a>.*)$\n"
                         + "    time_format %Q\n  </parse>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":7")
+                .hasMessageContaining(app.conf() + ":7")
                 .hasMessageContaining("%Q is not supported");
-    }
-
-    private static final String SYSTEM = "<system>\n  root_dir ${dir}/data\n</system>\n";
-
-    private static String fileOutput(String pattern, String name) {
-        return """
-        <match %s>
-          @type file
-          @id %s
-          path ${dir}/out/%s
-          append true
-          <format>
-            @type json
-          </format>
-          <buffer>
-            flush_mode immediate
-          </buffer>
-        </match>
-        """.formatted(pattern, name, name);
     }
 
     private void send(String label, String tag, Map<String, Object> record) throws Exception {
@@ -254,14 +225,9 @@ class ParserAndStdoutFilterTest {
         aggregator.router(label).append(tag, w.toByteBuffer(), 1, null).get(10, SECONDS);
     }
 
-    private List<String> lines(String name) throws IOException {
-        Path file = dir.resolve("out/" + name + ".log");
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
-    }
-
     @Test
     void theDockerImageShapeStdoutFilterPrintsAndPassesOn() throws Exception {
-        aggregator = confs.assemble(SYSTEM + """
+        aggregator = app.start(SYSTEM + """
                 <source>
                   @type forward
                   port 0
@@ -271,17 +237,16 @@ class ParserAndStdoutFilterTest {
                   @type stdout
                 </filter>
                 """ + fileOutput("docker.**", "docker"));
-        aggregator.start();
         send(Router.ROOT_LABEL, "docker.web", record("log", "hello"));
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(lines("docker")).containsExactly("{\"log\":\"hello\"}"));
-        assertThat(confs.stdout.toString(StandardCharsets.UTF_8))
+                .untilAsserted(() -> assertThat(app.outputLines("docker")).containsExactly("{\"log\":\"hello\"}"));
+        assertThat(app.stdout().toString(StandardCharsets.UTF_8))
                 .isEqualTo("2026-11-18 11:06:40.123000000 +0000 docker.web: {\"log\":\"hello\"}\n");
     }
 
     @Test
     void stdoutFilterInjectsIntoThePrintedLineOnlyAsFilterStdoutDoes() throws Exception {
-        aggregator = confs.assemble(SYSTEM + """
+        aggregator = app.start(SYSTEM + """
                 <source>
                   @type forward
                   port 0
@@ -296,11 +261,10 @@ class ParserAndStdoutFilterTest {
                   </inject>
                 </filter>
                 """ + fileOutput("docker.**", "docker"));
-        aggregator.start();
         send(Router.ROOT_LABEL, "docker.web", record("log", "hello"));
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(lines("docker")).containsExactly("{\"log\":\"hello\"}"));
-        assertThat(confs.stdout.toString(StandardCharsets.UTF_8))
+                .untilAsserted(() -> assertThat(app.outputLines("docker")).containsExactly("{\"log\":\"hello\"}"));
+        assertThat(app.stdout().toString(StandardCharsets.UTF_8))
                 .isEqualTo("2026-11-18 11:06:40.123000000 +0000 docker.web:"
                         + " {\"log\":\"hello\",\"h\":\"web-1\",\"t\":\"docker.web\"}\n"); // Fluentd injects the
         // hostname first
@@ -308,7 +272,7 @@ class ParserAndStdoutFilterTest {
 
     @Test
     void theKubernetesShapeParserSendsBadRecordsToTheErrorLabel() throws Exception {
-        aggregator = confs.assemble(
+        aggregator = app.start(
                 SYSTEM + """
                 <filter kubernetes.**>
                   @type parser
@@ -322,18 +286,17 @@ class ParserAndStdoutFilterTest {
                 </filter>
                 """ + fileOutput("kubernetes.**", "kube") + "<label @ERROR>\n" + fileOutput("**", "errors")
                         + "</label>\n");
-        aggregator.start();
         send(Router.ROOT_LABEL, "kubernetes.var.log", record("log", "{\"level\":\"info\"}", "pod", "p1"));
         send(Router.ROOT_LABEL, "kubernetes.var.log", record("log", "{broken", "pod", "p2"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThat(lines("kube")).containsExactly("{\"pod\":\"p1\",\"level\":\"info\"}");
-            assertThat(lines("errors")).containsExactly("{\"log\":\"{broken\",\"pod\":\"p2\"}");
+            assertThat(app.outputLines("kube")).containsExactly("{\"pod\":\"p1\",\"level\":\"info\"}");
+            assertThat(app.outputLines("errors")).containsExactly("{\"log\":\"{broken\",\"pod\":\"p2\"}");
         });
     }
 
     @Test
     void withoutAnErrorLabelBadRecordsAreDroppedCountedAndWarned() throws Exception {
-        aggregator = confs.assemble(SYSTEM + """
+        aggregator = app.start(SYSTEM + """
                 <filter app.**>
                   @type parser
                   key_name log
@@ -342,11 +305,10 @@ class ParserAndStdoutFilterTest {
                   </parse>
                 </filter>
                 """ + fileOutput("**", "all"));
-        aggregator.start();
         send(Router.ROOT_LABEL, "app.x", record("log", "{broken"));
         send(Router.ROOT_LABEL, "app.x", record("log", "{broken"));
         send(Router.ROOT_LABEL, "app.x", record("log", "{broken"));
-        assertThat(confs.registry
+        assertThat(app.registry()
                         .get("router.events.filter.errors")
                         .tag("label", Router.ROOT_LABEL)
                         .counter()
@@ -355,6 +317,6 @@ class ParserAndStdoutFilterTest {
         assertThat(LogCapture.containing("Dropped 1 events of tag app.x", "pattern not matched"))
                 .as("rate-limited: the 1st and 2nd time, not the 3rd; log: %s", LogCapture.lines())
                 .hasSize(2);
-        assertThat(lines("all")).isEmpty();
+        assertThat(app.outputLines("all")).isEmpty();
     }
 }

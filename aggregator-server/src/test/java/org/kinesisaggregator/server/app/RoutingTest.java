@@ -3,9 +3,11 @@ package org.kinesisaggregator.server.app;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.kinesisaggregator.server.app.AggregatorFixture.SYSTEM;
+import static org.kinesisaggregator.server.app.AggregatorFixture.fileOutput;
+import static org.kinesisaggregator.server.app.AggregatorFixture.fileOutputBody;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,10 +17,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.EntryWriter;
 import org.kinesisaggregator.buffer.EventSink;
@@ -33,47 +33,13 @@ import org.kinesisaggregator.server.route.Router;
  * back from the output files.
  */
 class RoutingTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final AggregatorFixture app = new AggregatorFixture();
 
-    private TestConfs confs;
     private Aggregator aggregator;
 
-    @BeforeEach
-    void setUp() {
-        confs = new TestConfs(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (aggregator != null) {
-            aggregator.close();
-        }
-    }
-
-    /** A file output writing JSON lines to dir/NAME.log. */
-    private static String fileOutput(String pattern, String name) {
-        return """
-        <match %s>
-          @type file
-          @id %s
-          path ${dir}/out/%s
-          append true
-          <format>
-            @type json
-          </format>
-          <buffer>
-            flush_mode immediate
-          </buffer>
-        </match>
-        """.formatted(pattern, name, name);
-    }
-
-    private static final String SYSTEM = "<system>\n  root_dir ${dir}/data\n</system>\n";
-
     private Aggregator start(String conf) throws Exception {
-        aggregator = confs.assemble(conf);
-        aggregator.start();
+        aggregator = app.start(conf);
         return aggregator;
     }
 
@@ -88,14 +54,9 @@ class RoutingTest {
         return sink.append(tag, w.toByteBuffer(), w.eventCount(), null).get(10, SECONDS);
     }
 
-    private List<String> lines(String name) throws IOException {
-        Path file = dir.resolve("out/" + name + ".log");
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
-    }
-
     private void awaitLines(String name, String... expected) {
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(lines(name)).containsExactly(expected));
+                .untilAsserted(() -> assertThat(app.outputLines(name)).containsExactly(expected));
     }
 
     @Test
@@ -129,7 +90,7 @@ class RoutingTest {
         start(SYSTEM + fileOutput("app.**", "app"));
         Router root = aggregator.router(Router.ROOT_LABEL);
         assertThat(send(root, "nothing.here", "x", "y")).isEqualTo(AppendResult.stored(0));
-        assertThat(confs.registry
+        assertThat(app.registry()
                         .get("router.events.unmatched")
                         .tag("label", "@ROOT")
                         .counter()
@@ -181,8 +142,7 @@ class RoutingTest {
         <label @AUDIT>
         """
                 + fileOutput("**", "audit") + "</label>\n";
-        aggregator = confs.assemble(conf, Plugins.defaults().withInput("forward", capture), false);
-        aggregator.start();
+        aggregator = app.start(conf, Plugins.defaults().withInput("forward", capture), false);
         assertThat(sinks).hasSize(2);
         send(sinks.get(0), "app.x", "in1");
         send(sinks.get(0), "audit.login", "au1");
@@ -258,7 +218,7 @@ class RoutingTest {
         send(root, "other", "o");
         awaitLines("app", "{\"msg\":\"kept\",\"host\":\"test-host\",\"second_part\":\"web\"}");
         awaitLines("rest", "{\"msg\":\"o\",\"late\":\"yes\"}");
-        assertThat(confs.registry
+        assertThat(app.registry()
                         .get("router.events.filtered")
                         .tag("label", "@ROOT")
                         .counter()
@@ -295,10 +255,10 @@ class RoutingTest {
         <match **>
           @type copy
           <store>
-        """ + storeBody("s1") + """
+        """ + fileOutputBody("s1") + """
           </store>
           <store>
-        """ + storeBody("s2") + """
+        """ + fileOutputBody("s2") + """
           </store>
         </match>
         """);
@@ -310,21 +270,6 @@ class RoutingTest {
         assertThat(stream.commit(null).get(10, SECONDS).storedEvents()).isEqualTo(4);
         awaitLines("s1", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
         awaitLines("s2", "{\"msg\":\"p0\"}", "{\"msg\":\"p1\"}");
-    }
-
-    private static String storeBody(String name) {
-        return """
-            @type file
-            @id %s
-            path ${dir}/out/%s
-            append true
-            <format>
-              @type json
-            </format>
-            <buffer>
-              flush_mode immediate
-            </buffer>
-        """.formatted(name, name);
     }
 
     @Test
@@ -346,7 +291,7 @@ class RoutingTest {
                 .get(10, SECONDS);
         assertThat(r).isEqualTo(AppendResult.stored(1));
         // completed append ⇒ the line is already written
-        assertThat(confs.stdout.toString(StandardCharsets.UTF_8))
+        assertThat(app.stdout().toString(StandardCharsets.UTF_8))
                 .isEqualTo("2026-11-25 00:00:00.123456789 +0000 app.web: {\"k\":\"v\",\"n\":1}\n");
     }
 
@@ -377,8 +322,8 @@ class RoutingTest {
                 .router(Router.ROOT_LABEL)
                 .append("web", w.toByteBuffer(), 3, null)
                 .get(10, SECONDS);
-        Path first = dir.resolve("out/sliced/web.2026112500.log");
-        Path second = dir.resolve("out/sliced/web.2026112501.log");
+        Path first = app.dir.resolve("out/sliced/web.2026112500.log");
+        Path second = app.dir.resolve("out/sliced/web.2026112501.log");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(first).exists();
             assertThat(second).exists();

@@ -3,17 +3,14 @@ package org.kinesisaggregator.server.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.kinesisaggregator.server.app.AggregatorFixture.SYSTEM;
+import static org.kinesisaggregator.server.app.AggregatorFixture.fileOutput;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kinesisaggregator.conf.ConfException;
 
 /**
@@ -22,50 +19,20 @@ import org.kinesisaggregator.conf.ConfException;
  * {@code auto_increment_key}, and are counted as input.
  */
 class SampleInputTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final AggregatorFixture app = new AggregatorFixture();
 
-    private TestConfs confs;
     private Aggregator aggregator;
 
-    @BeforeEach
-    void setUp() {
-        confs = new TestConfs(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (aggregator != null) {
-            aggregator.close();
-        }
-    }
-
-    private static final String OUTPUT = """
-            <system>
-              root_dir ${dir}/data
-            </system>
-            <match dummy.**>
-              @type file
-              @id out
-              path ${dir}/out/dummy
-              append true
-              <format>
-                @type json
-              </format>
-              <buffer>
-                flush_mode immediate
-              </buffer>
-            </match>
-            """;
+    private static final String OUTPUT = SYSTEM + fileOutput("dummy.**", "dummy");
 
     private List<String> lines() throws IOException {
-        Path file = dir.resolve("out/dummy.log");
-        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+        return app.outputLines("dummy");
     }
 
     @Test
     void dummyGeneratesTheSamplesInTurnNumberedAndCounted() throws Exception {
-        aggregator = confs.assemble("""
+        aggregator = app.start("""
                 <source>
                   @type dummy
                   tag dummy.app
@@ -75,7 +42,6 @@ class SampleInputTest {
                   dummy [{"msg":"a"},{"msg":"b","n":1}]
                 </source>
                 """ + OUTPUT);
-        aggregator.start();
         await().atMost(Duration.ofSeconds(20)).until(() -> lines().size() >= 6);
         assertThat(lines().subList(0, 4))
                 .containsExactly(
@@ -84,7 +50,7 @@ class SampleInputTest {
                         "{\"msg\":\"a\",\"seq\":2}",
                         "{\"msg\":\"b\",\"n\":1,\"seq\":3}");
         aggregator.close();
-        double counted = confs.registry
+        double counted = app.registry()
                 .get("fluentd.input.status.num.records")
                 .tag("tag", "dummy.app")
                 .counter()
@@ -95,26 +61,24 @@ class SampleInputTest {
 
     @Test
     void sampleDefaultsToFluentdsRecord() throws Exception {
-        aggregator = confs.assemble("<source>\n  @type sample\n  tag dummy.default\n</source>\n" + OUTPUT);
-        aggregator.start();
+        aggregator = app.start("<source>\n  @type sample\n  tag dummy.default\n</source>\n" + OUTPUT);
         await().atMost(Duration.ofSeconds(20)).until(() -> !lines().isEmpty());
         assertThat(lines().get(0)).isEqualTo("{\"message\":\"sample\"}");
     }
 
     @Test
     void confErrorsNameFileLineAndParameter() {
-        assertThatThrownBy(() -> confs.assemble("<source>\n  @type sample\n  tag t\n  sample nope\n</source>\n"))
+        assertThatThrownBy(() -> app.assemble("<source>\n  @type sample\n  tag t\n  sample nope\n</source>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining(app.conf() + ":4")
                 .hasMessageContaining("sample: not JSON");
-        assertThatThrownBy(
-                        () -> confs.assemble("<source>\n  @type dummy\n  tag t\n  dummy [{\"a\":1}, 2]\n</source>\n"))
+        assertThatThrownBy(() -> app.assemble("<source>\n  @type dummy\n  tag t\n  dummy [{\"a\":1}, 2]\n</source>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":4")
+                .hasMessageContaining(app.conf() + ":4")
                 .hasMessageContaining("dummy: element 1, 2, is not a hash");
-        assertThatThrownBy(() -> confs.assemble("<source>\n  @type sample\n</source>\n"))
+        assertThatThrownBy(() -> app.assemble("<source>\n  @type sample\n</source>\n"))
                 .isInstanceOf(ConfException.class)
-                .hasMessageContaining(confs.conf() + ":1")
+                .hasMessageContaining(app.conf() + ":1")
                 .hasMessageContaining("missing required parameter 'tag'");
     }
 }

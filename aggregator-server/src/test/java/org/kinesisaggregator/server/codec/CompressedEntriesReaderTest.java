@@ -297,7 +297,9 @@ class CompressedEntriesReaderTest {
     @Test
     void moreThanTheDecompressionSizeLimitFailsOneBytePastIt() {
         long limit = 1000;
-        ForwardDecoderConfig config = CONFIG.withLimits(0, limit, ForwardDecoderConfig.DEFAULT_MAX_EVENT_BYTES);
+        ForwardDecoderConfig config = CONFIG.toBuilder()
+                .limits(0, limit, ForwardDecoderConfig.DEFAULT_MAX_EVENT_BYTES)
+                .build();
         byte[] plain = plainEntries(200, 10);
         for (Function<byte[], byte[]> compression : COMPRESSIONS) {
             byte[] compressed = compression.apply(plain);
@@ -434,7 +436,8 @@ class CompressedEntriesReaderTest {
         // far more than the plain buffer's first size (2 steps), streamed in pieces that share it
         byte[] plain = plainEntries(8000, 40);
         assertThat(plain.length).isGreaterThan(4 * CompressedEntriesReader.STEP_BYTES);
-        ForwardDecoderConfig streaming = CONFIG.withStreaming(16 * 1024, 16 * 1024);
+        ForwardDecoderConfig streaming =
+                CONFIG.toBuilder().streaming(16 * 1024, 16 * 1024).build();
         for (Function<byte[], byte[]> compression : COMPRESSIONS) {
             byte[] compressed = compression.apply(plain);
             ByteBuf in = Unpooled.wrappedBuffer(compressed);

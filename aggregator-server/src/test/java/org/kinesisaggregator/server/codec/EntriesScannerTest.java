@@ -220,7 +220,7 @@ class EntriesScannerTest {
     void anInvalidEntryRefusesTheMessageWithoutSkipInvalidEvent() {
         byte[] body = concat(entries(1L, rec("a", 1L), 2L, rec("b", 2L)), entries(3L, List.of(1L)));
         ByteBuf src = source(PREFIX, body, SUFFIX);
-        try (Input input = new Input(CONFIG.withSkipInvalidEvent(false))) {
+        try (Input input = new Input(CONFIG.toBuilder().skipInvalidEvent(false).build())) {
             MessageInProgress msg = input.packed(body.length);
 
             Throwable t = catchThrowable(() -> input.scanner.scan(src, msg, input.out));
@@ -251,7 +251,8 @@ class EntriesScannerTest {
             boundaries.add(at);
         }
         ByteBuf src = source(PREFIX, body, SUFFIX);
-        try (Input input = new Input(CONFIG.withStreaming(threshold, pieceBytes))) {
+        try (Input input =
+                new Input(CONFIG.toBuilder().streaming(threshold, pieceBytes).build())) {
             MessageInProgress msg = input.packed(body.length);
 
             assertThat(input.scanner.scan(src, msg, input.out)).isEqualTo(EntriesScanner.Result.DONE);

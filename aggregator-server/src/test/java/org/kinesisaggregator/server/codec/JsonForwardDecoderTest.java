@@ -54,7 +54,8 @@ class JsonForwardDecoderTest {
                 + "{\"not\": \"reached\"}";
         String good = json.substring(0, json.indexOf("{\"not\""));
         for (int cut = 0; cut <= good.length(); cut++) {
-            List<Result> results = decode(CONFIG.withTagPrefixAndMetadataKey("in", null), good, cut);
+            List<Result> results = decode(
+                    CONFIG.toBuilder().addTagPrefix("in").eventMetadataKey(null).build(), good, cut);
 
             assertThat(results).as("cut at %d", cut).hasSize(2);
             Whole msg = (Whole) results.get(0);
@@ -111,8 +112,8 @@ class JsonForwardDecoderTest {
 
     @Test
     void withoutSkipInvalidEventTheRequestIsRefusedNamingTheEvent() {
-        ForwardProtocolException e =
-                failure(CONFIG.withSkipInvalidEvent(false), "[\"t\", [[1, {\"ok\": 1}], [2, \"no record\"]]]");
+        ForwardProtocolException e = failure(
+                CONFIG.toBuilder().skipInvalidEvent(false).build(), "[\"t\", [[1, {\"ok\": 1}], [2, \"no record\"]]]");
 
         assertThat(e.reason()).isEqualTo(ErrorReason.INVALID_EVENT);
         assertThat(e).hasMessage("event 2: record: JSON string (expected: object)");
@@ -138,7 +139,7 @@ class JsonForwardDecoderTest {
 
     @Test
     void aJsonLookingFirstByteIsMsgpackWhenAHandshakeIsExpected() {
-        List<Result> results = decode(CONFIG.withExpectHandshake(true), "[");
+        List<Result> results = decode(CONFIG.toBuilder().expectHandshake(true).build(), "[");
 
         assertThat(results).hasSize(1);
         assertThat(((Ping) results.get(0)).ping().problem()).isEqualTo("invalid ping message");

@@ -75,7 +75,10 @@ class MessageInProgressTest {
 
     @Test
     void aStreamedOrDroppedMessageLeavesTheNextWhole() {
-        ForwardDecoderConfig config = CONFIG.withLimits(400, 1 << 20, 1 << 20).withStreaming(64, 64);
+        ForwardDecoderConfig config = CONFIG.toBuilder()
+                .limits(400, 1 << 20, 1 << 20)
+                .streaming(64, 64)
+                .build();
         List<Object> some = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             some.add(Arrays.asList((long) i, map("pad", "0123456789")));

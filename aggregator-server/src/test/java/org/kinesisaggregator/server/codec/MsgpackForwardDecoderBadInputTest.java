@@ -305,7 +305,8 @@ class MsgpackForwardDecoderBadInputTest {
 
     @Test
     void anEventLargerThanTheLimitIsSkippedWhileItsBytesAreDiscarded() {
-        ForwardDecoderConfig config = CONFIG.withLimits(0, 1 << 30, 4096);
+        ForwardDecoderConfig config =
+                CONFIG.toBuilder().limits(0, 1 << 30, 4096).build();
         UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(false);
         byte[] big = "x".repeat(200_000).getBytes(StandardCharsets.UTF_8);
         byte[] message = Mp.forward(
@@ -329,7 +330,8 @@ class MsgpackForwardDecoderBadInputTest {
             assertThat(whole.skipped()).isEqualTo(1);
             assertThat(whole.skipReason()).isEqualTo("event 2: event: more than 4096 bytes (expected: <= 4096)");
         }
-        ForwardProtocolException refused = failure(config.withSkipInvalidEvent(false), message);
+        ForwardProtocolException refused =
+                failure(config.toBuilder().skipInvalidEvent(false).build(), message);
         assertThat(refused.reason()).isEqualTo(ErrorReason.INVALID_EVENT);
     }
 
@@ -352,7 +354,8 @@ class MsgpackForwardDecoderBadInputTest {
         byte[] zeros = new byte[8 * 1024 * 1024];
         byte[] bomb = Mp.gzip(pack(List.of(1L, map("z", zeros))));
         assertThat(bomb.length).isLessThan(64 * 1024);
-        ForwardDecoderConfig config = CONFIG.withLimits(0, 1024 * 1024, 16 * 1024 * 1024);
+        ForwardDecoderConfig config =
+                CONFIG.toBuilder().limits(0, 1024 * 1024, 16 * 1024 * 1024).build();
         ForwardProtocolException e = failure(config, Mp.packed("t", bomb, map("compressed", "gzip")));
         assertThat(e.reason()).isEqualTo(ErrorReason.DECOMPRESSION);
         assertThat(e.getMessage())

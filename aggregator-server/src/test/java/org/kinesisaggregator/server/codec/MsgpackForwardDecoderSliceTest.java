@@ -32,8 +32,9 @@ class MsgpackForwardDecoderSliceTest {
     static final Clock CLOCK = Clock.fixed(Instant.ofEpochSecond(1_700_000_000), ZoneOffset.UTC);
     static final long LIMIT = 2L * 1024 * 1024;
     static final int SLICE = MsgpackForwardDecoder.DECOMPRESSION_SLICE_BYTES;
-    static final ForwardDecoderConfig CONFIG =
-            ForwardDecoderConfig.defaults(CLOCK).withLimits(0, LIMIT, ForwardDecoderConfig.DEFAULT_MAX_EVENT_BYTES);
+    static final ForwardDecoderConfig CONFIG = ForwardDecoderConfig.builder(CLOCK)
+            .limits(0, LIMIT, ForwardDecoderConfig.DEFAULT_MAX_EVENT_BYTES)
+            .build();
 
     static byte[] bomb(String compression, long inflatedBytes) {
         return compression.equals("gzip") ? Bombs.gzip(inflatedBytes) : Bombs.zstd(inflatedBytes);

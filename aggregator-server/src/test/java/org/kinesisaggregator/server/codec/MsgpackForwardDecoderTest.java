@@ -177,7 +177,8 @@ class MsgpackForwardDecoderTest {
         assertThat(dropped.events())
                 .containsExactly(ev("fb", 5, 6, rec("log", "a")), ev("fb", 7, 0, rec("log", "b", "meta", "old")));
 
-        ForwardDecoderConfig keep = CONFIG.withTagPrefixAndMetadataKey(null, "meta");
+        ForwardDecoderConfig keep =
+                CONFIG.toBuilder().addTagPrefix(null).eventMetadataKey("meta").build();
         Whole kept = (Whole) decode(keep, Mp.packed("fb", entries, null)).get(0);
         assertThat(kept.events())
                 .containsExactly(
@@ -187,7 +188,8 @@ class MsgpackForwardDecoderTest {
 
     @Test
     void tagPrefixIsAdded() {
-        ForwardDecoderConfig config = CONFIG.withTagPrefixAndMetadataKey("agg", null);
+        ForwardDecoderConfig config =
+                CONFIG.toBuilder().addTagPrefix("agg").eventMetadataKey(null).build();
         Whole whole =
                 (Whole) decode(config, Mp.message("app.log", 1L, rec(), null)).get(0);
         assertThat(whole.tag()).isEqualTo("agg.app.log");
@@ -303,7 +305,7 @@ class MsgpackForwardDecoderTest {
 
     @Test
     void bigEntriesAreStreamedInPiecesOfWholeEvents() {
-        ForwardDecoderConfig config = CONFIG.withStreaming(4096, 1024);
+        ForwardDecoderConfig config = CONFIG.toBuilder().streaming(4096, 1024).build();
         List<Object> values = new ArrayList<>();
         List<Event> expected = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
@@ -332,7 +334,10 @@ class MsgpackForwardDecoderTest {
 
     @Test
     void chunkSizeLimitDropsTheWholeMessageAndKeepsDecoding() {
-        ForwardDecoderConfig config = CONFIG.withLimits(200, 1 << 20, 1 << 20).withStreaming(64, 64);
+        ForwardDecoderConfig config = CONFIG.toBuilder()
+                .limits(200, 1 << 20, 1 << 20)
+                .streaming(64, 64)
+                .build();
         List<Object> many = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             many.add(Arrays.asList((long) i, rec("pad", "0123456789")));
@@ -366,7 +371,7 @@ class MsgpackForwardDecoderTest {
 
     @Test
     void handshakePingIsDecodedFirst() {
-        ForwardDecoderConfig config = CONFIG.withExpectHandshake(true);
+        ForwardDecoderConfig config = CONFIG.toBuilder().expectHandshake(true).build();
         byte[] bytes = concat(
                 pack(Arrays.asList("PING", "client", new byte[] {1, 2}, "digest", "", "")),
                 Mp.message("t", 1L, rec(), null));

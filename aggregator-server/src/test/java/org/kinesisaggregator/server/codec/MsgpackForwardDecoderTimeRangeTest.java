@@ -82,7 +82,8 @@ class MsgpackForwardDecoderTimeRangeTest {
                 assertThat(whole.skipReason()).isEqualTo("event 2: " + reason);
                 assertThat(whole.option().wantsAck()).isTrue();
             }
-            ForwardProtocolException refused = failure(CONFIG.withSkipInvalidEvent(false), message);
+            ForwardProtocolException refused =
+                    failure(CONFIG.toBuilder().skipInvalidEvent(false).build(), message);
             assertThat(refused.reason()).isEqualTo(ErrorReason.INVALID_EVENT);
             assertThat(refused.getMessage()).isEqualTo("event 2: " + reason);
         }
@@ -94,7 +95,8 @@ class MsgpackForwardDecoderTimeRangeTest {
             assertThat(whole.skipped()).isEqualTo(1);
             assertThat(whole.skipReason()).isEqualTo("event 1: " + reason);
         }
-        assertThat(failure(CONFIG.withSkipInvalidEvent(false), single).getMessage())
+        assertThat(failure(CONFIG.toBuilder().skipInvalidEvent(false).build(), single)
+                        .getMessage())
                 .isEqualTo("event 1: " + reason);
     }
 
@@ -170,7 +172,8 @@ class MsgpackForwardDecoderTimeRangeTest {
             assertThat(whole.skipped()).isEqualTo(4);
             assertThat(whole.skipReason()).isEqualTo("event 2: time: float 1.0E300 " + RANGE);
         }
-        ForwardProtocolException refused = failure(CONFIG.withSkipInvalidEvent(false), bytes);
+        ForwardProtocolException refused =
+                failure(CONFIG.toBuilder().skipInvalidEvent(false).build(), bytes);
         assertThat(refused.reason()).isEqualTo(ErrorReason.INVALID_EVENT);
         assertThat(refused.getMessage()).isEqualTo("event 2: time: float 1.0E300 " + RANGE);
     }

@@ -29,8 +29,9 @@ import org.kinesisaggregator.server.testing.Mp;
 @ExtendWith(LeakCheck.class)
 class PingParserTest {
 
-    private static final ForwardDecoderConfig HANDSHAKE =
-            ForwardDecoderConfig.defaults(Clock.systemUTC()).withExpectHandshake(true);
+    private static final ForwardDecoderConfig HANDSHAKE = ForwardDecoderConfig.builder(Clock.systemUTC())
+            .expectHandshake(true)
+            .build();
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

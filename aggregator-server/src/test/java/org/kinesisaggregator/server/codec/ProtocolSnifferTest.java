@@ -126,7 +126,8 @@ class ProtocolSnifferTest {
 
     @Test
     void withAHandshakeExpectedABraceConnectionIsMsgpack() {
-        ForwardDecoderConfig handshake = CONFIG.withExpectHandshake(true);
+        ForwardDecoderConfig handshake =
+                CONFIG.toBuilder().expectHandshake(true).build();
         assertThat(handshake.expectHandshake()).isTrue();
         byte[] object = "{\"k\": \"v\"}".getBytes(StandardCharsets.UTF_8);
         EmbeddedChannel channel = channel(handshake);

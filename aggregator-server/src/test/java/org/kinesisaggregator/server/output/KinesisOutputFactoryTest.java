@@ -3,27 +3,14 @@ package org.kinesisaggregator.server.output;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.OutputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kinesisaggregator.buffer.EventSink;
-import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.conf.ConfElement;
-import org.kinesisaggregator.conf.ConfEnvironment;
 import org.kinesisaggregator.conf.ConfException;
-import org.kinesisaggregator.conf.ConfParser;
 import org.kinesisaggregator.kinesis.AggregationMode;
 import org.kinesisaggregator.kinesis.CredentialsSettings;
 import org.kinesisaggregator.kinesis.FormatSettings;
@@ -36,20 +23,12 @@ class KinesisOutputFactoryTest {
     @TempDir
     Path dir;
 
-    private final List<String> warnings = new ArrayList<>();
-
-    private ConfElement match(String body) throws Exception {
-        Path file = dir.resolve("k.conf");
-        Files.writeString(file, "<match kinesis.**>\n" + body + "</match>\n");
-        return new ConfParser(new ConfEnvironment(Map.<String, String>of()::get, () -> "node-1"))
-                .parse(file)
-                .elements("match")
-                .get(0);
-    }
+    private TestOutputContext context;
 
     private KinesisOutputSettings settings(String body) throws Exception {
-        ConfElement e = match(body);
-        return KinesisOutputFactory.settings(e, OutputType.fromConfName(e.type()), new Context(e));
+        ConfElement e = TestOutputContext.match(dir.resolve("k.conf"), "kinesis.**", body);
+        context = new TestOutputContext("k", dir, e);
+        return KinesisOutputFactory.settings(e, OutputType.fromConfName(e.type()), context);
     }
 
     @Test
@@ -188,11 +167,11 @@ class KinesisOutputFactoryTest {
     void pluginParametersWithoutMeaningHereWarnAndRubyExpressionsAreRefused() throws Exception {
         settings("  @type kinesis_streams\n  stream_name s\n  batch_request_max_count 500\n"
                 + "  drop_failed_records_after_batch_request_retries true\n");
-        assertThat(warnings)
+        assertThat(context.warnings)
                 .anySatisfy(w -> assertThat(w)
                         .contains("k.conf:4: parameter 'batch_request_max_count'")
                         .contains("the KPL collects records into PutRecords calls"));
-        assertThat(warnings)
+        assertThat(context.warnings)
                 .anySatisfy(w -> assertThat(w)
                         .contains("'drop_failed_records_after_batch_request_retries'")
                         .contains("failed records are never dropped"));
@@ -206,73 +185,5 @@ class KinesisOutputFactoryTest {
                 .hasMessageStartingWith(dir.resolve("k.conf") + ":5: <kinesis_producer> no_such_option: unknown");
         assertThatThrownBy(() -> settings("  @type kinesis_producer\n  stream_name s\n  endpoint http://127.0.0.1:1\n"))
                 .hasMessageStartingWith(dir.resolve("k.conf") + ":4: endpoint: http://127.0.0.1:1 (expected: https://");
-    }
-
-    /** The few things the mapping asks of its context. */
-    private final class Context implements OutputContext {
-        private final ConfElement element;
-
-        Context(ConfElement element) {
-            this.element = element;
-        }
-
-        @Override
-        public String outputId() {
-            return "k";
-        }
-
-        @Override
-        public EventSink terminal(Output output, OutputDefaults defaults) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public EventSink child(ConfElement e) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public EventSink label(String name, ConfElement referencedFrom) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public OutputStream stdout() {
-            return OutputStream.nullOutputStream();
-        }
-
-        @Override
-        public ZoneId zone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public MeterRegistry registry() {
-            return new SimpleMeterRegistry();
-        }
-
-        @Override
-        public Clock clock() {
-            return Clock.systemUTC();
-        }
-
-        @Override
-        public String hostname() {
-            return "node-1";
-        }
-
-        @Override
-        public Path rootDir() {
-            return dir.resolve("root");
-        }
-
-        @Override
-        public void warn(String paramName, String message) {
-            var p = element.params().get(paramName);
-            warnings.add(p.location() + ": parameter '" + paramName + "' " + message);
-        }
-
-        @Override
-        public void note(String message) {}
     }
 }

@@ -3,34 +3,23 @@ package org.kinesisaggregator.server.output;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventCursor;
-import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.InMemoryChunk;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.conf.ConfElement;
-import org.kinesisaggregator.conf.ConfEnvironment;
-import org.kinesisaggregator.conf.ConfParser;
 import org.kinesisaggregator.kinesis.OutputType;
 import org.kinesisaggregator.kinesis.format.EventFormatter;
 import org.msgpack.core.MessageBufferPacker;
@@ -90,21 +79,21 @@ class OneEventFormatTest {
     void fileStdoutAndKinesisWriteTheSameBytes(String sections) throws Exception {
         Chunk chunk = chunk();
 
-        Context fileContext = new Context();
+        TestOutputContext fileContext = new TestOutputContext("o", dir, null);
         ConfElement file = match("@type file\npath " + dir.resolve("out") + "\nappend true\nadd_path_suffix false\n"
                 + "<buffer>\n</buffer>\n" + sections);
         BuiltinOutputs.factories().get("file").create(file, fileContext);
         byte[] fileBytes = write(fileContext.output, chunk) ? Files.readAllBytes(dir.resolve("out")) : null;
 
-        Context stdoutContext = new Context();
+        TestOutputContext stdoutContext = new TestOutputContext("o", dir, null);
         BuiltinOutputs.factories().get("stdout").create(match("@type stdout\n" + sections), stdoutContext);
         write(stdoutContext.output, chunk);
         byte[] stdoutBytes = stdoutContext.printed.toByteArray();
 
         ConfElement kinesis = match("@type kinesis_streams\nstream_name s\nregion us-east-1\n" + sections);
-        EventFormatter formatter =
-                new EventFormatter(KinesisOutputFactory.settings(kinesis, OutputType.KINESIS_STREAMS, new Context())
-                        .format());
+        EventFormatter formatter = new EventFormatter(KinesisOutputFactory.settings(
+                        kinesis, OutputType.KINESIS_STREAMS, new TestOutputContext("o", dir, null))
+                .format());
         EventFormatter.Workspace workspace = formatter.newWorkspace();
         ByteArrayOutputStream kinesisBytes = new ByteArrayOutputStream();
         try (EventCursor c = chunk.events()) {
@@ -123,7 +112,7 @@ class OneEventFormatTest {
     @ParameterizedTest
     @MethodSource("expected")
     void theMappingIsTheDocumentedOne(String sections, String expected) throws Exception {
-        Context stdoutContext = new Context();
+        TestOutputContext stdoutContext = new TestOutputContext("o", dir, null);
         BuiltinOutputs.factories().get("stdout").create(match("@type stdout\n" + sections), stdoutContext);
         write(stdoutContext.output, chunk());
         assertThat(stdoutContext.printed.toString(StandardCharsets.UTF_8)).isEqualTo(expected);
@@ -209,77 +198,6 @@ class OneEventFormatTest {
     }
 
     private ConfElement match(String body) throws Exception {
-        Path f = Files.createTempFile(dir, "out", ".conf");
-        Files.writeString(f, "<match **>\n" + body + "</match>\n");
-        return new ConfParser(new ConfEnvironment(Map.<String, String>of()::get, () -> "node-1"))
-                .parse(f)
-                .elements("match")
-                .get(0);
-    }
-
-    /** Captures the output an output factory builds; times in UTC. */
-    private final class Context implements OutputContext {
-        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        final List<String> warnings = new ArrayList<>();
-        Output output;
-
-        @Override
-        public String outputId() {
-            return "o";
-        }
-
-        @Override
-        public EventSink terminal(Output o, OutputDefaults defaults) {
-            this.output = o;
-            return null;
-        }
-
-        @Override
-        public EventSink child(ConfElement element) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public EventSink label(String name, ConfElement referencedFrom) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public OutputStream stdout() {
-            return printed;
-        }
-
-        @Override
-        public ZoneId zone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public MeterRegistry registry() {
-            return new SimpleMeterRegistry();
-        }
-
-        @Override
-        public Clock clock() {
-            return Clock.systemUTC();
-        }
-
-        @Override
-        public String hostname() {
-            return "node-1";
-        }
-
-        @Override
-        public Path rootDir() {
-            return dir.resolve("root");
-        }
-
-        @Override
-        public void warn(String paramName, String message) {
-            warnings.add(paramName + " " + message);
-        }
-
-        @Override
-        public void note(String message) {}
+        return TestOutputContext.match(Files.createTempFile(dir, "out", ".conf"), "**", body);
     }
 }

@@ -70,9 +70,9 @@ public class FormatAggregateBenchmark {
             writer.add(1_700_000_000L + i / 1000, (i % 1000) * 1_000_000, records.get(i));
         }
         entries = writer.toByteBuffer();
-        FormatSettings settings = FormatSettings.defaults(OutputType.KINESIS_PRODUCER)
-                .withTagKey("tag")
-                .withTime(FormatSettings.TimeType.STRING, null, ZoneOffset.UTC)
+        FormatSettings settings = FormatSettings.defaults(OutputType.KINESIS_PRODUCER).withTagKey("tag").toBuilder()
+                .time(FormatSettings.TimeType.STRING, null, ZoneOffset.UTC)
+                .build()
                 .withFormat(FormatSettings.Format.fromConfName(format), false);
         workspace = new EventFormatter(settings).newWorkspace();
         builder = new AggregateBuilder(51_200 - 32);

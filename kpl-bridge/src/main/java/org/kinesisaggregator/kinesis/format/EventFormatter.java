@@ -914,20 +914,8 @@ public final class EventFormatter {
         return new String(workspace.array(), 0, workspace.length(), StandardCharsets.UTF_8);
     }
 
-    private static final FormatSettings PLAIN_JSON = new FormatSettings(
-            FormatSettings.Format.JSON,
-            false,
-            FormatSettings.DEFAULT_MESSAGE_KEY,
-            null,
-            null,
-            null,
-            FormatSettings.TimeType.STRING,
-            null,
-            ZoneOffset.UTC,
-            null,
-            null,
-            FormatSettings.Compression.NONE,
-            FormatSettings.Layout.DEFAULT);
+    private static final FormatSettings PLAIN_JSON =
+            FormatSettings.builder().timeZone(ZoneOffset.UTC).build();
 
     /** Fluentd's float time: {@code time.to_r.truncate(6).to_f}, correctly rounded. */
     static double floatTime(long epochSecond, int nanos) {

@@ -32,8 +32,9 @@ class EventFormatterTest {
     private static final long SECOND = 1_468_715_646L; // 2016-07-17T00:34:06Z
     private static final int NANOS = 123_456_789;
 
-    private static final FormatSettings JSON_PLAIN =
-            FormatSettings.defaults(OutputType.KINESIS_PRODUCER).withTime(TimeType.STRING, null, ZoneOffset.UTC);
+    private static final FormatSettings JSON_PLAIN = FormatSettings.defaults(OutputType.KINESIS_PRODUCER).toBuilder()
+            .time(TimeType.STRING, null, ZoneOffset.UTC)
+            .build();
 
     /** Writes msgpack records by hand, so every format (str vs bin, float32, ext) is exactly what we say. */
     private interface Body {
@@ -147,7 +148,8 @@ class EventFormatterTest {
 
         assertThat(json(settings, record))
                 .isEqualTo("{\"a\":1,\"tag\":\"app.access\",\"time\":\"2016-07-17T00:34:06Z\"}");
-        FormatSettings withHost = settings.withHostname("host", "node-1");
+        FormatSettings withHost =
+                settings.toBuilder().hostname("host", "node-1").build();
         assertThat(json(withHost, map(0, p -> {})))
                 .isEqualTo("{\"host\":\"node-1\",\"tag\":\"app.access\",\"time\":\"2016-07-17T00:34:06Z\"}");
     }
@@ -158,23 +160,47 @@ class EventFormatterTest {
         FormatSettings base = JSON_PLAIN.withTimeKey("t");
         ZoneId tokyo = ZoneId.of("Asia/Tokyo");
 
-        assertThat(json(base.withTime(TimeType.STRING, null, tokyo), record))
+        assertThat(json(base.toBuilder().time(TimeType.STRING, null, tokyo).build(), record))
                 .isEqualTo("{\"t\":\"2016-07-17T09:34:06+09:00\"}");
-        assertThat(json(base.withTime(TimeType.STRING, "%Y-%m-%dT%H:%M:%S.%N%z", ZoneOffset.UTC), record))
+        assertThat(json(
+                        base.toBuilder()
+                                .time(TimeType.STRING, "%Y-%m-%dT%H:%M:%S.%N%z", ZoneOffset.UTC)
+                                .build(),
+                        record))
                 .isEqualTo("{\"t\":\"2016-07-17T00:34:06.123456789+0000\"}");
-        assertThat(json(base.withTime(TimeType.STRING, "%Y%m%d %H:%M:%S.%3N %:z", tokyo), record))
+        assertThat(json(
+                        base.toBuilder()
+                                .time(TimeType.STRING, "%Y%m%d %H:%M:%S.%3N %:z", tokyo)
+                                .build(),
+                        record))
                 .isEqualTo("{\"t\":\"20160717 09:34:06.123 +09:00\"}");
         assertThat(json(
-                        base.withTime(TimeType.STRING, "%d/%b/%Y:%H:%M:%S %z|%L|%6N|%s|%j|%a|%-m|%e|%I%p|%%", tokyo),
+                        base.toBuilder()
+                                .time(TimeType.STRING, "%d/%b/%Y:%H:%M:%S %z|%L|%6N|%s|%j|%a|%-m|%e|%I%p|%%", tokyo)
+                                .build(),
                         record))
                 .isEqualTo("{\"t\":\"17/Jul/2016:09:34:06 +0900|123|123456|1468715646|199|Sun|7|17|09AM|%\"}");
-        assertThat(json(base.withTime(TimeType.STRING, "%F %T %Z", tokyo), record))
+        assertThat(json(
+                        base.toBuilder()
+                                .time(TimeType.STRING, "%F %T %Z", tokyo)
+                                .build(),
+                        record))
                 .isEqualTo("{\"t\":\"2016-07-17 09:34:06 JST\"}");
-        assertThat(json(base.withTime(TimeType.UNIXTIME, null, ZoneOffset.UTC), record))
+        assertThat(json(
+                        base.toBuilder()
+                                .time(TimeType.UNIXTIME, null, ZoneOffset.UTC)
+                                .build(),
+                        record))
                 .isEqualTo("{\"t\":1468715646}");
-        assertThat(json(base.withTime(TimeType.FLOAT, null, ZoneOffset.UTC), record))
+        assertThat(json(
+                        base.toBuilder()
+                                .time(TimeType.FLOAT, null, ZoneOffset.UTC)
+                                .build(),
+                        record))
                 .isEqualTo("{\"t\":1.468715646123456E9}");
-        assertThatThrownBy(() -> base.withTime(TimeType.STRING, "%Y-%Q-%K", ZoneOffset.UTC))
+        assertThatThrownBy(() -> base.toBuilder()
+                        .time(TimeType.STRING, "%Y-%Q-%K", ZoneOffset.UTC)
+                        .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(
                         "time_format: %Y-%Q-%K has unknown directive %K at position 6 (expected: a Ruby strftime directive)");
@@ -202,7 +228,7 @@ class EventFormatterTest {
                 })))
                 .isEqualTo(new byte[] {'G', 'E', 'T', ' ', (byte) 0xff, '\n'});
         assertThat(json(
-                        singleValue.withMessageKey("n"),
+                        singleValue.toBuilder().messageKey("n").build(),
                         map(1, p -> p.packString("n").packLong(12))))
                 .isEqualTo("12\n");
         assertThat(json(singleValue, map(1, p -> p.packString("x").packLong(1))))
@@ -247,7 +273,11 @@ class EventFormatterTest {
         assertThat(formatBytes(msgpack, record)).isEqualTo(record);
 
         byte[] injected = formatBytes(
-                msgpack.withTagKey("tag").withTimeKey("time").withTime(TimeType.UNIXTIME, null, ZoneOffset.UTC),
+                msgpack.toBuilder()
+                        .tagKey("tag")
+                        .timeKey("time")
+                        .time(TimeType.UNIXTIME, null, ZoneOffset.UTC)
+                        .build(),
                 record);
         Map<String, Value> decoded = new LinkedHashMap<>();
         try (MessageUnpacker u = MessagePack.newDefaultUnpacker(injected)) {
