@@ -51,16 +51,12 @@ import org.kinesisaggregator.server.input.HttpSettings;
 import org.kinesisaggregator.server.input.SampleInput;
 import org.kinesisaggregator.server.input.SampleSettings;
 import org.kinesisaggregator.server.output.ChunkKeySpec;
-import org.kinesisaggregator.server.output.FileOutput;
 import org.kinesisaggregator.server.output.OutputContext;
 import org.kinesisaggregator.server.output.OutputDefaults;
 import org.kinesisaggregator.server.output.OutputFactory;
-import org.kinesisaggregator.server.output.SecondaryFileOutput;
 import org.kinesisaggregator.server.output.SyncOutputSink;
 import org.kinesisaggregator.server.route.ChunkKeySink;
 import org.kinesisaggregator.server.route.EventFilter;
-import org.kinesisaggregator.server.route.GrepFilter;
-import org.kinesisaggregator.server.route.RecordTransformerFilter;
 import org.kinesisaggregator.server.route.Router;
 import org.kinesisaggregator.server.route.TagPattern;
 import org.slf4j.Logger;
@@ -873,16 +869,14 @@ public final class Aggregator implements AutoCloseable {
             if (type == null) {
                 throw e.missing("@type");
             }
-            return switch (type) {
-                case "grep" -> GrepFilter.fromConf(e);
-                case "record_transformer" -> RecordTransformerFilter.fromConf(e, env.hostname(), env.zone());
-                case "stdout" -> FilterConf.stdout(e, env.stdout(), env.zone(), env.hostname());
-                case "parser" -> FilterConf.parser(e, env.clock(), env.zone());
-                default ->
-                    throw e.error(
-                            e.has("@type") ? "@type" : "type",
-                            "unknown filter type \"" + type + "\" (known: grep, record_transformer, stdout, parser)");
-            };
+            FilterFactory factory = plugins.filters().get(type);
+            if (factory == null) {
+                throw e.error(
+                        e.has("@type") ? "@type" : "type",
+                        "unknown filter type \"" + type + "\" (known: "
+                                + String.join(", ", plugins.filters().keySet()) + ")");
+            }
+            return factory.create(e, env);
         }
 
         /** Builds the sink of a {@code <match>} or {@code <store>}. */
@@ -928,14 +922,14 @@ public final class Aggregator implements AutoCloseable {
                         sec.location(),
                         "<secondary> cannot have a <buffer> (expected: the primary's buffer" + " hands it the chunks)");
             }
-            return switch (type) {
-                case "file" -> new FileOutput(outputId + "-secondary", FileOutput.settingsFromConf(sec, env.zone()));
-                case "secondary_file" -> SecondaryFileOutput.fromConf(outputId + "-secondary", sec);
-                default ->
-                    throw sec.error(
-                            sec.has("@type") ? "@type" : "type",
-                            "\"" + type + "\" is not supported in <secondary> (expected: file or secondary_file)");
-            };
+            SecondaryFactory factory = plugins.secondaries().get(type);
+            if (factory == null) {
+                throw sec.error(
+                        sec.has("@type") ? "@type" : "type",
+                        "\"" + type + "\" is not supported in <secondary> (expected: "
+                                + String.join(" or ", plugins.secondaries().keySet()) + ")");
+            }
+            return factory.create(sec, outputId + "-secondary", env);
         }
 
         private void source(ConfElement e) {

@@ -6,26 +6,41 @@ import java.util.Map;
 import java.util.Objects;
 import org.kinesisaggregator.server.ForwardServer;
 import org.kinesisaggregator.server.output.BuiltinOutputs;
+import org.kinesisaggregator.server.output.FileOutput;
 import org.kinesisaggregator.server.output.KinesisOutputFactory;
 import org.kinesisaggregator.server.output.OutputFactory;
+import org.kinesisaggregator.server.output.SecondaryFileOutput;
+import org.kinesisaggregator.server.route.GrepFilter;
+import org.kinesisaggregator.server.route.RecordTransformerFilter;
 
 /**
- * The plug-in registry: input types, output types and the buffer factory. Immutable; every
- * {@code with…} returns a new registry.
+ * The plug-in registry: input, output, filter and {@code <secondary>} types, and the buffer
+ * factory. Immutable; every {@code with…} returns a new registry. (The admin and generated sources —
+ * monitor_agent, prometheus, sample, http — are still chosen by the assembler itself.)
  *
  * <p>{@link #defaults()}: {@code forward} is the {@link ForwardServer}; the outputs are the built-in
  * ones and the Kinesis types ({@code kinesis_producer}, {@code kinesis_streams_aggregated},
  * {@code kinesis_streams}), which share one {@link KinesisOutputFactory} and so one pool of KPL
- * daemons; buffers come from buffer-store unless a test sets a factory.
+ * daemons; the filters are grep, record_transformer, stdout and parser; the secondaries file and
+ * secondary_file; buffers come from buffer-store unless a test sets a factory.
  */
 public final class Plugins {
     private final Map<String, InputFactory> inputs;
     private final Map<String, OutputFactory> outputs;
+    private final Map<String, FilterFactory> filters;
+    private final Map<String, SecondaryFactory> secondaries;
     private final BufferFactory bufferFactory;
 
-    private Plugins(Map<String, InputFactory> inputs, Map<String, OutputFactory> outputs, BufferFactory bufferFactory) {
+    private Plugins(
+            Map<String, InputFactory> inputs,
+            Map<String, OutputFactory> outputs,
+            Map<String, FilterFactory> filters,
+            Map<String, SecondaryFactory> secondaries,
+            BufferFactory bufferFactory) {
         this.inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
         this.outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+        this.filters = Collections.unmodifiableMap(new LinkedHashMap<>(filters));
+        this.secondaries = Collections.unmodifiableMap(new LinkedHashMap<>(secondaries));
         this.bufferFactory = bufferFactory;
     }
 
@@ -36,25 +51,55 @@ public final class Plugins {
         for (String type : KinesisOutputFactory.TYPES) {
             outputs.put(type, kinesis);
         }
-        return new Plugins(Map.of("forward", ForwardServer::new), outputs, null);
+        Map<String, FilterFactory> filters = new LinkedHashMap<>();
+        filters.put("grep", (e, env) -> GrepFilter.fromConf(e));
+        filters.put("record_transformer", (e, env) -> RecordTransformerFilter.fromConf(e, env.hostname(), env.zone()));
+        filters.put("stdout", (e, env) -> FilterConf.stdout(e, env.stdout(), env.zone(), env.hostname()));
+        filters.put("parser", (e, env) -> FilterConf.parser(e, env.clock(), env.zone()));
+        Map<String, SecondaryFactory> secondaries = new LinkedHashMap<>();
+        secondaries.put("file", (e, id, env) -> new FileOutput(id, FileOutput.settingsFromConf(e, env.zone())));
+        secondaries.put("secondary_file", (e, id, env) -> SecondaryFileOutput.fromConf(id, e));
+        return new Plugins(Map.of("forward", ForwardServer::new), outputs, filters, secondaries, null);
     }
 
     public Plugins withInput(String type, InputFactory factory) {
         Map<String, InputFactory> m = new LinkedHashMap<>(inputs);
         m.put(type, Objects.requireNonNull(factory, "factory"));
-        return new Plugins(m, outputs, bufferFactory);
+        return new Plugins(m, outputs, filters, secondaries, bufferFactory);
     }
 
     /** Registers (or replaces) an output type. */
     public Plugins withOutput(String type, OutputFactory factory) {
         Map<String, OutputFactory> m = new LinkedHashMap<>(outputs);
         m.put(type, Objects.requireNonNull(factory, "factory"));
-        return new Plugins(inputs, m, bufferFactory);
+        return new Plugins(inputs, m, filters, secondaries, bufferFactory);
     }
 
     /** Replaces the buffer factory (tests); without one, buffer-store's {@code Buffers.create} is used. */
     public Plugins withBufferFactory(BufferFactory factory) {
-        return new Plugins(inputs, outputs, Objects.requireNonNull(factory, "factory"));
+        return new Plugins(inputs, outputs, filters, secondaries, Objects.requireNonNull(factory, "factory"));
+    }
+
+    /** Registers (or replaces) a filter type. */
+    public Plugins withFilter(String type, FilterFactory factory) {
+        Map<String, FilterFactory> m = new LinkedHashMap<>(filters);
+        m.put(type, Objects.requireNonNull(factory, "factory"));
+        return new Plugins(inputs, outputs, m, secondaries, bufferFactory);
+    }
+
+    /** Registers (or replaces) a {@code <secondary>} type. */
+    public Plugins withSecondary(String type, SecondaryFactory factory) {
+        Map<String, SecondaryFactory> m = new LinkedHashMap<>(secondaries);
+        m.put(type, Objects.requireNonNull(factory, "factory"));
+        return new Plugins(inputs, outputs, filters, m, bufferFactory);
+    }
+
+    public Map<String, FilterFactory> filters() {
+        return filters;
+    }
+
+    public Map<String, SecondaryFactory> secondaries() {
+        return secondaries;
     }
 
     public Map<String, InputFactory> inputs() {
