@@ -49,6 +49,16 @@ final class FileStoredChunk extends StoredChunk {
     private int fileEvents;
     /** The round's small frames not yet written (position = bytes held), or null. */
     private ByteBuffer pending;
+    /**
+     * Set when the gathered frames could not be written before a big frame of the same round
+     * (append's direct path): the round's earlier appends are lost, so the next
+     * {@link #writePending} (the group commit) cuts the chunk back to {@code goodBytes} and throws
+     * this, refusing the round.
+     */
+    private IOException lostRound;
+
+    private long goodBytes;
+    private int goodEvents;
     /** Data bytes and events made durable by the last successful {@link #sync}. */
     private long syncedBytes;
 
@@ -199,7 +209,20 @@ final class FileStoredChunk extends StoredChunk {
                 return;
             }
         }
-        writePending();
+        if (pending != null) {
+            long bytesBefore = fileBytes;
+            int eventsBefore = fileEvents;
+            try {
+                writeGathered();
+            } catch (IOException e) {
+                if (lostRound == null) {
+                    lostRound = e;
+                    goodBytes = bytesBefore;
+                    goodEvents = eventsBefore;
+                }
+                throw e;
+            }
+        }
         try {
             long at = position;
             while (header.hasRemaining()) {
@@ -232,9 +255,28 @@ final class FileStoredChunk extends StoredChunk {
      */
     @Override
     void writePending() throws IOException {
+        if (lostRound != null) {
+            IOException e = lostRound;
+            lostRound = null;
+            dropPending();
+            cutTo(goodBytes, goodEvents, e);
+            throw e;
+        }
         if (pending == null) {
             return;
         }
+        long bytesBefore = fileBytes;
+        int eventsBefore = fileEvents;
+        try {
+            writeGathered();
+        } catch (IOException e) {
+            cutTo(bytesBefore, eventsBefore, e);
+            throw e;
+        }
+    }
+
+    /** Writes the gathered frames at their place and gives the buffer back (also on failure). */
+    private void writeGathered() throws IOException {
         ByteBuffer b = pending;
         pending = null;
         try {
@@ -245,17 +287,21 @@ final class FileStoredChunk extends StoredChunk {
             }
             fileBytes = dataBytes;
             fileEvents = eventCount;
-        } catch (IOException e) {
-            dataBytes = fileBytes;
-            eventCount = fileEvents;
-            try {
-                channel.truncate(dataOffset + fileBytes);
-            } catch (IOException cut) {
-                e.addSuppressed(cut);
-            }
-            throw e;
         } finally {
             buffers.give(b);
+        }
+    }
+
+    /** After a failed write: the chunk is what the file held before the round's writes (counters, then the file). */
+    private void cutTo(long bytes, int events, IOException failure) {
+        dataBytes = bytes;
+        eventCount = events;
+        fileBytes = bytes;
+        fileEvents = events;
+        try {
+            channel.truncate(dataOffset + bytes);
+        } catch (IOException cut) {
+            failure.addSuppressed(cut);
         }
     }
 
@@ -272,7 +318,10 @@ final class FileStoredChunk extends StoredChunk {
         if (channel == null) {
             throw new IOException(path + ": sealed, cannot truncate");
         }
-        if (pending != null && bytes >= fileBytes) {
+        if (lostRound != null) {
+            // the round is refused at the commit (writePending cuts the chunk back): only the counters
+            dropPending();
+        } else if (pending != null && bytes >= fileBytes) {
             // the frames cut are still in the write buffer
             pending.position(Math.toIntExact(bytes - fileBytes));
         } else {

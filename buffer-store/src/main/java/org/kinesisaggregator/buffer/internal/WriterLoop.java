@@ -9,7 +9,6 @@ import java.util.List;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.BufferSettings;
-import org.kinesisaggregator.buffer.BufferSettings.AckDurability;
 import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
 import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.file.ChunkFileFormat;
@@ -215,10 +214,12 @@ final class WriterLoop implements Runnable {
             metrics.appendBytes.increment(a.entries().remaining());
             metrics.appendEvents.increment(a.eventCount());
             AppendResult result = AppendResult.stored(a.eventCount());
-            if (settings.ackDurability() == AckDurability.WRITE || "memory".equals(store.type())) {
+            if ("memory".equals(store.type())) {
                 frames.stored();
                 a.future().complete(result);
             } else {
+                // a file chunk gathers small frames and writes them at the commit: the ack waits for the
+                // round's write(2) (ack_durability write) or its fsync too
                 batch.complete(a.future(), result);
                 if (dedupKey != null) {
                     batch.dedupKeys.add(dedupKey);

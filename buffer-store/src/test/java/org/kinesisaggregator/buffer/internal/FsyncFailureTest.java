@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferException;
 import org.kinesisaggregator.buffer.BufferSettings;
+import org.kinesisaggregator.buffer.BufferSettings.AckDurability;
 import org.kinesisaggregator.buffer.BufferSettings.BufferType;
 import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
 import org.kinesisaggregator.buffer.internal.FaultyChunkChannels.Fault;
@@ -67,7 +69,12 @@ class FsyncFailureTest {
     }
 
     private void start(ChunkChannels channels) throws Exception {
-        BufferSettings settings = settings();
+        start(channels, AckDurability.FSYNC);
+    }
+
+    private void start(ChunkChannels channels, AckDurability durability) throws Exception {
+        BufferSettings settings =
+                settings().toBuilder().ackDurability(durability).build();
         engine = new BufferEngine(
                 "test",
                 settings,
@@ -178,6 +185,53 @@ class FsyncFailureTest {
                 .as("every acked event delivered once, no refused one, no torn bytes")
                 .containsExactlyInAnyOrderElementsOf(acked);
         assertThat(fx.counter("buffer.recovery.truncated.bytes")).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(AckDurability.class)
+    void aFailedWriteOfGatheredFramesBeforeABigFrameOfTheSameRoundRefusesTheRound(AckDurability durability)
+            throws Exception {
+        start(disk, durability);
+        List<Long> acked = new ArrayList<>();
+        assertThat(append(0, 10)).isEqualTo(AppendResult.stored(10));
+        acked.addAll(ids(0, 10));
+        long id = 10;
+        int refused = 0;
+        for (int round = 0; round < 5; round++) {
+            disk.armWriteFailure();
+            // a small append (gathered) and a big one (over 64 KiB: written at once, after the gathered
+            // frames) sent together, so that they usually share a writer round
+            long small = id;
+            long big = id + 10;
+            CompletableFuture<AppendResult> a = engine.append("t", Events.entries(small, 10, 40), 10, null);
+            CompletableFuture<AppendResult> b = engine.append("t", Events.entries(big, 2_000, 40), 2_000, null);
+            for (Object[] r : List.of(new Object[] {a, small, 10}, new Object[] {b, big, 2_000})) {
+                @SuppressWarnings("unchecked")
+                CompletableFuture<AppendResult> f = (CompletableFuture<AppendResult>) r[0];
+                long first = (Long) r[1];
+                int count = (Integer) r[2];
+                try {
+                    assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.stored(count));
+                    acked.addAll(ids(first, first + count));
+                } catch (ExecutionException e) {
+                    refused++;
+                }
+            }
+            id += 2_010;
+            assertThat(engine.stats().totalEvents())
+                    .as("the events held are the acked ones")
+                    .isEqualTo(acked.size());
+        }
+        assertThat(refused).as("each round's fault refused something").isGreaterThanOrEqualTo(5);
+        engine.close();
+        engine = null;
+
+        start(ChunkChannels.DEFAULT);
+        await().atMost(WAIT).until(() -> out.delivered().size() >= acked.size());
+        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
+        assertThat(out.delivered())
+                .as("every acked event delivered once, no refused one")
+                .containsExactlyInAnyOrderElementsOf(acked);
     }
 
     @Test
