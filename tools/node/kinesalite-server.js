@@ -187,5 +187,16 @@ function shutdown() {
   if (typeof server.closeAllConnections === 'function') server.closeAllConnections()
   setTimeout(() => process.exit(0), 5000).unref()
 }
+// kinesalite throws from a request's 'error' handler when a client aborts a request mid-body (the
+// KPL daemon closing a connection it gave up on): an uncaught exception that killed the emulator in
+// the middle of a test run. A real Kinesis endpoint just drops that request; so do we, and go on.
+process.on('uncaughtException', (err) => {
+  if (err && (err.message === 'aborted' || err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+    process.stderr.write('kinesalite-server: a client aborted a request (' + (err.code || err.message) + '); dropped\n')
+    return
+  }
+  process.stderr.write('kinesalite-server: ' + (err && err.stack ? err.stack : err) + '\n')
+  process.exit(1)
+})
 process.on('SIGTERM', shutdown)
 process.on('SIGINT', shutdown)
