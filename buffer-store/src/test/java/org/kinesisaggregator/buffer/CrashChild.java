@@ -12,6 +12,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.kinesisaggregator.buffer.BufferSettings.AckDurability;
 import org.kinesisaggregator.buffer.testing.Events;
 import org.kinesisaggregator.buffer.testing.FileRecordingOutput;
 
@@ -21,7 +22,8 @@ import org.kinesisaggregator.buffer.testing.FileRecordingOutput;
  * on stdout for each append whose future completed, while an unreliable output delivers to a file.
  * The test kills it with SIGKILL at a random moment. Exits by itself after 60 s.
  *
- * <p>Arguments: buffer dir, delivered-ids file, first id, seed.
+ * <p>Arguments: buffer dir, delivered-ids file, first id, seed, and optionally the
+ * {@code ack_durability} ({@code FSYNC} by default).
  */
 public final class CrashChild {
     private CrashChild() {}
@@ -32,7 +34,7 @@ public final class CrashChild {
         long firstId = Long.parseLong(args[2]);
         long seed = Long.parseLong(args[3]);
         PrintStream ackOut = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
-        BufferSettings settings = settings(dir);
+        BufferSettings settings = settings(dir, args.length > 4 ? AckDurability.valueOf(args[4]) : AckDurability.FSYNC);
         FileRecordingOutput output = new FileRecordingOutput(delivered, seed, 0.3);
         EventBuffer buffer =
                 Buffers.create("crash", settings, output, null, Clock.systemUTC(), new SimpleMeterRegistry());
@@ -106,7 +108,12 @@ public final class CrashChild {
     }
 
     static BufferSettings settings(Path dir) {
+        return settings(dir, AckDurability.FSYNC);
+    }
+
+    static BufferSettings settings(Path dir, AckDurability durability) {
         return BufferSettings.builder(BufferSettings.BufferType.FILE, dir)
+                .ackDurability(durability)
                 .chunkLimitBytes(32 * 1024)
                 .totalLimitBytes(512L * 1024 * 1024)
                 .flushInterval(Duration.ofMillis(200))
