@@ -50,10 +50,10 @@ final class FileStoredChunk extends StoredChunk {
     /** The round's small frames not yet written (position = bytes held), or null. */
     private ByteBuffer pending;
     /**
-     * Set when the gathered frames could not be written before a big frame of the same round
-     * (append's direct path): the round's earlier appends are lost, so the next
-     * {@link #writePending} (the group commit) cuts the chunk back to {@code goodBytes} and throws
-     * this, refusing the round.
+     * Set when the gathered frames could not be written within the round (before a big frame, or
+     * because the write buffer was full): the round's earlier appends are lost, so later appends of
+     * the round are refused at once and the next {@link #writePending} (the group commit) cuts the
+     * chunk back to {@code goodBytes} and throws this, refusing the round.
      */
     private IOException lostRound;
 
@@ -194,9 +194,13 @@ final class FileStoredChunk extends StoredChunk {
                         + " bytes written and synced; the file system lost data (check the disk)");
             }
         }
+        if (lostRound != null) {
+            // a write of this round failed: the round is refused at the commit, so is this append
+            throw new IOException(path + ": a write of this round failed (" + lostRound.getMessage() + ")", lostRound);
+        }
         if (total <= WriteBuffers.SIZE) {
             if (pending != null && pending.remaining() < total) {
-                writePending();
+                writeGatheredInRound();
             }
             if (pending == null && buffers != null) {
                 pending = buffers.take();
@@ -210,18 +214,7 @@ final class FileStoredChunk extends StoredChunk {
             }
         }
         if (pending != null) {
-            long bytesBefore = fileBytes;
-            int eventsBefore = fileEvents;
-            try {
-                writeGathered();
-            } catch (IOException e) {
-                if (lostRound == null) {
-                    lostRound = e;
-                    goodBytes = bytesBefore;
-                    goodEvents = eventsBefore;
-                }
-                throw e;
-            }
+            writeGatheredInRound();
         }
         try {
             long at = position;
@@ -271,6 +264,24 @@ final class FileStoredChunk extends StoredChunk {
             writeGathered();
         } catch (IOException e) {
             cutTo(bytesBefore, eventsBefore, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Writes the gathered frames before more of the round's appends: a failure refuses the whole
+     * round (the frames gathered before belong to appends whose futures wait for the commit), so it
+     * is kept in {@code lostRound} and {@link #writePending} cuts the chunk back at the commit.
+     */
+    private void writeGatheredInRound() throws IOException {
+        long bytesBefore = fileBytes;
+        int eventsBefore = fileEvents;
+        try {
+            writeGathered();
+        } catch (IOException e) {
+            lostRound = e;
+            goodBytes = bytesBefore;
+            goodEvents = eventsBefore;
             throw e;
         }
     }

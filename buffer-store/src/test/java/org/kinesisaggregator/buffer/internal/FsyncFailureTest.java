@@ -234,6 +234,56 @@ class FsyncFailureTest {
                 .containsExactlyInAnyOrderElementsOf(acked);
     }
 
+    /**
+     * Small appends of one round fill the chunk's write buffer, which is then written before the
+     * round's next append is gathered: when that write fails, the appends gathered before it (whose
+     * futures wait for the commit) are lost too, so the whole round is refused, not only the append
+     * that found the buffer full.
+     */
+    @ParameterizedTest
+    @EnumSource(AckDurability.class)
+    void aFailedWriteOfAFullWriteBufferWithinTheRoundRefusesTheWholeRound(AckDurability durability) throws Exception {
+        start(disk, durability);
+        List<Long> acked = new ArrayList<>();
+        assertThat(append(0, 10)).isEqualTo(AppendResult.stored(10));
+        acked.addAll(ids(0, 10));
+        long id = 10;
+        int refused = 0;
+        for (int round = 0; round < 5; round++) {
+            disk.armWriteFailure();
+            // 24 appends of ~10 KB sent together: they usually share a writer round, and the 64 KiB
+            // write buffer is full after six of them
+            List<CompletableFuture<AppendResult>> sent = new ArrayList<>();
+            long first = id;
+            for (int i = 0; i < 24; i++) {
+                sent.add(engine.append("t", Events.entries(id, 10, 1_000), 10, null));
+                id += 10;
+            }
+            for (int i = 0; i < sent.size(); i++) {
+                try {
+                    assertThat(sent.get(i).get(10, TimeUnit.SECONDS)).isEqualTo(AppendResult.stored(10));
+                    acked.addAll(ids(first + i * 10L, first + i * 10L + 10));
+                } catch (ExecutionException e) {
+                    refused++;
+                }
+            }
+            assertThat(engine.stats().totalEvents())
+                    .as("the events held are the acked ones")
+                    .isEqualTo(acked.size());
+        }
+        assertThat(refused).as("each round's fault refused something").isGreaterThanOrEqualTo(5);
+        engine.close();
+        engine = null;
+
+        start(ChunkChannels.DEFAULT);
+        await().atMost(WAIT).until(() -> out.delivered().size() >= acked.size());
+        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
+        assertThat(out.delivered())
+                .as("every acked event delivered once, no refused one")
+                .containsExactlyInAnyOrderElementsOf(acked);
+        assertThat(fx.counter("buffer.recovery.truncated.bytes")).isZero();
+    }
+
     @Test
     void aChunkFileFoundShorterBetweenRoundsTakesNoMoreAppends() throws Exception {
         start(ChunkChannels.DEFAULT);
