@@ -122,6 +122,7 @@ class FullDiskTest {
             fx.clock.advance(Duration.ofMinutes(5));
             return out.delivered().containsAll(acked);
         });
+        dumpDisk("files once delivered");
         List<Long> later = new ArrayList<>();
         long next = id;
         await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -197,6 +198,19 @@ class FullDiskTest {
             return out.delivered().containsAll(acked);
         });
         assertThat(again.healthProblems()).isEmpty();
+    }
+
+    private void dumpDisk(String when) throws IOException {
+        try (var files = Files.walk(mount)) {
+            files.forEach(f -> {
+                try {
+                    System.out.println(
+                            "FullDiskTest: " + when + ": " + f + " " + (Files.isRegularFile(f) ? Files.size(f) : -1));
+                } catch (IOException e) {
+                    System.out.println("FullDiskTest: " + f + " " + e);
+                }
+            });
+        }
     }
 
     /** Files under {@code dir} this process has open (its /proc/self/fd links). */

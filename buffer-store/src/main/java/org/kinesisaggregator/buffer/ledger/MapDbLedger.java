@@ -172,7 +172,9 @@ public final class MapDbLedger implements Ledger {
     /**
      * After a failed operation (a full disk makes MapDB's write-ahead log fail half way), the store
      * object is dropped, not closed (its locks may be inconsistent), and the ledger is reopened from
-     * its last commit: changes since then are lost, which at worst re-delivers events.
+     * its last commit: changes since then are lost, which at worst re-delivers events. While the
+     * disk is full the reopen fails and is tried again at the next call; a reopen that fails for
+     * another reason (files the failure left unreadable) replaces the store as a corrupt one is.
      */
     private void ensureOpen() {
         if (!broken) {
@@ -188,9 +190,26 @@ public final class MapDbLedger implements Ledger {
                     "Ledger {} reopened after a failure; changes since its last commit were lost (may cause duplicates)",
                     file);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(
-                    "ledger " + file + " cannot be reopened (" + e + "); check free disk space", e);
+            if (isNoSpace(e)) {
+                // still full: stay broken and try again at the next call
+                throw new IllegalStateException(
+                        "ledger " + file + " cannot be reopened (" + e + "); check free disk space", e);
+            }
+            // the files the failed operation left cannot be opened again (e.g. a write-ahead log cut
+            // short by the full disk): replace them, as a corrupt store is replaced
+            replaceCorrupt(new IllegalStateException("cannot be reopened after a failure: " + e, e));
         }
+    }
+
+    /** Whether {@code e} or one of its causes says the disk is full (ENOSPC). */
+    private static boolean isNoSpace(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.contains("No space left on device")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private RuntimeException failed(RuntimeException e) {
