@@ -92,6 +92,19 @@ class FsyncFailureTest {
                 .get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * Closes the buffer, starts it again on a healthy disk, waits until it holds nothing, and checks
+     * that exactly {@code expected} was delivered, each event once.
+     */
+    private void restartOnAHealthyDiskAndExpectDelivered(List<Long> expected, String what) throws Exception {
+        engine.close();
+        engine = null;
+        start(ChunkChannels.DEFAULT);
+        await().atMost(WAIT).until(() -> out.delivered().size() >= expected.size());
+        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
+        assertThat(out.delivered()).as(what).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
     private static List<Long> ids(long from, long to) {
         return LongStream.range(from, to).boxed().toList();
     }
@@ -139,16 +152,8 @@ class FsyncFailureTest {
         assertThat(chunkFiles())
                 .as("the sealed chunk was delivered; the new one is staged")
                 .isEqualTo(1);
-        engine.close();
-        engine = null;
-
-        // restart on a healthy disk: recovery queues the staged chunk
-        start(ChunkChannels.DEFAULT);
-        await().atMost(WAIT).until(() -> out.delivered().containsAll(acked));
-        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
-        assertThat(out.delivered())
-                .as("every acked event delivered once, no refused one")
-                .containsExactlyInAnyOrderElementsOf(acked);
+        // recovery queues the staged chunk
+        restartOnAHealthyDiskAndExpectDelivered(acked, "every acked event delivered once, no refused one");
         assertThat(fx.counter("buffer.recovery.truncated.bytes")).isZero();
     }
 
@@ -175,15 +180,8 @@ class FsyncFailureTest {
         assertThat(append(30, 10)).isEqualTo(AppendResult.stored(10));
         acked.addAll(ids(30, 40));
         assertThat(chunkFiles()).as("the same chunk goes on").isEqualTo(1);
-        engine.close();
-        engine = null;
-
-        start(ChunkChannels.DEFAULT);
-        await().atMost(WAIT).until(() -> out.delivered().containsAll(acked));
-        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
-        assertThat(out.delivered())
-                .as("every acked event delivered once, no refused one, no torn bytes")
-                .containsExactlyInAnyOrderElementsOf(acked);
+        restartOnAHealthyDiskAndExpectDelivered(
+                acked, "every acked event delivered once, no refused one, no torn bytes");
         assertThat(fx.counter("buffer.recovery.truncated.bytes")).isZero();
     }
 
@@ -223,15 +221,7 @@ class FsyncFailureTest {
                     .isEqualTo(acked.size());
         }
         assertThat(refused).as("each round's fault refused something").isGreaterThanOrEqualTo(5);
-        engine.close();
-        engine = null;
-
-        start(ChunkChannels.DEFAULT);
-        await().atMost(WAIT).until(() -> out.delivered().size() >= acked.size());
-        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
-        assertThat(out.delivered())
-                .as("every acked event delivered once, no refused one")
-                .containsExactlyInAnyOrderElementsOf(acked);
+        restartOnAHealthyDiskAndExpectDelivered(acked, "every acked event delivered once, no refused one");
     }
 
     /**
@@ -272,15 +262,7 @@ class FsyncFailureTest {
                     .isEqualTo(acked.size());
         }
         assertThat(refused).as("each round's fault refused something").isGreaterThanOrEqualTo(5);
-        engine.close();
-        engine = null;
-
-        start(ChunkChannels.DEFAULT);
-        await().atMost(WAIT).until(() -> out.delivered().size() >= acked.size());
-        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
-        assertThat(out.delivered())
-                .as("every acked event delivered once, no refused one")
-                .containsExactlyInAnyOrderElementsOf(acked);
+        restartOnAHealthyDiskAndExpectDelivered(acked, "every acked event delivered once, no refused one");
         assertThat(fx.counter("buffer.recovery.truncated.bytes")).isZero();
     }
 
@@ -303,17 +285,10 @@ class FsyncFailureTest {
                 .hasMessageContaining("shorter than the");
         assertThat(Files.size(chunk)).isEqualTo(endOfFirst);
         assertThat(append(30, 10)).isEqualTo(AppendResult.stored(10));
-        engine.close();
-        engine = null;
-
-        start(ChunkChannels.DEFAULT);
         List<Long> expected = new ArrayList<>(ids(0, 10));
         expected.addAll(ids(30, 40));
-        await().atMost(WAIT).until(() -> out.delivered().containsAll(expected));
-        await().atMost(WAIT).until(() -> engine.stats().totalEvents() == 0);
-        assertThat(out.delivered())
-                .as("what the disk kept and the append after the refused one; not the refused one")
-                .containsExactlyInAnyOrderElementsOf(expected);
+        restartOnAHealthyDiskAndExpectDelivered(
+                expected, "what the disk kept and the append after the refused one; not the refused one");
     }
 
     private Path onlyChunkFile() throws Exception {
