@@ -102,6 +102,11 @@ public final class Scenarios implements Callable<Integer> {
     Long warmupEvents;
 
     @Option(
+            names = "--warmup-seconds",
+            description = "Warm-up runs repeat until this long has passed, for the JIT (default: 30; --smoke 0).")
+    Double warmupSeconds;
+
+    @Option(
             names = "--ack-durability",
             split = ",",
             description = "small-messages: fsync and/or write (default: ${DEFAULT-VALUE}).",
@@ -113,6 +118,13 @@ public final class Scenarios implements Callable<Integer> {
 
     @Option(names = "--rate", description = "soak: events/s (default: half the measured maximum).")
     Long rate;
+
+    @Option(
+            names = "--soak-output",
+            description = "soak: null, or kinesis (the KPL daemon into the null Kinesis; its RSS is added)"
+                    + " (default: ${DEFAULT-VALUE}).",
+            defaultValue = "null")
+    String soakOutput;
 
     @Option(names = "--events", description = "bridge-cost: events (default: 2000000; --smoke 100000).")
     Long events;
@@ -231,7 +243,15 @@ public final class Scenarios implements Callable<Integer> {
         long warm =
                 orDefault(warmupEvents, shape.batch() == 1 ? (smoke ? 2_000L : 20_000L) : (smoke ? 50_000L : 300_000L));
         Measurement.Result r = Measurement.warmAndMeasure(
-                target, shape, warm, orDefault(seconds, smoke ? 2.0 : 10.0), 1, target.name(), drain, sizeByDrain);
+                target,
+                shape,
+                warm,
+                orDefault(warmupSeconds, smoke ? 0.0 : 30.0),
+                orDefault(seconds, smoke ? 2.0 : 10.0),
+                1,
+                target.name(),
+                drain,
+                sizeByDrain);
         System.out.println(r);
         return r;
     }
@@ -264,7 +284,11 @@ public final class Scenarios implements Callable<Integer> {
     private void soak() throws Exception {
         Shape shape = shapes(orDefault(connections, List.of(4)), orDefault(batch, 1000))
                 .get(0);
-        try (OurAggregator target = OurAggregator.start(settings("file", "fsync", "null"))) {
+        if (!List.of("null", "kinesis").contains(soakOutput)) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "--soak-output: null or kinesis, not " + soakOutput);
+        }
+        try (OurAggregator target = OurAggregator.start(settings("file", "fsync", soakOutput))) {
             long r = rate != null
                     ? rate
                     : (long) (measure(target, shape, true, false).eventsPerSecond() / 2);
@@ -272,7 +296,13 @@ public final class Scenarios implements Callable<Integer> {
             int slices = smoke && minutes == null
                     ? 2
                     : (int) Math.max(1, Math.round(orDefault(minutes, 30.0) * 60 / sliceSeconds));
-            System.out.printf(Locale.ROOT, "soak: rate=%d events/s slices=%d of %.0f s%n", r, slices, sliceSeconds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "soak: output=%s rate=%d events/s slices=%d of %.0f s%n",
+                    soakOutput,
+                    r,
+                    slices,
+                    sliceSeconds);
             long minRss = Long.MAX_VALUE;
             long maxRss = 0;
             long maxHeap = 0;
@@ -280,7 +310,8 @@ public final class Scenarios implements Callable<Integer> {
             for (int i = 1; i <= slices; i++) {
                 Measurement.Result m =
                         Measurement.run(target, shape, (long) (r * sliceSeconds), r, "soak-slice-" + i, false);
-                long rss = ProcStats.rssKib(target.pid());
+                long rss = rssKib(target);
+                String rssByProcess = rssByProcess(target);
                 long heap = heapUsed(target.pid());
                 minRss = Math.min(minRss, rss);
                 maxRss = Math.max(maxRss, rss);
@@ -288,11 +319,12 @@ public final class Scenarios implements Callable<Integer> {
                 p99s.add(m.load().ackP99Micros());
                 System.out.printf(
                         Locale.ROOT,
-                        "soak-slice: %d events/s=%.0f ack_p99_ms=%.2f rss_mib=%d heap_used_mib=%d cpu_s_per_1m=%.2f%n",
+                        "soak-slice: %d events/s=%.0f ack_p99_ms=%.2f rss_mib=%d%s heap_used_mib=%d cpu_s_per_1m=%.2f%n",
                         i,
                         m.eventsPerSecond(),
                         m.load().ackP99Micros() / 1000.0,
                         rss / 1024,
+                        rssByProcess,
                         heap >> 20,
                         m.cpuSecondsPerMillion());
             }
@@ -308,6 +340,34 @@ public final class Scenarios implements Callable<Integer> {
                     p99s.get(0) / 1000.0,
                     p99s.get(p99s.size() - 1) / 1000.0);
         }
+    }
+
+    /** The current RSS of the target's processes together (the JVM and, on Kinesis paths, its KPL daemon). */
+    private static long rssKib(Target target) {
+        long kib = 0;
+        for (List<Long> pids : target.processes().values()) {
+            for (long pid : pids) {
+                kib += ProcStats.rssKib(pid);
+            }
+        }
+        return kib;
+    }
+
+    /** " (jvm=N kpl=M)" in MiB when the target has more than one kind of process, else "". */
+    private static String rssByProcess(Target target) {
+        Map<String, List<Long>> processes = target.processes();
+        if (processes.size() < 2) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(" (");
+        for (Map.Entry<String, List<Long>> e : processes.entrySet()) {
+            long kib = 0;
+            for (long pid : e.getValue()) {
+                kib += ProcStats.rssKib(pid);
+            }
+            b.append(b.length() > 2 ? " " : "").append(e.getKey()).append('=').append(kib / 1024);
+        }
+        return b.append(')').toString();
     }
 
     /** The aggregator's used heap, bytes, from {@code jcmd PID GC.heap_info} (it exposes no JVM meters). */
