@@ -19,7 +19,25 @@ import org.kinesisaggregator.buffer.ChunkMetadata;
 import org.kinesisaggregator.buffer.EventBuffer;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.StreamedAppend;
-import org.kinesisaggregator.buffer.internal.RequestQueue.AppendRequest;
+import org.kinesisaggregator.buffer.internal.dedup.DedupWindow;
+import org.kinesisaggregator.buffer.internal.dedup.RecoveredKeys;
+import org.kinesisaggregator.buffer.internal.delivery.BoundedWrite;
+import org.kinesisaggregator.buffer.internal.delivery.ChunkDisposal;
+import org.kinesisaggregator.buffer.internal.delivery.Flusher;
+import org.kinesisaggregator.buffer.internal.store.BufferLedger;
+import org.kinesisaggregator.buffer.internal.store.ChunkStore;
+import org.kinesisaggregator.buffer.internal.store.FileChunkStore;
+import org.kinesisaggregator.buffer.internal.store.FileStoredChunk;
+import org.kinesisaggregator.buffer.internal.store.MemoryChunkStore;
+import org.kinesisaggregator.buffer.internal.store.StorageHealth;
+import org.kinesisaggregator.buffer.internal.write.FrameWriter;
+import org.kinesisaggregator.buffer.internal.write.GroupCommit;
+import org.kinesisaggregator.buffer.internal.write.OverflowGuard;
+import org.kinesisaggregator.buffer.internal.write.RequestQueue;
+import org.kinesisaggregator.buffer.internal.write.RequestQueue.AppendRequest;
+import org.kinesisaggregator.buffer.internal.write.StreamedAppendHandle;
+import org.kinesisaggregator.buffer.internal.write.StreamedAppends;
+import org.kinesisaggregator.buffer.internal.write.WriterLoop;
 import org.kinesisaggregator.buffer.ledger.ChunkState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +72,7 @@ public final class BufferEngine implements EventBuffer {
      * The one log category of the whole engine: every class of this package logs under
      * {@code org.kinesisaggregator.buffer.internal.BufferEngine}, the name operators' log settings use.
      */
-    static final Logger ENGINE_LOG = LoggerFactory.getLogger(BufferEngine.class);
+    public static final Logger ENGINE_LOG = LoggerFactory.getLogger(BufferEngine.class);
 
     private static final Logger log = ENGINE_LOG;
 
@@ -143,7 +161,17 @@ public final class BufferEngine implements EventBuffer {
 
         BoundedWrite boundedWrite = new BoundedWrite(settings.delayedCommitTimeout());
         ChunkDisposal disposal = new ChunkDisposal(
-                outputId, settings, output, secondary, clock, store, state, ledger, metrics, requests, boundedWrite);
+                outputId,
+                settings,
+                output,
+                secondary,
+                clock,
+                store,
+                state,
+                ledger,
+                metrics,
+                () -> requests.add(RequestQueue.WAKE),
+                boundedWrite);
         Flusher flusher = new Flusher(
                 outputId, settings, output, secondary, clock, random, state, ledger, metrics, boundedWrite, disposal);
         OverflowGuard overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);

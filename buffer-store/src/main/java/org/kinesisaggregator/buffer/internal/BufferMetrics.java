@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.kinesisaggregator.buffer.BufferCounters;
 import org.kinesisaggregator.buffer.BufferStats;
+import org.kinesisaggregator.buffer.internal.dedup.DedupWindow;
 
 /**
  * The buffer's meters, all tagged {@code output=<output id>} and {@code type=file|memory} (bounded:
@@ -22,34 +23,34 @@ import org.kinesisaggregator.buffer.BufferStats;
  * <p>Thread-safe (Micrometer meters are).
  */
 public final class BufferMetrics {
-    final Counter appendsStored;
-    final Counter appendsDuplicate;
-    final Counter dedupHits;
-    final Counter dedupEvictions;
-    final Counter appendsRefused;
-    final Counter appendBytes;
-    final Counter appendEvents;
-    final Counter fsyncs;
-    final Counter fsyncFailures;
-    final Timer fsyncLatency;
-    final Counter chunksSealed;
-    final Counter stagedLimitSeals;
-    final Counter flushAttempts;
-    final Counter flushSuccesses;
-    final Counter flushFailures;
-    final Counter flushSecondaryAttempts;
-    final Counter slowFlushes;
-    final Timer flushLatency;
-    final Counter retries;
-    final Counter eventsDelivered;
-    final Counter eventsRejected;
-    final Counter chunksDropped;
-    final Counter eventsDropped;
-    final Counter chunksFailed;
-    final Counter eventsFailed;
-    final Counter eventsToSecondary;
-    final Counter recoveryTruncatedBytes;
-    final Counter recoverySkippedBytes;
+    public final Counter appendsStored;
+    public final Counter appendsDuplicate;
+    public final Counter dedupHits;
+    public final Counter dedupEvictions;
+    public final Counter appendsRefused;
+    public final Counter appendBytes;
+    public final Counter appendEvents;
+    public final Counter fsyncs;
+    public final Counter fsyncFailures;
+    public final Timer fsyncLatency;
+    public final Counter chunksSealed;
+    public final Counter stagedLimitSeals;
+    public final Counter flushAttempts;
+    public final Counter flushSuccesses;
+    public final Counter flushFailures;
+    public final Counter flushSecondaryAttempts;
+    public final Counter slowFlushes;
+    public final Timer flushLatency;
+    public final Counter retries;
+    public final Counter eventsDelivered;
+    public final Counter eventsRejected;
+    public final Counter chunksDropped;
+    public final Counter eventsDropped;
+    public final Counter chunksFailed;
+    public final Counter eventsFailed;
+    public final Counter eventsToSecondary;
+    public final Counter recoveryTruncatedBytes;
+    public final Counter recoverySkippedBytes;
 
     private final MeterRegistry registry;
     private final Tags tags;
@@ -195,7 +196,7 @@ public final class BufferMetrics {
     }
 
     /** The dedup window's gauges; registered once it exists (at start). */
-    void registerDedup(DedupWindow dedup) {
+    public void registerDedup(DedupWindow dedup) {
         Gauge.builder("buffer.dedup.window.effective", dedup, DedupWindow::effectiveWindowSeconds)
                 .tags(tags)
                 .baseUnit("seconds")

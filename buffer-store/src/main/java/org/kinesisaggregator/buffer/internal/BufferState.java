@@ -23,22 +23,22 @@ import org.kinesisaggregator.buffer.BufferStats;
  * and flush threads hold it for short sections (the methods here are such sections); the ledger
  * record of a chunk being sealed is written under it, before any flush thread can take the chunk.
  */
-final class BufferState {
-    final ReentrantLock lock = new ReentrantLock();
+public final class BufferState {
+    public final ReentrantLock lock = new ReentrantLock();
     /** Signalled when a chunk becomes ready or the flush threads must stop. */
-    final Condition flushWork = lock.newCondition();
+    public final Condition flushWork = lock.newCondition();
     // guarded by lock
-    final Map<String, ChunkHandle> staged = new LinkedHashMap<>();
-    final TreeMap<Long, ChunkHandle> queued = new TreeMap<>();
-    long totalBytes;
-    long pendingEvents;
+    public final Map<String, ChunkHandle> staged = new LinkedHashMap<>();
+    public final TreeMap<Long, ChunkHandle> queued = new TreeMap<>();
+    public long totalBytes;
+    public long pendingEvents;
     /** The flush threads return. */
-    boolean flushersStopping;
+    public boolean flushersStopping;
     /** flush_at_shutdown: the flush threads take every queued chunk once, whatever its retry time. */
-    boolean shutdownFlush;
+    public boolean shutdownFlush;
 
     /** Stopped like a crash (tests): no sealing, write results ignored. Volatile, not guarded. */
-    volatile boolean halted;
+    public volatile boolean halted;
 
     private final Clock clock;
 
@@ -47,7 +47,7 @@ final class BufferState {
     }
 
     /** Adds to the totals (negative values take back), in one section. */
-    void adjustTotals(long bytes, long events) {
+    public void adjustTotals(long bytes, long events) {
         lock.lock();
         try {
             totalBytes += bytes;
@@ -57,7 +57,7 @@ final class BufferState {
         }
     }
 
-    ChunkHandle staged(String key) {
+    public ChunkHandle staged(String key) {
         lock.lock();
         try {
             return staged.get(key);
@@ -66,7 +66,7 @@ final class BufferState {
         }
     }
 
-    void signalFlushWork() {
+    public void signalFlushWork() {
         lock.lock();
         try {
             flushWork.signalAll();
@@ -76,7 +76,7 @@ final class BufferState {
     }
 
     /** A queued chunk left the buffer (purged, or moved to failed/): forget it, free its bytes. */
-    void removeQueued(ChunkHandle h) {
+    public void removeQueued(ChunkHandle h) {
         lock.lock();
         try {
             queued.remove(h.chunk.id);
@@ -97,7 +97,7 @@ final class BufferState {
         return false;
     }
 
-    BufferStats stats() {
+    public BufferStats stats() {
         lock.lock();
         try {
             long now = clock.millis();

@@ -1,5 +1,6 @@
 package org.kinesisaggregator.buffer.internal;
 
+import org.kinesisaggregator.buffer.internal.store.StoredChunk;
 import org.kinesisaggregator.buffer.ledger.ChunkRecord;
 import org.kinesisaggregator.buffer.ledger.ChunkState;
 import org.kinesisaggregator.buffer.ledger.Progress;
@@ -12,30 +13,30 @@ import org.kinesisaggregator.buffer.ledger.Progress;
  * writer thread while it is staged, and the flush thread (or, for drop_oldest_chunk, the writer
  * thread) that set {@link #inFlight} until it clears it.
  */
-final class ChunkHandle {
-    final StoredChunk chunk;
+public final class ChunkHandle {
+    public final StoredChunk chunk;
     /** The staged chunk's key ({@code chunk_keys}): the tag, or "" for one staged chunk. */
-    final String key;
+    public final String key;
 
-    ChunkState state;
-    Progress progress = Progress.NONE;
-    int retryCount;
-    long nextAttemptEpochMillis;
-    long firstFailureEpochMillis;
-    boolean inFlight;
-    boolean useSecondary;
-    boolean attemptedAtShutdown;
+    public ChunkState state;
+    public Progress progress = Progress.NONE;
+    public int retryCount;
+    public long nextAttemptEpochMillis;
+    public long firstFailureEpochMillis;
+    public boolean inFlight;
+    public boolean useSecondary;
+    public boolean attemptedAtShutdown;
 
-    ChunkHandle(StoredChunk chunk, String key) {
+    public ChunkHandle(StoredChunk chunk, String key) {
         this.chunk = chunk;
         this.key = key;
     }
 
-    int pendingEvents() {
+    public int pendingEvents() {
         return chunk.eventCount - progress.doneCount();
     }
 
-    ChunkRecord record() {
+    public ChunkRecord record() {
         return new ChunkRecord(
                 chunk.id,
                 state,

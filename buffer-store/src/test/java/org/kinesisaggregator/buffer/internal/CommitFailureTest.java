@@ -23,6 +23,8 @@ import org.kinesisaggregator.buffer.BufferSettings;
 import org.kinesisaggregator.buffer.BufferSettings.BufferType;
 import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
 import org.kinesisaggregator.buffer.StreamedAppend;
+import org.kinesisaggregator.buffer.internal.store.ChunkStore;
+import org.kinesisaggregator.buffer.internal.store.FileChunkStore;
 import org.kinesisaggregator.buffer.testing.Events;
 import org.kinesisaggregator.buffer.testing.Fixture;
 import org.kinesisaggregator.buffer.testing.RecordingOutput;

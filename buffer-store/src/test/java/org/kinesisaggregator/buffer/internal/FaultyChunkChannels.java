@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.kinesisaggregator.buffer.internal.store.ChunkChannels;
 
 /**
  * Chunk files on a file system that misbehaves on command, as Linux does after a failed writeback:

@@ -30,6 +30,8 @@ import org.kinesisaggregator.buffer.BufferSettings.AckDurability;
 import org.kinesisaggregator.buffer.BufferSettings.BufferType;
 import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
 import org.kinesisaggregator.buffer.internal.FaultyChunkChannels.Fault;
+import org.kinesisaggregator.buffer.internal.store.ChunkChannels;
+import org.kinesisaggregator.buffer.internal.store.FileChunkStore;
 import org.kinesisaggregator.buffer.testing.Events;
 import org.kinesisaggregator.buffer.testing.Fixture;
 import org.kinesisaggregator.buffer.testing.RecordingOutput;
