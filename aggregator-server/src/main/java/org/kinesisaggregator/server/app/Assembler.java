@@ -7,9 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.kinesisaggregator.admin.AdminServer;
-import org.kinesisaggregator.admin.AdminSettings;
-import org.kinesisaggregator.admin.ComponentMeters;
 import org.kinesisaggregator.admin.FluentdMeters;
 import org.kinesisaggregator.admin.PluginInfo;
 import org.kinesisaggregator.buffer.Buffers;
@@ -18,15 +15,8 @@ import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
-import org.kinesisaggregator.conf.ConfLocation;
-import org.kinesisaggregator.conf.ConfParam;
 import org.kinesisaggregator.conf.ConfProblems;
-import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
-import org.kinesisaggregator.server.input.HttpInput;
-import org.kinesisaggregator.server.input.HttpSettings;
-import org.kinesisaggregator.server.input.SampleInput;
-import org.kinesisaggregator.server.input.SampleSettings;
 import org.kinesisaggregator.server.output.OutputFactory;
 import org.kinesisaggregator.server.route.EventFilter;
 import org.kinesisaggregator.server.route.Router;
@@ -76,10 +66,10 @@ final class Assembler {
     FluentLogEvents fluentLog;
     SystemSettings system;
 
-    private final IngestCounting ingest;
+    final IngestCounting ingest;
     private final Map<String, List<Router.Rule>> pendingRules = new LinkedHashMap<>();
-    private final Map<String, String> outputMonitorLabels = new LinkedHashMap<>();
-    private final Map<String, String> monitorLabels = new LinkedHashMap<>();
+    final Map<String, String> outputMonitorLabels = new LinkedHashMap<>();
+    final Map<String, String> monitorLabels = new LinkedHashMap<>();
     private int filterCount;
 
     /** @param running the application running now (a reload takes over from it), or null */
@@ -180,7 +170,7 @@ final class Assembler {
     }
 
     /** What {@code /api/config.json} shows after pid and ppid (Fluentd's supervisor options that apply). */
-    private Map<String, Object> processInfo() {
+    Map<String, Object> processInfo() {
         Map<String, Object> m = new LinkedHashMap<>();
         String file = root.location() == null ? null : root.location().file();
         m.put("config_path", file);
@@ -323,156 +313,13 @@ final class Assembler {
         }
         e.string("@id", null);
         e.string("@log_level", null);
-        if (AdminSources.isMonitor(type)) {
-            Map<String, String> labels = AdminSources.monitorLabels(e, type, env.hostname());
-            (type.equals(AdminSources.PROMETHEUS_MONITOR) ? monitorLabels : outputMonitorLabels).putAll(labels);
-            pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
-            summary.source(type + " (fluentd_" + (type.equals(AdminSources.PROMETHEUS_MONITOR) ? "" : "output_")
-                    + "status_* on every admin source's /metrics) (" + e.location() + ")");
-            return;
-        }
-        if (AdminSources.isAdmin(type)) {
-            AdminSettings admin = AdminSources.settings(e, type);
-            Input input = new AdminInput(new AdminServer(
-                    admin,
-                    AdminSources.metricsText(env.registry()),
-                    () -> self.get() == null ? List.of("starting") : self.get().problems(),
-                    () -> self.get() == null ? List.of() : self.get().plugins(),
-                    this::processInfo,
-                    env.zone()));
-            String adminBind = admin.bind();
-            int adminPort = admin.port();
-            String name = type + " " + adminBind + ":" + adminPort;
-            inputs.add(new Named<>(name, input));
-            bind(input, e, adminBind, adminPort, false);
-            pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
-            summary.source(
-                    name + " (/health/live, /health/ready, /metrics, /api/plugins.json, /api/config.json) ("
-                            + e.location() + ")",
-                    e);
-            return;
-        }
-        if (type.equals("sample") || type.equals("dummy")) {
-            sampleSource(e, type);
-            return;
-        }
-        if (type.equals("http")) {
-            httpSource(e);
-            return;
-        }
-        InputFactory factory = plugins.inputs().get(type);
+        SourceFactory factory = plugins.sources().get(type);
         if (factory == null) {
             throw e.error(
                     e.has("@type") ? "@type" : "type",
                     "unknown input type \"" + type + "\" (known: "
-                            + String.join(", ", plugins.inputs().keySet())
-                            + ", sample, dummy, http, monitor_agent, prometheus, prometheus_monitor,"
-                            + " prometheus_output_monitor)");
+                            + String.join(", ", plugins.sources().keySet()) + ")");
         }
-        Router router = labels.sourceRouter(e);
-        String label = router.label();
-        ForwardSettings settings = ForwardConf.settings(e, system);
-        IngestCounting.Sink counted = ingest.forInput(router);
-        String name = type + " " + settings.bind() + ":" + settings.port();
-        List<Object> key = List.of(label, LoadedConf.sectionText(e), settings);
-        Source running = carryover.claimSource(key);
-        SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
-        ComponentMeters meters = sourceMeters(running);
-        Input input = running != null ? running.input() : factory.create(settings, sink, meters.registry());
-        if (running != null) {
-            carryover.carry(input);
-        }
-        sources.add(new Source(key, name, input, sink, counted, meters));
-        inputs.add(new Named<>(name, input));
-        bind(input, e, settings.bind(), settings.port(), true);
-        ConfElement transport = e.element("transport");
-        if (settings.tls() != null && transport != null) {
-            environment.readableFile(transport, "cert_path");
-            environment.readableFile(transport, "private_key_path");
-            environment.readableFile(transport, "ca_path");
-        }
-        pluginInfos.add(new PluginInfo(
-                e.string("@id", "in_" + type + "_" + settings.port()),
-                "input",
-                type,
-                PluginConfig.of(e),
-                null,
-                null,
-                counted::counts));
-        summary.source(
-                name + (settings.tls() != null ? " tls" : "") + (settings.security() != null ? " security" : "") + " → "
-                        + label + " (" + e.location() + ")",
-                e);
-    }
-
-    /** A source's meters: those of the running source it takes over, or new ones in this conf's registry. */
-    private ComponentMeters sourceMeters(Source running) {
-        if (running == null) {
-            return new ComponentMeters(env.registry());
-        }
-        carryover.carryMeters(running.meters());
-        return running.meters();
-    }
-
-    /** {@code @type sample} / {@code dummy}: generated events into its label's router, counted as input. */
-    private void sampleSource(ConfElement e, String type) {
-        SampleSettings settings = SampleConf.settings(e);
-        Router router = labels.sourceRouter(e);
-        IngestCounting.Sink counted = ingest.forInput(router);
-        String name = type + " " + settings.tag();
-        List<Object> key = List.of(router.label(), LoadedConf.sectionText(e), settings);
-        Source running = carryover.claimSource(key);
-        SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
-        ComponentMeters meters = sourceMeters(running);
-        Input input = running != null ? running.input() : new SampleInput(settings, sink, env.clock());
-        if (running != null) {
-            carryover.carry(input);
-        }
-        sources.add(new Source(key, name, input, sink, counted, meters));
-        inputs.add(new Named<>(name, input));
-        pluginInfos.add(new PluginInfo(
-                e.string("@id", "in_" + type + "_" + settings.tag()),
-                "input",
-                type,
-                PluginConfig.of(e),
-                null,
-                null,
-                counted::counts));
-        summary.source(name + " (" + settings.rate() + " events/s) → " + router.label() + " (" + e.location() + ")", e);
-    }
-
-    /** {@code @type http}: in_http into its label's router, counted as input, carried over a reload. */
-    private void httpSource(ConfElement e) {
-        HttpSettings settings = HttpConf.settings(e);
-        Router router = labels.sourceRouter(e);
-        IngestCounting.Sink counted = ingest.forInput(router);
-        String name = "http " + settings.bind() + ":" + settings.port();
-        List<Object> key = List.of(router.label(), LoadedConf.sectionText(e), settings);
-        Source running = carryover.claimSource(key);
-        SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
-        ComponentMeters meters = sourceMeters(running);
-        Input input = running != null ? running.input() : new HttpInput(settings, sink, env.clock(), meters.registry());
-        if (running != null) {
-            carryover.carry(input);
-        }
-        sources.add(new Source(key, name, input, sink, counted, meters));
-        inputs.add(new Named<>(name, input));
-        bind(input, e, settings.bind(), settings.port(), false);
-        pluginInfos.add(new PluginInfo(
-                e.string("@id", "in_http_" + settings.port()),
-                "input",
-                "http",
-                PluginConfig.of(e),
-                null,
-                null,
-                counted::counts));
-        summary.source(name + " (POST /TAG) → " + router.label() + " (" + e.location() + ")", e);
-    }
-
-    /** Notes where {@code input}'s port is set: checked before start, and named if the bind fails. */
-    private void bind(Input input, ConfElement source, String bindAddress, int port, boolean udpToo) {
-        ConfParam portParam = source.params().get("port");
-        ConfLocation location = portParam != null ? portParam.location() : source.location();
-        environment.freePort(input, location, bindAddress, port, udpToo);
+        factory.add(new SourceSection(this, e, type));
     }
 }
