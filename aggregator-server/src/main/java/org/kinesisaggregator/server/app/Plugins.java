@@ -59,7 +59,8 @@ public final class Plugins {
         filters.put("stdout", (e, env) -> FilterConf.stdout(e, env.stdout(), env.zone(), env.hostname()));
         filters.put("parser", (e, env) -> FilterConf.parser(e, env.clock(), env.zone()));
         Map<String, SecondaryFactory> secondaries = new LinkedHashMap<>();
-        secondaries.put("file", (e, id, env) -> new FileOutput(id, FileOutput.settingsFromConf(e, env.zone())));
+        secondaries.put(
+                "file", (e, id, env) -> new FileOutput(id, FileOutputConf.settings(e, env.zone(), env.hostname())));
         secondaries.put("secondary_file", (e, id, env) -> SecondaryFileOutput.fromConf(id, e));
         Map<String, SourceFactory> sources = new LinkedHashMap<>();
         sources.put("forward", ForwardConf.source(ForwardServer::new));

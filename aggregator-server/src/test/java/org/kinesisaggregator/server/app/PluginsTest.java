@@ -81,7 +81,7 @@ class PluginsTest {
         List<String> ids = new ArrayList<>();
         Plugins plugins = Plugins.defaults().withSecondary("archive", (e, id, env) -> {
             ids.add(id);
-            return new FileOutput(id, FileOutput.settingsFromConf(e, env.zone()));
+            return new FileOutput(id, FileOutputConf.settings(e, env.zone(), env.hostname()));
         });
         String conf = """
                 <match app.**>
