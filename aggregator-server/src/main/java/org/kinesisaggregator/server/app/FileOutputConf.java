@@ -10,10 +10,13 @@ import org.kinesisaggregator.kinesis.FormatSettings;
 import org.kinesisaggregator.kinesis.format.StrftimeFormatter;
 import org.kinesisaggregator.server.output.ChunkKeySpec;
 import org.kinesisaggregator.server.output.FileOutput;
+import org.kinesisaggregator.server.output.SecondaryFileOutput;
 
 /**
- * Maps an out_file element (a {@code <match> @type file} or a {@code <secondary> @type file}) onto
- * {@link FileOutput.Settings}, which the output package takes as they are: the path template, the
+ * Maps the file outputs' elements onto what the output package takes as it is: an out_file element
+ * (a {@code <match> @type file} or a {@code <secondary> @type file}) onto {@link FileOutput.Settings}
+ * (see {@link #settings}), a {@code <secondary> @type secondary_file} onto a {@link SecondaryFileOutput}.
+ * For out_file: the path template, the
  * time key and the zone of its slices resolved here ({@link TimekeyConf#zone}), the format with the
  * application's host name for {@code <inject> hostname_key}, and {@code symlink_path}.
  *
@@ -83,6 +86,23 @@ public final class FileOutputConf {
                 format,
                 symlink == null ? null : symlink.path(),
                 symlink != null && symlink.relative());
+    }
+
+    /**
+     * Maps a {@code <secondary> @type secondary_file}: {@code directory}, {@code basename},
+     * {@code append}, {@code compress}.
+     */
+    public static SecondaryFileOutput secondaryFile(String outputId, ConfElement e) {
+        Path dir = Path.of(e.requiredString("directory"));
+        String basename = e.string("basename", "dump.bin");
+        if (basename.contains("/")) {
+            throw e.error(
+                    "basename",
+                    "\"" + basename + "\" contains '/' (expected: a file name; put directories in directory)");
+        }
+        boolean append = e.bool("append", false);
+        String compress = e.choice("compress", "text", List.of("text", "gz", "gzip"));
+        return new SecondaryFileOutput(outputId, dir, basename, append, !compress.equals("text"));
     }
 
     /** {@code symlink_path} and how its target is written. */

@@ -9,8 +9,6 @@ import org.kinesisaggregator.server.output.BuiltinOutputs;
 import org.kinesisaggregator.server.output.FileOutput;
 import org.kinesisaggregator.server.output.KinesisOutputFactory;
 import org.kinesisaggregator.server.output.OutputFactory;
-import org.kinesisaggregator.server.output.SecondaryFileOutput;
-import org.kinesisaggregator.server.route.GrepFilter;
 import org.kinesisaggregator.server.route.RecordTransformerFilter;
 
 /**
@@ -54,14 +52,14 @@ public final class Plugins {
             outputs.put(type, kinesis);
         }
         Map<String, FilterFactory> filters = new LinkedHashMap<>();
-        filters.put("grep", (e, env) -> GrepFilter.fromConf(e));
+        filters.put("grep", (e, env) -> GrepConf.filter(e));
         filters.put("record_transformer", (e, env) -> RecordTransformerFilter.fromConf(e, env.hostname(), env.zone()));
         filters.put("stdout", (e, env) -> FilterConf.stdout(e, env.stdout(), env.zone(), env.hostname()));
         filters.put("parser", (e, env) -> FilterConf.parser(e, env.clock(), env.zone()));
         Map<String, SecondaryFactory> secondaries = new LinkedHashMap<>();
         secondaries.put(
                 "file", (e, id, env) -> new FileOutput(id, FileOutputConf.settings(e, env.zone(), env.hostname())));
-        secondaries.put("secondary_file", (e, id, env) -> SecondaryFileOutput.fromConf(id, e));
+        secondaries.put("secondary_file", (e, id, env) -> FileOutputConf.secondaryFile(id, e));
         Map<String, SourceFactory> sources = new LinkedHashMap<>();
         sources.put("forward", ForwardConf.source(ForwardServer::new));
         sources.put("sample", SampleConf::addSource);

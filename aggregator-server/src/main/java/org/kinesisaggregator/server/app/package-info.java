@@ -15,7 +15,7 @@
  * </ul>
  * Only this package and {@code org.kinesisaggregator.conf} read conf syntax: the components get typed
  * settings (and the application's clock, zone and host name). ArchitectureTest states the rule; what
- * does not meet it yet (output factories, two filters) is listed in its frozen store.
+ * does not meet it yet (the output factories, record_transformer, the CLI) is listed in its frozen store.
  *
  * <h2>Invariants</h2>
  * <ul>
