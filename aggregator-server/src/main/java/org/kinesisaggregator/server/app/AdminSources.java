@@ -30,8 +30,16 @@ final class AdminSources {
 
     private AdminSources() {}
 
-    static boolean isMonitor(String type) {
-        return type.equals(PROMETHEUS_MONITOR) || type.equals(PROMETHEUS_OUTPUT_MONITOR);
+    /** {@code @type monitor_agent} and {@code prometheus} ({@link Plugins#sources()}): an admin endpoint. */
+    static void addAdmin(SourceSection source) {
+        source.admin(settings(source.element(), source.type()));
+    }
+
+    /** {@code @type prometheus_monitor} and {@code prometheus_output_monitor} ({@link Plugins#sources()}): labels. */
+    static void addMonitor(SourceSection source) {
+        Map<String, String> labels =
+                monitorLabels(source.element(), source.type(), source.env().hostname());
+        source.monitorLabels(labels, !source.type().equals(PROMETHEUS_MONITOR));
     }
 
     /**
@@ -70,10 +78,6 @@ final class AdminSources {
             }
         }
         return labels;
-    }
-
-    static boolean isAdmin(String type) {
-        return type.equals("monitor_agent") || type.equals("prometheus");
     }
 
     /** Maps {@code bind} and {@code port}; fluent-plugin-prometheus' {@code metrics_path} must stay /metrics. */

@@ -4,18 +4,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,39 +21,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
-import org.kinesisaggregator.admin.AdminServer;
-import org.kinesisaggregator.admin.AdminSettings;
 import org.kinesisaggregator.admin.ComponentMeters;
-import org.kinesisaggregator.admin.FluentdMeters;
 import org.kinesisaggregator.admin.PluginInfo;
-import org.kinesisaggregator.buffer.BufferSettings;
-import org.kinesisaggregator.buffer.Buffers;
 import org.kinesisaggregator.buffer.EventBuffer;
-import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
-import org.kinesisaggregator.conf.ConfLocation;
-import org.kinesisaggregator.conf.ConfParam;
 import org.kinesisaggregator.conf.ConfProblems;
-import org.kinesisaggregator.conf.ConfValues;
-import org.kinesisaggregator.server.ForwardServer;
-import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.Input;
-import org.kinesisaggregator.server.input.HttpInput;
-import org.kinesisaggregator.server.input.HttpSettings;
-import org.kinesisaggregator.server.input.SampleInput;
-import org.kinesisaggregator.server.input.SampleSettings;
-import org.kinesisaggregator.server.output.ChunkKeySpec;
-import org.kinesisaggregator.server.output.OutputContext;
-import org.kinesisaggregator.server.output.OutputDefaults;
-import org.kinesisaggregator.server.output.OutputFactory;
-import org.kinesisaggregator.server.output.SyncOutputSink;
-import org.kinesisaggregator.server.route.ChunkKeySink;
-import org.kinesisaggregator.server.route.EventFilter;
 import org.kinesisaggregator.server.route.Router;
-import org.kinesisaggregator.server.route.TagPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,15 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Aggregator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
-    private static final Set<String> TOP_LEVEL = Set.of("source", "match", "filter", "label", "system");
-    /** An output's parameters that the report shows in its own lines (type, id, the buffer's v0.12 names). */
-    private static final Set<String> OUTPUT_PARAMS_SHOWN_ELSEWHERE = outputParamsShownElsewhere();
-
-    private static Set<String> outputParamsShownElsewhere() {
-        Set<String> names = new LinkedHashSet<>(BufferConf.LEGACY.keySet());
-        names.addAll(List.of("@type", "type", "@id", "detach_process"));
-        return Set.copyOf(names);
-    }
 
     /**
      * What the application uses from the process: meters, the clock, the zone of {@code localtime},
@@ -103,41 +65,6 @@ public final class Aggregator implements AutoCloseable {
         }
     }
 
-    private record Named<T>(String name, T component) {}
-
-    /**
-     * A running output a reload may keep: its {@code <match>} (or {@code <store>}) section's identity
-     * ({@code key}: the label, the output id, the section's text, the mapped buffer settings), the
-     * output, its secondary (or null), its buffer (or null when unbuffered) and the sink routes hand
-     * events to (the buffer, or the synchronous sink).
-     */
-    private record Terminal(
-            List<Object> key,
-            String outputId,
-            Output output,
-            Output secondary,
-            EventBuffer buffer,
-            EventSink sink,
-            ComponentMeters meters) {
-        String describe() {
-            return "output " + output.type() + " [id " + outputId + "]";
-        }
-    }
-
-    /**
-     * A running {@code <source>} a reload may keep ({@code forward}, {@code sample}): its identity
-     * ({@code key}: the label it feeds, the section's text, the mapped settings), the input, the
-     * switchable sink it was built with, and the counting sink in front of this conf's router that
-     * {@link #start()} points it at.
-     */
-    private record Source(
-            List<Object> key, String name, Input input, SwitchableSink sink, EventSink target, ComponentMeters meters) {
-        /** What a reload keeping it logs after "kept": its open connections, for a forward source. */
-        String keptDetail() {
-            return input instanceof ForwardServer forward ? " (" + forward.activeConnections() + " connections)" : "";
-        }
-    }
-
     private final SystemSettings system;
     private final Map<String, Router> routers;
     private final List<Named<Output>> outputs;
@@ -145,6 +72,7 @@ public final class Aggregator implements AutoCloseable {
     private final List<Named<Input>> inputs;
     private final List<Terminal> terminals;
     private final List<Source> sources;
+    private final ShutdownSequence shutdown;
     /** Components taken over running from the previous conf's application: start() does not start them. */
     private final Set<Object> carried;
     /** The meters of the carried components: start() moves them into this application's registry. */
@@ -172,14 +100,14 @@ public final class Aggregator implements AutoCloseable {
 
     private Aggregator(Assembler a) {
         this.system = a.system;
-        this.routers = Collections.unmodifiableMap(a.routers);
+        this.routers = Collections.unmodifiableMap(a.labels.routers());
         this.outputs = List.copyOf(a.outputs);
         this.buffers = List.copyOf(a.buffers);
         this.inputs = List.copyOf(a.inputs);
         this.terminals = List.copyOf(a.terminals);
         this.sources = List.copyOf(a.sources);
-        this.carried = identitySet(a.carried);
-        this.carriedMeters = List.copyOf(a.carriedMeters);
+        this.carried = identitySet(a.carryover.carried());
+        this.carriedMeters = List.copyOf(a.carryover.carriedMeters());
         this.processMeters = a.plugins.outputs().values().stream()
                 .distinct()
                 .filter(MeterBinder.class::isInstance)
@@ -188,9 +116,10 @@ public final class Aggregator implements AutoCloseable {
         this.registry = a.env.registry();
         this.pluginInfos = List.copyOf(a.pluginInfos);
         this.warnings = List.copyOf(a.warnings);
-        this.summary = a.summary();
+        this.summary = a.summary.text(a.system);
         this.environment = a.environment;
         this.fluentLog = a.fluentLog;
+        this.shutdown = new ShutdownSequence(inputs, buffers, outputs, fluentLog);
         a.self.set(this);
         // 1 while /health/ready answers 200: what an alert on a node that is up but takes no traffic reads
         Gauge.builder("aggregator.ready", this, app -> app.problems().isEmpty() ? 1 : 0)
@@ -248,6 +177,16 @@ public final class Aggregator implements AutoCloseable {
 
     public SystemSettings system() {
         return system;
+    }
+
+    /** The outputs as a reload may take them over ({@link Carryover}). */
+    List<Terminal> terminals() {
+        return terminals;
+    }
+
+    /** The sources a reload may take over ({@link Carryover}). */
+    List<Source> sources() {
+        return sources;
     }
 
     /** This application's meter registry (its /metrics), with the meters of its components. */
@@ -516,25 +455,11 @@ public final class Aggregator implements AutoCloseable {
             toClose = kept;
             kept = Set.of();
         }
-        for (Named<Input> i : inputs) {
-            if (toClose.contains(i.component())) {
-                step("close input " + i.name(), i.component()::close);
-            }
-        }
-        for (Named<EventBuffer> b : buffers) {
-            if (toClose.contains(b.component())) {
-                step("close buffer of " + b.name(), b.component()::close);
-            }
-        }
-        for (Named<Output> o : outputs) {
-            if (toClose.contains(o.component())) {
-                step("close output " + o.name(), o.component()::close);
-            }
-        }
+        shutdown.closeOnly(toClose);
     }
 
     /** True while {@code component} runs in this application (started, and not closed or kept for the next). */
-    private synchronized boolean isRunning(Object component) {
+    synchronized boolean isRunning(Object component) {
         return started && (!closed || kept.contains(component));
     }
 
@@ -561,45 +486,13 @@ public final class Aggregator implements AutoCloseable {
                 log.info("Shutting down: not ready, still serving for drain_delay {}", system.drainDelay());
                 waitQuietly(system.drainDelay());
             }
-            long deadline = System.nanoTime() + system.shutdownTimeout().toNanos();
             int toDrain;
             Set<Object> keep;
             synchronized (this) {
                 toDrain = startedInputs;
                 keep = kept;
             }
-            // The admin endpoint closes last, so that /health/ready answers 503 for as long as the node lives.
-            List<Named<Input>> admin = inputs.stream()
-                    .filter(i -> i.component() instanceof AdminInput)
-                    .toList();
-            for (Named<Input> i : inputs.subList(0, toDrain)) {
-                if (!admin.contains(i) && !keep.contains(i.component())) {
-                    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-                    step("drain input " + i.name(), () -> i.component().drain(left));
-                }
-            }
-            for (Named<Input> i : inputs) {
-                if (!admin.contains(i) && !keep.contains(i.component())) {
-                    step("close input " + i.name(), i.component()::close);
-                }
-            }
-            if (fluentLog != null) {
-                // before the buffers close: what is queued still reaches them (Fluentd's graceful_stop)
-                step("stop log events into <label " + FluentLogEvents.LABEL + ">", fluentLog::detach);
-            }
-            for (Named<EventBuffer> b : buffers) {
-                if (!keep.contains(b.component())) {
-                    step("close buffer of " + b.name(), b.component()::close);
-                }
-            }
-            for (Named<Output> o : outputs) {
-                if (!keep.contains(o.component())) {
-                    step("close output " + o.name(), o.component()::close);
-                }
-            }
-            for (Named<Input> i : admin) {
-                step("close input " + i.name(), i.component()::close);
-            }
+            shutdown.run(toDrain, keep, system.shutdownTimeout());
             if (keep.isEmpty()) {
                 log.info("Closed in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
             } else {
@@ -618,790 +511,11 @@ public final class Aggregator implements AutoCloseable {
         closedLatch.await();
     }
 
-    private static void step(String what, Runnable action) {
-        try {
-            action.run();
-            log.info("Shutdown: {} done", what);
-        } catch (RuntimeException e) {
-            log.warn("Shutdown: {} failed, continuing: {}", what, e.toString());
-        }
-    }
-
     private static void waitQuietly(Duration d) {
         try {
             new CountDownLatch(1).await(d.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Maps the conf; confined to the assembling thread. */
-    private static final class Assembler {
-        private final ConfElement root;
-        private final Plugins plugins;
-        private final Environment env;
-        private final BufferFactory bufferFactory;
-        private final OutputIds ids = new OutputIds();
-        private final Map<String, Router> routers = new LinkedHashMap<>();
-        private final List<Named<Output>> outputs = new ArrayList<>();
-        private final List<Named<EventBuffer>> buffers = new ArrayList<>();
-        private final List<Named<Input>> inputs = new ArrayList<>();
-        private final List<Terminal> terminals = new ArrayList<>();
-        private final List<Source> sources = new ArrayList<>();
-        private final List<Object> carried = new ArrayList<>();
-        private final List<ComponentMeters> carriedMeters = new ArrayList<>();
-        private final Map<List<Object>, Deque<Terminal>> runningTerminals = new HashMap<>();
-        private final Map<List<Object>, Deque<Source>> runningSources = new HashMap<>();
-        private final EnvironmentChecks environment = new EnvironmentChecks();
-        private FluentLogEvents fluentLog;
-        private final List<PluginInfo> pluginInfos = new ArrayList<>();
-        private final AtomicReference<Aggregator> self = new AtomicReference<>();
-        private int filterCount;
-        private final List<String> warnings = new ArrayList<>();
-        private final List<String> sourceLines = new ArrayList<>();
-        private final Map<String, List<String>> routeLines = new LinkedHashMap<>();
-        private final Map<String, Map<String, ConfElement>> relabels = new LinkedHashMap<>();
-        private SystemSettings system;
-        private final IngestCounting ingest;
-        private final Map<String, String> outputMonitorLabels = new LinkedHashMap<>();
-        private final Map<String, String> monitorLabels = new LinkedHashMap<>();
-
-        Assembler(ConfElement root, Plugins plugins, Environment env, Aggregator running) {
-            if (running != null) {
-                for (Terminal t : running.terminals) {
-                    if (running.isRunning(t.output())) {
-                        runningTerminals
-                                .computeIfAbsent(t.key(), k -> new ArrayDeque<>())
-                                .add(t);
-                    }
-                }
-                for (Source s : running.sources) {
-                    if (running.isRunning(s.input())) {
-                        runningSources
-                                .computeIfAbsent(s.key(), k -> new ArrayDeque<>())
-                                .add(s);
-                    }
-                }
-            }
-            this.root = root;
-            this.plugins = plugins;
-            this.env = env;
-            this.ingest = new IngestCounting(env.registry(), env.hostname());
-            this.bufferFactory = plugins.bufferFactory() != null
-                    ? plugins.bufferFactory()
-                    : (id, s, out, sec, registry) -> Buffers.create(id, s, out, sec, env.clock(), registry);
-        }
-
-        void assemble(ConfProblems problems) {
-            root.markUsed();
-            ConfElement systemElement = root.element("system");
-            system = SystemSettings.fromConf(systemElement, problems);
-            List<ConfElement> top = WorkerSections.topLevel(root, systemElement, system.workers(), warnings, problems);
-            for (ConfElement e : top) {
-                if (!TOP_LEVEL.contains(e.name())) {
-                    e.markAllUsed();
-                    problems.add(new ConfException(
-                            e.location(),
-                            "unknown directive " + e.describe()
-                                    + " (expected: source, match, filter, label, system or worker)"));
-                }
-            }
-            // Routers first, so that relabel can point at any label, whatever the order in the file.
-            routers.put(Router.ROOT_LABEL, new Router(Router.ROOT_LABEL, env.registry()));
-            Map<String, ConfElement> labels = new LinkedHashMap<>();
-            for (ConfElement label : named(top, "label")) {
-                String name = label.arg().trim();
-                if (!name.startsWith("@") || name.length() < 2 || name.contains(" ")) {
-                    problems.add(new ConfException(
-                            label.location(),
-                            "<label " + name + ">: a label name starts with @ (expected:" + " <label @NAME>)"));
-                }
-                if (labels.containsKey(name)) {
-                    problems.add(new ConfException(
-                            label.location(),
-                            "<label " + name + "> is defined twice (first at "
-                                    + labels.get(name).location() + ")"));
-                    label.markAllUsed();
-                    continue;
-                }
-                labels.put(name, label);
-                routers.put(name, new Router(name, env.registry()));
-            }
-            configure(Router.ROOT_LABEL, top, problems);
-            for (Map.Entry<String, ConfElement> l : labels.entrySet()) {
-                List<ConfElement> inside = new ArrayList<>();
-                for (ConfElement inner : l.getValue().elements()) {
-                    if (!inner.name().equals("match") && !inner.name().equals("filter")) {
-                        inner.markAllUsed();
-                        problems.add(new ConfException(
-                                inner.location(),
-                                inner.describe() + " inside <label " + l.getKey() + "> (expected: filter or match)"));
-                    } else {
-                        inside.add(inner);
-                    }
-                }
-                configure(l.getKey(), inside, problems);
-            }
-            EventSink errorRouter = routers.get(Router.ERROR_LABEL);
-            for (Router r : routers.values()) {
-                r.configure(pendingRules.get(r.label()), r.label().equals(Router.ERROR_LABEL) ? null : errorRouter);
-            }
-            attempt(problems, this::checkRelabelCycles);
-            fluentLog = fluentLogEvents();
-            for (ConfElement source : named(top, "source")) {
-                attempt(problems, () -> source(source));
-            }
-            FluentdMeters.register(env.registry(), pluginInfos, outputMonitorLabels, monitorLabels);
-        }
-
-        /** {@code <label @FLUENT_LOG>}: its matched fluent.* tags and its outputs' ids (Fluentd's FluentLogEventRouter.build). */
-        private FluentLogEvents fluentLogEvents() {
-            Router router = routers.get(FluentLogEvents.LABEL);
-            if (router == null) {
-                return null;
-            }
-            Set<String> routed = new LinkedHashSet<>();
-            List<String> unmatched = new ArrayList<>();
-            for (String tag : FluentLogEvents.TAGS) {
-                (router.describeRoute(tag).equals("no match") ? unmatched : routed).add(tag);
-            }
-            if (!unmatched.isEmpty()) {
-                warnings.add("<label " + FluentLogEvents.LABEL + ">: match for some tags of log events are not"
-                        + " defined in @FLUENT_LOG label (to be ignored): " + unmatched);
-            }
-            Set<String> ownOutputs = new LinkedHashSet<>();
-            for (Terminal t : terminals) {
-                if (FluentLogEvents.LABEL.equals(t.key().get(0))) {
-                    ownOutputs.add(t.outputId());
-                }
-            }
-            return new FluentLogEvents(router, routed, ownOutputs, env.registry());
-        }
-
-        private static List<ConfElement> named(List<ConfElement> elements, String name) {
-            List<ConfElement> out = new ArrayList<>();
-            for (ConfElement e : elements) {
-                if (e.name().equals(name)) {
-                    e.markUsed();
-                    out.add(e);
-                }
-            }
-            return out;
-        }
-
-        /** Runs one directive's mapping; its error is collected and the next directive is mapped. */
-        private static void attempt(ConfProblems problems, Runnable mapping) {
-            try {
-                mapping.run();
-            } catch (ConfException e) {
-                problems.add(e);
-            }
-        }
-
-        /** What {@code /api/config.json} shows after pid and ppid (Fluentd's supervisor options that apply). */
-        private Map<String, Object> processInfo() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            String file = root.location() == null ? null : root.location().file();
-            m.put("config_path", file);
-            m.put("pid_file", null);
-            m.put("plugin_dirs", List.of());
-            m.put("log_path", null);
-            m.put("root_dir", system.rootDir() == null ? null : system.rootDir().toString());
-            m.put("log_level", system.logLevel() == null ? "info" : system.logLevel());
-            m.put("workers", 1);
-            m.put("event_loop_threads", system.workers());
-            m.put("daemonize", false);
-            m.put("use_v1_config", true);
-            m.put("strict_config_value", false);
-            return m;
-        }
-
-        private final Map<String, List<Router.Rule>> pendingRules = new LinkedHashMap<>();
-
-        private void configure(String label, List<ConfElement> scope, ConfProblems problems) {
-            List<Router.Rule> rules = new ArrayList<>();
-            List<String> lines = routeLines.computeIfAbsent(label, k -> new ArrayList<>());
-            for (ConfElement e : scope) {
-                if (e.name().equals("filter")) {
-                    attempt(problems, () -> {
-                        e.markUsed();
-                        TagPattern pattern = pattern(e);
-                        EventFilter filter = filter(e);
-                        filterCount++;
-                        pluginInfos.add(new PluginInfo(
-                                e.has("@id") ? e.param("@id").value() : "filter-" + filterCount,
-                                "filter",
-                                filter.type(),
-                                PluginConfig.of(e),
-                                null));
-                        String description = e.describe() + " (" + e.location() + ")";
-                        rules.add(new Router.FilterRule(pattern, filter, description));
-                        lines.add("  " + description + " " + filter.type());
-                    });
-                } else if (e.name().equals("match")) {
-                    attempt(problems, () -> {
-                        e.markUsed();
-                        TagPattern pattern = pattern(e);
-                        List<String> outputLines = new ArrayList<>();
-                        EventSink sink = output(e, label, null, outputLines, "    ");
-                        String description = e.describe() + " (" + e.location() + ")";
-                        rules.add(new Router.MatchRule(pattern, sink, description));
-                        lines.add("  " + description);
-                        lines.addAll(outputLines);
-                    });
-                }
-            }
-            pendingRules.put(label, rules);
-        }
-
-        private static TagPattern pattern(ConfElement e) {
-            try {
-                return TagPattern.compile(e.arg());
-            } catch (IllegalArgumentException ex) {
-                throw new ConfException(e.location(), e.describe() + ": " + ex.getMessage(), ex);
-            }
-        }
-
-        private EventFilter filter(ConfElement e) {
-            String type = e.type();
-            e.string("@id", null);
-            e.string("@log_level", null);
-            if (type == null) {
-                throw e.missing("@type");
-            }
-            FilterFactory factory = plugins.filters().get(type);
-            if (factory == null) {
-                throw e.error(
-                        e.has("@type") ? "@type" : "type",
-                        "unknown filter type \"" + type + "\" (known: "
-                                + String.join(", ", plugins.filters().keySet()) + ")");
-            }
-            return factory.create(e, env);
-        }
-
-        /** Builds the sink of a {@code <match>} or {@code <store>}. */
-        private EventSink output(ConfElement e, String label, String forcedId, List<String> lines, String indent) {
-            e.markUsed();
-            String type = e.type();
-            if (type == null) {
-                throw e.missing("@type");
-            }
-            e.string(
-                    "@log_level", null); // accepted; per-plugin log levels are not supported (the global level applies)
-            String explicitId = e.string("@id", null);
-            String id;
-            if (explicitId != null) {
-                id = ids.explicit(e, explicitId);
-            } else if (forcedId != null) {
-                id = forcedId;
-            } else {
-                id = ids.derive(label.equals(Router.ROOT_LABEL) ? null : label, type, e.arg());
-            }
-            OutputFactory factory = plugins.outputs().get(type);
-            if (factory == null) {
-                throw e.error(
-                        e.has("@type") ? "@type" : "type",
-                        "unknown output type \"" + type + "\" in " + e.describe() + " (known: "
-                                + String.join(", ", plugins.outputs().keySet()) + ")");
-            }
-            Context ctx = new Context(e, id, label, explicitId != null, lines, indent);
-            lines.add(indent + "→ " + type + " [id " + id + "]");
-            EventSink sink = factory.create(e, ctx);
-            lines.addAll(DryRunReport.parameters(e, OUTPUT_PARAMS_SHOWN_ELSEWHERE, indent + "  "));
-            return sink;
-        }
-
-        private Output secondary(ConfElement sec, String outputId) {
-            sec.markUsed();
-            String type = sec.type();
-            if (type == null) {
-                throw sec.missing("@type");
-            }
-            if (sec.element("buffer") != null) {
-                throw new ConfException(
-                        sec.location(),
-                        "<secondary> cannot have a <buffer> (expected: the primary's buffer" + " hands it the chunks)");
-            }
-            SecondaryFactory factory = plugins.secondaries().get(type);
-            if (factory == null) {
-                throw sec.error(
-                        sec.has("@type") ? "@type" : "type",
-                        "\"" + type + "\" is not supported in <secondary> (expected: "
-                                + String.join(" or ", plugins.secondaries().keySet()) + ")");
-            }
-            return factory.create(sec, outputId + "-secondary", env);
-        }
-
-        private void source(ConfElement e) {
-            e.markUsed();
-            String type = e.type();
-            if (type == null) {
-                throw e.missing("@type");
-            }
-            e.string("@id", null);
-            e.string("@log_level", null);
-            if (AdminSources.isMonitor(type)) {
-                Map<String, String> labels = AdminSources.monitorLabels(e, type, env.hostname());
-                (type.equals(AdminSources.PROMETHEUS_MONITOR) ? monitorLabels : outputMonitorLabels).putAll(labels);
-                pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
-                sourceLines.add(
-                        "  " + type + " (fluentd_" + (type.equals(AdminSources.PROMETHEUS_MONITOR) ? "" : "output_")
-                                + "status_* on every admin source's /metrics) (" + e.location() + ")");
-                return;
-            }
-            if (AdminSources.isAdmin(type)) {
-                AdminSettings admin = AdminSources.settings(e, type);
-                Input input = new AdminInput(new AdminServer(
-                        admin,
-                        AdminSources.metricsText(env.registry()),
-                        () -> self.get() == null
-                                ? List.of("starting")
-                                : self.get().problems(),
-                        () -> self.get() == null ? List.of() : self.get().plugins(),
-                        this::processInfo,
-                        env.zone()));
-                String adminBind = admin.bind();
-                int adminPort = admin.port();
-                String name = type + " " + adminBind + ":" + adminPort;
-                inputs.add(new Named<>(name, input));
-                bind(input, e, adminBind, adminPort, false);
-                pluginInfos.add(new PluginInfo(e.string("@id", "in_" + type), "input", type, PluginConfig.of(e), null));
-                sourceLines.add(
-                        "  " + name + " (/health/live, /health/ready, /metrics, /api/plugins.json, /api/config.json) ("
-                                + e.location() + ")");
-                sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
-                return;
-            }
-            if (type.equals("sample") || type.equals("dummy")) {
-                sampleSource(e, type);
-                return;
-            }
-            if (type.equals("http")) {
-                httpSource(e);
-                return;
-            }
-            InputFactory factory = plugins.inputs().get(type);
-            if (factory == null) {
-                throw e.error(
-                        e.has("@type") ? "@type" : "type",
-                        "unknown input type \"" + type + "\" (known: "
-                                + String.join(", ", plugins.inputs().keySet())
-                                + ", sample, dummy, http, monitor_agent, prometheus, prometheus_monitor,"
-                                + " prometheus_output_monitor)");
-            }
-            String label = e.string("@label", Router.ROOT_LABEL);
-            Router router = routers.get(label);
-            if (router == null) {
-                throw e.error(
-                        "@label", "unknown label " + label + " (defined: " + String.join(", ", routers.keySet()) + ")");
-            }
-            ForwardSettings settings = ForwardConf.settings(e, system);
-            IngestCounting.Sink counted = ingest.forInput(router);
-            String name = type + " " + settings.bind() + ":" + settings.port();
-            List<Object> key = List.of(label, LoadedConf.sectionText(e), settings);
-            Source running = claim(runningSources, key);
-            SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
-            ComponentMeters meters = sourceMeters(running);
-            Input input = running != null ? running.input() : factory.create(settings, sink, meters.registry());
-            if (running != null) {
-                carried.add(input);
-            }
-            sources.add(new Source(key, name, input, sink, counted, meters));
-            inputs.add(new Named<>(name, input));
-            bind(input, e, settings.bind(), settings.port(), true);
-            ConfElement transport = e.element("transport");
-            if (settings.tls() != null && transport != null) {
-                environment.readableFile(transport, "cert_path");
-                environment.readableFile(transport, "private_key_path");
-                environment.readableFile(transport, "ca_path");
-            }
-            pluginInfos.add(new PluginInfo(
-                    e.string("@id", "in_" + type + "_" + settings.port()),
-                    "input",
-                    type,
-                    PluginConfig.of(e),
-                    null,
-                    null,
-                    counted::counts));
-            sourceLines.add("  " + name + (settings.tls() != null ? " tls" : "")
-                    + (settings.security() != null ? " security" : "") + " → " + label + " (" + e.location() + ")");
-            sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
-        }
-
-        /** A source's meters: those of the running source it takes over, or new ones in this conf's registry. */
-        private ComponentMeters sourceMeters(Source running) {
-            if (running == null) {
-                return new ComponentMeters(env.registry());
-            }
-            carriedMeters.add(running.meters());
-            return running.meters();
-        }
-
-        /** {@code @type sample} / {@code dummy}: generated events into its label's router, counted as input. */
-        private void sampleSource(ConfElement e, String type) {
-            SampleSettings settings = SampleConf.settings(e);
-            Router router = labelRouter(e);
-            IngestCounting.Sink counted = ingest.forInput(router);
-            String name = type + " " + settings.tag();
-            List<Object> key = List.of(router.label(), LoadedConf.sectionText(e), settings);
-            Source running = claim(runningSources, key);
-            SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
-            ComponentMeters meters = sourceMeters(running);
-            Input input = running != null ? running.input() : new SampleInput(settings, sink, env.clock());
-            if (running != null) {
-                carried.add(input);
-            }
-            sources.add(new Source(key, name, input, sink, counted, meters));
-            inputs.add(new Named<>(name, input));
-            pluginInfos.add(new PluginInfo(
-                    e.string("@id", "in_" + type + "_" + settings.tag()),
-                    "input",
-                    type,
-                    PluginConfig.of(e),
-                    null,
-                    null,
-                    counted::counts));
-            sourceLines.add("  " + name + " (" + settings.rate() + " events/s) → " + router.label() + " ("
-                    + e.location() + ")");
-            sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
-        }
-
-        /** {@code @type http}: in_http into its label's router, counted as input, carried over a reload. */
-        private void httpSource(ConfElement e) {
-            HttpSettings settings = HttpConf.settings(e);
-            Router router = labelRouter(e);
-            IngestCounting.Sink counted = ingest.forInput(router);
-            String name = "http " + settings.bind() + ":" + settings.port();
-            List<Object> key = List.of(router.label(), LoadedConf.sectionText(e), settings);
-            Source running = claim(runningSources, key);
-            SwitchableSink sink = running != null ? running.sink() : new SwitchableSink(counted);
-            ComponentMeters meters = sourceMeters(running);
-            Input input =
-                    running != null ? running.input() : new HttpInput(settings, sink, env.clock(), meters.registry());
-            if (running != null) {
-                carried.add(input);
-            }
-            sources.add(new Source(key, name, input, sink, counted, meters));
-            inputs.add(new Named<>(name, input));
-            bind(input, e, settings.bind(), settings.port(), false);
-            pluginInfos.add(new PluginInfo(
-                    e.string("@id", "in_http_" + settings.port()),
-                    "input",
-                    "http",
-                    PluginConfig.of(e),
-                    null,
-                    null,
-                    counted::counts));
-            sourceLines.add("  " + name + " (POST /TAG) → " + router.label() + " (" + e.location() + ")");
-            sourceLines.addAll(DryRunReport.parameters(e, Set.of("@type", "type"), "    "));
-        }
-
-        /** Takes the first running component of {@code key} from {@code pool}, or null. */
-        private static <T> T claim(Map<List<Object>, Deque<T>> pool, List<Object> key) {
-            Deque<T> candidates = pool.get(key);
-            return candidates == null ? null : candidates.poll();
-        }
-
-        private Router labelRouter(ConfElement e) {
-            String label = e.string("@label", Router.ROOT_LABEL);
-            Router router = routers.get(label);
-            if (router == null) {
-                throw e.error(
-                        "@label", "unknown label " + label + " (defined: " + String.join(", ", routers.keySet()) + ")");
-            }
-            return router;
-        }
-
-        /** Notes where {@code input}'s port is set: checked before start, and named if the bind fails. */
-        private void bind(Input input, ConfElement source, String bindAddress, int port, boolean udpToo) {
-            ConfParam portParam = source.params().get("port");
-            ConfLocation location = portParam != null ? portParam.location() : source.location();
-            environment.freePort(input, location, bindAddress, port, udpToo);
-        }
-
-        private void checkRelabelCycles() {
-            for (String start : relabels.keySet()) {
-                Deque<String> path = new ArrayDeque<>();
-                visit(start, path, new LinkedHashSet<>());
-            }
-        }
-
-        private void visit(String label, Deque<String> path, Set<String> done) {
-            if (path.contains(label)) {
-                List<String> cycle = new ArrayList<>(path);
-                Collections.reverse(cycle);
-                cycle = cycle.subList(cycle.indexOf(label), cycle.size());
-                ConfElement at = relabels.get(cycle.get(cycle.size() - 1)).get(label);
-                throw new ConfException(
-                        at.location(),
-                        "relabel cycle: " + String.join(" → ", cycle) + " → " + label
-                                + " (expected: relabel chains that end)");
-            }
-            if (!done.add(label)) {
-                return;
-            }
-            path.push(label);
-            for (String next : relabels.getOrDefault(label, Map.of()).keySet()) {
-                visit(next, path, done);
-            }
-            path.pop();
-        }
-
-        String summary() {
-            StringBuilder sb = new StringBuilder();
-            DryRunReport.system(system, "").forEach(l -> sb.append(l).append('\n'));
-            sb.append("sources:\n");
-            if (sourceLines.isEmpty()) {
-                sb.append("  (none)\n");
-            }
-            sourceLines.forEach(l -> sb.append(l).append('\n'));
-            for (Map.Entry<String, List<String>> r : routeLines.entrySet()) {
-                sb.append("routes of ").append(r.getKey()).append(":\n");
-                if (r.getValue().isEmpty()) {
-                    sb.append("  (none)\n");
-                }
-                r.getValue().forEach(l -> sb.append(l).append('\n'));
-            }
-            return sb.toString();
-        }
-
-        /** The context of one output element. */
-        private final class Context implements OutputContext {
-            private final ConfElement element;
-            private final String outputId;
-            private final String label;
-            private final boolean explicitId;
-            private final List<String> lines;
-            private final String indent;
-            private int stores;
-            /** The meters of this section's output, buffer and secondary; made at the first registry() call. */
-            private ComponentMeters meters;
-
-            EventSink terminalSink;
-
-            Context(
-                    ConfElement element,
-                    String outputId,
-                    String label,
-                    boolean explicitId,
-                    List<String> lines,
-                    String indent) {
-                this.element = element;
-                this.outputId = outputId;
-                this.label = label;
-                this.explicitId = explicitId;
-                this.lines = lines;
-                this.indent = indent;
-            }
-
-            @Override
-            public String outputId() {
-                return outputId;
-            }
-
-            @Override
-            public EventSink terminal(Output output, OutputDefaults defaults) {
-                BufferConf.Mapped mapped = BufferConf.map(element, outputId, defaults, system, warnings);
-                ConfElement bufferSection = element.element("buffer");
-                List<String> chunkKeys = bufferSection == null ? List.of() : ChunkKeySpec.parse(bufferSection.arg());
-                for (String param : defaults.placeholderParams()) {
-                    PlaceholderConf.check(element, param, chunkKeys);
-                }
-                if (defaults.placeholderParams().contains("stream_name")) {
-                    // Kinesis outputs: these name record fields
-                    PlaceholderConf.refuseIn(element, "partition_key");
-                    PlaceholderConf.refuseIn(element, "explicit_hash_key");
-                }
-                ConfElement secondarySection = element.element("secondary");
-                if (secondarySection != null) {
-                    for (String param : List.of("path", "basename", "directory")) {
-                        PlaceholderConf.check(secondarySection, param, chunkKeys);
-                    }
-                }
-                List<String> recordKeys = ChunkKeySpec.recordKeys(chunkKeys);
-                TimekeyConf.TimeSlices slices =
-                        defaults.chunkKeysHandledByOutput().contains("time")
-                                ? null
-                                : TimekeyConf.of(element, env.zone());
-                if (slices != null && mapped != null) {
-                    // Fluentd's rule for time-sliced chunks: sealed once the slice ended and timekey_wait passed
-                    mapped = new BufferConf.Mapped(
-                            mapped.settings().toBuilder()
-                                    .timeSlices(slices.timekey(), slices.timekeyWait())
-                                    .build(),
-                            mapped.description(),
-                            mapped.pathLocation(),
-                            mapped.renamed(),
-                            mapped.values());
-                }
-                List<Object> key = List.of(
-                        label,
-                        outputId,
-                        LoadedConf.sectionText(element),
-                        mapped == null ? "unbuffered" : mapped.settings(),
-                        String.valueOf(system.rootDir()));
-                Terminal running = claim(runningTerminals, key);
-                if (running != null) {
-                    // the output this section made is dropped unstarted: the running one stays
-                    output = running.output();
-                    carried.add(output);
-                    if (meters != null) {
-                        meters.discard();
-                    }
-                    meters = running.meters();
-                    carriedMeters.add(meters);
-                } else if (meters == null) {
-                    meters = new ComponentMeters(env.registry());
-                }
-                outputs.add(new Named<>(outputId, output));
-                if (mapped == null) {
-                    SyncOutputSink sync = running != null && running.sink() instanceof SyncOutputSink s
-                            ? s
-                            : new SyncOutputSink(outputId, output, env.clock());
-                    terminals.add(new Terminal(key, outputId, output, null, null, sync, meters));
-                    pluginInfos.add(new PluginInfo(
-                            outputId, "output", output.type(), PluginConfig.of(element), null, sync::counters, null));
-                    if (element.element("secondary") != null) {
-                        throw new ConfException(
-                                element.element("secondary").location(),
-                                "<secondary> needs a buffered output" + " (expected: a <buffer> section in "
-                                        + element.describe() + ")");
-                    }
-                    lines.add(indent + "  unbuffered (written synchronously; the ack waits for it)");
-                    terminalSink = sync;
-                    return terminalSink;
-                }
-                if (!explicitId && mapped.settings().type() == BufferSettings.BufferType.FILE) {
-                    warnings.add(element.location() + ": " + element.describe() + " has no @id: its buffer directory "
-                            + mapped.settings().path()
-                            + " is derived from its pattern and type, so changing either moves the"
-                            + " buffer; set @id");
-                }
-                ConfElement sec = element.element("secondary");
-                Output secondary = sec == null ? null : secondary(sec, outputId);
-                if (running != null && running.secondary() != null) {
-                    secondary = running.secondary();
-                    carried.add(secondary);
-                }
-                if (secondary != null) {
-                    outputs.add(new Named<>(outputId + "-secondary", secondary));
-                }
-                if (mapped.settings().type() == BufferSettings.BufferType.FILE) {
-                    environment.writableDirectory(
-                            mapped.pathLocation(), "path", mapped.settings().path());
-                }
-                EventBuffer buffer = running != null && running.buffer() != null
-                        ? running.buffer()
-                        : bufferFactory.create(outputId, mapped.settings(), output, secondary, meters.registry());
-                if (running != null) {
-                    carried.add(buffer);
-                }
-                terminals.add(new Terminal(key, outputId, output, secondary, buffer, buffer, meters));
-                buffers.add(new Named<>(outputId, buffer));
-                pluginInfos.add(
-                        new PluginInfo(outputId, "output", output.type(), PluginConfig.of(element), buffer::stats));
-                lines.add(indent + "  buffer " + mapped.description());
-                lines.addAll(DryRunReport.buffer(mapped, indent + "    "));
-                String slowDrain = DryRunReport.drainWarning(element, mapped.settings());
-                if (slowDrain != null) {
-                    warnings.add(slowDrain);
-                }
-                if (secondary != null) {
-                    lines.add(indent + "  secondary " + secondary.type());
-                }
-                if (!recordKeys.isEmpty() || slices != null) {
-                    // a chunk per distinct values of the record keys (Fluentd's metadata variables)
-                    // and per time slice (Fluentd's metadata timekey)
-                    terminalSink = slices == null
-                            ? new ChunkKeySink(buffer, recordKeys)
-                            : new ChunkKeySink(buffer, recordKeys, slices.timekey(), slices.zone());
-                    List<String> shown = new ArrayList<>(recordKeys);
-                    if (slices != null) {
-                        shown.add("time (timekey " + ConfValues.formatTime(slices.timekey()) + " in " + slices.zone()
-                                + ")");
-                    }
-                    lines.add(indent + "  chunk keys " + String.join(", ", shown)
-                            + ": a chunk per distinct values, at most "
-                            + mapped.settings().stagedChunksLimit()
-                            + " staged at once");
-                    return terminalSink;
-                }
-                terminalSink = buffer;
-                return buffer;
-            }
-
-            @Override
-            public EventSink child(ConfElement child) {
-                stores++;
-                String id = child.has("@id") ? null : ids.store(outputId, stores);
-                return output(child, label, id, lines, indent + "  ");
-            }
-
-            @Override
-            public EventSink label(String name, ConfElement referencedFrom) {
-                Router target = routers.get(name);
-                if (target == null) {
-                    ConfParam p = referencedFrom.params().get("@label");
-                    throw new ConfException(
-                            p == null ? referencedFrom.location() : p.location(),
-                            "@label: unknown label " + name + " (defined: " + String.join(", ", routers.keySet())
-                                    + ")");
-                }
-                relabels.computeIfAbsent(label, k -> new LinkedHashMap<>()).putIfAbsent(name, referencedFrom);
-                lines.add(indent + "  to label " + name);
-                return target;
-            }
-
-            @Override
-            public OutputStream stdout() {
-                return env.stdout();
-            }
-
-            @Override
-            public ZoneId timekeyZone() {
-                TimekeyConf.TimeSlices slices = TimekeyConf.of(element, env.zone());
-                return slices == null ? null : slices.zone();
-            }
-
-            @Override
-            public ZoneId zone() {
-                return env.zone();
-            }
-
-            @Override
-            public MeterRegistry registry() {
-                if (meters == null) {
-                    meters = new ComponentMeters(env.registry());
-                }
-                return meters.registry();
-            }
-
-            @Override
-            public Clock clock() {
-                return env.clock();
-            }
-
-            @Override
-            public String hostname() {
-                return env.hostname();
-            }
-
-            @Override
-            public Path rootDir() {
-                return system.rootDir();
-            }
-
-            @Override
-            public void warn(String paramName, String message) {
-                ConfParam p = element.params().get(paramName);
-                warnings.add((p == null ? element.location() : p.location()) + ": parameter '" + paramName + "' in "
-                        + element.describe() + " " + message);
-            }
-
-            @Override
-            public void note(String message) {
-                lines.add(indent + "  " + message);
-            }
         }
     }
 }

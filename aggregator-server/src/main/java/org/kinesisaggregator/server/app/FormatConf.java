@@ -1,11 +1,10 @@
 package org.kinesisaggregator.server.app;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.kinesis.FormatSettings;
 import org.kinesisaggregator.kinesis.FormatSettings.Format;
@@ -28,7 +27,7 @@ public final class FormatConf {
      *
      * @param defaultType {@code stdout} for stdout, {@code out_file} for file
      * @param defaultZone the zone of {@code localtime true}
-     * @param hostname {@code <inject> hostname}'s default; null: this machine's host name
+     * @param hostname {@code <inject> hostname}'s default: the application's host name
      */
     public static FormatSettings fileOrStdout(ConfElement e, Format defaultType, ZoneId defaultZone, String hostname) {
         ConfElement section = e.element("format");
@@ -123,7 +122,11 @@ public final class FormatConf {
         }
     }
 
-    /** {@code <inject>}'s {@code tag_key}, {@code time_key}, {@code hostname_key} / {@code hostname}. */
+    /**
+     * {@code <inject>}'s {@code tag_key}, {@code time_key}, {@code hostname_key} / {@code hostname}.
+     *
+     * @param hostname {@code hostname}'s default: the application's host name ({@code Aggregator.Environment})
+     */
     public static FormatSettings injectKeys(ConfElement inject, FormatSettings f, String hostname) {
         FormatSettings.Builder b = f.toBuilder();
         String tagKey = inject.string("tag_key", null);
@@ -137,7 +140,7 @@ public final class FormatConf {
         String hostnameKey = inject.string("hostname_key", null);
         if (hostnameKey != null) {
             String value = inject.string("hostname", null);
-            b.hostname(hostnameKey, value != null ? value : hostname != null ? hostname : localHostName());
+            b.hostname(hostnameKey, value != null ? value : Objects.requireNonNull(hostname, "hostname"));
         }
         return b.build();
     }
@@ -157,14 +160,6 @@ public final class FormatConf {
             return f.toBuilder().time(timeType, timeFormat, zone).build();
         } catch (IllegalArgumentException ex) {
             throw source.error("time_format", strftimeMessage(ex));
-        }
-    }
-
-    private static String localHostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
         }
     }
 

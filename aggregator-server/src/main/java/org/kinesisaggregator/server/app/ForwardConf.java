@@ -9,6 +9,7 @@ import org.kinesisaggregator.server.ConnectionLimits;
 import org.kinesisaggregator.server.ForwardSettings;
 import org.kinesisaggregator.server.SecuritySettings;
 import org.kinesisaggregator.server.TlsSettings;
+import org.kinesisaggregator.server.route.Router;
 
 /**
  * Maps {@code <source> @type forward} onto {@link ForwardSettings} (in_forward's parameter names;
@@ -16,6 +17,32 @@ import org.kinesisaggregator.server.TlsSettings;
  */
 public final class ForwardConf {
     private ForwardConf() {}
+
+    /**
+     * {@code @type forward} ({@link Plugins#sources()}): the input {@code factory} makes, into its label's
+     * router, counted as input, carried over a reload; its port (TCP and the UDP heartbeat) and TLS
+     * files are checked before start.
+     */
+    static SourceFactory source(InputFactory factory) {
+        return source -> {
+            Router router = source.router();
+            ForwardSettings settings = settings(source.element(), source.system());
+            source.input(new SourceSection.InputSpec(
+                    router,
+                    settings,
+                    source.type() + " " + settings.bind() + ":" + settings.port(),
+                    "in_" + source.type() + "_" + settings.port(),
+                    (settings.tls() != null ? " tls" : "") + (settings.security() != null ? " security" : ""),
+                    new SourceSection.Port(settings.bind(), settings.port(), true),
+                    (sink, registry) -> factory.create(settings, sink, registry)));
+            ConfElement transport = source.element().element("transport");
+            if (settings.tls() != null && transport != null) {
+                source.readableFile(transport, "cert_path");
+                source.readableFile(transport, "private_key_path");
+                source.readableFile(transport, "ca_path");
+            }
+        };
+    }
 
     public static ForwardSettings settings(ConfElement source, SystemSettings system) {
         ForwardSettings d = ForwardSettings.defaults("0.0.0.0", ForwardSettings.DEFAULT_PORT);

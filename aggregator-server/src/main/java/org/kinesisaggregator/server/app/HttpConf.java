@@ -1,9 +1,12 @@
 package org.kinesisaggregator.server.app;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.kinesisaggregator.conf.ConfElement;
+import org.kinesisaggregator.server.input.HttpInput;
 import org.kinesisaggregator.server.input.HttpSettings;
+import org.kinesisaggregator.server.route.Router;
 
 /** Maps {@code <source> @type http} onto {@link HttpSettings} (in_http's names and defaults). Stateless. */
 final class HttpConf {
@@ -11,6 +14,24 @@ final class HttpConf {
     static final long DEFAULT_BODY_SIZE_LIMIT = 32L * 1024 * 1024;
 
     private HttpConf() {}
+
+    /**
+     * {@code @type http} ({@link Plugins#sources()}): in_http into its label's router, counted as input,
+     * carried over a reload.
+     */
+    static void addSource(SourceSection source) {
+        HttpSettings settings = settings(source.element());
+        Router router = source.router();
+        Clock clock = source.env().clock();
+        source.input(new SourceSection.InputSpec(
+                router,
+                settings,
+                "http " + settings.bind() + ":" + settings.port(),
+                "in_http_" + settings.port(),
+                " (POST /TAG)",
+                new SourceSection.Port(settings.bind(), settings.port(), false),
+                (sink, registry) -> new HttpInput(settings, sink, clock, registry)));
+    }
 
     static HttpSettings settings(ConfElement source) {
         String bind = source.string("bind", "0.0.0.0");

@@ -1,9 +1,12 @@
 package org.kinesisaggregator.server.app;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.kinesisaggregator.conf.ConfElement;
+import org.kinesisaggregator.server.input.SampleInput;
 import org.kinesisaggregator.server.input.SampleSettings;
+import org.kinesisaggregator.server.route.Router;
 import org.kinesisaggregator.server.route.TextParser;
 import org.msgpack.value.MapValue;
 import org.msgpack.value.Value;
@@ -14,6 +17,24 @@ final class SampleConf {
     static final String DEFAULT_SAMPLE = "[{\"message\":\"sample\"}]";
 
     private SampleConf() {}
+
+    /**
+     * {@code @type sample} / {@code dummy} ({@link Plugins#sources()}): generated events into its label's
+     * router, counted as input, carried over a reload.
+     */
+    static void addSource(SourceSection source) {
+        SampleSettings settings = settings(source.element());
+        Router router = source.router();
+        Clock clock = source.env().clock();
+        source.input(new SourceSection.InputSpec(
+                router,
+                settings,
+                source.type() + " " + settings.tag(),
+                "in_" + source.type() + "_" + settings.tag(),
+                " (" + settings.rate() + " events/s)",
+                null,
+                (sink, registry) -> new SampleInput(settings, sink, clock)));
+    }
 
     static SampleSettings settings(ConfElement source) {
         String tag = source.requiredString("tag");

@@ -1,10 +1,21 @@
 /**
- * The application assembled from a conf: {@link org.kinesisaggregator.server.app.Aggregator} maps
- * {@code <system>}, {@code <source>}s ({@link org.kinesisaggregator.server.app.ForwardConf}),
- * {@code <label>}s, {@code <filter>}s, {@code <match>}es, their {@code <buffer>}s
- * ({@link org.kinesisaggregator.server.app.BufferConf}, v1 and v0.12 names) and {@code <secondary>}s onto
- * typed settings and components, through the plug-in registry
- * ({@link org.kinesisaggregator.server.app.Plugins}: input, output and buffer factories).
+ * The application assembled from a conf. One class, one job:
+ * <ul>
+ *   <li>{@link org.kinesisaggregator.server.app.Aggregator}: the application's lifecycle (assemble, start,
+ *       readiness, flush, close and reload);
+ *   <li>{@code Assembler}: conf → plugin settings and components, each {@code <source>}, {@code <filter>},
+ *       {@code <match>} through its {@code @type}'s factory in the one registry
+ *       ({@link org.kinesisaggregator.server.app.Plugins}: source, output, filter, {@code <secondary>} and
+ *       buffer factories), {@code <buffer>}s by {@link org.kinesisaggregator.server.app.BufferConf} (v1 and
+ *       v0.12 names), other sections by their {@code *Conf} class;
+ *   <li>{@code LabelGraph}: the routers of the labels, {@code @label} resolution, relabel edges and their
+ *       errors (unknown label, cycle); {@code RouteSummary}: the {@code --dry-run} summary;
+ *       {@code OutputSection} / {@code SourceSection}: what one output's / source's factory gets;
+ *       {@code Carryover}: what a reload takes over; {@code ShutdownSequence}: the close order.
+ * </ul>
+ * Only this package and {@code org.kinesisaggregator.conf} read conf syntax: the components get typed
+ * settings (and the application's clock, zone and host name). ArchitectureTest states the rule; what
+ * does not meet it yet (the output factories, record_transformer, the CLI) is listed in its frozen store.
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -15,7 +26,8 @@
  *       ({@link org.kinesisaggregator.server.app.WorkerSections}); what a person needs to know about the
  *       conf as applied is in the summary ({@link org.kinesisaggregator.server.app.DryRunReport}).
  *   <li>Start order: outputs, buffers, inputs. Close order: not ready, {@code drain_delay}, inputs drained
- *       and closed (bounded by {@code shutdown_timeout}), buffers closed, outputs closed; each step logged,
+ *       and closed (bounded by {@code shutdown_timeout}), buffers closed, outputs closed, admin endpoints last
+ *       ({@code ShutdownSequence}); each step logged,
  *       a failure logged and the next step run.
  *   <li>A conf reload assembles the new conf taking over the running sources and outputs whose
  *       sections are unchanged (a {@code SwitchableSink} between a kept source and the routes is

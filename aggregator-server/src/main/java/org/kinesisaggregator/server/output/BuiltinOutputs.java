@@ -9,6 +9,7 @@ import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.kinesis.FormatSettings;
+import org.kinesisaggregator.server.app.FileOutputConf;
 import org.kinesisaggregator.server.app.FormatConf;
 import org.kinesisaggregator.server.app.ForwardOutputConf;
 import org.kinesisaggregator.server.route.FanOutSink;
@@ -47,7 +48,7 @@ public final class BuiltinOutputs {
     }
 
     private static EventSink file(ConfElement e, OutputContext ctx) {
-        FileOutput.Settings settings = FileOutput.settingsFromConf(e, ctx.zone());
+        FileOutput.Settings settings = FileOutputConf.settings(e, ctx.zone(), ctx.hostname());
         ctx.note("writes " + settings.pathTemplate() + (settings.append() ? " (append)" : ""));
         return ctx.terminal(new FileOutput(ctx.outputId(), settings), FILE);
     }

@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +24,10 @@ import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventFormatting;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
-import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.kinesis.FormatSettings;
 import org.kinesisaggregator.kinesis.format.ChunkPlaceholders;
 import org.kinesisaggregator.kinesis.format.EventFormatter;
 import org.kinesisaggregator.kinesis.format.StrftimeFormatter;
-import org.kinesisaggregator.server.app.FileOutputConf;
-import org.kinesisaggregator.server.app.FormatConf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,84 +129,17 @@ public final class FileOutput implements Output {
         this.worker = new OutputWorker("output-file-" + outputId);
     }
 
-    /**
-     * Reads an out_file element ({@code path}, {@code append}, {@code add_path_suffix},
-     * {@code path_suffix}, {@code compress}, {@code <format>}, and the time key of its
-     * {@code <buffer>}: the {@code time} chunk key, {@code timekey}, {@code timekey_use_utc},
-     * {@code timekey_zone}); {@code <inject> hostname} defaults to this machine's host name.
-     */
-    public static Settings settingsFromConf(ConfElement e, ZoneId defaultZone) {
-        String path = e.requiredString("path");
-        boolean append = e.bool("append", false);
-        boolean addSuffix = e.bool("add_path_suffix", true);
-        String suffix = addSuffix ? e.string("path_suffix", ".log") : "";
-        String compress = e.choice("compress", "text", List.of("text", "gz", "gzip"));
-        boolean gzip = !compress.equals("text");
-        FileOutputConf.Symlink symlink = FileOutputConf.symlink(e);
-        ConfElement buffer = e.element("buffer");
-        Duration timekey = Duration.ofDays(1);
-        ZoneId zone = defaultZone;
-        if (buffer != null) {
-            List<String> keys = ChunkKeySpec.parse(buffer.arg());
-            timekey = keys.contains("time") ? buffer.time("timekey", Duration.ofDays(1)) : null;
-            if (buffer.bool("timekey_use_utc", false)) {
-                zone = ZoneOffset.UTC;
-            }
-            String tz = buffer.string("timekey_zone", null);
-            if (tz != null) {
-                try {
-                    zone = ZoneId.of(tz);
-                } catch (RuntimeException ex) {
-                    throw buffer.error(
-                            "timekey_zone", "\"" + tz + "\" is not a time zone (expected: +09:00 or a region id)");
-                }
-            }
-        }
-        String sliceFormat = e.string("time_slice_format", null); // v0.12: the time part of the name
-        if (sliceFormat != null) {
-            if (buffer != null) {
-                throw e.error(
-                        "time_slice_format", "is a v0.12 parameter (expected: timekey in <buffer> instead, not both)");
-            }
-            try {
-                Set<Character> f = StrftimeFormatter.conversions(sliceFormat);
-                timekey = f.contains('S')
-                        ? Duration.ofSeconds(1)
-                        : f.contains('M')
-                                ? Duration.ofMinutes(1)
-                                : f.contains('H') ? Duration.ofHours(1) : Duration.ofDays(1);
-            } catch (IllegalArgumentException ex) {
-                throw e.error("time_slice_format", FormatConf.strftimeMessage(ex));
-            }
-        }
-        if (timekey == null && path.contains("*")) {
-            throw e.error("path", "a path with '*' needs the time chunk key (expected: <buffer time> or no <buffer>)");
-        }
-        FormatSettings format = FormatConf.fileOrStdout(e, FormatSettings.Format.OUT_FILE, defaultZone, null);
-        String template;
-        try {
-            template = pathTemplate(path, timekey, sliceFormat, append, gzip, suffix);
-        } catch (IllegalArgumentException ex) {
-            throw e.error("path", ex.getMessage());
-        }
-        return new Settings(
-                template,
-                append,
-                gzip,
-                timekey,
-                zone,
-                format,
-                symlink == null ? null : symlink.path(),
-                symlink != null && symlink.relative());
-    }
-
     /** out_file's path template rules (see the class comment). */
     static String pathTemplate(String path, Duration timekey, boolean append, boolean gzip, String suffix) {
         return pathTemplate(path, timekey, null, append, gzip, suffix);
     }
 
-    /** As above; {@code sliceFormat} (v0.12 {@code time_slice_format}), when set, is the time part. */
-    static String pathTemplate(
+    /**
+     * As above; {@code sliceFormat} (v0.12 {@code time_slice_format}), when set, is the time part.
+     *
+     * @throws IllegalArgumentException when {@code path} has some of the time placeholders the time key needs
+     */
+    public static String pathTemplate(
             String path, Duration timekey, String sliceFormat, boolean append, boolean gzip, String suffix) {
         String index = append ? "" : INDEX;
         String gz = gzip ? ".gz" : "";

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -18,7 +17,6 @@ import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.EventCursor;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
-import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.kinesis.format.ChunkPlaceholders;
 
 /**
@@ -46,20 +44,6 @@ public final class SecondaryFileOutput implements Output {
         this.append = append;
         this.gzip = gzip;
         this.worker = new OutputWorker("output-secondary-" + outputId);
-    }
-
-    /** Reads {@code directory}, {@code basename}, {@code append}, {@code compress}. */
-    public static SecondaryFileOutput fromConf(String outputId, ConfElement e) {
-        Path dir = Path.of(e.requiredString("directory"));
-        String basename = e.string("basename", "dump.bin");
-        if (basename.contains("/")) {
-            throw e.error(
-                    "basename",
-                    "\"" + basename + "\" contains '/' (expected: a file name; put directories in directory)");
-        }
-        boolean append = e.bool("append", false);
-        String compress = e.choice("compress", "text", List.of("text", "gz", "gzip"));
-        return new SecondaryFileOutput(outputId, dir, basename, append, !compress.equals("text"));
     }
 
     @Override

@@ -1,20 +1,15 @@
 package org.kinesisaggregator.server.route;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
-import org.kinesisaggregator.conf.ConfElement;
-import org.kinesisaggregator.conf.ConfException;
-import org.kinesisaggregator.conf.ConfParam;
 import org.msgpack.value.MapValue;
 
 /**
  * {@code <filter> @type grep}: keeps an event when every {@code <regexp>} finds its pattern in its
  * key's value and no {@code <exclude>} does (Fluentd's filter_grep without {@code <and>}/{@code <or>}).
  *
- * <p>Conf: {@code <regexp>} and {@code <exclude>} sections with {@code key} (a field or a
+ * <p>Conf (mapped by {@code server.app.GrepConf}): {@code <regexp>} and {@code <exclude>} sections with {@code key} (a field or a
  * {@code $.a.b} path) and {@code pattern} ({@code /re/} with optional {@code i}/{@code m} flags, or
  * a bare regex); the legacy {@code regexp1} … {@code regexp20} and {@code exclude1} …
  * {@code exclude20} parameters ({@code "key pattern"}) mean the same. A value is searched (not
@@ -27,7 +22,13 @@ public final class GrepFilter implements EventFilter {
     private final List<Condition> regexps;
     private final List<Condition> excludes;
 
-    record Condition(RecordKey key, Pattern pattern) {
+    /** One {@code <regexp>} or {@code <exclude>}: the pattern searched in the key's value. */
+    public record Condition(RecordKey key, Pattern pattern) {
+        public Condition {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(pattern, "pattern");
+        }
+
         boolean test(MapValue record) {
             return pattern.matcher(Values.text(key.get(record))).find();
         }
@@ -36,88 +37,6 @@ public final class GrepFilter implements EventFilter {
     public GrepFilter(List<Condition> regexps, List<Condition> excludes) {
         this.regexps = List.copyOf(regexps);
         this.excludes = List.copyOf(excludes);
-    }
-
-    /** Reads a {@code <filter>} element, marking what it reads used. */
-    public static GrepFilter fromConf(ConfElement element) {
-        List<Condition> regexps = new ArrayList<>();
-        List<Condition> excludes = new ArrayList<>();
-        for (String unsupported : List.of("and", "or")) {
-            List<ConfElement> found = element.elements(unsupported);
-            if (!found.isEmpty()) {
-                throw new ConfException(
-                        found.get(0).location(),
-                        "<" + unsupported + "> in grep is not supported"
-                                + " (expected: <regexp> and <exclude> sections, which combine as all-regexps-and-no-exclude)");
-            }
-        }
-        for (ConfElement s : element.elements("regexp")) {
-            regexps.add(section(s));
-        }
-        for (ConfElement s : element.elements("exclude")) {
-            excludes.add(section(s));
-        }
-        for (Map.Entry<String, ConfParam> e : element.params().entrySet()) {
-            String name = e.getKey();
-            if (name.matches("(regexp|exclude)([1-9]|1[0-9]|20)")) {
-                ConfParam p = element.param(name);
-                String[] parts = p.value().trim().split("\\s+", 2);
-                if (parts.length != 2) {
-                    throw new ConfException(
-                            p.location(), name + ": \"" + p.value() + "\" (expected: a key, a space and a pattern)");
-                }
-                Condition c = new Condition(key(parts[0], p), pattern(parts[1], p));
-                (name.startsWith("regexp") ? regexps : excludes).add(c);
-            }
-        }
-        return new GrepFilter(regexps, excludes);
-    }
-
-    private static Condition section(ConfElement s) {
-        s.markUsed();
-        String key = s.requiredString("key");
-        String pattern = s.requiredString("pattern");
-        return new Condition(key(key, s.param("key")), pattern(pattern, s.param("pattern")));
-    }
-
-    private static RecordKey key(String text, ConfParam p) {
-        try {
-            return RecordKey.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new ConfException(p.location(), p.name() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** {@code /re/flags} or a bare regex, as Fluentd's regexp type reads it. */
-    static Pattern pattern(String text, ConfParam p) {
-        String body = text;
-        int flags = 0;
-        if (text.startsWith("/")) {
-            int close = text.lastIndexOf('/');
-            if (close == 0 || close < text.length() - 3) {
-                throw new ConfException(
-                        p.location(),
-                        p.name() + ": \"" + text + "\" is not a regexp (expected: /re/ with"
-                                + " optional i or m flags, or a bare regex)");
-            }
-            for (char f : text.substring(close + 1).toCharArray()) {
-                switch (f) {
-                    case 'i' -> flags |= Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
-                    case 'm' -> flags |= Pattern.DOTALL;
-                    case 'x' -> flags |= Pattern.COMMENTS;
-                    default ->
-                        throw new ConfException(
-                                p.location(), p.name() + ": unknown regexp flag '" + f + "' (expected: i, m or x)");
-                }
-            }
-            body = text.substring(1, close);
-        }
-        try {
-            return Pattern.compile(body, flags);
-        } catch (PatternSyntaxException e) {
-            throw new ConfException(
-                    p.location(), p.name() + ": \"" + text + "\" is not a regexp (" + e.getDescription() + ")", e);
-        }
     }
 
     @Override

@@ -11,8 +11,9 @@ import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.server.output.FileOutput;
 
 /**
- * Filters and {@code <secondary>} outputs go through {@link Plugins} as inputs and outputs do: a
- * registered type is used, and the unknown-type errors list what is registered.
+ * Sources (admin and generated ones too), filters and {@code <secondary>} outputs go through
+ * {@link Plugins} as outputs do: a registered type is used, and the unknown-type errors list what is
+ * registered.
  */
 class PluginsTest {
     @RegisterExtension
@@ -48,11 +49,39 @@ class PluginsTest {
     }
 
     @Test
+    void everySourceTypeComesFromTheRegistryWhichCanReplaceABuiltInOne() throws Exception {
+        assertThat(Plugins.defaults().sources().keySet())
+                .containsExactly(
+                        "forward",
+                        "sample",
+                        "dummy",
+                        "http",
+                        "monitor_agent",
+                        "prometheus",
+                        "prometheus_monitor",
+                        "prometheus_output_monitor");
+        List<String> made = new ArrayList<>();
+        Plugins plugins = Plugins.defaults().withSource("monitor_agent", source -> {
+            made.add(source.type() + " " + source.element().string("tag", null));
+            source.monitorLabels(java.util.Map.of(), false);
+        });
+        Aggregator app = fx.assemble("""
+                <source>
+                  @type monitor_agent
+                  tag replaced
+                </source>
+                """ + AggregatorFixture.fileOutput("app.**", "app"), plugins, true);
+        assertThat(made).containsExactly("monitor_agent replaced");
+        assertThat(app.inputs(org.kinesisaggregator.admin.AdminServer.class)).isEmpty();
+        assertThat(app.summary()).contains("monitor_agent (fluentd_status_* on every admin source's /metrics)");
+    }
+
+    @Test
     void aSecondaryTypeRegisteredInPluginsGetsThePrimarysSecondaryIdAndIsNamedInTheError() throws Exception {
         List<String> ids = new ArrayList<>();
         Plugins plugins = Plugins.defaults().withSecondary("archive", (e, id, env) -> {
             ids.add(id);
-            return new FileOutput(id, FileOutput.settingsFromConf(e, env.zone()));
+            return new FileOutput(id, FileOutputConf.settings(e, env.zone(), env.hostname()));
         });
         String conf = """
                 <match app.**>

@@ -60,6 +60,30 @@ class RoutingTest {
     }
 
     @Test
+    void aFileOutputInjectsTheApplicationsHostNameNotTheMachines() throws Exception {
+        // the fixture's Environment names the host "test-host"; no machine is called that
+        start(SYSTEM + """
+                <match app.**>
+                  @type file
+                  @id injected
+                  path ${dir}/out/injected
+                  append true
+                  <format>
+                    @type json
+                  </format>
+                  <inject>
+                    hostname_key host
+                  </inject>
+                  <buffer>
+                    flush_mode immediate
+                  </buffer>
+                </match>
+                """);
+        send(aggregator.router(Router.ROOT_LABEL), "app.x", "h1");
+        awaitLines("injected", "{\"msg\":\"h1\",\"host\":\"test-host\"}");
+    }
+
+    @Test
     void firstMatchWinsInFileOrder() throws Exception {
         start(SYSTEM + fileOutput("app.access", "access") + fileOutput("app.*", "app") + fileOutput("**", "rest"));
         Router root = aggregator.router(Router.ROOT_LABEL);

@@ -29,6 +29,7 @@ import org.kinesisaggregator.conf.ConfEnvironment;
 import org.kinesisaggregator.conf.ConfParser;
 import org.kinesisaggregator.kinesis.FormatSettings;
 import org.kinesisaggregator.kinesis.format.EventFormatter;
+import org.kinesisaggregator.server.app.FileOutputConf;
 import org.kinesisaggregator.server.app.FormatConf;
 
 /** out_file's path rules, time slices, append/index, gzip, and the formatters it writes with. */
@@ -61,7 +62,7 @@ class FileOutputTest {
     @Test
     void v012TimeSliceFormat() throws Exception {
         ConfElement e = element("  path ${dir}/legacy\n  time_slice_format %Y%m%d%H\n  format json\n");
-        FileOutput.Settings s = FileOutput.settingsFromConf(e, ZoneOffset.UTC);
+        FileOutput.Settings s = FileOutputConf.settings(e, ZoneOffset.UTC, "host");
         assertThat(s.pathTemplate()).isEqualTo(dir + "/legacy.%Y%m%d%H_**.log");
         assertThat(s.timekey()).isEqualTo(Duration.ofHours(1));
     }
@@ -86,7 +87,7 @@ class FileOutputTest {
     @Test
     void nonAppendWritesTakeTheFirstFreeIndexAndTagPlaceholdersSplitFiles() throws Exception {
         ConfElement e = element("  path ${dir}/out/${tag[1]}/x\n  <format>\n    @type json\n  </format>\n");
-        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        FileOutput out = new FileOutput("t", FileOutputConf.settings(e, ZoneOffset.UTC, "host"));
         out.start();
         try {
             EntryWriter w = new EntryWriter().add(1_795_564_800L, 0, Map.of("a", 1));
@@ -108,7 +109,7 @@ class FileOutputTest {
     void symlinkPathPointsAtTheNewestFileWrittenAndARetriedOlderSliceDoesNotMoveIt() throws Exception {
         ConfElement e = element("  path ${dir}/app/access\n  symlink_path ${dir}/current.log\n"
                 + "  <format>\n    @type json\n  </format>\n");
-        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        FileOutput out = new FileOutput("t", FileOutputConf.settings(e, ZoneOffset.UTC, "host"));
         out.start();
         Path link = dir.resolve("current.log");
         try {
@@ -130,7 +131,7 @@ class FileOutputTest {
     void symlinkPathUseRelativeAndTheRefusals() throws Exception {
         ConfElement e = element("  path ${dir}/app/access\n  append true\n  symlink_path ${dir}/links/now\n"
                 + "  symlink_path_use_relative true\n");
-        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        FileOutput out = new FileOutput("t", FileOutputConf.settings(e, ZoneOffset.UTC, "host"));
         out.start();
         try {
             out.write(chunk("t", new EntryWriter().add(1_795_564_800L, 0, Map.of("a", 1))))
@@ -140,7 +141,7 @@ class FileOutputTest {
         }
         assertThat(Files.readSymbolicLink(dir.resolve("links/now")).toString()).isEqualTo("../app/access.20261125.log");
         ConfElement placeholder = element("  path ${dir}/a\n  symlink_path ${dir}/${tag}.log\n");
-        assertThatThrownBy(() -> FileOutput.settingsFromConf(placeholder, ZoneOffset.UTC))
+        assertThatThrownBy(() -> FileOutputConf.settings(placeholder, ZoneOffset.UTC, "host"))
                 .hasMessageContaining("out.conf:4")
                 .hasMessageContaining("placeholders in symlink_path are not supported");
     }
@@ -150,7 +151,7 @@ class FileOutputTest {
         ConfElement e = element(
                 "  path ${dir}/tokyo\n  append true\n  <format>\n    @type single_value\n"
                         + "    message_key m\n  </format>\n  <buffer time>\n    timekey 1d\n    timekey_zone +09:00\n  </buffer>\n");
-        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneId.of("UTC")));
+        FileOutput out = new FileOutput("t", FileOutputConf.settings(e, ZoneId.of("UTC"), "host"));
         out.start();
         try {
             // 2026-11-25 14:59:59 UTC is 23:59:59 in Tokyo; one second later is the next day there.
@@ -169,7 +170,7 @@ class FileOutputTest {
     void gzipAppendsOneMemberPerWrite() throws Exception {
         ConfElement e = element("  path ${dir}/z\n  append true\n  compress gzip\n  <format>\n    @type ltsv\n"
                 + "  </format>\n  <buffer>\n  </buffer>\n");
-        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        FileOutput out = new FileOutput("t", FileOutputConf.settings(e, ZoneOffset.UTC, "host"));
         out.start();
         try {
             out.write(chunk("t", new EntryWriter().add(1, 0, Map.of("k", "v1"))))
@@ -188,7 +189,7 @@ class FileOutputTest {
     void aWriteToAnUnwritablePathFailsTheWriteWithTheReason() throws Exception {
         Files.writeString(dir.resolve("blocker"), "a file where a directory should be");
         ConfElement e = element("  path ${dir}/blocker/sub/x\n  append true\n  <buffer>\n  </buffer>\n");
-        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        FileOutput out = new FileOutput("t", FileOutputConf.settings(e, ZoneOffset.UTC, "host"));
         out.start();
         try {
             WriteResult r = out.write(chunk("t", new EntryWriter().add(1, 0, Map.of("k", "v"))))

@@ -24,6 +24,7 @@ import org.kinesisaggregator.conf.ConfEnvironment;
 import org.kinesisaggregator.conf.ConfParser;
 import org.kinesisaggregator.kinesis.FormatSettings;
 import org.kinesisaggregator.kinesis.format.EventFormatter;
+import org.kinesisaggregator.server.app.FileOutputConf;
 import org.kinesisaggregator.server.app.FormatConf;
 
 /**
@@ -75,7 +76,7 @@ class UnformattableEventTest {
     void fileOutputWritesTheGoodEventsOfAChunkAndRejectsThePoisonedOnes(String format) throws Exception {
         ConfElement e = element("  path ${dir}/out/x\n  append true\n  <format>\n    @type " + format
                 + "\n    utc true\n  </format>\n  <buffer>\n  </buffer>\n");
-        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        FileOutput out = new FileOutput("t", FileOutputConf.settings(e, ZoneOffset.UTC, "host"));
         out.start();
         WriteResult r;
         try {
@@ -95,7 +96,7 @@ class UnformattableEventTest {
     @Test
     void fileOutputWithTimeSlicesWritesEachGoodEventToItsSlice() throws Exception {
         ConfElement e = element("  path ${dir}/sliced\n  <format>\n    @type json\n  </format>\n");
-        FileOutput out = new FileOutput("t", FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        FileOutput out = new FileOutput("t", FileOutputConf.settings(e, ZoneOffset.UTC, "host"));
         out.start();
         try {
             assertPoisonRejected(out.write(poisonedChunk()).get(10, SECONDS));

@@ -22,6 +22,7 @@ import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfEnvironment;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfParser;
+import org.kinesisaggregator.server.app.GrepConf;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.MapValue;
@@ -43,7 +44,7 @@ class FilterTest {
     }
 
     private EventFilter grep(String body) throws IOException {
-        return GrepFilter.fromConf(filterElement(body));
+        return GrepConf.filter(filterElement(body));
     }
 
     private EventFilter transformer(String body) throws IOException {

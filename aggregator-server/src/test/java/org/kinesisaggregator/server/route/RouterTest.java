@@ -20,6 +20,7 @@ import org.kinesisaggregator.buffer.EntryWriter;
 import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.conf.ConfEnvironment;
 import org.kinesisaggregator.conf.ConfParser;
+import org.kinesisaggregator.server.app.FileOutputConf;
 import org.kinesisaggregator.server.output.FileOutput;
 import org.kinesisaggregator.server.output.SyncOutputSink;
 import org.msgpack.value.MapValue;
@@ -50,7 +51,7 @@ class RouterTest {
                 "<match>\n  path " + dir.resolve(name) + "\n  append true\n  <format>\n    @type json\n"
                         + "  </format>\n  <buffer>\n  </buffer>\n</match>\n");
         var e = new ConfParser(ConfEnvironment.system()).parse(f).elements().get(0);
-        FileOutput out = new FileOutput(name, FileOutput.settingsFromConf(e, ZoneOffset.UTC));
+        FileOutput out = new FileOutput(name, FileOutputConf.settings(e, ZoneOffset.UTC, "host"));
         out.start();
         return out;
     }
