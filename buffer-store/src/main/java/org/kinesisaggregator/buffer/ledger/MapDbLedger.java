@@ -290,6 +290,7 @@ public final class MapDbLedger implements Ledger {
      * How many times the store was found corrupt and replaced by an empty one since open (0 when
      * never): a caller that holds records the ledger should list writes them again.
      */
+    @Override
     public synchronized int generation() {
         return generation;
     }
