@@ -113,8 +113,19 @@ public final class BufferState {
             return;
         }
         h.recordAgain = false;
-        if (queued.get(h.chunk.id) == h) {
+        if (queued.get(h.chunk.id) != h) {
+            return;
+        }
+        // A flush thread interrupted by close lets its chunk go with the flag set; the ledger's file
+        // channel would be closed by an I/O call on an interrupted thread (breaking it for every
+        // thread), so the flag is cleared for the write and set again after it.
+        boolean interrupted = Thread.interrupted();
+        try {
             ledger.persist(h.record(), h);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -17,6 +17,8 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +28,8 @@ import org.kinesisaggregator.buffer.AppendResult;
 import org.kinesisaggregator.buffer.BufferSettings;
 import org.kinesisaggregator.buffer.BufferSettings.BufferType;
 import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
+import org.kinesisaggregator.buffer.Chunk;
+import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.buffer.internal.store.FileChunkStore;
 import org.kinesisaggregator.buffer.ledger.ChunkRecord;
@@ -42,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * ("File is empty"), so the store is moved aside and replaced. The buffer keeps taking and
  * delivering appends, records every chunk it holds in the new ledger at once, and after a restart
  * delivers every acked event not yet delivered exactly once, with no chunk taken for one the ledger
- * never knew.
+ * never knew. A chunk in delivery at the replacement is recorded by its flush thread when that lets
+ * it go, here at close, its write cut short.
  */
 class LedgerReplacementTest {
     private static final int CHUNKS = 5;
@@ -69,15 +74,7 @@ class LedgerReplacementTest {
                 .build();
         // every write delivers the even events of a chunk and fails the odd ones: each chunk is held
         // with delivery progress and a retry count that only the ledger keeps across a restart
-        out.setPolicy(events -> {
-            BitSet evens = new BitSet();
-            for (Events.Event e : events) {
-                if (e.index() % 2 == 0) {
-                    evens.set(e.index());
-                }
-            }
-            return WriteResult.partial(evens, Map.of(), "odd events held");
-        });
+        out.setPolicy(LedgerReplacementTest::evensOnly);
         FileChunkStore files = new FileChunkStore(settings.path(), fx.clock);
         engine = new BufferEngine("test", settings, out, null, fx.clock, new SplittableRandom(1), files, fx.registry);
         engine.start();
@@ -105,6 +102,61 @@ class LedgerReplacementTest {
         engine.close();
         engine = null;
 
+        restartAndDeliverEachEventOnce(settings, (CHUNKS + 2) * EVENTS);
+    }
+
+    @Test
+    void aChunkInDeliveryAtTheReplacementIsRecordedByItsFlushThreadWhenItLetsItGo() throws Exception {
+        BufferSettings settings = Fixture.settings(BufferType.FILE, dir.resolve("buf"))
+                .flushMode(FlushMode.IMMEDIATE)
+                .shutdownTimeout(Duration.ofSeconds(1))
+                .build();
+        out.setPolicy(LedgerReplacementTest::evensOnly);
+        CountDownLatch hung = new CountDownLatch(1);
+        boolean[] hang = {false};
+        // once told to, a write never completes: its flush thread holds the chunk until close cuts it short
+        Output hanging = new Output() {
+            @Override
+            public String type() {
+                return "hanging";
+            }
+
+            @Override
+            public CompletableFuture<WriteResult> write(Chunk chunk) {
+                if (hang[0]) {
+                    hung.countDown();
+                    return new CompletableFuture<>();
+                }
+                return out.write(chunk);
+            }
+        };
+        FileChunkStore files = new FileChunkStore(settings.path(), fx.clock);
+        engine = new BufferEngine(
+                "test", settings, hanging, null, fx.clock, new SplittableRandom(1), files, fx.registry);
+        engine.start();
+        assertThat(append(0)).isEqualTo(AppendResult.stored(EVENTS));
+        MapDbLedger ledger = (MapDbLedger) files.ledger();
+        await().atMost(Duration.ofSeconds(20)).until(() -> heldWithProgress(ledger) == 1);
+        hang[0] = true;
+        fx.clock.advance(Duration.ofSeconds(5));
+        assertThat(hung.await(20, TimeUnit.SECONDS))
+                .as("the retry of chunk 0 is in flight")
+                .isTrue();
+
+        try (FileChannel ch =
+                FileChannel.open(settings.path().resolve(MapDbLedger.FILE_NAME), StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        }
+        assertThat(append(1)).isEqualTo(AppendResult.stored(EVENTS));
+        await().atMost(Duration.ofSeconds(20)).until(() -> ledger.generation() == 1);
+        engine.close();
+        engine = null;
+
+        restartAndDeliverEachEventOnce(settings, 2 * EVENTS);
+    }
+
+    /** Restarts on {@code settings}' directory, delivering all; every event once, no chunk misjudged. */
+    private void restartAndDeliverEachEventOnce(BufferSettings settings, long all) throws Exception {
         out.succeed();
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         Logger storeLog = (Logger) LoggerFactory.getLogger(FileChunkStore.class);
@@ -125,7 +177,6 @@ class LedgerReplacementTest {
             storeLog.detachAppender(logs);
         }
         fx.clock.advance(Duration.ofHours(1));
-        long all = (CHUNKS + 2) * EVENTS;
         await().atMost(Duration.ofSeconds(20)).until(() -> out.delivered().size() >= all);
         await().atMost(Duration.ofSeconds(20)).until(() -> engine.stats().totalBytes() == 0);
         List<Long> delivered = new ArrayList<>(out.delivered());
@@ -137,6 +188,17 @@ class LedgerReplacementTest {
                 .extracting(ILoggingEvent::getFormattedMessage)
                 .as("no chunk misjudged at the restart")
                 .noneMatch(m -> m.contains("is not in the ledger") || m.contains("its file is missing"));
+    }
+
+    /** Delivers the even events of a chunk and fails the odd ones. */
+    private static WriteResult evensOnly(List<Events.Event> events) {
+        BitSet evens = new BitSet();
+        for (Events.Event e : events) {
+            if (e.index() % 2 == 0) {
+                evens.set(e.index());
+            }
+        }
+        return WriteResult.partial(evens, Map.of(), "odd events held");
     }
 
     private AppendResult append(int chunk) throws Exception {
