@@ -30,6 +30,7 @@ import org.kinesisaggregator.buffer.BufferSettings.BufferType;
 import org.kinesisaggregator.buffer.BufferSettings.FlushMode;
 import org.kinesisaggregator.buffer.Chunk;
 import org.kinesisaggregator.buffer.Output;
+import org.kinesisaggregator.buffer.StreamedAppend;
 import org.kinesisaggregator.buffer.WriteResult;
 import org.kinesisaggregator.buffer.internal.store.FileChunkStore;
 import org.kinesisaggregator.buffer.ledger.ChunkRecord;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * delivering appends, records every chunk it holds in the new ledger at once, and after a restart
  * delivers every acked event not yet delivered exactly once, with no chunk taken for one the ledger
  * never knew. A chunk in delivery at the replacement is recorded by its flush thread when that lets
- * it go, here at close, its write cut short.
+ * it go, here at close, its write cut short. The dedup keys only the ledger keeps (a streamed
+ * append's) are written into the new ledger too, so a re-send after the restart is still known.
  */
 class LedgerReplacementTest {
     private static final int CHUNKS = 5;
@@ -153,6 +155,49 @@ class LedgerReplacementTest {
         engine = null;
 
         restartAndDeliverEachEventOnce(settings, 2 * EVENTS);
+    }
+
+    @Test
+    void theLedgersDedupKeysAreWrittenIntoTheNewLedgerSoAReSendAfterARestartIsKnown() throws Exception {
+        BufferSettings settings =
+                Fixture.settings(BufferType.FILE, dir.resolve("buf")).build();
+        FileChunkStore files = new FileChunkStore(settings.path(), fx.clock);
+        engine = new BufferEngine("test", settings, out, null, fx.clock, new SplittableRandom(1), files, fx.registry);
+        engine.start();
+        byte[] id = "streamed-chunk-id".getBytes();
+        assertThat(stream(id)).isEqualTo(AppendResult.stored(EVENTS));
+        MapDbLedger ledger = (MapDbLedger) files.ledger();
+
+        try (FileChannel ch =
+                FileChannel.open(settings.path().resolve(MapDbLedger.FILE_NAME), StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        }
+        assertThat(append(1)).isEqualTo(AppendResult.stored(EVENTS));
+        assertThat(ledger.generation()).isEqualTo(1);
+        // the writer's next round writes the keys again
+        assertThat(append(2)).isEqualTo(AppendResult.stored(EVENTS));
+        await().atMost(Duration.ofSeconds(20)).until(() -> ledger.dedupKeys().size() == 1);
+        engine.close();
+
+        engine = new BufferEngine(
+                "test",
+                settings,
+                out,
+                null,
+                fx.clock,
+                new SplittableRandom(1),
+                new FileChunkStore(settings.path(), fx.clock),
+                fx.registry);
+        engine.start();
+        assertThat(stream(id).isDuplicate()).as("the re-send after the restart").isTrue();
+    }
+
+    /** A streamed append of events 0..9 in two pieces, committed with {@code id}. */
+    private AppendResult stream(byte[] id) throws Exception {
+        StreamedAppend s = engine.openStream("big");
+        s.write(Events.entries(0, EVENTS / 2, 50), EVENTS / 2).get(10, TimeUnit.SECONDS);
+        s.write(Events.entries(EVENTS / 2, EVENTS / 2, 50), EVENTS / 2).get(10, TimeUnit.SECONDS);
+        return s.commit(id).get(10, TimeUnit.SECONDS);
     }
 
     /** Restarts on {@code settings}' directory, delivering all; every event once, no chunk misjudged. */

@@ -146,6 +146,14 @@ public final class BufferLedger implements Ledger {
     }
 
     /**
+     * The ledger generation the held chunks were last recorded in: it changes once a call saw a
+     * replacement. Lock-free, for the writer thread to check on its rounds.
+     */
+    public int recordedGeneration() {
+        return recorded.get();
+    }
+
+    /**
      * After the ledger was replaced by an empty one: the held chunks are recorded in it again, once
      * per replacement (by the thread whose call saw it first); a failure is logged and the next call
      * tries again.
