@@ -47,7 +47,7 @@
  *   &lt;16 hex id&gt;.chunk.private a streamed append not yet committed
  *   &lt;16 hex id&gt;.chunk.resync  a copy written while recovery cuts a corrupt region out
  *   failed/&lt;id&gt;.chunk, .reason  events set aside, same format, and why
- *   ledger.corrupt-&lt;millis&gt;/  an unreadable ledger moved aside at start-up
+ *   ledger.corrupt-&lt;millis&gt;/  an unreadable or corrupt ledger moved aside (the newest 3 kept)
  * </pre>
  * Chunk ids grow with time ({@code max(last + 1, millis << 12)}), so name order is age order.
  * Chunk file header: {@code u32 magic "KACK" | u16 format version | u16 flags | u64 id | u64
@@ -108,7 +108,8 @@
  * records without files are dropped, files without records are queued with no progress, and a
  * missing or unreadable ledger is rebuilt from the files (all queued, progress zero; private files
  * published). A ledger found corrupt by an update is replaced by an empty one in place
- * ({@code MapDbLedger}): the buffer never stops for its ledger, at worst it delivers again.
+ * ({@code MapDbLedger}): the buffer never stops for its ledger, at worst it delivers again; a
+ * running buffer records the chunks it holds in the new ledger at once.
  *
  * <h2>Threads</h2>
  * Callers (Netty event loops) never block: {@code append}/{@code openStream} enqueue. The writer

@@ -146,7 +146,7 @@ public final class BufferEngine implements EventBuffer {
         RecoveredKeys frameKeys =
                 DedupWindow.recoveredKeys(settings.dedupWindow(), settings.dedupMemoryLimitBytes(), now);
         List<ChunkStore.Recovered> recovered = store.open(metrics, frameKeys);
-        BufferLedger ledger = new BufferLedger(store.ledger(), outputId);
+        BufferLedger ledger = new BufferLedger(store.ledger(), outputId, state::recordHeldAgain);
         FrameWriter frames = new FrameWriter(outputId, settings, clock, store, state, storage);
         queueRecovered(recovered, frames);
         DedupWindow dedup = new DedupWindow(
@@ -174,7 +174,7 @@ public final class BufferEngine implements EventBuffer {
                 boundedWrite);
         Flusher flusher = new Flusher(
                 outputId, settings, output, secondary, clock, random, state, ledger, metrics, boundedWrite, disposal);
-        OverflowGuard overflow = new OverflowGuard(outputId, settings, state, metrics, disposal);
+        OverflowGuard overflow = new OverflowGuard(outputId, settings, state, ledger, metrics, disposal);
         StreamedAppends streams = new StreamedAppends(outputId, store, state, ledger, metrics, dedup, frames, overflow);
         GroupCommit groupCommit =
                 new GroupCommit(outputId, settings, store, state, ledger, metrics, frames, streams, dedup);

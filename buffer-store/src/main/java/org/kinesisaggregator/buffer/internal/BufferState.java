@@ -8,6 +8,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.kinesisaggregator.buffer.BufferCounters;
 import org.kinesisaggregator.buffer.BufferStats;
+import org.kinesisaggregator.buffer.internal.store.BufferLedger;
 
 /**
  * The chunk table shared by the writer thread, the flush threads and {@code stats()}: staged chunks
@@ -72,6 +73,59 @@ public final class BufferState {
             flushWork.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Writes the record of every chunk held into {@code ledger}, replaced by an empty one, and commits;
+     * returns how many chunks are held. A chunk in delivery is marked instead: the thread that owns
+     * it records it when it lets it go ({@link #recordIfAsked}), since its fields change meanwhile.
+     */
+    public int recordHeldAgain(BufferLedger ledger) {
+        lock.lock();
+        try {
+            int held = 0;
+            for (ChunkHandle h : staged.values()) {
+                ledger.put(h.record());
+                held++;
+            }
+            for (ChunkHandle h : queued.values()) {
+                if (h.inFlight) {
+                    h.recordAgain = true;
+                } else {
+                    ledger.put(h.record());
+                }
+                held++;
+            }
+            ledger.commit();
+            return held;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * With the lock held, as the owner of {@code h} clears its in-flight mark: records it when a ledger
+     * replacement asked to meanwhile and it is still held.
+     */
+    public void recordIfAsked(ChunkHandle h, BufferLedger ledger) {
+        if (!h.recordAgain) {
+            return;
+        }
+        h.recordAgain = false;
+        if (queued.get(h.chunk.id) != h) {
+            return;
+        }
+        // A flush thread interrupted by close lets its chunk go with the flag set; the ledger's file
+        // channel would be closed by an I/O call on an interrupted thread (breaking it for every
+        // thread), so the flag is cleared for the write and set again after it.
+        boolean interrupted = Thread.interrupted();
+        try {
+            ledger.persist(h.record(), h);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -26,6 +26,8 @@ public final class ChunkHandle {
     public boolean inFlight;
     public boolean useSecondary;
     public boolean attemptedAtShutdown;
+    /** The ledger was replaced while this chunk was in flight: its owner records it when done. */
+    public boolean recordAgain;
 
     public ChunkHandle(StoredChunk chunk, String key) {
         this.chunk = chunk;

@@ -30,6 +30,14 @@ public interface Ledger extends AutoCloseable {
     /** Makes every change since the last commit durable. */
     void commit();
 
+    /**
+     * How many times the store was replaced by an empty one since open (0 when never): when it
+     * changes, a caller that holds records the ledger should list writes them again.
+     */
+    default int generation() {
+        return 0;
+    }
+
     @Override
     void close();
 }

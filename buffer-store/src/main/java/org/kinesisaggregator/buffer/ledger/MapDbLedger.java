@@ -5,9 +5,15 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.mapdb.Atomic;
 import org.mapdb.DB;
 import org.mapdb.DBException;
@@ -33,8 +39,11 @@ import org.slf4j.LoggerFactory;
  * {@link #LEDGER_FORMAT_VERSION}.
  *
  * <p>A ledger that fails to open or to read back completely is moved aside to
- * {@code <path>/ledger.corrupt-<millis>/} (kept for inspection, never deleted) and a fresh one is
- * created; {@link #wasRecreated()} tells the caller to rebuild it from the chunk files.
+ * {@code <path>/ledger.corrupt-<millis>/} (kept for inspection) and a fresh one is created;
+ * {@link #wasRecreated()} tells the caller to rebuild it from the chunk files. Only the newest
+ * {@link #KEPT_CORRUPT_DIRS} such directories (by the time in their names) are kept: each move
+ * aside deletes the older ones, logged at WARN with their names, so that a disk that keeps damaging
+ * the ledger cannot fill up with copies of it.
  *
  * <p>Thread-safe: every method synchronizes on the ledger (MapDB has one transaction per store,
  * so commits are serialized anyway).
@@ -44,6 +53,10 @@ public final class MapDbLedger implements Ledger {
 
     public static final int LEDGER_FORMAT_VERSION = 1;
     public static final String FILE_NAME = "ledger.db";
+    /** How many moved-aside ledgers ({@code ledger.corrupt-<millis>[-N]/}) are kept, the newest. */
+    public static final int KEPT_CORRUPT_DIRS = 3;
+
+    private static final Pattern CORRUPT_DIR = Pattern.compile("ledger\\.corrupt-(\\d+)(?:-(\\d+))?");
 
     private final Path file;
     private DB db;
@@ -100,7 +113,10 @@ public final class MapDbLedger implements Ledger {
         }
     }
 
-    /** Moves {@code ledger.db*} of {@code dir} into a new {@code ledger.corrupt-<millis>[-N]/}; returns it. */
+    /**
+     * Moves {@code ledger.db*} of {@code dir} into a new {@code ledger.corrupt-<millis>[-N]/} and
+     * deletes the moved-aside ledgers older than the newest {@link #KEPT_CORRUPT_DIRS}; returns it.
+     */
     private static Path moveAside(Path dir, long nowEpochMillis) throws IOException {
         Path aside = dir.resolve("ledger.corrupt-" + nowEpochMillis);
         for (int n = 2; Files.exists(aside); n++) {
@@ -112,7 +128,64 @@ public final class MapDbLedger implements Ledger {
                 Files.move(f, aside.resolve(f.getFileName()));
             }
         }
+        deleteOldCorruptDirs(dir);
         return aside;
+    }
+
+    /** Deletes the {@code ledger.corrupt-*} directories of {@code dir} but the newest {@link #KEPT_CORRUPT_DIRS}. */
+    private static void deleteOldCorruptDirs(Path dir) {
+        List<Path> asides = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir, "ledger.corrupt-*")) {
+            for (Path d : dirs) {
+                if (CORRUPT_DIR.matcher(d.getFileName().toString()).matches() && Files.isDirectory(d)) {
+                    asides.add(d);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("Ledger {}: listing the moved-aside ledgers to delete the old ones failed: {}", dir, e.toString());
+            return;
+        }
+        if (asides.size() <= KEPT_CORRUPT_DIRS) {
+            return;
+        }
+        asides.sort(Comparator.comparingLong((Path d) -> corruptDirOrder(d, 1))
+                .thenComparingLong(d -> corruptDirOrder(d, 2)));
+        List<Path> old = asides.subList(0, asides.size() - KEPT_CORRUPT_DIRS);
+        List<String> deleted = new ArrayList<>();
+        for (Path d : old) {
+            try (Stream<Path> walk = Files.walk(d)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+                deleted.add(d.getFileName().toString());
+            } catch (IOException | RuntimeException e) {
+                log.warn("Ledger {}: deleting the old moved-aside ledger {} failed: {}", dir, d, e.toString());
+            }
+        }
+        if (!deleted.isEmpty()) {
+            log.warn(
+                    "Ledger {}: deleted the moved-aside ledgers {}, older than the {} newest kept",
+                    dir,
+                    deleted,
+                    KEPT_CORRUPT_DIRS);
+        }
+    }
+
+    /** The millis (group 1) or the -N suffix (group 2, 1 when absent) of a moved-aside ledger's name. */
+    private static long corruptDirOrder(Path d, int group) {
+        Matcher m = CORRUPT_DIR.matcher(d.getFileName().toString());
+        if (!m.matches()) {
+            return 0;
+        }
+        String v = m.group(group);
+        if (v == null) {
+            return 1;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static MapDbLedger openOrThrow(Path file, boolean created, String problem) throws IOException {
@@ -290,6 +363,7 @@ public final class MapDbLedger implements Ledger {
      * How many times the store was found corrupt and replaced by an empty one since open (0 when
      * never): a caller that holds records the ledger should list writes them again.
      */
+    @Override
     public synchronized int generation() {
         return generation;
     }

@@ -58,6 +58,8 @@ public final class DedupWindow {
     private final Set<LedgerKey> inLedger = new HashSet<>();
     /** Set when the ledger was written since the last {@link #remember}; the round commits it. */
     private boolean ledgerTouched;
+    /** The ledger generation {@link #inLedger} was written to (see {@link #recordKeysIfReplaced}). */
+    private int ledgerGeneration;
 
     private long lastExpiryMillis;
     /** Seen-at of the youngest key evicted while still inside the window (read by the gauge). */
@@ -81,6 +83,7 @@ public final class DedupWindow {
         this.memoryLimitBytes = memoryLimitBytes;
         this.clock = clock;
         this.ledger = ledger;
+        this.ledgerGeneration = ledger.recordedGeneration();
         this.metrics = metrics;
         this.table = window.isZero() ? new DedupTable(0) : new DedupTable(memoryLimitBytes);
         this.dropFromLedger = (hi, lo, seenAt) -> removeFromLedger(hi, lo, "expire dedup key");
@@ -248,11 +251,15 @@ public final class DedupWindow {
         // a key in a frame needs nothing more: the frame was cut back, or, kept, holds the events
     }
 
-    /** Drops the keys that left the window, at most once per expiry interval. */
+    /**
+     * Drops the keys that left the window, at most once per expiry interval; first, when the ledger
+     * was replaced by an empty one, writes the ledger's keys into it again.
+     */
     public void expire() {
         if (!isEnabled()) {
             return;
         }
+        recordKeysIfReplaced();
         long now = clock.millis();
         if (now - lastExpiryMillis < Math.min(EXPIRY_INTERVAL_MILLIS, window.toMillis() + 1)) {
             return;
@@ -263,6 +270,35 @@ public final class DedupWindow {
         keys = table.size();
         if (ledgerTouched) {
             ledger.tryUpdate(ledger::commit, "expire dedup keys");
+        }
+    }
+
+    /**
+     * After the ledger was replaced by an empty one (the buffer's ledger saw it and recorded the held
+     * chunks again): the keys only the ledger keeps across a restart (split and streamed appends) are
+     * written into it again, with their seen-at times, and committed.
+     */
+    private void recordKeysIfReplaced() {
+        int generation = ledger.recordedGeneration();
+        if (generation == ledgerGeneration) {
+            return;
+        }
+        ledgerGeneration = generation;
+        boolean written = false;
+        for (LedgerKey k : inLedger) {
+            long seenAt = table.seenAt(k.hi(), k.lo());
+            if (seenAt == Long.MIN_VALUE) {
+                continue;
+            }
+            byte[] bytes = ByteBuffer.allocate(DedupKey.BYTES)
+                    .putLong(k.hi())
+                    .putLong(k.lo())
+                    .array();
+            ledger.tryUpdate(() -> ledger.putDedupKey(bytes, seenAt), "dedup key again");
+            written = true;
+        }
+        if (written) {
+            ledger.tryUpdate(ledger::commit, "dedup keys again");
         }
     }
 

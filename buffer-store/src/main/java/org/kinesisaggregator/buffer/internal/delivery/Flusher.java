@@ -115,6 +115,7 @@ public final class Flusher implements Runnable {
                     state.lock.lock();
                     try {
                         h.inFlight = false;
+                        state.recordIfAsked(h, ledger);
                         burst = nextReady() != null;
                         state.flushWork.signalAll();
                     } finally {

@@ -2,6 +2,8 @@ package org.kinesisaggregator.buffer.internal.store;
 
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 import org.kinesisaggregator.buffer.internal.BufferEngine;
 import org.kinesisaggregator.buffer.internal.ChunkHandle;
 import org.kinesisaggregator.buffer.ledger.ChunkRecord;
@@ -12,7 +14,10 @@ import org.slf4j.Logger;
  * The buffer's ledger: every {@link Ledger} call passes through, and two rules for failures are
  * added. The chunk files are the truth for content, so a lost ledger update costs at most a
  * re-delivery after a crash: {@link #tryUpdate} runs an update whose failure must not stop the
- * buffer, {@link #persist} records a chunk and commits; both log a failure and go on.
+ * buffer, {@link #persist} records a chunk and commits; both log a failure and go on. When the
+ * ledger was replaced by an empty one ({@link Ledger#generation()} changed), the next call that
+ * sees it records every chunk the buffer holds again, so that a restart finds their state, retry
+ * timing and delivery progress.
  *
  * <p>Thread-safe (the ledger is): the writer and the flush threads share it.
  */
@@ -21,10 +26,23 @@ public final class BufferLedger implements Ledger {
 
     private final Ledger ledger;
     private final String outputId;
+    private final ToIntFunction<BufferLedger> recordHeld;
+    /** The ledger's generation the held chunks were last recorded in. */
+    private final AtomicInteger recorded;
 
     public BufferLedger(Ledger ledger, String outputId) {
+        this(ledger, outputId, l -> 0);
+    }
+
+    /**
+     * With {@code recordHeld} writing the record of every chunk the buffer holds into the ledger it
+     * is given (and committing), returning how many: run after a replacement.
+     */
+    public BufferLedger(Ledger ledger, String outputId, ToIntFunction<BufferLedger> recordHeld) {
         this.ledger = ledger;
         this.outputId = outputId;
+        this.recordHeld = recordHeld;
+        this.recorded = new AtomicInteger(ledger.generation());
     }
 
     /**
@@ -48,8 +66,8 @@ public final class BufferLedger implements Ledger {
     /** Puts {@code record} (of {@code h}) and commits; a failure is logged. */
     public void persist(ChunkRecord record, ChunkHandle h) {
         try {
-            ledger.put(record);
-            ledger.commit();
+            put(record);
+            commit();
         } catch (RuntimeException e) {
             log.error(
                     "Buffer of output {}: recording the progress of chunk {} failed: {}; it may be delivered again",
@@ -61,37 +79,105 @@ public final class BufferLedger implements Ledger {
 
     @Override
     public Map<Long, ChunkRecord> chunks() {
-        return ledger.chunks();
+        try {
+            return ledger.chunks();
+        } finally {
+            recordHeldIfReplaced();
+        }
     }
 
     @Override
     public void put(ChunkRecord record) {
-        ledger.put(record);
+        try {
+            ledger.put(record);
+        } finally {
+            recordHeldIfReplaced();
+        }
     }
 
     @Override
     public void remove(long chunkId) {
-        ledger.remove(chunkId);
+        try {
+            ledger.remove(chunkId);
+        } finally {
+            recordHeldIfReplaced();
+        }
     }
 
     @Override
     public Map<ByteBuffer, Long> dedupKeys() {
-        return ledger.dedupKeys();
+        try {
+            return ledger.dedupKeys();
+        } finally {
+            recordHeldIfReplaced();
+        }
     }
 
     @Override
     public void putDedupKey(byte[] key, long seenAtEpochMillis) {
-        ledger.putDedupKey(key, seenAtEpochMillis);
+        try {
+            ledger.putDedupKey(key, seenAtEpochMillis);
+        } finally {
+            recordHeldIfReplaced();
+        }
     }
 
     @Override
     public void removeDedupKey(byte[] key) {
-        ledger.removeDedupKey(key);
+        try {
+            ledger.removeDedupKey(key);
+        } finally {
+            recordHeldIfReplaced();
+        }
     }
 
     @Override
     public void commit() {
-        ledger.commit();
+        try {
+            ledger.commit();
+        } finally {
+            recordHeldIfReplaced();
+        }
+    }
+
+    @Override
+    public int generation() {
+        return ledger.generation();
+    }
+
+    /**
+     * The ledger generation the held chunks were last recorded in: it changes once a call saw a
+     * replacement. Lock-free, for the writer thread to check on its rounds.
+     */
+    public int recordedGeneration() {
+        return recorded.get();
+    }
+
+    /**
+     * After the ledger was replaced by an empty one: the held chunks are recorded in it again, once
+     * per replacement (by the thread whose call saw it first); a failure is logged and the next call
+     * tries again.
+     */
+    private void recordHeldIfReplaced() {
+        int now = ledger.generation();
+        int seen = recorded.get();
+        if (now == seen || !recorded.compareAndSet(seen, now)) {
+            return;
+        }
+        try {
+            int chunks = recordHeld.applyAsInt(this);
+            log.warn(
+                    "Buffer of output {}: the ledger was replaced by an empty one; recorded the {} chunks held again",
+                    outputId,
+                    chunks);
+        } catch (RuntimeException e) {
+            recorded.compareAndSet(now, seen);
+            log.error(
+                    "Buffer of output {}: recording the held chunks in the replaced ledger failed: {}; "
+                            + "tried again at the next ledger update",
+                    outputId,
+                    e.toString());
+        }
     }
 
     @Override

@@ -6,7 +6,8 @@
  * BufferLedger}) and whether the storage takes appends ({@code StorageHealth}).
  *
  * <p><b>Invariants.</b> The chunk files are the truth for content: a lost ledger update costs at
- * most a re-delivery after a crash, so {@code BufferLedger} logs a failed update and goes on. A
+ * most a re-delivery after a crash, so {@code BufferLedger} logs a failed update and goes on, and
+ * after the ledger was replaced by an empty one it records every chunk held again. A
  * chunk is immutable once sealed. {@code StorageHealth} reports a problem exactly while the last
  * storage outcome was a failure.
  *

@@ -10,6 +10,7 @@ import org.kinesisaggregator.buffer.internal.BufferMetrics;
 import org.kinesisaggregator.buffer.internal.BufferState;
 import org.kinesisaggregator.buffer.internal.ChunkHandle;
 import org.kinesisaggregator.buffer.internal.delivery.ChunkDisposal;
+import org.kinesisaggregator.buffer.internal.store.BufferLedger;
 import org.slf4j.Logger;
 
 /**
@@ -27,6 +28,7 @@ public final class OverflowGuard {
     private final String outputId;
     private final BufferSettings settings;
     private final BufferState state;
+    private final BufferLedger ledger;
     private final BufferMetrics metrics;
     private final ChunkDisposal disposal;
 
@@ -34,11 +36,13 @@ public final class OverflowGuard {
             String outputId,
             BufferSettings settings,
             BufferState state,
+            BufferLedger ledger,
             BufferMetrics metrics,
             ChunkDisposal disposal) {
         this.outputId = outputId;
         this.settings = settings;
         this.state = state;
+        this.ledger = ledger;
         this.metrics = metrics;
         this.disposal = disposal;
     }
@@ -119,6 +123,7 @@ public final class OverflowGuard {
             state.lock.lock();
             try {
                 victim.inFlight = false;
+                state.recordIfAsked(victim, ledger);
                 state.flushWork.signalAll();
             } finally {
                 state.lock.unlock();
