@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.kinesisaggregator.bench.buffer.BufferBenchmark;
@@ -31,6 +32,7 @@ import org.kinesisaggregator.bench.e2e.ProcStats;
 import org.kinesisaggregator.bench.e2e.Shape;
 import org.kinesisaggregator.bench.e2e.Target;
 import org.kinesisaggregator.bench.kinesis.KplBridgeBenchmark;
+import org.kinesisaggregator.bench.kinesis.NullKinesis;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,7 +63,8 @@ public final class Scenarios implements Callable<Integer> {
             "recovery",
             "soak",
             "raw-limits",
-            "vs-peers");
+            "vs-peers",
+            "vs-peers-kinesis");
 
     @Parameters(index = "0", description = "One of: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class)
     String scenario;
@@ -144,7 +147,8 @@ public final class Scenarios implements Callable<Integer> {
             names = "--targets",
             split = ",",
             description = "vs-peers: only these (ours-fsync, ours-write, ours-memory, fluent-bit-memory-w1,"
-                    + " fluent-bit-memory-w2, fluent-bit-filesystem-w1, fluentd-file).")
+                    + " fluent-bit-memory-w2, fluent-bit-filesystem-w1, fluentd-file); vs-peers-kinesis:"
+                    + " ours-fsync-kinesis, fluent-bit-kinesis, fluent-bit-kinesis-simple-agg.")
     List<String> targets;
 
     @Option(names = "--no-small-messages", description = "vs-peers: skip the one-event-per-message shape.")
@@ -208,6 +212,7 @@ public final class Scenarios implements Callable<Integer> {
             case "soak" -> soak();
             case "raw-limits" -> rawLimits();
             case "vs-peers" -> vsPeers();
+            case "vs-peers-kinesis" -> vsPeersKinesis();
             default -> throw new IllegalStateException(scenario);
         }
         return 0;
@@ -449,15 +454,122 @@ public final class Scenarios implements Callable<Integer> {
         }
     }
 
-    /** Ours (fsync, write, memory) and the peers, each shape back to back on fresh servers; ratios at the end. */
-    private void vsPeers() throws Exception {
+    /** Fluent Bit from --fluent-bit or $FLUENT_BIT, or null with the reason printed. */
+    private Path fluentBitOrSkip() {
         Path flb = fluentBit != null ? fluentBit : env("FLUENT_BIT");
-        Path fd = fluentd != null ? fluentd : env("FLUENTD");
         if (flb == null || !Files.isExecutable(flb)) {
             System.out.println("skipped: Fluent Bit: no executable in --fluent-bit or $FLUENT_BIT (" + flb
                     + "); build one with /work/shared/peers/build-fluent-bit.sh or pass an installed fluent-bit");
-            flb = null;
+            return null;
         }
+        return flb;
+    }
+
+    /**
+     * The Kinesis path, ours against Fluent Bit's {@code kinesis_streams}, each shape back to back
+     * on fresh servers into one null Kinesis: end-to-end events/s (every event at the null
+     * Kinesis), Kinesis records and PUT payload units per million events, CPU and RSS per process.
+     * Without Fluent Bit it is skipped whole (ours alone is {@code e2e-null-kinesis}).
+     */
+    private void vsPeersKinesis() throws Exception {
+        Path flb = fluentBitOrSkip();
+        if (flb == null) {
+            System.out.println("skipped: vs-peers-kinesis: nothing to compare against (ours alone: e2e-null-kinesis)");
+            return;
+        }
+        Map<Shape, Map<String, Measurement.Result>> results = new LinkedHashMap<>();
+        try (NullKinesis nk = NullKinesis.start(4, 4)) {
+            for (Shape shape : shapes(orDefault(connections, List.of(4)), orDefault(batch, 1000))) {
+                Map<String, Measurement.Result> row = new LinkedHashMap<>();
+                results.put(shape, row);
+                for (String name :
+                        List.of("ours-fsync-kinesis", "fluent-bit-kinesis", "fluent-bit-kinesis-simple-agg")) {
+                    if (targets != null && !targets.contains(name)) {
+                        continue;
+                    }
+                    Target target = name.startsWith("ours-")
+                            ? OurAggregator.start(settings("file", "fsync", "kinesis"), nk)
+                            : PeerProcess.fluentBitKinesis(flb, nk, name.endsWith("-simple-agg"));
+                    try (target) {
+                        row.put(name, measure(target, shape, true, true));
+                    } catch (Exception e) {
+                        System.out.println("failed: target=" + name + " " + shape + ": " + e);
+                    }
+                }
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "null-kinesis: requests=%d invalid_requests=%d records=%d aggregated_records=%d%s%n",
+                    nk.requests(),
+                    nk.invalidRequests(),
+                    nk.records(),
+                    nk.aggregatedRecords(),
+                    nk.lastInvalid() == null ? "" : " last_invalid=" + nk.lastInvalid());
+            if (nk.invalidRequests() > 0) {
+                throw new IllegalStateException("the null Kinesis rejected " + nk.invalidRequests() + " requests");
+            }
+        }
+        System.out.println();
+        System.out.println("| shape | target | end-to-end events/s | ingest events/s | Kinesis records per 1M events"
+                + " | PUT units per 1M (25,600 B / 25,000 B) | CPU-s per 1M events | peak RSS MiB |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        results.forEach((shape, row) -> row.forEach((name, r) -> System.out.printf(
+                Locale.ROOT,
+                "| %d conn × %d ev × %d B, window %d%s | %s | %,.0f | %,.0f | %,.0f | %,.0f / %,.0f | %s | %s |%n",
+                shape.connections(),
+                shape.batch(),
+                shape.eventBytes(),
+                shape.window(),
+                shape.gzip() ? ", gzip" : "",
+                name,
+                r.endToEndEventsPerSecond(),
+                r.eventsPerSecond(),
+                r.kinesis().records() * 1e6 / r.events(),
+                r.kinesis().units25600() * 1e6 / r.events(),
+                r.kinesis().units25000() * 1e6 / r.events(),
+                perProcess(r.cpuSeconds(), v -> String.format(Locale.ROOT, "%.2f", v * 1e6 / r.events())),
+                perProcess(r.peakRssKib(), v -> Long.toString(v / 1024)))));
+        System.out.println();
+        results.forEach((shape, row) -> {
+            Measurement.Result ours = row.get("ours-fsync-kinesis");
+            if (ours == null) {
+                return;
+            }
+            row.forEach((peer, r) -> {
+                if (!peer.startsWith("ours-")) {
+                    double speed = ours.endToEndEventsPerSecond() / r.endToEndEventsPerSecond();
+                    double fewer = (double) r.kinesis().records()
+                            / r.events()
+                            / ((double) ours.kinesis().records() / ours.events());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "ratio: %s ours-fsync-kinesis vs_%s: end_to_end=%.2fx (target >= 2x: %s)"
+                                    + " %.2fx fewer Kinesis records (target >= 100x: %s);"
+                                    + " ours %,.0f events/s (target >= 400,000: %s)%n",
+                            shape,
+                            peer,
+                            speed,
+                            speed >= 2 ? "met" : "missed",
+                            fewer,
+                            fewer >= 100 ? "met" : "missed",
+                            ours.endToEndEventsPerSecond(),
+                            ours.endToEndEventsPerSecond() >= 400_000 ? "met" : "missed");
+                }
+            });
+        });
+    }
+
+    private static <V> String perProcess(Map<String, V> values, Function<V, String> format) {
+        StringBuilder sb = new StringBuilder();
+        values.forEach((k, v) ->
+                sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(format.apply(v)));
+        return sb.toString();
+    }
+
+    /** Ours (fsync, write, memory) and the peers, each shape back to back on fresh servers; ratios at the end. */
+    private void vsPeers() throws Exception {
+        Path flb = fluentBitOrSkip();
+        Path fd = fluentd != null ? fluentd : env("FLUENTD");
         if (fd == null || !Files.exists(fd)) {
             System.out.println("skipped: Fluentd: no checkout or executable in --fluentd or $FLUENTD (" + fd
                     + "); see /work/shared/peers/fluentd.sh or pass an installed fluentd");
