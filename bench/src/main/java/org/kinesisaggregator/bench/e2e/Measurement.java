@@ -75,6 +75,12 @@ public final class Measurement {
                         perMillion(kinesis.records()),
                         perMillion(kinesis.units25600()),
                         perMillion(kinesis.units25000())));
+                if (kinesis.serverCpuNanos() >= 0) {
+                    sb.append(String.format(
+                            Locale.ROOT,
+                            " cpu_s_per_1m[null-kinesis]=%.2f",
+                            kinesis.serverCpuNanos() / 1e9 * 1e6 / events));
+                }
                 if (kinesis.plainEvents() > 0) {
                     sb.append(" kinesis_plain_events=").append(kinesis.plainEvents());
                 }
@@ -150,7 +156,8 @@ public final class Measurement {
                         diff(k1.records(), k0.records()),
                         diff(k1.units25600(), k0.units25600()),
                         diff(k1.units25000(), k0.units25000()),
-                        diff(k1.plainEvents(), k0.plainEvents()));
+                        diff(k1.plainEvents(), k0.plainEvents()),
+                        diff(k1.serverCpuNanos(), k0.serverCpuNanos()));
         return new Result(
                 label,
                 target.name(),

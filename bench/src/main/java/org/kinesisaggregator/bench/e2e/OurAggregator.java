@@ -169,7 +169,8 @@ public final class OurAggregator implements Target {
                     nullKinesis.records(),
                     nullKinesis.putUnits(),
                     nullKinesis.putUnitsDecimal(),
-                    nullKinesis.plainRecordLines());
+                    nullKinesis.plainRecordLines(),
+                    nullKinesis.cpuNanos());
         }
         if (emulator != null) {
             // kinesalite does not say what it stored; the aggregator's own counter does (units: not observable).
@@ -178,7 +179,7 @@ public final class OurAggregator implements Target {
             while (m.find()) {
                 records += Double.parseDouble(m.group(1));
             }
-            return new KinesisCounts((long) records, -1, -1, -1);
+            return new KinesisCounts((long) records, -1, -1, -1, -1);
         }
         return null;
     }

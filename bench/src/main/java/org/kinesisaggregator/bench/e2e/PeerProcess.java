@@ -218,7 +218,8 @@ public final class PeerProcess implements Target {
                         nullKinesis.records(),
                         nullKinesis.putUnits(),
                         nullKinesis.putUnitsDecimal(),
-                        nullKinesis.plainRecordLines());
+                        nullKinesis.plainRecordLines(),
+                        nullKinesis.cpuNanos());
     }
 
     /** On the Kinesis path: until the null Kinesis holds {@code events} more JSON lines than {@code before}. */

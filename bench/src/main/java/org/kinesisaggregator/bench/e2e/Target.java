@@ -41,7 +41,8 @@ public interface Target extends AutoCloseable {
 
     /**
      * What a Kinesis path has written; a count of -1 is not observable on that path. {@code
-     * plainEvents}: the events (JSON lines) in records that are not KPL aggregates.
+     * plainEvents}: the events (JSON lines) in records that are not KPL aggregates; {@code
+     * serverCpuNanos}: CPU time of the null Kinesis' threads (in the benchmark JVM, not the target's).
      */
-    record KinesisCounts(long records, long units25600, long units25000, long plainEvents) {}
+    record KinesisCounts(long records, long units25600, long units25000, long plainEvents, long serverCpuNanos) {}
 }

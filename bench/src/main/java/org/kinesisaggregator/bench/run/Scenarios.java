@@ -66,8 +66,15 @@ public final class Scenarios implements Callable<Integer> {
             "vs-peers",
             "vs-peers-kinesis");
 
-    @Parameters(index = "0", description = "One of: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class)
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            description = "One of: ${COMPLETION-CANDIDATES}",
+            completionCandidates = Names.class)
     String scenario;
+
+    @Option(names = "--list", description = "Prints the scenario names, one a line (scripts/bench-smoke.sh).")
+    boolean list;
 
     @Option(names = "--smoke", description = "A few seconds per scenario (CI).")
     boolean smoke;
@@ -178,7 +185,11 @@ public final class Scenarios implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!SCENARIOS.contains(scenario)) {
+        if (list) {
+            SCENARIOS.forEach(System.out::println);
+            return 0;
+        }
+        if (scenario == null || !SCENARIOS.contains(scenario)) {
             System.err.println("unknown scenario " + scenario + "; one of " + SCENARIOS);
             return 2;
         }
@@ -527,7 +538,9 @@ public final class Scenarios implements Callable<Integer> {
                 r.kinesis().records() * 1e6 / r.events(),
                 r.kinesis().units25600() * 1e6 / r.events(),
                 r.kinesis().units25000() * 1e6 / r.events(),
-                perProcess(r.cpuSeconds(), v -> String.format(Locale.ROOT, "%.2f", v * 1e6 / r.events())),
+                perProcess(r.cpuSeconds(), v -> String.format(Locale.ROOT, "%.2f", v * 1e6 / r.events()))
+                        + String.format(
+                                Locale.ROOT, " (null Kinesis %.2f)", r.kinesis().serverCpuNanos() / 1e3 / r.events()),
                 perProcess(r.peakRssKib(), v -> Long.toString(v / 1024)))));
         System.out.println();
         results.forEach((shape, row) -> {
