@@ -82,7 +82,7 @@ public final class Scenarios implements Callable<Integer> {
     @Option(
             names = "--connections",
             split = ",",
-            description = "Connections, a list (default: 4; small-messages 16; vs-peers 4,32).")
+            description = "Connections, a list (default: 4; small-messages 16; vs-peers 4,32, --smoke 4).")
     List<Integer> connections;
 
     @Option(
@@ -108,7 +108,9 @@ public final class Scenarios implements Callable<Integer> {
     @Option(names = "--seconds", description = "Length of each measured run (default: 10; --smoke 2).")
     Double seconds;
 
-    @Option(names = "--warmup-events", description = "Warm-up events (default: 300000, small messages 20000).")
+    @Option(
+            names = "--warmup-events",
+            description = "Warm-up events (default: 300000, small messages 20000; --smoke 20000 and 2000).")
     Long warmupEvents;
 
     @Option(
@@ -123,7 +125,7 @@ public final class Scenarios implements Callable<Integer> {
             defaultValue = "fsync,write")
     List<String> ackDurabilities;
 
-    @Option(names = "--minutes", description = "soak: minutes (default: 30; --smoke: two 5-second slices).")
+    @Option(names = "--minutes", description = "soak: minutes (default: 30; --smoke: two 2-second slices).")
     Double minutes;
 
     @Option(names = "--rate", description = "soak: events/s (default: half the measured maximum).")
@@ -136,7 +138,9 @@ public final class Scenarios implements Callable<Integer> {
             defaultValue = "null")
     String soakOutput;
 
-    @Option(names = "--events", description = "bridge-cost: events (default: 2000000; --smoke 100000).")
+    @Option(
+            names = "--events",
+            description = "bridge-cost: events (default: 2000000; --smoke 40000, in chunks of 8000).")
     Long events;
 
     @Option(names = "--recovery-bytes", description = "recovery: bytes buffered (default: 2 GiB; --smoke 64 MiB).")
@@ -257,7 +261,7 @@ public final class Scenarios implements Callable<Integer> {
     private Measurement.Result measure(Target target, Shape shape, boolean drain, boolean sizeByDrain)
             throws Exception {
         long warm =
-                orDefault(warmupEvents, shape.batch() == 1 ? (smoke ? 2_000L : 20_000L) : (smoke ? 50_000L : 300_000L));
+                orDefault(warmupEvents, shape.batch() == 1 ? (smoke ? 2_000L : 20_000L) : (smoke ? 20_000L : 300_000L));
         Measurement.Result r = Measurement.warmAndMeasure(
                 target,
                 shape,
@@ -285,14 +289,20 @@ public final class Scenarios implements Callable<Integer> {
     }
 
     private void bridgeCost() throws Exception {
-        long n = orDefault(events, smoke ? 100_000L : 2_000_000L);
+        long n = orDefault(events, smoke ? 40_000L : 2_000_000L);
         KplBridgeBenchmark.main(new String[] {
-            "--target", "null",
-            "--mode", "java",
-            "--events", Long.toString(n),
-            "--warmup-events", Long.toString(n / 5),
-            "--chunk-events", "40000",
-            "--writers", "2"
+            "--target",
+            "null",
+            "--mode",
+            "java",
+            "--events",
+            Long.toString(n),
+            "--warmup-events",
+            Long.toString(n / 5),
+            "--chunk-events",
+            smoke ? "8000" : "40000",
+            "--writers",
+            "2"
         });
     }
 
@@ -308,7 +318,7 @@ public final class Scenarios implements Callable<Integer> {
             long r = rate != null
                     ? rate
                     : (long) (measure(target, shape, true, false).eventsPerSecond() / 2);
-            double sliceSeconds = smoke ? 5 : 60;
+            double sliceSeconds = smoke ? 2 : 60;
             int slices = smoke && minutes == null
                     ? 2
                     : (int) Math.max(1, Math.round(orDefault(minutes, 30.0) * 60 / sliceSeconds));
@@ -588,7 +598,14 @@ public final class Scenarios implements Callable<Integer> {
                     + "); see /work/shared/peers/fluentd.sh or pass an installed fluentd");
             fd = null;
         }
-        List<Shape> shapes = new ArrayList<>(shapes(orDefault(connections, List.of(4, 32)), orDefault(batch, 1000)));
+        List<String> only = targets;
+        if (smoke && flb == null && fd == null && only == null) {
+            // nothing to compare against: ours-write and ours-memory are ingest-write and ingest-memory
+            System.out.println("skipped: vs-peers --smoke without a peer: ours-fsync only, 4 connections");
+            only = List.of("ours-fsync");
+        }
+        List<Shape> shapes = new ArrayList<>(
+                shapes(orDefault(connections, smoke ? List.of(4) : List.of(4, 32)), orDefault(batch, 1000)));
         if (!noSmallMessages) {
             shapes.add(new Shape(16, 1, eventBytes.get(0), 1, gzip));
         }
@@ -604,7 +621,7 @@ public final class Scenarios implements Callable<Integer> {
                     "fluent-bit-memory-w2",
                     "fluent-bit-filesystem-w1",
                     "fluentd-file")) {
-                if (targets != null && !targets.contains(name)) {
+                if (only != null && !only.contains(name)) {
                     continue;
                 }
                 Target target;
