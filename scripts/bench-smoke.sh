@@ -4,7 +4,8 @@
 # non-zero exit, or longer than its time limit), never on a figure: the figures are printed, not
 # asserted. The peers run when $FLUENT_BIT / $FLUENTD name them and are skipped with the reason
 # printed otherwise. Builds the distribution and the bench first (bench/run.sh; no install), unless
-# BENCH_SKIP_BUILD=1 and a build is there. Logs: bench/target/smoke/SCENARIO.log.
+# BENCH_SKIP_BUILD=1 and a build is there (scripts/test.sh: right after ./mvnw verify, which writes
+# bench/target/run.classpath too). Logs: bench/target/smoke/SCENARIO.log.
 #   scripts/bench-smoke.sh [SCENARIO ...]      (default: all of them)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
