@@ -4,9 +4,11 @@
 #   bench/run.sh SCENARIO [--smoke] [--connections 4,32,256] [--window 1,4] [--event-bytes 200,2048]
 #                [--batch N] [--gzip] [--seconds S] [--minutes M] [--fluent-bit PATH] [--fluentd PATH] ...
 # SCENARIO: ingest-fsync ingest-write ingest-memory ingest-file-out small-messages e2e-null-kinesis
-#           e2e-emulator bridge-cost recovery soak raw-limits vs-peers   (bench/run.sh --help: all options)
-# vs-peers takes Fluent Bit and Fluentd from --fluent-bit/--fluentd or $FLUENT_BIT/$FLUENTD (a peer that
-# is absent is skipped with the reason printed); nothing of them is part of this project.
+#           e2e-emulator bridge-cost recovery soak raw-limits vs-peers vs-peers-kinesis
+#           (bench/run.sh --list: the names; --help: all options)
+# vs-peers and vs-peers-kinesis take Fluent Bit and Fluentd from --fluent-bit/--fluentd or
+# $FLUENT_BIT/$FLUENTD (a peer that is absent is skipped with the reason printed); nothing of them is
+# part of this project. scripts/bench-smoke.sh (the end of scripts/test.sh) runs every scenario --smoke.
 # BENCH_SKIP_BUILD=1 reuses the last build (e.g. right after scripts/test.sh or a previous run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -33,6 +33,11 @@ public final class Measurement {
             return events / ingestSeconds;
         }
 
+        /** Events per second until the last one left the server (NaN where not waited for). */
+        public double endToEndEventsPerSecond() {
+            return events / drainedSeconds;
+        }
+
         /** CPU-seconds per million events of all the target's processes. */
         public double cpuSecondsPerMillion() {
             return cpuSeconds.values().stream().mapToDouble(Double::doubleValue).sum() * 1e6 / events;
@@ -70,6 +75,15 @@ public final class Measurement {
                         perMillion(kinesis.records()),
                         perMillion(kinesis.units25600()),
                         perMillion(kinesis.units25000())));
+                if (kinesis.serverCpuNanos() >= 0) {
+                    sb.append(String.format(
+                            Locale.ROOT,
+                            " cpu_s_per_1m[null-kinesis]=%.2f",
+                            kinesis.serverCpuNanos() / 1e9 * 1e6 / events));
+                }
+                if (kinesis.plainEvents() > 0) {
+                    sb.append(" kinesis_plain_events=").append(kinesis.plainEvents());
+                }
             }
             return sb.toString();
         }
@@ -120,7 +134,7 @@ public final class Measurement {
         long ingested = System.nanoTime();
         double drainedSeconds = Double.NaN;
         if (drain) {
-            target.awaitDrained(Duration.ofMinutes(15));
+            target.awaitDelivered(events, k0, Duration.ofMinutes(15));
             drainedSeconds = (System.nanoTime() - t0) / 1e9;
         }
         Map<String, Double> cpuSeconds = new LinkedHashMap<>();
@@ -141,7 +155,9 @@ public final class Measurement {
                 : new Target.KinesisCounts(
                         diff(k1.records(), k0.records()),
                         diff(k1.units25600(), k0.units25600()),
-                        diff(k1.units25000(), k0.units25000()));
+                        diff(k1.units25000(), k0.units25000()),
+                        diff(k1.plainEvents(), k0.plainEvents()),
+                        diff(k1.serverCpuNanos(), k0.serverCpuNanos()));
         return new Result(
                 label,
                 target.name(),

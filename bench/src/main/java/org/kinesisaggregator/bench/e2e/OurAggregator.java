@@ -45,16 +45,19 @@ public final class OurAggregator implements Target {
     private final int forwardPort;
     private final int adminPort;
     private final NullKinesis nullKinesis;
+    private final boolean ownsNullKinesis;
     private final LocalKinesis emulator;
     private final Process process;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private OurAggregator(Settings settings, Path work, NullKinesis nullKinesis, LocalKinesis emulator)
+    private OurAggregator(
+            Settings settings, Path work, NullKinesis nullKinesis, boolean ownsNullKinesis, LocalKinesis emulator)
             throws Exception {
         this.settings = settings;
         this.work = work;
         this.nullKinesis = nullKinesis;
+        this.ownsNullKinesis = ownsNullKinesis;
         this.emulator = emulator;
         this.forwardPort = freePort();
         this.adminPort = freePort();
@@ -75,19 +78,27 @@ public final class OurAggregator implements Target {
 
     /** Starts the aggregator (and the null Kinesis or the emulator its output needs) and waits until ready. */
     public static OurAggregator start(Settings settings) throws Exception {
+        return start(settings, null);
+    }
+
+    /**
+     * As {@link #start(Settings)}, but with output {@code kinesis} into {@code shared} (when not
+     * null), which the caller owns and closes, e.g. to send a peer into the same null Kinesis.
+     */
+    public static OurAggregator start(Settings settings, NullKinesis shared) throws Exception {
         Path work = Files.createTempDirectory("bench-ours");
         NullKinesis nullKinesis = null;
         LocalKinesis emulator = null;
         try {
             if (settings.output().equals("kinesis")) {
-                nullKinesis = NullKinesis.start(4, 4);
+                nullKinesis = shared != null ? shared : NullKinesis.start(4, 4);
             } else if (settings.output().equals("emulator")) {
                 emulator = LocalKinesis.start(LocalKinesis.options().workDirectory(work.resolve("kinesalite")));
                 emulator.createStream("bench", 4);
             }
-            return new OurAggregator(settings, work, nullKinesis, emulator);
+            return new OurAggregator(settings, work, nullKinesis, shared == null, emulator);
         } catch (Exception | Error e) {
-            if (nullKinesis != null) {
+            if (nullKinesis != null && shared == null) {
                 nullKinesis.close();
             }
             if (emulator != null) {
@@ -154,7 +165,12 @@ public final class OurAggregator implements Target {
     @Override
     public KinesisCounts kinesis() throws Exception {
         if (nullKinesis != null) {
-            return new KinesisCounts(nullKinesis.records(), nullKinesis.putUnits(), nullKinesis.putUnitsDecimal());
+            return new KinesisCounts(
+                    nullKinesis.records(),
+                    nullKinesis.putUnits(),
+                    nullKinesis.putUnitsDecimal(),
+                    nullKinesis.plainRecordLines(),
+                    nullKinesis.cpuNanos());
         }
         if (emulator != null) {
             // kinesalite does not say what it stored; the aggregator's own counter does (units: not observable).
@@ -163,7 +179,7 @@ public final class OurAggregator implements Target {
             while (m.find()) {
                 records += Double.parseDouble(m.group(1));
             }
-            return new KinesisCounts((long) records, -1, -1);
+            return new KinesisCounts((long) records, -1, -1, -1, -1);
         }
         return null;
     }
@@ -179,7 +195,7 @@ public final class OurAggregator implements Target {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        if (nullKinesis != null) {
+        if (nullKinesis != null && ownsNullKinesis) {
             nullKinesis.close();
         }
         if (emulator != null) {

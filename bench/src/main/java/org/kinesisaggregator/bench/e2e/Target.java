@@ -21,6 +21,15 @@ public interface Target extends AutoCloseable {
     /** Waits until everything acked has left the server's buffer (no-op where it cannot be observed). */
     default void awaitDrained(Duration timeout) throws Exception {}
 
+    /**
+     * Waits until the {@code events} just sent have left the server; {@code before} is {@link
+     * #kinesis()} taken before they were sent. By default {@link #awaitDrained}; a server whose
+     * buffer cannot be observed but whose Kinesis records can overrides it.
+     */
+    default void awaitDelivered(long events, KinesisCounts before, Duration timeout) throws Exception {
+        awaitDrained(timeout);
+    }
+
     /** Kinesis records, 25,600-B and 25,000-B PUT payload units written so far; null without Kinesis. */
     default KinesisCounts kinesis() throws Exception {
         return null;
@@ -30,6 +39,10 @@ public interface Target extends AutoCloseable {
     @Override
     void close();
 
-    /** What a Kinesis path has written; a count of -1 is not observable on that path. */
-    record KinesisCounts(long records, long units25600, long units25000) {}
+    /**
+     * What a Kinesis path has written; a count of -1 is not observable on that path. {@code
+     * plainEvents}: the events (JSON lines) in records that are not KPL aggregates; {@code
+     * serverCpuNanos}: CPU time of the null Kinesis' threads (in the benchmark JVM, not the target's).
+     */
+    record KinesisCounts(long records, long units25600, long units25000, long plainEvents, long serverCpuNanos) {}
 }

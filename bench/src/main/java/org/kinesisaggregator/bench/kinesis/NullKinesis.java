@@ -18,12 +18,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -59,7 +62,11 @@ import org.kinesisaggregator.kinesis.aggregation.AggregationFormat;
  * hash key, so shard predictions can be checked.
  *
  * <p>It counts what it accepted: Kinesis records, bytes (data + key), 25 KB PUT payload units, and
- * invalid requests. Its threads are named {@code null-kinesis-*} so the benchmark can subtract
+ * invalid requests; and, for records that are not KPL aggregates (Fluent Bit's {@code
+ * kinesis_streams} writes one JSON line per event, or several with {@code simple_aggregation}), the
+ * lines they hold. It answers JSON ({@code application/x-amz-json-1.1}) requests only, as the AWS SDK
+ * without CBOR, KPL and Fluent Bit send them. Its self-signed certificate (for 127.0.0.1 and
+ * localhost) can be written as PEM ({@link #writeCertificatePem}) for clients that verify TLS. Its threads are named {@code null-kinesis-*} so the benchmark can subtract
  * their CPU time.
  */
 public final class NullKinesis implements AutoCloseable {
@@ -84,6 +91,8 @@ public final class NullKinesis implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong invalid = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong plainLines = new AtomicLong();
+    private final X509Certificate certificate;
     private volatile String lastInvalid;
 
     private NullKinesis(int shards, int threads) throws Exception {
@@ -100,7 +109,11 @@ public final class NullKinesis implements AutoCloseable {
             return t;
         });
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
-        server.setHttpsConfigurator(new HttpsConfigurator(sslContext()));
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+        KeyPair pair = generator.generateKeyPair();
+        certificate = selfSigned(pair);
+        server.setHttpsConfigurator(new HttpsConfigurator(sslContext(pair, certificate)));
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -117,6 +130,30 @@ public final class NullKinesis implements AutoCloseable {
 
     public long records() {
         return records.get();
+    }
+
+    /**
+     * Lines (events) in the accepted records that are not KPL aggregates: the newlines in their data,
+     * plus one for data not ending in a newline.
+     */
+    public long plainRecordLines() {
+        return plainLines.get();
+    }
+
+    /** The port it listens on (127.0.0.1). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Writes its self-signed certificate as PEM to {@code file}: the CA file for a verifying client. */
+    public void writeCertificatePem(Path file) throws IOException {
+        try {
+            String b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                    .encodeToString(certificate.getEncoded());
+            Files.writeString(file, "-----BEGIN CERTIFICATE-----\n" + b64 + "\n-----END CERTIFICATE-----\n");
+        } catch (CertificateEncodingException e) {
+            throw new IOException(e);
+        }
     }
 
     public long aggregatedRecords() {
@@ -201,6 +238,7 @@ public final class NullKinesis implements AutoCloseable {
     private byte[] putRecords(byte[] body) throws IOException {
         List<String> shardIds = new ArrayList<>();
         long requestBytes = 0;
+        long requestLines = 0;
         MessageDigest md5 = md5();
         try (JsonParser p = JSON.createParser(body)) {
             expect(p.nextToken() == JsonToken.START_OBJECT, "request is not a JSON object");
@@ -245,6 +283,8 @@ public final class NullKinesis implements AutoCloseable {
                                 expect(digest[i] == data[data.length - 16 + i], "aggregated record with a bad MD5");
                             }
                             aggregatedRecords.incrementAndGet();
+                        } else {
+                            requestLines += lines(data);
                         }
                         int size = data.length + keyBytes;
                         requestBytes += size;
@@ -263,6 +303,7 @@ public final class NullKinesis implements AutoCloseable {
         expect(shardIds.size() >= 1 && shardIds.size() <= 500, shardIds.size() + " records (expected: 1..500)");
         expect(requestBytes <= 5L * 1024 * 1024, "request of " + requestBytes + " bytes of records over 5 MiB");
         records.addAndGet(shardIds.size());
+        plainLines.addAndGet(requestLines);
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + shardIds.size() * 100);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -360,6 +401,16 @@ public final class NullKinesis implements AutoCloseable {
         return out.toByteArray();
     }
 
+    private static long lines(byte[] data) {
+        long n = 0;
+        for (byte b : data) {
+            if (b == '\n') {
+                n++;
+            }
+        }
+        return data.length > 0 && data[data.length - 1] != '\n' ? n + 1 : n;
+    }
+
     private static void expect(boolean condition, String what) {
         if (!condition) {
             throw new IllegalArgumentException(what);
@@ -378,10 +429,7 @@ public final class NullKinesis implements AutoCloseable {
         }
     }
 
-    private static SSLContext sslContext() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
-        KeyPair pair = generator.generateKeyPair();
+    private static X509Certificate selfSigned(KeyPair pair) throws Exception {
         X500Name name = new X500Name("CN=localhost");
         Instant now = Instant.now();
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
@@ -394,8 +442,11 @@ public final class NullKinesis implements AutoCloseable {
         builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
             new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")
         }));
-        X509Certificate certificate = new JcaX509CertificateConverter()
+        return new JcaX509CertificateConverter()
                 .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+    }
+
+    private static SSLContext sslContext(KeyPair pair, X509Certificate certificate) throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         char[] password = "null-kinesis".toCharArray();

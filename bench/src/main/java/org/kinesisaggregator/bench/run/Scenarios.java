@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.kinesisaggregator.bench.buffer.BufferBenchmark;
@@ -31,6 +32,7 @@ import org.kinesisaggregator.bench.e2e.ProcStats;
 import org.kinesisaggregator.bench.e2e.Shape;
 import org.kinesisaggregator.bench.e2e.Target;
 import org.kinesisaggregator.bench.kinesis.KplBridgeBenchmark;
+import org.kinesisaggregator.bench.kinesis.NullKinesis;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,10 +63,18 @@ public final class Scenarios implements Callable<Integer> {
             "recovery",
             "soak",
             "raw-limits",
-            "vs-peers");
+            "vs-peers",
+            "vs-peers-kinesis");
 
-    @Parameters(index = "0", description = "One of: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class)
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            description = "One of: ${COMPLETION-CANDIDATES}",
+            completionCandidates = Names.class)
     String scenario;
+
+    @Option(names = "--list", description = "Prints the scenario names, one a line (scripts/bench-smoke.sh).")
+    boolean list;
 
     @Option(names = "--smoke", description = "A few seconds per scenario (CI).")
     boolean smoke;
@@ -72,7 +82,7 @@ public final class Scenarios implements Callable<Integer> {
     @Option(
             names = "--connections",
             split = ",",
-            description = "Connections, a list (default: 4; small-messages 16; vs-peers 4,32).")
+            description = "Connections, a list (default: 4; small-messages 16; vs-peers 4,32, --smoke 4).")
     List<Integer> connections;
 
     @Option(
@@ -98,7 +108,9 @@ public final class Scenarios implements Callable<Integer> {
     @Option(names = "--seconds", description = "Length of each measured run (default: 10; --smoke 2).")
     Double seconds;
 
-    @Option(names = "--warmup-events", description = "Warm-up events (default: 300000, small messages 20000).")
+    @Option(
+            names = "--warmup-events",
+            description = "Warm-up events (default: 300000, small messages 20000; --smoke 20000 and 2000).")
     Long warmupEvents;
 
     @Option(
@@ -113,7 +125,7 @@ public final class Scenarios implements Callable<Integer> {
             defaultValue = "fsync,write")
     List<String> ackDurabilities;
 
-    @Option(names = "--minutes", description = "soak: minutes (default: 30; --smoke: two 5-second slices).")
+    @Option(names = "--minutes", description = "soak: minutes (default: 30; --smoke: two 2-second slices).")
     Double minutes;
 
     @Option(names = "--rate", description = "soak: events/s (default: half the measured maximum).")
@@ -126,7 +138,9 @@ public final class Scenarios implements Callable<Integer> {
             defaultValue = "null")
     String soakOutput;
 
-    @Option(names = "--events", description = "bridge-cost: events (default: 2000000; --smoke 100000).")
+    @Option(
+            names = "--events",
+            description = "bridge-cost: events (default: 2000000; --smoke 40000, in chunks of 8000).")
     Long events;
 
     @Option(names = "--recovery-bytes", description = "recovery: bytes buffered (default: 2 GiB; --smoke 64 MiB).")
@@ -144,7 +158,8 @@ public final class Scenarios implements Callable<Integer> {
             names = "--targets",
             split = ",",
             description = "vs-peers: only these (ours-fsync, ours-write, ours-memory, fluent-bit-memory-w1,"
-                    + " fluent-bit-memory-w2, fluent-bit-filesystem-w1, fluentd-file).")
+                    + " fluent-bit-memory-w2, fluent-bit-filesystem-w1, fluentd-file); vs-peers-kinesis:"
+                    + " ours-fsync-kinesis, fluent-bit-kinesis, fluent-bit-kinesis-simple-agg.")
     List<String> targets;
 
     @Option(names = "--no-small-messages", description = "vs-peers: skip the one-event-per-message shape.")
@@ -174,7 +189,11 @@ public final class Scenarios implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!SCENARIOS.contains(scenario)) {
+        if (list) {
+            SCENARIOS.forEach(System.out::println);
+            return 0;
+        }
+        if (scenario == null || !SCENARIOS.contains(scenario)) {
             System.err.println("unknown scenario " + scenario + "; one of " + SCENARIOS);
             return 2;
         }
@@ -208,6 +227,7 @@ public final class Scenarios implements Callable<Integer> {
             case "soak" -> soak();
             case "raw-limits" -> rawLimits();
             case "vs-peers" -> vsPeers();
+            case "vs-peers-kinesis" -> vsPeersKinesis();
             default -> throw new IllegalStateException(scenario);
         }
         return 0;
@@ -241,7 +261,7 @@ public final class Scenarios implements Callable<Integer> {
     private Measurement.Result measure(Target target, Shape shape, boolean drain, boolean sizeByDrain)
             throws Exception {
         long warm =
-                orDefault(warmupEvents, shape.batch() == 1 ? (smoke ? 2_000L : 20_000L) : (smoke ? 50_000L : 300_000L));
+                orDefault(warmupEvents, shape.batch() == 1 ? (smoke ? 2_000L : 20_000L) : (smoke ? 20_000L : 300_000L));
         Measurement.Result r = Measurement.warmAndMeasure(
                 target,
                 shape,
@@ -269,14 +289,20 @@ public final class Scenarios implements Callable<Integer> {
     }
 
     private void bridgeCost() throws Exception {
-        long n = orDefault(events, smoke ? 100_000L : 2_000_000L);
+        long n = orDefault(events, smoke ? 40_000L : 2_000_000L);
         KplBridgeBenchmark.main(new String[] {
-            "--target", "null",
-            "--mode", "java",
-            "--events", Long.toString(n),
-            "--warmup-events", Long.toString(n / 5),
-            "--chunk-events", "40000",
-            "--writers", "2"
+            "--target",
+            "null",
+            "--mode",
+            "java",
+            "--events",
+            Long.toString(n),
+            "--warmup-events",
+            Long.toString(n / 5),
+            "--chunk-events",
+            smoke ? "8000" : "40000",
+            "--writers",
+            "2"
         });
     }
 
@@ -292,7 +318,7 @@ public final class Scenarios implements Callable<Integer> {
             long r = rate != null
                     ? rate
                     : (long) (measure(target, shape, true, false).eventsPerSecond() / 2);
-            double sliceSeconds = smoke ? 5 : 60;
+            double sliceSeconds = smoke ? 2 : 60;
             int slices = smoke && minutes == null
                     ? 2
                     : (int) Math.max(1, Math.round(orDefault(minutes, 30.0) * 60 / sliceSeconds));
@@ -449,21 +475,137 @@ public final class Scenarios implements Callable<Integer> {
         }
     }
 
-    /** Ours (fsync, write, memory) and the peers, each shape back to back on fresh servers; ratios at the end. */
-    private void vsPeers() throws Exception {
+    /** Fluent Bit from --fluent-bit or $FLUENT_BIT, or null with the reason printed. */
+    private Path fluentBitOrSkip() {
         Path flb = fluentBit != null ? fluentBit : env("FLUENT_BIT");
-        Path fd = fluentd != null ? fluentd : env("FLUENTD");
         if (flb == null || !Files.isExecutable(flb)) {
             System.out.println("skipped: Fluent Bit: no executable in --fluent-bit or $FLUENT_BIT (" + flb
                     + "); build one with /work/shared/peers/build-fluent-bit.sh or pass an installed fluent-bit");
-            flb = null;
+            return null;
         }
+        return flb;
+    }
+
+    /**
+     * The Kinesis path, ours against Fluent Bit's {@code kinesis_streams}, each shape back to back
+     * on fresh servers into one null Kinesis: end-to-end events/s (every event at the null
+     * Kinesis), Kinesis records and PUT payload units per million events, CPU and RSS per process.
+     * Without Fluent Bit it is skipped whole (ours alone is {@code e2e-null-kinesis}).
+     */
+    private void vsPeersKinesis() throws Exception {
+        Path flb = fluentBitOrSkip();
+        if (flb == null) {
+            System.out.println("skipped: vs-peers-kinesis: nothing to compare against (ours alone: e2e-null-kinesis)");
+            return;
+        }
+        Map<Shape, Map<String, Measurement.Result>> results = new LinkedHashMap<>();
+        try (NullKinesis nk = NullKinesis.start(4, 4)) {
+            for (Shape shape : shapes(orDefault(connections, List.of(4)), orDefault(batch, 1000))) {
+                Map<String, Measurement.Result> row = new LinkedHashMap<>();
+                results.put(shape, row);
+                for (String name :
+                        List.of("ours-fsync-kinesis", "fluent-bit-kinesis", "fluent-bit-kinesis-simple-agg")) {
+                    if (targets != null && !targets.contains(name)) {
+                        continue;
+                    }
+                    Target target = name.startsWith("ours-")
+                            ? OurAggregator.start(settings("file", "fsync", "kinesis"), nk)
+                            : PeerProcess.fluentBitKinesis(flb, nk, name.endsWith("-simple-agg"));
+                    try (target) {
+                        row.put(name, measure(target, shape, true, true));
+                    } catch (Exception e) {
+                        System.out.println("failed: target=" + name + " " + shape + ": " + e);
+                    }
+                }
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "null-kinesis: requests=%d invalid_requests=%d records=%d aggregated_records=%d%s%n",
+                    nk.requests(),
+                    nk.invalidRequests(),
+                    nk.records(),
+                    nk.aggregatedRecords(),
+                    nk.lastInvalid() == null ? "" : " last_invalid=" + nk.lastInvalid());
+            if (nk.invalidRequests() > 0) {
+                throw new IllegalStateException("the null Kinesis rejected " + nk.invalidRequests() + " requests");
+            }
+        }
+        System.out.println();
+        System.out.println("| shape | target | end-to-end events/s | ingest events/s | Kinesis records per 1M events"
+                + " | PUT units per 1M (25,600 B / 25,000 B) | CPU-s per 1M events | peak RSS MiB |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        results.forEach((shape, row) -> row.forEach((name, r) -> System.out.printf(
+                Locale.ROOT,
+                "| %d conn × %d ev × %d B, window %d%s | %s | %,.0f | %,.0f | %,.0f | %,.0f / %,.0f | %s | %s |%n",
+                shape.connections(),
+                shape.batch(),
+                shape.eventBytes(),
+                shape.window(),
+                shape.gzip() ? ", gzip" : "",
+                name,
+                r.endToEndEventsPerSecond(),
+                r.eventsPerSecond(),
+                r.kinesis().records() * 1e6 / r.events(),
+                r.kinesis().units25600() * 1e6 / r.events(),
+                r.kinesis().units25000() * 1e6 / r.events(),
+                perProcess(r.cpuSeconds(), v -> String.format(Locale.ROOT, "%.2f", v * 1e6 / r.events()))
+                        + String.format(
+                                Locale.ROOT, " (null Kinesis %.2f)", r.kinesis().serverCpuNanos() / 1e3 / r.events()),
+                perProcess(r.peakRssKib(), v -> Long.toString(v / 1024)))));
+        System.out.println();
+        results.forEach((shape, row) -> {
+            Measurement.Result ours = row.get("ours-fsync-kinesis");
+            if (ours == null) {
+                return;
+            }
+            row.forEach((peer, r) -> {
+                if (!peer.startsWith("ours-")) {
+                    double speed = ours.endToEndEventsPerSecond() / r.endToEndEventsPerSecond();
+                    double fewer = (double) r.kinesis().records()
+                            / r.events()
+                            / ((double) ours.kinesis().records() / ours.events());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "ratio: %s ours-fsync-kinesis vs_%s: end_to_end=%.2fx (target >= 2x: %s)"
+                                    + " %.2fx fewer Kinesis records (target >= 100x: %s);"
+                                    + " ours %,.0f events/s (target >= 400,000: %s)%n",
+                            shape,
+                            peer,
+                            speed,
+                            speed >= 2 ? "met" : "missed",
+                            fewer,
+                            fewer >= 100 ? "met" : "missed",
+                            ours.endToEndEventsPerSecond(),
+                            ours.endToEndEventsPerSecond() >= 400_000 ? "met" : "missed");
+                }
+            });
+        });
+    }
+
+    private static <V> String perProcess(Map<String, V> values, Function<V, String> format) {
+        StringBuilder sb = new StringBuilder();
+        values.forEach((k, v) ->
+                sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(format.apply(v)));
+        return sb.toString();
+    }
+
+    /** Ours (fsync, write, memory) and the peers, each shape back to back on fresh servers; ratios at the end. */
+    private void vsPeers() throws Exception {
+        Path flb = fluentBitOrSkip();
+        Path fd = fluentd != null ? fluentd : env("FLUENTD");
         if (fd == null || !Files.exists(fd)) {
             System.out.println("skipped: Fluentd: no checkout or executable in --fluentd or $FLUENTD (" + fd
                     + "); see /work/shared/peers/fluentd.sh or pass an installed fluentd");
             fd = null;
         }
-        List<Shape> shapes = new ArrayList<>(shapes(orDefault(connections, List.of(4, 32)), orDefault(batch, 1000)));
+        List<String> only = targets;
+        if (smoke && flb == null && fd == null && only == null) {
+            // nothing to compare against: ours-write and ours-memory are ingest-write and ingest-memory
+            System.out.println("skipped: vs-peers --smoke without a peer: ours-fsync only, 4 connections");
+            only = List.of("ours-fsync");
+        }
+        List<Shape> shapes = new ArrayList<>(
+                shapes(orDefault(connections, smoke ? List.of(4) : List.of(4, 32)), orDefault(batch, 1000)));
         if (!noSmallMessages) {
             shapes.add(new Shape(16, 1, eventBytes.get(0), 1, gzip));
         }
@@ -479,7 +621,7 @@ public final class Scenarios implements Callable<Integer> {
                     "fluent-bit-memory-w2",
                     "fluent-bit-filesystem-w1",
                     "fluentd-file")) {
-                if (targets != null && !targets.contains(name)) {
+                if (only != null && !only.contains(name)) {
                     continue;
                 }
                 Target target;
