@@ -5,10 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.kinesisaggregator.server.ForwardServer;
-import org.kinesisaggregator.server.output.BuiltinOutputs;
 import org.kinesisaggregator.server.output.FileOutput;
-import org.kinesisaggregator.server.output.KinesisOutputFactory;
-import org.kinesisaggregator.server.output.OutputFactory;
 
 /**
  * The plug-in registry: source, output, filter and {@code <secondary>} types, and the buffer
