@@ -61,7 +61,8 @@ class ArchitectureTest {
 
     /**
      * Only {@code .conf} (the parser) and {@code .server.app} (mapping conf onto settings records) read conf
-     * syntax; everything else takes typed settings. Frozen: the assembler split of issue 9 empties the store.
+     * syntax; everything else takes typed settings. Frozen: what is left in its store is {@code cli.Main},
+     * which catches {@code ConfException} to report a bad conf.
      */
     @ArchTest
     static final ArchRule onlyConfAndAppReadConfSyntax = FreezingArchRule.freeze(noClasses()
@@ -70,6 +71,18 @@ class ArchitectureTest {
             .should()
             .dependOnClassesThat()
             .resideInAPackage("org.kinesisaggregator.conf.."));
+
+    /**
+     * Outputs are built from settings records: the factories that read a {@code <match>} and map it onto
+     * them live in {@code server.app}, which depends on {@code server.output}, never the other way.
+     */
+    @ArchTest
+    static final ArchRule outputsDoNotDependOnTheApp = noClasses()
+            .that()
+            .resideInAPackage("org.kinesisaggregator.server.output..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.kinesisaggregator.server.app..");
 
     /**
      * The top packages form no cycle (dependencies point one way). Frozen; its store is empty since

@@ -17,7 +17,6 @@ import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfProblems;
 import org.kinesisaggregator.server.Input;
-import org.kinesisaggregator.server.output.OutputFactory;
 import org.kinesisaggregator.server.route.EventFilter;
 import org.kinesisaggregator.server.route.Router;
 import org.kinesisaggregator.server.route.TagPattern;

@@ -12,7 +12,7 @@ import org.kinesisaggregator.kinesis.FormatSettings.Format;
 /**
  * The one mapping of {@code <format>} and {@code <inject>} sections (and their v0.12 flat names)
  * onto kpl-bridge's {@link FormatSettings}, for every output that formats: file, stdout and the
- * Kinesis types ({@code server.output.KinesisOutputFactory} adds its plugin-level names). It lives
+ * Kinesis types ({@link KinesisOutputFactory} adds its plugin-level names). It lives
  * here because only {@code .conf} and {@code .server.app} read conf syntax (ArchitectureTest). Every output then
  * formats with the same {@link org.kinesisaggregator.kinesis.format.EventFormatter}, so the same
  * sections give the same bytes everywhere. Errors name file, line and parameter. Stateless.

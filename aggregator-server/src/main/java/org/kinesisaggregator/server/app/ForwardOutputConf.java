@@ -10,7 +10,6 @@ import java.util.function.BiConsumer;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
-import org.kinesisaggregator.server.output.OutputContext;
 import org.kinesisaggregator.server.output.OutputDefaults;
 import org.kinesisaggregator.server.output.forward.ForwardOutput;
 import org.kinesisaggregator.server.output.forward.ForwardOutputSettings;

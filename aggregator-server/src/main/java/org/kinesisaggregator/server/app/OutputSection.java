@@ -18,7 +18,6 @@ import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfParam;
 import org.kinesisaggregator.conf.ConfValues;
 import org.kinesisaggregator.server.output.ChunkKeySpec;
-import org.kinesisaggregator.server.output.OutputContext;
 import org.kinesisaggregator.server.output.OutputDefaults;
 import org.kinesisaggregator.server.output.SyncOutputSink;
 import org.kinesisaggregator.server.route.ChunkKeySink;

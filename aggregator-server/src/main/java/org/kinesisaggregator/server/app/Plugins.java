@@ -5,11 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.kinesisaggregator.server.ForwardServer;
-import org.kinesisaggregator.server.output.BuiltinOutputs;
 import org.kinesisaggregator.server.output.FileOutput;
-import org.kinesisaggregator.server.output.KinesisOutputFactory;
-import org.kinesisaggregator.server.output.OutputFactory;
-import org.kinesisaggregator.server.route.RecordTransformerFilter;
 
 /**
  * The plug-in registry: source, output, filter and {@code <secondary>} types, and the buffer
@@ -53,7 +49,7 @@ public final class Plugins {
         }
         Map<String, FilterFactory> filters = new LinkedHashMap<>();
         filters.put("grep", (e, env) -> GrepConf.filter(e));
-        filters.put("record_transformer", (e, env) -> RecordTransformerFilter.fromConf(e, env.hostname(), env.zone()));
+        filters.put("record_transformer", (e, env) -> RecordTransformerConf.filter(e, env.hostname(), env.zone()));
         filters.put("stdout", (e, env) -> FilterConf.stdout(e, env.stdout(), env.zone(), env.hostname()));
         filters.put("parser", (e, env) -> FilterConf.parser(e, env.clock(), env.zone()));
         Map<String, SecondaryFactory> secondaries = new LinkedHashMap<>();

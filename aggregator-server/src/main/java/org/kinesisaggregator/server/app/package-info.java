@@ -11,11 +11,14 @@
  *   <li>{@code LabelGraph}: the routers of the labels, {@code @label} resolution, relabel edges and their
  *       errors (unknown label, cycle); {@code RouteSummary}: the {@code --dry-run} summary;
  *       {@code OutputSection} / {@code SourceSection}: what one output's / source's factory gets;
- *       {@code Carryover}: what a reload takes over; {@code ShutdownSequence}: the close order.
+ *       {@code Carryover}: what a reload takes over; {@code ShutdownSequence}: the close order;
+ *   <li>{@code OutputFactory} / {@code OutputContext}: an output {@code @type}'s factory and what it gets;
+ *       {@code BuiltinOutputs} and {@code KinesisOutputFactory}: the output types, mapped onto
+ *       {@code server.output}'s and kpl-bridge's settings records.
  * </ul>
  * Only this package and {@code org.kinesisaggregator.conf} read conf syntax: the components get typed
  * settings (and the application's clock, zone and host name). ArchitectureTest states the rule; what
- * does not meet it yet (the output factories, record_transformer, the CLI) is listed in its frozen store.
+ * does not meet it yet (the CLI, which catches {@code ConfException}) is listed in its frozen store.
  *
  * <h2>Invariants</h2>
  * <ul>

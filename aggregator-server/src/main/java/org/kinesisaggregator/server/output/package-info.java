@@ -1,8 +1,9 @@
 /**
- * The outputs of this module — {@code stdout}, {@code file}, {@code null}, {@code copy}, {@code relabel},
- * and {@code secondary_file} for {@code <secondary>} — and the plug-in point for the others:
- * {@link org.kinesisaggregator.server.output.OutputFactory} (one per {@code @type}) with its
- * {@link org.kinesisaggregator.server.output.OutputContext}.
+ * The outputs of this module — {@code stdout}, {@code file}, {@code null}, and {@code secondary_file}
+ * for {@code <secondary>} — built from typed settings records only: the conf is read, and each
+ * {@code @type} mapped onto these classes, by {@code org.kinesisaggregator.server.app}
+ * ({@code OutputFactory}, {@code BuiltinOutputs}, {@code KinesisOutputFactory}). This package depends
+ * on no conf syntax and not on {@code server.app} (ArchitectureTest).
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -17,6 +18,6 @@
  * <h2>Threads</h2>
  * {@code Output.write} never blocks its caller: outputs that do blocking I/O (stdout, file,
  * secondary_file) own one worker thread, created in {@code start()} and stopped in {@code close()}, and
- * run their writes on it one at a time. Factories run on the assembling thread only.
+ * run their writes on it one at a time. Outputs are constructed on the assembling thread.
  */
 package org.kinesisaggregator.server.output;

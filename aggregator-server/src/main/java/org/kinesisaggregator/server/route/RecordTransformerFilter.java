@@ -14,9 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.kinesisaggregator.conf.ConfElement;
-import org.kinesisaggregator.conf.ConfException;
-import org.kinesisaggregator.conf.ConfParam;
 import org.msgpack.value.MapValue;
 import org.msgpack.value.Value;
 import org.msgpack.value.ValueFactory;
@@ -47,7 +44,8 @@ public final class RecordTransformerFilter implements EventFilter {
     private static final Pattern INDEXED = Pattern.compile("(tag_parts|tag_prefix|tag_suffix)\\[(-?\\d+)]");
     private static final Pattern RECORD_FIELD = Pattern.compile("record\\[(?:\"([^\"]*)\"|'([^']*)')]");
     private static final DateTimeFormatter RUBY_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss xx");
-    private static final String SUPPORTED = "${record[\"key\"]}, ${tag}, ${tag_parts[N]}, ${tag_prefix[N]},"
+    /** The placeholders supported, as conf errors list them. */
+    public static final String SUPPORTED = "${record[\"key\"]}, ${tag}, ${tag_parts[N]}, ${tag_prefix[N]},"
             + " ${tag_suffix[N]}, ${hostname}, ${time}";
 
     private final Map<Template, Template> record;
@@ -75,43 +73,55 @@ public final class RecordTransformerFilter implements EventFilter {
         this.zone = zone;
     }
 
-    /** Reads a {@code <filter>} element, marking what it reads used. */
-    public static RecordTransformerFilter fromConf(ConfElement element, String hostname, ZoneId zone) {
-        if (element.bool("enable_ruby", false)) {
-            throw element.error(
-                    "enable_ruby",
-                    "true is not supported: Ruby expressions cannot run here (expected: false," + " with placeholders "
-                            + SUPPORTED + ")");
-        }
-        if (element.has("renew_time_key")) {
-            throw element.error(
-                    "renew_time_key", "is not supported (expected: times are kept as the events carry them)");
-        }
-        boolean renew = element.bool("renew_record", false);
-        List<String> keep = element.array("keep_keys", List.of());
-        if (!keep.isEmpty() && !renew) {
-            throw element.error("keep_keys", "needs renew_record true (as in Fluentd)");
-        }
-        List<RecordKey> remove = new ArrayList<>();
-        ConfParam removeParam = element.param("remove_keys");
-        for (String k : element.array("remove_keys", List.of())) {
-            try {
-                remove.add(RecordKey.parse(k));
-            } catch (IllegalArgumentException e) {
-                throw new ConfException(removeParam.location(), "remove_keys: " + e.getMessage(), e);
-            }
-        }
+    /**
+     * A filter adding (or replacing) {@code record}'s fields in order, then removing {@code removeKeys};
+     * with {@code renewRecord}, starting from only the {@code keepKeys} fields of the event.
+     */
+    public static RecordTransformerFilter of(
+            List<Field> record,
+            List<RecordKey> removeKeys,
+            List<String> keepKeys,
+            boolean renewRecord,
+            boolean autoTypecast,
+            String hostname,
+            ZoneId zone) {
         Map<Template, Template> map = new LinkedHashMap<>();
-        for (ConfElement section : element.elements("record")) {
-            for (ConfParam p : section.params().values()) {
-                p.markUsed();
-                map.put(Template.text(p.name(), p), Template.parseValue(p.value(), p));
-            }
+        for (Field f : record) {
+            map.put(f.key, f.value);
         }
         List<Value> keepValues =
-                keep.stream().<Value>map(ValueFactory::newString).toList();
+                keepKeys.stream().<Value>map(ValueFactory::newString).toList();
         return new RecordTransformerFilter(
-                map, List.copyOf(remove), keepValues, renew, element.bool("auto_typecast", true), hostname, zone);
+                map, List.copyOf(removeKeys), keepValues, renewRecord, autoTypecast, hostname, zone);
+    }
+
+    /** One {@code key value} pair of {@code <record>}, its placeholders parsed. Immutable. */
+    public static final class Field {
+        private final Template key;
+        private final Template value;
+
+        private Field(Template key, Template value) {
+            this.key = key;
+            this.value = value;
+        }
+
+        /**
+         * Parses the pair {@code name value}.
+         *
+         * @throws IllegalArgumentException naming {@code name} when either holds an unsupported placeholder
+         */
+        public static Field parse(String name, String value) {
+            return new Field(Template.text(name, name), Template.parseValue(value, name));
+        }
+    }
+
+    /** An unsupported placeholder; its message starts with the parameter's name. */
+    private static final class UnsupportedPlaceholderException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedPlaceholderException(String message) {
+            super(message);
+        }
     }
 
     @Override
@@ -200,7 +210,7 @@ public final class RecordTransformerFilter implements EventFilter {
     }
 
     private record Placeholder(Kind kind, Value field, int index) {
-        static Placeholder parse(String body, ConfParam p) {
+        static Placeholder parse(String body, String paramName) {
             String b = body.trim();
             switch (b) {
                 case "tag":
@@ -226,10 +236,8 @@ public final class RecordTransformerFilter implements EventFilter {
                 String field = m.group(1) != null ? m.group(1) : m.group(2);
                 return new Placeholder(Kind.RECORD, ValueFactory.newString(field), 0);
             }
-            throw new ConfException(
-                    p.location(),
-                    p.name() + ": unsupported placeholder ${" + body + "} (expected: one of " + SUPPORTED
-                            + "; Ruby expressions are not supported)");
+            throw new UnsupportedPlaceholderException(paramName + ": unsupported placeholder ${" + body
+                    + "} (expected: one of " + SUPPORTED + "; Ruby expressions are not supported)");
         }
     }
 
@@ -237,34 +245,34 @@ public final class RecordTransformerFilter implements EventFilter {
     private abstract static class Template {
         abstract Value expand(Context ctx, boolean typecast);
 
-        static Template parseValue(String value, ConfParam p) {
+        static Template parseValue(String value, String paramName) {
             String v = value.trim();
             if (v.startsWith("{") || v.startsWith("[")) {
                 try (JsonParser parser = new JsonFactory().createParser(v)) {
                     parser.nextToken();
-                    Template t = json(parser, p);
+                    Template t = json(parser, paramName);
                     if (parser.nextToken() == null) {
                         return t;
                     }
                 } catch (IOException | RuntimeException e) {
-                    if (e instanceof ConfException ce) {
-                        throw ce;
+                    if (e instanceof UnsupportedPlaceholderException u) {
+                        throw u;
                     }
                     // Fluentd: "failed to parse ... as json. Assuming ... is a string"
                 }
             }
-            return text(value, p);
+            return text(value, paramName);
         }
 
-        private static Template json(JsonParser parser, ConfParam p) throws IOException {
+        private static Template json(JsonParser parser, String paramName) throws IOException {
             JsonToken t = parser.currentToken();
             switch (t) {
                 case START_OBJECT: {
                     Map<Template, Template> fields = new LinkedHashMap<>();
                     while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                        Template key = text(parser.currentName(), p);
+                        Template key = text(parser.currentName(), paramName);
                         parser.nextToken();
-                        fields.put(key, json(parser, p));
+                        fields.put(key, json(parser, paramName));
                     }
                     return new Template() {
                         @Override
@@ -280,7 +288,7 @@ public final class RecordTransformerFilter implements EventFilter {
                 case START_ARRAY: {
                     List<Template> items = new ArrayList<>();
                     while (parser.nextToken() != JsonToken.END_ARRAY) {
-                        items.add(json(parser, p));
+                        items.add(json(parser, paramName));
                     }
                     return new Template() {
                         @Override
@@ -292,7 +300,7 @@ public final class RecordTransformerFilter implements EventFilter {
                     };
                 }
                 case VALUE_STRING:
-                    return text(parser.getText(), p);
+                    return text(parser.getText(), paramName);
                 case VALUE_NUMBER_INT:
                     return constant(ValueFactory.newInteger(parser.getLongValue()));
                 case VALUE_NUMBER_FLOAT:
@@ -315,7 +323,7 @@ public final class RecordTransformerFilter implements EventFilter {
             };
         }
 
-        static Template text(String text, ConfParam p) {
+        static Template text(String text, String paramName) {
             List<Object> parts = new ArrayList<>();
             Matcher m = PLACEHOLDER.matcher(text);
             int last = 0;
@@ -323,7 +331,7 @@ public final class RecordTransformerFilter implements EventFilter {
                 if (m.start() > last) {
                     parts.add(text.substring(last, m.start()));
                 }
-                parts.add(Placeholder.parse(m.group(1), p));
+                parts.add(Placeholder.parse(m.group(1), paramName));
                 last = m.end();
             }
             if (last < text.length()) {

@@ -23,6 +23,7 @@ import org.kinesisaggregator.conf.ConfEnvironment;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.conf.ConfParser;
 import org.kinesisaggregator.server.app.GrepConf;
+import org.kinesisaggregator.server.app.RecordTransformerConf;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.MapValue;
@@ -48,7 +49,7 @@ class FilterTest {
     }
 
     private EventFilter transformer(String body) throws IOException {
-        return RecordTransformerFilter.fromConf(filterElement(body), "h1", ZoneOffset.UTC);
+        return RecordTransformerConf.filter(filterElement(body), "h1", ZoneOffset.UTC);
     }
 
     private static ByteBuffer entries(List<Map<String, Object>> records) {

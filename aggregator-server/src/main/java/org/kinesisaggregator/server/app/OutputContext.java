@@ -1,4 +1,4 @@
-package org.kinesisaggregator.server.output;
+package org.kinesisaggregator.server.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.OutputStream;
@@ -8,11 +8,12 @@ import java.time.ZoneId;
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.conf.ConfElement;
+import org.kinesisaggregator.server.output.OutputDefaults;
 
 /**
  * What an {@link OutputFactory} gets from the application being assembled: the id of the output,
  * buffering, nested outputs, labels, and the few process-wide things outputs use. Implemented by
- * {@code org.kinesisaggregator.server.app}; confined to the assembling thread.
+ * {@link OutputSection}; confined to the assembling thread.
  */
 public interface OutputContext {
 

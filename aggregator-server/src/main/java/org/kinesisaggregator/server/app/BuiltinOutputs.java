@@ -1,4 +1,4 @@
-package org.kinesisaggregator.server.output;
+package org.kinesisaggregator.server.app;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,9 +9,10 @@ import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfException;
 import org.kinesisaggregator.kinesis.FormatSettings;
-import org.kinesisaggregator.server.app.FileOutputConf;
-import org.kinesisaggregator.server.app.FormatConf;
-import org.kinesisaggregator.server.app.ForwardOutputConf;
+import org.kinesisaggregator.server.output.FileOutput;
+import org.kinesisaggregator.server.output.NullOutput;
+import org.kinesisaggregator.server.output.OutputDefaults;
+import org.kinesisaggregator.server.output.StdoutOutput;
 import org.kinesisaggregator.server.route.FanOutSink;
 
 /**

@@ -1,4 +1,4 @@
-package org.kinesisaggregator.server.output;
+package org.kinesisaggregator.server.app;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package org.kinesisaggregator.server.output;
+package org.kinesisaggregator.server.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -23,7 +23,8 @@ import org.kinesisaggregator.kinesis.KinesisOutputSettings;
 import org.kinesisaggregator.kinesis.KplSettings;
 import org.kinesisaggregator.kinesis.OutputType;
 import org.kinesisaggregator.kinesis.ProducerPool;
-import org.kinesisaggregator.server.app.FormatConf;
+import org.kinesisaggregator.server.output.CredentialSource;
+import org.kinesisaggregator.server.output.OutputDefaults;
 
 /**
  * The Kinesis output types — {@code kinesis_producer} (aws-fluent-plugin-kinesis v1, the seed's

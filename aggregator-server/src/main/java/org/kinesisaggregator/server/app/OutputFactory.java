@@ -1,4 +1,4 @@
-package org.kinesisaggregator.server.output;
+package org.kinesisaggregator.server.app;
 
 import org.kinesisaggregator.buffer.EventSink;
 import org.kinesisaggregator.conf.ConfElement;

@@ -1,4 +1,4 @@
-package org.kinesisaggregator.server.output;
+package org.kinesisaggregator.server.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -18,6 +18,7 @@ import org.kinesisaggregator.buffer.Output;
 import org.kinesisaggregator.conf.ConfElement;
 import org.kinesisaggregator.conf.ConfEnvironment;
 import org.kinesisaggregator.conf.ConfParser;
+import org.kinesisaggregator.server.output.OutputDefaults;
 
 /**
  * The few things an output factory asks of its context, for tests that build outputs (or Kinesis
