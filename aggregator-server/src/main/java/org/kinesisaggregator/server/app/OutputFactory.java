@@ -9,10 +9,9 @@ import org.kinesisaggregator.conf.ConfElement;
  * reported) onto typed settings; a terminal output goes through {@link OutputContext#terminal} to
  * get its buffer.
  *
- * <p>A factory for a Kinesis type looks like:
- * <pre>{@code
- * (element, ctx) -> ctx.terminal(new KinesisOutput(KinesisConf.settings(element)), OutputDefaults.kinesis())
- * }</pre>
+ * <p>{@link KinesisOutputFactory} (the three Kinesis types) and {@link BuiltinOutputs} (file, stdout,
+ * null, forward, copy, relabel) are the ones shipped: each maps the element with a {@code *Conf} class of
+ * this package, then builds the output from those settings.
  *
  * <p>Called on the assembling thread only.
  */
