@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -78,18 +79,14 @@ class LedgerReplacementTest {
         // with delivery progress and a retry count that only the ledger keeps across a restart
         out.setPolicy(LedgerReplacementTest::evensOnly);
         FileChunkStore files = new FileChunkStore(settings.path(), fx.clock);
-        engine = new BufferEngine("test", settings, out, null, fx.clock, new SplittableRandom(1), files, fx.registry);
-        engine.start();
+        startEngine(settings, out, files);
         for (int c = 0; c < CHUNKS; c++) {
             assertThat(append(c)).isEqualTo(AppendResult.stored(EVENTS));
         }
         MapDbLedger ledger = (MapDbLedger) files.ledger();
         await().atMost(Duration.ofSeconds(20)).until(() -> heldWithProgress(ledger) == CHUNKS);
 
-        try (FileChannel ch =
-                FileChannel.open(settings.path().resolve(MapDbLedger.FILE_NAME), StandardOpenOption.WRITE)) {
-            ch.truncate(0);
-        }
+        truncateLedger(settings);
 
         // the buffer keeps running: appends are acked and delivered across the replacement
         assertThat(append(CHUNKS)).isEqualTo(AppendResult.stored(EVENTS));
@@ -133,9 +130,7 @@ class LedgerReplacementTest {
             }
         };
         FileChunkStore files = new FileChunkStore(settings.path(), fx.clock);
-        engine = new BufferEngine(
-                "test", settings, hanging, null, fx.clock, new SplittableRandom(1), files, fx.registry);
-        engine.start();
+        startEngine(settings, hanging, files);
         assertThat(append(0)).isEqualTo(AppendResult.stored(EVENTS));
         MapDbLedger ledger = (MapDbLedger) files.ledger();
         await().atMost(Duration.ofSeconds(20)).until(() -> heldWithProgress(ledger) == 1);
@@ -145,10 +140,7 @@ class LedgerReplacementTest {
                 .as("the retry of chunk 0 is in flight")
                 .isTrue();
 
-        try (FileChannel ch =
-                FileChannel.open(settings.path().resolve(MapDbLedger.FILE_NAME), StandardOpenOption.WRITE)) {
-            ch.truncate(0);
-        }
+        truncateLedger(settings);
         assertThat(append(1)).isEqualTo(AppendResult.stored(EVENTS));
         await().atMost(Duration.ofSeconds(20)).until(() -> ledger.generation() == 1);
         engine.close();
@@ -162,16 +154,12 @@ class LedgerReplacementTest {
         BufferSettings settings =
                 Fixture.settings(BufferType.FILE, dir.resolve("buf")).build();
         FileChunkStore files = new FileChunkStore(settings.path(), fx.clock);
-        engine = new BufferEngine("test", settings, out, null, fx.clock, new SplittableRandom(1), files, fx.registry);
-        engine.start();
+        startEngine(settings, out, files);
         byte[] id = "streamed-chunk-id".getBytes();
         assertThat(stream(id)).isEqualTo(AppendResult.stored(EVENTS));
         MapDbLedger ledger = (MapDbLedger) files.ledger();
 
-        try (FileChannel ch =
-                FileChannel.open(settings.path().resolve(MapDbLedger.FILE_NAME), StandardOpenOption.WRITE)) {
-            ch.truncate(0);
-        }
+        truncateLedger(settings);
         assertThat(append(1)).isEqualTo(AppendResult.stored(EVENTS));
         assertThat(ledger.generation()).isEqualTo(1);
         // the writer's next round writes the keys again
@@ -179,17 +167,23 @@ class LedgerReplacementTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> ledger.dedupKeys().size() == 1);
         engine.close();
 
-        engine = new BufferEngine(
-                "test",
-                settings,
-                out,
-                null,
-                fx.clock,
-                new SplittableRandom(1),
-                new FileChunkStore(settings.path(), fx.clock),
-                fx.registry);
-        engine.start();
+        startEngine(settings, out, new FileChunkStore(settings.path(), fx.clock));
         assertThat(stream(id).isDuplicate()).as("the re-send after the restart").isTrue();
+    }
+
+    /** Starts {@link #engine} on {@code store}, delivering to {@code output}. */
+    private void startEngine(BufferSettings settings, Output output, FileChunkStore store) throws Exception {
+        engine =
+                new BufferEngine("test", settings, output, null, fx.clock, new SplittableRandom(1), store, fx.registry);
+        engine.start();
+    }
+
+    /** Cuts the open ledger's file to zero bytes: its next update fails, and so does its reopen. */
+    private static void truncateLedger(BufferSettings settings) throws IOException {
+        try (FileChannel ch =
+                FileChannel.open(settings.path().resolve(MapDbLedger.FILE_NAME), StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        }
     }
 
     /** A streamed append of events 0..9 in two pieces, committed with {@code id}. */
@@ -208,16 +202,7 @@ class LedgerReplacementTest {
         logs.start();
         storeLog.addAppender(logs);
         try {
-            engine = new BufferEngine(
-                    "test",
-                    settings,
-                    out,
-                    null,
-                    fx.clock,
-                    new SplittableRandom(1),
-                    new FileChunkStore(settings.path(), fx.clock),
-                    fx.registry);
-            engine.start();
+            startEngine(settings, out, new FileChunkStore(settings.path(), fx.clock));
         } finally {
             storeLog.detachAppender(logs);
         }
