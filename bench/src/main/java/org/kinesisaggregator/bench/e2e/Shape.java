@@ -2,6 +2,7 @@ package org.kinesisaggregator.bench.e2e;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.kinesisaggregator.bench.load.ForwardLoad;
 import picocli.CommandLine;
 
@@ -42,6 +43,18 @@ public record Shape(int connections, int batch, int eventBytes, int window, bool
         ForwardLoad load = new ForwardLoad();
         new CommandLine(load).parseArgs(args.toArray(String[]::new));
         return load;
+    }
+
+    /** The shape as a table's first column: "4 conn × 1000 ev × 200 B, window 1" (", gzip" when so). */
+    public String tableLabel() {
+        return String.format(
+                Locale.ROOT,
+                "%d conn × %d ev × %d B, window %d%s",
+                connections,
+                batch,
+                eventBytes,
+                window,
+                gzip ? ", gzip" : "");
     }
 
     @Override

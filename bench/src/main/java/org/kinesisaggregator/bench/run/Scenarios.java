@@ -536,12 +536,8 @@ public final class Scenarios implements Callable<Integer> {
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
         results.forEach((shape, row) -> row.forEach((name, r) -> System.out.printf(
                 Locale.ROOT,
-                "| %d conn × %d ev × %d B, window %d%s | %s | %,.0f | %,.0f | %,.0f | %,.0f / %,.0f | %s | %s |%n",
-                shape.connections(),
-                shape.batch(),
-                shape.eventBytes(),
-                shape.window(),
-                shape.gzip() ? ", gzip" : "",
+                "| %s | %s | %,.0f | %,.0f | %,.0f | %,.0f / %,.0f | %s | %s |%n",
+                shape.tableLabel(),
                 name,
                 r.endToEndEventsPerSecond(),
                 r.eventsPerSecond(),
@@ -655,12 +651,8 @@ public final class Scenarios implements Callable<Integer> {
         System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
         results.forEach((shape, row) -> row.forEach((name, r) -> System.out.printf(
                 Locale.ROOT,
-                "| %d conn × %d ev × %d B, window %d%s | %s | %,.0f | %.1f | %.2f / %.2f / %.2f | %.2f | %d |%n",
-                shape.connections(),
-                shape.batch(),
-                shape.eventBytes(),
-                shape.window(),
-                shape.gzip() ? ", gzip" : "",
+                "| %s | %s | %,.0f | %.1f | %.2f / %.2f / %.2f | %.2f | %d |%n",
+                shape.tableLabel(),
                 name,
                 r.eventsPerSecond(),
                 r.load().bytes() / r.ingestSeconds() / 1e6,
